@@ -1,0 +1,208 @@
+package io.riverlog.wal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Iterator;
+
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
+import org.apache.kafka.common.utils.internals.CloseableIterator;
+
+/**
+ * The one place where Riverlog touches kafka-clients' internal record classes
+ * ({@code org.apache.kafka.common.record.internal}), which carry no compatibility promise.
+ * An upgrade of kafka-clients that moves them touches this file only.
+ *
+ * <p>A Kafka v2 record batch starts with a 61-byte header:
+ * <pre>
+ *   0  baseOffset       int64   (outside the CRC: assigned by the broker in place)
+ *   8  batchLength      int32   bytes after this field
+ *  12  leaderEpoch      int32   (outside the CRC)
+ *  16  magic            int8    always 2 here
+ *  17  crc              uint32  CRC32C of everything from attributes to the end
+ *  21  attributes       int16
+ *  23  lastOffsetDelta  int32
+ *  27  baseTimestamp    int64
+ *  35  maxTimestamp     int64
+ *  43  producerId       int64
+ *  51  producerEpoch    int16
+ *  53  baseSequence     int32
+ *  57  recordCount      int32
+ * </pre>
+ * The records follow, possibly compressed. Storing and serving batches never needs them decoded.
+ */
+public final class BatchFormat {
+
+    /** Bytes of a v2 batch header; also the smallest possible batch. */
+    public static final int HEADER_BYTES = DefaultRecordBatch.RECORD_BATCH_OVERHEAD;
+    /** Bytes of a header needed to know where a batch ends and which offsets it holds. */
+    static final int WALK_HEADER_BYTES = DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET + Integer.BYTES;
+
+    private static final int SIZE_OFFSET = Records.SIZE_OFFSET;
+    private static final int MAGIC_OFFSET = Records.MAGIC_OFFSET;
+    private static final int LOG_OVERHEAD = Records.LOG_OVERHEAD;
+
+    private BatchFormat() {
+    }
+
+    /**
+     * Checks that {@code buffer} (from position to limit) holds only whole, valid v2 batches:
+     * magic 2, sane sizes and a CRC32C that matches. Offsets in the input are ignored.
+     *
+     * @throws InvalidBatchException naming the batch index and what is wrong
+     */
+    public static ValidBatches validate(ByteBuffer buffer) {
+        // Offsets are later patched in place, so a read-only buffer is copied once here.
+        ByteBuffer view = buffer.isReadOnly() ? ByteBuffer.allocate(buffer.remaining()).put(buffer.duplicate()).flip()
+                : buffer.slice();
+        if (view.remaining() == 0) {
+            throw new InvalidBatchException("no record batch in the request");
+        }
+        List<BatchInfo> batches = new ArrayList<>();
+        int position = 0;
+        while (position < view.limit()) {
+            int remaining = view.limit() - position;
+            if (remaining < HEADER_BYTES) {
+                throw new InvalidBatchException("batch " + batches.size() + ": " + remaining
+                        + " trailing bytes are not a whole batch header");
+            }
+            int sizeInBytes = view.getInt(position + SIZE_OFFSET) + LOG_OVERHEAD;
+            if (sizeInBytes < HEADER_BYTES || sizeInBytes > remaining) {
+                throw new InvalidBatchException("batch " + batches.size() + ": length " + sizeInBytes
+                        + " does not fit the " + remaining + " bytes left");
+            }
+            byte magic = view.get(position + MAGIC_OFFSET);
+            if (magic != RecordBatch.MAGIC_VALUE_V2) {
+                throw new InvalidBatchException("batch " + batches.size() + ": magic " + magic
+                        + " is not supported, only v2 record batches are");
+            }
+            MutableRecordBatch batch = batchAt(view, position, sizeInBytes);
+            try {
+                batch.ensureValid();
+            } catch (CorruptRecordException e) {
+                throw new InvalidBatchException("batch " + batches.size() + ": " + e.getMessage());
+            }
+            int lastOffsetDelta = (int) (batch.lastOffset() - batch.baseOffset());
+            if (lastOffsetDelta < 0) {
+                throw new InvalidBatchException("batch " + batches.size() + ": negative last offset delta");
+            }
+            batches.add(new BatchInfo(position, sizeInBytes, lastOffsetDelta, batch.maxTimestamp(),
+                    batch.producerId(), batch.producerEpoch(), batch.baseSequence()));
+            position += sizeInBytes;
+        }
+        return new ValidBatches(view, List.copyOf(batches));
+    }
+
+    /** Writes {@code baseOffset} into the batch at {@code position}; outside the CRC, so nothing is recomputed. */
+    static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset) {
+        MutableRecordBatch batch = batchAt(buffer, position, sizeInBytes);
+        batch.setLastOffset(baseOffset + (batch.lastOffset() - batch.baseOffset()));
+    }
+
+    /** Header fields needed to walk a log: where the batch ends and which offsets it holds. */
+    static BatchHeader readWalkHeader(ByteBuffer header) {
+        long baseOffset = header.getLong(0);
+        int sizeInBytes = header.getInt(SIZE_OFFSET) + LOG_OVERHEAD;
+        byte magic = header.get(MAGIC_OFFSET);
+        int lastOffsetDelta = header.getInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
+        return new BatchHeader(baseOffset, sizeInBytes, magic, lastOffsetDelta);
+    }
+
+    /**
+     * Validates batches in {@code chunk} (from its position) one by one, as recovery does, and stops at
+     * the first batch that is incomplete (torn) or invalid. The chunk's position is left after the last
+     * valid batch.
+     */
+    static ScanStep scanNext(ByteBuffer chunk, long expectedBaseOffset, int maxBatchBytes) {
+        int remaining = chunk.remaining();
+        if (remaining < LOG_OVERHEAD) {
+            return ScanStep.incomplete();
+        }
+        int start = chunk.position();
+        long baseOffset = chunk.getLong(start);
+        int sizeInBytes = chunk.getInt(start + SIZE_OFFSET) + LOG_OVERHEAD;
+        if (sizeInBytes < HEADER_BYTES || sizeInBytes > maxBatchBytes) {
+            return ScanStep.invalid("batch length " + sizeInBytes + " is outside [" + HEADER_BYTES + ", "
+                    + maxBatchBytes + "]");
+        }
+        if (remaining < sizeInBytes) {
+            return ScanStep.incomplete();
+        }
+        byte magic = chunk.get(start + MAGIC_OFFSET);
+        if (magic != RecordBatch.MAGIC_VALUE_V2) {
+            return ScanStep.invalid("magic " + magic);
+        }
+        if (baseOffset != expectedBaseOffset) {
+            return ScanStep.invalid("base offset " + baseOffset + " where " + expectedBaseOffset + " was expected");
+        }
+        MutableRecordBatch batch = batchAt(chunk, start, sizeInBytes);
+        if (!batch.isValid()) {
+            return ScanStep.invalid("CRC32C mismatch");
+        }
+        if (batch.lastOffset() < baseOffset) {
+            return ScanStep.invalid("negative last offset delta");
+        }
+        chunk.position(start + sizeInBytes);
+        return ScanStep.valid(sizeInBytes, batch.lastOffset(), batch.maxTimestamp());
+    }
+
+    /**
+     * The offset and timestamp of the first record in {@code batchBytes} (one whole batch) whose
+     * timestamp is at or after {@code timestampMs}, or null if none is.
+     */
+    static TimestampOffset firstRecordAtOrAfter(ByteBuffer batchBytes, long timestampMs) {
+        MutableRecordBatch batch = batchAt(batchBytes, batchBytes.position(), batchBytes.remaining());
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                if (record.timestamp() >= timestampMs) {
+                    return new TimestampOffset(record.timestamp(), record.offset());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The maximum timestamp the batch header declares. */
+    static long maxTimestamp(ByteBuffer batchBytes) {
+        return batchAt(batchBytes, batchBytes.position(), batchBytes.remaining()).maxTimestamp();
+    }
+
+    private static MutableRecordBatch batchAt(ByteBuffer buffer, int position, int sizeInBytes) {
+        ByteBuffer one = buffer.duplicate();
+        one.position(position).limit(position + sizeInBytes);
+        Iterator<MutableRecordBatch> it = MemoryRecords.readableRecords(one.slice()).batches().iterator();
+        return it.next();
+    }
+
+    /** Header fields of one stored batch. */
+    record BatchHeader(long baseOffset, int sizeInBytes, byte magic, int lastOffsetDelta) {
+        long lastOffset() {
+            return baseOffset + lastOffsetDelta;
+        }
+    }
+
+    /** One step of a recovery scan. */
+    record ScanStep(Kind kind, int sizeInBytes, long lastOffset, long maxTimestamp, String problem) {
+        enum Kind { VALID, INCOMPLETE, INVALID }
+
+        static ScanStep valid(int sizeInBytes, long lastOffset, long maxTimestamp) {
+            return new ScanStep(Kind.VALID, sizeInBytes, lastOffset, maxTimestamp, null);
+        }
+
+        static ScanStep incomplete() {
+            return new ScanStep(Kind.INCOMPLETE, 0, -1, -1, null);
+        }
+
+        static ScanStep invalid(String problem) {
+            return new ScanStep(Kind.INVALID, 0, -1, -1, problem);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.riverlog.wal;
+
+/**
+ * What validation learned about one batch of a produce request, before offsets are assigned.
+ *
+ * @param position        where the batch starts in its {@link ValidBatches} buffer
+ * @param sizeInBytes     the whole batch, header included
+ * @param lastOffsetDelta offsets the batch spans, minus one
+ * @param maxTimestamp    the largest record timestamp, from the header
+ * @param producerId      -1 unless the producer is idempotent or transactional
+ * @param producerEpoch   the producer's epoch, -1 if none
+ * @param baseSequence    the first record's sequence number, -1 if none
+ */
+public record BatchInfo(int position, int sizeInBytes, int lastOffsetDelta, long maxTimestamp,
+                        long producerId, short producerEpoch, int baseSequence) {
+
+    public int recordCount() {
+        return lastOffsetDelta + 1;
+    }
+}

@@ -1,0 +1,56 @@
+package io.riverlog.wal;
+
+import com.typesafe.config.Config;
+
+/**
+ * Settings of one partition log; the defaults and their meaning live in {@code application.conf}
+ * under {@code riverlog.log}.
+ *
+ * @param segmentBytes        a segment rolls before it would grow past this
+ * @param indexIntervalBytes  bytes of batches between two sparse offset-index entries
+ * @param retentionBytes      the log is cut, oldest whole segments first, to about this size; -1: no limit
+ * @param retentionMs         a segment whose newest record is older than this is deleted; -1: no limit
+ * @param segmentDeleteDelayMs a deleted segment's files stay open this long so in-flight reads finish
+ * @param recoveryReadBytes   recovery reads the log in chunks of this size
+ */
+public record LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
+                        long segmentDeleteDelayMs, int recoveryReadBytes) {
+
+    public LogConfig {
+        if (segmentBytes < BatchFormat.HEADER_BYTES) {
+            throw new IllegalArgumentException("segment-bytes must be at least " + BatchFormat.HEADER_BYTES);
+        }
+        if (indexIntervalBytes < 1) {
+            throw new IllegalArgumentException("index-interval-bytes must be positive");
+        }
+        if (recoveryReadBytes < BatchFormat.HEADER_BYTES) {
+            throw new IllegalArgumentException("recovery-read-bytes must be at least " + BatchFormat.HEADER_BYTES);
+        }
+    }
+
+    /** Reads the {@code riverlog.log} block of the given configuration. */
+    public static LogConfig fromConfig(Config config) {
+        Config log = config.getConfig("riverlog.log");
+        return new LogConfig(
+                (int) log.getBytes("segment-bytes").longValue(),
+                (int) log.getBytes("index-interval-bytes").longValue(),
+                log.getLong("retention-bytes"),
+                log.getLong("retention-ms"),
+                log.getDuration("segment-delete-delay").toMillis(),
+                (int) log.getBytes("recovery-read-bytes").longValue());
+    }
+
+    public LogConfig withSegmentBytes(int bytes) {
+        return new LogConfig(bytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes);
+    }
+
+    public LogConfig withIndexIntervalBytes(int bytes) {
+        return new LogConfig(segmentBytes, bytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes);
+    }
+
+    public LogConfig withRetention(long bytes, long ms) {
+        return new LogConfig(segmentBytes, indexIntervalBytes, bytes, ms, segmentDeleteDelayMs, recoveryReadBytes);
+    }
+}

@@ -1,0 +1,59 @@
+package io.riverlog.wal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Names of the files in a partition directory. A segment's files are named by the segment's
+ * base offset, zero-padded to 20 digits, so that a directory listing sorts by offset:
+ * <pre>
+ *   00000000000000000000.log         record batches
+ *   00000000000000000000.index       offset index
+ *   00000000000000000000.timeindex   time index
+ *   recovery-point                   where the last fsync left the log (see RecoveryPoint)
+ *   .clean-shutdown                  present only between a clean close and the next open
+ * </pre>
+ * A file renamed to end in {@code .deleted} is on its way out and is removed on the next open.
+ */
+public final class LogFiles {
+
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String DELETED_SUFFIX = ".deleted";
+    public static final String RECOVERY_POINT = "recovery-point";
+    public static final String CLEAN_SHUTDOWN = ".clean-shutdown";
+
+    private static final int OFFSET_DIGITS = 20;
+
+    private LogFiles() {
+    }
+
+    public static String fileName(long baseOffset, String suffix) {
+        String digits = Long.toString(baseOffset);
+        return "0".repeat(OFFSET_DIGITS - digits.length()) + digits + suffix;
+    }
+
+    /** The base offset a segment file is named after, or -1 if the name is not a segment file's. */
+    public static long baseOffsetOf(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != OFFSET_DIGITS + suffix.length()) {
+            return -1;
+        }
+        String digits = fileName.substring(0, OFFSET_DIGITS);
+        for (int i = 0; i < digits.length(); i++) {
+            if (!Character.isDigit(digits.charAt(i))) {
+                return -1;
+            }
+        }
+        return Long.parseLong(digits);
+    }
+
+    /** Makes the directory's entries (files created, renamed or deleted in it) durable. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.riverlog.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a partition directory and derives the log's whole state from its files: segments, log
+ * start and end offsets, durable end. There is no other state to restore.
+ *
+ * <p>After a clean close (the {@code .clean-shutdown} marker is there) the indexes are trusted
+ * once they pass their sanity checks, and only the batch headers after each segment's last index
+ * entry are walked. After an unclean stop, every batch after the recovery point is validated
+ * (length, magic, CRC32C, contiguous offsets); the log is cut at the first batch that fails, and
+ * segments after the cut are deleted. Invalid data before the recovery point was acknowledged as
+ * durable: that is reported as {@link CorruptLogException}, never cut silently.
+ */
+final class LogLoader {
+    private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
+
+    /** What loading found; the fields become the log's state. */
+    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean clean, long truncatedBytes) {
+    }
+
+    private final Path dir;
+    private final LogConfig config;
+    private final ByteBuffer scratch;
+    private long truncatedBytes;
+
+    private LogLoader(Path dir, LogConfig config) {
+        this.dir = dir;
+        this.config = config;
+        this.scratch = ByteBuffer.allocateDirect(config.recoveryReadBytes());
+    }
+
+    static Loaded load(Path dir, LogConfig config) throws IOException {
+        return new LogLoader(dir, config).load();
+    }
+
+    private Loaded load() throws IOException {
+        Files.createDirectories(dir);
+        Path marker = dir.resolve(LogFiles.CLEAN_SHUTDOWN);
+        boolean clean = Files.exists(marker);
+        TreeSet<Long> bases = listSegmentsRemovingLeftovers();
+        ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+        try {
+            if (bases.isEmpty()) {
+                segments.put(0L, Segment.create(dir, 0, config));
+            } else {
+                for (long base : bases) {
+                    segments.put(base, Segment.open(dir, base, config));
+                }
+                if (clean) {
+                    openClean(segments);
+                } else {
+                    recoverUnclean(segments);
+                }
+            }
+            Segment last = segments.lastEntry().getValue();
+            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir)) {
+                store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
+                store.force();
+            }
+            Files.deleteIfExists(marker);
+            LogFiles.fsyncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            for (Segment segment : segments.values()) {
+                closeQuietly(segment, e);
+            }
+            throw e;
+        }
+        return new Loaded(segments, clean, truncatedBytes);
+    }
+
+    private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
+        for (Segment segment : segments.values()) {
+            if (!segment.walkToEnd()) {
+                log.warn("Index of {} does not match its log after a clean shutdown; rebuilding it", segment.file());
+                recoverDurable(segment, 0, segment.baseOffset);
+            }
+        }
+        checkContiguous(segments);
+    }
+
+    private void recoverUnclean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
+        RecoveryPoint point = RecoveryPoint.read(dir);
+        Segment start = point == null ? null : segments.get(point.segmentBaseOffset());
+        int durablePosition = 0;
+        if (start == null) {
+            start = segments.firstEntry().getValue();
+            log.warn("No usable recovery point in {}; validating every segment", dir);
+        } else if (point.position() > start.sizeInBytes()) {
+            throw new CorruptLogException(start.file(), start.sizeInBytes(),
+                    "file is shorter than its fsynced length " + point.position());
+        } else {
+            durablePosition = point.position();
+        }
+        for (Segment segment : segments.headMap(start.baseOffset).values()) {
+            if (!segment.walkToEnd()) {
+                recoverDurable(segment, 0, segment.baseOffset);
+            }
+        }
+        checkContiguous(segments.headMap(start.baseOffset, true));
+
+        OffsetIndex.Entry from = start.trustedEntryAtOrBelow(durablePosition);
+        Segment.RecoveryResult result = start.recover(from.position(), from.offset(), scratch);
+        if (result.invalidBytes() > 0 && result.validBytes() < durablePosition) {
+            throw new CorruptLogException(start.file(), result.validBytes(),
+                    "invalid batch before the fsynced position " + durablePosition + ": " + result.problem());
+        }
+        boolean cut = cutIfInvalid(start, result);
+        List<Segment> recovered = new ArrayList<>(List.of(start));
+        long expected = start.nextOffset();
+        for (Segment segment : new ArrayList<>(segments.tailMap(start.baseOffset, false).values())) {
+            if (cut || segment.baseOffset != expected) {
+                log.warn("Deleting segment {}: it {} ", segment.file(),
+                        cut ? "follows a cut in the log" : "does not continue the log at offset " + expected);
+                truncatedBytes += segment.sizeInBytes();
+                segments.remove(segment.baseOffset);
+                segment.delete();
+                segment.close();
+                cut = true;
+                continue;
+            }
+            cut = cutIfInvalid(segment, segment.recover(0, segment.baseOffset, scratch));
+            recovered.add(segment);
+            expected = segment.nextOffset();
+        }
+        // What recovery kept may have been read from the page cache only: make it durable before it counts.
+        for (Segment segment : recovered) {
+            segment.seal();
+        }
+    }
+
+    /** Rebuilds a segment that must be whole (it was fsynced); any invalid byte is corruption. */
+    private void recoverDurable(Segment segment, int position, long offset) throws IOException {
+        Segment.RecoveryResult result = segment.recover(position, offset, scratch);
+        if (result.invalidBytes() > 0) {
+            throw new CorruptLogException(segment.file(), result.validBytes(),
+                    "invalid batch in data that was fsynced: " + result.problem());
+        }
+        segment.seal();
+    }
+
+    private boolean cutIfInvalid(Segment segment, Segment.RecoveryResult result) throws IOException {
+        if (result.invalidBytes() == 0) {
+            return false;
+        }
+        log.warn("Recovery truncated {} at position {}: cut {} bytes ({}); log end offset is now {}",
+                segment.file(), result.validBytes(), result.invalidBytes(),
+                result.problem() == null ? "trailing bytes" : result.problem(), result.nextOffset());
+        segment.truncateTo(result.validBytes());
+        truncatedBytes += result.invalidBytes();
+        return true;
+    }
+
+    private static void checkContiguous(java.util.NavigableMap<Long, Segment> segments) throws CorruptLogException {
+        Segment previous = null;
+        for (Segment segment : segments.values()) {
+            if (previous != null && previous.nextOffset() != segment.baseOffset) {
+                throw new CorruptLogException(previous.file(), previous.sizeInBytes(),
+                        "segment ends at offset " + previous.nextOffset() + " but the next one starts at "
+                                + segment.baseOffset);
+            }
+            previous = segment;
+        }
+    }
+
+    /** Lists segment base offsets; removes files a crash left behind (deletions, orphan indexes). */
+    private TreeSet<Long> listSegmentsRemovingLeftovers() throws IOException {
+        TreeSet<Long> bases = new TreeSet<>();
+        List<Path> indexes = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(LogFiles.DELETED_SUFFIX)) {
+                    Files.delete(file);
+                } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
+                    bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));
+                } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
+                    indexes.add(file);
+                }
+            }
+        }
+        for (Path index : indexes) {
+            String name = index.getFileName().toString();
+            long base = Math.max(LogFiles.baseOffsetOf(name, LogFiles.INDEX_SUFFIX),
+                    LogFiles.baseOffsetOf(name, LogFiles.TIME_INDEX_SUFFIX));
+            if (!bases.contains(base)) {
+                Files.delete(index);
+            }
+        }
+        return bases;
+    }
+
+    private static void closeQuietly(Segment segment, Exception cause) {
+        try {
+            segment.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.riverlog.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one partition: a directory of segments holding Kafka v2 record batches with
+ * contiguous offsets. Everything about the partition that must survive a restart is derived from
+ * these files when the log is opened (see {@link LogLoader}).
+ *
+ * <p>Threads: one writer (the partition's LogWriter) calls {@link #append}, {@link #flush},
+ * {@link #enforceRetention} and {@link #close}; {@link #read}, {@link #offsetForTimestamp} and the
+ * offset accessors may be called from any thread at the same time.
+ *
+ * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs and moves
+ * {@link #durableEndOffset()}. A write or fsync that fails takes the log offline (see
+ * {@link LogOfflineException}); it is never retried, because after a failed fsync the page cache
+ * can no longer be trusted to hold what was written.
+ */
+public final class PartitionLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    private record Retired(Segment segment, long closeAtMs) {
+    }
+
+    private final Path dir;
+    private final LogConfig config;
+    private final Clock clock;
+    private final ConcurrentSkipListMap<Long, Segment> segments;
+    private final RecoveryPoint.Store recoveryPoint;
+    private final Deque<Retired> retired = new ArrayDeque<>();
+    private volatile Segment active;
+    private volatile long durableEndOffset;
+    private volatile IOException failure;
+    private boolean closed;
+
+    private PartitionLog(Path dir, LogConfig config, Clock clock, ConcurrentSkipListMap<Long, Segment> segments)
+            throws IOException {
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.segments = segments;
+        this.active = segments.lastEntry().getValue();
+        this.durableEndOffset = active.nextOffset();
+        this.recoveryPoint = new RecoveryPoint.Store(dir);
+    }
+
+    /** Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly. */
+    public static PartitionLog open(Path dir, LogConfig config, Clock clock) throws IOException {
+        long started = System.nanoTime();
+        LogLoader.Loaded loaded = LogLoader.load(dir, config);
+        PartitionLog partitionLog = new PartitionLog(dir, config, clock, loaded.segments());
+        log.info("Opened log {} after a{} shutdown in {} ms: offsets [{}, {}), {} segments, {} bytes{}", dir,
+                loaded.clean() ? " clean" : "n unclean", (System.nanoTime() - started) / 1_000_000,
+                partitionLog.logStartOffset(), partitionLog.logEndOffset(), loaded.segments().size(),
+                partitionLog.sizeInBytes(),
+                loaded.truncatedBytes() > 0 ? ", " + loaded.truncatedBytes() + " invalid bytes cut" : "");
+        return partitionLog;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    // ---------------------------------------------------------------- writer side
+
+    /**
+     * Assigns the next offsets to the batches (in place, in their buffer) and appends them to the
+     * active segment, rolling it first if they would not fit. Not durable until {@link #flush}.
+     */
+    public AppendResult append(ValidBatches batches) throws IOException {
+        checkWritable();
+        long firstOffset = active.nextOffset();
+        long lastOffset = firstOffset + batches.recordCount() - 1;
+        try {
+            maybeRoll(batches.sizeInBytes(), lastOffset);
+            ByteBuffer buffer = batches.buffer();
+            long offset = firstOffset;
+            for (BatchInfo batch : batches.batches()) {
+                BatchFormat.assignBaseOffset(buffer, batch.position(), batch.sizeInBytes(), offset);
+                offset += batch.recordCount();
+            }
+            active.append(buffer, batches.batches(), firstOffset);
+        } catch (IOException e) {
+            throw goOffline("append to " + active.file(), e);
+        }
+        return new AppendResult(firstOffset, lastOffset, lastOffset + 1);
+    }
+
+    /** Makes everything appended so far durable with one fsync; returns the new durable end offset. */
+    public long flush() throws IOException {
+        checkWritable();
+        Segment segment = active;
+        long end = segment.nextOffset();
+        if (end == durableEndOffset) {
+            return end;
+        }
+        int size = segment.sizeInBytes();
+        try {
+            segment.flush();
+            recoveryPoint.write(new RecoveryPoint(end, segment.baseOffset, size));
+        } catch (IOException e) {
+            throw goOffline("fsync of " + segment.file(), e);
+        }
+        durableEndOffset = end;
+        return end;
+    }
+
+    /**
+     * Deletes the oldest segments that are past the retention limits (by age of their newest record,
+     * or to bring the log under {@code retention-bytes}); never the active segment. The log start
+     * offset moves to the first remaining segment, and stays there after a restart because it is
+     * derived from the files. Returns the number of segments deleted.
+     */
+    public int enforceRetention() throws IOException {
+        checkWritable();
+        closeRetired(false);
+        long nowMs = clock.millis();
+        long excessBytes = config.retentionBytes() < 0 ? Long.MIN_VALUE : sizeInBytes() - config.retentionBytes();
+        int deleted = 0;
+        for (Segment segment : List.copyOf(segments.values())) {
+            if (segment == active) {
+                break;
+            }
+            boolean tooOld = config.retentionMs() >= 0 && segment.maxTimestamp() >= 0
+                    && nowMs - segment.maxTimestamp() > config.retentionMs();
+            boolean tooBig = excessBytes >= segment.sizeInBytes();
+            if (!tooOld && !tooBig) {
+                break;
+            }
+            segments.remove(segment.baseOffset);
+            try {
+                segment.delete();
+            } catch (IOException e) {
+                throw goOffline("deletion of " + segment.file(), e);
+            }
+            retired.add(new Retired(segment, nowMs + config.segmentDeleteDelayMs()));
+            excessBytes -= segment.sizeInBytes();
+            deleted++;
+            log.info("Deleted segment {} by retention ({}); log start offset is now {}", segment.file(),
+                    tooOld ? "age" : "size", logStartOffset());
+        }
+        return deleted;
+    }
+
+    /** Flushes, seals the indexes, and leaves the marker that lets the next open skip recovery. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (failure == null) {
+                active.seal();
+                recoveryPoint.write(new RecoveryPoint(active.nextOffset(), active.baseOffset, active.sizeInBytes()));
+                recoveryPoint.force();
+                Files.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN));
+                LogFiles.fsyncDirectory(dir);
+            }
+        } finally {
+            closeRetired(true);
+            try (recoveryPoint) {
+                for (Segment segment : segments.values()) {
+                    segment.close();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- reader side
+
+    /**
+     * Whole batches starting with the batch that contains {@code offset}: at least one, even if it is
+     * larger than {@code maxBytes}, then more while they fit; never a batch holding an offset at or
+     * beyond {@code upperBound} (the high watermark). A read returns data from one segment only;
+     * {@link LogSlice#nextOffset()} says where to continue.
+     *
+     * @throws OffsetOutOfRangeException if {@code offset} is before the log start or after the log end
+     */
+    public LogSlice read(long offset, int maxBytes, long upperBound) throws IOException {
+        while (true) {
+            long end = logEndOffset();
+            Map.Entry<Long, Segment> floor = segments.floorEntry(offset);
+            if (offset < logStartOffset() || offset > end || floor == null) {
+                throw new OffsetOutOfRangeException(offset, logStartOffset(), end);
+            }
+            if (offset >= upperBound || offset == end) {
+                return LogSlice.empty(offset);
+            }
+            Segment segment = floor.getValue();
+            LogSlice slice = segment.read(offset, maxBytes, upperBound);
+            if (slice != null) {
+                return slice;
+            }
+            // The segment ends before the offset: it rolled while we looked, so the next one has it.
+            Map.Entry<Long, Segment> next = segments.higherEntry(segment.baseOffset);
+            if (next == null || next.getKey() > offset) {
+                throw new OffsetOutOfRangeException(offset, logStartOffset(), end);
+            }
+        }
+    }
+
+    /**
+     * The first record whose timestamp is at or after {@code timestampMs}, with its offset; empty if
+     * every record is older.
+     */
+    public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) throws IOException {
+        for (Segment segment : segments.values()) {
+            TimestampOffset found = segment.offsetForTimestamp(timestampMs);
+            if (found != null) {
+                return Optional.of(found);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public long logStartOffset() {
+        return segments.firstKey();
+    }
+
+    public long logEndOffset() {
+        return active.nextOffset();
+    }
+
+    /** Offsets below this were fsynced (or survived recovery and were fsynced then). */
+    public long durableEndOffset() {
+        return durableEndOffset;
+    }
+
+    public long sizeInBytes() {
+        long size = 0;
+        for (Segment segment : segments.values()) {
+            size += segment.sizeInBytes();
+        }
+        return size;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** True once a write or fsync failed: appends and flushes are refused until the log is reopened. */
+    public boolean isOffline() {
+        return failure != null;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void maybeRoll(int incomingBytes, long lastOffset) throws IOException {
+        Segment current = active;
+        boolean full = current.sizeInBytes() > 0
+                && (long) current.sizeInBytes() + incomingBytes > config.segmentBytes();
+        boolean offsetsOverflow = lastOffset - current.baseOffset > Integer.MAX_VALUE;
+        if (!full && !offsetsOverflow) {
+            return;
+        }
+        long base = current.nextOffset();
+        current.seal();
+        Segment next = Segment.create(dir, base, config);
+        LogFiles.fsyncDirectory(dir);
+        segments.put(base, next);
+        active = next;
+        recoveryPoint.write(new RecoveryPoint(base, base, 0));
+        durableEndOffset = base;
+        log.debug("Rolled {} at offset {}", dir, base);
+    }
+
+    private void checkWritable() throws IOException {
+        if (closed) {
+            throw new IllegalStateException("log " + dir + " is closed");
+        }
+        IOException failed = failure;
+        if (failed != null) {
+            throw new LogOfflineException("log " + dir + " is offline after an earlier storage error: "
+                    + failed.getMessage(), failed);
+        }
+    }
+
+    private IOException goOffline(String what, IOException cause) {
+        failure = cause;
+        log.error("Log {} is offline: {} failed: {}", dir, what, cause.toString());
+        return new LogOfflineException("log " + dir + " is offline: " + what + " failed", cause);
+    }
+
+    private void closeRetired(boolean all) throws IOException {
+        long nowMs = clock.millis();
+        while (!retired.isEmpty() && (all || retired.peekFirst().closeAtMs() <= nowMs)) {
+            retired.pollFirst().segment().close();
+        }
+    }
+}

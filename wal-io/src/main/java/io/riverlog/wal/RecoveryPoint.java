@@ -1,0 +1,79 @@
+package io.riverlog.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * How far the log was known durable: everything before {@code position} in the segment with base
+ * offset {@code segmentBaseOffset} (and every earlier segment) was fsynced, and ends at
+ * {@code offset}. Recovery after an unclean stop validates only what comes after it.
+ *
+ * <p>The {@code recovery-point} file is 24 bytes, rewritten in place after every fsync of the log
+ * but not fsynced itself (that would double the cost of a flush):
+ * <pre>
+ *   int64 offset  int64 segmentBaseOffset  int32 position  int32 crc32c(of the first 20 bytes)
+ * </pre>
+ * A crash can leave it stale (recovery then checks more than it needs) or torn (the CRC says so,
+ * and recovery checks the whole log); it can never claim more than was fsynced.
+ */
+record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
+    static final int BYTES = 24;
+    private static final int CHECKED_BYTES = 20;
+
+    /** The stored recovery point, or null if there is none or it is torn. */
+    static RecoveryPoint read(Path dir) throws IOException {
+        Path path = dir.resolve(LogFiles.RECOVERY_POINT);
+        if (!Files.exists(path)) {
+            return null;
+        }
+        byte[] bytes = Files.readAllBytes(path);
+        if (bytes.length < BYTES) {
+            return null;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, BYTES);
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, CHECKED_BYTES);
+        RecoveryPoint point = new RecoveryPoint(buffer.getLong(), buffer.getLong(), buffer.getInt());
+        if (buffer.getInt() != (int) crc.getValue() || point.position < 0 || point.offset < point.segmentBaseOffset) {
+            return null;
+        }
+        return point;
+    }
+
+    /** The open {@code recovery-point} file of a log, owned by the log's writer. */
+    static final class Store implements AutoCloseable {
+        private final FileChannel channel;
+        private final ByteBuffer buffer = ByteBuffer.allocate(BYTES);
+
+        Store(Path dir) throws IOException {
+            channel = FileChannel.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+
+        void write(RecoveryPoint point) throws IOException {
+            buffer.clear();
+            buffer.putLong(point.offset).putLong(point.segmentBaseOffset).putInt(point.position);
+            CRC32C crc = new CRC32C();
+            crc.update(buffer.array(), 0, CHECKED_BYTES);
+            buffer.putInt((int) crc.getValue()).flip();
+            long at = 0;
+            while (buffer.hasRemaining()) {
+                at += channel.write(buffer, at);
+            }
+        }
+
+        void force() throws IOException {
+            channel.force(false);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}
