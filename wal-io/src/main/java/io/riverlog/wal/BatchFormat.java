@@ -45,6 +45,13 @@ public final class BatchFormat {
     /** Bytes of a header needed to know where a batch ends and which offsets it holds. */
     static final int WALK_HEADER_BYTES = DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET + Integer.BYTES;
 
+    /**
+     * The partition leader epoch written into every stored batch. A single node is always leader in
+     * epoch 0; the field is outside the CRC, so recovery checks it to catch corruption there.
+     */
+    public static final int LEADER_EPOCH = 0;
+    private static final int LEADER_EPOCH_OFFSET = Records.LOG_OVERHEAD;
+
     private static final int SIZE_OFFSET = Records.SIZE_OFFSET;
     private static final int MAGIC_OFFSET = Records.MAGIC_OFFSET;
     private static final int LOG_OVERHEAD = Records.LOG_OVERHEAD;
@@ -100,10 +107,14 @@ public final class BatchFormat {
         return new ValidBatches(view, List.copyOf(batches));
     }
 
-    /** Writes {@code baseOffset} into the batch at {@code position}; outside the CRC, so nothing is recomputed. */
+    /**
+     * Writes {@code baseOffset} and the leader epoch into the batch at {@code position}; both are
+     * outside the CRC, so nothing is recomputed.
+     */
     static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset) {
         MutableRecordBatch batch = batchAt(buffer, position, sizeInBytes);
         batch.setLastOffset(baseOffset + (batch.lastOffset() - batch.baseOffset()));
+        batch.setPartitionLeaderEpoch(LEADER_EPOCH);
     }
 
     /** Header fields needed to walk a log: where the batch ends and which offsets it holds. */
@@ -141,6 +152,10 @@ public final class BatchFormat {
         }
         if (baseOffset != expectedBaseOffset) {
             return ScanStep.invalid("base offset " + baseOffset + " where " + expectedBaseOffset + " was expected");
+        }
+        int leaderEpoch = chunk.getInt(start + LEADER_EPOCH_OFFSET);
+        if (leaderEpoch != LEADER_EPOCH) {
+            return ScanStep.invalid("leader epoch " + leaderEpoch);
         }
         MutableRecordBatch batch = batchAt(chunk, start, sizeInBytes);
         if (!batch.isValid()) {

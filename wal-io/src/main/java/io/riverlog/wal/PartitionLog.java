@@ -119,8 +119,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Deletes the oldest segments that are past the retention limits (by age of their newest record,
-     * or to bring the log under {@code retention-bytes}); never the active segment. The log start
+     * Deletes the oldest segments that are past the retention limits: by age of their newest record,
+     * or by size while what remains is still at least {@code retention-bytes}; never the active segment. The log start
      * offset moves to the first remaining segment, and stays there after a restart because it is
      * derived from the files. Returns the number of segments deleted.
      */
@@ -128,7 +128,8 @@ public final class PartitionLog implements AutoCloseable {
         checkWritable();
         closeRetired(false);
         long nowMs = clock.millis();
-        long excessBytes = config.retentionBytes() < 0 ? Long.MIN_VALUE : sizeInBytes() - config.retentionBytes();
+        boolean bySize = config.retentionBytes() >= 0;
+        long excessBytes = bySize ? sizeInBytes() - config.retentionBytes() : 0;
         int deleted = 0;
         for (Segment segment : List.copyOf(segments.values())) {
             if (segment == active) {
@@ -136,7 +137,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             boolean tooOld = config.retentionMs() >= 0 && segment.maxTimestamp() >= 0
                     && nowMs - segment.maxTimestamp() > config.retentionMs();
-            boolean tooBig = excessBytes >= segment.sizeInBytes();
+            boolean tooBig = bySize && excessBytes >= segment.sizeInBytes();
             if (!tooOld && !tooBig) {
                 break;
             }

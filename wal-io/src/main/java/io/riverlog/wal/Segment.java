@@ -167,7 +167,11 @@ final class Segment implements AutoCloseable {
             if (size - position < BatchFormat.HEADER_BYTES) {
                 return false;
             }
-            BatchHeader header = headerAt(position);
+            // An index written in full has an entry within index-interval-bytes of every batch.
+            if (position - last.position() >= config.indexIntervalBytes()) {
+                return false;
+            }
+            BatchHeader header = BatchFormat.readWalkHeader(readBytes(position, BatchFormat.WALK_HEADER_BYTES));
             if (header.baseOffset() != expected || header.sizeInBytes() < BatchFormat.HEADER_BYTES
                     || header.sizeInBytes() > size - position) {
                 return false;
@@ -187,8 +191,7 @@ final class Segment implements AutoCloseable {
     OffsetIndex.Entry trustedEntryAtOrBelow(int position) throws IOException {
         OffsetIndex.Entry entry = offsetIndex.floorByPosition(position);
         while (entry.position() > 0) {
-            if (entry.position() + BatchFormat.HEADER_BYTES <= sizeInBytes
-                    && headerAt(entry.position()).baseOffset() == entry.offset()) {
+            if (batchStartsAt(entry.position(), entry.offset(), sizeInBytes)) {
                 return entry;
             }
             entry = offsetIndex.floorByPosition(entry.position() - 1);
@@ -304,7 +307,7 @@ final class Segment implements AutoCloseable {
         OffsetIndex.Entry jump = byPosition.position() <= byOffset.position() ? byPosition : byOffset;
         int end = start + first.sizeInBytes();
         long next = first.lastOffset() + 1;
-        if (jump.position() > end && jump.position() < size && headerAt(jump.position()).baseOffset() == jump.offset()) {
+        if (jump.position() > end && batchStartsAt(jump.position(), jump.offset(), size)) {
             end = jump.position();
             next = jump.offset();
         }
@@ -353,7 +356,7 @@ final class Segment implements AutoCloseable {
         int position = entry.position();
         if (position >= size) {
             position = 0;
-        } else if (position > 0 && headerAt(position).baseOffset() != entry.offset()) {
+        } else if (position > 0 && !batchStartsAt(position, entry.offset(), size)) {
             if (!warnedAboutIndex) {
                 warnedAboutIndex = true;
                 log.warn("Offset index of {} disagrees with the log at position {}; scanning from the segment start"
@@ -369,6 +372,16 @@ final class Segment implements AutoCloseable {
             position += header.sizeInBytes();
         }
         return -1;
+    }
+
+    /** True if a batch with base offset {@code offset} starts at {@code position}: how index entries are checked. */
+    private boolean batchStartsAt(int position, long offset, int size) throws IOException {
+        if (position < 0 || position + BatchFormat.HEADER_BYTES > size) {
+            return false;
+        }
+        BatchHeader header = BatchFormat.readWalkHeader(readBytes(position, BatchFormat.WALK_HEADER_BYTES));
+        return header.baseOffset() == offset && header.sizeInBytes() >= BatchFormat.HEADER_BYTES
+                && header.sizeInBytes() <= size - position;
     }
 
     private BatchHeader headerAt(int position) throws IOException {
