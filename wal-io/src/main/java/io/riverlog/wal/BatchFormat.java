@@ -76,6 +76,10 @@ public final class BatchFormat {
         int position = 0;
         while (position < view.limit()) {
             int remaining = view.limit() - position;
+            if (remaining > MAGIC_OFFSET && view.get(position + MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
+                throw new InvalidBatchException("batch " + batches.size() + ": magic " + view.get(position + MAGIC_OFFSET)
+                        + " is not supported, only v2 record batches are");
+            }
             if (remaining < HEADER_BYTES) {
                 throw new InvalidBatchException("batch " + batches.size() + ": " + remaining
                         + " trailing bytes are not a whole batch header");
@@ -84,11 +88,6 @@ public final class BatchFormat {
             if (sizeInBytes < HEADER_BYTES || sizeInBytes > remaining) {
                 throw new InvalidBatchException("batch " + batches.size() + ": length " + sizeInBytes
                         + " does not fit the " + remaining + " bytes left");
-            }
-            byte magic = view.get(position + MAGIC_OFFSET);
-            if (magic != RecordBatch.MAGIC_VALUE_V2) {
-                throw new InvalidBatchException("batch " + batches.size() + ": magic " + magic
-                        + " is not supported, only v2 record batches are");
             }
             MutableRecordBatch batch = batchAt(view, position, sizeInBytes);
             try {
