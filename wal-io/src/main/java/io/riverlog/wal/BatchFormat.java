@@ -107,10 +107,23 @@ public final class BatchFormat {
     }
 
     /**
+     * Assigns offsets from {@code firstOffset} on to the batches, in place in their buffer; returns
+     * the offset after the last batch.
+     */
+    public static long assignOffsets(ValidBatches batches, long firstOffset) {
+        long offset = firstOffset;
+        for (BatchInfo batch : batches.batches()) {
+            assignBaseOffset(batches.buffer(), batch.position(), batch.sizeInBytes(), offset);
+            offset += batch.recordCount();
+        }
+        return offset;
+    }
+
+    /**
      * Writes {@code baseOffset} and the leader epoch into the batch at {@code position}; both are
      * outside the CRC, so nothing is recomputed.
      */
-    static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset) {
+    private static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset) {
         MutableRecordBatch batch = batchAt(buffer, position, sizeInBytes);
         batch.setLastOffset(baseOffset + (batch.lastOffset() - batch.baseOffset()));
         batch.setPartitionLeaderEpoch(LEADER_EPOCH);
@@ -182,6 +195,47 @@ public final class BatchFormat {
             }
         }
         return null;
+    }
+
+    /**
+     * Decodes every record of the whole batches in {@code batches} (decompressing as needed), skipping
+     * records below {@code fromOffset} and control batches (transaction markers), which are not data.
+     */
+    public static List<LogRecord> decode(ByteBuffer batches, long fromOffset) {
+        List<LogRecord> out = new ArrayList<>();
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches.slice()).batches()) {
+            if (batch.isControlBatch() || batch.lastOffset() < fromOffset) {
+                continue;
+            }
+            try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+                while (records.hasNext()) {
+                    Record record = records.next();
+                    if (record.offset() >= fromOffset) {
+                        out.add(toLogRecord(record));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static LogRecord toLogRecord(Record record) {
+        org.apache.kafka.common.header.Header[] headers = record.headers();
+        List<LogRecord.Header> converted = new ArrayList<>(headers.length);
+        for (org.apache.kafka.common.header.Header header : headers) {
+            converted.add(new LogRecord.Header(header.key(), header.value()));
+        }
+        return new LogRecord(record.offset(), record.timestamp(), bytesOf(record.key()), bytesOf(record.value()),
+                List.copyOf(converted));
+    }
+
+    private static byte[] bytesOf(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
     }
 
     /** The maximum timestamp the batch header declares. */

@@ -18,10 +18,10 @@ final class IndexFile implements AutoCloseable {
     private final int entryBytes;
     private final FileChannel channel;
 
-    IndexFile(Path path, int entryBytes) throws IOException {
+    IndexFile(Path path, int entryBytes, ChannelFactory channels) throws IOException {
         this.path = path;
         this.entryBytes = entryBytes;
-        this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        this.channel = channels.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 

@@ -33,17 +33,19 @@ final class LogLoader {
 
     private final Path dir;
     private final LogConfig config;
+    private final ChannelFactory channels;
     private final ByteBuffer scratch;
     private long truncatedBytes;
 
-    private LogLoader(Path dir, LogConfig config) {
+    private LogLoader(Path dir, LogConfig config, ChannelFactory channels) {
         this.dir = dir;
         this.config = config;
+        this.channels = channels;
         this.scratch = ByteBuffer.allocateDirect(config.recoveryReadBytes());
     }
 
-    static Loaded load(Path dir, LogConfig config) throws IOException {
-        return new LogLoader(dir, config).load();
+    static Loaded load(Path dir, LogConfig config, ChannelFactory channels) throws IOException {
+        return new LogLoader(dir, config, channels).load();
     }
 
     private Loaded load() throws IOException {
@@ -54,10 +56,10 @@ final class LogLoader {
         ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
         try {
             if (bases.isEmpty()) {
-                segments.put(0L, Segment.create(dir, 0, config));
+                segments.put(0L, Segment.create(dir, 0, config, channels));
             } else {
                 for (long base : bases) {
-                    segments.put(base, Segment.open(dir, base, config));
+                    segments.put(base, Segment.open(dir, base, config, channels));
                 }
                 if (clean) {
                     openClean(segments);
@@ -66,7 +68,7 @@ final class LogLoader {
                 }
             }
             Segment last = segments.lastEntry().getValue();
-            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir)) {
+            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, channels)) {
                 store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
                 store.force();
             }

@@ -1,7 +1,6 @@
 package io.riverlog.wal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,6 +37,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final LogConfig config;
     private final Clock clock;
+    private final ChannelFactory channels;
     private final ConcurrentSkipListMap<Long, Segment> segments;
     private final RecoveryPoint.Store recoveryPoint;
     private final Deque<Retired> retired = new ArrayDeque<>();
@@ -46,22 +46,29 @@ public final class PartitionLog implements AutoCloseable {
     private volatile IOException failure;
     private boolean closed;
 
-    private PartitionLog(Path dir, LogConfig config, Clock clock, ConcurrentSkipListMap<Long, Segment> segments)
-            throws IOException {
+    private PartitionLog(Path dir, LogConfig config, Clock clock, ChannelFactory channels,
+                         ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
+        this.channels = channels;
         this.segments = segments;
         this.active = segments.lastEntry().getValue();
         this.durableEndOffset = active.nextOffset();
-        this.recoveryPoint = new RecoveryPoint.Store(dir);
+        this.recoveryPoint = new RecoveryPoint.Store(dir, channels);
     }
 
     /** Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly. */
     public static PartitionLog open(Path dir, LogConfig config, Clock clock) throws IOException {
+        return open(dir, config, clock, ChannelFactory.DEFAULT);
+    }
+
+    /** As {@link #open(Path, LogConfig, Clock)}, with the files opened through {@code channels}. */
+    public static PartitionLog open(Path dir, LogConfig config, Clock clock, ChannelFactory channels)
+            throws IOException {
         long started = System.nanoTime();
-        LogLoader.Loaded loaded = LogLoader.load(dir, config);
-        PartitionLog partitionLog = new PartitionLog(dir, config, clock, loaded.segments());
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, channels);
+        PartitionLog partitionLog = new PartitionLog(dir, config, clock, channels, loaded.segments());
         log.info("Opened log {} after a{} shutdown in {} ms: offsets [{}, {}), {} segments, {} bytes{}", dir,
                 loaded.clean() ? " clean" : "n unclean", (System.nanoTime() - started) / 1_000_000,
                 partitionLog.logStartOffset(), partitionLog.logEndOffset(), loaded.segments().size(),
@@ -83,16 +90,29 @@ public final class PartitionLog implements AutoCloseable {
     public AppendResult append(ValidBatches batches) throws IOException {
         checkWritable();
         long firstOffset = active.nextOffset();
+        BatchFormat.assignOffsets(batches, firstOffset);
+        return appendAssigned(batches, firstOffset);
+    }
+
+    /**
+     * Appends batches whose offsets the caller already assigned with
+     * {@link BatchFormat#assignOffsets}, starting at {@code firstOffset}, which must be the log end
+     * offset. The partition actor does this: it needs the offsets before the write completes.
+     */
+    public AppendResult append(ValidBatches batches, long firstOffset) throws IOException {
+        checkWritable();
+        if (firstOffset != active.nextOffset()) {
+            throw new IllegalArgumentException("batches start at offset " + firstOffset + " but the log ends at "
+                    + active.nextOffset());
+        }
+        return appendAssigned(batches, firstOffset);
+    }
+
+    private AppendResult appendAssigned(ValidBatches batches, long firstOffset) throws IOException {
         long lastOffset = firstOffset + batches.recordCount() - 1;
         try {
             maybeRoll(batches.sizeInBytes(), lastOffset);
-            ByteBuffer buffer = batches.buffer();
-            long offset = firstOffset;
-            for (BatchInfo batch : batches.batches()) {
-                BatchFormat.assignBaseOffset(buffer, batch.position(), batch.sizeInBytes(), offset);
-                offset += batch.recordCount();
-            }
-            active.append(buffer, batches.batches(), firstOffset);
+            active.append(batches.buffer(), batches.batches(), firstOffset);
         } catch (IOException e) {
             throw goOffline("append to " + active.file(), e);
         }
@@ -270,7 +290,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         long base = current.nextOffset();
         current.seal();
-        Segment next = Segment.create(dir, base, config);
+        Segment next = Segment.create(dir, base, config, channels);
         LogFiles.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;

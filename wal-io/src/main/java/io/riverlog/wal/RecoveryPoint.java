@@ -50,8 +50,8 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
         private final FileChannel channel;
         private final ByteBuffer buffer = ByteBuffer.allocate(BYTES);
 
-        Store(Path dir) throws IOException {
-            channel = FileChannel.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
+        Store(Path dir, ChannelFactory channels) throws IOException {
+            channel = channels.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
 

@@ -57,28 +57,28 @@ final class Segment implements AutoCloseable {
     }
 
     /** Creates the files of a new, empty segment. The caller fsyncs the directory. */
-    static Segment create(Path dir, long baseOffset, LogConfig config) throws IOException {
+    static Segment create(Path dir, long baseOffset, LogConfig config, ChannelFactory channels) throws IOException {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
-        FileChannel channel = FileChannel.open(logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel channel = channels.open(logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         Files.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)));
         Files.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)));
         return new Segment(baseOffset, logPath, config, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, 0),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset), 0);
+                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, 0, channels),
+                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, channels), 0);
     }
 
     /**
      * Opens an existing segment and the sane prefix of its indexes. Its end is not known yet: the
      * loader calls {@link #walkToEnd} (after a clean close) or {@link #recover}.
      */
-    static Segment open(Path dir, long baseOffset, LogConfig config) throws IOException {
+    static Segment open(Path dir, long baseOffset, LogConfig config, ChannelFactory channels) throws IOException {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
-        FileChannel channel = FileChannel.open(logPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = channels.open(logPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         int size = Math.toIntExact(channel.size());
         return new Segment(baseOffset, logPath, config, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, size),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset), size);
+                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, size, channels),
+                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, channels), size);
     }
 
     Path file() {

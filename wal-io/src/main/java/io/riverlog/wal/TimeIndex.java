@@ -36,9 +36,9 @@ final class TimeIndex implements AutoCloseable {
         this.file = file;
     }
 
-    /** Opens the file and keeps its longest prefix of sane entries, ending before {@code nextOffset}. */
-    static TimeIndex open(Path path, long baseOffset) throws IOException {
-        TimeIndex index = new TimeIndex(baseOffset, new IndexFile(path, ENTRY_BYTES));
+    /** Opens the file and keeps its longest prefix of sane entries. */
+    static TimeIndex open(Path path, long baseOffset, ChannelFactory channels) throws IOException {
+        TimeIndex index = new TimeIndex(baseOffset, new IndexFile(path, ENTRY_BYTES, channels));
         ByteBuffer stored = index.file.readEntries();
         long lastTimestamp = Long.MIN_VALUE;
         int lastRelative = -1;

@@ -99,6 +99,28 @@ class BatchFormatTest {
         }
     }
 
+    @Test
+    void decodeYieldsKeysValuesAndHeadersFromTheRequestedOffsetOn() {
+        ByteBuffer raw = MemoryRecords.withRecords(Compression.lz4().build(),
+                new SimpleRecord(10L, "k0".getBytes(), "v0".getBytes()),
+                new SimpleRecord(11L, null, "v1".getBytes(),
+                        new org.apache.kafka.common.header.Header[] {
+                            new org.apache.kafka.common.header.internals.RecordHeader("h", "x".getBytes())}),
+                new SimpleRecord(12L, "k2".getBytes(), null)).buffer();
+        ValidBatches batches = BatchFormat.validate(raw);
+        BatchFormat.assignOffsets(batches, 100);
+        List<LogRecord> records = BatchFormat.decode(batches.buffer(), 101);
+        assertThat(records).extracting(LogRecord::offset).containsExactly(101L, 102L);
+        assertThat(records.get(0).key()).isNull();
+        assertThat(records.get(0).value()).isEqualTo("v1".getBytes());
+        assertThat(records.get(0).headers()).singleElement().satisfies(h -> {
+            assertThat(h.key()).isEqualTo("h");
+            assertThat(h.value()).isEqualTo("x".getBytes());
+        });
+        assertThat(records.get(1).value()).isNull();
+        assertThat(records.get(1).timestampMs()).isEqualTo(12L);
+    }
+
     private static ByteBuffer concat(ByteBuffer a, ByteBuffer b) {
         return ByteBuffer.allocate(a.remaining() + b.remaining()).put(a.duplicate()).put(b.duplicate()).flip();
     }
