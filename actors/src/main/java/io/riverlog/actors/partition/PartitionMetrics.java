@@ -1,0 +1,26 @@
+package io.riverlog.actors.partition;
+
+/**
+ * Hooks a partition calls as it works, for metrics. Calls come from the partition's actor and its
+ * writer's thread; implementations must be thread-safe and cheap.
+ */
+public interface PartitionMetrics {
+    PartitionMetrics NONE = new PartitionMetrics() {
+    };
+
+    /** Records and bytes accepted for append. */
+    default void appended(PartitionId partition, int records, int bytes) {
+    }
+
+    /** One fsync of the partition's log, and how long it took. */
+    default void fsynced(PartitionId partition, long nanos) {
+    }
+
+    /** Bytes now held in the partition's in-memory tail buffer. */
+    default void bufferBytes(PartitionId partition, long bytes) {
+    }
+
+    /** Bytes handed to readers, from the buffer or the log. */
+    default void read(PartitionId partition, int bytes, boolean fromLog) {
+    }
+}

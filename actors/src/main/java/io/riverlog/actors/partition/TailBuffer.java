@@ -1,0 +1,73 @@
+package io.riverlog.actors.partition;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The newest batches of a partition, kept in memory so that readers near the tail never touch the
+ * disk. Bounded by bytes: the oldest batches are dropped first. It is only a cache of the log's
+ * tail: whatever it dropped is read from the log, through the same read call. Owned by one
+ * {@link PartitionActor}; not thread-safe.
+ */
+final class TailBuffer {
+    private record Batch(long baseOffset, long lastOffset, ByteBuffer bytes) {
+    }
+
+    private final long maxBytes;
+    private final TreeMap<Long, Batch> batches = new TreeMap<>();
+    private long bytes;
+
+    TailBuffer(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** Keeps a batch (offsets assigned) and drops the oldest batches past the byte bound. */
+    void add(long baseOffset, long lastOffset, ByteBuffer batch) {
+        batches.put(baseOffset, new Batch(baseOffset, lastOffset, batch.asReadOnlyBuffer()));
+        bytes += batch.remaining();
+        while (bytes > maxBytes && !batches.isEmpty()) {
+            bytes -= batches.pollFirstEntry().getValue().bytes.remaining();
+        }
+    }
+
+    /** The smallest offset the buffer can serve; {@link Long#MAX_VALUE} when it is empty. */
+    long minOffset() {
+        return batches.isEmpty() ? Long.MAX_VALUE : batches.firstKey();
+    }
+
+    long sizeInBytes() {
+        return bytes;
+    }
+
+    /**
+     * Whole batches from the one holding {@code offset}: at least one, more while they fit in
+     * {@code maxBytes}, none holding an offset at or past {@code upperBound}. Empty if the first
+     * batch is not below the bound. The caller checked {@code offset >= minOffset()}.
+     */
+    Slice read(long offset, int maxBytes, long upperBound) {
+        Map.Entry<Long, Batch> first = batches.floorEntry(offset);
+        List<ByteBuffer> out = new ArrayList<>();
+        long next = offset;
+        if (first == null) {
+            return new Slice(out, next);
+        }
+        long total = 0;
+        for (Batch batch : batches.tailMap(first.getKey(), true).values()) {
+            int size = batch.bytes.remaining();
+            if (batch.lastOffset >= upperBound || (!out.isEmpty() && total + size > maxBytes)) {
+                break;
+            }
+            out.add(batch.bytes.duplicate());
+            total += size;
+            next = batch.lastOffset + 1;
+        }
+        return new Slice(out, next);
+    }
+
+    /** Batches read from the buffer, and the offset after the last of them. */
+    record Slice(List<ByteBuffer> batches, long nextOffset) {
+    }
+}
