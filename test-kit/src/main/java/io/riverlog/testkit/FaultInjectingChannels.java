@@ -1,0 +1,164 @@
+package io.riverlog.testkit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.riverlog.wal.ChannelFactory;
+
+/**
+ * A {@link ChannelFactory} whose channels fail on command, the way a full disk or a dying device
+ * fails: {@link #failWrites} makes every write of a log segment throw "No space left on device",
+ * {@link #failFsyncs} makes every fsync throw an I/O error. Reads keep working. Only files whose
+ * name ends with {@code .log} are affected, so recovery bookkeeping behaves as on a real disk where
+ * small files still fit.
+ */
+public final class FaultInjectingChannels implements ChannelFactory {
+
+    private enum Fault { NONE, WRITES, FSYNCS }
+
+    private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
+    private final AtomicInteger fsyncs = new AtomicInteger();
+
+    public void failWrites() {
+        fault.set(Fault.WRITES);
+    }
+
+    public void failFsyncs() {
+        fault.set(Fault.FSYNCS);
+    }
+
+    public void heal() {
+        fault.set(Fault.NONE);
+    }
+
+    /** How many fsyncs of segment files succeeded. */
+    public int fsyncCount() {
+        return fsyncs.get();
+    }
+
+    @Override
+    public FileChannel open(Path path, OpenOption... options) throws IOException {
+        FileChannel channel = FileChannel.open(path, options);
+        return path.getFileName().toString().endsWith(".log") ? new Faulty(channel, path) : channel;
+    }
+
+    private final class Faulty extends FileChannel {
+        private final FileChannel delegate;
+        private final Path path;
+
+        Faulty(FileChannel delegate, Path path) {
+            this.delegate = delegate;
+            this.path = path;
+        }
+
+        private void checkWrite() throws IOException {
+            if (fault.get() == Fault.WRITES) {
+                throw new IOException("No space left on device (injected) writing " + path);
+            }
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return delegate.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return delegate.read(dsts, offset, length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            checkWrite();
+            return delegate.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            checkWrite();
+            return delegate.write(srcs, offset, length);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return delegate.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            delegate.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return delegate.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            delegate.truncate(size);
+            return this;
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            if (fault.get() == Fault.FSYNCS) {
+                throw new IOException("Input/output error (injected) in fsync of " + path);
+            }
+            delegate.force(metaData);
+            fsyncs.incrementAndGet();
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return delegate.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            checkWrite();
+            return delegate.transferFrom(src, position, count);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return delegate.read(dst, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            checkWrite();
+            return delegate.write(src, position);
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return delegate.map(mode, position, size);
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return delegate.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return delegate.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            delegate.close();
+        }
+    }
+}
