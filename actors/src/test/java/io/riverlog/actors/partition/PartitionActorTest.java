@@ -1,0 +1,153 @@
+package io.riverlog.actors.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.partition.PartitionActor.AppendReply;
+import io.riverlog.actors.partition.PartitionActor.Appended;
+import io.riverlog.actors.partition.PartitionActor.OffsetForTimestamp;
+import io.riverlog.actors.partition.PartitionActor.OutOfRange;
+import io.riverlog.actors.partition.PartitionActor.ReadReply;
+import io.riverlog.actors.partition.PartitionActor.Records;
+import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.LogFiles;
+import io.riverlog.wal.ValidBatches;
+
+class PartitionActorTest {
+    private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
+    private final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
+    private final PartitionId id = new PartitionId("t", 0);
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void shutdown() {
+        kit.shutdownTestKit();
+    }
+
+    @Test
+    void aReadAtTheHighWatermarkWaitsForTheNextCommittedAppend() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        append(partition, batch(3, 1000));
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(3, 1024, Duration.ofSeconds(30), reader.getRef()));
+        reader.expectNoMessage(Duration.ofMillis(100));
+        append(partition, batch(2, 2000));
+        Records records = (Records) reader.receiveMessage(Duration.ofSeconds(5));
+        assertThat(BatchFormat.decode(records.batches(), 3)).extracting(r -> r.offset()).containsExactly(3L, 4L);
+        assertThat(records.highWatermark()).isEqualTo(5);
+        assertThat(records.nextOffset()).isEqualTo(5);
+    }
+
+    @Test
+    void aWaitingReadGetsAnEmptyAnswerWhenItsWaitEnds() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(0, 1024, Duration.ofMillis(200), reader.getRef()));
+        Records records = (Records) reader.receiveMessage(Duration.ofSeconds(5));
+        assertThat(records.isEmpty()).isTrue();
+        assertThat(records.nextOffset()).isZero();
+    }
+
+    @Test
+    void readsPastTheHighWatermarkAreOutOfRange() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        append(partition, batch(3, 0));
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(4, 1024, Duration.ZERO, reader.getRef()));
+        assertThat(reader.receiveMessage()).isEqualTo(new OutOfRange(4, 0, 3));
+        partition.tell(new PartitionActor.Read(-1, 1024, Duration.ZERO, reader.getRef()));
+        assertThat(reader.receiveMessage()).isInstanceOf(OutOfRange.class);
+    }
+
+    @Test
+    void stopWritesEverythingAcceptedThenClosesTheLogCleanly() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        TestProbe<AppendReply> producer = kit.createTestProbe();
+        for (int i = 0; i < 50; i++) {
+            partition.tell(new PartitionActor.Append(batch(2, i), producer.getRef()));
+        }
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        for (int i = 0; i < 50; i++) {
+            assertThat(producer.receiveMessage()).isEqualTo(new Appended(2L * i, 2L * i + 1, 0));
+        }
+        stopped.receiveMessage(Duration.ofSeconds(10));
+        assertThat(dir.resolve(id.directoryName()).resolve(LogFiles.CLEAN_SHUTDOWN)).exists();
+    }
+
+    @Test
+    void theBatchPolicyFsyncsBeforeAcknowledgingAndTheOsPolicyLeavesItToTheSystem() {
+        AtomicInteger fsyncs = new AtomicInteger();
+        PartitionMetrics counting = new PartitionMetrics() {
+            @Override
+            public void fsynced(PartitionId partition, long nanos) {
+                fsyncs.incrementAndGet();
+            }
+        };
+        ActorRef<PartitionActor.Command> batchPartition = spawn(SETTINGS, counting);
+        append(batchPartition, batch(1, 0));
+        assertThat(fsyncs.get()).isEqualTo(1);
+
+        fsyncs.set(0);
+        PartitionId other = new PartitionId("os", 0);
+        ActorRef<PartitionActor.Command> osPartition = kit.spawn(PartitionActor.create(other,
+                dir.resolve(other.directoryName()), SETTINGS.withFsyncPolicy(FsyncPolicy.OS),
+                io.riverlog.wal.ChannelFactory.DEFAULT, counting));
+        append(osPartition, batch(1, 0));
+        append(osPartition, batch(1, 0));
+        assertThat(fsyncs.get()).isZero();
+    }
+
+    @Test
+    void offsetForTimestampFindsTheFirstCommittedRecordThatNew() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        append(partition, batch(5, 1000));
+        append(partition, batch(5, 2000));
+        TestProbe<OffsetForTimestamp> probe = kit.createTestProbe();
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(2002, probe.getRef()));
+        assertThat(probe.receiveMessage().found()).hasValueSatisfying(found -> assertThat(found.offset()).isEqualTo(7));
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(9999, probe.getRef()));
+        assertThat(probe.receiveMessage().found()).isEmpty();
+    }
+
+    private ActorRef<PartitionActor.Command> spawn(PartitionSettings settings, PartitionMetrics metrics) {
+        return kit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()), settings,
+                io.riverlog.wal.ChannelFactory.DEFAULT, metrics));
+    }
+
+    private Appended append(ActorRef<PartitionActor.Command> partition, ValidBatches batches) {
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(batches, probe.getRef()));
+        return (Appended) probe.receiveMessage(Duration.ofSeconds(10));
+    }
+
+    /** {@code count} records whose timestamps are {@code firstTimestampMs}, +1, +2... */
+    private static ValidBatches batch(int count, long firstTimestampMs) {
+        ByteBuffer buffer = ByteBuffer.allocate(1024);
+        MemoryRecordsBuilder builder = MemoryRecords.builder(buffer, Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        for (int i = 0; i < count; i++) {
+            builder.append(firstTimestampMs + i, null, ("v" + i).getBytes());
+        }
+        return BatchFormat.validate(builder.build().buffer());
+    }
+}
