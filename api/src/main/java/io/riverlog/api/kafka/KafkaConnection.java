@@ -1,0 +1,75 @@
+package io.riverlog.api.kafka;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The byte stream of one client connection, as a flow: Kafka's 4-byte size framing (a frame above
+ * {@code max-frame-bytes} closes the connection), decoding, the handler, encoding. Up to
+ * {@code max-in-flight-requests-per-connection} requests run at once, and answers leave in the
+ * order the requests came, as Kafka clients require. A produce with acks=0 gets no answer.
+ */
+public final class KafkaConnection {
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+
+    private KafkaConnection() {
+    }
+
+    public static Flow<ByteString, ByteString, NotUsed> flow(KafkaRequestHandler handler, KafkaSettings settings,
+                                                            InetSocketAddress remote) {
+        Flow<ByteString, ByteString, NotUsed> requests = Flow.<ByteString>create()
+                .map(frame -> decode(frame, remote))
+                .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
+                .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
+        return Framing.simpleFramingProtocol(settings.maxFrameBytes()).reversed().join(requests)
+                .mapError(new org.apache.pekko.japi.pf.PFBuilder<Throwable, Throwable>()
+                        .match(org.apache.pekko.stream.scaladsl.Framing.FramingException.class, e -> {
+                            log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
+                            return e;
+                        })
+                        .build());
+    }
+
+    private static KafkaRequest decode(ByteString frame, InetSocketAddress remote) {
+        try {
+            return KafkaRequestDecoder.decode(frame.asByteBuffer());
+        } catch (MalformedRequestException e) {
+            log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
+            throw e;
+        }
+    }
+
+    private static CompletionStage<Optional<ByteString>> answer(KafkaRequestHandler handler, KafkaRequest request) {
+        CompletionStage<Optional<AbstractResponse>> response;
+        try {
+            response = handler.handle(request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        return response.handle((answer, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+                log.error("{} v{} from client '{}' failed: {}", request.apiKey(), request.apiVersion(),
+                        request.header().clientId(), cause.toString());
+                // Null for a produce with acks=0: the client expects no answer even to a failure.
+                answer = Optional.ofNullable(request.body().getErrorResponse(0, cause));
+            }
+            return answer.map(r -> {
+                ByteBuffer bytes = KafkaResponseEncoder.encode(request.header(), r);
+                return ByteString.fromByteBuffer(bytes);
+            });
+        });
+    }
+}
