@@ -53,6 +53,9 @@ public final class BatchFormat {
     private static final int LEADER_EPOCH_OFFSET = Records.LOG_OVERHEAD;
 
     private static final int SIZE_OFFSET = Records.SIZE_OFFSET;
+    private static final int PRODUCER_ID_OFFSET = 43;
+    private static final int PRODUCER_EPOCH_OFFSET = 51;
+    private static final int BASE_SEQUENCE_OFFSET = 53;
     private static final int MAGIC_OFFSET = Records.MAGIC_OFFSET;
     private static final int LOG_OVERHEAD = Records.LOG_OVERHEAD;
 
@@ -127,6 +130,17 @@ public final class BatchFormat {
         MutableRecordBatch batch = batchAt(buffer, position, sizeInBytes);
         batch.setLastOffset(baseOffset + (batch.lastOffset() - batch.baseOffset()));
         batch.setPartitionLeaderEpoch(LEADER_EPOCH);
+    }
+
+    /**
+     * The producer fields of a whole 61-byte batch header. kafka-clients keeps their offsets
+     * package-private, so they are spelled out here, from the layout above.
+     */
+    static BatchSummary readSummary(ByteBuffer header) {
+        long baseOffset = header.getLong(0);
+        int lastOffsetDelta = header.getInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
+        return new BatchSummary(baseOffset, baseOffset + lastOffsetDelta, header.getLong(PRODUCER_ID_OFFSET),
+                header.getShort(PRODUCER_EPOCH_OFFSET), header.getInt(BASE_SEQUENCE_OFFSET));
     }
 
     /** Header fields needed to walk a log: where the batch ends and which offsets it holds. */

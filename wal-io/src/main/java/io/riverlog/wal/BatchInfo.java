@@ -17,4 +17,9 @@ public record BatchInfo(int position, int sizeInBytes, int lastOffsetDelta, long
     public int recordCount() {
         return lastOffsetDelta + 1;
     }
+
+    /** The sequence number of the batch's last record. */
+    public int lastSequence() {
+        return Sequences.add(baseSequence, lastOffsetDelta);
+    }
 }

@@ -248,6 +248,26 @@ public final class PartitionLog implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Calls {@code visitor} with the header of every batch in about the last {@code maxBytes} of the
+     * log, oldest first: enough to rebuild recent producer state without reading the whole log.
+     */
+    public void forEachRecentBatch(long maxBytes, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
+        List<Segment> all = List.copyOf(segments.values());
+        long remaining = maxBytes;
+        int first = all.size() - 1;
+        while (first > 0 && remaining > all.get(first).sizeInBytes()) {
+            remaining -= all.get(first).sizeInBytes();
+            first--;
+        }
+        Segment start = all.get(first);
+        int position = (int) Math.max(0, start.sizeInBytes() - remaining);
+        start.forEachBatchFrom(start.batchStartAtOrBefore(position), visitor);
+        for (Segment segment : all.subList(first + 1, all.size())) {
+            segment.forEachBatchFrom(0, visitor);
+        }
+    }
+
     public long logStartOffset() {
         return segments.firstKey();
     }

@@ -350,6 +350,26 @@ final class Segment implements AutoCloseable {
         return null;
     }
 
+    /** Calls {@code visitor} with the header of every batch from {@code position} (a batch start) to the end. */
+    void forEachBatchFrom(int position, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
+        int size = sizeInBytes;
+        int at = position;
+        while (at < size) {
+            ByteBuffer header = readBytes(at, BatchFormat.HEADER_BYTES);
+            BatchHeader walk = BatchFormat.readWalkHeader(header);
+            if (walk.sizeInBytes() < BatchFormat.HEADER_BYTES) {
+                throw new CorruptLogException(logPath, at, "batch length " + walk.sizeInBytes());
+            }
+            visitor.accept(BatchFormat.readSummary(header));
+            at += walk.sizeInBytes();
+        }
+    }
+
+    /** The start of the batch at or before {@code position}, found through the index; 0 if none. */
+    int batchStartAtOrBefore(int position) throws IOException {
+        return trustedEntryAtOrBelow(position).position();
+    }
+
     /** Position of the batch holding {@code offset}, or -1 if it is not below {@code size}. */
     private int positionOf(long offset, int size) throws IOException {
         OffsetIndex.Entry entry = offsetIndex.floorByOffset(offset);

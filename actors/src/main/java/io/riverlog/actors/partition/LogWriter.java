@@ -67,7 +67,15 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                         })
                         .build();
             }
-            partition.tell(new PartitionActor.LogOpened(log));
+            ProducerStateTable producers = new ProducerStateTable(settings.producerBatchesRemembered());
+            try {
+                log.forEachRecentBatch(settings.producerStateScanBytes(), producers::replay);
+            } catch (IOException e) {
+                log.close();
+                partition.tell(new PartitionActor.LogOpenFailed(e));
+                return Behaviors.stopped();
+            }
+            partition.tell(new PartitionActor.LogOpened(log, producers));
             return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics, log));
         });
     }

@@ -66,7 +66,13 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         /** The partition's storage failed; nothing more is accepted until it is reopened. */
         STORAGE_ERROR,
         /** The partition is opening or stopping; the client may retry. */
-        NOT_AVAILABLE
+        NOT_AVAILABLE,
+        /** An idempotent producer's batch does not continue its sequence. */
+        OUT_OF_ORDER_SEQUENCE,
+        /** An idempotent producer's epoch is older than the partition has seen: it was fenced. */
+        INVALID_PRODUCER_EPOCH,
+        /** The request breaks a rule of the protocol, such as several batches from an idempotent producer. */
+        INVALID_RECORD
     }
 
     public record AppendFailed(AppendError error, String message) implements AppendReply {
@@ -120,7 +126,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     // ---------------------------------------------------------------- from the LogWriter
 
-    record LogOpened(PartitionLog log) implements Command {
+    record LogOpened(PartitionLog log, ProducerStateTable producers) implements Command {
     }
 
     record LogOpenFailed(Throwable cause) implements Command {
@@ -151,6 +157,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     private final ActorRef<LogWriter.Command> writer;
     private final PartitionLog log;
     private final TailBuffer buffer;
+    private final ProducerStateTable producers;
     private final List<LogWriter.PendingWrite> unwritten = new ArrayList<>();
     private final ArrayDeque<PendingAck> uncommitted = new ArrayDeque<>();
     private final Map<Long, Read> parked = new LinkedHashMap<>();
@@ -178,8 +185,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                                              StashBuffer<Command> stash, PartitionId id, PartitionSettings settings,
                                              PartitionMetrics metrics, ActorRef<LogWriter.Command> writer) {
         return Behaviors.receive(Command.class)
-                .onMessage(LogOpened.class, opened -> stash.unstashAll(
-                        new PartitionActor(context, timers, id, settings, metrics, writer, opened.log())))
+                .onMessage(LogOpened.class, opened -> stash.unstashAll(new PartitionActor(context, timers, id,
+                        settings, metrics, writer, opened.log(), opened.producers())))
                 .onMessage(LogOpenFailed.class, failed -> {
                     context.getLog().error("Partition {} is offline: its log could not be opened: {}", id,
                             failed.cause().toString());
@@ -225,7 +232,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     private PartitionActor(ActorContext<Command> context, TimerScheduler<Command> timers, PartitionId id,
                            PartitionSettings settings, PartitionMetrics metrics, ActorRef<LogWriter.Command> writer,
-                           PartitionLog log) {
+                           PartitionLog log, ProducerStateTable producers) {
         super(context);
         this.id = id;
         this.settings = settings;
@@ -233,6 +240,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         this.timers = timers;
         this.writer = writer;
         this.log = log;
+        this.producers = producers;
         this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
         this.buffer = new TailBuffer(settings.bufferMaxBytes());
         this.logEndOffset = log.logEndOffset();
@@ -268,8 +276,16 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
             return this;
         }
         ValidBatches batches = append.batches();
+        BatchInfo idempotent = idempotentBatchOf(batches, append.replyTo());
+        if (idempotent == REJECTED) {
+            return this;
+        }
         long base = logEndOffset;
         logEndOffset = BatchFormat.assignOffsets(batches, base);
+        if (idempotent != null) {
+            producers.record(idempotent.producerId(), idempotent.producerEpoch(), idempotent.baseSequence(),
+                    idempotent.lastSequence(), base, logEndOffset - 1);
+        }
         long batchBase = base;
         for (BatchInfo batch : batches.batches()) {
             ByteBuffer bytes = batches.buffer().duplicate();
@@ -283,6 +299,44 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         metrics.bufferBytes(id, buffer.sizeInBytes());
         startRoundIfIdle();
         return this;
+    }
+
+    /** Marks an append that was answered already (a duplicate or a rejected batch). */
+    private static final BatchInfo REJECTED = new BatchInfo(0, 0, 0, 0, 0, (short) 0, 0);
+
+    /**
+     * Applies the idempotence rules. Returns the batch of an idempotent producer to remember, null for a
+     * plain append, or {@link #REJECTED} when the append was answered here: a retry of a batch already
+     * appended gets its first offsets (once they are committed) and is not appended again.
+     */
+    private BatchInfo idempotentBatchOf(ValidBatches batches, ActorRef<AppendReply> replyTo) {
+        List<BatchInfo> all = batches.batches();
+        BatchInfo first = all.get(0);
+        if (first.producerId() < 0) {
+            return null;
+        }
+        if (all.size() > 1) {
+            replyTo.tell(new AppendFailed(AppendError.INVALID_RECORD,
+                    "an idempotent producer must send one batch per partition, not " + all.size()));
+            return REJECTED;
+        }
+        ProducerStateTable.Verdict verdict = producers.check(first.producerId(), first.producerEpoch(),
+                first.baseSequence(), first.lastSequence());
+        if (verdict instanceof ProducerStateTable.Accept) {
+            return first;
+        }
+        if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
+            if (duplicate.lastOffset() < highWatermark) {
+                replyTo.tell(new Appended(duplicate.baseOffset(), duplicate.lastOffset(), log.logStartOffset()));
+            } else {
+                uncommitted.add(new PendingAck(duplicate.baseOffset(), duplicate.lastOffset(), replyTo));
+            }
+        } else if (verdict instanceof ProducerStateTable.OutOfOrder outOfOrder) {
+            replyTo.tell(new AppendFailed(AppendError.OUT_OF_ORDER_SEQUENCE, outOfOrder.message()));
+        } else if (verdict instanceof ProducerStateTable.Fenced fenced) {
+            replyTo.tell(new AppendFailed(AppendError.INVALID_PRODUCER_EPOCH, fenced.message()));
+        }
+        return REJECTED;
     }
 
     /** One round in flight: appends that arrive while it runs wait and share the next round's fsync. */

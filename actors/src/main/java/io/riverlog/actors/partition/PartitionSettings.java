@@ -11,7 +11,8 @@ import io.riverlog.wal.LogConfig;
  * {@code riverlog.log} in application.conf (where each is explained).
  */
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
-                                Duration retentionCheckInterval, int pendingWhileOpening, LogConfig log) {
+                                Duration retentionCheckInterval, int pendingWhileOpening,
+                                long producerStateScanBytes, int producerBatchesRemembered, LogConfig log) {
 
     public static PartitionSettings fromConfig(Config config) {
         Config partition = config.getConfig("riverlog.partition");
@@ -21,18 +22,23 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 partition.getBytes("buffer-max-bytes"),
                 partition.getDuration("retention-check-interval"),
                 partition.getInt("pending-while-opening"),
+                partition.getBytes("producer-state-scan-bytes"),
+                partition.getInt("producer-batches-remembered"),
                 LogConfig.fromConfig(config));
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {
-        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening, logConfig);
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
+                producerStateScanBytes, producerBatchesRemembered, logConfig);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
-        return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening, log);
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
+                producerStateScanBytes, producerBatchesRemembered, log);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
-        return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening, log);
+        return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
+                producerStateScanBytes, producerBatchesRemembered, log);
     }
 }

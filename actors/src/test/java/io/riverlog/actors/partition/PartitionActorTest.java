@@ -130,6 +130,35 @@ class PartitionActorTest {
         assertThat(probe.receiveMessage().found()).isEmpty();
     }
 
+    @Test
+    void aRetriedIdempotentBatchIsAnsweredWithItsFirstOffsetsEvenAfterARestart() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        append(partition, batch(3, 0));
+        Appended first = append(partition, idempotent(55L, (short) 1, 0, 4));
+        assertThat(first).isEqualTo(new Appended(3, 6, 0));
+        assertThat(append(partition, idempotent(55L, (short) 1, 0, 4))).isEqualTo(first);
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(idempotent(55L, (short) 1, 9, 2), probe.getRef()));
+        assertThat(probe.receiveMessage()).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
+                f -> assertThat(f.error()).isEqualTo(PartitionActor.AppendError.OUT_OF_ORDER_SEQUENCE));
+
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.receiveMessage(Duration.ofSeconds(10));
+        ActorRef<PartitionActor.Command> restarted = spawn(SETTINGS, PartitionMetrics.NONE);
+        assertThat(append(restarted, idempotent(55L, (short) 1, 0, 4))).isEqualTo(first);
+        assertThat(append(restarted, idempotent(55L, (short) 1, 4, 1))).isEqualTo(new Appended(7, 7, 0));
+    }
+
+    private static ValidBatches idempotent(long producerId, short epoch, int baseSequence, int count) {
+        org.apache.kafka.common.record.internal.SimpleRecord[] records = new org.apache.kafka.common.record.internal.SimpleRecord[count];
+        for (int i = 0; i < count; i++) {
+            records[i] = new org.apache.kafka.common.record.internal.SimpleRecord(i, null, ("s" + (baseSequence + i)).getBytes());
+        }
+        return BatchFormat.validate(MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch,
+                baseSequence, records).buffer());
+    }
+
     private ActorRef<PartitionActor.Command> spawn(PartitionSettings settings, PartitionMetrics metrics) {
         return kit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()), settings,
                 io.riverlog.wal.ChannelFactory.DEFAULT, metrics));

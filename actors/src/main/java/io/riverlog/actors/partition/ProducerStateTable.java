@@ -1,0 +1,113 @@
+package io.riverlog.actors.partition;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.riverlog.wal.BatchSummary;
+import io.riverlog.wal.Sequences;
+
+/**
+ * The idempotence bookkeeping of one partition: for each producer id, its epoch and its last few
+ * batches (first and last sequence, offsets). A batch whose sequences match a remembered one is a
+ * retry and is answered with the first attempt's offsets, without a second append; a batch that does
+ * not continue the sequence is out of order; an older epoch is fenced. An unknown producer (new, or
+ * forgotten) is accepted at any sequence, as Kafka does since producer state may expire.
+ *
+ * <p>Rebuilt at start from the headers of the log's most recent batches. Owned by one
+ * {@link PartitionActor}; not thread-safe.
+ */
+final class ProducerStateTable {
+
+    /** What to do with a batch. */
+    sealed interface Verdict {
+    }
+
+    record Accept() implements Verdict {
+    }
+
+    /** A retry of a batch already appended at these offsets. */
+    record Duplicate(long baseOffset, long lastOffset) implements Verdict {
+    }
+
+    record OutOfOrder(String message) implements Verdict {
+    }
+
+    record Fenced(String message) implements Verdict {
+    }
+
+    private static final Accept ACCEPT = new Accept();
+
+    private record CachedBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
+    }
+
+    private static final class Producer {
+        short epoch;
+        final ArrayDeque<CachedBatch> batches = new ArrayDeque<>();
+    }
+
+    private final int batchesPerProducer;
+    private final Map<Long, Producer> producers = new HashMap<>();
+
+    ProducerStateTable(int batchesPerProducer) {
+        this.batchesPerProducer = batchesPerProducer;
+    }
+
+    Verdict check(long producerId, short epoch, int firstSequence, int lastSequence) {
+        if (producerId < 0) {
+            return ACCEPT;
+        }
+        Producer producer = producers.get(producerId);
+        if (producer == null) {
+            return ACCEPT;
+        }
+        if (epoch < producer.epoch) {
+            return new Fenced("producer " + producerId + " epoch " + epoch + " is older than the current epoch "
+                    + producer.epoch);
+        }
+        if (epoch > producer.epoch) {
+            return firstSequence == 0 ? ACCEPT : new OutOfOrder("producer " + producerId + " starts epoch " + epoch
+                    + " at sequence " + firstSequence + ", not 0");
+        }
+        for (CachedBatch batch : producer.batches) {
+            if (batch.firstSequence == firstSequence && batch.lastSequence == lastSequence) {
+                return new Duplicate(batch.baseOffset, batch.lastOffset);
+            }
+        }
+        CachedBatch last = producer.batches.peekLast();
+        if (last != null && firstSequence != Sequences.next(last.lastSequence)) {
+            return new OutOfOrder("producer " + producerId + " sent sequence " + firstSequence + " where "
+                    + Sequences.next(last.lastSequence) + " was expected");
+        }
+        return ACCEPT;
+    }
+
+    /** Remembers an accepted batch of an idempotent producer. */
+    void record(long producerId, short epoch, int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
+        if (producerId < 0) {
+            return;
+        }
+        Producer producer = producers.computeIfAbsent(producerId, id -> new Producer());
+        if (epoch != producer.epoch) {
+            producer.epoch = epoch;
+            producer.batches.clear();
+        }
+        producer.batches.addLast(new CachedBatch(firstSequence, lastSequence, baseOffset, lastOffset));
+        while (producer.batches.size() > batchesPerProducer) {
+            producer.batches.removeFirst();
+        }
+    }
+
+    /** Replays a stored batch while rebuilding the table. */
+    void replay(BatchSummary batch) {
+        if (batch.hasProducerId() && batch.baseSequence() >= 0) {
+            record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
+                    batch.baseOffset(), batch.lastOffset());
+        }
+    }
+
+    int producerCount() {
+        return producers.size();
+    }
+
+}
