@@ -25,7 +25,7 @@ import io.riverlog.wal.TestBatches.StoredRecord;
  * Random sequences of appends, reads, flushes, clean reopenings and crashes (with and without a
  * torn tail) must leave the log equal to a plain list of records: the model.
  */
-class PartitionLogProperties {
+class PartitionLogModelTest {
     private static final Clock CLOCK = Clock.systemUTC();
     private static final LogConfig CONFIG = new LogConfig(4 * 1024, 200, -1, -1, 0, 512);
 
