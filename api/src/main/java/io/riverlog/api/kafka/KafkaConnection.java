@@ -28,9 +28,9 @@ public final class KafkaConnection {
     }
 
     public static Flow<ByteString, ByteString, NotUsed> flow(KafkaRequestHandler handler, KafkaSettings settings,
-                                                            InetSocketAddress remote) {
+                                                            InetSocketAddress remote, int listenerPort) {
         Flow<ByteString, ByteString, NotUsed> requests = Flow.<ByteString>create()
-                .map(frame -> decode(frame, remote))
+                .map(frame -> decode(frame, remote, listenerPort))
                 .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
                 .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
         return Framing.simpleFramingProtocol(settings.maxFrameBytes()).reversed().join(requests)
@@ -42,9 +42,9 @@ public final class KafkaConnection {
                         .build());
     }
 
-    private static KafkaRequest decode(ByteString frame, InetSocketAddress remote) {
+    private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort) {
         try {
-            return KafkaRequestDecoder.decode(frame.asByteBuffer());
+            return KafkaRequestDecoder.decode(frame.asByteBuffer(), listenerPort);
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
             throw e;

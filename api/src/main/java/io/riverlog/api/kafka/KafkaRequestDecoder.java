@@ -29,7 +29,7 @@ public final class KafkaRequestDecoder {
     private KafkaRequestDecoder() {
     }
 
-    public static KafkaRequest decode(ByteBuffer frame) {
+    public static KafkaRequest decode(ByteBuffer frame, int listenerPort) {
         int size = frame.remaining();
         RequestHeader header;
         try {
@@ -48,7 +48,7 @@ public final class KafkaRequestDecoder {
             RequestContext context = new RequestContext(header, "", InetAddress.getLoopbackAddress(), Optional.empty(),
                     KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
             RequestAndSize parsed = context.parseRequest(frame);
-            return new KafkaRequest(header, parsed.request, size);
+            return new KafkaRequest(header, parsed.request, size, listenerPort);
         } catch (RuntimeException e) {
             throw new MalformedRequestException("malformed " + header.apiKey() + " v" + header.apiVersion()
                     + " request: " + e.getMessage(), e);

@@ -20,7 +20,8 @@ public final class KafkaServer {
                                                           KafkaRequestHandler handler) {
         return Tcp.get(system).bind(settings.host(), settings.port())
                 .to(Sink.foreach(connection -> connection.handleWith(
-                        KafkaConnection.flow(handler, settings, connection.remoteAddress()), system)))
+                        KafkaConnection.flow(handler, settings, connection.remoteAddress(),
+                                connection.localAddress().getPort()), system)))
                 .run(system)
                 .whenComplete((binding, error) -> {
                     if (error == null) {

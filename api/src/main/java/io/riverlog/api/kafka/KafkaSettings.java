@@ -12,9 +12,13 @@ import com.typesafe.config.Config;
  * @param clusterId                 the cluster id in Metadata answers
  * @param maxFrameBytes             a request larger than this closes its connection
  * @param maxInFlightPerConnection  requests of one connection handled at once (answers stay in order)
+ * @param maxMessageBytes           the largest record batch a produce may carry per partition
+ * @param autoCreateTopics          whether Metadata creates a topic a client asks for and allows to create
+ * @param requestTimeout            how long a handler waits on the registry or a partition
  */
 public record KafkaSettings(String host, int port, String advertisedHost, int nodeId, String clusterId,
-                            int maxFrameBytes, int maxInFlightPerConnection) {
+                            int maxFrameBytes, int maxInFlightPerConnection, int maxMessageBytes,
+                            boolean autoCreateTopics, java.time.Duration requestTimeout) {
 
     public static KafkaSettings fromConfig(Config config) {
         Config kafka = config.getConfig("riverlog.kafka");
@@ -25,7 +29,10 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                 kafka.getInt("node-id"),
                 kafka.getString("cluster-id"),
                 (int) kafka.getBytes("max-frame-bytes").longValue(),
-                kafka.getInt("max-in-flight-requests-per-connection"));
+                kafka.getInt("max-in-flight-requests-per-connection"),
+                (int) kafka.getBytes("max-message-bytes").longValue(),
+                kafka.getBoolean("auto-create-topics"),
+                kafka.getDuration("request-timeout"));
     }
 
     public String advertisedHostOrBind() {
@@ -33,6 +40,7 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
     }
 
     public KafkaSettings withPort(int newPort) {
-        return new KafkaSettings(host, newPort, advertisedHost, nodeId, clusterId, maxFrameBytes, maxInFlightPerConnection);
+        return new KafkaSettings(host, newPort, advertisedHost, nodeId, clusterId, maxFrameBytes, maxInFlightPerConnection,
+                maxMessageBytes, autoCreateTopics, requestTimeout);
     }
 }

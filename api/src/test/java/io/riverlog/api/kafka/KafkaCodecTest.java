@@ -48,7 +48,7 @@ class KafkaCodecTest {
         ByteBuffer frame = frame(key, version, 42, sent);
         ByteBuffer original = frame.duplicate();
 
-        KafkaRequest request = KafkaRequestDecoder.decode(frame);
+        KafkaRequest request = KafkaRequestDecoder.decode(frame, 9092);
         assertThat(request.apiKey()).isEqualTo(key);
         assertThat(request.apiVersion()).isEqualTo(version);
         assertThat(request.header().correlationId()).isEqualTo(42);
@@ -71,24 +71,24 @@ class KafkaCodecTest {
                 .setRequestApiVersion(newer).setCorrelationId(7).setClientId("future-client");
         ByteBuffer frame = RequestUtils.serialize(header, (short) 2,
                 ApiMessageType.API_VERSIONS.newRequest(), ApiKeys.API_VERSIONS.latestVersion());
-        KafkaRequest request = KafkaRequestDecoder.decode(frame);
+        KafkaRequest request = KafkaRequestDecoder.decode(frame, 9092);
         assertThat(request.apiKey()).isEqualTo(ApiKeys.API_VERSIONS);
         assertThat(request.body().version()).isZero();
     }
 
     @Test
     void garbageUnknownKeysAndTruncatedBodiesAreMalformed() {
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(ByteBuffer.wrap(new byte[] {1, 2, 3})))
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(ByteBuffer.wrap(new byte[] {1, 2, 3}), 9092))
                 .isInstanceOf(MalformedRequestException.class);
         ByteBuffer unknownKey = ByteBuffer.allocate(20).putShort((short) 9999).putShort((short) 0).putInt(1)
                 .putShort((short) -1).flip();
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(unknownKey)).isInstanceOf(MalformedRequestException.class);
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(unknownKey, 9092)).isInstanceOf(MalformedRequestException.class);
         ByteBuffer produceV2 = frameRaw(ApiKeys.PRODUCE.id, (short) 2);
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(produceV2)).isInstanceOf(MalformedRequestException.class)
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(produceV2, 9092)).isInstanceOf(MalformedRequestException.class)
                 .hasMessageContaining("PRODUCE version 2 is not supported");
         ByteBuffer metadata = frame(ApiKeys.METADATA, (short) 12, 1, ApiMessageType.METADATA.newRequest());
         ByteBuffer truncated = metadata.duplicate().limit(metadata.limit() - 3).slice();
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(truncated)).isInstanceOf(MalformedRequestException.class);
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(truncated, 9092)).isInstanceOf(MalformedRequestException.class);
     }
 
     static ByteBuffer frame(ApiKeys key, short version, int correlationId, ApiMessage body) {

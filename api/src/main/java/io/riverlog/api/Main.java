@@ -1,0 +1,131 @@
+package io.riverlog.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.api.broker.Broker;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The broker's command line. Flags override the config file, which overrides the defaults in
+ * application.conf. A bad flag or an unusable data directory ends it with one line and exit code 2.
+ * SIGTERM stops it gracefully (every partition fsynced and closed cleanly) with exit code 0.
+ */
+@Command(name = "riverlog", mixinStandardHelpOptions = true, version = "Riverlog 0.1.0",
+        description = "A Kafka-compatible message broker. Settings and their meaning: application.conf.")
+public final class Main implements Callable<Integer> {
+    static final int EXIT_USAGE = 2;
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "where data is stored (default ./data)")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092)")
+    Integer kafkaPort;
+
+    @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080)")
+    Integer httpPort;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to bind (default 127.0.0.1)")
+    String host;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding application.conf")
+    Path configFile;
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            System.err.println("riverlog: " + e.getMessage() + " (see --help)");
+            return EXIT_USAGE;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        Config config;
+        try {
+            config = config();
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("riverlog: bad configuration: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        Path data = Path.of(config.getString("riverlog.data-dir"));
+        String problem = unusable(data);
+        if (problem != null) {
+            System.err.println("riverlog: data directory " + data.toAbsolutePath() + " is not usable: " + problem);
+            return EXIT_USAGE;
+        }
+        Broker broker;
+        try {
+            broker = Broker.start(config).toCompletableFuture().join();
+        } catch (CompletionException e) {
+            System.err.println("riverlog: could not start: " + e.getCause().getMessage());
+            return 1;
+        }
+        log.info("Riverlog is serving Kafka clients on {} with data in {}", broker.bootstrapServers(),
+                data.toAbsolutePath());
+        broker.system().getWhenTerminated().toCompletableFuture().join();
+        return 0;
+    }
+
+    private Config config() {
+        Map<String, Object> flags = new HashMap<>();
+        if (dataDir != null) {
+            flags.put("riverlog.data-dir", dataDir.toString());
+        }
+        if (kafkaPort != null) {
+            flags.put("riverlog.kafka.port", kafkaPort);
+        }
+        if (httpPort != null) {
+            flags.put("riverlog.http.port", httpPort);
+        }
+        if (host != null) {
+            flags.put("riverlog.kafka.host", host);
+            flags.put("riverlog.http.host", host);
+        }
+        Config base = ConfigFactory.load();
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) {
+                throw new IllegalArgumentException("config file " + configFile + " does not exist");
+            }
+            base = ConfigFactory.parseFile(configFile.toFile()).withFallback(base).resolve();
+        }
+        return ConfigFactory.parseMap(flags).withFallback(base);
+    }
+
+    /** Why the data directory cannot be used, or null if it can. */
+    static String unusable(Path data) {
+        try {
+            Files.createDirectories(data);
+        } catch (IOException e) {
+            return "cannot create it (" + e + ")";
+        }
+        if (!Files.isDirectory(data)) {
+            return "it is not a directory";
+        }
+        Path probe = data.resolve(".riverlog-write-check");
+        try {
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+        } catch (IOException e) {
+            return "cannot write in it (" + e + ")";
+        }
+        return null;
+    }
+}

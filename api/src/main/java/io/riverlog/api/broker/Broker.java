@@ -1,0 +1,61 @@
+package io.riverlog.api.broker;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+import com.typesafe.config.Config;
+
+import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.wal.ChannelFactory;
+
+/** A running broker: its actor system, registry and listener address. Start it, then stop it. */
+public final class Broker {
+    private final ActorSystem<Void> system;
+    private final BrokerGuardian.Started started;
+
+    private Broker(ActorSystem<Void> system, BrokerGuardian.Started started) {
+        this.system = system;
+        this.started = started;
+    }
+
+    /** Starts a broker on {@code config}; completes once it accepts Kafka connections. */
+    public static CompletionStage<Broker> start(Config config) {
+        return start(config, ChannelFactory.DEFAULT, PartitionMetrics.NONE);
+    }
+
+    public static CompletionStage<Broker> start(Config config, ChannelFactory channels, PartitionMetrics metrics) {
+        CompletableFuture<BrokerGuardian.Started> started = new CompletableFuture<>();
+        ActorSystem<Void> system = ActorSystem.create(BrokerGuardian.create(config, channels, metrics, started),
+                "riverlog", config);
+        return started.thenApply(s -> new Broker(system, s));
+    }
+
+    public InetSocketAddress kafkaAddress() {
+        return started.kafkaAddress();
+    }
+
+    /** {@code host:port} for Kafka clients' bootstrap.servers. */
+    public String bootstrapServers() {
+        return kafkaAddress().getHostString() + ":" + kafkaAddress().getPort();
+    }
+
+    public ActorRef<TopicRegistry.Command> registry() {
+        return started.registry();
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    /** Graceful stop: the listener closes, every partition writes, fsyncs and closes its log. */
+    public CompletionStage<Done> stop() {
+        return CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason());
+    }
+}

@@ -1,0 +1,81 @@
+package io.riverlog.api.kafka;
+
+import java.time.Clock;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractResponse;
+
+import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.api.kafka.ApiVersionsHandler.VersionRange;
+
+/**
+ * Routes each request to the handler of its API. The table below is also what ApiVersions
+ * advertises, so a client is never offered an API that is not served, nor a version outside it.
+ */
+public final class KafkaApis implements KafkaRequestHandler {
+    private record Route(VersionRange versions, KafkaRequestHandler handler) {
+    }
+
+    private final Map<ApiKeys, Route> routes;
+
+    private KafkaApis(Map<ApiKeys, Route> routes) {
+        this.routes = routes;
+    }
+
+    public static KafkaApis create(BrokerTopics topics, KafkaSettings settings, PartitionSettings partitionDefaults,
+                                   Clock clock) {
+        Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
+        routes.put(ApiKeys.METADATA, route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
+        // Produce 0-2 are advertised because some clients insist on seeing version 0; they are refused if sent.
+        routes.put(ApiKeys.PRODUCE, new Route(VersionRange.of(0, ApiKeys.PRODUCE.latestVersion()),
+                new ProduceHandler(topics, settings.maxMessageBytes())));
+        routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics)));
+        routes.put(ApiKeys.LIST_OFFSETS, route(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics)));
+        routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(clock)));
+        routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics)));
+        routes.put(ApiKeys.DELETE_TOPICS, route(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
+        routes.put(ApiKeys.CREATE_PARTITIONS, route(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(topics)));
+        routes.put(ApiKeys.DESCRIBE_CONFIGS, route(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topics,
+                new TopicConfigView(partitionDefaults, settings.maxMessageBytes()), settings)));
+        routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+                new IncrementalAlterConfigsHandler(topics)));
+        routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
+        Map<ApiKeys, VersionRange> advertised = new EnumMap<>(ApiKeys.class);
+        routes.forEach((key, route) -> advertised.put(key, route.versions()));
+        advertised.put(ApiKeys.API_VERSIONS, fullRange(ApiKeys.API_VERSIONS));
+        routes.put(ApiKeys.API_VERSIONS, new Route(fullRange(ApiKeys.API_VERSIONS), new ApiVersionsHandler(advertised)));
+        return new KafkaApis(Collections.unmodifiableMap(routes));
+    }
+
+    /** The APIs served and their versions, as ApiVersions advertises them. */
+    public Map<ApiKeys, VersionRange> served() {
+        Map<ApiKeys, VersionRange> out = new EnumMap<>(ApiKeys.class);
+        routes.forEach((key, route) -> out.put(key, route.versions()));
+        return out;
+    }
+
+    @Override
+    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+        Route route = routes.get(request.apiKey());
+        if (route == null) {
+            return CompletableFuture.completedFuture(Optional.ofNullable(request.body().getErrorResponse(0,
+                    new UnsupportedVersionException(request.apiKey() + " is not served by this broker"))));
+        }
+        return route.handler().handle(request);
+    }
+
+    private static Route route(ApiKeys key, KafkaRequestHandler handler) {
+        return new Route(fullRange(key), handler);
+    }
+
+    private static VersionRange fullRange(ApiKeys key) {
+        return VersionRange.of(key.oldestVersion(), key.latestVersion());
+    }
+}

@@ -1,0 +1,81 @@
+package io.riverlog.api.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.wal.BatchFormat;
+
+/**
+ * ListOffsets: earliest (the log start), latest (the high watermark), or the first committed record
+ * at or after a timestamp. The offset of the record with the largest timestamp (-3) is not served.
+ */
+final class ListOffsetsHandler implements KafkaRequestHandler {
+    private final BrokerTopics topics;
+
+    ListOffsetsHandler(BrokerTopics topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+        ListOffsetsRequestData data = request.bodyAs(ListOffsetsRequest.class).data();
+        List<CompletableFuture<ListOffsetsTopicResponse>> topicAnswers = new ArrayList<>();
+        for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
+            List<CompletableFuture<ListOffsetsPartitionResponse>> partitions = new ArrayList<>();
+            for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
+                partitions.add(list(new PartitionId(topic.name(), partition.partitionIndex()), partition.timestamp()));
+            }
+            topicAnswers.add(CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> new ListOffsetsTopicResponse().setName(topic.name())
+                            .setPartitions(partitions.stream().map(CompletableFuture::join).toList())));
+        }
+        return CompletableFuture.allOf(topicAnswers.toArray(CompletableFuture[]::new)).thenApply(done -> Optional.of(
+                new ListOffsetsResponse(new ListOffsetsResponseData().setThrottleTimeMs(0)
+                        .setTopics(topicAnswers.stream().map(CompletableFuture::join).toList()))));
+    }
+
+    private CompletableFuture<ListOffsetsPartitionResponse> list(PartitionId id, long timestamp) {
+        ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse().setPartitionIndex(id.partition())
+                .setTimestamp(-1).setOffset(-1).setLeaderEpoch(BatchFormat.LEADER_EPOCH);
+        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
+            return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
+        }
+        if (timestamp < 0) {
+            return topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
+                    .toCompletableFuture().handle((state, error) -> {
+                        if (error != null || state.isEmpty()) {
+                            return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
+                                    : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                        }
+                        long offset = timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
+                                ? state.get().highWatermark() : state.get().logStartOffset();
+                        return out.setErrorCode(Errors.NONE.code()).setOffset(offset);
+                    });
+        }
+        return topics.<PartitionActor.OffsetForTimestamp>askPartition(id,
+                        replyTo -> new PartitionActor.FindOffsetForTimestamp(timestamp, replyTo), topics.timeout())
+                .toCompletableFuture().handle((found, error) -> {
+                    if (error != null || found.isEmpty()) {
+                        return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
+                                : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    }
+                    out.setErrorCode(Errors.NONE.code());
+                    found.get().found().ifPresent(at -> out.setOffset(at.offset()).setTimestamp(at.timestampMs()));
+                    return out;
+                });
+    }
+}

@@ -1,0 +1,119 @@
+package io.riverlog.api.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+
+import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.actors.topics.TopicRegistry;
+
+/**
+ * Metadata: this broker, and for each topic asked for its id and partitions, all led by this node.
+ * An unknown topic is created when the client allows it and {@code auto-create-topics} is on, and
+ * is answered in the same response.
+ */
+final class MetadataHandler implements KafkaRequestHandler {
+    private final BrokerTopics topics;
+    private final KafkaSettings settings;
+    private final boolean autoCreate;
+
+    MetadataHandler(BrokerTopics topics, KafkaSettings settings, boolean autoCreate) {
+        this.topics = topics;
+        this.settings = settings;
+        this.autoCreate = autoCreate;
+    }
+
+    @Override
+    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+        MetadataRequest body = request.bodyAs(MetadataRequest.class);
+        MetadataRequestData data = body.data();
+        return topics.list().thenCompose(all -> {
+            Map<String, TopicInfo> byName = all.stream().collect(Collectors.toMap(TopicInfo::name, Function.identity()));
+            if (body.isAllTopics()) {
+                return CompletableFuture.completedFuture(all.stream().map(t -> describe(t.name(), t)).toList());
+            }
+            List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
+            for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
+                String name = wanted.name();
+                if (name == null && wanted.topicId() != null && !Uuid.ZERO_UUID.equals(wanted.topicId())) {
+                    name = all.stream().filter(t -> TopicIds.of(t).equals(wanted.topicId())).map(TopicInfo::name)
+                            .findFirst().orElse(null);
+                    if (name == null) {
+                        answers.add(CompletableFuture.completedFuture(new MetadataResponseTopic()
+                                .setTopicId(wanted.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                        continue;
+                    }
+                }
+                TopicInfo known = byName.get(name);
+                if (known != null) {
+                    answers.add(CompletableFuture.completedFuture(describe(name, known)));
+                } else if (autoCreate && data.allowAutoTopicCreation()) {
+                    answers.add(create(name));
+                } else {
+                    answers.add(CompletableFuture.completedFuture(error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION)));
+                }
+            }
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
+        }).thenApply(topicAnswers -> {
+            MetadataResponseData response = new MetadataResponseData()
+                    .setThrottleTimeMs(0)
+                    .setClusterId(settings.clusterId())
+                    .setControllerId(settings.nodeId());
+            response.brokers().add(new MetadataResponseBroker().setNodeId(settings.nodeId())
+                    .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()));
+            response.topics().addAll(topicAnswers);
+            return Optional.of(new MetadataResponse(response, request.apiVersion()));
+        });
+    }
+
+    private CompletableFuture<MetadataResponseTopic> create(String name) {
+        return topics.create(name, TopicRegistry.CreateTopic.DEFAULT_PARTITIONS, Map.of()).toCompletableFuture()
+                .thenCompose(reply -> {
+                    if (reply instanceof TopicRegistry.TopicCreated created) {
+                        return CompletableFuture.completedFuture(describe(name, created.topic()));
+                    }
+                    TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+                    if (failed.error() == io.riverlog.actors.topics.TopicError.TOPIC_ALREADY_EXISTS) {
+                        // Another client created it meanwhile.
+                        return topics.describe(name).toCompletableFuture().thenApply(found -> found
+                                .map(topic -> describe(name, topic))
+                                .orElse(error(name, Errors.LEADER_NOT_AVAILABLE)));
+                    }
+                    return CompletableFuture.completedFuture(error(name, KafkaErrors.of(failed.error())));
+                });
+    }
+
+    private MetadataResponseTopic describe(String name, TopicInfo topic) {
+        MetadataResponseTopic answer = new MetadataResponseTopic().setName(name).setTopicId(TopicIds.of(topic))
+                .setErrorCode(Errors.NONE.code()).setIsInternal(false);
+        List<Integer> self = List.of(settings.nodeId());
+        for (int p = 0; p < topic.partitions(); p++) {
+            answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(settings.nodeId())
+                    .setLeaderEpoch(io.riverlog.wal.BatchFormat.LEADER_EPOCH)
+                    .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(List.of()));
+        }
+        return answer;
+    }
+
+    private static MetadataResponseTopic error(String name, Errors error) {
+        return new MetadataResponseTopic().setName(name).setErrorCode(error.code()).setTopicId(Uuid.ZERO_UUID);
+    }
+}

@@ -1,0 +1,130 @@
+package io.riverlog.testkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A broker in a child JVM, started through {@code io.riverlog.api.Main} as {@code bin/riverlog}
+ * would, so that a test can stop it with SIGTERM or kill it with SIGKILL (kill -9) and start it
+ * again on the same data directory. Its output goes to {@code broker.out} beside the data.
+ */
+public final class BrokerProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration POLL = Duration.ofMillis(50);
+
+    private final Path dataDir;
+    private final int kafkaPort;
+    private final List<String> extraArgs;
+    private Process process;
+
+    private BrokerProcess(Path dataDir, int kafkaPort, List<String> extraArgs) {
+        this.dataDir = dataDir;
+        this.kafkaPort = kafkaPort;
+        this.extraArgs = extraArgs;
+    }
+
+    /** Starts a broker on a free port and waits until it accepts Kafka connections. */
+    public static BrokerProcess start(Path dataDir, String... extraArgs) throws IOException {
+        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), List.of(extraArgs));
+        broker.launch();
+        return broker;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** kill -9: no shutdown hook runs, nothing is flushed or closed. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("broker did not die after SIGKILL");
+        }
+    }
+
+    /** SIGTERM, then waits for the exit; returns the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("broker did not stop within " + STOP_TIMEOUT + " after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    /** Starts the broker again on the same port and data directory. */
+    public void restart() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the broker is still running");
+        }
+        launch();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+    }
+
+    private void launch() throws IOException {
+        Files.createDirectories(dataDir);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"),
+                "io.riverlog.api.Main",
+                "--data-dir", dataDir.toString(),
+                "--kafka-port", Integer.toString(kafkaPort)));
+        command.addAll(extraArgs);
+        Path output = dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("broker exited with " + process.exitValue() + " while starting; see " + output);
+            }
+            if (accepts(kafkaPort)) {
+                return;
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the broker", e);
+            }
+        }
+        process.destroyForcibly();
+        throw new AssertionError("broker did not accept connections within " + START_TIMEOUT + "; see " + output);
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) POLL.toMillis());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+}
