@@ -1,0 +1,33 @@
+package io.riverlog.bench;
+
+import java.util.concurrent.TimeUnit;
+
+/** When the writer of a partition calls {@code flush()} (one fsync) after an append. */
+public enum FsyncPolicy {
+    /** After every append: nothing is acknowledged before it is durable. */
+    batch {
+        @Override
+        boolean flushDue(long nowNanos, long lastFlushNanos) {
+            return true;
+        }
+    },
+    /** At most every {@value #INTERVAL_MS} ms, whatever was appended meanwhile in one fsync. */
+    interval {
+        @Override
+        boolean flushDue(long nowNanos, long lastFlushNanos) {
+            return nowNanos - lastFlushNanos >= INTERVAL_NANOS;
+        }
+    },
+    /** Never: the kernel writes the page cache back when it likes (segments are still fsynced when they roll). */
+    os {
+        @Override
+        boolean flushDue(long nowNanos, long lastFlushNanos) {
+            return false;
+        }
+    };
+
+    static final long INTERVAL_MS = 10;
+    private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(INTERVAL_MS);
+
+    abstract boolean flushDue(long nowNanos, long lastFlushNanos);
+}
