@@ -28,7 +28,7 @@ final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
 
     /** What loading found; the fields become the log's state. */
-    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean clean, long truncatedBytes) {
+    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean created, boolean clean, long truncatedBytes) {
     }
 
     private final Path dir;
@@ -80,7 +80,7 @@ final class LogLoader {
             }
             throw e;
         }
-        return new Loaded(segments, clean, truncatedBytes);
+        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes);
     }
 
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {

@@ -69,6 +69,10 @@ public final class PartitionLog implements AutoCloseable {
         long started = System.nanoTime();
         LogLoader.Loaded loaded = LogLoader.load(dir, config, channels);
         PartitionLog partitionLog = new PartitionLog(dir, config, clock, channels, loaded.segments());
+        if (loaded.created()) {
+            log.info("Created log {}", dir);
+            return partitionLog;
+        }
         log.info("Opened log {} after a{} shutdown in {} ms: offsets [{}, {}), {} segments, {} bytes{}", dir,
                 loaded.clean() ? " clean" : "n unclean", (System.nanoTime() - started) / 1_000_000,
                 partitionLog.logStartOffset(), partitionLog.logEndOffset(), loaded.segments().size(),
