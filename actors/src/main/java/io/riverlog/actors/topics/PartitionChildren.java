@@ -1,0 +1,95 @@
+package io.riverlog.actors.topics;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.wal.ChannelFactory;
+
+/**
+ * The registry's children: one {@link PartitionActor} per partition, spawned with the log settings
+ * its topic's configs give, named after its directory, watched, and stopped on request. Used only
+ * on the registry's own thread.
+ *
+ * <p>What counts as stopped is a partition's termination, not its reply to Stop: termination also
+ * comes for a partition that already stopped on its own, and only once its writer closed the files.
+ */
+final class PartitionChildren {
+    private final ActorContext<TopicRegistry.Command> context;
+    private final RegistrySettings settings;
+    private final ChannelFactory channels;
+    private final PartitionMetrics metrics;
+    /** The message the registry gets when a partition terminates. */
+    private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
+    private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
+    private final Set<PartitionId> stopping = new HashSet<>();
+
+    PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, ChannelFactory channels,
+                      PartitionMetrics metrics, Function<PartitionId, TopicRegistry.Command> terminationMessage) {
+        this.context = context;
+        this.settings = settings;
+        this.channels = channels;
+        this.metrics = metrics;
+        this.terminationMessage = terminationMessage;
+    }
+
+    /** Spawns partitions {@code [from, to)} of the topic. */
+    void spawn(TopicInfo topic, int from, int to) {
+        PartitionSettings partitionSettings = settings.partition()
+                .withLog(TopicConfigs.logConfig(settings.partition().log(), topic.configs()));
+        for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
+            ActorRef<PartitionActor.Command> ref = context.spawn(
+                    PartitionActor.create(id, settings.partitionDir(id), partitionSettings, channels, metrics),
+                    id.directoryName());
+            context.watchWith(ref, terminationMessage.apply(id));
+            running.put(id, ref);
+        }
+    }
+
+    Optional<ActorRef<PartitionActor.Command>> get(PartitionId id) {
+        return Optional.ofNullable(running.get(id));
+    }
+
+    int size() {
+        return running.size();
+    }
+
+    /** Tells the running ones among {@code ids} to stop, flushing and closing their logs. */
+    void stop(Collection<PartitionId> ids) {
+        ActorRef<Done> ignored = context.getSystem().ignoreRef();
+        for (PartitionId id : ids) {
+            ActorRef<PartitionActor.Command> ref = running.get(id);
+            if (ref != null && stopping.add(id)) {
+                ref.tell(new PartitionActor.Stop(ignored));
+            }
+        }
+    }
+
+    void stopAll() {
+        stop(List.copyOf(running.keySet()));
+    }
+
+    /** True once every partition told to stop has terminated. */
+    boolean noneStopping() {
+        return stopping.isEmpty();
+    }
+
+    /** A partition terminated; false if nobody told it to stop. */
+    boolean terminated(PartitionId id) {
+        running.remove(id);
+        return stopping.remove(id);
+    }
+}

@@ -1,0 +1,68 @@
+package io.riverlog.actors.topics;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.wal.ChannelFactory;
+
+/**
+ * What the registry does at start, before it answers anything: open the metadata log, replay it
+ * into a {@link TopicTable}, and remove the directories under {@code topics/} that belong to no
+ * partition of a known topic (a crash in the middle of a delete leaves them). Blocking file IO, for
+ * the blocking-IO dispatcher.
+ *
+ * <p>One guard: if {@code meta/} does not exist but {@code topics/} holds partition directories, the
+ * metadata was lost rather than never written, and removing "unknown" directories would delete
+ * every topic's data. The load fails instead and leaves the files to the operator.
+ */
+final class RegistryLoader {
+
+    /** The opened metadata log, the topics it holds, and what happened to directories of no known partition. */
+    record Loaded(MetadataLog log, TopicTable topics, int events, TopicDirectories.Cleanup cleanup) {
+    }
+
+    private RegistryLoader() {
+    }
+
+    static Loaded load(RegistrySettings settings, ChannelFactory channels, Clock clock) throws IOException {
+        boolean metadataExisted = Files.isDirectory(settings.metadataDir());
+        Files.createDirectories(settings.topicsDir());
+        boolean partitionDataExists = TopicDirectories.list(settings.topicsDir()).stream()
+                .anyMatch(dir -> TopicDirectories.isPartitionDirectoryName(dir.getFileName().toString()));
+        if (!metadataExisted && partitionDataExists) {
+            throw new MetadataLoadException(settings.topicsDir() + " holds partition directories but the metadata log "
+                    + settings.metadataDir() + " does not exist; refusing to treat them as unknown and delete them."
+                    + " Restore " + settings.metadataDir() + ", or move " + settings.topicsDir() + " away to start empty");
+        }
+        MetadataLog log = MetadataLog.open(settings.metadataDir(), settings.metadataLog(), channels, clock);
+        try {
+            List<TopicEvent> events = log.replay();
+            TopicTable topics = new TopicTable();
+            for (TopicEvent event : events) {
+                try {
+                    topics.apply(event);
+                } catch (IllegalStateException e) {
+                    throw new MetadataLoadException("metadata log " + settings.metadataDir() + " contradicts itself: "
+                            + e.getMessage());
+                }
+            }
+            Set<String> known = new HashSet<>();
+            for (PartitionId id : topics.partitions()) {
+                known.add(id.directoryName());
+            }
+            return new Loaded(log, topics, events.size(), TopicDirectories.removeUnknown(settings.topicsDir(), known));
+        } catch (IOException | RuntimeException e) {
+            try {
+                log.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.riverlog.actors.topics;
+
+import java.nio.file.Path;
+
+import com.typesafe.config.Config;
+
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.wal.LogConfig;
+
+/**
+ * Settings of the {@link TopicRegistry}, read from {@code riverlog.data-dir}, {@code riverlog.topics}
+ * and (for the partitions it spawns) {@code riverlog.partition} and {@code riverlog.log} in
+ * application.conf, where each is explained.
+ *
+ * <p>Layout under the data directory:
+ * <pre>
+ *   meta/                        the metadata log: one record per topic change
+ *   topics/&lt;topic&gt;-&lt;partition&gt;/   one partition log per directory
+ * </pre>
+ *
+ * @param dataDir           the broker's data directory
+ * @param partition         settings of every partition, before a topic's own configs override them
+ * @param defaultPartitions partitions of a topic created without a count
+ * @param pendingCommands   bound of the commands held while loading, and of the changes queued
+ */
+public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
+                               int pendingCommands) {
+
+    static final String METADATA_DIR = "meta";
+    static final String TOPICS_DIR = "topics";
+    /** Limits of LogConfig that mean "keep everything". */
+    private static final long NO_RETENTION = -1;
+
+    public RegistrySettings {
+        if (defaultPartitions < 1) {
+            throw new IllegalArgumentException("riverlog.topics.default-partitions must be at least 1, not "
+                    + defaultPartitions);
+        }
+        if (pendingCommands < 1) {
+            throw new IllegalArgumentException("riverlog.topics.pending-commands must be at least 1, not "
+                    + pendingCommands);
+        }
+    }
+
+    public static RegistrySettings fromConfig(Config config) {
+        Config topics = config.getConfig("riverlog.topics");
+        return new RegistrySettings(
+                Path.of(config.getString("riverlog.data-dir")),
+                PartitionSettings.fromConfig(config),
+                topics.getInt("default-partitions"),
+                topics.getInt("pending-commands"));
+    }
+
+    public Path metadataDir() {
+        return dataDir.resolve(METADATA_DIR);
+    }
+
+    public Path topicsDir() {
+        return dataDir.resolve(TOPICS_DIR);
+    }
+
+    public Path partitionDir(PartitionId id) {
+        return topicsDir().resolve(id.directoryName());
+    }
+
+    /** The metadata log uses the partition log's settings, but retention must never cut it. */
+    LogConfig metadataLog() {
+        return partition.log().withRetention(NO_RETENTION, NO_RETENTION);
+    }
+}

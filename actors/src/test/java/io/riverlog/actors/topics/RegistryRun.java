@@ -1,0 +1,200 @@
+package io.riverlog.actors.topics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.ValidBatches;
+
+/**
+ * One run of a {@link TopicRegistry} on a data directory, with the asks a test needs. A run either
+ * owns its ActorTestKit (to stop the whole system, as a broker restart does) or borrows a shared one.
+ */
+final class RegistryRun {
+    /** Room for a test batch of a few short values; the builder grows it if needed. */
+    private static final int BATCH_BUFFER_BYTES = 1024;
+
+    final ActorTestKit kit;
+    final ActorRef<TopicRegistry.Command> registry;
+    final RegistrySettings settings;
+    private final boolean ownsKit;
+    private boolean stopped;
+
+    private RegistryRun(ActorTestKit kit, boolean ownsKit, RegistrySettings settings,
+                        ActorRef<TopicRegistry.Command> registry) {
+        this.kit = kit;
+        this.ownsKit = ownsKit;
+        this.settings = settings;
+        this.registry = registry;
+    }
+
+    static Config config(Path dataDir) {
+        return ConfigFactory.parseMap(Map.of("riverlog.data-dir", dataDir.toString()))
+                .withFallback(ConfigFactory.load());
+    }
+
+    /** A new actor system (as a broker process) and a registry on {@code dataDir}. */
+    static RegistryRun startSystem(Path dataDir) {
+        return start(ActorTestKit.create(config(dataDir)), true, dataDir, TopicTable::randomKafkaId);
+    }
+
+    /** A registry on {@code dataDir} in a shared actor system. */
+    static RegistryRun start(ActorTestKit kit, Path dataDir) {
+        return start(kit, false, dataDir, TopicTable::randomKafkaId);
+    }
+
+    static RegistryRun start(ActorTestKit kit, Path dataDir, Supplier<UUID> topicIds) {
+        return start(kit, false, dataDir, topicIds, ChannelFactory.DEFAULT);
+    }
+
+    static RegistryRun start(ActorTestKit kit, Path dataDir, ChannelFactory channels) {
+        return start(kit, false, dataDir, TopicTable::randomKafkaId, channels);
+    }
+
+    private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds) {
+        return start(kit, ownsKit, dataDir, topicIds, ChannelFactory.DEFAULT);
+    }
+
+    private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds,
+                                     ChannelFactory channels) {
+        RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
+        ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.create(settings, channels,
+                PartitionMetrics.NONE, Clock.systemUTC(), topicIds));
+        return new RegistryRun(kit, ownsKit, settings, registry);
+    }
+
+    // ---------------------------------------------------------------- registry asks
+
+    TopicRegistry.CreateTopicReply tryCreate(String name, int partitions, Map<String, String> configs) {
+        TestProbe<TopicRegistry.CreateTopicReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.CreateTopic(name, partitions, configs, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    TopicInfo create(String name, int partitions, Map<String, String> configs) {
+        TopicRegistry.CreateTopicReply reply = tryCreate(name, partitions, configs);
+        assertThat(reply).isInstanceOf(TopicRegistry.TopicCreated.class);
+        return ((TopicRegistry.TopicCreated) reply).topic();
+    }
+
+    TopicInfo create(String name, int partitions) {
+        return create(name, partitions, Map.of());
+    }
+
+    TopicRegistry.DeleteTopicReply delete(String name) {
+        TestProbe<TopicRegistry.DeleteTopicReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.DeleteTopic(name, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    TopicRegistry.CreatePartitionsReply createPartitions(String name, int newTotal) {
+        TestProbe<TopicRegistry.CreatePartitionsReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.CreatePartitions(name, newTotal, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    TopicRegistry.AlterConfigsReply alterConfigs(String name, Map<String, Optional<String>> changes) {
+        TestProbe<TopicRegistry.AlterConfigsReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.AlterConfigs(name, changes, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    List<TopicInfo> list() {
+        TestProbe<TopicRegistry.Topics> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.ListTopics(probe.getRef()));
+        return probe.receiveMessage().topics();
+    }
+
+    Optional<TopicInfo> describe(String name) {
+        TestProbe<TopicRegistry.TopicDescription> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.DescribeTopic(name, probe.getRef()));
+        return probe.receiveMessage().topic();
+    }
+
+    Optional<ActorRef<PartitionActor.Command>> partition(String topic, int partition) {
+        TestProbe<TopicRegistry.PartitionRef> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.GetPartition(new PartitionId(topic, partition), probe.getRef()));
+        return probe.receiveMessage().partition();
+    }
+
+    /** Shuts the registry down (every partition closed cleanly), then the actor system if this run owns it. */
+    void shutdown() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        TestProbe<Done> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.Shutdown(probe.getRef()));
+        probe.expectMessage(Done.getInstance());
+        probe.expectTerminated(registry);
+        if (ownsKit) {
+            kit.shutdownTestKit();
+        }
+    }
+
+    // ---------------------------------------------------------------- partition asks
+
+    /** Appends one batch of the values and waits until it is committed. */
+    PartitionActor.Appended append(String topic, int partition, String... values) {
+        TestProbe<PartitionActor.AppendReply> probe = kit.createTestProbe();
+        partition(topic, partition).orElseThrow().tell(new PartitionActor.Append(batchOf(values), probe.getRef()));
+        return probe.expectMessageClass(PartitionActor.Appended.class);
+    }
+
+    /** Every committed value of the partition, in offset order. */
+    List<String> values(String topic, int partition) {
+        ActorRef<PartitionActor.Command> ref = partition(topic, partition).orElseThrow();
+        TestProbe<PartitionActor.ReadReply> probe = kit.createTestProbe();
+        List<String> values = new ArrayList<>();
+        long offset = 0;
+        while (true) {
+            ref.tell(new PartitionActor.Read(offset, Integer.MAX_VALUE, Duration.ZERO, probe.getRef()));
+            PartitionActor.Records records = probe.expectMessageClass(PartitionActor.Records.class);
+            for (LogRecord record : BatchFormat.decode(records.batches(), offset)) {
+                values.add(new String(record.value(), StandardCharsets.UTF_8));
+            }
+            if (records.isEmpty() || records.nextOffset() >= records.highWatermark()) {
+                return values;
+            }
+            offset = records.nextOffset();
+        }
+    }
+
+    static ValidBatches batchOf(String... values) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(BATCH_BUFFER_BYTES),
+                Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        long now = System.currentTimeMillis();
+        for (String value : values) {
+            builder.append(now, null, value.getBytes(StandardCharsets.UTF_8));
+        }
+        return BatchFormat.validate(builder.build().buffer());
+    }
+}
