@@ -56,6 +56,6 @@ public final class Broker {
 
     /** Graceful stop: the listener closes, every partition writes, fsyncs and closes its log. */
     public CompletionStage<Done> stop() {
-        return CoordinatedShutdown.get(system).run(CoordinatedShutdown.unknownReason());
+        return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
     }
 }

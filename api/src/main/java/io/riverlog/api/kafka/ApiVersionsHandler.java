@@ -10,9 +10,8 @@ import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
-import org.apache.kafka.common.requests.ApiVersionsResponse;
 
 /**
  * Answers ApiVersions with the APIs the router actually serves, each with the version range it
@@ -29,7 +28,7 @@ final class ApiVersionsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         ApiVersionsRequest body = request.bodyAs(ApiVersionsRequest.class);
         boolean known = request.header().isApiVersionSupported();
         ApiVersionsResponseData data = new ApiVersionsResponseData()
@@ -37,7 +36,7 @@ final class ApiVersionsHandler implements KafkaRequestHandler {
                         : Errors.UNSUPPORTED_VERSION.code())
                 .setApiKeys(advertised.duplicate())
                 .setThrottleTimeMs(0);
-        return CompletableFuture.completedFuture(Optional.of(new ApiVersionsResponse(data)));
+        return CompletableFuture.completedFuture(Optional.of(data));
     }
 
     /** A range of versions of one API. */

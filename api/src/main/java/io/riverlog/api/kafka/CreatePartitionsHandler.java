@@ -10,9 +10,8 @@ import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
-import org.apache.kafka.common.requests.CreatePartitionsResponse;
 
 import io.riverlog.actors.topics.TopicRegistry;
 
@@ -25,7 +24,7 @@ final class CreatePartitionsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         CreatePartitionsRequestData data = request.bodyAs(CreatePartitionsRequest.class).data();
         List<CompletableFuture<CreatePartitionsTopicResult>> results = new ArrayList<>();
         for (CreatePartitionsRequestData.CreatePartitionsTopic topic : data.topics()) {
@@ -52,7 +51,7 @@ final class CreatePartitionsHandler implements KafkaRequestHandler {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
             CreatePartitionsResponseData out = new CreatePartitionsResponseData().setThrottleTimeMs(0);
             results.forEach(result -> out.results().add(result.join()));
-            return Optional.of(new CreatePartitionsResponse(out));
+            return Optional.of(out);
         });
     }
 }

@@ -13,9 +13,8 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
-import org.apache.kafka.common.requests.CreateTopicsResponse;
 
 import io.riverlog.actors.topics.TopicRegistry;
 
@@ -32,7 +31,7 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         CreateTopicsRequestData data = request.bodyAs(CreateTopicsRequest.class).data();
         List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
         for (CreateTopicsRequestData.CreatableTopic topic : data.topics()) {
@@ -41,7 +40,7 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
             CreateTopicsResponseData out = new CreateTopicsResponseData().setThrottleTimeMs(0);
             results.forEach(result -> out.topics().add(result.join()));
-            return Optional.of(new CreateTopicsResponse(out));
+            return Optional.of(out);
         });
     }
 

@@ -11,9 +11,8 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
-import org.apache.kafka.common.requests.DeleteTopicsResponse;
 
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
@@ -27,7 +26,7 @@ final class DeleteTopicsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         DeleteTopicsRequestData data = request.bodyAs(DeleteTopicsRequest.class).data();
         return topics.list().thenCompose(all -> {
             List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
@@ -50,7 +49,7 @@ final class DeleteTopicsHandler implements KafkaRequestHandler {
             return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 DeleteTopicsResponseData out = new DeleteTopicsResponseData().setThrottleTimeMs(0);
                 results.forEach(result -> out.responses().add(result.join()));
-                return Optional.<AbstractResponse>of(new DeleteTopicsResponse(out));
+                return Optional.<ApiMessage>of(out);
             });
         });
     }

@@ -6,9 +6,8 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
-import org.apache.kafka.common.requests.DescribeClusterResponse;
 
 /** DescribeCluster: one broker, which is also the controller. */
 final class DescribeClusterHandler implements KafkaRequestHandler {
@@ -19,13 +18,13 @@ final class DescribeClusterHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         byte endpointType = request.bodyAs(DescribeClusterRequest.class).data().endpointType();
         DescribeClusterResponseData out = new DescribeClusterResponseData().setThrottleTimeMs(0)
                 .setErrorCode(Errors.NONE.code()).setEndpointType(endpointType).setClusterId(settings.clusterId())
                 .setControllerId(settings.nodeId()).setClusterAuthorizedOperations(Integer.MIN_VALUE);
         out.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(settings.nodeId())
                 .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()).setRack(null));
-        return CompletableFuture.completedFuture(Optional.of(new DescribeClusterResponse(out)));
+        return CompletableFuture.completedFuture(Optional.of(out));
     }
 }

@@ -13,7 +13,7 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
@@ -32,7 +32,7 @@ final class DescribeConfigsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         DescribeConfigsRequestData data = request.bodyAs(DescribeConfigsRequest.class).data();
         List<CompletableFuture<DescribeConfigsResult>> results = new ArrayList<>();
         for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
@@ -41,7 +41,7 @@ final class DescribeConfigsHandler implements KafkaRequestHandler {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
             DescribeConfigsResponseData out = new DescribeConfigsResponseData().setThrottleTimeMs(0);
             results.forEach(result -> out.results().add(result.join()));
-            return Optional.of(new DescribeConfigsResponse(out));
+            return Optional.of(out);
         });
     }
 

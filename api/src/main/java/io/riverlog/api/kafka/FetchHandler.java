@@ -15,9 +15,8 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.FetchRequest;
-import org.apache.kafka.common.requests.FetchResponse;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
@@ -43,7 +42,7 @@ final class FetchHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         FetchRequestData data = request.bodyAs(FetchRequest.class).data();
         boolean byId = request.apiVersion() >= 13;
         CompletionStage<List<TopicInfo>> known = byId ? topics.list() : CompletableFuture.completedFuture(List.of());
@@ -133,7 +132,7 @@ final class FetchHandler implements KafkaRequestHandler {
                 });
     }
 
-    private static FetchResponse respond(FetchRequestData data, List<Wanted> wanted, List<PartitionData> answers,
+    private static FetchResponseData respond(FetchRequestData data, List<Wanted> wanted, List<PartitionData> answers,
                                          boolean byId) {
         FetchResponseData out = new FetchResponseData().setThrottleTimeMs(0).setErrorCode(Errors.NONE.code())
                 .setSessionId(0);
@@ -166,7 +165,7 @@ final class FetchHandler implements KafkaRequestHandler {
             }
             current.partitions().add(answer);
         }
-        return new FetchResponse(out);
+        return out;
     }
 
     private static PartitionData error(int partition, Errors error) {

@@ -14,9 +14,8 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
-import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
 
 import io.riverlog.actors.topics.TopicRegistry;
 
@@ -29,7 +28,7 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         IncrementalAlterConfigsRequestData data = request.bodyAs(IncrementalAlterConfigsRequest.class).data();
         List<CompletableFuture<AlterConfigsResourceResponse>> results = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
@@ -38,7 +37,7 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
             IncrementalAlterConfigsResponseData out = new IncrementalAlterConfigsResponseData().setThrottleTimeMs(0);
             results.forEach(result -> out.responses().add(result.join()));
-            return Optional.of(new IncrementalAlterConfigsResponse(out));
+            return Optional.of(out);
         });
     }
 

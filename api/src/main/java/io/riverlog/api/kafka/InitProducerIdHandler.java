@@ -9,9 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
-import org.apache.kafka.common.requests.InitProducerIdResponse;
 
 /**
  * InitProducerId for idempotent producers. Ids are unique across restarts without being stored:
@@ -30,7 +29,7 @@ final class InitProducerIdHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         InitProducerIdRequestData data = request.bodyAs(InitProducerIdRequest.class).data();
         InitProducerIdResponseData out = new InitProducerIdResponseData().setThrottleTimeMs(0);
         if (data.transactionalId() != null) {
@@ -41,6 +40,6 @@ final class InitProducerIdHandler implements KafkaRequestHandler {
         } else {
             out.setErrorCode(Errors.NONE.code()).setProducerId(nextId.getAndIncrement()).setProducerEpoch((short) 0);
         }
-        return CompletableFuture.completedFuture(Optional.of(new InitProducerIdResponse(out)));
+        return CompletableFuture.completedFuture(Optional.of(out));
     }
 }

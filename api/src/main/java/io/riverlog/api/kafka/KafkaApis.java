@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractResponse;
 
 import io.riverlog.actors.partition.PartitionSettings;
@@ -62,11 +63,12 @@ public final class KafkaApis implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         Route route = routes.get(request.apiKey());
         if (route == null) {
-            return CompletableFuture.completedFuture(Optional.ofNullable(request.body().getErrorResponse(0,
-                    new UnsupportedVersionException(request.apiKey() + " is not served by this broker"))));
+            AbstractResponse error = request.body().getErrorResponse(0,
+                    new UnsupportedVersionException(request.apiKey() + " is not served by this broker"));
+            return CompletableFuture.completedFuture(Optional.ofNullable(error).map(AbstractResponse::data));
         }
         return route.handler().handle(request);
     }

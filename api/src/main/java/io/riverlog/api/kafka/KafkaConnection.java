@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -52,7 +53,7 @@ public final class KafkaConnection {
     }
 
     private static CompletionStage<Optional<ByteString>> answer(KafkaRequestHandler handler, KafkaRequest request) {
-        CompletionStage<Optional<AbstractResponse>> response;
+        CompletionStage<Optional<ApiMessage>> response;
         try {
             response = handler.handle(request);
         } catch (RuntimeException e) {
@@ -64,7 +65,7 @@ public final class KafkaConnection {
                 log.error("{} v{} from client '{}' failed: {}", request.apiKey(), request.apiVersion(),
                         request.header().clientId(), cause.toString());
                 // Null for a produce with acks=0: the client expects no answer even to a failure.
-                answer = Optional.ofNullable(request.body().getErrorResponse(0, cause));
+                answer = Optional.ofNullable(request.body().getErrorResponse(0, cause)).map(AbstractResponse::data);
             }
             return answer.map(r -> {
                 ByteBuffer bytes = KafkaResponseEncoder.encode(request.header(), r);

@@ -3,12 +3,12 @@ package io.riverlog.api.kafka;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 
 /** Answers decoded Kafka requests; the transport calls it once per request, in order per connection. */
 @FunctionalInterface
 public interface KafkaRequestHandler {
 
     /** The response, or empty when the client expects none (a produce with acks=0). */
-    CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request);
+    CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request);
 }

@@ -2,7 +2,7 @@ package io.riverlog.api.kafka;
 
 import java.nio.ByteBuffer;
 
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
 import org.apache.kafka.common.requests.ResponseHeader;
@@ -15,8 +15,8 @@ public final class KafkaResponseEncoder {
     private KafkaResponseEncoder() {
     }
 
-    public static ByteBuffer encode(RequestHeader requestHeader, AbstractResponse response) {
+    public static ByteBuffer encode(RequestHeader requestHeader, ApiMessage response) {
         ResponseHeader header = requestHeader.toResponseHeader();
-        return RequestUtils.serialize(header.data(), header.headerVersion(), response.data(), requestHeader.apiVersion());
+        return RequestUtils.serialize(header.data(), header.headerVersion(), response, requestHeader.apiVersion());
     }
 }

@@ -11,9 +11,8 @@ import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
-import org.apache.kafka.common.requests.ListOffsetsResponse;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -31,7 +30,7 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         ListOffsetsRequestData data = request.bodyAs(ListOffsetsRequest.class).data();
         List<CompletableFuture<ListOffsetsTopicResponse>> topicAnswers = new ArrayList<>();
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
@@ -44,8 +43,8 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                             .setPartitions(partitions.stream().map(CompletableFuture::join).toList())));
         }
         return CompletableFuture.allOf(topicAnswers.toArray(CompletableFuture[]::new)).thenApply(done -> Optional.of(
-                new ListOffsetsResponse(new ListOffsetsResponseData().setThrottleTimeMs(0)
-                        .setTopics(topicAnswers.stream().map(CompletableFuture::join).toList()))));
+                new ListOffsetsResponseData().setThrottleTimeMs(0)
+                        .setTopics(topicAnswers.stream().map(CompletableFuture::join).toList())));
     }
 
     private CompletableFuture<ListOffsetsPartitionResponse> list(PartitionId id, long timestamp) {

@@ -16,9 +16,8 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrok
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.MetadataRequest;
-import org.apache.kafka.common.requests.MetadataResponse;
 
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
@@ -40,7 +39,7 @@ final class MetadataHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         MetadataRequest body = request.bodyAs(MetadataRequest.class);
         MetadataRequestData data = body.data();
         return topics.list().thenCompose(all -> {
@@ -79,7 +78,7 @@ final class MetadataHandler implements KafkaRequestHandler {
             response.brokers().add(new MetadataResponseBroker().setNodeId(settings.nodeId())
                     .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()));
             response.topics().addAll(topicAnswers);
-            return Optional.of(new MetadataResponse(response, request.apiVersion()));
+            return Optional.of(response);
         });
     }
 

@@ -16,9 +16,8 @@ import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +46,7 @@ final class ProduceHandler implements KafkaRequestHandler {
     }
 
     @Override
-    public CompletionStage<Optional<AbstractResponse>> handle(KafkaRequest request) {
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         ProduceRequest body = request.bodyAs(ProduceRequest.class);
         ProduceRequestData data = body.data();
         Duration timeout = Duration.ofMillis(Math.max(data.timeoutMs(), 1));
@@ -73,7 +72,7 @@ final class ProduceHandler implements KafkaRequestHandler {
             });
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return response.thenApply(out -> Optional.of(new ProduceResponse(out)));
+        return response.thenApply(out -> Optional.of(out));
     }
 
     private CompletableFuture<TopicProduceResponse> produceTopic(ProduceRequestData.TopicProduceData topic,
