@@ -1,0 +1,21 @@
+package io.riverlog.streams;
+
+/**
+ * A stream's place in its partition: where its next read starts (earliest and latest until the
+ * first read resolves them), or that it is finished.
+ */
+record ReadCursor(StartOffset next, boolean finished) {
+
+    static ReadCursor startingAt(StartOffset start) {
+        return new ReadCursor(start, false);
+    }
+
+    /**
+     * Where the stream continues after a read: at the read's next offset. A stream that does not
+     * follow the tail is finished once a read reaches the high watermark it reported.
+     */
+    ReadCursor after(FetchedBatches fetched, boolean follow) {
+        boolean reachedEnd = !follow && fetched.nextOffset() >= fetched.highWatermark();
+        return new ReadCursor(StartOffset.at(fetched.nextOffset()), reachedEnd);
+    }
+}
