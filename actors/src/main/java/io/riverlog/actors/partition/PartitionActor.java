@@ -40,9 +40,11 @@ import io.riverlog.wal.ValidBatches;
  * the high watermark until data arrives or their wait ends. It never blocks and never touches a
  * file: writes go to the LogWriter, reads below the buffer run on the blocking-IO dispatcher.
  *
- * <p>Reads follow one table: offset below the log start or above the high watermark: out of
- * range; at the high watermark: wait; at or above the buffer's minimum: from the buffer;
- * otherwise: from the log. Nothing at or above the high watermark is ever returned.
+ * <p>Reads follow one table: offset below the log start or above the log end: out of range; at
+ * the high watermark, or between it and the log end (appended, not yet committed): wait; at or
+ * above the buffer's minimum: from the buffer; otherwise: from the log. Nothing at or above the
+ * high watermark is ever returned. (As in Kafka: a consumer positioned on an uncommitted offset
+ * waits rather than being told it is out of range and resetting.)
  */
 public final class PartitionActor extends AbstractBehavior<PartitionActor.Command> {
 
@@ -385,9 +387,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     private Behavior<Command> onRead(Read read) {
         long logStart = log.logStartOffset();
-        if (read.offset() < logStart || read.offset() > highWatermark) {
+        if (read.offset() < logStart || read.offset() > logEndOffset) {
             read.replyTo().tell(new OutOfRange(read.offset(), logStart, highWatermark));
-        } else if (read.offset() == highWatermark) {
+        } else if (read.offset() >= highWatermark) {
+            // Between the high watermark and the log end lie appends not yet committed: wait, as at the tail.
             if (read.maxWait().isZero() || read.maxWait().isNegative() || !stopRequests.isEmpty()) {
                 read.replyTo().tell(emptyRecords(read.offset()));
             } else {
