@@ -79,8 +79,22 @@ public final class Main implements Callable<Integer> {
         }
         log.info("Riverlog is serving Kafka clients on {} with data in {}", broker.bootstrapServers(),
                 data.toAbsolutePath());
+        stopOnSignal(broker, "TERM");
+        stopOnSignal(broker, "INT");
         broker.system().getWhenTerminated().toCompletableFuture().join();
         return 0;
+    }
+
+    /**
+     * A signal stops the broker gracefully and the process then exits 0, rather than with the code
+     * the JVM gives a process ended by a signal.
+     */
+    @SuppressWarnings("restriction")
+    private static void stopOnSignal(Broker broker, String name) {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+            log.info("SIG{} received: stopping", name);
+            broker.stop();
+        });
     }
 
     private Config config() {
