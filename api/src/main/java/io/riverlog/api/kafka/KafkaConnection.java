@@ -43,6 +43,21 @@ public final class KafkaConnection {
                         .build());
     }
 
+    /**
+     * Encodes an answer; if it cannot be encoded in the request's version (a handler set a field
+     * that version lacks), the request's error response is sent instead, so the client sees an
+     * error rather than a closed connection.
+     */
+    private static ByteBuffer encode(KafkaRequest request, ApiMessage answer) {
+        try {
+            return KafkaResponseEncoder.encode(request.header(), answer);
+        } catch (RuntimeException e) {
+            log.error("Cannot encode the answer to {} v{} from client '{}': {}", request.apiKey(), request.apiVersion(),
+                    request.header().clientId(), e.toString());
+            return KafkaResponseEncoder.encode(request.header(), request.body().getErrorResponse(0, e).data());
+        }
+    }
+
     private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort) {
         try {
             return KafkaRequestDecoder.decode(frame.asByteBuffer(), listenerPort);
@@ -67,10 +82,7 @@ public final class KafkaConnection {
                 // Null for a produce with acks=0: the client expects no answer even to a failure.
                 answer = Optional.ofNullable(request.body().getErrorResponse(0, cause)).map(AbstractResponse::data);
             }
-            return answer.map(r -> {
-                ByteBuffer bytes = KafkaResponseEncoder.encode(request.header(), r);
-                return ByteString.fromByteBuffer(bytes);
-            });
+            return answer.map(r -> ByteString.fromByteBuffer(encode(request, r)));
         });
     }
 }

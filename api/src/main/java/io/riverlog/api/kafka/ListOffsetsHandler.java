@@ -23,6 +23,9 @@ import io.riverlog.wal.BatchFormat;
  * at or after a timestamp. The offset of the record with the largest timestamp (-3) is not served.
  */
 final class ListOffsetsHandler implements KafkaRequestHandler {
+    /** Older versions have no leader epoch field, and refuse to carry a value in it. */
+    private static final short FIRST_VERSION_WITH_LEADER_EPOCH = 4;
+
     private final BrokerTopics topics;
 
     ListOffsetsHandler(BrokerTopics topics) {
@@ -36,7 +39,8 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
         for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
             List<CompletableFuture<ListOffsetsPartitionResponse>> partitions = new ArrayList<>();
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
-                partitions.add(list(new PartitionId(topic.name(), partition.partitionIndex()), partition.timestamp()));
+                partitions.add(list(new PartitionId(topic.name(), partition.partitionIndex()), partition.timestamp(),
+                        request.apiVersion()));
             }
             topicAnswers.add(CompletableFuture.allOf(partitions.toArray(CompletableFuture[]::new))
                     .thenApply(done -> new ListOffsetsTopicResponse().setName(topic.name())
@@ -47,9 +51,12 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                         .setTopics(topicAnswers.stream().map(CompletableFuture::join).toList())));
     }
 
-    private CompletableFuture<ListOffsetsPartitionResponse> list(PartitionId id, long timestamp) {
+    private CompletableFuture<ListOffsetsPartitionResponse> list(PartitionId id, long timestamp, short version) {
         ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse().setPartitionIndex(id.partition())
-                .setTimestamp(-1).setOffset(-1).setLeaderEpoch(BatchFormat.LEADER_EPOCH);
+                .setTimestamp(-1).setOffset(-1);
+        if (version >= FIRST_VERSION_WITH_LEADER_EPOCH) {
+            out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
+        }
         if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
         }
