@@ -60,7 +60,9 @@ public final class KafkaConnection {
 
     private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort) {
         try {
-            return KafkaRequestDecoder.decode(frame.asByteBuffer(), listenerPort);
+            // A writable buffer over the frame's own bytes: produce batches get their offsets patched in
+            // place later, and a read-only view would force a copy of every batch.
+            return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort);
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
             throw e;
