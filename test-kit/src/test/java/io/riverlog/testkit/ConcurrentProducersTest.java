@@ -1,5 +1,7 @@
 package io.riverlog.testkit;
 
+import io.riverlog.wal.FaultInjectingChannels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -1,10 +1,11 @@
 package io.riverlog.actors.topics;
 
+import io.riverlog.wal.FaultInjectingChannels;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.Test;
@@ -19,13 +20,13 @@ class TopicRegistryStorageFailureTest {
 
     @Test
     void failedFsyncOfTheMetadataLogAnswersStorageErrorAndLeavesTheTopicsAsTheyWere() {
-        AtomicBoolean failing = new AtomicBoolean();
+        FaultInjectingChannels failing = new FaultInjectingChannels(dataDir.resolve(RegistrySettings.METADATA_DIR));
         ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
         try {
             RegistryRun run = RegistryRun.start(kit, dataDir,
-                    FailingForceChannel.under(dataDir.resolve(RegistrySettings.METADATA_DIR), failing));
+                    failing);
             TopicInfo kept = run.create("kept", 1);
-            failing.set(true);
+            failing.failFsyncs();
 
             TopicRegistry.CreateTopicReply created = run.tryCreate("refused", 2, Map.of());
             TopicRegistry.DeleteTopicReply deleted = run.delete("kept");

@@ -1,4 +1,4 @@
-package io.riverlog.testkit;
+package io.riverlog.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,14 +12,14 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.riverlog.wal.ChannelFactory;
 
 /**
  * A {@link ChannelFactory} whose channels fail on command, the way a full disk or a dying device
  * fails: {@link #failWrites} makes every write of a log segment throw "No space left on device",
  * {@link #failFsyncs} makes every fsync throw an I/O error. Reads keep working. Only files whose
- * name ends with {@code .log} are affected, so recovery bookkeeping behaves as on a real disk where
- * small files still fit.
+ * name ends with {@code .log} (under the scope directory, if one is given) are affected, so recovery
+ * bookkeeping behaves as on a real disk where small files still fit. Shared with other modules'
+ * tests through this module's test jar.
  */
 public final class FaultInjectingChannels implements ChannelFactory {
 
@@ -27,6 +27,17 @@ public final class FaultInjectingChannels implements ChannelFactory {
 
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
     private final AtomicInteger fsyncs = new AtomicInteger();
+    private final Path scope;
+
+    /** Faults for every segment file. */
+    public FaultInjectingChannels() {
+        this(null);
+    }
+
+    /** Faults only for segment files under {@code scope}. */
+    public FaultInjectingChannels(Path scope) {
+        this.scope = scope;
+    }
 
     public void failWrites() {
         fault.set(Fault.WRITES);
@@ -48,7 +59,8 @@ public final class FaultInjectingChannels implements ChannelFactory {
     @Override
     public FileChannel open(Path path, OpenOption... options) throws IOException {
         FileChannel channel = FileChannel.open(path, options);
-        return path.getFileName().toString().endsWith(".log") ? new Faulty(channel, path) : channel;
+        boolean inScope = scope == null || path.startsWith(scope);
+        return inScope && path.getFileName().toString().endsWith(LogFiles.LOG_SUFFIX) ? new Faulty(channel, path) : channel;
     }
 
     private final class Faulty extends FileChannel {
