@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmarks jar and runs the partition-log benchmarks with short settings:
+# Builds the benchmarks jar and runs the partition-log and partition-actor benchmarks with short settings:
 # one fork, 2 warm-up and 3 measured iterations (2 s and 5 s for the throughput benchmarks).
 #
-#   bench/run-wal-bench.sh                          # everything (about 5 minutes)
+#   bench/run-wal-bench.sh                          # everything (about 14 minutes)
 #   bench/run-wal-bench.sh ReadBenchmark            # a regular expression picks benchmarks
 #   bench/run-wal-bench.sh AppendFlush -p fsync=batch -p batchBytes=65536 -prof gc
 #

@@ -4,13 +4,15 @@ import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 
 /**
- * Kafka v2 record batches of an exact size, as a producer would send them: uncompressed, no key,
- * values of about {@value #VALUE_BYTES} random bytes, one timestamp for the whole batch.
+ * Kafka v2 record batches as a producer would send them: uncompressed, no key, random values, one
+ * timestamp for the whole batch. Either of an exact size ({@link #ofSize}, values of about
+ * {@value #VALUE_BYTES} bytes) or filled the way a producer fills one ({@link #filledAsProducer}).
  */
 final class RecordBatches {
     static final int VALUE_BYTES = 100;
@@ -42,6 +44,31 @@ final class RecordBatches {
             }
         }
         throw new IllegalArgumentException("cannot build a v2 batch of exactly " + sizeInBytes + " bytes");
+    }
+
+    /**
+     * The batch a producer with {@code batch.size = batchBytes} sends when records of
+     * {@code valueBytes} arrive faster than it sends: it appends records while the builder says the
+     * next one still fits in {@code batchBytes}, so the batch is a little smaller than that
+     * (position 0, limit its size, heap buffer).
+     */
+    static ByteBuffer filledAsProducer(int batchBytes, int valueBytes, long timestampMs, SplittableRandom random) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(batchBytes), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        Header[] noHeaders = new Header[0];
+        byte[] value = randomBytes(valueBytes, random);
+        while (builder.hasRoomFor(timestampMs, null, value, noHeaders)) {
+            builder.append(timestampMs, null, value);
+            value = randomBytes(valueBytes, random);
+        }
+        ByteBuffer built = builder.build().buffer();
+        if (built.remaining() > batchBytes) {
+            throw new IllegalArgumentException("a record of " + valueBytes + " bytes does not fit a batch of "
+                    + batchBytes + " bytes");
+        }
+        ByteBuffer exact = ByteBuffer.allocate(built.remaining());
+        exact.put(built.duplicate()).flip();
+        return exact;
     }
 
     private static ByteBuffer build(byte[][] values, long timestampMs, int expectedBytes) {
