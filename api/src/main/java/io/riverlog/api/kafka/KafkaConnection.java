@@ -60,7 +60,7 @@ public final class KafkaConnection {
 
     private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort) {
         try {
-            return KafkaRequestDecoder.decode(frame.asByteBuffer(), listenerPort);
+            return KafkaRequestDecoder.decode(frame.asByteBuffer(), listenerPort, remote.getAddress());
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
             throw e;
