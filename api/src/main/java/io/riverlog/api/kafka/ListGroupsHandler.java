@@ -26,7 +26,8 @@ import io.riverlog.actors.groups.GroupRequests.ListGroups;
 final class ListGroupsHandler implements KafkaRequestHandler {
     private static final short FIRST_VERSION_WITH_STATE = 4;
     private static final short FIRST_VERSION_WITH_TYPE = 5;
-    private static final String CLASSIC = GroupType.CLASSIC.toString();
+    /** As Kafka brokers spell it; clients parse it ignoring case. */
+    private static final String CLASSIC = GroupType.CLASSIC.name().toLowerCase(Locale.ROOT);
 
     private final BrokerGroups groups;
 
@@ -45,7 +46,7 @@ final class ListGroupsHandler implements KafkaRequestHandler {
                     : new GroupListing(GroupError.COORDINATOR_NOT_AVAILABLE, List.of());
             ListGroupsResponseData out = new ListGroupsResponseData().setThrottleTimeMs(0)
                     .setErrorCode(KafkaErrors.of(answer.error()).code());
-            boolean classicWanted = types.isEmpty() || types.contains(CLASSIC.toLowerCase(Locale.ROOT));
+            boolean classicWanted = types.isEmpty() || types.contains(CLASSIC);
             for (GroupOverview group : answer.groups()) {
                 if (!classicWanted || !(states.isEmpty()
                         || states.contains(group.state().displayName().toLowerCase(Locale.ROOT)))) {
