@@ -1,6 +1,5 @@
 package io.riverlog.actors.groups;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,7 +19,6 @@ import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
 import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
-import io.riverlog.actors.groups.GroupRequests.DescribedMember;
 import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.GroupRequest;
@@ -66,37 +64,10 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         INSTANCE
     }
 
-    private record SessionExpired(String memberId) implements Command {
-    }
-
-    private record PendingMemberExpired(String memberId) implements Command {
-    }
-
-    /** The rebalance timeout of a join passed. */
-    private enum JoinDeadline implements Command {
-        INSTANCE
-    }
-
-    /** The initial delay of the first rebalance passed; it may extend within what remains of the rebalance timeout. */
-    private record InitialDelayPassed(long remainingMs) implements Command {
-    }
-
-    private record SyncDeadline(int generationId) implements Command {
-    }
-
-    private record SessionTimer(String memberId) {
-    }
-
-    private record PendingMemberTimer(String memberId) {
-    }
-
-    private static final String JOIN_TIMER = "join";
-    private static final String SYNC_TIMER = "sync";
-
     private final String groupId;
     private final GroupSettings settings;
     private final ActorRef<GroupManager.Command> manager;
-    private final TimerScheduler<Command> timers;
+    private final GroupTimers timers;
     private final GroupMembers members = new GroupMembers();
     /** Members of the current generation that have not sent SyncGroup yet. */
     private final Set<String> awaitingSync = new LinkedHashSet<>();
@@ -119,7 +90,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         this.groupId = groupId;
         this.settings = settings;
         this.manager = manager;
-        this.timers = timers;
+        this.timers = new GroupTimers(timers);
     }
 
     @Override
@@ -133,11 +104,11 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
                 .onMessage(DescribeGroup.class, this::onDescribe)
                 .onMessage(DeleteGroup.class, this::onDelete)
                 .onMessage(DeleteOffsets.class, this::onDeleteOffsets)
-                .onMessage(SessionExpired.class, this::onSessionExpired)
-                .onMessage(PendingMemberExpired.class, this::onPendingMemberExpired)
-                .onMessage(JoinDeadline.class, deadline -> onJoinDeadline())
-                .onMessage(InitialDelayPassed.class, this::onInitialDelayPassed)
-                .onMessage(SyncDeadline.class, this::onSyncDeadline)
+                .onMessage(GroupTimers.SessionExpired.class, this::onSessionExpired)
+                .onMessage(GroupTimers.PendingMemberExpired.class, this::onPendingMemberExpired)
+                .onMessage(GroupTimers.JoinDeadline.class, deadline -> onJoinDeadline())
+                .onMessage(GroupTimers.InitialDelayPassed.class, this::onInitialDelayPassed)
+                .onMessage(GroupTimers.SyncDeadline.class, this::onSyncDeadline)
                 .onMessage(Stop.class, stop -> Behaviors.stopped())
                 .build();
     }
@@ -165,8 +136,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             replaceStaticMember(members.memberIdOf(instance.get()).get(), memberId, join);
         } else if (instance.isEmpty() && join.requireKnownMemberId()) {
             members.addPending(memberId);
-            timers.startSingleTimer(new PendingMemberTimer(memberId), new PendingMemberExpired(memberId),
-                    Duration.ofMillis(join.sessionTimeoutMs()));
+            timers.startPendingMember(memberId, join.sessionTimeoutMs());
             join.replyTo().tell(JoinResult.failed(GroupError.MEMBER_ID_REQUIRED, memberId));
         } else {
             addMemberAndRebalance(memberId, join);
@@ -176,7 +146,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     private void joinKnownMember(JoinGroup join) {
         String memberId = join.memberId();
         if (members.removePending(memberId)) {
-            timers.cancel(new PendingMemberTimer(memberId));
+            timers.cancelPendingMember(memberId);
             addMemberAndRebalance(memberId, join);
             return;
         }
@@ -226,7 +196,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
      */
     private void replaceStaticMember(String oldMemberId, String newMemberId, JoinGroup join) {
         GroupMember old = members.get(oldMemberId).orElseThrow();
-        timers.cancel(new SessionTimer(oldMemberId));
+        timers.cancelSession(oldMemberId);
         Optional.ofNullable(old.takeAwaitingJoin()).ifPresent(replyTo ->
                 replyTo.tell(JoinResult.failed(GroupError.FENCED_INSTANCE_ID, oldMemberId)));
         Optional.ofNullable(old.takeAwaitingSync()).ifPresent(replyTo -> replyTo.tell(syncFailure(GroupError.FENCED_INSTANCE_ID)));
@@ -254,7 +224,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             }
         }
         awaitingSync.clear();
-        timers.cancel(SYNC_TIMER);
+        timers.cancelSync();
         boolean wasEmpty = state == GroupState.EMPTY;
         setState(GroupState.PREPARING_REBALANCE);
         getContext().getLog().info("Group {} rebalancing after generation {}: {}", groupId, generationId, reason);
@@ -264,11 +234,10 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             inInitialDelay = true;
             memberAddedDuringDelay = false;
             long delayMs = Math.min(initialDelayMs, rebalanceTimeoutMs);
-            timers.startSingleTimer(JOIN_TIMER, new InitialDelayPassed(Math.max(rebalanceTimeoutMs - delayMs, 0)),
-                    Duration.ofMillis(delayMs));
+            timers.startInitialDelay(delayMs, Math.max(rebalanceTimeoutMs - delayMs, 0));
         } else {
             inInitialDelay = false;
-            timers.startSingleTimer(JOIN_TIMER, JoinDeadline.INSTANCE, Duration.ofMillis(rebalanceTimeoutMs));
+            timers.startJoinDeadline(rebalanceTimeoutMs);
             tryCompleteJoin();
         }
     }
@@ -279,15 +248,14 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         }
     }
 
-    private Behavior<Command> onInitialDelayPassed(InitialDelayPassed passed) {
+    private Behavior<Command> onInitialDelayPassed(GroupTimers.InitialDelayPassed passed) {
         if (state != GroupState.PREPARING_REBALANCE || !inInitialDelay) {
             return this;
         }
         if (memberAddedDuringDelay && passed.remainingMs() > 0) {
             memberAddedDuringDelay = false;
             long delayMs = Math.min(settings.initialRebalanceDelay().toMillis(), passed.remainingMs());
-            timers.startSingleTimer(JOIN_TIMER, new InitialDelayPassed(passed.remainingMs() - delayMs),
-                    Duration.ofMillis(delayMs));
+            timers.startInitialDelay(delayMs, passed.remainingMs() - delayMs);
         } else {
             completeJoin();
         }
@@ -303,7 +271,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
 
     /** Removes members that did not rejoin, starts the next generation and answers every JoinGroup. */
     private void completeJoin() {
-        timers.cancel(JOIN_TIMER);
+        timers.cancelJoin();
         inInitialDelay = false;
         for (GroupMember member : members.notRejoined()) {
             removeMember(member, "it did not rejoin within the rebalance timeout");
@@ -323,7 +291,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             restartSession(member);
             awaitingSync.add(member.memberId());
         }
-        timers.startSingleTimer(SYNC_TIMER, new SyncDeadline(generationId), Duration.ofMillis(members.rebalanceTimeoutMs()));
+        timers.startSyncDeadline(generationId, members.rebalanceTimeoutMs());
     }
 
     private JoinResult generationFor(GroupMember member) {
@@ -363,20 +331,20 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
                     each.assign(sync.assignments().get(each.memberId()));
                 }
                 setState(GroupState.STABLE);
-                getContext().getLog().info("Group {} is stable at generation {}: protocol {}, leader {}, {} members",
-                        groupId, generationId, protocolName, members.leaderId(), members.size());
+                getContext().getLog().info("Group {} is stable at generation {}: members {}, protocol {}, leader {}",
+                        groupId, generationId, members.size(), protocolName, members.leaderId());
                 for (GroupMember each : members.all()) {
                     Optional.ofNullable(each.takeAwaitingSync()).ifPresent(replyTo -> replyTo.tell(syncSuccess(each)));
                 }
             }
         }
         if (awaitingSync.isEmpty()) {
-            timers.cancel(SYNC_TIMER);
+            timers.cancelSync();
         }
         return this;
     }
 
-    private Behavior<Command> onSyncDeadline(SyncDeadline deadline) {
+    private Behavior<Command> onSyncDeadline(GroupTimers.SyncDeadline deadline) {
         boolean current = deadline.generationId() == generationId
                 && (state == GroupState.COMPLETING_REBALANCE || state == GroupState.STABLE);
         if (!current || awaitingSync.isEmpty()) {
@@ -420,7 +388,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
                     ? members.memberIdOf(leaving.groupInstanceId().get()).orElse("") : leaving.memberId();
             GroupError error;
             if (members.removePending(memberId)) {
-                timers.cancel(new PendingMemberTimer(memberId));
+                timers.cancelPendingMember(memberId);
                 error = GroupError.NONE;
                 removed = true;
             } else {
@@ -440,7 +408,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         return this;
     }
 
-    private Behavior<Command> onSessionExpired(SessionExpired expired) {
+    private Behavior<Command> onSessionExpired(GroupTimers.SessionExpired expired) {
         Optional<GroupMember> member = members.get(expired.memberId());
         if (member.isEmpty()) {
             return this;
@@ -454,7 +422,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         return this;
     }
 
-    private Behavior<Command> onPendingMemberExpired(PendingMemberExpired expired) {
+    private Behavior<Command> onPendingMemberExpired(GroupTimers.PendingMemberExpired expired) {
         if (members.removePending(expired.memberId())) {
             tryCompleteJoin();
         }
@@ -462,14 +430,13 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     }
 
     private void restartSession(GroupMember member) {
-        timers.startSingleTimer(new SessionTimer(member.memberId()), new SessionExpired(member.memberId()),
-                Duration.ofMillis(member.sessionTimeoutMs()));
+        timers.restartSession(member);
     }
 
     /** Removes a member and answers what it waits on; the caller then moves the group on. */
     private void removeMember(GroupMember member, String reason) {
         members.remove(member.memberId());
-        timers.cancel(new SessionTimer(member.memberId()));
+        timers.cancelSession(member.memberId());
         awaitingSync.remove(member.memberId());
         Optional.ofNullable(member.takeAwaitingJoin()).ifPresent(replyTo ->
                 replyTo.tell(JoinResult.failed(GroupError.UNKNOWN_MEMBER_ID, member.memberId())));
@@ -489,19 +456,8 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
 
     // ---------------------------------------------------------------- offsets and administration
 
-    /** As Kafka: a member commits in its generation; anyone may commit with generation -1 while the group is empty. */
     private Behavior<Command> onCommit(CommitOffsets commit) {
-        GroupError error = GroupError.NONE;
-        if (commit.generationId() < 0 && state == GroupState.EMPTY) {
-            error = GroupError.NONE;
-        } else if (commit.generationId() >= 0 || !commit.memberId().isEmpty() || commit.groupInstanceId().isPresent()) {
-            error = validate(commit.memberId(), commit.groupInstanceId(), commit.generationId());
-        } else if (state != GroupState.EMPTY) {
-            error = GroupError.UNKNOWN_MEMBER_ID;
-        }
-        if (error == GroupError.NONE && state == GroupState.COMPLETING_REBALANCE) {
-            error = GroupError.REBALANCE_IN_PROGRESS;
-        }
+        GroupError error = MembershipChecks.commit(members, state, generationId, commit);
         if (error != GroupError.NONE) {
             commit.fail(error);
             return this;
@@ -512,12 +468,10 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     }
 
     private Behavior<Command> onDescribe(DescribeGroup describe) {
-        boolean stable = state == GroupState.STABLE;
-        List<DescribedMember> described = members.all().stream().map(m -> new DescribedMember(m.memberId(),
-                m.groupInstanceId(), m.clientId(), m.clientHost(),
-                stable ? m.metadata(protocolName) : new byte[0], stable ? m.assignment() : new byte[0])).toList();
+        // As Kafka: metadata, assignments and the protocol only while the group is stable.
+        Optional<String> shown = state == GroupState.STABLE ? Optional.of(protocolName) : Optional.empty();
         describe.replyTo().tell(new GroupDescription(GroupError.NONE, groupId, state,
-                members.protocolType().orElse(""), stable ? protocolName : "", described));
+                members.protocolType().orElse(""), shown.orElse(""), members.describe(shown)));
         return this;
     }
 
@@ -559,14 +513,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     // ---------------------------------------------------------------- helpers
 
     private GroupError validate(String memberId, Optional<String> groupInstanceId, int generation) {
-        GroupError error = members.validate(memberId, groupInstanceId);
-        if (error != GroupError.NONE) {
-            return error;
-        }
-        if (generation != generationId) {
-            return GroupError.ILLEGAL_GENERATION;
-        }
-        return state == GroupState.EMPTY ? GroupError.UNKNOWN_MEMBER_ID : GroupError.NONE;
+        return MembershipChecks.member(members, state, generationId, memberId, groupInstanceId, generation);
     }
 
     private static boolean matches(Optional<String> asked, Optional<String> actual) {

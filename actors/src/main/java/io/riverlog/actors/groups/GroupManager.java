@@ -1,5 +1,6 @@
 package io.riverlog.actors.groups;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -329,7 +330,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         Map<PartitionId, GroupError> results = new LinkedHashMap<>();
         List<OffsetChange> changes = new ArrayList<>();
         commit.offsets().forEach((partition, offset) -> {
-            if (offset.metadata().map(m -> m.length() > settings.maxOffsetMetadataBytes()).orElse(false)) {
+            if (offset.metadata().map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
+                    .orElse(false)) {
                 results.put(partition, GroupError.OFFSET_METADATA_TOO_LARGE);
             } else {
                 results.put(partition, GroupError.NONE);
@@ -439,7 +441,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             return this;
         }
         shuttingDown = true;
-        getContext().getLog().info("Consumer groups shutting down: {} groups with members, {} writes pending",
+        getContext().getLog().info("Consumer groups shutting down: {} group coordinators, {} offset writes pending",
                 coordinators.size(), queued.size() + (writing ? 1 : 0));
         coordinators.values().forEach(getContext()::stop);
         if (!writing) {

@@ -98,6 +98,13 @@ final class GroupMembers {
         }
     }
 
+    /** The members as DescribeGroups shows them; with metadata and assignments only if a protocol is given. */
+    List<GroupRequests.DescribedMember> describe(Optional<String> protocolName) {
+        return members.values().stream().map(m -> new GroupRequests.DescribedMember(m.memberId(), m.groupInstanceId(),
+                m.clientId(), m.clientHost(), protocolName.map(m::metadata).orElse(new byte[0]),
+                protocolName.isPresent() ? m.assignment() : new byte[0])).toList();
+    }
+
     // ---------------------------------------------------------------- pending members
 
     void addPending(String memberId) {
