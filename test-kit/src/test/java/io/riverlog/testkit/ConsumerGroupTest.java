@@ -45,7 +45,8 @@ class ConsumerGroupTest {
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "300ms"));
+        broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "300ms",
+                "riverlog.groups.min-session-timeout", "1s"));
     }
 
     @AfterAll
@@ -108,6 +109,30 @@ class ConsumerGroupTest {
             for (GroupMember member : members) {
                 member.close();
             }
+        }
+    }
+
+    @Test
+    void aConsumerThatVanishesWithoutLeavingIsRemovedWhenItsSessionExpires() throws Exception {
+        String topic = "vanishing";
+        KafkaClients.createTopic(broker.bootstrapServers(), topic, 2);
+        Map<String, Object> shortSession = Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 1500);
+        Conditions changes = new Conditions();
+        try (GroupMember staying = new GroupMember("staying", broker.bootstrapServers(), "vanishers", topic,
+                shortSession, new ConcurrentLinkedQueue<>(), changes);
+             GroupMember vanishing = new GroupMember("vanishing", broker.bootstrapServers(), "vanishers", topic,
+                     shortSession, new ConcurrentLinkedQueue<>(), changes)) {
+            changes.await("each owns one partition", WAIT, () -> staying.assignment().size() == 1
+                    && vanishing.assignment().size() == 1, () -> staying.assignment() + " " + vanishing.assignment());
+            long vanishedNanos = System.nanoTime();
+            vanishing.vanish();
+
+            changes.await("the one left owns both partitions", WAIT, () -> staying.assignment().size() == 2,
+                    () -> staying.assignment().toString());
+            long tookMs = (System.nanoTime() - vanishedNanos) / 1_000_000;
+            log.info("A member that vanished was replaced {} ms later (session timeout 1500 ms)", tookMs);
+            assertThat(tookMs).as("time until its partitions moved, ms").isGreaterThanOrEqualTo(1000);
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +38,7 @@ final class GroupMember implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean running = true;
+    private volatile boolean leaveOnClose = true;
 
     GroupMember(String name, String bootstrap, String groupId, String topic, Map<String, Object> overrides,
                 ConcurrentLinkedQueue<Consumed> consumed, Conditions changes) {
@@ -49,7 +51,8 @@ final class GroupMember implements AutoCloseable {
     }
 
     private void run(String bootstrap, String groupId, String topic, Map<String, Object> overrides) {
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.groupConsumer(bootstrap, groupId, overrides)) {
+        KafkaConsumer<byte[], byte[]> consumer = KafkaClients.groupConsumer(bootstrap, groupId, overrides);
+        try {
             consumer.subscribe(List.of(topic));
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
@@ -74,8 +77,12 @@ final class GroupMember implements AutoCloseable {
                 }
                 changes.changed();
             }
+            consumer.close(CloseOptions.groupMembershipOperation(leaveOnClose
+                    ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                    : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
         } catch (Throwable e) {
             failure.set(e);
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
         } finally {
             assignment.set(Set.of());
             closed.countDown();
@@ -93,6 +100,15 @@ final class GroupMember implements AutoCloseable {
 
     Throwable failure() {
         return failure.get();
+    }
+
+    /**
+     * Stops polling and closes the consumer without leaving the group, as if its process died: the
+     * coordinator only notices when its session expires.
+     */
+    void vanish() throws InterruptedException {
+        leaveOnClose = false;
+        close();
     }
 
     /** Stops polling, closes the consumer (it leaves the group) and waits until it did. */
