@@ -107,4 +107,52 @@ class GroupResumesAfterRestartTest {
             assertThat(distinct).hasSize(RECORDS);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aConsumerThatLivesThroughAKillRejoinsAndLosesNothing() throws Exception {
+        Path config = tmp.resolve("groups.conf");
+        Files.writeString(config, "riverlog.groups.initial-rebalance-delay = 0s\n");
+        String topic = "survived";
+        try (BrokerProcess broker = BrokerProcess.start(tmp.resolve("data"), "--config", config.toString())) {
+            KafkaClients.createTopic(broker.bootstrapServers(), topic, PARTITIONS);
+            produce(broker, topic, 0, RECORDS / 2);
+            java.util.concurrent.ConcurrentLinkedQueue<GroupMember.Consumed> consumed =
+                    new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Conditions changes = new Conditions();
+            try (GroupMember member = new GroupMember("survivor", broker.bootstrapServers(), "survivors", topic,
+                    SMALL_POLLS, consumed, changes)) {
+                changes.await("the first half consumed", KafkaClients.TIMEOUT,
+                        () -> distinct(consumed).size() == RECORDS / 2, () -> distinct(consumed).size() + " distinct");
+                broker.kill();
+                broker.restart();
+                produce(broker, topic, RECORDS / 2, RECORDS / 2);
+                changes.await("every record consumed", KafkaClients.TIMEOUT,
+                        () -> distinct(consumed).size() == RECORDS, () -> distinct(consumed).size() + " distinct");
+                member.close();
+                assertThat(member.failure()).isNull();
+                Set<String> mayRepeat = new HashSet<>();
+                member.uncommitted().forEach(c -> mayRepeat.add(c.partition() + "@" + c.offset()));
+                Map<String, Long> times = consumed.stream().collect(java.util.stream.Collectors.groupingBy(
+                        c -> c.partition() + "@" + c.offset(), java.util.stream.Collectors.counting()));
+                assertThat(times.entrySet().stream().filter(e -> e.getValue() > 1 && !mayRepeat.contains(e.getKey()))
+                        .map(Map.Entry::getKey).toList()).as("records consumed twice although committed").isEmpty();
+            }
+        }
+    }
+
+    private static void produce(BrokerProcess broker, String topic, int from, int count) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = from; i < from + count; i++) {
+                producer.send(new ProducerRecord<>(topic, i % PARTITIONS, null, KafkaClientsRoundTripTest.value(i)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static Set<String> distinct(java.util.Collection<GroupMember.Consumed> consumed) {
+        Set<String> out = new HashSet<>();
+        consumed.forEach(c -> out.add(c.partition() + "@" + c.offset()));
+        return out;
+    }
 }
