@@ -50,6 +50,20 @@ final class KafkaClients {
         return new KafkaConsumer<>(props);
     }
 
+    /** A consumer in {@code groupId} with the classic group protocol and manual commits. */
+    static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putAll(overrides);
+        return new KafkaConsumer<>(props);
+    }
+
     static void createTopic(String bootstrap, String name, int partitions) throws Exception {
         try (Admin admin = admin(bootstrap)) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();

@@ -9,23 +9,23 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /** Runs file IO on {@code riverlog.blocking-io-dispatcher}, away from the actors' own threads. */
-final class BlockingIo {
-    static final String DISPATCHER = "riverlog.blocking-io-dispatcher";
+public final class BlockingIo {
+    public static final String DISPATCHER = "riverlog.blocking-io-dispatcher";
 
     /** Work that may throw an IOException. */
     @FunctionalInterface
-    interface Work<T> {
+    public interface Work<T> {
         T run() throws IOException;
     }
 
     private BlockingIo() {
     }
 
-    static Executor executor(ActorContext<?> context) {
+    public static Executor executor(ActorContext<?> context) {
         return context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER));
     }
 
-    static <T> CompletableFuture<T> run(Executor executor, Work<T> work) {
+    public static <T> CompletableFuture<T> run(Executor executor, Work<T> work) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return work.run();
@@ -36,7 +36,7 @@ final class BlockingIo {
     }
 
     /** The failure itself, not the wrapper a CompletableFuture puts around it. */
-    static Throwable cause(Throwable failure) {
+    public static Throwable cause(Throwable failure) {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

@@ -14,10 +14,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.actors.groups.GroupManager;
+import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.kafka.BrokerGroups;
 import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
@@ -25,10 +28,12 @@ import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.wal.ChannelFactory;
 
 /**
- * The root actor of a broker: starts the topic registry (which opens and recovers every partition)
- * and the Kafka listener, and owns shutdown. On shutdown the listener stops accepting first, then
- * the registry stops every partition, which writes and fsyncs what it accepted and closes its log
- * cleanly; only then does the actor system end.
+ * The root actor of a broker: starts the topic registry (which opens and recovers every partition),
+ * the group manager (which replays the committed offsets) and the Kafka listener, and owns
+ * shutdown. On shutdown the listener stops accepting first, then the registry stops every
+ * partition, which writes and fsyncs what it accepted and closes its log cleanly, and the group
+ * manager writes the commits it accepted and closes the offsets log; only then does the actor
+ * system end.
  */
 public final class BrokerGuardian {
 
@@ -46,14 +51,20 @@ public final class BrokerGuardian {
             Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
             ActorRef<TopicRegistry.Command> registry = context.spawn(
                     TopicRegistry.create(RegistrySettings.fromConfig(config), channels, metrics), "topics");
+            ActorRef<GroupManager.Command> groupManager = context.spawn(
+                    GroupManager.create(GroupSettings.fromConfig(config), channels), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
             BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), kafkaSettings.requestTimeout());
-            KafkaApis apis = KafkaApis.create(topics, kafkaSettings, PartitionSettings.fromConfig(config),
+            BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
+            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
                     Clock.systemUTC());
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-partitions",
                     () -> AskPattern.<TopicRegistry.Command, Done>ask(registry, TopicRegistry.Shutdown::new,
+                            shutdownTimeout, system.scheduler()));
+            shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-groups",
+                    () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
             KafkaServer.bind(system, kafkaSettings, apis).whenComplete((binding, error) -> {

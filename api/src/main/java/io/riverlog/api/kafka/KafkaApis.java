@@ -30,8 +30,8 @@ public final class KafkaApis implements KafkaRequestHandler {
         this.routes = routes;
     }
 
-    public static KafkaApis create(BrokerTopics topics, KafkaSettings settings, PartitionSettings partitionDefaults,
-                                   Clock clock) {
+    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
+                                   PartitionSettings partitionDefaults, Clock clock) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
         routes.put(ApiKeys.METADATA, route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
         // Produce 0-2 are advertised because some clients insist on seeing version 0; they are refused if sent.
@@ -48,6 +48,18 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
                 new IncrementalAlterConfigsHandler(topics)));
         routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
+        // Classic consumer groups and committed offsets (the KIP-848 group APIs are not served).
+        routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(settings)));
+        routes.put(ApiKeys.JOIN_GROUP, route(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups)));
+        routes.put(ApiKeys.SYNC_GROUP, route(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups)));
+        routes.put(ApiKeys.HEARTBEAT, route(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups)));
+        routes.put(ApiKeys.LEAVE_GROUP, route(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(groups)));
+        routes.put(ApiKeys.OFFSET_COMMIT, route(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(groups, topics, clock)));
+        routes.put(ApiKeys.OFFSET_FETCH, route(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(groups, topics)));
+        routes.put(ApiKeys.OFFSET_DELETE, route(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(groups)));
+        routes.put(ApiKeys.LIST_GROUPS, route(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups)));
+        routes.put(ApiKeys.DESCRIBE_GROUPS, route(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups)));
+        routes.put(ApiKeys.DELETE_GROUPS, route(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups)));
         Map<ApiKeys, VersionRange> advertised = new EnumMap<>(ApiKeys.class);
         routes.forEach((key, route) -> advertised.put(key, route.versions()));
         advertised.put(ApiKeys.API_VERSIONS, fullRange(ApiKeys.API_VERSIONS));

@@ -62,7 +62,8 @@ public final class KafkaConnection {
         try {
             // A writable buffer over the frame's own bytes: produce batches get their offsets patched in
             // place later, and a read-only view would force a copy of every batch.
-            return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort);
+            return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort,
+                    remote.getAddress());
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
             throw e;

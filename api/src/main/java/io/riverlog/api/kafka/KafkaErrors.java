@@ -2,6 +2,7 @@ package io.riverlog.api.kafka;
 
 import org.apache.kafka.common.protocol.Errors;
 
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.topics.TopicError;
 
@@ -30,6 +31,28 @@ final class KafkaErrors {
             case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case INVALID_RECORD -> Errors.INVALID_RECORD;
+        };
+    }
+
+    static Errors of(GroupError error) {
+        return switch (error) {
+            case NONE -> Errors.NONE;
+            case UNKNOWN_MEMBER_ID -> Errors.UNKNOWN_MEMBER_ID;
+            case ILLEGAL_GENERATION -> Errors.ILLEGAL_GENERATION;
+            case REBALANCE_IN_PROGRESS -> Errors.REBALANCE_IN_PROGRESS;
+            case INCONSISTENT_GROUP_PROTOCOL -> Errors.INCONSISTENT_GROUP_PROTOCOL;
+            case INVALID_GROUP_ID -> Errors.INVALID_GROUP_ID;
+            case INVALID_SESSION_TIMEOUT -> Errors.INVALID_SESSION_TIMEOUT;
+            case MEMBER_ID_REQUIRED -> Errors.MEMBER_ID_REQUIRED;
+            case FENCED_INSTANCE_ID -> Errors.FENCED_INSTANCE_ID;
+            case GROUP_ID_NOT_FOUND -> Errors.GROUP_ID_NOT_FOUND;
+            case NON_EMPTY_GROUP -> Errors.NON_EMPTY_GROUP;
+            case GROUP_SUBSCRIBED_TO_TOPIC -> Errors.GROUP_SUBSCRIBED_TO_TOPIC;
+            case COORDINATOR_LOAD_IN_PROGRESS -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            case COORDINATOR_NOT_AVAILABLE -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
+            // Not retriable: the offsets log is offline until the broker restarts.
+            case STORAGE_ERROR -> Errors.UNKNOWN_SERVER_ERROR;
         };
     }
 }

@@ -1,14 +1,22 @@
 package io.riverlog.api.kafka;
 
+import java.net.InetAddress;
+
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * One decoded Kafka request: its header (api key, version, correlation id, client id) and body, and
- * the port of the listener it came in on (what Metadata tells clients to connect to).
+ * One decoded Kafka request: its header (api key, version, correlation id, client id) and body, the
+ * port of the listener it came in on (what Metadata tells clients to connect to), and the client's
+ * address (what DescribeGroups shows as a member's host).
  */
-public record KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes, int listenerPort) {
+public record KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes, int listenerPort,
+                           InetAddress clientAddress) {
+
+    public KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes, int listenerPort) {
+        this(header, body, sizeInBytes, listenerPort, InetAddress.getLoopbackAddress());
+    }
 
     public ApiKeys apiKey() {
         return header.apiKey();

@@ -30,6 +30,10 @@ public final class KafkaRequestDecoder {
     }
 
     public static KafkaRequest decode(ByteBuffer frame, int listenerPort) {
+        return decode(frame, listenerPort, InetAddress.getLoopbackAddress());
+    }
+
+    public static KafkaRequest decode(ByteBuffer frame, int listenerPort, InetAddress clientAddress) {
         int size = frame.remaining();
         RequestHeader header;
         try {
@@ -45,10 +49,10 @@ public final class KafkaRequestDecoder {
                     + header.apiKey().latestVersion() + ")");
         }
         try {
-            RequestContext context = new RequestContext(header, "", InetAddress.getLoopbackAddress(), Optional.empty(),
+            RequestContext context = new RequestContext(header, "", clientAddress, Optional.empty(),
                     KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
             RequestAndSize parsed = context.parseRequest(frame);
-            return new KafkaRequest(header, parsed.request, size, listenerPort);
+            return new KafkaRequest(header, parsed.request, size, listenerPort, clientAddress);
         } catch (RuntimeException e) {
             throw new MalformedRequestException("malformed " + header.apiKey() + " v" + header.apiVersion()
                     + " request: " + e.getMessage(), e);

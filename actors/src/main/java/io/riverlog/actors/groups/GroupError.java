@@ -1,0 +1,39 @@
+package io.riverlog.actors.groups;
+
+/**
+ * The outcome of a group request, as the group coordinator sees it. The Kafka adapter maps each to
+ * the error code Kafka clients know how to handle (most have a Kafka code of the same name).
+ */
+public enum GroupError {
+    NONE,
+    /** The member is not (or no longer) in the group: it must join again with an empty member id. */
+    UNKNOWN_MEMBER_ID,
+    /** The request names a generation other than the group's current one. */
+    ILLEGAL_GENERATION,
+    /** The group is rebalancing: the member must join again. */
+    REBALANCE_IN_PROGRESS,
+    /** The member's protocol type or protocols do not match the group's. */
+    INCONSISTENT_GROUP_PROTOCOL,
+    /** The group id is empty. */
+    INVALID_GROUP_ID,
+    /** The session timeout asked for is outside riverlog.groups.min/max-session-timeout. */
+    INVALID_SESSION_TIMEOUT,
+    /** A new member got its member id and must join again with it (JoinGroup v4 and later). */
+    MEMBER_ID_REQUIRED,
+    /** Another member took over this member's group instance id (static membership). */
+    FENCED_INSTANCE_ID,
+    /** No such group. */
+    GROUP_ID_NOT_FOUND,
+    /** The group has members, so it cannot be deleted. */
+    NON_EMPTY_GROUP,
+    /** The members of the group are subscribed to the topic, so its offsets cannot be deleted. */
+    GROUP_SUBSCRIBED_TO_TOPIC,
+    /** The committed offsets are still being replayed at start. */
+    COORDINATOR_LOAD_IN_PROGRESS,
+    /** The group is being deleted or the coordinator is stopping: find the coordinator and try again. */
+    COORDINATOR_NOT_AVAILABLE,
+    /** The metadata of a committed offset is larger than riverlog.groups.max-offset-metadata-bytes. */
+    OFFSET_METADATA_TOO_LARGE,
+    /** Writing the offsets log failed; the log is offline until the broker restarts. */
+    STORAGE_ERROR
+}

@@ -1,0 +1,468 @@
+package io.riverlog.actors.groups;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
+import io.riverlog.actors.groups.GroupRequests.CommitResult;
+import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
+import io.riverlog.actors.groups.GroupRequests.DeleteGroupResult;
+import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
+import io.riverlog.actors.groups.GroupRequests.DeleteOffsetsResult;
+import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
+import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
+import io.riverlog.actors.groups.GroupRequests.FetchResult;
+import io.riverlog.actors.groups.GroupRequests.GroupDescription;
+import io.riverlog.actors.groups.GroupRequests.GroupListing;
+import io.riverlog.actors.groups.GroupRequests.GroupOverview;
+import io.riverlog.actors.groups.GroupRequests.GroupRequest;
+import io.riverlog.actors.groups.GroupRequests.JoinGroup;
+import io.riverlog.actors.groups.GroupRequests.ListGroups;
+import io.riverlog.actors.groups.GroupRequests.Request;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.BlockingIo;
+import io.riverlog.wal.ChannelFactory;
+
+/**
+ * The consumer groups of the broker: routes each group's requests to its {@link GroupCoordinator}
+ * (spawned when the group's first member joins), and owns the committed offsets, in memory
+ * ({@link OffsetTable}) and in the offsets log ({@link OffsetsLog}, {@code <data-dir>/groups}).
+ *
+ * <p>At start the log is replayed on the blocking-IO dispatcher; until it is, every request is
+ * answered COORDINATOR_LOAD_IN_PROGRESS, which clients retry. A commit (validated by the group's
+ * coordinator if it has one) is appended and fsynced, then applied and answered. Writes that arrive
+ * while one is in flight are queued and written together with one fsync (group commit); they are
+ * applied and answered in the order they were accepted. OffsetFetch and ListGroups are answered here,
+ * from what is durable, without asking the coordinators: they report each change of state.
+ *
+ * <p>A group exists while it has a coordinator or committed offsets. Deleting it asks its
+ * coordinator first: an empty group's coordinator turns Dead (answering COORDINATOR_NOT_AVAILABLE,
+ * so clients look the coordinator up again and reach a fresh one), then the deletion is logged.
+ */
+public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
+
+    public interface Command {
+    }
+
+    /** Writes what was accepted, closes the offsets log, replies, and stops (with every coordinator). */
+    public record Shutdown(ActorRef<Done> replyTo) implements Command {
+    }
+
+    // ---------------------------------------------------------------- from coordinators
+
+    /** A coordinator's group changed state. */
+    record GroupChanged(ActorRef<GroupCoordinator.Command> coordinator, GroupOverview overview) implements Command {
+    }
+
+    /** A coordinator found the commit valid: write it. */
+    record CommitAccepted(CommitOffsets request) implements Command {
+    }
+
+    /**
+     * A coordinator allows deleting the offsets of partitions whose topics are not in
+     * {@code subscribedTopics}; empty means every topic counts as subscribed.
+     */
+    record OffsetDeletionAccepted(DeleteOffsets request, Optional<Set<String>> subscribedTopics) implements Command {
+    }
+
+    /** An empty group's coordinator turned Dead for a DeleteGroup: log the deletion, then stop it. */
+    record GroupRetired(DeleteGroup request, ActorRef<GroupCoordinator.Command> coordinator) implements Command {
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    private record Loaded(OffsetsLog log, OffsetTable table, long records) implements Command {
+    }
+
+    private record LoadFailed(Throwable cause) implements Command {
+    }
+
+    /** Changes to write as one batch; {@code onDurable} runs once they are applied, {@code onFailure} if the write failed. */
+    private record PendingWrite(List<OffsetChange> changes, Runnable onDurable, Consumer<GroupError> onFailure) {
+    }
+
+    private record WritesDone(List<PendingWrite> writes, Optional<Throwable> failure) implements Command {
+    }
+
+    private record LogClosed(Optional<Throwable> failure) implements Command {
+    }
+
+    private record CoordinatorStopped(String groupId, ActorRef<GroupCoordinator.Command> coordinator)
+            implements Command {
+    }
+
+    // ---------------------------------------------------------------- state
+
+    private final GroupSettings settings;
+    private final Executor blockingIo;
+    private final OffsetsLog log;
+    private final OffsetTable offsets;
+    private final Map<String, ActorRef<GroupCoordinator.Command>> coordinators = new HashMap<>();
+    private final Map<String, GroupOverview> overviews = new HashMap<>();
+    private final List<PendingWrite> queued = new ArrayList<>();
+    private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
+    private boolean writing;
+    private boolean shuttingDown;
+    private long coordinatorsSpawned;
+
+    public static Behavior<Command> create(GroupSettings settings, ChannelFactory channels) {
+        return create(settings, channels, Clock.systemUTC());
+    }
+
+    static Behavior<Command> create(GroupSettings settings, ChannelFactory channels, Clock clock) {
+        return Behaviors.setup(context -> {
+            Executor blockingIo = BlockingIo.executor(context);
+            context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
+                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), channels, clock);
+                OffsetTable table = new OffsetTable();
+                try {
+                    long records = log.replay(table::apply);
+                    return new Loaded(log, table, records);
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.close();
+                    throw e;
+                }
+            }), (loaded, failure) -> failure == null ? loaded : new LoadFailed(BlockingIo.cause(failure)));
+            return loading(context, settings, blockingIo);
+        });
+    }
+
+    /** Until the offsets are replayed, requests are answered COORDINATOR_LOAD_IN_PROGRESS. */
+    private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings, Executor blockingIo) {
+        List<ActorRef<Done>> shutdowns = new ArrayList<>();
+        return Behaviors.receive(Command.class)
+                .onMessage(Loaded.class, loaded -> {
+                    GroupManager manager = new GroupManager(context, settings, blockingIo, loaded);
+                    Behavior<Command> next = manager;
+                    for (ActorRef<Done> replyTo : shutdowns) {
+                        next = manager.onShutdown(new Shutdown(replyTo));
+                    }
+                    return next;
+                })
+                .onMessage(LoadFailed.class, failed -> {
+                    context.getLog().error("Consumer groups are unavailable: loading the offsets log {} failed",
+                            settings.offsetsDir(), failed.cause());
+                    shutdowns.forEach(replyTo -> replyTo.tell(Done.getInstance()));
+                    return Behaviors.receive(Command.class)
+                            .onMessage(Request.class, request -> {
+                                request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
+                                return Behaviors.same();
+                            })
+                            .onMessage(Shutdown.class, shutdown -> {
+                                shutdown.replyTo().tell(Done.getInstance());
+                                return Behaviors.stopped();
+                            })
+                            .build();
+                })
+                .onMessage(Request.class, request -> {
+                    request.fail(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
+                    return Behaviors.same();
+                })
+                .onMessage(Shutdown.class, shutdown -> {
+                    shutdowns.add(shutdown.replyTo());
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    private GroupManager(ActorContext<Command> context, GroupSettings settings, Executor blockingIo, Loaded loaded) {
+        super(context);
+        this.settings = settings;
+        this.blockingIo = blockingIo;
+        this.log = loaded.log();
+        this.offsets = loaded.table();
+        context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
+                loaded.records(), settings.offsetsDir(), offsets.groups().size(), offsets.size());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(GroupRequest.class, this::onGroupRequest)
+                .onMessage(FetchOffsets.class, this::onFetchOffsets)
+                .onMessage(ListGroups.class, this::onListGroups)
+                .onMessage(GroupChanged.class, this::onGroupChanged)
+                .onMessage(CommitAccepted.class, accepted -> write(accepted.request()))
+                .onMessage(OffsetDeletionAccepted.class, this::onOffsetDeletionAccepted)
+                .onMessage(GroupRetired.class, this::onGroupRetired)
+                .onMessage(CoordinatorStopped.class, this::onCoordinatorStopped)
+                .onMessage(WritesDone.class, this::onWritesDone)
+                .onMessage(Shutdown.class, this::onShutdown)
+                .onMessage(LogClosed.class, this::onLogClosed)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    private Behavior<Command> onGroupRequest(GroupRequest request) {
+        if (shuttingDown) {
+            request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
+            return this;
+        }
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            request.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        ActorRef<GroupCoordinator.Command> coordinator = coordinators.get(request.groupId());
+        if (coordinator == null && request instanceof JoinGroup) {
+            coordinator = spawnCoordinator(request.groupId());
+        }
+        if (coordinator != null) {
+            coordinator.tell(request);
+            return this;
+        }
+        return withoutCoordinator(request);
+    }
+
+    /** A group without members: it has at most committed offsets. */
+    private Behavior<Command> withoutCoordinator(GroupRequest request) {
+        String groupId = request.groupId();
+        boolean exists = offsets.hasGroup(groupId);
+        if (request instanceof CommitOffsets commit) {
+            if (commit.isSimple()) {
+                return write(commit);
+            }
+            commit.fail(GroupError.ILLEGAL_GENERATION);
+        } else if (request instanceof DescribeGroup describe) {
+            describe.replyTo().tell(exists
+                    ? new GroupDescription(GroupError.NONE, groupId, GroupState.EMPTY, "", "", List.of())
+                    : GroupDescription.failed(groupId, GroupError.GROUP_ID_NOT_FOUND));
+        } else if (request instanceof DeleteGroup delete) {
+            if (exists) {
+                return deleteGroup(delete);
+            }
+            delete.fail(GroupError.GROUP_ID_NOT_FOUND);
+        } else if (request instanceof DeleteOffsets delete) {
+            if (exists) {
+                return onOffsetDeletionAccepted(new OffsetDeletionAccepted(delete, Optional.of(Set.of())));
+            }
+            delete.fail(GroupError.GROUP_ID_NOT_FOUND);
+        } else {
+            // SyncGroup, Heartbeat, LeaveGroup: the member cannot be in a group that has none.
+            request.fail(GroupError.UNKNOWN_MEMBER_ID);
+        }
+        return this;
+    }
+
+    private ActorRef<GroupCoordinator.Command> spawnCoordinator(String groupId) {
+        ActorRef<GroupCoordinator.Command> coordinator = getContext().spawn(
+                GroupCoordinator.create(groupId, settings, getContext().getSelf()), "group-" + (++coordinatorsSpawned));
+        getContext().watchWith(coordinator, new CoordinatorStopped(groupId, coordinator));
+        coordinators.put(groupId, coordinator);
+        overviews.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
+        return coordinator;
+    }
+
+    private Behavior<Command> onGroupChanged(GroupChanged changed) {
+        String groupId = changed.overview().groupId();
+        if (changed.coordinator().equals(coordinators.get(groupId))) {
+            overviews.put(groupId, changed.overview());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCoordinatorStopped(CoordinatorStopped stopped) {
+        if (stopped.coordinator().equals(coordinators.get(stopped.groupId()))) {
+            coordinators.remove(stopped.groupId());
+            overviews.remove(stopped.groupId());
+            if (!shuttingDown) {
+                getContext().getLog().error("The coordinator of group {} stopped unexpectedly; its members must join"
+                        + " again", stopped.groupId());
+            }
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    private Behavior<Command> onFetchOffsets(FetchOffsets fetch) {
+        if (fetch.groupId() == null || fetch.groupId().isEmpty()) {
+            fetch.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        Map<PartitionId, CommittedOffset> all = offsets.offsetsOf(fetch.groupId());
+        if (fetch.partitions().isEmpty()) {
+            fetch.replyTo().tell(new FetchResult(GroupError.NONE, new LinkedHashMap<>(all)));
+            return this;
+        }
+        Map<PartitionId, CommittedOffset> found = new LinkedHashMap<>();
+        for (PartitionId partition : fetch.partitions().get()) {
+            CommittedOffset offset = all.get(partition);
+            if (offset != null) {
+                found.put(partition, offset);
+            }
+        }
+        fetch.replyTo().tell(new FetchResult(GroupError.NONE, found));
+        return this;
+    }
+
+    private Behavior<Command> onListGroups(ListGroups list) {
+        Map<String, GroupOverview> all = new TreeMap<>();
+        for (String groupId : offsets.groups()) {
+            all.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
+        }
+        all.putAll(overviews);
+        list.replyTo().tell(new GroupListing(GroupError.NONE, List.copyOf(all.values())));
+        return this;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    private Behavior<Command> write(CommitOffsets commit) {
+        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
+        List<OffsetChange> changes = new ArrayList<>();
+        commit.offsets().forEach((partition, offset) -> {
+            if (offset.metadata().map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
+                    .orElse(false)) {
+                results.put(partition, GroupError.OFFSET_METADATA_TOO_LARGE);
+            } else {
+                results.put(partition, GroupError.NONE);
+                changes.add(new OffsetChange.Committed(commit.groupId(), partition, offset));
+            }
+        });
+        if (changes.isEmpty()) {
+            commit.replyTo().tell(new CommitResult(results));
+            return this;
+        }
+        return enqueue(new PendingWrite(changes, () -> commit.replyTo().tell(new CommitResult(results)), commit::fail));
+    }
+
+    private Behavior<Command> onOffsetDeletionAccepted(OffsetDeletionAccepted accepted) {
+        DeleteOffsets request = accepted.request();
+        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
+        List<OffsetChange> changes = new ArrayList<>();
+        for (PartitionId partition : request.partitions()) {
+            boolean subscribed = accepted.subscribedTopics().map(topics -> topics.contains(partition.topic()))
+                    .orElse(true);
+            if (subscribed) {
+                results.put(partition, GroupError.GROUP_SUBSCRIBED_TO_TOPIC);
+            } else {
+                results.put(partition, GroupError.NONE);
+                if (offsets.get(request.groupId(), partition).isPresent()) {
+                    changes.add(new OffsetChange.Deleted(request.groupId(), partition));
+                }
+            }
+        }
+        Runnable answer = () -> request.replyTo().tell(new DeleteOffsetsResult(GroupError.NONE, results));
+        if (changes.isEmpty()) {
+            answer.run();
+            return this;
+        }
+        return enqueue(new PendingWrite(changes, answer, request::fail));
+    }
+
+    private Behavior<Command> onGroupRetired(GroupRetired retired) {
+        String groupId = retired.request().groupId();
+        if (retired.coordinator().equals(coordinators.get(groupId))) {
+            coordinators.remove(groupId);
+            overviews.remove(groupId);
+        }
+        // After everything forwarded to it so far, which it answers as Dead.
+        retired.coordinator().tell(GroupCoordinator.Stop.INSTANCE);
+        return deleteGroup(retired.request());
+    }
+
+    /** Logs the deletion even if no offset is known yet: commits queued before it are then deleted too. */
+    private Behavior<Command> deleteGroup(DeleteGroup delete) {
+        return enqueue(new PendingWrite(List.of(new OffsetChange.GroupDeleted(delete.groupId())), () -> {
+            getContext().getLog().info("Deleted group {} and its committed offsets", delete.groupId());
+            delete.replyTo().tell(new DeleteGroupResult(GroupError.NONE));
+        }, delete::fail));
+    }
+
+    private Behavior<Command> enqueue(PendingWrite write) {
+        if (shuttingDown) {
+            // Only what was accepted before the shutdown began is written before the log closes.
+            write.onFailure().accept(GroupError.COORDINATOR_NOT_AVAILABLE);
+            return this;
+        }
+        queued.add(write);
+        if (!writing) {
+            startWrite();
+        }
+        return this;
+    }
+
+    /** Writes every queued change, one batch per write, with one fsync. */
+    private void startWrite() {
+        List<PendingWrite> batch = List.copyOf(queued);
+        queued.clear();
+        writing = true;
+        OffsetsLog target = log;
+        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
+            target.append(batch.stream().map(PendingWrite::changes).toList());
+            return Done.getInstance();
+        }), (done, failure) -> new WritesDone(batch, Optional.ofNullable(failure).map(BlockingIo::cause)));
+    }
+
+    private Behavior<Command> onWritesDone(WritesDone done) {
+        writing = false;
+        if (done.failure().isPresent()) {
+            getContext().getLog().error("Writing {} offset changes to {} failed; they are not in effect: {}",
+                    done.writes().size(), settings.offsetsDir(), done.failure().get().toString());
+            done.writes().forEach(write -> write.onFailure().accept(GroupError.STORAGE_ERROR));
+        } else {
+            for (PendingWrite write : done.writes()) {
+                write.changes().forEach(offsets::apply);
+                write.onDurable().run();
+            }
+        }
+        if (!queued.isEmpty()) {
+            startWrite();
+        } else if (shuttingDown) {
+            closeLog();
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    private Behavior<Command> onShutdown(Shutdown shutdown) {
+        shutdownRequests.add(shutdown.replyTo());
+        if (shuttingDown) {
+            return this;
+        }
+        shuttingDown = true;
+        getContext().getLog().info("Consumer groups shutting down: {} group coordinators, {} offset writes pending",
+                coordinators.size(), queued.size() + (writing ? 1 : 0));
+        coordinators.values().forEach(getContext()::stop);
+        if (!writing) {
+            closeLog();
+        }
+        return this;
+    }
+
+    private void closeLog() {
+        OffsetsLog target = log;
+        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
+            target.close();
+            return Done.getInstance();
+        }), (done, failure) -> new LogClosed(Optional.ofNullable(failure).map(BlockingIo::cause)));
+    }
+
+    private Behavior<Command> onLogClosed(LogClosed closed) {
+        closed.failure().ifPresent(failure -> getContext().getLog().error("Closing the offsets log {} failed; the"
+                + " next start recovers it: {}", settings.offsetsDir(), failure.toString()));
+        getContext().getLog().info("Consumer groups stopped");
+        shutdownRequests.forEach(replyTo -> replyTo.tell(Done.getInstance()));
+        return Behaviors.stopped();
+    }
+}

@@ -1,0 +1,61 @@
+package io.riverlog.actors.groups;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.typesafe.config.Config;
+
+import io.riverlog.wal.LogConfig;
+
+/**
+ * Settings of the consumer groups, from {@code riverlog.groups} (and, for the offsets log,
+ * {@code riverlog.log}) in application.conf, where each is explained.
+ *
+ * @param dataDir                the broker's data directory; the offsets log is {@code groups/} in it
+ * @param offsetsLog             the offsets log's settings (never cut by retention)
+ * @param minSessionTimeout      the shortest session timeout a member may ask for
+ * @param maxSessionTimeout      the longest session timeout a member may ask for
+ * @param initialRebalanceDelay  how long the first rebalance of an empty group waits for more members
+ * @param maxOffsetMetadataBytes the largest metadata a committed offset may carry
+ */
+public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSessionTimeout,
+                            Duration maxSessionTimeout, Duration initialRebalanceDelay,
+                            int maxOffsetMetadataBytes) {
+
+    static final String GROUPS_DIR = "groups";
+    /** Limits of LogConfig that mean "keep everything". */
+    private static final long NO_RETENTION = -1;
+
+    public GroupSettings {
+        if (minSessionTimeout.compareTo(maxSessionTimeout) > 0) {
+            throw new IllegalArgumentException("riverlog.groups.min-session-timeout " + minSessionTimeout
+                    + " is above max-session-timeout " + maxSessionTimeout);
+        }
+        if (initialRebalanceDelay.isNegative()) {
+            throw new IllegalArgumentException("riverlog.groups.initial-rebalance-delay must not be negative");
+        }
+        if (maxOffsetMetadataBytes < 0) {
+            throw new IllegalArgumentException("riverlog.groups.max-offset-metadata-bytes must not be negative");
+        }
+    }
+
+    public static GroupSettings fromConfig(Config config) {
+        Config groups = config.getConfig("riverlog.groups");
+        return new GroupSettings(
+                Path.of(config.getString("riverlog.data-dir")),
+                LogConfig.fromConfig(config).withRetention(NO_RETENTION, NO_RETENTION),
+                groups.getDuration("min-session-timeout"),
+                groups.getDuration("max-session-timeout"),
+                groups.getDuration("initial-rebalance-delay"),
+                (int) groups.getBytes("max-offset-metadata-bytes").longValue());
+    }
+
+    public Path offsetsDir() {
+        return dataDir.resolve(GROUPS_DIR);
+    }
+
+    public GroupSettings withInitialRebalanceDelay(Duration delay) {
+        return new GroupSettings(dataDir, offsetsLog, minSessionTimeout, maxSessionTimeout, delay,
+                maxOffsetMetadataBytes);
+    }
+}

@@ -1,0 +1,30 @@
+package io.riverlog.actors.groups;
+
+/**
+ * The states of a classic consumer group, as Kafka names them (ListGroups and DescribeGroups show
+ * {@link #displayName()}).
+ * <pre>
+ *   Empty ──join──▶ PreparingRebalance ──all joined or rebalance timeout──▶ CompletingRebalance
+ *     ▲                 ▲        │ (no member left)                               │ leader's SyncGroup
+ *     └─────────────────┼────────┘                                                 ▼
+ *                       └──────── member joins, leaves or expires ─────────────  Stable
+ *   Dead: the group is being deleted; every request is answered COORDINATOR_NOT_AVAILABLE.
+ * </pre>
+ */
+public enum GroupState {
+    EMPTY("Empty"),
+    PREPARING_REBALANCE("PreparingRebalance"),
+    COMPLETING_REBALANCE("CompletingRebalance"),
+    STABLE("Stable"),
+    DEAD("Dead");
+
+    private final String displayName;
+
+    GroupState(String displayName) {
+        this.displayName = displayName;
+    }
+
+    public String displayName() {
+        return displayName;
+    }
+}

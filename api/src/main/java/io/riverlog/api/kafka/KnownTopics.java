@@ -1,0 +1,48 @@
+package io.riverlog.api.kafka;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.Uuid;
+
+import io.riverlog.actors.topics.TopicInfo;
+
+/**
+ * The topics as the registry listed them for one request, by name and by id: offset requests of
+ * version 10 and later name topics by id, offsets are kept by name.
+ */
+final class KnownTopics {
+    private final Map<String, TopicInfo> byName = new HashMap<>();
+    private final Map<Uuid, TopicInfo> byId = new HashMap<>();
+
+    private KnownTopics(List<TopicInfo> topics) {
+        for (TopicInfo topic : topics) {
+            byName.put(topic.name(), topic);
+            byId.put(TopicIds.of(topic), topic);
+        }
+    }
+
+    static CompletionStage<KnownTopics> load(BrokerTopics topics) {
+        return topics.list().thenApply(KnownTopics::new);
+    }
+
+    Optional<TopicInfo> byName(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    Optional<TopicInfo> byId(Uuid id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    /** The topic's id, or the zero id for a topic that no longer exists. */
+    Uuid idOf(String name) {
+        return byName(name).map(TopicIds::of).orElse(Uuid.ZERO_UUID);
+    }
+
+    static boolean hasPartition(TopicInfo topic, int partition) {
+        return partition >= 0 && partition < topic.partitions();
+    }
+}
