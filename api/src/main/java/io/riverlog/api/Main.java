@@ -47,6 +47,7 @@ public final class Main implements Callable<Integer> {
     Path configFile;
 
     public static void main(String[] args) {
+        CallbackPool.configure(ConfigFactory.load());
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             System.err.println("riverlog: " + e.getMessage() + " (see --help)");

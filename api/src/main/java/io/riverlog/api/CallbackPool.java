@@ -1,0 +1,23 @@
+package io.riverlog.api;
+
+import com.typesafe.config.Config;
+
+/**
+ * Sizes the JVM's common pool before anything uses it. Replies to asks reach Java code as
+ * CompletionStages whose callbacks run on that pool; on a machine with two cores its default
+ * parallelism is 1, and then the JDK starts a new thread for every callback instead, which costs
+ * more than the work of a produce request. Must run first thing in {@code main}.
+ */
+final class CallbackPool {
+    static final String PARALLELISM_PROPERTY = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    private CallbackPool() {
+    }
+
+    static void configure(Config config) {
+        if (System.getProperty(PARALLELISM_PROPERTY) == null) {
+            int threads = Math.max(config.getInt("riverlog.callback-threads"), Runtime.getRuntime().availableProcessors());
+            System.setProperty(PARALLELISM_PROPERTY, Integer.toString(threads));
+        }
+    }
+}
