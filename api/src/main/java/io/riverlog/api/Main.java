@@ -37,7 +37,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092)")
     Integer kafkaPort;
 
-    @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080)")
+    @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080; reserved, the HTTP API is not served yet)")
     Integer httpPort;
 
     @Option(names = "--host", paramLabel = "ADDRESS", description = "address to bind (default 127.0.0.1)")
