@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile Segment active;
     private volatile long durableEndOffset;
     private volatile IOException failure;
+    private volatile Executor backgroundCloser = Runnable::run;
     private boolean closed;
 
     private PartitionLog(Path dir, LogConfig config, Clock clock, ChannelFactory channels,
@@ -83,6 +85,15 @@ public final class PartitionLog implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /**
+     * Where segments deleted by retention are finally closed. Closing the last handle of a large
+     * deleted file frees its blocks and can take a good fraction of a second; the writer hands that
+     * to this executor instead of stalling appends. By default it runs in the calling thread.
+     */
+    public void closeDeletedSegmentsOn(Executor executor) {
+        backgroundCloser = executor;
     }
 
     // ---------------------------------------------------------------- writer side
@@ -343,7 +354,20 @@ public final class PartitionLog implements AutoCloseable {
     private void closeRetired(boolean all) throws IOException {
         long nowMs = clock.millis();
         while (!retired.isEmpty() && (all || retired.peekFirst().closeAtMs() <= nowMs)) {
-            retired.pollFirst().segment().close();
+            Segment segment = retired.pollFirst().segment();
+            if (all) {
+                segment.close();
+            } else {
+                backgroundCloser.execute(() -> closeDeleted(segment));
+            }
+        }
+    }
+
+    private static void closeDeleted(Segment segment) {
+        try {
+            segment.close();
+        } catch (IOException e) {
+            log.warn("Closing deleted segment {} failed: {}", segment.file(), e.toString());
         }
     }
 }

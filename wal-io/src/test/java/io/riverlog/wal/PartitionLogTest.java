@@ -258,6 +258,24 @@ class PartitionLogTest {
     }
 
     @Test
+    void segmentsDeletedByRetentionAreClosedOnTheGivenExecutorNotInTheWritersCall() throws IOException {
+        LogConfig config = new LogConfig(8 * 1024, 256, 0, -1, 0, 1024);
+        List<Runnable> handedOver = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.open(dir, config, CLOCK)) {
+            log.closeDeletedSegmentsOn(handedOver::add);
+            appendRandomBatches(log, 100, new Random(41));
+            LogSlice slice = log.read(0, 4096, Long.MAX_VALUE);
+            int deleted = log.enforceRetention();
+            assertThat(deleted).isGreaterThan(0);
+            log.enforceRetention();
+            assertThat(handedOver).hasSize(deleted);
+            assertThat(records(slice).get(0).offset()).as("still open until the executor closes it").isZero();
+            handedOver.forEach(Runnable::run);
+            assertThat(slice.channel().isOpen()).isFalse();
+        }
+    }
+
+    @Test
     void recentBatchHeadersCarryProducerIdsEpochsAndSequences() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
             appendRandomBatches(log, 100, new Random(31));

@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -75,6 +76,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 partition.tell(new PartitionActor.LogOpenFailed(e));
                 return Behaviors.stopped();
             }
+            log.closeDeletedSegmentsOn(context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER)));
             partition.tell(new PartitionActor.LogOpened(log, producers));
             return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics, log));
         });
