@@ -194,6 +194,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                             failed.cause().toString());
                     return stash.unstashAll(unavailable(id, failed.cause()));
                 })
+                .onSignal(org.apache.pekko.actor.typed.Terminated.class, terminated -> {
+                    context.getLog().error("Partition {} is offline: its writer stopped while opening the log", id);
+                    return stash.unstashAll(unavailable(id, new IOException("the log writer stopped while opening")));
+                })
                 .onAnyMessage(message -> {
                     if (stash.isFull()) {
                         rejectWhileUnavailable(message, "partition " + id + " is still opening");
@@ -213,6 +217,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     stop.replyTo().tell(Done.getInstance());
                     return Behaviors.stopped();
                 })
+                .onSignal(org.apache.pekko.actor.typed.Terminated.class, writerGone -> Behaviors.same())
                 .onAnyMessage(message -> {
                     rejectWhileUnavailable(message, reason);
                     return Behaviors.same();

@@ -150,6 +150,25 @@ class PartitionActorTest {
         assertThat(append(restarted, idempotent(55L, (short) 1, 4, 1))).isEqualTo(new Appended(7, 7, 0));
     }
 
+    @Test
+    void aPartitionWhoseLogCannotBeOpenedRefusesAppendsWithTheReasonAndStillStops() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(id.directoryName()), "not a directory");
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        TestProbe<AppendReply> producer = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
+        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
+                failed -> {
+                    assertThat(failed.error()).isEqualTo(PartitionActor.AppendError.STORAGE_ERROR);
+                    assertThat(failed.message()).contains("offline");
+                });
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(0, 100, Duration.ZERO, reader.getRef()));
+        assertThat(reader.receiveMessage()).isInstanceOf(PartitionActor.ReadFailed.class);
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.receiveMessage(Duration.ofSeconds(10));
+    }
+
     private static ValidBatches idempotent(long producerId, short epoch, int baseSequence, int count) {
         org.apache.kafka.common.record.internal.SimpleRecord[] records = new org.apache.kafka.common.record.internal.SimpleRecord[count];
         for (int i = 0; i < count; i++) {
