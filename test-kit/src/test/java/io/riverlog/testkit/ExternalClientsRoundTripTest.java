@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Clients other than kafka-clients, as users run them: kcat (librdkafka) with every codec, and
- * the Python clients kafka-python and confluent-kafka. {@code .ci/run} installs them; where they
+ * the Python clients kafka-python and confluent-kafka, also as group consumers (confluent-kafka
+ * with cooperative rebalancing). {@code .ci/run} installs them; where they
  * are missing these tests are skipped and say so.
  */
 class ExternalClientsRoundTripTest {
@@ -76,6 +77,23 @@ class ExternalClientsRoundTripTest {
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output().lines().reduce((a, b) -> b).orElse(""))
                 .isEqualTo("500 [b'v0', b'v1'] b'v499'");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"kafka_python_group.py", "confluent_kafka_group.py"})
+    void pythonGroupConsumersConsumeEveryRecordAndCommit(String script) throws Exception {
+        assumeTrue(Files.isExecutable(SYSTEM_PYTHON), "no /usr/bin/python3");
+        String module = script.startsWith("kafka_") ? "kafka" : "confluent_kafka";
+        assumeTrue(run("", SYSTEM_PYTHON.toString(), "-c", "import " + module).exitCode() == 0,
+                module + " is not installed (apt-get install python3-kafka python3-confluent-kafka)");
+        Path copy = dataDir.resolveSibling(script);
+        try (var in = getClass().getResourceAsStream("/clients/" + script)) {
+            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        String name = script.replace(".py", "").replace('_', '-');
+        Result result = run("", SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers(), name, name + "-group");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output().lines().reduce((a, b) -> b).orElse("")).isEqualTo("300 300");
     }
 
     private record Result(int exitCode, String output) {
