@@ -64,16 +64,7 @@ class ExternalClientsRoundTripTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kafka_python_roundtrip.py", "confluent_kafka_roundtrip.py"})
     void pythonClientsProduceAndConsume(String script) throws Exception {
-        assumeTrue(Files.isExecutable(SYSTEM_PYTHON), "no /usr/bin/python3");
-        String module = script.startsWith("kafka_") ? "kafka" : "confluent_kafka";
-        assumeTrue(run("", SYSTEM_PYTHON.toString(), "-c", "import " + module).exitCode() == 0,
-                module + " is not installed (apt-get install python3-kafka python3-confluent-kafka)");
-        Path copy = dataDir.resolveSibling(script);
-        try (var in = getClass().getResourceAsStream("/clients/" + script)) {
-            Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        Result result = run("", SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers(),
-                script.replace(".py", "").replace('_', '-'));
+        Result result = runPythonClient(script, script.replace(".py", "").replace('_', '-'));
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output().lines().reduce((a, b) -> b).orElse(""))
                 .isEqualTo("500 [b'v0', b'v1'] b'v499'");
@@ -82,6 +73,17 @@ class ExternalClientsRoundTripTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"kafka_python_group.py", "confluent_kafka_group.py"})
     void pythonGroupConsumersConsumeEveryRecordAndCommit(String script) throws Exception {
+        String name = script.replace(".py", "").replace('_', '-');
+        Result result = runPythonClient(script, name, name + "-group");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output().lines().reduce((a, b) -> b).orElse("")).isEqualTo("300 300");
+    }
+
+    /**
+     * Runs one of the client scripts under src/test/resources/clients with the system Python, the
+     * broker's bootstrap address first, then {@code args}; skips the test if the client is missing.
+     */
+    private Result runPythonClient(String script, String... args) throws Exception {
         assumeTrue(Files.isExecutable(SYSTEM_PYTHON), "no /usr/bin/python3");
         String module = script.startsWith("kafka_") ? "kafka" : "confluent_kafka";
         assumeTrue(run("", SYSTEM_PYTHON.toString(), "-c", "import " + module).exitCode() == 0,
@@ -90,10 +92,9 @@ class ExternalClientsRoundTripTest {
         try (var in = getClass().getResourceAsStream("/clients/" + script)) {
             Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        String name = script.replace(".py", "").replace('_', '-');
-        Result result = run("", SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers(), name, name + "-group");
-        assertThat(result.exitCode()).as(result.output()).isZero();
-        assertThat(result.output().lines().reduce((a, b) -> b).orElse("")).isEqualTo("300 300");
+        List<String> command = new ArrayList<>(List.of(SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers()));
+        command.addAll(List.of(args));
+        return run("", command.toArray(String[]::new));
     }
 
     private record Result(int exitCode, String output) {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,10 +52,6 @@ public final class BrokerTopics {
         return AskPattern.<TopicRegistry.Command, TopicRegistry.TopicDescription>ask(registry,
                 replyTo -> new TopicRegistry.DescribeTopic(name, replyTo), timeout, scheduler)
                 .thenApply(TopicRegistry.TopicDescription::topic);
-    }
-
-    public CompletionStage<Optional<TopicInfo>> describe(UUID topicId) {
-        return list().thenApply(all -> all.stream().filter(t -> t.topicId().equals(topicId)).findFirst());
     }
 
     public CompletionStage<TopicRegistry.CreateTopicReply> create(String name, int partitionCount,

@@ -14,7 +14,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 
-import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
 
 /** DeleteTopics, by name (every version) or by topic id (version 6 on). */
@@ -28,7 +27,7 @@ final class DeleteTopicsHandler implements KafkaRequestHandler {
     @Override
     public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         DeleteTopicsRequestData data = request.bodyAs(DeleteTopicsRequest.class).data();
-        return topics.list().thenCompose(all -> {
+        return KnownTopics.load(topics).thenCompose(known -> {
             List<CompletableFuture<DeletableTopicResult>> results = new ArrayList<>();
             for (String name : data.topicNames()) {
                 results.add(delete(name, null));
@@ -36,8 +35,7 @@ final class DeleteTopicsHandler implements KafkaRequestHandler {
             for (DeleteTopicsRequestData.DeleteTopicState state : data.topics()) {
                 String name = state.name();
                 if (name == null && state.topicId() != null) {
-                    name = all.stream().filter(t -> TopicIds.of(t).equals(state.topicId())).map(TopicInfo::name)
-                            .findFirst().orElse(null);
+                    name = known.nameOf(state.topicId());
                     if (name == null) {
                         results.add(CompletableFuture.completedFuture(new DeletableTopicResult()
                                 .setTopicId(state.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));

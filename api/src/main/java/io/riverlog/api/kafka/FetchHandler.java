@@ -4,11 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
@@ -21,7 +19,6 @@ import org.apache.kafka.common.requests.FetchRequest;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.actors.topics.TopicInfo;
 
 /**
  * Fetch: reads every requested partition at once. If together they hold less than {@code minBytes},
@@ -45,11 +42,10 @@ final class FetchHandler implements KafkaRequestHandler {
     public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         FetchRequestData data = request.bodyAs(FetchRequest.class).data();
         boolean byId = request.apiVersion() >= 13;
-        CompletionStage<List<TopicInfo>> known = byId ? topics.list() : CompletableFuture.completedFuture(List.of());
-        return known.thenCompose(all -> {
+        return KnownTopics.loadIf(byId, topics).thenCompose(known -> {
             List<Wanted> wanted = new ArrayList<>();
             for (FetchRequestData.FetchTopic topic : data.topics()) {
-                String name = byId ? nameOf(topic.topicId(), all) : topic.topic();
+                String name = byId ? known.nameOf(topic.topicId()) : topic.topic();
                 for (FetchRequestData.FetchPartition partition : topic.partitions()) {
                     wanted.add(new Wanted(topic, name, partition));
                 }
@@ -173,13 +169,6 @@ final class FetchHandler implements KafkaRequestHandler {
                 .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
     }
 
-    private static String nameOf(Uuid topicId, List<TopicInfo> all) {
-        if (topicId == null || Uuid.ZERO_UUID.equals(topicId)) {
-            return null;
-        }
-        UUID wanted = TopicIds.of(topicId);
-        return all.stream().filter(t -> t.topicId().equals(wanted)).map(TopicInfo::name).findFirst().orElse(null);
-    }
 
     private static int sizeOf(PartitionData answer) {
         return answer.records() == null ? 0 : answer.records().sizeInBytes();

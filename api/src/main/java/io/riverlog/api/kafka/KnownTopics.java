@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.Uuid;
@@ -11,14 +12,16 @@ import org.apache.kafka.common.Uuid;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
- * The topics as the registry listed them for one request, by name and by id: offset requests of
- * version 10 and later name topics by id, offsets are kept by name.
+ * The topics as the registry listed them for one request, by name and by id: newer versions of
+ * produce, fetch, metadata, offset and delete requests name topics by id, Riverlog keeps them by name.
  */
 final class KnownTopics {
     private final Map<String, TopicInfo> byName = new HashMap<>();
     private final Map<Uuid, TopicInfo> byId = new HashMap<>();
+    private final List<TopicInfo> all;
 
     private KnownTopics(List<TopicInfo> topics) {
+        all = topics;
         for (TopicInfo topic : topics) {
             byName.put(topic.name(), topic);
             byId.put(TopicIds.of(topic), topic);
@@ -27,6 +30,21 @@ final class KnownTopics {
 
     static CompletionStage<KnownTopics> load(BrokerTopics topics) {
         return topics.list().thenApply(KnownTopics::new);
+    }
+
+    /** Loads the topics only when {@code needed}; otherwise none, without asking the registry. */
+    static CompletionStage<KnownTopics> loadIf(boolean needed, BrokerTopics topics) {
+        return needed ? load(topics) : CompletableFuture.completedFuture(new KnownTopics(List.of()));
+    }
+
+    List<TopicInfo> all() {
+        return all;
+    }
+
+    /** The name of the topic with this id, or null if there is none (or the id is absent or zero). */
+    String nameOf(Uuid id) {
+        TopicInfo topic = id == null ? null : byId.get(id);
+        return topic == null ? null : topic.name();
     }
 
     Optional<TopicInfo> byName(String name) {

@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -42,26 +40,24 @@ final class MetadataHandler implements KafkaRequestHandler {
     public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
         MetadataRequest body = request.bodyAs(MetadataRequest.class);
         MetadataRequestData data = body.data();
-        return topics.list().thenCompose(all -> {
-            Map<String, TopicInfo> byName = all.stream().collect(Collectors.toMap(TopicInfo::name, Function.identity()));
+        return KnownTopics.load(topics).thenCompose(known -> {
             if (body.isAllTopics()) {
-                return CompletableFuture.completedFuture(all.stream().map(t -> describe(t.name(), t)).toList());
+                return CompletableFuture.completedFuture(known.all().stream().map(t -> describe(t.name(), t)).toList());
             }
             List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
             for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
                 String name = wanted.name();
                 if (name == null && wanted.topicId() != null && !Uuid.ZERO_UUID.equals(wanted.topicId())) {
-                    name = all.stream().filter(t -> TopicIds.of(t).equals(wanted.topicId())).map(TopicInfo::name)
-                            .findFirst().orElse(null);
+                    name = known.nameOf(wanted.topicId());
                     if (name == null) {
                         answers.add(CompletableFuture.completedFuture(new MetadataResponseTopic()
                                 .setTopicId(wanted.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
                         continue;
                     }
                 }
-                TopicInfo known = byName.get(name);
-                if (known != null) {
-                    answers.add(CompletableFuture.completedFuture(describe(name, known)));
+                TopicInfo topic = known.byName(name).orElse(null);
+                if (topic != null) {
+                    answers.add(CompletableFuture.completedFuture(describe(name, topic)));
                 } else if (autoCreate && data.allowAutoTopicCreation()) {
                     answers.add(create(name));
                 } else {

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -23,7 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.ValidBatches;
@@ -51,12 +49,10 @@ final class ProduceHandler implements KafkaRequestHandler {
         ProduceRequestData data = body.data();
         Duration timeout = Duration.ofMillis(Math.max(data.timeoutMs(), 1));
         boolean transactional = data.transactionalId() != null;
-        CompletionStage<List<TopicInfo>> known = needsIds(data)
-                ? topics.list() : CompletableFuture.completedFuture(List.of());
-        CompletionStage<ProduceResponseData> response = known.thenCompose(all -> {
+        CompletionStage<ProduceResponseData> response = KnownTopics.loadIf(needsIds(data), topics).thenCompose(known -> {
             List<CompletableFuture<TopicProduceResponse>> answers = new ArrayList<>();
             for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
-                answers.add(produceTopic(topic, all, timeout, transactional));
+                answers.add(produceTopic(topic, known, timeout, transactional));
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 ProduceResponseData out = new ProduceResponseData().setThrottleTimeMs(0);
@@ -76,13 +72,12 @@ final class ProduceHandler implements KafkaRequestHandler {
     }
 
     private CompletableFuture<TopicProduceResponse> produceTopic(ProduceRequestData.TopicProduceData topic,
-                                                                 List<TopicInfo> all, Duration timeout,
+                                                                 KnownTopics known, Duration timeout,
                                                                  boolean transactional) {
         String name = topic.name();
         Uuid topicId = topic.topicId();
-        if ((name == null || name.isEmpty()) && topicId != null && !Uuid.ZERO_UUID.equals(topicId)) {
-            UUID wanted = TopicIds.of(topicId);
-            name = all.stream().filter(t -> t.topicId().equals(wanted)).map(TopicInfo::name).findFirst().orElse(null);
+        if (name == null || name.isEmpty()) {
+            name = known.nameOf(topicId);
         }
         TopicProduceResponse answer = new TopicProduceResponse().setName(topic.name()).setTopicId(topicId);
         List<CompletableFuture<PartitionProduceResponse>> partitions = new ArrayList<>();
