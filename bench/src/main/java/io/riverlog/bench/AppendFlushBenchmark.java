@@ -74,13 +74,7 @@ public class AppendFlushBenchmark {
 
     @TearDown(Level.Trial)
     public void deleteLog() throws IOException {
-        try {
-            if (log != null) {
-                log.close();
-            }
-        } finally {
-            BenchDirectories.delete(dir);
-        }
+        BenchDirectories.closeAndDelete(log, dir);
     }
 
     @Benchmark

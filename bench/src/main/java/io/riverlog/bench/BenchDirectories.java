@@ -23,6 +23,21 @@ final class BenchDirectories {
         return Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "riverlog-" + purpose + "-");
     }
 
+    /** Closes what was open on {@code dir} (if anything), then deletes it, even if the close fails. */
+    static void closeAndDelete(AutoCloseable open, Path dir) throws IOException {
+        try {
+            if (open != null) {
+                open.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        } finally {
+            delete(dir);
+        }
+    }
+
     static void delete(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {
             return;

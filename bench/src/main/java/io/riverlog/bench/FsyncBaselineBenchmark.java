@@ -58,13 +58,7 @@ public class FsyncBaselineBenchmark {
 
     @TearDown(Level.Trial)
     public void deleteFiles() throws IOException {
-        try {
-            if (channel != null) {
-                channel.close();
-            }
-        } finally {
-            BenchDirectories.delete(dir);
-        }
+        BenchDirectories.closeAndDelete(channel, dir);
     }
 
     @Benchmark

@@ -62,13 +62,7 @@ public class ReadBenchmark {
 
     @TearDown(Level.Trial)
     public void deleteLog() throws IOException {
-        try {
-            if (log != null) {
-                log.close();
-            }
-        } finally {
-            BenchDirectories.delete(dir);
-        }
+        BenchDirectories.closeAndDelete(log, dir);
     }
 
     @Benchmark

@@ -99,14 +99,9 @@ public class RecoveryBenchmark {
                         + ", not " + expectedEndOffset);
             }
         } finally {
-            try {
-                if (opened != null) {
-                    opened.close();
-                }
-            } finally {
-                opened = null;
-                BenchDirectories.delete(dir);
-            }
+            PartitionLog closing = opened;
+            opened = null;
+            BenchDirectories.closeAndDelete(closing, dir);
         }
     }
 
