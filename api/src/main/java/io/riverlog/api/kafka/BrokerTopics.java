@@ -113,6 +113,11 @@ public final class BrokerTopics {
                         .thenApply(Optional::of));
     }
 
+    /** Drops the cached reference to one partition (it failed to answer: stopped, or re-created). */
+    public void forget(PartitionId id) {
+        partitions.remove(id);
+    }
+
     /** Drops cached references to a topic's partitions (after it was deleted). */
     public void forget(String topic) {
         partitions.keySet().removeIf(id -> id.topic().equals(topic));

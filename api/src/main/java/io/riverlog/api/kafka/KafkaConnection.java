@@ -30,8 +30,9 @@ public final class KafkaConnection {
 
     public static Flow<ByteString, ByteString, NotUsed> flow(KafkaRequestHandler handler, KafkaSettings settings,
                                                             InetSocketAddress remote, int listenerPort) {
+        AppendOrder appendOrder = new AppendOrder();
         Flow<ByteString, ByteString, NotUsed> requests = Flow.<ByteString>create()
-                .map(frame -> decode(frame, remote, listenerPort))
+                .map(frame -> decode(frame, remote, listenerPort, appendOrder))
                 .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
                 .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
         return Framing.simpleFramingProtocol(settings.maxFrameBytes()).reversed().join(requests)
@@ -58,12 +59,13 @@ public final class KafkaConnection {
         }
     }
 
-    private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort) {
+    private static KafkaRequest decode(ByteString frame, InetSocketAddress remote, int listenerPort,
+                                       AppendOrder appendOrder) {
         try {
             // A writable buffer over the frame's own bytes: produce batches get their offsets patched in
             // place later, and a read-only view would force a copy of every batch.
             return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort,
-                    remote.getAddress());
+                    remote.getAddress(), appendOrder);
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
             throw e;

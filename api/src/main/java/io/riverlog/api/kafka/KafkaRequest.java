@@ -9,13 +9,13 @@ import org.apache.kafka.common.requests.RequestHeader;
 /**
  * One decoded Kafka request: its header (api key, version, correlation id, client id) and body, the
  * port of the listener it came in on (what Metadata tells clients to connect to), and the client's
- * address (what DescribeGroups shows as a member's host).
+ * address (what DescribeGroups shows as a member's host), and its connection's {@link AppendOrder}.
  */
 public record KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes, int listenerPort,
-                           InetAddress clientAddress) {
+                           InetAddress clientAddress, AppendOrder appendOrder) {
 
     public KafkaRequest(RequestHeader header, AbstractRequest body, int sizeInBytes, int listenerPort) {
-        this(header, body, sizeInBytes, listenerPort, InetAddress.getLoopbackAddress());
+        this(header, body, sizeInBytes, listenerPort, InetAddress.getLoopbackAddress(), new AppendOrder());
     }
 
     public ApiKeys apiKey() {

@@ -34,6 +34,11 @@ public final class KafkaRequestDecoder {
     }
 
     public static KafkaRequest decode(ByteBuffer frame, int listenerPort, InetAddress clientAddress) {
+        return decode(frame, listenerPort, clientAddress, new AppendOrder());
+    }
+
+    /** Decodes a frame of a connection whose produce requests append in the order of {@code appendOrder}. */
+    static KafkaRequest decode(ByteBuffer frame, int listenerPort, InetAddress clientAddress, AppendOrder appendOrder) {
         int size = frame.remaining();
         RequestHeader header;
         try {
@@ -52,7 +57,7 @@ public final class KafkaRequestDecoder {
             RequestContext context = new RequestContext(header, "", clientAddress, Optional.empty(),
                     KafkaPrincipal.ANONYMOUS, LISTENER, SecurityProtocol.PLAINTEXT, ClientInformation.EMPTY, false);
             RequestAndSize parsed = context.parseRequest(frame);
-            return new KafkaRequest(header, parsed.request, size, listenerPort, clientAddress);
+            return new KafkaRequest(header, parsed.request, size, listenerPort, clientAddress, appendOrder);
         } catch (RuntimeException e) {
             throw new MalformedRequestException("malformed " + header.apiKey() + " v" + header.apiVersion()
                     + " request: " + e.getMessage(), e);
