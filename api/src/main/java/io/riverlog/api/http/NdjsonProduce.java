@@ -1,9 +1,12 @@
 package io.riverlog.api.http;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -17,6 +20,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -79,40 +83,75 @@ final class NdjsonProduce {
         }
     }
 
+    /** One line of the body: a record, or why it is not one (which ends the produce). */
+    private record Line(ProducedRecord record, ApiException problem) {
+    }
+
     CompletionStage<HttpResponse> produce(String topic, Source<ByteString, ?> body) {
         Summary summary = new Summary();
-        return partitions.topic(topic).thenCompose(info -> run(info, body, summary)).handle((done, error) -> {
-            if (error == null) {
+        return partitions.topic(topic).thenCompose(info -> run(info, body, summary)).handle((problem, error) -> {
+            ApiException failure = error != null ? asApiException(error) : problem.orElse(null);
+            if (failure == null) {
                 return Json.response(StatusCodes.OK, summary.toJson());
             }
-            ApiException failure = asApiException(error);
             ObjectNode out = Json.error(failure.error(), failure.getMessage());
             out.set("appended", summary.toJson());
             return Json.response(failure.status(), out);
         });
     }
 
-    private CompletionStage<?> run(TopicInfo topic, Source<ByteString, ?> body, Summary summary) {
+    /**
+     * Appends group after group; the first bad line (or a body that cannot be read) ends it after the
+     * records before it are appended. Problems travel as elements, not stream failures, so that the
+     * answer is sent only once no append is in flight: it then says exactly what was committed.
+     */
+    private CompletionStage<Optional<ApiException>> run(TopicInfo topic, Source<ByteString, ?> body, Summary summary) {
         int maxLineBytes = (int) Math.min(Integer.MAX_VALUE, settings.maxRequestBytes());
         return body
                 .via(Framing.delimiter(NEWLINE, maxLineBytes, FramingTruncation.ALLOW))
                 .zipWithIndex()
                 .filter(line -> !line.first().utf8String().isBlank())
                 .map(this::parse)
+                .recover(StreamRoutes.lastly(failure -> new Line(null, asApiException(failure))))
                 .groupedWithin(settings.ndjsonBatchRecords(), settings.ndjsonBatchLinger())
-                .mapAsync(1, group -> appender.append(topic, group).thenApply(placed -> {
-                    summary.add(placed);
-                    return placed.size();
-                }))
-                .runWith(Sink.ignore(), system);
+                .mapAsync(1, group -> appendGroup(topic, group, summary))
+                .takeWhile(Optional::isEmpty, true)
+                .runWith(Sink.fold(Optional.<ApiException>empty(), (last, next) -> next), system);
     }
 
-    private ProducedRecord parse(Pair<ByteString, Long> line) {
-        int lineNumber = Math.toIntExact(line.second() + 1);
+    /** Appends the group's records up to its first problem; answers that problem, if any. */
+    private CompletionStage<Optional<ApiException>> appendGroup(TopicInfo topic, List<Line> group, Summary summary) {
+        List<ProducedRecord> records = new ArrayList<>(group.size());
+        ApiException problem = null;
+        for (Line line : group) {
+            if (line.problem() != null) {
+                problem = line.problem();
+                break;
+            }
+            records.add(line.record());
+        }
+        Optional<ApiException> outcome = Optional.ofNullable(problem);
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(outcome);
+        }
+        return appender.append(topic, records).thenApply(placed -> {
+            summary.add(placed);
+            return outcome;
+        });
+    }
+
+    private Line parse(Pair<ByteString, Long> line) {
+        String where = "line " + (line.second() + 1);
         try {
-            return RecordJson.fromJson(JsonBody.parse(line.first()), lineNumber, clock.millis());
+            JsonNode node;
+            try {
+                node = JsonBody.parse(line.first());
+            } catch (ApiException e) {
+                throw new ApiException(e.status(), e.error(), where + ": " + e.getMessage());
+            }
+            return new Line(RecordJson.fromJson(node, where, clock.millis()), null);
         } catch (ApiException e) {
-            throw ApiException.badRequest("line " + lineNumber + ": " + e.getMessage());
+            return new Line(null, e);
         }
     }
 

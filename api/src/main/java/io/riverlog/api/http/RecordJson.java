@@ -50,8 +50,8 @@ final class RecordJson {
         return out;
     }
 
-    /** The {@code index}-th record of a produce (counted from 0, for error messages). */
-    static ProducedRecord fromJson(JsonNode node, int index, long nowMs) {
+    /** A record of a produce; {@code index} names it in error messages ("record 3", "line 12"). */
+    static ProducedRecord fromJson(JsonNode node, String index, long nowMs) {
         if (node == null || !node.isObject()) {
             throw bad(index, "is not a JSON object");
         }
@@ -75,7 +75,7 @@ final class RecordJson {
                 headers(node.get("headers"), index), timestamp);
     }
 
-    private static List<LogRecord.Header> headers(JsonNode node, int index) {
+    private static List<LogRecord.Header> headers(JsonNode node, String index) {
         List<LogRecord.Header> out = new ArrayList<>();
         if (node == null || node.isNull()) {
             return out;
@@ -106,7 +106,7 @@ final class RecordJson {
     }
 
     /** The bytes of {@code field} (UTF-8 text) or {@code fieldBase64}; null if neither is given. */
-    private static byte[] bytes(JsonNode node, String field, int index) {
+    private static byte[] bytes(JsonNode node, String field, String index) {
         JsonNode text = node.get(field);
         JsonNode base64 = node.get(field + "Base64");
         boolean hasText = text != null && !text.isNull();
@@ -160,7 +160,7 @@ final class RecordJson {
         }
     }
 
-    private static ApiException bad(int index, String problem) {
-        return ApiException.badRequest("record " + index + " " + problem);
+    private static ApiException bad(String index, String problem) {
+        return ApiException.badRequest(index + " " + problem);
     }
 }

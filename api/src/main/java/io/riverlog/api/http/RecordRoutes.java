@@ -67,7 +67,7 @@ final class RecordRoutes {
         long now = clock.millis();
         List<ProducedRecord> records = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
-            records.add(RecordJson.fromJson(list.get(i), i, now));
+            records.add(RecordJson.fromJson(list.get(i), "record " + i, now));
         }
         return partitions.topic(topic).thenCompose(info -> appender.append(info, records)).thenApply(placed -> {
             ObjectNode out = Json.object();

@@ -2,34 +2,18 @@ package io.riverlog.testkit.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
+import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.riverlog.testkit.EmbeddedBroker;
-
 /** Creating, listing, describing and deleting topics over HTTP, and the errors of each. */
 class TopicEndpointsTest {
-    @TempDir
-    static Path dataDir;
-    static EmbeddedBroker broker;
-    static HttpCalls http;
-
-    @BeforeAll
-    static void start() {
-        broker = EmbeddedBroker.start(dataDir);
-        http = new HttpCalls(broker.httpUrl());
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+    @RegisterExtension
+    static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of());
+    static final HttpCalls http = BROKER.http();
 
     @Test
     void aCreatedTopicIsListedDescribedWithItsPartitionsAndDeleted() {
