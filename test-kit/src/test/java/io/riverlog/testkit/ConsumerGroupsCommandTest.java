@@ -19,8 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,27 +38,28 @@ class ConsumerGroupsCommandTest {
     private static final int[] COMMITTED = {4, 5, 6};
 
     @TempDir
-    static Path dataDir;
-    static EmbeddedBroker broker;
+    Path dataDir;
 
-    @BeforeAll
-    static void start() {
-        broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "0s"));
-        // A usage error must fail the test, not end the JVM.
+    @BeforeEach
+    void failUsageErrorsInsteadOfEndingTheJvm() {
         Exit.setExitProcedure((status, message) -> {
             throw new AssertionError("the command exited with status " + status + ": " + message);
         });
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterEach
+    void restoreExit() {
         Exit.resetExitProcedure();
-        broker.close();
     }
 
     @Test
     void theCommandListsDescribesResetsAndDeletesAClassicGroup() throws Exception {
-        String bootstrap = broker.bootstrapServers();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "0s"))) {
+            listDescribeResetAndDelete(broker.bootstrapServers());
+        }
+    }
+
+    private static void listDescribeResetAndDelete(String bootstrap) throws Exception {
         KafkaClients.createTopic(bootstrap, TOPIC, PRODUCED.length);
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of())) {
             for (int partition = 0; partition < PRODUCED.length; partition++) {
@@ -80,9 +81,9 @@ class ConsumerGroupsCommandTest {
                     partition(1), new OffsetAndMetadata(COMMITTED[1]), partition(2), new OffsetAndMetadata(COMMITTED[2])),
                     WAIT);
 
-            assertThat(run("--list")).contains(GROUP);
+            assertThat(run(bootstrap, "--list")).contains(GROUP);
 
-            List<String[]> rows = rowsOf(run("--describe", "--group", GROUP));
+            List<String[]> rows = rowsOf(run(bootstrap, "--describe", "--group", GROUP));
             assertThat(rows).hasSize(PRODUCED.length);
             for (String[] row : rows) {
                 // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
@@ -96,14 +97,14 @@ class ConsumerGroupsCommandTest {
         }
 
         // The member left: the group is empty, so its offsets may be reset and deleted.
-        String reset = run("--reset-offsets", "--group", GROUP, "--topic", TOPIC, "--to-earliest", "--execute");
+        String reset = run(bootstrap, "--reset-offsets", "--group", GROUP, "--topic", TOPIC, "--to-earliest", "--execute");
         assertThat(rowsOf(reset)).hasSize(PRODUCED.length);
         try (Admin admin = KafkaClients.admin(bootstrap)) {
             assertThat(admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()).containsOnly(
                     Map.entry(partition(0), new OffsetAndMetadata(0)), Map.entry(partition(1), new OffsetAndMetadata(0)),
                     Map.entry(partition(2), new OffsetAndMetadata(0)));
 
-            String deleted = run("--delete-offsets", "--group", GROUP, "--topic", TOPIC);
+            String deleted = run(bootstrap, "--delete-offsets", "--group", GROUP, "--topic", TOPIC);
             assertThat(deleted).contains("Request succeeded for deleting offsets from group " + GROUP);
             assertThat(deleted.lines().filter(line -> line.matches(TOPIC + "\\s+\\d\\s+Successful\\s*"))).hasSize(3);
             assertThat(admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()).isEmpty();
@@ -121,10 +122,10 @@ class ConsumerGroupsCommandTest {
     }
 
     /** Runs the command with {@code --bootstrap-server} and {@code args}; returns what it printed. */
-    private static synchronized String run(String... args) {
+    private static synchronized String run(String bootstrap, String... args) {
         String[] all = new String[args.length + 2];
         all[0] = "--bootstrap-server";
-        all[1] = broker.bootstrapServers();
+        all[1] = bootstrap;
         System.arraycopy(args, 0, all, 2, args.length);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = System.out;
