@@ -339,6 +339,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             boolean classic = coordinators.containsKey(groupId);
             boolean joining = request instanceof ConsumerGroupRequests.Heartbeat heartbeat
                     && heartbeat.memberEpoch() == ConsumerGroupRequests.JOIN_EPOCH;
+            if (request instanceof ConsumerGroupRequests.Describe describe) {
+                // As Kafka: the admin client then describes the group with DescribeGroups.
+                describe.replyTo().tell(ConsumerGroupRequests.ConsumerGroupDescription.failed(groupId,
+                        GroupError.GROUP_ID_NOT_FOUND, classic || offsets.hasGroup(groupId)
+                                ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found."));
+                return this;
+            }
             if (classic && !isEmpty(groupId)) {
                 // As Kafka: the group exists, but is not a consumer-protocol group.
                 request.fail(GroupError.GROUP_ID_NOT_FOUND);
@@ -346,8 +353,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             }
             if (!joining) {
                 // A member of a group that does not exist (any more: membership does not survive a restart) rejoins.
-                request.fail(request instanceof ConsumerGroupRequests.Heartbeat
-                        ? GroupError.UNKNOWN_MEMBER_ID : GroupError.GROUP_ID_NOT_FOUND);
+                request.fail(GroupError.UNKNOWN_MEMBER_ID);
                 return this;
             }
             if (classic) {

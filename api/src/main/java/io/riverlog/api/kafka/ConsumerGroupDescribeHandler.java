@@ -27,8 +27,8 @@ import io.riverlog.actors.partition.PartitionId;
 /**
  * ConsumerGroupDescribe (KIP-848): groups of the consumer group protocol with their epochs, assignor
  * and members (subscriptions, current and target assignments). A classic group, or one that only
- * committed offsets, is GROUP_ID_NOT_FOUND, as Kafka answers: the admin client then describes it with
- * DescribeGroups. Authorized operations are not computed (no ACLs).
+ * committed offsets, is GROUP_ID_NOT_FOUND ("not a consumer group"), as is one that does not exist
+ * ("not found"), as Kafka answers: the admin client then describes it with DescribeGroups. Authorized operations are not computed (no ACLs).
  */
 final class ConsumerGroupDescribeHandler implements KafkaRequestHandler {
     private static final int OPERATIONS_NOT_COMPUTED = Integer.MIN_VALUE;
@@ -67,8 +67,8 @@ final class ConsumerGroupDescribeHandler implements KafkaRequestHandler {
         DescribedGroup out = new DescribedGroup().setGroupId(description.groupId()).setErrorCode(error.code())
                 .setAuthorizedOperations(OPERATIONS_NOT_COMPUTED);
         if (error != Errors.NONE) {
-            return out.setErrorMessage(error == Errors.GROUP_ID_NOT_FOUND
-                    ? "Group " + description.groupId() + " is not a consumer group." : error.message())
+            return out.setErrorMessage(description.errorMessage().isEmpty() ? error.message()
+                    : description.errorMessage())
                     .setGroupState(description.state().displayName());
         }
         out.setGroupState(description.state().displayName()).setGroupEpoch(description.groupEpoch())
