@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.riverlog.actors.partition.PartitionId;
@@ -14,7 +15,9 @@ import io.riverlog.actors.partition.PartitionId;
  * what it had in the previous assignment (if still subscribed and still existing) up to its fair
  * share: {@code partitions / members}, plus one for as many members as the remainder allows. Then
  * each partition left goes to the subscribed member that owns the fewest so far (ties: the lowest
- * member id). When every member has the same subscription, the members' counts differ by at most one.
+ * member id). Last, while a member owns two or more partitions more than another member that could
+ * take one of them, one moves. When every member has the same subscription, the members' counts
+ * differ by at most one.
  */
 public final class UniformAssignor implements PartitionAssignor {
     public static final String NAME = "uniform";
@@ -55,11 +58,39 @@ public final class UniformAssignor implements PartitionAssignor {
         left.sort(Comparator.comparingLong((PartitionId p) -> subscribers(spec, p.topic()))
                 .thenComparing(PartitionOrder.INSTANCE));
         for (PartitionId partition : left) {
-            members.stream().filter(m -> spec.isSubscribed(m, partition.topic()))
-                    .min(Comparator.comparingInt((String m) -> out.get(m).size()).thenComparing(m -> m))
-                    .ifPresent(m -> out.get(m).add(partition));
+            leastLoaded(spec, members, partition, out).ifPresent(m -> out.get(m).add(partition));
         }
+        evenOut(spec, members, out);
         return out;
+    }
+
+    /**
+     * With different subscriptions, keeping and filling can leave a member two or more partitions
+     * behind another whose partitions it could take: move such partitions until none is left. Each
+     * move lowers the sum of the squared counts, so this ends; with equal subscriptions nothing moves.
+     */
+    private static void evenOut(AssignmentSpec spec, List<String> members, Map<String, Set<PartitionId>> out) {
+        boolean moved = true;
+        while (moved) {
+            moved = false;
+            for (String from : members) {
+                for (PartitionId partition : List.copyOf(out.get(from))) {
+                    Optional<String> to = leastLoaded(spec, members, partition, out);
+                    if (to.isPresent() && out.get(to.get()).size() < out.get(from).size() - 1) {
+                        out.get(from).remove(partition);
+                        out.get(to.get()).add(partition);
+                        moved = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** The member subscribed to the partition's topic that owns the fewest partitions (ties: lowest id). */
+    private static Optional<String> leastLoaded(AssignmentSpec spec, List<String> members, PartitionId partition,
+                                                Map<String, Set<PartitionId>> out) {
+        return members.stream().filter(m -> spec.isSubscribed(m, partition.topic()))
+                .min(Comparator.comparingInt((String m) -> out.get(m).size()).thenComparing(m -> m));
     }
 
     private static long subscribers(AssignmentSpec spec, String topic) {
