@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -33,7 +32,6 @@ import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.GroupRequest;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
-import io.riverlog.actors.groups.assign.AssignmentSpec;
 import io.riverlog.actors.groups.assign.PartitionAssignor;
 import io.riverlog.actors.partition.PartitionId;
 
@@ -84,16 +82,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
     private final TimerScheduler<Command> timers;
     private final Map<String, ConsumerGroupMember> members = new LinkedHashMap<>();
     private final Map<String, String> memberIdByInstanceId = new HashMap<>();
-    /** Which member holds each partition (assigned to it, or not yet revoked by it). */
-    private final Map<PartitionId, String> holders = new HashMap<>();
-    private Map<String, Set<PartitionId>> target = Map.of();
-    /** The partition count of every existing topic some member subscribes to. */
-    private Map<String, Integer> subscribedTopics = Map.of();
-    /** The broker's topics as the latest heartbeat brought them. */
-    private Map<String, Integer> topics = Map.of();
-    private int groupEpoch;
-    private int assignmentEpoch;
-    private String assignorName = "";
+    private final TargetAssignment assignment = new TargetAssignment();
     private GroupState state = GroupState.EMPTY;
 
     static Behavior<Command> create(String groupId, ConsumerGroupSettings settings,
@@ -136,7 +125,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
             heartbeat.replyTo().tell(HeartbeatResult.failed(refusal.get().error(), refusal.get().message()));
             return this;
         }
-        topics = heartbeat.topics();
+        assignment.seeTopics(heartbeat.topics());
         int epoch = heartbeat.memberEpoch();
         if (epoch == ConsumerGroupRequests.LEAVE_EPOCH || epoch == ConsumerGroupRequests.STATIC_LEAVE_EPOCH) {
             onLeave(heartbeat);
@@ -161,9 +150,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
             getContext().getLog().info("Group {}: member {} joined{}", groupId, memberId,
                     member.instanceId().map(i -> " as static member " + i).orElse(""));
         }
-        Map<String, Integer> nowSubscribed = subscribedTopicCounts();
-        if (found.isNew() || changed || !nowSubscribed.equals(subscribedTopics)) {
-            subscribedTopics = nowSubscribed;
+        if (found.isNew() || changed || assignment.subscribedTopicsChanged(members.values())) {
             newTargetAssignment(found.isNew() ? "member " + memberId + " joined"
                     : changed ? "member " + memberId + " changed its subscription" : "subscribed topics changed");
         }
@@ -225,11 +212,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         members.remove(holder.memberId());
         members.put(memberId, replacement);
         memberIdByInstanceId.put(instanceId, memberId);
-        holders.replaceAll((partition, id) -> id.equals(holder.memberId()) ? memberId : id);
-        Map<String, Set<PartitionId>> moved = new HashMap<>(target);
-        moved.put(memberId, moved.getOrDefault(holder.memberId(), Set.of()));
-        moved.remove(holder.memberId());
-        target = moved;
+        assignment.transfer(holder.memberId(), memberId);
         cancelTimers(holder.memberId());
         getContext().getLog().info("Group {}: static member {} came back as {} (was {})", groupId, instanceId,
                 memberId, holder.memberId());
@@ -244,8 +227,9 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
     private MemberLookup checkEpoch(ConsumerGroupMember member, Heartbeat heartbeat) {
         int received = heartbeat.memberEpoch();
         if (received == ConsumerGroupRequests.JOIN_EPOCH) {
-            release(member);
-            member.setAssignment(MemberAssignment.JOINING);
+            // It gave up its partitions: they are free at once.
+            assignment.setAssignment(member, MemberAssignment.JOINING);
+            timers.cancel(new RevocationKey(member.memberId()));
             return MemberLookup.of(member, false);
         }
         MemberAssignment current = member.assignment();
@@ -275,9 +259,8 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         if (heartbeat.memberEpoch() == ConsumerGroupRequests.STATIC_LEAVE_EPOCH) {
             // Away for now: it keeps its partitions until its session expires or it comes back.
             MemberAssignment current = member.assignment();
-            current.pendingRevocation().forEach(p -> holders.remove(p, member.memberId()));
-            member.setAssignment(new MemberAssignment(ConsumerGroupRequests.STATIC_LEAVE_EPOCH, current.epoch(),
-                    MemberAssignment.State.STABLE, current.assigned(), Set.of()));
+            assignment.setAssignment(member, new MemberAssignment(ConsumerGroupRequests.STATIC_LEAVE_EPOCH,
+                    current.epoch(), MemberAssignment.State.STABLE, current.assigned(), Set.of()));
             timers.cancel(new RevocationKey(member.memberId()));
             getContext().getLog().info("Group {}: static member {} left for now", groupId, member.instanceId().orElse(""));
             updateState();
@@ -292,18 +275,8 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
 
     /** Bumps the group epoch and computes the target assignment of the new epoch. */
     private void newTargetAssignment(String reason) {
-        groupEpoch++;
-        Map<String, Set<String>> subscriptions = new TreeMap<>();
-        members.values().forEach(m -> subscriptions.put(m.memberId(), m.resolveTopics(topics)));
-        var assignor = preferredAssignor();
-        target = assignor.assign(new AssignmentSpec(subscriptions, subscribedTopics,
-                target));
-        assignmentEpoch = groupEpoch;
-        assignorName = assignor.name();
-        getContext().getLog().info("Group {} at epoch {} ({}): {} assigned {} partitions of {} topics to {} members",
-                groupId, groupEpoch, reason, assignorName,
-                subscribedTopics.values().stream().mapToInt(Integer::intValue).sum(), subscribedTopics.size(),
-                members.size());
+        String outcome = assignment.recompute(members.values(), preferredAssignor());
+        getContext().getLog().info("Group {} at {} ({})", groupId, outcome, reason);
     }
 
     /** The assignor most members ask for (ties: the first offered); the default if none asks. */
@@ -316,58 +289,24 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
                 .flatMap(settings.assignors()::byName).orElse(settings.assignors().defaultAssignor());
     }
 
-    private Map<String, Integer> subscribedTopicCounts() {
-        Map<String, Integer> out = new TreeMap<>();
-        for (ConsumerGroupMember member : members.values()) {
-            for (String topic : member.resolveTopics(topics)) {
-                Integer partitions = topics.get(topic);
-                if (partitions != null) {
-                    out.put(topic, partitions);
-                }
-            }
-        }
-        return out;
-    }
-
     private void reconcile(ConsumerGroupMember member, Optional<Set<PartitionId>> owned) {
-        MemberAssignment before = member.assignment();
+        MemberAssignment before = assignment.reconcile(member, owned);
+        MemberAssignment after = member.assignment();
         String id = member.memberId();
-        MemberAssignment after = before.reconcile(assignmentEpoch, target.getOrDefault(id, Set.of()), owned,
-                partition -> {
-                    String holder = holders.get(partition);
-                    return holder != null && !holder.equals(id);
-                });
-        if (after.equals(before)) {
-            return;
-        }
-        before.held().forEach(p -> holders.remove(p, id));
-        after.held().forEach(p -> holders.put(p, id));
-        member.setAssignment(after);
-        if (after.state() == MemberAssignment.State.UNREVOKED_PARTITIONS) {
-            if (before.state() != MemberAssignment.State.UNREVOKED_PARTITIONS) {
-                timers.startSingleTimer(new RevocationKey(id), new RevocationExpired(id, after.epoch()),
-                        Duration.ofMillis(member.rebalanceTimeoutMs()));
-            }
-        } else {
+        if (after.state() != MemberAssignment.State.UNREVOKED_PARTITIONS) {
             timers.cancel(new RevocationKey(id));
+        } else if (before.state() != MemberAssignment.State.UNREVOKED_PARTITIONS) {
+            timers.startSingleTimer(new RevocationKey(id), new RevocationExpired(id, after.epoch()),
+                    Duration.ofMillis(member.rebalanceTimeoutMs()));
         }
-    }
-
-    private void release(ConsumerGroupMember member) {
-        holders.values().removeIf(member.memberId()::equals);
-        timers.cancel(new RevocationKey(member.memberId()));
     }
 
     private void removeMember(ConsumerGroupMember member, String reason) {
         members.remove(member.memberId());
         member.instanceId().ifPresent(instance -> memberIdByInstanceId.remove(instance, member.memberId()));
-        release(member);
+        assignment.remove(member.memberId());
         cancelTimers(member.memberId());
         getContext().getLog().info("Group {}: member {} removed: {}", groupId, member.memberId(), reason);
-        Map<String, Set<PartitionId>> without = new HashMap<>(target);
-        without.remove(member.memberId());
-        target = without;
-        subscribedTopics = subscribedTopicCounts();
         newTargetAssignment("member " + member.memberId() + " removed");
         updateState();
     }
@@ -438,11 +377,12 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
     }
 
     private Behavior<Command> onDescribe(Describe describe) {
-        describe.replyTo().tell(new ConsumerGroupDescription(GroupError.NONE, "", groupId, state, groupEpoch,
-                assignmentEpoch, assignorName, members.values().stream().map(m -> new DescribedMember(m.memberId(),
+        describe.replyTo().tell(new ConsumerGroupDescription(GroupError.NONE, "", groupId, state,
+                assignment.groupEpoch(), assignment.assignmentEpoch(), assignment.assignorName(),
+                members.values().stream().map(m -> new DescribedMember(m.memberId(),
                         m.instanceId(), m.rackId(), m.epoch(), m.clientId(), m.clientHost(), m.subscribedTopicNames(),
                         m.subscribedTopicRegex().map(Pattern::pattern), m.assignment().assigned(),
-                        target.getOrDefault(m.memberId(), Set.of()))).toList()));
+                        assignment.targetOf(m.memberId()))).toList()));
         return this;
     }
 
@@ -482,7 +422,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
 
     private Behavior<Command> onDeleteOffsets(DeleteOffsets delete) {
         Set<String> subscribed = new TreeSet<>();
-        members.values().forEach(m -> subscribed.addAll(m.resolveTopics(topics)));
+        members.values().forEach(m -> subscribed.addAll(assignment.topicsOf(m)));
         manager.tell(new GroupManager.OffsetDeletionAccepted(delete, Optional.of(subscribed)));
         return this;
     }
@@ -491,9 +431,9 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         GroupState next;
         if (members.isEmpty()) {
             next = GroupState.EMPTY;
-        } else if (groupEpoch > assignmentEpoch) {
+        } else if (assignment.groupEpoch() > assignment.assignmentEpoch()) {
             next = GroupState.ASSIGNING;
-        } else if (members.values().stream().anyMatch(m -> m.epoch() != assignmentEpoch
+        } else if (members.values().stream().anyMatch(m -> m.epoch() != assignment.assignmentEpoch()
                 || m.assignment().state() != MemberAssignment.State.STABLE)) {
             next = GroupState.RECONCILING;
         } else {
