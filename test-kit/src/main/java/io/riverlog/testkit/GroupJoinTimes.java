@@ -25,7 +25,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Measures how long three consumers started together take until each has consumed a record, with
  * each group protocol, against an embedded broker with the default settings of application.conf
- * (classic: initial-rebalance-delay; consumer protocol: heartbeat-interval). Run:
+ * (classic: initial-rebalance-delay; consumer protocol: heartbeat-interval). Nothing is committed, so
+ * a member that gets a partition from another starts it from the beginning and always finds records
+ * there. Run:
  * {@code java -cp <test-kit classpath> io.riverlog.testkit.GroupJoinTimes [rounds]}.
  */
 public final class GroupJoinTimes {

@@ -74,20 +74,15 @@ class ConsumerGroupTest {
                     KafkaClients.quickMember(protocol), consumed, changes));
         }
         try {
-            changes.await("each of the three consumers consumed", WAIT,
-                    () -> consumedBy(consumed).size() == 3, () -> consumedBy(consumed).toString());
-            log.info("{} protocol: three consumers started together were all consuming {} ms after they started",
-                    protocol, (consumed.stream().collect(Collectors.groupingBy(GroupMember.Consumed::member,
-                            Collectors.minBy(Comparator.comparingLong(GroupMember.Consumed::atNanos))))
-                            .values().stream().mapToLong(c -> c.orElseThrow().atNanos()).max().orElseThrow()
-                            - startedNanos) / 1_000_000);
             changes.await("the three consumers own two partitions each", WAIT,
                     () -> members.stream().allMatch(m -> m.assignment().size() == 2)
                             && union(members).size() == PARTITIONS, () -> assignments(members));
+            // The first member may consume every record before the others join (the consumer protocol has no
+            // initial delay), so what is timed is the split, not each member's first record.
+            log.info("{} protocol: three consumers started together owned two partitions each {} ms after they"
+                    + " started", protocol, (System.nanoTime() - startedNanos) / 1_000_000);
             changes.await("the first 600 records consumed", WAIT, () -> distinct(consumed).size() == 600,
                     () -> distinct(consumed).size() + " distinct");
-            log.info("{} protocol: three consumers started together owned their partitions and the first 600 records"
-                    + " were consumed {} ms after they started", protocol, (System.nanoTime() - startedNanos) / 1_000_000);
             produce(topic, 600, 600);
             changes.await("each consumer consumed", WAIT, () -> consumedBy(consumed).size() == 3
                     && distinct(consumed).size() == 1200, () -> consumedBy(consumed) + " " + distinct(consumed).size());
