@@ -30,7 +30,7 @@ import io.riverlog.actors.partition.PartitionId;
 class AssignorPropertiesTest {
     private static final List<String> TOPICS = List.of("a", "b", "c", "d");
 
-    @Property
+    @Property(tries = 200)
     void everySubscribedPartitionIsAssignedExactlyOnceToASubscriber(@ForAll("groups") AssignmentSpec spec,
                                                                     @ForAll("assignors") PartitionAssignor assignor) {
         Map<String, Set<PartitionId>> assignment = assignor.assign(spec);
@@ -44,7 +44,7 @@ class AssignorPropertiesTest {
         assertThat(owners.values()).allMatch(count -> count == 1);
     }
 
-    @Property
+    @Property(tries = 200)
     void uniformKeepsMembersWithTheSameSubscriptionWithinOneOfEachOther(
             @ForAll("sameSubscription") AssignmentSpec spec) {
         IntSummaryStatistics counts = new UniformAssignor().assign(spec).values().stream().mapToInt(Set::size)
@@ -52,7 +52,7 @@ class AssignorPropertiesTest {
         assertThat(counts.getMax() - counts.getMin()).isLessThanOrEqualTo(1);
     }
 
-    @Property
+    @Property(tries = 200)
     void uniformLeavesNoMemberTwoBehindAnotherWhosePartitionsItCouldTake(@ForAll("groups") AssignmentSpec spec) {
         Map<String, Set<PartitionId>> assignment = new UniformAssignor().assign(spec);
         assignment.forEach((owner, partitions) -> partitions.forEach(p -> spec.members().stream()
@@ -61,7 +61,7 @@ class AssignorPropertiesTest {
                         .isGreaterThanOrEqualTo(partitions.size() - 1))));
     }
 
-    @Property
+    @Property(tries = 200)
     void uniformMovesNothingWhenNothingChanged(@ForAll("sameSubscription") AssignmentSpec spec) {
         UniformAssignor uniform = new UniformAssignor();
         Map<String, Set<PartitionId>> first = uniform.assign(spec);
@@ -69,7 +69,7 @@ class AssignorPropertiesTest {
         assertThat(uniform.assign(again)).isEqualTo(first);
     }
 
-    @Property
+    @Property(tries = 200)
     void rangeGivesEachSubscriberOfATopicAContiguousRangeLargerOnesFirst(@ForAll("groups") AssignmentSpec spec) {
         Map<String, Set<PartitionId>> assignment = new RangeAssignor().assign(spec);
         spec.partitionCounts().forEach((topic, count) -> {
