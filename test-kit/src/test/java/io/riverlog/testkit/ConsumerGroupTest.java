@@ -14,13 +14,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,6 +158,35 @@ class ConsumerGroupTest {
             log.info("{} protocol: a member that vanished was replaced {} ms later", protocol, tookMs);
             assertThat(tookMs).as("time until its partitions moved, ms").isGreaterThanOrEqualTo(1000);
         }
+    }
+
+    /**
+     * Consumer group protocol only: a regex subscription is resolved by the broker, and a member is
+     * given the partitions of matching topics created later, and partitions added to them, on its next
+     * heartbeats.
+     */
+    @Test
+    void aRegexSubscriptionFollowsNewTopicsAndPartitions() throws Exception {
+        KafkaClients.createTopic(broker.bootstrapServers(), "regex-one", 2);
+        KafkaClients.createTopic(broker.bootstrapServers(), "unmatched", 2);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.groupConsumer(broker.bootstrapServers(), "regexers",
+                KafkaClients.quickMember("consumer"));
+             Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
+            consumer.subscribe(new SubscriptionPattern("regex-.*"));
+            pollUntil(consumer, Set.of(new TopicPartition("regex-one", 0), new TopicPartition("regex-one", 1)));
+            KafkaClients.createTopic(broker.bootstrapServers(), "regex-two", 1);
+            admin.createPartitions(Map.of("regex-one", NewPartitions.increaseTo(3))).all().get();
+            pollUntil(consumer, Set.of(new TopicPartition("regex-one", 0), new TopicPartition("regex-one", 1),
+                    new TopicPartition("regex-one", 2), new TopicPartition("regex-two", 0)));
+        }
+    }
+
+    private static void pollUntil(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> expected) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!consumer.assignment().equals(expected) && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100));
+        }
+        assertThat(consumer.assignment()).isEqualTo(expected);
     }
 
     private static void produce(String topic, int from, int count) throws Exception {
