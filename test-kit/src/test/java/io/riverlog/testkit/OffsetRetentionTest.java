@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -15,7 +16,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,16 +31,22 @@ class OffsetRetentionTest {
     private static final int RECORDS = 20;
     private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
     private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
-    private static final Map<String, Object> SETTINGS = Map.of(
-            "riverlog.groups.initial-rebalance-delay", "0s",
-            "riverlog.groups.offsets-retention", "2s",
-            "riverlog.groups.offsets-retention-check-interval", "200ms");
+    private static final Map<String, Object> SETTINGS = settings();
 
     @TempDir
     Path dataDir;
 
-    @Test
-    void offsetsOfEmptyGroupsExpireThoseOfActiveGroupsStayAndExpiryOutlivesARestart() throws Exception {
+    private static Map<String, Object> settings() {
+        Map<String, Object> settings = new HashMap<>(KafkaClients.CONSUMER_PROTOCOL_BROKER);
+        settings.putAll(Map.of("riverlog.groups.initial-rebalance-delay", "0s",
+                "riverlog.groups.offsets-retention", "2s",
+                "riverlog.groups.offsets-retention-check-interval", "200ms"));
+        return settings;
+    }
+
+    @ParameterizedTest(name = "{0} protocol")
+    @ValueSource(strings = {"classic", "consumer"})
+    void offsetsOfEmptyGroupsExpireThoseOfActiveGroupsStayAndExpiryOutlivesARestart(String protocol) throws Exception {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, SETTINGS);
              Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
             String bootstrap = broker.bootstrapServers();
@@ -53,10 +61,10 @@ class OffsetRetentionTest {
                     P1, new OffsetAndMetadata(RECORDS / 2));
             Conditions changes = new Conditions();
 
-            try (GroupMember staying = member("staying", bootstrap, changes)) {
+            try (GroupMember staying = member("staying", bootstrap, protocol, changes)) {
                 awaitOffsets(admin, "staying", all);
                 commitOutsideAGroup(bootstrap, all);
-                GroupMember leaving = member("leaving", bootstrap, changes);
+                GroupMember leaving = member("leaving", bootstrap, protocol, changes);
                 awaitOffsets(admin, "leaving", all);
                 leaving.close();
 
@@ -76,8 +84,8 @@ class OffsetRetentionTest {
         }
     }
 
-    private static GroupMember member(String group, String bootstrap, Conditions changes) {
-        return new GroupMember(group + "-member", bootstrap, group, TOPIC, ConsumerGroupTest.QUICK_MEMBER,
+    private static GroupMember member(String group, String bootstrap, String protocol, Conditions changes) {
+        return new GroupMember(group + "-member", bootstrap, group, TOPIC, KafkaClients.quickMember(protocol),
                 new ConcurrentLinkedQueue<>(), changes);
     }
 
