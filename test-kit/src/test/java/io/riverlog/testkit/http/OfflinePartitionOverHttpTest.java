@@ -16,8 +16,8 @@ import io.riverlog.wal.FaultInjectingChannels;
 
 /**
  * A partition whose storage fails (an injected fsync error) is offline: produces and reads of it
- * over HTTP are answered 503, its topic's description says it is offline, and nothing that was
- * acknowledged before is lost from the other partitions.
+ * over HTTP are answered 503 (saying which records of the request other partitions committed all
+ * the same), its topic's description says it is offline, and the other partitions go on serving.
  */
 class OfflinePartitionOverHttpTest {
     @TempDir
@@ -33,8 +33,14 @@ class OfflinePartitionOverHttpTest {
             assertThat(http.postJson("/v1/topics/fragile/records", one).status()).isEqualTo(200);
 
             channels.failFsyncs();
-            assertError(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"lost\",\"partition\":1}]}"),
-                    503, "partition_offline");
+            HttpCalls.Answer partly = http.postJson("/v1/topics/fragile/records",
+                    "{\"records\":[{\"value\":\"lost\",\"partition\":1},{\"value\":\"also kept\",\"partition\":0}]}");
+            assertError(partly, 503, "partition_offline");
+            JsonNode places = partly.json().get("offsets");
+            assertThat(places.get(0).get("partition").asInt()).isEqualTo(1);
+            assertThat(places.get(0).get("offset").isNull()).as("not appended").isTrue();
+            assertThat(places.get(1).get("partition").asInt()).isZero();
+            assertThat(places.get(1).get("offset").asLong()).as("the healthy partition's record is committed").isEqualTo(1);
             assertError(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"refused\",\"partition\":1}]}"),
                     503, "partition_offline");
             assertError(http.get("/v1/topics/fragile/partitions/1/records", "application/x-ndjson"), 503,
@@ -45,7 +51,7 @@ class OfflinePartitionOverHttpTest {
             assertThat(states.get(0).get("offline").asBoolean()).isFalse();
             assertThat(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"more\",\"partition\":0}]}")
                     .status()).as("the healthy partition still serves").isEqualTo(200);
-            assertThat(http.readAll("fragile", 0)).extracting(r -> r.get("value").asText()).containsExactly("kept", "more");
+            assertThat(http.readAll("fragile", 0)).extracting(r -> r.get("value").asText()).containsExactly("kept", "also kept", "more");
             channels.heal();
         }
     }
