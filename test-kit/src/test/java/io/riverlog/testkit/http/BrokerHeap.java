@@ -35,9 +35,28 @@ final class BrokerHeap {
         return Long.parseLong(used.group(1)) * 1024;
     }
 
-    /** The first lines of the process's heap histogram (the classes holding the most bytes), for failure messages. */
-    static String histogram(long pid, int lines) throws IOException, InterruptedException {
-        return String.join("\n", run(pid, "GC.class_histogram").lines().limit(lines + 3L).toList());
+    /**
+     * The live heap once what was in flight has settled: the smaller of two measurements, one after
+     * the other. (Right after a burst of requests the first full GC can still find a few MiB of
+     * their buffers referenced; growth that stays is in both.)
+     */
+    static long settledAfterGc(long pid) throws IOException, InterruptedException {
+        return Math.min(usedAfterGc(pid), usedAfterGc(pid));
+    }
+
+    /**
+     * The first lines of the process's heap histogram (the classes holding the most bytes), for
+     * failure messages; why not, if jcmd could not give it.
+     */
+    static String histogram(long pid, int lines) {
+        try {
+            return String.join("\n", run(pid, "GC.class_histogram").lines().limit(lines + 3L).toList());
+        } catch (IOException | AssertionError e) {
+            return "(no histogram: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no histogram: interrupted)";
+        }
     }
 
     private static String run(long pid, String command) throws IOException, InterruptedException {

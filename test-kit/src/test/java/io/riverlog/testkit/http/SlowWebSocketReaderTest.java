@@ -61,7 +61,7 @@ class SlowWebSocketReaderTest {
                 "--config", config.toString())) {
             HttpCalls http = new HttpCalls(broker.httpUrl());
             http.createTopic("firehose", 1);
-            long baselineHeap = BrokerHeap.usedAfterGc(broker.pid());
+            long baselineHeap = BrokerHeap.settledAfterGc(broker.pid());
 
             try (WebSocketReader socket = WebSocketReader.open(http, "/v1/topics/firehose/partitions/0/ws?offset=0")) {
                 long[] read = {0};
@@ -70,7 +70,7 @@ class SlowWebSocketReaderTest {
                     produce(broker.bootstrapServers(), total);
                     try {
                         long unread = total - readSoFar(read);
-                        long heapGrowth = BrokerHeap.usedAfterGc(broker.pid()) - baselineHeap;
+                        long heapGrowth = BrokerHeap.settledAfterGc(broker.pid()) - baselineHeap;
                         if (heapGrowth >= unread * VALUE_BYTES / 2) {
                             heldObjects[0] = BrokerHeap.histogram(broker.pid(), 12);
                         }
