@@ -52,6 +52,11 @@ public final class BrokerProcess implements AutoCloseable {
         return "127.0.0.1:" + kafkaPort;
     }
 
+    /** The broker process's id (for JDK tools such as jcmd). */
+    public long pid() {
+        return process.pid();
+    }
+
     public int httpPort() {
         return httpPort;
     }

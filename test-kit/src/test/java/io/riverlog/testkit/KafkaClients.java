@@ -19,8 +19,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Real kafka-clients producers, consumers and admin clients, configured for tests. */
-final class KafkaClients {
-    static final Duration TIMEOUT = Duration.ofSeconds(60);
+public final class KafkaClients {
+    public static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private KafkaClients() {
     }
@@ -31,7 +31,7 @@ final class KafkaClients {
         return Admin.create(props);
     }
 
-    static KafkaProducer<byte[], byte[]> producer(String bootstrap, Map<String, Object> overrides) {
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -91,7 +91,7 @@ final class KafkaClients {
     }
 
     /** Reads every record of the partitions from the beginning until {@code expected} arrived or the timeout passed. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, List<TopicPartition> partitions, int expected) {
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, List<TopicPartition> partitions, int expected) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             consumer.assign(partitions);
@@ -104,7 +104,7 @@ final class KafkaClients {
         return out;
     }
 
-    static List<TopicPartition> partitions(String topic, int count) {
+    public static List<TopicPartition> partitions(String topic, int count) {
         List<TopicPartition> out = new ArrayList<>();
         for (int p = 0; p < count; p++) {
             out.add(new TopicPartition(topic, p));

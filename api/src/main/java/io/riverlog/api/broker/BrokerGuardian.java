@@ -3,6 +3,8 @@ package io.riverlog.api.broker;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -79,7 +81,9 @@ public final class BrokerGuardian {
 
             HttpSettings httpSettings = HttpSettings.fromConfig(config);
             HttpApi httpApi = HttpApi.create(registry, httpSettings, system);
-            Route httpRoutes = HttpRoutes.of(httpApi.routes());
+            // Route groups are tried in this order; another endpoint is one more group added here.
+            List<Route> httpRouteGroups = new ArrayList<>(httpApi.routes());
+            Route httpRoutes = HttpRoutes.of(httpRouteGroups);
 
             // Both listeners bind at once; the broker has started when both accept connections.
             CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis)

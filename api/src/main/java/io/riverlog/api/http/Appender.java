@@ -1,9 +1,15 @@
 package io.riverlog.api.http;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,7 +24,9 @@ import io.riverlog.actors.topics.TopicInfo;
  * records into batches ({@link BatchBuilder}) and appends them through the partition's actor,
  * which answers once they are committed (fsynced, by default). Every batch is built before any is
  * appended, so a refused request (bad partition, record too large) appends nothing. The batches of
- * one partition are sent in order, so its records get offsets in request order.
+ * one partition are sent in order, so its records get offsets in request order. A failed append
+ * (offline partition, no answer in time) is reported with the places of the records that were
+ * committed all the same.
  */
 final class Appender {
     private final Partitions partitions;
@@ -30,14 +38,31 @@ final class Appender {
         this.batches = new BatchBuilder(maxBatchBytes);
     }
 
-    /** Where one record went. */
+    /** Where one record went: its partition, and its offset or {@link #NOT_APPENDED}. */
     record Placed(int partition, long offset) {
+        static final long NOT_APPENDED = -1;
+
+        boolean appended() {
+            return offset != NOT_APPENDED;
+        }
     }
 
-    /** Appends the records to {@code topic}; the answer lists each record's place, in request order. */
-    CompletionStage<List<Placed>> append(TopicInfo topic, List<ProducedRecord> records) {
+    /**
+     * Each record's place, in request order, and why some were not appended (empty if all were).
+     * The partitions of a request are appended independently: when one fails, the others' records
+     * may still be committed, and their places say so.
+     */
+    record Outcome(List<Placed> placed, Optional<ApiException> failure) {
+    }
+
+    /** One partition's offsets, in order ({@link Placed#NOT_APPENDED} where an append failed), and the first failure. */
+    private record PartitionOutcome(List<Long> offsets, ApiException failure) {
+    }
+
+    /** Appends the records to {@code topic}; fails at once (appending nothing) if a record has no place. */
+    CompletionStage<Outcome> append(TopicInfo topic, List<ProducedRecord> records) {
         int[] partitionOf = new int[records.size()];
-        Map<Integer, List<Integer>> indexesByPartition = new java.util.TreeMap<>();
+        Map<Integer, List<Integer>> indexesByPartition = new TreeMap<>();
         for (int i = 0; i < records.size(); i++) {
             ProducedRecord record = records.get(i);
             int partition = record.partition().isPresent() ? record.partition().getAsInt()
@@ -48,43 +73,71 @@ final class Appender {
             partitionOf[i] = partition;
             indexesByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
         }
-        Map<Integer, List<BatchBuilder.Built>> built = new java.util.TreeMap<>();
+        Map<Integer, List<BatchBuilder.Built>> built = new TreeMap<>();
         indexesByPartition.forEach((partition, indexes) ->
                 built.put(partition, batches.build(indexes.stream().map(records::get).toList())));
 
-        Map<Integer, CompletableFuture<List<Long>>> offsets = new java.util.TreeMap<>();
-        built.forEach((partition, list) -> offsets.put(partition,
+        Map<Integer, CompletableFuture<PartitionOutcome>> outcomes = new TreeMap<>();
+        built.forEach((partition, list) -> outcomes.put(partition,
                 appendAll(new PartitionId(topic.name(), partition), list).toCompletableFuture()));
-        return CompletableFuture.allOf(offsets.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
+        return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<Placed> placed = new ArrayList<>(records.size());
-            Map<Integer, Integer> nextInPartition = new java.util.HashMap<>();
+            Map<Integer, Integer> nextInPartition = new HashMap<>();
             for (int i = 0; i < records.size(); i++) {
                 int partition = partitionOf[i];
                 int n = nextInPartition.merge(partition, 1, Integer::sum) - 1;
-                placed.add(new Placed(partition, offsets.get(partition).join().get(n)));
+                placed.add(new Placed(partition, outcomes.get(partition).join().offsets().get(n)));
             }
-            return placed;
+            Optional<ApiException> failure = outcomes.values().stream().map(CompletableFuture::join)
+                    .map(PartitionOutcome::failure).filter(Objects::nonNull).findFirst();
+            return new Outcome(placed, failure);
         });
     }
 
-    /** The offsets of every record of the batches, in order. */
-    private CompletionStage<List<Long>> appendAll(PartitionId id, List<BatchBuilder.Built> built) {
+    /** Appends a partition's batches in order; each batch is committed or not as a whole. */
+    private CompletionStage<PartitionOutcome> appendAll(PartitionId id, List<BatchBuilder.Built> built) {
         return partitions.actor(id).thenCompose(actor -> {
             List<CompletableFuture<PartitionActor.Appended>> answers = new ArrayList<>();
             for (BatchBuilder.Built batch : built) {
                 answers.add(appendOne(id, actor, batch).toCompletableFuture());
             }
-            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                List<Long> out = new ArrayList<>();
-                for (CompletableFuture<PartitionActor.Appended> answer : answers) {
-                    PartitionActor.Appended appended = answer.join();
-                    for (long offset = appended.baseOffset(); offset <= appended.lastOffset(); offset++) {
-                        out.add(offset);
-                    }
-                }
-                return out;
-            });
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .handle((done, ignored) -> outcomeOf(built, answers));
+        }).exceptionally(lookupFailed -> {
+            List<Long> none = new ArrayList<>();
+            built.forEach(batch -> none.addAll(Collections.nCopies(batch.recordCount(), Placed.NOT_APPENDED)));
+            return new PartitionOutcome(none, asApiException(lookupFailed));
         });
+    }
+
+    private static PartitionOutcome outcomeOf(List<BatchBuilder.Built> built,
+                                              List<CompletableFuture<PartitionActor.Appended>> answers) {
+        List<Long> offsets = new ArrayList<>();
+        ApiException failure = null;
+        for (int b = 0; b < built.size(); b++) {
+            CompletableFuture<PartitionActor.Appended> answer = answers.get(b);
+            if (answer.isCompletedExceptionally()) {
+                if (failure == null) {
+                    failure = asApiException(answer.handle((value, error) -> error).join());
+                }
+                offsets.addAll(Collections.nCopies(built.get(b).recordCount(), Placed.NOT_APPENDED));
+                continue;
+            }
+            PartitionActor.Appended appended = answer.join();
+            for (long offset = appended.baseOffset(); offset <= appended.lastOffset(); offset++) {
+                offsets.add(offset);
+            }
+        }
+        return new PartitionOutcome(offsets, failure);
+    }
+
+    private static ApiException asApiException(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof ApiException api ? api
+                : ApiException.unavailable("the append did not complete: " + cause.getMessage());
     }
 
     private CompletionStage<PartitionActor.Appended> appendOne(PartitionId id, ActorRef<PartitionActor.Command> actor,

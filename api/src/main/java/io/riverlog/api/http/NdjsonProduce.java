@@ -65,6 +65,9 @@ final class NdjsonProduce {
 
         synchronized void add(List<Appender.Placed> placed) {
             for (Appender.Placed p : placed) {
+                if (!p.appended()) {
+                    continue;
+                }
                 count++;
                 long[] range = partitions.computeIfAbsent(p.partition(), k -> new long[] {0, p.offset(), p.offset()});
                 range[0]++;
@@ -134,9 +137,9 @@ final class NdjsonProduce {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(outcome);
         }
-        return appender.append(topic, records).thenApply(placed -> {
-            summary.add(placed);
-            return outcome;
+        return appender.append(topic, records).thenApply(appended -> {
+            summary.add(appended.placed());
+            return appended.failure().or(() -> outcome);
         });
     }
 

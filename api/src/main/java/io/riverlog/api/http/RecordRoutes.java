@@ -27,7 +27,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code POST /v1/topics/{t}/records}: produce. A JSON body {@code {"records": [{"key", "value",
  * "partition"?, "headers"?, "timestamp"?}, ...]}} (see {@link RecordJson}) is appended as a whole
  * and answered {@code {"offsets": [{"partition", "offset"}, ...]}}, in request order, once every
- * record is committed. A body of Content-Type {@code application/x-ndjson} (one record object per
+ * record is committed. If a partition fails to append, the answer is its error, with the same
+ * {@code "offsets"} list, whose offset is null for every record that was not appended. A body of Content-Type {@code application/x-ndjson} (one record object per
  * line) is streamed: see {@link NdjsonProduce}.
  */
 final class RecordRoutes {
@@ -69,13 +70,19 @@ final class RecordRoutes {
         for (int i = 0; i < list.size(); i++) {
             records.add(RecordJson.fromJson(list.get(i), "record " + i, now));
         }
-        return partitions.topic(topic).thenCompose(info -> appender.append(info, records)).thenApply(placed -> {
-            ObjectNode out = Json.object();
+        return partitions.topic(topic).thenCompose(info -> appender.append(info, records)).thenApply(outcome -> {
+            ObjectNode out = outcome.failure().map(failure -> Json.error(failure.error(), failure.getMessage()))
+                    .orElseGet(Json::object);
             ArrayNode offsets = out.putArray("offsets");
-            for (Appender.Placed p : placed) {
-                offsets.addObject().put("partition", p.partition()).put("offset", p.offset());
+            for (Appender.Placed p : outcome.placed()) {
+                ObjectNode place = offsets.addObject().put("partition", p.partition());
+                if (p.appended()) {
+                    place.put("offset", p.offset());
+                } else {
+                    place.putNull("offset");
+                }
             }
-            return Json.response(StatusCodes.OK, out);
+            return Json.response(outcome.failure().map(ApiException::status).orElse(StatusCodes.OK), out);
         });
     }
 }

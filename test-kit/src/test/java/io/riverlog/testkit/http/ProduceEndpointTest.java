@@ -71,6 +71,25 @@ class ProduceEndpointTest {
     }
 
     @Test
+    void recordsThatDoNotFitOneBatchAreSplitIntoSeveralInOrder() {
+        http.createTopic("split", 1);
+        StringBuilder body = new StringBuilder("{\"records\":[");
+        int count = 200;
+        for (int i = 0; i < count; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"value\":\"").append(i).append(":").append("v".repeat(1000))
+                    .append("\"}");
+        }
+        HttpCalls.Answer answer = http.postJson("/v1/topics/split/records", body.append("]}").toString());
+        assertThat(answer.status()).as("200 KB in batches of at most 64 KiB").isEqualTo(200);
+        List<JsonNode> stored = http.readAll("split", 0);
+        assertThat(stored).hasSize(count);
+        for (int i = 0; i < count; i++) {
+            assertThat(answer.json().get("offsets").get(i).get("offset").asLong()).isEqualTo(i);
+            assertThat(stored.get(i).get("value").asText()).startsWith(i + ":");
+        }
+    }
+
+    @Test
     void anNdjsonBodyIsStreamedInGroupsAndSummarised() {
         http.createTopic("bulk", 2);
         StringBuilder lines = new StringBuilder();

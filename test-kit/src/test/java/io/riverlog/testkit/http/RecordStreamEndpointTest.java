@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Timeout;
 
 /** Reading a partition over HTTP as Server-Sent Events and as NDJSON, over real sockets. */
@@ -83,6 +85,24 @@ class RecordStreamEndpointTest {
                 "/v1/topics/lines/partitions/0/records?offset=latest&follow=true", "application/x-ndjson")) {
             produce("lines", 20, 1);
             assertThat(EventStream.parse(following.nextLine()).get("offset").asLong()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void aWebSocketSendsOneRecordPerTextFrameFollowsTheTailAndClosesAtTheLimit() throws Exception {
+        http.createTopic("socket", 1);
+        produce("socket", 0, 5);
+        try (WebSocketReader socket = WebSocketReader.open(http, "/v1/topics/socket/partitions/0/ws?offset=2&limit=6")) {
+            for (long offset = 2; offset < 5; offset++) {
+                JsonNode frame = socket.next(HttpCalls.TIMEOUT);
+                assertThat(frame.get("offset").asLong()).isEqualTo(offset);
+                assertThat(frame.get("value").asText()).isEqualTo("record-" + offset);
+            }
+            produce("socket", 5, 5);
+            for (long offset = 5; offset < 8; offset++) {
+                assertThat(socket.next(HttpCalls.TIMEOUT).get("offset").asLong()).isEqualTo(offset);
+            }
+            assertThat(socket.next(HttpCalls.TIMEOUT)).as("closed after the limit").isNull();
         }
     }
 

@@ -9,11 +9,23 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** Creating, listing, describing and deleting topics over HTTP, and the errors of each. */
+/** Health and readiness; creating, listing, describing and deleting topics over HTTP, and the errors of each. */
 class TopicEndpointsTest {
     @RegisterExtension
     static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of());
     static final HttpCalls http = BROKER.http();
+
+    @Test
+    void aStartedBrokerIsAliveAndReadyAndAnswersUnknownPathsWithJson404() {
+        HttpCalls.Answer health = http.get("/v1/health");
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("status").asText()).isEqualTo("alive");
+        HttpCalls.Answer ready = http.get("/v1/ready");
+        assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.json().get("status").asText()).isEqualTo("ready");
+        assertError(http.get("/v1/nothing-here"), 404, "not_found");
+        assertError(http.postJson("/v1/health", "{}"), 405, "method_not_allowed");
+    }
 
     @Test
     void aCreatedTopicIsListedDescribedWithItsPartitionsAndDeleted() {
