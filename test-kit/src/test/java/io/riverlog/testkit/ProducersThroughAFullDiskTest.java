@@ -3,6 +3,7 @@ package io.riverlog.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ class ProducersThroughAFullDiskTest {
     private static final Map<String, Object> RETRYING_SOON = Map.of("riverlog.partition.storage-retry-interval", "100ms");
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
     private static final TopicPartition PARTITION = new TopicPartition("full-disk", 0);
+    private static final long REAL_DISK_FREE_BYTES = 1024 * 1024;
+    private static final int REAL_DISK_RECORD_BYTES = 20_000;
 
     @TempDir
     Path dataDir;
@@ -114,6 +117,48 @@ class ProducersThroughAFullDiskTest {
         }
     }
 
+    @Test
+    void onARealDiskThatFillsUpProducersGetStorageErrorsUntilSpaceReturns() throws Exception {
+        try (SmallDisk disk = SmallDisk.mount(dataDir.resolve("small-disk"), 8)) {
+            Path brokerData = disk.root().resolve("data");
+            List<byte[]> acknowledged = new ArrayList<>();
+            try (EmbeddedBroker broker = EmbeddedBroker.start(brokerData, RETRYING_SOON);
+                 KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(), Map.of(
+                         ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.RETRIES_CONFIG, 0))) {
+                KafkaClients.createTopic(broker.bootstrapServers(), PARTITION.topic(), 1);
+                Path filler = disk.fillLeaving(REAL_DISK_FREE_BYTES);
+                Values values = new Values(3);
+                ExecutionException full = null;
+                // Bounded: the records sent add up to more than the space that was left.
+                for (long sentBytes = 0; full == null && sentBytes < 2 * REAL_DISK_FREE_BYTES; ) {
+                    byte[] value = values.next(REAL_DISK_RECORD_BYTES);
+                    sentBytes += value.length;
+                    try {
+                        acknowledged.add(sendAndWait(producer, value));
+                    } catch (ExecutionException e) {
+                        full = e;
+                    }
+                }
+                assertThat(full).as("a send once the disk is full").isNotNull()
+                        .hasCauseInstanceOf(KafkaStorageException.class);
+                assertThat(full.getCause().getMessage()).contains("No space left on device");
+                assertThat(acknowledged).isNotEmpty();
+
+                Files.delete(filler);
+                Await.until("a send succeeds once space returned", SEND_TIMEOUT, () -> {
+                    try {
+                        acknowledged.add(sendAndWait(producer, values.next(REAL_DISK_RECORD_BYTES)));
+                        return true;
+                    } catch (ExecutionException e) {
+                        assertThat(e).hasCauseInstanceOf(KafkaStorageException.class);
+                        return false;
+                    }
+                });
+                assertThat(readBack(broker)).containsExactlyElementsOf(acknowledged.stream().map(Values::text).toList());
+            }
+        }
+    }
+
     /** Sends one record and waits for its acknowledgement; a refusal is the ExecutionException. */
     private static byte[] sendAndWait(KafkaProducer<byte[], byte[]> producer, byte[] value) throws ExecutionException {
         try {
@@ -159,7 +204,11 @@ class ProducersThroughAFullDiskTest {
         }
 
         byte[] next() {
-            byte[] value = new byte[64 + random.nextInt(400)];
+            return next(64 + random.nextInt(400));
+        }
+
+        byte[] next(int size) {
+            byte[] value = new byte[size];
             random.nextBytes(value);
             byte[] label = ("value-" + next++ + ":").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
             System.arraycopy(label, 0, value, 0, label.length);

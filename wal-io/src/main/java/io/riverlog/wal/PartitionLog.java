@@ -376,7 +376,7 @@ public final class PartitionLog implements AutoCloseable {
     private IOException goOffline(String what, IOException cause) {
         failure = cause;
         log.error("Log {} is offline: {} failed: {}", dir, what, cause.toString());
-        return new LogOfflineException("log " + dir + " is offline: " + what + " failed", cause);
+        return new LogOfflineException("log " + dir + " is offline: " + what + " failed: " + cause.getMessage(), cause);
     }
 
     private void closeRetired(boolean all) throws IOException {
