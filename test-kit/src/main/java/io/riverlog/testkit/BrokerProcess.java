@@ -47,6 +47,12 @@ public final class BrokerProcess implements AutoCloseable {
         return dataDir;
     }
 
+    /** Everything the broker printed so far, across its restarts. */
+    public String output() throws IOException {
+        Path output = outputFile();
+        return Files.exists(output) ? Files.readString(output) : "";
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed or closed. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -90,7 +96,7 @@ public final class BrokerProcess implements AutoCloseable {
                 "--data-dir", dataDir.toString(),
                 "--kafka-port", Integer.toString(kafkaPort)));
         command.addAll(extraArgs);
-        Path output = dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
+        Path output = outputFile();
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -110,6 +116,10 @@ public final class BrokerProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new AssertionError("broker did not accept connections within " + START_TIMEOUT + "; see " + output);
+    }
+
+    private Path outputFile() {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
     }
 
     private static boolean accepts(int port) {
