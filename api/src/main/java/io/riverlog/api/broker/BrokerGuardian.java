@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -37,8 +38,9 @@ import io.riverlog.wal.ChannelFactory;
  */
 public final class BrokerGuardian {
 
-    /** What a started broker exposes. */
-    public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress) {
+    /** What a started broker exposes; {@code openKafkaConnections} counts the Kafka clients connected now. */
+    public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress,
+                          AtomicInteger openKafkaConnections) {
     }
 
     private BrokerGuardian() {
@@ -67,7 +69,8 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            KafkaServer.bind(system, kafkaSettings, apis).whenComplete((binding, error) -> {
+            AtomicInteger openConnections = new AtomicInteger();
+            KafkaServer.bind(system, kafkaSettings, apis, openConnections).whenComplete((binding, error) -> {
                 if (error != null) {
                     started.completeExceptionally(error);
                     system.terminate();
@@ -75,7 +78,7 @@ public final class BrokerGuardian {
                 }
                 shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
                         () -> binding.unbind().thenApply(unbound -> Done.getInstance()));
-                started.complete(new Started(registry, binding.localAddress()));
+                started.complete(new Started(registry, binding.localAddress(), openConnections));
             });
             return Behaviors.empty();
         });
