@@ -10,20 +10,22 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The byte stream of one client connection, as a flow: Kafka's 4-byte size framing (a frame above
- * {@code max-frame-bytes} closes the connection), decoding, the handler, encoding. Up to
+ * The byte stream of one client connection, as a flow: Kafka's 4-byte size framing (a request frame
+ * above {@code max-frame-bytes} closes the connection), decoding, the handler, encoding. Up to
  * {@code max-in-flight-requests-per-connection} requests run at once, and answers leave in the
  * order the requests came, as Kafka clients require. A produce with acks=0 gets no answer.
  */
 public final class KafkaConnection {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+    /** The largest frame the 4-byte size prefix can announce. */
+    private static final int MAX_ANSWER_BYTES = Integer.MAX_VALUE - Integer.BYTES;
 
     private KafkaConnection() {
     }
@@ -35,7 +37,12 @@ public final class KafkaConnection {
                 .map(frame -> decode(frame, remote, listenerPort, appendOrder))
                 .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
                 .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
-        return Framing.simpleFramingProtocol(settings.maxFrameBytes()).reversed().join(requests)
+        // max-frame-bytes limits requests only, as Kafka's socket.request.max.bytes does: an answer (a
+        // fetch) is as large as the client asked for with its own fetch.max.bytes.
+        BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> framing = BidiFlow.fromFlows(
+                org.apache.pekko.stream.scaladsl.Framing.simpleFramingProtocolEncoder(MAX_ANSWER_BYTES).asJava(),
+                org.apache.pekko.stream.scaladsl.Framing.simpleFramingProtocolDecoder(settings.maxFrameBytes()).asJava());
+        return framing.reversed().join(requests)
                 .mapError(new org.apache.pekko.japi.pf.PFBuilder<Throwable, Throwable>()
                         .match(org.apache.pekko.stream.scaladsl.Framing.FramingException.class, e -> {
                             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
