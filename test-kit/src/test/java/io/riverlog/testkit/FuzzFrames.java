@@ -182,7 +182,8 @@ final class FuzzFrames {
                             new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
             case CREATE_TOPICS -> {
                 CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(1000);
-                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("fuzz-created")
+                // A new name each time, so that a mutated partition count or config is not hidden behind TOPIC_ALREADY_EXISTS.
+                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("fuzz-created-" + random.nextInt(1000))
                         .setNumPartitions(1).setReplicationFactor((short) 1));
                 yield data;
             }

@@ -1,6 +1,7 @@
 package io.riverlog.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -20,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -54,6 +59,7 @@ class KafkaProtocolFuzzTest {
     private static final int DEFAULT_CONNECTIONS = 2_000;
     private static final int VOLUME_CONNECTIONS = 50_000;
     private static final int LARGE_ANSWER_RECORD_BYTES = 1024;
+    private static final int HUGE_PARTITION_COUNT = 16_777_217;
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(30);
     private static final long HEAP_GROWTH_BOUND_BYTES = 64L * 1024 * 1024;
     private static final String CLEAN_TOPIC = "fuzz-clean";
@@ -92,6 +98,24 @@ class KafkaProtocolFuzzTest {
         }
     }
 
+    /**
+     * Found by the run of seed 3 (6,000 connections): a CreateTopics whose partition count a mutation
+     * had made huge was accepted, and the broker ran out of heap spawning its partitions.
+     */
+    @Test
+    void aTopicOfMillionsOfPartitionsIsRefusedAndTheBrokerServesOn() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir);
+             Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("huge", HUGE_PARTITION_COUNT, (short) 1)))
+                    .all().get()).hasCauseInstanceOf(InvalidPartitionsException.class);
+            KafkaClients.createTopic(broker.bootstrapServers(), TARGET_TOPIC, 1);
+            assertThatThrownBy(() -> admin.createPartitions(Map.of(TARGET_TOPIC, NewPartitions.increaseTo(
+                    HUGE_PARTITION_COUNT))).all().get()).hasCauseInstanceOf(InvalidPartitionsException.class);
+            assertThat(admin.describeTopics(List.of(TARGET_TOPIC)).allTopicNames().get().get(TARGET_TOPIC)
+                    .partitions()).hasSize(1);
+        }
+    }
+
     @Test
     @Tag("volume")
     void aLongFuzzRun() throws Exception {
@@ -116,6 +140,7 @@ class KafkaProtocolFuzzTest {
             AtomicBoolean fuzzing = new AtomicBoolean(true);
             CompletableFuture<List<byte[]>> produced = CompletableFuture.supplyAsync(() -> produceWhile(bootstrap, fuzzing));
             Queue<String> stuck = new ConcurrentLinkedQueue<>();
+            Map<FuzzConnection.Outcome, AtomicInteger> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
             ExecutorService clients = Executors.newFixedThreadPool(CONCURRENT_CONNECTIONS);
             AtomicInteger next = new AtomicInteger();
             List<Future<?>> running = new ArrayList<>();
@@ -123,7 +148,9 @@ class KafkaProtocolFuzzTest {
                 running.add(clients.submit(() -> {
                     for (int n = next.getAndIncrement(); n < connections; n = next.getAndIncrement()) {
                         List<FuzzFrames.Frame> sent = frames.connection(connectionRandom(seed, n), MAX_FRAMES_PER_CONNECTION);
-                        if (FuzzConnection.play(bootstrap, sent, CONNECTION_TIMEOUT) == FuzzConnection.Outcome.STUCK) {
+                        FuzzConnection.Outcome outcome = FuzzConnection.play(bootstrap, sent, CONNECTION_TIMEOUT);
+                        outcomes.computeIfAbsent(outcome, o -> new AtomicInteger()).incrementAndGet();
+                        if (outcome == FuzzConnection.Outcome.STUCK) {
                             stuck.add("connection " + n + " of seed " + seed + ": "
                                     + sent.stream().map(FuzzFrames.Frame::what).toList());
                         }
@@ -138,6 +165,7 @@ class KafkaProtocolFuzzTest {
             fuzzing.set(false);
             List<byte[]> acknowledged = produced.get(2, TimeUnit.MINUTES);
 
+            System.out.println("Kafka protocol fuzz seed " + seed + ", " + connections + " connections: " + outcomes);
             assertThat(stuck).as("connections neither answered nor closed").isEmpty();
             assertThat(acknowledged).as("records the well-behaved producer sent during the fuzzing").isNotEmpty();
             List<ConsumerRecord<byte[], byte[]>> read = KafkaClients.readAll(bootstrap,
