@@ -15,7 +15,7 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.wal.ChannelFactory;
 
-/** A running broker: its actor system, registry and listener address. Start it, then stop it. */
+/** A running broker: its actor system, registry and listener addresses. Start it, then stop it. */
 public final class Broker {
     private final ActorSystem<Void> system;
     private final BrokerGuardian.Started started;
@@ -25,7 +25,7 @@ public final class Broker {
         this.started = started;
     }
 
-    /** Starts a broker on {@code config}; completes once it accepts Kafka connections. */
+    /** Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections. */
     public static CompletionStage<Broker> start(Config config) {
         return start(config, ChannelFactory.DEFAULT, PartitionMetrics.NONE);
     }
@@ -39,6 +39,16 @@ public final class Broker {
 
     public InetSocketAddress kafkaAddress() {
         return started.kafkaAddress();
+    }
+
+    /** Where the HTTP API listens. */
+    public InetSocketAddress httpAddress() {
+        return started.httpAddress();
+    }
+
+    /** {@code http://host:port} of the HTTP API. */
+    public String httpUrl() {
+        return "http://" + httpAddress().getHostString() + ":" + httpAddress().getPort();
     }
 
     /** {@code host:port} for Kafka clients' bootstrap.servers. */
@@ -59,7 +69,7 @@ public final class Broker {
         return system;
     }
 
-    /** Graceful stop: the listener closes, every partition writes, fsyncs and closes its log. */
+    /** Graceful stop: the listeners close, every partition writes, fsyncs and closes its log. */
     public CompletionStage<Done> stop() {
         return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
     }

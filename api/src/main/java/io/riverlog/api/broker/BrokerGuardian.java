@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.Done;
@@ -12,6 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.server.Route;
 
 import com.typesafe.config.Config;
 
@@ -21,6 +23,10 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.http.HttpApi;
+import io.riverlog.api.http.HttpRoutes;
+import io.riverlog.api.http.HttpServer;
+import io.riverlog.api.http.HttpSettings;
 import io.riverlog.api.kafka.BrokerGroups;
 import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
@@ -30,8 +36,9 @@ import io.riverlog.wal.ChannelFactory;
 
 /**
  * The root actor of a broker: starts the topic registry (which opens and recovers every partition),
- * the group manager (which replays the committed offsets) and the Kafka listener, and owns
- * shutdown. On shutdown the listener stops accepting first, then the registry stops every
+ * the group manager (which replays the committed offsets), the Kafka listener and the HTTP listener,
+ * and owns shutdown. On shutdown the listeners stop accepting first (open HTTP streams are cut after
+ * {@code riverlog.http.shutdown-deadline}), then the registry stops every
  * partition, which writes and fsyncs what it accepted and closes its log cleanly, and the group
  * manager writes the commits it accepted and closes the offsets log; only then does the actor
  * system end.
@@ -40,7 +47,7 @@ public final class BrokerGuardian {
 
     /** What a started broker exposes; {@code openKafkaConnections} counts the Kafka clients connected now. */
     public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress,
-                          AtomicInteger openKafkaConnections) {
+                          InetSocketAddress httpAddress, AtomicInteger openKafkaConnections) {
     }
 
     private BrokerGuardian() {
@@ -69,17 +76,41 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            AtomicInteger openConnections = new AtomicInteger();
-            KafkaServer.bind(system, kafkaSettings, apis, openConnections).whenComplete((binding, error) -> {
-                if (error != null) {
-                    started.completeExceptionally(error);
-                    system.terminate();
-                    return;
-                }
-                shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
-                        () -> binding.unbind().thenApply(unbound -> Done.getInstance()));
-                started.complete(new Started(registry, binding.localAddress(), openConnections));
-            });
+            HttpSettings httpSettings = HttpSettings.fromConfig(config);
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, system);
+            Route httpRoutes = HttpRoutes.of(httpApi.routes());
+
+            // Both listeners bind at once; the broker has started when both accept connections.
+            AtomicInteger openKafkaConnections = new AtomicInteger();
+            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis,
+                            openKafkaConnections)
+                    .thenApply(kafka -> {
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
+                                () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
+                        return kafka.localAddress();
+                    });
+            CompletionStage<InetSocketAddress> httpBound = HttpServer.bind(system, httpSettings, httpRoutes)
+                    .thenApply(http -> {
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http", () -> {
+                            httpApi.stopping();
+                            return http.unbind().thenApply(unbound -> Done.getInstance());
+                        });
+                        // Streams that follow a partition's tail never end by themselves: cut what is left.
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-http",
+                                () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
+                        return http.localAddress();
+                    });
+            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http,
+                            openKafkaConnections))
+                    .whenComplete((ready, error) -> {
+                        if (error != null) {
+                            started.completeExceptionally(error);
+                            system.terminate();
+                            return;
+                        }
+                        httpApi.listening();
+                        started.complete(ready);
+                    });
             return Behaviors.empty();
         });
     }

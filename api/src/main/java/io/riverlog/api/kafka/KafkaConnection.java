@@ -2,6 +2,7 @@ package io.riverlog.api.kafka;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,22 +11,21 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The byte stream of one client connection, as a flow: Kafka's 4-byte size framing (a request frame
- * above {@code max-frame-bytes} closes the connection), decoding, the handler, encoding. Up to
+ * The byte stream of one client connection, as a flow: Kafka's 4-byte size framing (a frame above
+ * {@code max-frame-bytes} closes the connection), decoding, the handler, encoding. Up to
  * {@code max-in-flight-requests-per-connection} requests run at once, and answers leave in the
  * order the requests came, as Kafka clients require. A produce with acks=0 gets no answer.
  */
 public final class KafkaConnection {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
-    /** The largest frame the 4-byte size prefix can announce. */
-    private static final int MAX_ANSWER_BYTES = Integer.MAX_VALUE - Integer.BYTES;
+    private static final int SIZE_PREFIX_BYTES = 4;
 
     private KafkaConnection() {
     }
@@ -37,12 +37,11 @@ public final class KafkaConnection {
                 .map(frame -> decode(frame, remote, listenerPort, appendOrder))
                 .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
                 .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
-        // max-frame-bytes limits requests only, as Kafka's socket.request.max.bytes does: an answer (a
-        // fetch) is as large as the client asked for with its own fetch.max.bytes.
-        BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> framing = BidiFlow.fromFlows(
-                org.apache.pekko.stream.scaladsl.Framing.simpleFramingProtocolEncoder(MAX_ANSWER_BYTES).asJava(),
-                org.apache.pekko.stream.scaladsl.Framing.simpleFramingProtocolDecoder(settings.maxFrameBytes()).asJava());
-        return framing.reversed().join(requests)
+        // Requests keep their size prefix (skipped when decoding) so that a frame's bytes need no copy;
+        // answers carry theirs from the encoder.
+        return Framing.lengthField(SIZE_PREFIX_BYTES, 0, settings.maxFrameBytes() + SIZE_PREFIX_BYTES,
+                        ByteOrder.BIG_ENDIAN)
+                .via(requests)
                 .mapError(new org.apache.pekko.japi.pf.PFBuilder<Throwable, Throwable>()
                         .match(org.apache.pekko.stream.scaladsl.Framing.FramingException.class, e -> {
                             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
@@ -56,7 +55,7 @@ public final class KafkaConnection {
      * that version lacks), the request's error response is sent instead, so the client sees an
      * error rather than a closed connection.
      */
-    private static ByteBuffer encode(KafkaRequest request, ApiMessage answer) {
+    private static ByteString encode(KafkaRequest request, ApiMessage answer) {
         try {
             return KafkaResponseEncoder.encode(request.header(), answer);
         } catch (RuntimeException e) {
@@ -71,7 +70,8 @@ public final class KafkaConnection {
         try {
             // A writable buffer over the frame's own bytes: produce batches get their offsets patched in
             // place later, and a read-only view would force a copy of every batch.
-            return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort,
+            ByteBuffer bytes = ByteBuffer.wrap(frame.toArrayUnsafe()).position(SIZE_PREFIX_BYTES);
+            return KafkaRequestDecoder.decode(bytes, listenerPort,
                     remote.getAddress(), appendOrder);
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
@@ -94,7 +94,7 @@ public final class KafkaConnection {
                 // Null for a produce with acks=0: the client expects no answer even to a failure.
                 answer = Optional.ofNullable(request.body().getErrorResponse(0, cause)).map(AbstractResponse::data);
             }
-            return answer.map(r -> ByteString.fromByteBuffer(encode(request, r)));
+            return answer.map(r -> encode(request, r));
         });
     }
 }
