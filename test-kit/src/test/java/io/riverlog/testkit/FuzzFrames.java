@@ -37,6 +37,8 @@ final class FuzzFrames {
     private static final String TOPIC = "fuzz-target";
     private static final int MAX_MUTATIONS = 8;
     private static final int MAX_RANDOM_FRAME_BYTES = 512;
+    private static final long[] EXTREMES = {0, -1, 1, Short.MAX_VALUE, Short.MIN_VALUE, Integer.MAX_VALUE,
+        Integer.MIN_VALUE, 0x7f, 0x80, 0xff};
 
     private final Map<ApiKeys, short[]> advertised;
     private final int maxFrameBytes;
@@ -104,7 +106,7 @@ final class FuzzFrames {
         int headerBytes = new RequestHeader(headerData(key, version, correlationId), key.requestHeaderVersion(version)).size();
         String how;
         byte[] body;
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(5)) {
             case 0 -> {
                 body = request.clone();
                 int flips = 1 + random.nextInt(MAX_MUTATIONS);
@@ -123,6 +125,17 @@ final class FuzzFrames {
                 body = java.util.Arrays.copyOf(request, request.length + extra.length);
                 System.arraycopy(extra, 0, body, request.length, extra.length);
                 how = extra.length + " random bytes appended";
+            }
+            case 3 -> {
+                // An extreme value over a few bytes: the request often still parses, and reaches a handler.
+                body = request.clone();
+                int width = random.nextBoolean() ? Integer.BYTES : Short.BYTES;
+                int at = headerBytes + random.nextInt(Math.max(body.length - headerBytes - width, 1));
+                long value = EXTREMES[random.nextInt(EXTREMES.length)];
+                for (int i = 0; i < width && at + i < body.length; i++) {
+                    body[at + i] = (byte) (value >>> (8 * (width - 1 - i)));
+                }
+                how = "bytes " + (at - headerBytes) + ".." + (at - headerBytes + width) + " of the body set to " + value;
             }
             default -> {
                 body = request.clone();
