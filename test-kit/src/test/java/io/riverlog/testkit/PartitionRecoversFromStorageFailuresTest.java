@@ -85,6 +85,28 @@ class PartitionRecoversFromStorageFailuresTest {
     }
 
     @Test
+    void aLogThatCannotBeOpenedAtStartIsTriedAgainUntilTheStorageWorks() {
+        try (PartitionFixture crashed = new PartitionFixture(dataDir, PartitionFixture.DEFAULTS)) {
+            PartitionClient partition = crashed.partition("late", 0);
+            for (int i = 0; i < 10; i++) {
+                partition.append(Batches.of("ok", i * 10L, 10, 100));
+            }
+        }
+        FaultInjectingChannels channels = new FaultInjectingChannels();
+        // Recovery after the crash fsyncs what it keeps: with failing fsyncs the log cannot be opened.
+        channels.failFsyncs();
+        try (PartitionFixture fixture = new PartitionFixture(dataDir, RETRYING_SOON, channels, PartitionMetrics.NONE)) {
+            PartitionClient partition = fixture.partition("late", 0);
+            assertStorageError(partition.tryAppend(Batches.of("refused", 0, 1, 100)));
+            channels.heal();
+            assertThat(appendOnceOnline(partition, Batches.of("after", 0, 1, 100)).baseOffset()).isEqualTo(100);
+            List<String> labels = Batches.labels(partition.readAll(0, 1024));
+            assertThat(labels).hasSize(101).endsWith("after:0");
+            assertThat(labels.subList(0, 100)).allMatch(label -> label.startsWith("ok:"));
+        }
+    }
+
+    @Test
     void aLogThatLostCommittedRecordsWhileOfflineKeepsThePartitionOfflineForGood() throws IOException {
         FaultInjectingChannels channels = new FaultInjectingChannels();
         try (PartitionFixture fixture = new PartitionFixture(dataDir, RETRYING_SOON, channels, PartitionMetrics.NONE)) {

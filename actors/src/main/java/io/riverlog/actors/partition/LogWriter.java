@@ -52,6 +52,10 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     record Reopen(long acknowledgedEndOffset) implements Command {
     }
 
+    /** Tries again to open a log whose first opening failed. */
+    record RetryOpen() implements Command {
+    }
+
     private enum Tick implements Command { FLUSH, RETENTION }
 
     private record CloseReplaced(PartitionLog log) implements Command {
@@ -69,31 +73,47 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     static Behavior<Command> create(ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
                                     PartitionSettings settings, ChannelFactory channels, PartitionMetrics metrics) {
-        return Behaviors.setup(context -> {
-            PartitionLog log;
+        return Behaviors.setup(context -> open(context, partition, id, dir, settings, channels, metrics));
+    }
+
+    /** Opens (recovers) the log and reports it; if that fails, reports why and waits to be asked again. */
+    private static Behavior<Command> open(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
+                                          PartitionId id, Path dir, PartitionSettings settings, ChannelFactory channels,
+                                          PartitionMetrics metrics) {
+        PartitionLog log;
+        ProducerStateTable producers;
+        try {
+            log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), channels);
+        } catch (IOException | RuntimeException e) {
+            partition.tell(new PartitionActor.LogOpenFailed(e));
+            return notOpened(context, partition, id, dir, settings, channels, metrics);
+        }
+        try {
+            producers = readyToWrite(log, settings, context);
+        } catch (IOException e) {
             try {
-                log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), channels);
-            } catch (IOException | RuntimeException e) {
-                partition.tell(new PartitionActor.LogOpenFailed(e));
-                return Behaviors.receive(Command.class)
-                        .onMessage(Close.class, close -> {
-                            partition.tell(new PartitionActor.WriterClosed());
-                            return Behaviors.stopped();
-                        })
-                        .build();
-            }
-            ProducerStateTable producers;
-            try {
-                producers = readyToWrite(log, settings, context);
-            } catch (IOException e) {
                 log.close();
-                partition.tell(new PartitionActor.LogOpenFailed(e));
-                return Behaviors.stopped();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
             }
-            partition.tell(new PartitionActor.LogOpened(log, producers));
-            return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics,
-                    channels, log));
-        });
+            partition.tell(new PartitionActor.LogOpenFailed(e));
+            return notOpened(context, partition, id, dir, settings, channels, metrics);
+        }
+        partition.tell(new PartitionActor.LogOpened(log, producers));
+        return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics,
+                channels, log));
+    }
+
+    private static Behavior<Command> notOpened(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
+                                               PartitionId id, Path dir, PartitionSettings settings,
+                                               ChannelFactory channels, PartitionMetrics metrics) {
+        return Behaviors.receive(Command.class)
+                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, channels, metrics))
+                .onMessage(Close.class, close -> {
+                    partition.tell(new PartitionActor.WriterClosed());
+                    return Behaviors.stopped();
+                })
+                .build();
     }
 
     /** Rebuilds the producer state from the log's tail and sets the log up for writing. */

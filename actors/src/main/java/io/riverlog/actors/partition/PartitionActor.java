@@ -47,7 +47,8 @@ import io.riverlog.wal.ValidBatches;
  * Every {@code storage-retry-interval} it asks the writer to reopen the log, which cuts it back to
  * exactly the high watermark; with the reopened log and the producer state rebuilt from it, the
  * partition is online again. A reopened log that lacks committed records (or is corrupt) keeps the
- * partition offline for good.
+ * partition offline for good. A log that cannot be opened at start is tried again the same way,
+ * unless it is corrupt.
  *
  * <p>Reads follow one table: offset below the log start or above the log end: out of range; at
  * the high watermark, or between it and the log end (appended, not yet committed): wait; at or
@@ -209,9 +210,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 .onMessage(LogOpened.class, opened -> stash.unstashAll(new PartitionActor(context, timers, id,
                         settings, metrics, writer, opened.log(), opened.producers())))
                 .onMessage(LogOpenFailed.class, failed -> {
-                    context.getLog().error("Partition {} is offline: its log could not be opened: {}", id,
+                    boolean corrupt = failed.cause() instanceof CorruptLogException;
+                    context.getLog().error("Partition {} is offline: its log could not be opened{}: {}", id,
+                            corrupt ? "" : " (tried again every " + settings.storageRetryInterval().toMillis() + " ms)",
                             failed.cause().toString());
-                    return stash.unstashAll(unavailable(id, failed.cause()));
+                    return stash.unstashAll(corrupt ? unavailable(id, failed.cause())
+                            : waitingForStorage(context, timers, id, settings, metrics, writer, failed.cause()));
                 })
                 .onSignal(org.apache.pekko.actor.typed.Terminated.class, terminated -> {
                     context.getLog().error("Partition {} is offline: its writer stopped while opening the log", id);
@@ -223,6 +227,53 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     } else {
                         stash.stash(message);
                     }
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    /**
+     * A partition whose log could not be opened for a reason that may pass (a full disk, an I/O
+     * error): commands fail with the reason, and every {@code storage-retry-interval} the writer
+     * tries again; once the log opens, the partition serves.
+     */
+    private static Behavior<Command> waitingForStorage(ActorContext<Command> context, TimerScheduler<Command> timers,
+                                                       PartitionId id, PartitionSettings settings,
+                                                       PartitionMetrics metrics, ActorRef<LogWriter.Command> writer,
+                                                       Throwable cause) {
+        timers.startSingleTimer(RetryStorage.TICK, RetryStorage.TICK, settings.storageRetryInterval());
+        String reason = "partition " + id + " is offline: its log could not be opened: " + cause;
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(RetryStorage.TICK, () -> {
+                    writer.tell(new LogWriter.RetryOpen());
+                    return Behaviors.same();
+                })
+                .onMessage(LogOpened.class, opened -> {
+                    context.getLog().info("Partition {} is online again: its log was opened at offset {}", id,
+                            opened.log().logEndOffset());
+                    return new PartitionActor(context, timers, id, settings, metrics, writer, opened.log(),
+                            opened.producers());
+                })
+                .onMessage(LogOpenFailed.class, failed -> {
+                    if (failed.cause() instanceof CorruptLogException) {
+                        context.getLog().error("Partition {} stays offline: its log is corrupt: {}", id,
+                                failed.cause().toString());
+                        return unavailable(id, failed.cause());
+                    }
+                    context.getLog().debug("Partition {} could not open its log yet: {}", id, failed.cause().toString());
+                    timers.startSingleTimer(RetryStorage.TICK, RetryStorage.TICK, settings.storageRetryInterval());
+                    return Behaviors.same();
+                })
+                .onMessage(Stop.class, stop -> {
+                    stop.replyTo().tell(Done.getInstance());
+                    return Behaviors.stopped();
+                })
+                .onSignal(org.apache.pekko.actor.typed.Terminated.class, writerGone -> {
+                    context.getLog().error("Partition {} is offline: its writer stopped while opening the log", id);
+                    return unavailable(id, new IOException("the log writer stopped while opening"));
+                })
+                .onAnyMessage(message -> {
+                    rejectWhileUnavailable(message, reason);
                     return Behaviors.same();
                 })
                 .build();
