@@ -114,7 +114,8 @@ public class PartitionAppendBenchmark {
         PartitionSettings settings = new PartitionSettings(
                 FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)), defaults.fsyncInterval(),
                 defaults.bufferMaxBytes(), RETENTION_CHECK_INTERVAL, defaults.pendingWhileOpening(),
-                defaults.producerStateScanBytes(), defaults.producerBatchesRemembered(), bounded);
+                defaults.producerStateScanBytes(), defaults.producerBatchesRemembered(),
+                defaults.storageRetryInterval(), bounded);
 
         template = RecordBatches.filledAsProducer(batchBytes, recordBytes, System.currentTimeMillis(),
                 new SplittableRandom(42));

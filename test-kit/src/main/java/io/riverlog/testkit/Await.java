@@ -5,9 +5,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /** Waiting on asynchronous results in tests, always with a timeout. */
 public final class Await {
+    private static final Duration POLL = Duration.ofMillis(10);
     private Await() {
     }
 
@@ -22,6 +24,25 @@ public final class Await {
             throw new AssertionError("failed: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             throw new AssertionError("no result within " + timeout, e);
+        }
+    }
+
+    /**
+     * Checks {@code condition} every few milliseconds until it holds; an AssertionError naming
+     * {@code what} if it does not within {@code timeout}. For state that nothing announces.
+     */
+    public static void until(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + timeout + ": " + what);
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting until " + what, e);
+            }
         }
     }
 }

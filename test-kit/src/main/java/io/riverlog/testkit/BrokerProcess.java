@@ -70,6 +70,12 @@ public final class BrokerProcess implements AutoCloseable {
         return dataDir;
     }
 
+    /** Everything the broker printed so far, across its restarts. */
+    public String output() throws IOException {
+        Path output = outputFile();
+        return Files.exists(output) ? Files.readString(output) : "";
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed or closed. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -117,7 +123,7 @@ public final class BrokerProcess implements AutoCloseable {
                 "--kafka-port", Integer.toString(kafkaPort),
                 "--http-port", Integer.toString(httpPort)));
         command.addAll(extraArgs);
-        Path output = dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
+        Path output = outputFile();
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
@@ -137,6 +143,10 @@ public final class BrokerProcess implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new AssertionError("broker did not accept connections within " + START_TIMEOUT + "; see " + output);
+    }
+
+    private Path outputFile() {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
     }
 
     private static boolean accepts(int port) {

@@ -27,15 +27,23 @@ import org.slf4j.LoggerFactory;
 final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
 
-    /** What loading found; the fields become the log's state. */
-    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean created, boolean clean, long truncatedBytes) {
+    /**
+     * What loading found; the fields become the log's state. {@code droppedBytes} are whole valid
+     * batches cut because they lay at or beyond the end offset the caller said was acknowledged.
+     */
+    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean created, boolean clean, long truncatedBytes,
+                  long droppedBytes) {
     }
+
+    /** No end offset given: keep every valid batch. */
+    static final long KEEP_ALL = Long.MAX_VALUE;
 
     private final Path dir;
     private final LogConfig config;
     private final ChannelFactory channels;
     private final ByteBuffer scratch;
     private long truncatedBytes;
+    private long droppedBytes;
 
     private LogLoader(Path dir, LogConfig config, ChannelFactory channels) {
         this.dir = dir;
@@ -45,10 +53,19 @@ final class LogLoader {
     }
 
     static Loaded load(Path dir, LogConfig config, ChannelFactory channels) throws IOException {
-        return new LogLoader(dir, config, channels).load();
+        return new LogLoader(dir, config, channels).load(KEEP_ALL);
     }
 
-    private Loaded load() throws IOException {
+    /**
+     * Loads as {@link #load(Path, LogConfig, ChannelFactory)}, then cuts the log to end exactly at
+     * {@code endOffset}: valid batches beyond it are dropped (written, but never acknowledged), and a
+     * log that ends before it has lost acknowledged records, a {@link CorruptLogException}.
+     */
+    static Loaded load(Path dir, LogConfig config, ChannelFactory channels, long endOffset) throws IOException {
+        return new LogLoader(dir, config, channels).load(endOffset);
+    }
+
+    private Loaded load(long endOffset) throws IOException {
         Files.createDirectories(dir);
         Path marker = dir.resolve(LogFiles.CLEAN_SHUTDOWN);
         boolean clean = Files.exists(marker);
@@ -67,6 +84,9 @@ final class LogLoader {
                     recoverUnclean(segments);
                 }
             }
+            if (endOffset != KEEP_ALL) {
+                cutToEndOffset(segments, endOffset);
+            }
             Segment last = segments.lastEntry().getValue();
             try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, channels)) {
                 store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
@@ -80,7 +100,7 @@ final class LogLoader {
             }
             throw e;
         }
-        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes);
+        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes, droppedBytes);
     }
 
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
@@ -140,6 +160,41 @@ final class LogLoader {
         // What recovery kept may have been read from the page cache only: make it durable before it counts.
         for (Segment segment : recovered) {
             segment.seal();
+        }
+    }
+
+    /**
+     * Makes the log end at {@code endOffset}: segments that start after it are deleted, the one
+     * holding it is cut before the batch that starts there. Each cut is logged with file, position
+     * and bytes.
+     */
+    private void cutToEndOffset(ConcurrentSkipListMap<Long, Segment> segments, long endOffset) throws IOException {
+        Segment last = segments.lastEntry().getValue();
+        if (last.nextOffset() < endOffset) {
+            throw new CorruptLogException(last.file(), last.sizeInBytes(), "the log ends at offset "
+                    + last.nextOffset() + " but offsets up to " + (endOffset - 1) + " were acknowledged");
+        }
+        for (Segment segment : new ArrayList<>(segments.tailMap(endOffset, false).values())) {
+            log.warn("Deleting segment {}: it holds only offsets from {} on, beyond the acknowledged end offset {}",
+                    segment.file(), segment.baseOffset, endOffset);
+            droppedBytes += segment.sizeInBytes();
+            segments.remove(segment.baseOffset);
+            segment.delete();
+            segment.close();
+        }
+        Segment holder = segments.lastEntry().getValue();
+        if (holder.nextOffset() > endOffset) {
+            long oldEnd = holder.nextOffset();
+            OffsetIndex.Entry from = holder.trustedEntryAtOrBelowOffset(endOffset);
+            Segment.RecoveryResult result = holder.recover(from.position(), from.offset(), scratch, endOffset);
+            log.warn("Cut {} at position {}: dropped {} bytes of batches never acknowledged (offsets {} to {})",
+                    holder.file(), result.validBytes(), result.invalidBytes(), result.nextOffset(), oldEnd - 1);
+            holder.truncateTo(result.validBytes());
+            droppedBytes += result.invalidBytes();
+        }
+        if (holder.nextOffset() != endOffset) {
+            throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
+                    + " acknowledged end offset " + endOffset + ": the batches there end at offset " + holder.nextOffset());
         }
     }
 

@@ -83,6 +83,34 @@ public final class PartitionLog implements AutoCloseable {
         return partitionLog;
     }
 
+    /**
+     * Opens the log again after a storage failure took it offline: recovery as after a crash (a torn
+     * tail is cut), then every batch at or after {@code acknowledgedEndOffset} is dropped, because it
+     * was written but never acknowledged (after a failed fsync the page cache may hold bytes the disk
+     * does not). The log then ends exactly there.
+     *
+     * @throws CorruptLogException if the log ends before {@code acknowledgedEndOffset}: acknowledged
+     *                             records are gone, and the log must not serve or take more
+     */
+    public static PartitionLog openAfterStorageFailure(Path dir, LogConfig config, Clock clock, ChannelFactory channels,
+                                                       long acknowledgedEndOffset) throws IOException {
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, channels, acknowledgedEndOffset);
+        PartitionLog partitionLog;
+        try {
+            partitionLog = new PartitionLog(dir, config, clock, channels, loaded.segments());
+        } catch (IOException e) {
+            // Retried while the disk is full: a failed attempt must not leave its files open.
+            for (Segment segment : loaded.segments().values()) {
+                segment.close();
+            }
+            throw e;
+        }
+        log.info("Reopened log {} after a storage failure: offsets [{}, {}), {} torn bytes cut, {} bytes never"
+                        + " acknowledged dropped", dir, partitionLog.logStartOffset(), partitionLog.logEndOffset(),
+                loaded.truncatedBytes(), loaded.droppedBytes());
+        return partitionLog;
+    }
+
     public Path dir() {
         return dir;
     }
@@ -399,7 +427,7 @@ public final class PartitionLog implements AutoCloseable {
     private IOException goOffline(String what, IOException cause) {
         failure = cause;
         log.error("Log {} is offline: {} failed: {}", dir, what, cause.toString());
-        return new LogOfflineException("log " + dir + " is offline: " + what + " failed", cause);
+        return new LogOfflineException("log " + dir + " is offline: " + what + " failed: " + cause.getMessage(), cause);
     }
 
     private void closeRetired(boolean all) throws IOException {

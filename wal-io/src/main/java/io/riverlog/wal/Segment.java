@@ -200,12 +200,32 @@ final class Segment implements AutoCloseable {
     }
 
     /**
+     * The last offset-index entry at or below the batch holding {@code offset} whose batch header
+     * agrees with it; the segment start if none does.
+     */
+    OffsetIndex.Entry trustedEntryAtOrBelowOffset(long offset) throws IOException {
+        OffsetIndex.Entry entry = offsetIndex.floorByOffset(offset);
+        while (entry.position() > 0 && !batchStartsAt(entry.position(), entry.offset(), sizeInBytes)) {
+            entry = offsetIndex.floorByPosition(entry.position() - 1);
+        }
+        return entry;
+    }
+
+    /**
      * Validates every batch from {@code fromPosition} (a batch boundary holding {@code fromOffset})
      * to the end of the file: length, magic 2, CRC32C, and base offsets that continue exactly where
      * the previous batch ended. Index entries past the start are rebuilt on the way. Nothing is
      * cut here: the result says where the valid prefix ends and the caller decides.
      */
     RecoveryResult recover(int fromPosition, long fromOffset, ByteBuffer scratch) throws IOException {
+        return recover(fromPosition, fromOffset, scratch, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #recover(int, long, ByteBuffer)}, but the valid prefix also ends before the batch
+     * that starts at {@code endOffset}: what follows it counts as bytes to cut.
+     */
+    RecoveryResult recover(int fromPosition, long fromOffset, ByteBuffer scratch, long endOffset) throws IOException {
         offsetIndex.truncateFromPosition(fromPosition + 1);
         timeIndex.truncateFromOffset(fromOffset);
         long maxTs = timeIndex.lastTimestamp();
@@ -218,6 +238,12 @@ final class Segment implements AutoCloseable {
         ByteBuffer buffer = scratch;
         buffer.clear().limit(0);
         while (true) {
+            if (expected >= endOffset) {
+                if (position < fileSize) {
+                    problem = "batches from offset " + expected + " on lie beyond the end offset kept, " + endOffset;
+                }
+                break;
+            }
             ScanStep step = BatchFormat.scanNext(buffer, expected, Integer.MAX_VALUE);
             if (step.kind() == ScanStep.Kind.VALID) {
                 long batchBase = expected;

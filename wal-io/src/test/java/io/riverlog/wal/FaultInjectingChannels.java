@@ -10,22 +10,25 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
  * A {@link ChannelFactory} whose channels fail on command, the way a full disk or a dying device
  * fails: {@link #failWrites} makes every write of a log segment throw "No space left on device",
- * {@link #failFsyncs} makes every fsync throw an I/O error. Reads keep working. Only files whose
+ * {@link #failFsyncs} makes every fsync throw an I/O error, {@link #fillAfter} lets a few more bytes
+ * through and then fails as the disk fills up mid-write (leaving a torn batch). Reads keep working. Only files whose
  * name ends with {@code .log} (under the scope directory, if one is given) are affected, so recovery
  * bookkeeping behaves as on a real disk where small files still fit. Shared with other modules'
  * tests through this module's test jar.
  */
 public final class FaultInjectingChannels implements ChannelFactory {
 
-    private enum Fault { NONE, WRITES, FSYNCS }
+    private enum Fault { NONE, WRITES, FSYNCS, FILLING }
 
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
+    private final AtomicLong bytesLeft = new AtomicLong();
     private final AtomicInteger fsyncs = new AtomicInteger();
     private final Path scope;
 
@@ -45,6 +48,12 @@ public final class FaultInjectingChannels implements ChannelFactory {
 
     public void failFsyncs() {
         fault.set(Fault.FSYNCS);
+    }
+
+    /** Segment writes succeed for {@code bytes} more bytes (the last one short), then fail as a full disk does. */
+    public void fillAfter(long bytes) {
+        bytesLeft.set(bytes);
+        fault.set(Fault.FILLING);
     }
 
     public void heal() {
@@ -73,9 +82,20 @@ public final class FaultInjectingChannels implements ChannelFactory {
         }
 
         private void checkWrite() throws IOException {
-            if (fault.get() == Fault.WRITES) {
+            if (fault.get() == Fault.WRITES || (fault.get() == Fault.FILLING && bytesLeft.get() <= 0)) {
                 throw new IOException("No space left on device (injected) writing " + path);
             }
+        }
+
+        /** While filling: at most the bytes left of {@code src} are written, as a short write. */
+        private int writeFilling(ByteBuffer src, long position) throws IOException {
+            int allowed = (int) Math.min(src.remaining(), bytesLeft.get());
+            ByteBuffer part = src.duplicate();
+            part.limit(part.position() + allowed);
+            int written = position < 0 ? delegate.write(part) : delegate.write(part, position);
+            src.position(src.position() + written);
+            bytesLeft.addAndGet(-written);
+            return written;
         }
 
         @Override
@@ -91,6 +111,9 @@ public final class FaultInjectingChannels implements ChannelFactory {
         @Override
         public int write(ByteBuffer src) throws IOException {
             checkWrite();
+            if (fault.get() == Fault.FILLING) {
+                return writeFilling(src, -1);
+            }
             return delegate.write(src);
         }
 
@@ -150,6 +173,9 @@ public final class FaultInjectingChannels implements ChannelFactory {
         @Override
         public int write(ByteBuffer src, long position) throws IOException {
             checkWrite();
+            if (fault.get() == Fault.FILLING) {
+                return writeFilling(src, position);
+            }
             return delegate.write(src, position);
         }
 

@@ -3,6 +3,8 @@ package io.riverlog.actors.partition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,7 +28,9 @@ import io.riverlog.wal.ValidBatches;
  * fsync are written together and share one (group commit).
  *
  * <p>A failed write or fsync is reported as a storage failure and the writer refuses all further
- * writes: the partition is offline until restarted, and the log's recovery decides what survived.
+ * writes until the partition asks it to {@link Reopen} the log: recovery then cuts whatever the
+ * failed write left after the last acknowledged batch. The failed log's files stay open for
+ * {@code segment-delete-delay}, so reads already under way on it finish.
  */
 final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     static final String DISPATCHER = "riverlog.blocking-io-dispatcher";
@@ -44,52 +48,93 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     record Close() implements Command {
     }
 
+    /** Opens the failed log again, keeping exactly the offsets below {@code acknowledgedEndOffset}. */
+    record Reopen(long acknowledgedEndOffset) implements Command {
+    }
+
+    /** Tries again to open a log whose first opening failed. */
+    record RetryOpen() implements Command {
+    }
+
     private enum Tick implements Command { FLUSH, RETENTION }
+
+    private record CloseReplaced(PartitionLog log) implements Command {
+    }
 
     private final ActorRef<PartitionActor.Command> partition;
     private final PartitionId id;
     private final PartitionSettings settings;
     private final PartitionMetrics metrics;
-    private final PartitionLog log;
+    private final ChannelFactory channels;
+    private final TimerScheduler<Command> timers;
+    private final List<PartitionLog> replaced = new ArrayList<>();
+    private PartitionLog log;
     private boolean failed;
 
     static Behavior<Command> create(ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
                                     PartitionSettings settings, ChannelFactory channels, PartitionMetrics metrics) {
-        return Behaviors.setup(context -> {
-            PartitionLog log;
+        return Behaviors.setup(context -> open(context, partition, id, dir, settings, channels, metrics));
+    }
+
+    /** Opens (recovers) the log and reports it; if that fails, reports why and waits to be asked again. */
+    private static Behavior<Command> open(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
+                                          PartitionId id, Path dir, PartitionSettings settings, ChannelFactory channels,
+                                          PartitionMetrics metrics) {
+        PartitionLog log;
+        ProducerStateTable producers;
+        try {
+            log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), channels);
+        } catch (IOException | RuntimeException e) {
+            partition.tell(new PartitionActor.LogOpenFailed(e));
+            return notOpened(context, partition, id, dir, settings, channels, metrics);
+        }
+        try {
+            producers = readyToWrite(log, settings, context);
+        } catch (IOException e) {
             try {
-                log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), channels);
-            } catch (IOException | RuntimeException e) {
-                partition.tell(new PartitionActor.LogOpenFailed(e));
-                return Behaviors.receive(Command.class)
-                        .onMessage(Close.class, close -> {
-                            partition.tell(new PartitionActor.WriterClosed());
-                            return Behaviors.stopped();
-                        })
-                        .build();
-            }
-            ProducerStateTable producers = new ProducerStateTable(settings.producerBatchesRemembered());
-            try {
-                log.forEachRecentBatch(settings.producerStateScanBytes(), producers::replay);
-            } catch (IOException e) {
                 log.close();
-                partition.tell(new PartitionActor.LogOpenFailed(e));
-                return Behaviors.stopped();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
             }
-            log.closeDeletedSegmentsOn(context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER)));
-            partition.tell(new PartitionActor.LogOpened(log, producers));
-            return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics, log));
-        });
+            partition.tell(new PartitionActor.LogOpenFailed(e));
+            return notOpened(context, partition, id, dir, settings, channels, metrics);
+        }
+        partition.tell(new PartitionActor.LogOpened(log, producers));
+        return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics,
+                channels, log));
+    }
+
+    private static Behavior<Command> notOpened(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
+                                               PartitionId id, Path dir, PartitionSettings settings,
+                                               ChannelFactory channels, PartitionMetrics metrics) {
+        return Behaviors.receive(Command.class)
+                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, channels, metrics))
+                .onMessage(Close.class, close -> {
+                    partition.tell(new PartitionActor.WriterClosed());
+                    return Behaviors.stopped();
+                })
+                .build();
+    }
+
+    /** Rebuilds the producer state from the log's tail and sets the log up for writing. */
+    private static ProducerStateTable readyToWrite(PartitionLog log, PartitionSettings settings,
+                                                   ActorContext<Command> context) throws IOException {
+        ProducerStateTable producers = new ProducerStateTable(settings.producerBatchesRemembered());
+        log.forEachRecentBatch(settings.producerStateScanBytes(), producers::replay);
+        log.closeDeletedSegmentsOn(context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER)));
+        return producers;
     }
 
     private LogWriter(ActorContext<Command> context, TimerScheduler<Command> timers,
                       ActorRef<PartitionActor.Command> partition, PartitionId id, PartitionSettings settings,
-                      PartitionMetrics metrics, PartitionLog log) {
+                      PartitionMetrics metrics, ChannelFactory channels, PartitionLog log) {
         super(context);
         this.partition = partition;
         this.id = id;
         this.settings = settings;
         this.metrics = metrics;
+        this.channels = channels;
+        this.timers = timers;
         this.log = log;
         if (settings.fsyncPolicy() == FsyncPolicy.INTERVAL) {
             timers.startTimerWithFixedDelay(Tick.FLUSH, settings.fsyncInterval());
@@ -103,6 +148,8 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessage(WriteRound.class, this::onWriteRound)
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
+                .onMessage(Reopen.class, this::onReopen)
+                .onMessage(CloseReplaced.class, this::onCloseReplaced)
                 .onMessage(Close.class, close -> onClose())
                 .build();
     }
@@ -146,7 +193,41 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
         return this;
     }
 
+    private Behavior<Command> onReopen(Reopen reopen) {
+        if (!failed) {
+            // A second instance beside a writable one would be two writers of the same files.
+            partition.tell(new PartitionActor.ReopenFailed(new IllegalStateException("log of " + id + " has not failed")));
+            return this;
+        }
+        PartitionLog reopened = null;
+        try {
+            reopened = PartitionLog.openAfterStorageFailure(log.dir(), settings.log(), Clock.systemUTC(), channels,
+                    reopen.acknowledgedEndOffset());
+            ProducerStateTable producers = readyToWrite(reopened, settings, getContext());
+            replaced.add(log);
+            timers.startSingleTimer(new CloseReplaced(log), Duration.ofMillis(settings.log().segmentDeleteDelayMs()));
+            log = reopened;
+            failed = false;
+            partition.tell(new PartitionActor.LogReopened(reopened, producers));
+        } catch (IOException | RuntimeException e) {
+            if (reopened != null) {
+                closeQuietly(reopened);
+            }
+            partition.tell(new PartitionActor.ReopenFailed(e));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onCloseReplaced(CloseReplaced close) {
+        if (replaced.remove(close.log())) {
+            closeQuietly(close.log());
+        }
+        return this;
+    }
+
     private Behavior<Command> onClose() {
+        replaced.forEach(this::closeQuietly);
+        replaced.clear();
         try {
             log.close();
         } catch (IOException e) {
@@ -162,6 +243,14 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
         long durable = log.flush();
         metrics.fsynced(id, System.nanoTime() - started);
         return durable;
+    }
+
+    private void closeQuietly(PartitionLog partitionLog) {
+        try {
+            partitionLog.close();
+        } catch (IOException e) {
+            getContext().getLog().debug("Closing a replaced log of partition {} failed: {}", id, e.toString());
+        }
     }
 
     private void fail(IOException e) {

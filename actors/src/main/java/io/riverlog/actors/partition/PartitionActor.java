@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.BatchInfo;
 import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.CorruptLogException;
 import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.TimestampOffset;
@@ -39,6 +40,15 @@ import io.riverlog.wal.ValidBatches;
  * the default policy). It answers producers once their batches are committed and parks readers at
  * the high watermark until data arrives or their wait ends. It never blocks and never touches a
  * file: writes go to the LogWriter, reads below the buffer run on the blocking-IO dispatcher.
+ *
+ * <p>Storage failures: a failed write or fsync makes the partition offline. Appends that were not
+ * committed fail with a storage error, and so does every append until it is online again; the
+ * batches past the high watermark are forgotten (buffer, log end); committed records stay readable.
+ * Every {@code storage-retry-interval} it asks the writer to reopen the log, which cuts it back to
+ * exactly the high watermark; with the reopened log and the producer state rebuilt from it, the
+ * partition is online again. A reopened log that lacks committed records (or is corrupt) keeps the
+ * partition offline for good. A log that cannot be opened at start is tried again the same way,
+ * unless it is corrupt.
  *
  * <p>Reads follow one table: offset below the log start or above the log end: out of range; at
  * the high watermark, or between it and the log end (appended, not yet committed): wait; at or
@@ -143,6 +153,14 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     record WriterClosed() implements Command {
     }
 
+    record LogReopened(PartitionLog log, ProducerStateTable producers) implements Command {
+    }
+
+    record ReopenFailed(Exception cause) implements Command {
+    }
+
+    private enum RetryStorage implements Command { TICK }
+
     private record WaitEnded(long readId) implements Command {
     }
 
@@ -157,9 +175,9 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     private final TimerScheduler<Command> timers;
     private final Executor blockingIo;
     private final ActorRef<LogWriter.Command> writer;
-    private final PartitionLog log;
+    private PartitionLog log;
     private final TailBuffer buffer;
-    private final ProducerStateTable producers;
+    private ProducerStateTable producers;
     private final List<LogWriter.PendingWrite> unwritten = new ArrayList<>();
     private final ArrayDeque<PendingAck> uncommitted = new ArrayDeque<>();
     private final Map<Long, Read> parked = new LinkedHashMap<>();
@@ -167,6 +185,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     private long highWatermark;
     private boolean roundInFlight;
     private IOException storageFailure;
+    private boolean reopenInFlight;
+    private Exception lostForGood;
     private final List<ActorRef<Done>> stopRequests = new ArrayList<>();
     private long nextReadId;
 
@@ -190,9 +210,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 .onMessage(LogOpened.class, opened -> stash.unstashAll(new PartitionActor(context, timers, id,
                         settings, metrics, writer, opened.log(), opened.producers())))
                 .onMessage(LogOpenFailed.class, failed -> {
-                    context.getLog().error("Partition {} is offline: its log could not be opened: {}", id,
+                    boolean corrupt = failed.cause() instanceof CorruptLogException;
+                    context.getLog().error("Partition {} is offline: its log could not be opened{}: {}", id,
+                            corrupt ? "" : " (tried again every " + settings.storageRetryInterval().toMillis() + " ms)",
                             failed.cause().toString());
-                    return stash.unstashAll(unavailable(id, failed.cause()));
+                    return stash.unstashAll(corrupt ? unavailable(id, failed.cause())
+                            : waitingForStorage(context, timers, id, settings, metrics, writer, failed.cause()));
                 })
                 .onSignal(org.apache.pekko.actor.typed.Terminated.class, terminated -> {
                     context.getLog().error("Partition {} is offline: its writer stopped while opening the log", id);
@@ -204,6 +227,53 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     } else {
                         stash.stash(message);
                     }
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    /**
+     * A partition whose log could not be opened for a reason that may pass (a full disk, an I/O
+     * error): commands fail with the reason, and every {@code storage-retry-interval} the writer
+     * tries again; once the log opens, the partition serves.
+     */
+    private static Behavior<Command> waitingForStorage(ActorContext<Command> context, TimerScheduler<Command> timers,
+                                                       PartitionId id, PartitionSettings settings,
+                                                       PartitionMetrics metrics, ActorRef<LogWriter.Command> writer,
+                                                       Throwable cause) {
+        timers.startSingleTimer(RetryStorage.TICK, RetryStorage.TICK, settings.storageRetryInterval());
+        String reason = "partition " + id + " is offline: its log could not be opened: " + cause;
+        return Behaviors.receive(Command.class)
+                .onMessageEquals(RetryStorage.TICK, () -> {
+                    writer.tell(new LogWriter.RetryOpen());
+                    return Behaviors.same();
+                })
+                .onMessage(LogOpened.class, opened -> {
+                    context.getLog().info("Partition {} is online again: its log was opened at offset {}", id,
+                            opened.log().logEndOffset());
+                    return new PartitionActor(context, timers, id, settings, metrics, writer, opened.log(),
+                            opened.producers());
+                })
+                .onMessage(LogOpenFailed.class, failed -> {
+                    if (failed.cause() instanceof CorruptLogException) {
+                        context.getLog().error("Partition {} stays offline: its log is corrupt: {}", id,
+                                failed.cause().toString());
+                        return unavailable(id, failed.cause());
+                    }
+                    context.getLog().debug("Partition {} could not open its log yet: {}", id, failed.cause().toString());
+                    timers.startSingleTimer(RetryStorage.TICK, RetryStorage.TICK, settings.storageRetryInterval());
+                    return Behaviors.same();
+                })
+                .onMessage(Stop.class, stop -> {
+                    stop.replyTo().tell(Done.getInstance());
+                    return Behaviors.stopped();
+                })
+                .onSignal(org.apache.pekko.actor.typed.Terminated.class, writerGone -> {
+                    context.getLog().error("Partition {} is offline: its writer stopped while opening the log", id);
+                    return unavailable(id, new IOException("the log writer stopped while opening"));
+                })
+                .onAnyMessage(message -> {
+                    rejectWhileUnavailable(message, reason);
                     return Behaviors.same();
                 })
                 .build();
@@ -264,6 +334,9 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 .onMessage(Append.class, this::onAppend)
                 .onMessage(RoundWritten.class, this::onRoundWritten)
                 .onMessage(StorageFailed.class, this::onStorageFailed)
+                .onMessageEquals(RetryStorage.TICK, this::onRetryStorage)
+                .onMessage(LogReopened.class, this::onLogReopened)
+                .onMessage(ReopenFailed.class, this::onReopenFailed)
                 .onMessage(Read.class, this::onRead)
                 .onMessage(WaitEnded.class, this::onWaitEnded)
                 .onMessage(GetState.class, this::onGetState)
@@ -278,8 +351,9 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     private Behavior<Command> onAppend(Append append) {
         if (storageFailure != null) {
-            append.replyTo().tell(new AppendFailed(AppendError.STORAGE_ERROR,
-                    "partition " + id + " is offline after a storage error: " + storageFailure.getMessage()));
+            append.replyTo().tell(new AppendFailed(AppendError.STORAGE_ERROR, lostForGood != null
+                    ? "partition " + id + " is offline for good: " + lostForGood.getMessage()
+                    : "partition " + id + " is offline after a storage error: " + storageFailure.getMessage()));
             return this;
         }
         if (!stopRequests.isEmpty()) {
@@ -377,11 +451,6 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     private Behavior<Command> onStorageFailed(StorageFailed failed) {
-        if (storageFailure == null) {
-            storageFailure = failed.cause();
-            getContext().getLog().error("Partition {} is offline after a storage error; committed data up to offset {}"
-                    + " stays readable: {}", id, highWatermark, failed.cause().toString());
-        }
         roundInFlight = false;
         String message = "partition " + id + " is offline after a storage error: " + failed.cause().getMessage();
         for (PendingAck ack : uncommitted) {
@@ -389,7 +458,69 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         }
         uncommitted.clear();
         unwritten.clear();
+        if (storageFailure == null) {
+            storageFailure = failed.cause();
+            getContext().getLog().error("Partition {} is offline after a storage error; committed data up to offset {}"
+                    + " stays readable, appends fail until its log is reopened (tried every {} ms): {}", id,
+                    highWatermark, settings.storageRetryInterval().toMillis(), failed.cause().toString());
+            forgetUncommitted();
+            scheduleReopen();
+        }
         return closeIfStopping();
+    }
+
+    /** Batches past the high watermark were never committed: the reopened log will not have them either. */
+    private void forgetUncommitted() {
+        buffer.truncateFrom(highWatermark);
+        metrics.bufferBytes(id, buffer.sizeInBytes());
+        logEndOffset = highWatermark;
+        Iterator<Map.Entry<Long, Read>> it = parked.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Read> entry = it.next();
+            Read read = entry.getValue();
+            if (read.offset() > logEndOffset) {
+                timers.cancel(entry.getKey());
+                it.remove();
+                read.replyTo().tell(new OutOfRange(read.offset(), log.logStartOffset(), highWatermark));
+            }
+        }
+    }
+
+    private void scheduleReopen() {
+        if (stopRequests.isEmpty()) {
+            timers.startSingleTimer(RetryStorage.TICK, RetryStorage.TICK, settings.storageRetryInterval());
+        }
+    }
+
+    private Behavior<Command> onRetryStorage() {
+        if (storageFailure != null && !reopenInFlight && lostForGood == null && stopRequests.isEmpty()) {
+            reopenInFlight = true;
+            writer.tell(new LogWriter.Reopen(highWatermark));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onLogReopened(LogReopened reopened) {
+        reopenInFlight = false;
+        log = reopened.log();
+        producers = reopened.producers();
+        logEndOffset = log.logEndOffset();
+        storageFailure = null;
+        getContext().getLog().info("Partition {} is online again: its log was reopened at offset {}", id, logEndOffset);
+        return this;
+    }
+
+    private Behavior<Command> onReopenFailed(ReopenFailed failed) {
+        reopenInFlight = false;
+        if (failed.cause() instanceof CorruptLogException) {
+            lostForGood = failed.cause();
+            getContext().getLog().error("Partition {} stays offline: its reopened log is corrupt or lacks committed"
+                    + " records, and will not be reopened again: {}", id, failed.cause().toString());
+        } else {
+            getContext().getLog().debug("Partition {} could not reopen its log yet: {}", id, failed.cause().toString());
+            scheduleReopen();
+        }
+        return this;
     }
 
     // ---------------------------------------------------------------- reads

@@ -12,7 +12,8 @@ import io.riverlog.wal.LogConfig;
  */
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
                                 Duration retentionCheckInterval, int pendingWhileOpening,
-                                long producerStateScanBytes, int producerBatchesRemembered, LogConfig log) {
+                                long producerStateScanBytes, int producerBatchesRemembered,
+                                Duration storageRetryInterval, LogConfig log) {
 
     public static PartitionSettings fromConfig(Config config) {
         Config partition = config.getConfig("riverlog.partition");
@@ -24,21 +25,27 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 partition.getInt("pending-while-opening"),
                 partition.getBytes("producer-state-scan-bytes"),
                 partition.getInt("producer-batches-remembered"),
+                partition.getDuration("storage-retry-interval"),
                 LogConfig.fromConfig(config));
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, logConfig);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, logConfig);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, log);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
         return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, log);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log);
+    }
+
+    public PartitionSettings withStorageRetryInterval(Duration interval) {
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
+                producerStateScanBytes, producerBatchesRemembered, interval, log);
     }
 }

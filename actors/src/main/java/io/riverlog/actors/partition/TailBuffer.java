@@ -34,6 +34,13 @@ final class TailBuffer {
         }
     }
 
+    /** Forgets every batch at or after {@code offset}: they were never committed and will not be. */
+    void truncateFrom(long offset) {
+        while (!batches.isEmpty() && batches.lastKey() >= offset) {
+            bytes -= batches.pollLastEntry().getValue().bytes.remaining();
+        }
+    }
+
     /** The smallest offset the buffer can serve; {@link Long#MAX_VALUE} when it is empty. */
     long minOffset() {
         return batches.isEmpty() ? Long.MAX_VALUE : batches.firstKey();

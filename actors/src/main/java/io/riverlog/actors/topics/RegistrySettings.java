@@ -23,9 +23,10 @@ import io.riverlog.wal.LogConfig;
  * @param partition         settings of every partition, before a topic's own configs override them
  * @param defaultPartitions partitions of a topic created without a count
  * @param pendingCommands   bound of the commands held while loading, and of the changes queued
+ * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
-                               int pendingCommands) {
+                               int pendingCommands, int maxPartitionsPerTopic) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -36,6 +37,10 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
         if (defaultPartitions < 1) {
             throw new IllegalArgumentException("riverlog.topics.default-partitions must be at least 1, not "
                     + defaultPartitions);
+        }
+        if (maxPartitionsPerTopic < defaultPartitions) {
+            throw new IllegalArgumentException("riverlog.topics.max-partitions-per-topic must be at least"
+                    + " riverlog.topics.default-partitions, not " + maxPartitionsPerTopic);
         }
         if (pendingCommands < 1) {
             throw new IllegalArgumentException("riverlog.topics.pending-commands must be at least 1, not "
@@ -49,7 +54,8 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 Path.of(config.getString("riverlog.data-dir")),
                 PartitionSettings.fromConfig(config),
                 topics.getInt("default-partitions"),
-                topics.getInt("pending-commands"));
+                topics.getInt("pending-commands"),
+                topics.getInt("max-partitions-per-topic"));
     }
 
     public Path metadataDir() {

@@ -317,7 +317,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
         int count = create.partitions() == CreateTopic.DEFAULT_PARTITIONS
                 ? settings.defaultPartitions() : create.partitions();
-        Optional<TopicTable.Rejection> rejection = topics.checkCreate(create.name(), count, create.configs());
+        Optional<TopicTable.Rejection> rejection = topics.checkCreate(create.name(), count,
+                settings.maxPartitionsPerTopic(), create.configs());
         if (rejection.isPresent()) {
             return refused(create, rejection.get());
         }
@@ -342,7 +343,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         if (!startsNow(create)) {
             return this;
         }
-        Optional<TopicTable.Rejection> rejection = topics.checkCreatePartitions(create.name(), create.newTotalCount());
+        Optional<TopicTable.Rejection> rejection = topics.checkCreatePartitions(create.name(),
+                create.newTotalCount(), settings.maxPartitionsPerTopic());
         if (rejection.isPresent()) {
             return refused(create, rejection.get());
         }

@@ -101,7 +101,7 @@ final class TopicTable {
 
     // ---------------------------------------------------------------- validation of requests
 
-    Optional<Rejection> checkCreate(String name, int partitions, Map<String, String> configs) {
+    Optional<Rejection> checkCreate(String name, int partitions, int maxPartitions, Map<String, String> configs) {
         Optional<String> badName = TopicNames.problemWith(name);
         if (badName.isPresent()) {
             return reject(TopicError.INVALID_TOPIC, badName.get());
@@ -118,10 +118,13 @@ final class TopicTable {
         if (partitions < 1) {
             return reject(TopicError.INVALID_PARTITIONS, "a topic needs at least 1 partition, not " + partitions);
         }
+        if (partitions > maxPartitions) {
+            return tooManyPartitions(partitions, maxPartitions);
+        }
         return TopicConfigs.problemWith(configs).flatMap(problem -> reject(TopicError.INVALID_CONFIG, problem));
     }
 
-    Optional<Rejection> checkCreatePartitions(String name, int newTotal) {
+    Optional<Rejection> checkCreatePartitions(String name, int newTotal, int maxPartitions) {
         TopicInfo topic = topics.get(name);
         if (topic == null) {
             return unknown(name);
@@ -130,7 +133,15 @@ final class TopicTable {
             return reject(TopicError.INVALID_PARTITIONS, "topic " + name + " has " + topic.partitions()
                     + " partitions; the new count must be larger, not " + newTotal);
         }
+        if (newTotal > maxPartitions) {
+            return tooManyPartitions(newTotal, maxPartitions);
+        }
         return Optional.empty();
+    }
+
+    private static Optional<Rejection> tooManyPartitions(int partitions, int maxPartitions) {
+        return reject(TopicError.INVALID_PARTITIONS, "a topic may have at most " + maxPartitions
+                + " partitions (riverlog.topics.max-partitions-per-topic), not " + partitions);
     }
 
     Optional<Rejection> checkAlterConfigs(String name, Map<String, Optional<String>> changes) {

@@ -56,6 +56,11 @@ public final class Broker {
         return kafkaAddress().getHostString() + ":" + kafkaAddress().getPort();
     }
 
+    /** Kafka protocol connections open right now. */
+    public int openKafkaConnections() {
+        return started.openKafkaConnections().get();
+    }
+
     public ActorRef<TopicRegistry.Command> registry() {
         return started.registry();
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -47,9 +48,9 @@ import io.riverlog.wal.ChannelFactory;
  */
 public final class BrokerGuardian {
 
-    /** What a started broker exposes. */
+    /** What a started broker exposes; {@code openKafkaConnections} counts the Kafka clients connected now. */
     public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress,
-                          InetSocketAddress httpAddress) {
+                          InetSocketAddress httpAddress, AtomicInteger openKafkaConnections) {
     }
 
     private BrokerGuardian() {
@@ -86,7 +87,9 @@ public final class BrokerGuardian {
             Route httpRoutes = HttpRoutes.of(httpRouteGroups);
 
             // Both listeners bind at once; the broker has started when both accept connections.
-            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis)
+            AtomicInteger openKafkaConnections = new AtomicInteger();
+            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis,
+                            openKafkaConnections)
                     .thenApply(kafka -> {
                         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
                                 () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
@@ -103,7 +106,8 @@ public final class BrokerGuardian {
                                 () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
                         return http.localAddress();
                     });
-            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http))
+            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http,
+                            openKafkaConnections))
                     .whenComplete((ready, error) -> {
                         if (error != null) {
                             started.completeExceptionally(error);
