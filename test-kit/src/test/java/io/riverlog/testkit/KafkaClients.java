@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -82,6 +83,31 @@ final class KafkaClients {
             }
         }
         return out;
+    }
+
+    /**
+     * Reads the partitions from the beginning up to their end offsets as they are when the read
+     * starts, handing each record to {@code sink} in offset order per partition; returns those end
+     * offsets. Fails if no record arrives for {@link #TIMEOUT} while some are still due.
+     */
+    static Map<TopicPartition, Long> readToEnd(String bootstrap, List<TopicPartition> partitions,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+            long lastProgress = System.nanoTime();
+            while (!partitions.stream().allMatch(tp -> consumer.position(tp, TIMEOUT) >= end.get(tp))) {
+                if (System.nanoTime() - lastProgress > TIMEOUT.toNanos()) {
+                    throw new AssertionError("no record within " + TIMEOUT + " while reading up to " + end);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    sink.accept(record);
+                    lastProgress = System.nanoTime();
+                }
+            }
+            return end;
+        }
     }
 
     static List<TopicPartition> partitions(String topic, int count) {
