@@ -47,6 +47,11 @@ public final class BrokerProcess implements AutoCloseable {
         return dataDir;
     }
 
+    /** The file the broker's standard output and error go to, across restarts. */
+    public Path output() {
+        return dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed or closed. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
@@ -90,7 +95,7 @@ public final class BrokerProcess implements AutoCloseable {
                 "--data-dir", dataDir.toString(),
                 "--kafka-port", Integer.toString(kafkaPort)));
         command.addAll(extraArgs);
-        Path output = dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
+        Path output = output();
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

@@ -8,6 +8,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,8 @@ class AcknowledgedRecordsSurviveRepeatedKillsTest {
     private static final int PARTITIONS = 3;
     private static final Duration ACKNOWLEDGEMENTS_TIMEOUT = Duration.ofSeconds(60);
 
-    @TempDir
+    /** Kept when the test fails: the broker's data and its output ({@link BrokerProcess#output()}) are the evidence. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tmp;
 
     @Test
@@ -50,7 +52,8 @@ class AcknowledgedRecordsSurviveRepeatedKillsTest {
         try {
             killRepeatedly(kills, maxAcknowledgementsBeforeKill, new Random(seed));
         } catch (AssertionError e) {
-            throw new AssertionError("with -D" + SEED_PROPERTY + "=" + seed + ": " + e.getMessage(), e);
+            throw new AssertionError("with -D" + SEED_PROPERTY + "=" + seed + " (broker data and output kept in " + tmp
+                    + "): " + e.getMessage(), e);
         }
     }
 
@@ -68,10 +71,13 @@ class AcknowledgedRecordsSurviveRepeatedKillsTest {
                             () -> ledger.acknowledged() >= killAt, () -> "(" + ledger.acknowledged() + ")");
                     broker.kill();
                 }
+                long killed = System.nanoTime();
                 broker.restart();
+                long restarted = System.nanoTime();
                 read = ledger.checkLog(broker.bootstrapServers());
-                log.info("kill {}: {} records sent, {} acknowledged, {} read back", run + 1, ledger.sent(),
-                        ledger.acknowledged(), read);
+                log.info("kill {}: {} records sent, {} acknowledged, {} read back; restarted in {} ms, read and"
+                        + " checked in {} ms", run + 1, ledger.sent(), ledger.acknowledged(), read,
+                        (restarted - killed) / 1_000_000, (System.nanoTime() - restarted) / 1_000_000);
                 assertThat(read).isBetween(ledger.acknowledged(), ledger.sent());
             }
             assertThat(broker.stop()).as("exit code after SIGTERM").isZero();

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -51,7 +52,8 @@ class AcknowledgedRecordsSurviveRestartTest {
         }
     }
 
-    @TempDir
+    /** Kept when the test fails: the broker's data and its output ({@link BrokerProcess#output()}) are the evidence. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tmp;
 
     static Stream<Arguments> smallVolumes() {
@@ -92,6 +94,7 @@ class AcknowledgedRecordsSurviveRestartTest {
 
     private void produceRestartAndCheck(Restart restart, List<Volume> volumes) throws Exception {
         try (BrokerProcess broker = BrokerProcess.start(tmp.resolve("data"))) {
+            log.info("{} {}: broker output in {}", restart, volumes, broker.output());
             List<RecordLedger> ledgers = volumes.stream()
                     .map(volume -> new RecordLedger(volume.topic(), volume.partitions())).toList();
             try (Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
