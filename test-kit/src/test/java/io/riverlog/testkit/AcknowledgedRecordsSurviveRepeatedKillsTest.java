@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Random;
 
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -15,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real broker process killed with kill -9 again and again while an idempotent acks=all producer
- * sends records of 1 KiB to three partitions. Each kill comes after a random number of
+ * sends records of 1 KiB to three partitions, whose segments roll every MiB. Each kill comes after a random number of
  * acknowledgements; after each restart the whole topic is read and checked against the
  * {@link RecordLedger}: every acknowledged record at its offset, byte for byte; only unacknowledged
  * tails of a producer's records missing; no gaps, no duplicates. A new producer starts after each
@@ -28,6 +30,8 @@ class AcknowledgedRecordsSurviveRepeatedKillsTest {
     private static final Logger log = LoggerFactory.getLogger(AcknowledgedRecordsSurviveRepeatedKillsTest.class);
     private static final String SEED_PROPERTY = "riverlog.kill-loop.seed";
     private static final int PARTITIONS = 3;
+    /** Small, so that segments roll all the time and some kills land on a roll. */
+    private static final int SEGMENT_BYTES = 1024 * 1024;
     private static final Duration ACKNOWLEDGEMENTS_TIMEOUT = Duration.ofSeconds(60);
 
     /** Kept when the test fails: the broker's data and its output ({@link BrokerProcess#output()}) are the evidence. */
@@ -61,7 +65,8 @@ class AcknowledgedRecordsSurviveRepeatedKillsTest {
         Conditions acknowledgements = new Conditions();
         try (BrokerProcess broker = BrokerProcess.start(tmp.resolve("data"))) {
             RecordLedger ledger = new RecordLedger("kill-loop", PARTITIONS);
-            KafkaClients.createTopic(broker.bootstrapServers(), ledger.topic(), PARTITIONS);
+            KafkaClients.createTopic(broker.bootstrapServers(), ledger.topic(), PARTITIONS,
+                    Map.of(TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(SEGMENT_BYTES)));
             long read = 0;
             for (int run = 0; run < kills; run++) {
                 long killAt = ledger.acknowledged() + 1 + random.nextInt(maxAcknowledgementsBeforeKill);

@@ -66,8 +66,13 @@ final class KafkaClients {
     }
 
     static void createTopic(String bootstrap, String name, int partitions) throws Exception {
+        createTopic(bootstrap, name, partitions, Map.of());
+    }
+
+    /** A topic with topic-level settings ({@code segment.bytes}, {@code retention.ms}...). */
+    static void createTopic(String bootstrap, String name, int partitions, Map<String, String> configs) throws Exception {
         try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
         }
     }
 
