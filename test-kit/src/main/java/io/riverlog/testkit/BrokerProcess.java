@@ -145,7 +145,8 @@ public final class BrokerProcess implements AutoCloseable {
         throw new AssertionError("broker did not accept connections within " + START_TIMEOUT + "; see " + output);
     }
 
-    private Path outputFile() {
+    /** The file the broker's standard output and error go to, across restarts. */
+    public Path outputFile() {
         return dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
     }
 

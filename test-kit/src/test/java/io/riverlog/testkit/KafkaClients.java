@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -85,8 +86,13 @@ public final class KafkaClients {
             "riverlog.groups.consumer.session-timeout", "3s");
 
     static void createTopic(String bootstrap, String name, int partitions) throws Exception {
+        createTopic(bootstrap, name, partitions, Map.of());
+    }
+
+    /** A topic with topic-level settings ({@code segment.bytes}, {@code retention.ms}...). */
+    static void createTopic(String bootstrap, String name, int partitions, Map<String, String> configs) throws Exception {
         try (Admin admin = admin(bootstrap)) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
         }
     }
 
@@ -102,6 +108,31 @@ public final class KafkaClients {
             }
         }
         return out;
+    }
+
+    /**
+     * Reads the partitions from the beginning up to their end offsets as they are when the read
+     * starts, handing each record to {@code sink} in offset order per partition; returns those end
+     * offsets. Fails if no record arrives for {@link #TIMEOUT} while some are still due.
+     */
+    static Map<TopicPartition, Long> readToEnd(String bootstrap, List<TopicPartition> partitions,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
+            long lastProgress = System.nanoTime();
+            while (!partitions.stream().allMatch(tp -> consumer.position(tp, TIMEOUT) >= end.get(tp))) {
+                if (System.nanoTime() - lastProgress > TIMEOUT.toNanos()) {
+                    throw new AssertionError("no record within " + TIMEOUT + " while reading up to " + end);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    sink.accept(record);
+                    lastProgress = System.nanoTime();
+                }
+            }
+            return end;
+        }
     }
 
     public static List<TopicPartition> partitions(String topic, int count) {

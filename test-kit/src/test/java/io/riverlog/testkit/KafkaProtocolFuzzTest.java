@@ -36,7 +36,6 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,7 +119,6 @@ class KafkaProtocolFuzzTest {
     @Test
     @Tag("volume")
     void aLongFuzzRun() throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("riverlog.volume"), "a long fuzz run: only with -Pvolume");
         fuzz(seed(), Integer.getInteger("riverlog.fuzz.connections", VOLUME_CONNECTIONS));
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,8 +52,17 @@ class SlowWebSocketReaderTest {
 
     @Test
     void aSlowWebSocketReaderIsHeldBackNotBufferedForAndGetsEveryRecordInOrder() throws Exception {
+        readSlowlyWhileProducing(20);
+    }
+
+    @Test
+    @Tag("volume")
+    void aSlowWebSocketReaderOf100MegabytesIsHeldBackNotBufferedFor() throws Exception {
+        readSlowlyWhileProducing(100);
+    }
+
+    private void readSlowlyWhileProducing(long megabytes) throws Exception {
         assumeTrue(BrokerHeap.available(), "jcmd is not in this JDK: the broker's heap cannot be measured");
-        long megabytes = Boolean.getBoolean("riverlog.volume") ? 100 : 20;
         int total = (int) (megabytes * MEGABYTE / VALUE_BYTES);
         Path config = dir.resolve("small-buffer.conf");
         // A small tail buffer, so that what the partition rightly keeps in memory is small beside the lag.
