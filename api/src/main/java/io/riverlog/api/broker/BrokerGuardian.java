@@ -25,6 +25,7 @@ import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.wal.ChannelFactory;
 
 /**
@@ -44,18 +45,19 @@ public final class BrokerGuardian {
     private BrokerGuardian() {
     }
 
-    public static Behavior<Void> create(Config config, ChannelFactory channels, PartitionMetrics metrics,
-                                        CompletableFuture<Started> started) {
+    public static Behavior<Void> create(Config config, ChannelFactory channels, BrokerMetrics metrics,
+                                        PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
             Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, metrics), "topics");
+                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
                     GroupManager.create(GroupSettings.fromConfig(config), channels), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
             BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
+            metrics.watch(topics, groups);
             KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
                     Clock.systemUTC());
 
@@ -67,7 +69,7 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            KafkaServer.bind(system, kafkaSettings, apis).whenComplete((binding, error) -> {
+            KafkaServer.bind(system, kafkaSettings, apis, metrics).whenComplete((binding, error) -> {
                 if (error != null) {
                     started.completeExceptionally(error);
                     system.terminate();
