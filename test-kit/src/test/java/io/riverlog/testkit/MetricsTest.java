@@ -78,6 +78,9 @@ class MetricsTest {
                     out -> assertThat(out).isGreaterThanOrEqualTo(RECORDS));
             assertThat(metrics.value("riverlog_fsync_seconds_count")).hasValueSatisfying(
                     fsyncs -> assertThat(fsyncs).isPositive());
+            assertThat(metrics.value("riverlog_fsync_seconds_bucket", "le=+Inf"))
+                    .isEqualTo(metrics.value("riverlog_fsync_seconds_count"));
+            assertThat(metrics.value("riverlog_fsync_seconds_bucket", "le=0.0025")).isPresent();
             assertThat(metrics.value("riverlog_kafka_request_seconds_count", "api=Produce")).hasValueSatisfying(
                     produces -> assertThat(produces).isPositive());
             assertThat(metrics.value("riverlog_kafka_request_seconds_count", "api=Fetch")).hasValueSatisfying(

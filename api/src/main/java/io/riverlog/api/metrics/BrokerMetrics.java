@@ -1,5 +1,6 @@
 package io.riverlog.api.metrics;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -206,9 +207,6 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
     }
 
     private Timer latency(Timer.Builder builder) {
-        return builder.publishPercentileHistogram()
-                .minimumExpectedValue(settings.latencyHistogramMin())
-                .maximumExpectedValue(settings.latencyHistogramMax())
-                .register(registry);
+        return builder.serviceLevelObjectives(settings.latencyBuckets().toArray(Duration[]::new)).register(registry);
     }
 }

@@ -1,23 +1,26 @@
 package io.riverlog.api.metrics;
 
 import java.time.Duration;
+import java.util.List;
 
 import com.typesafe.config.Config;
 
 /**
  * Settings of the broker's metrics, from {@code riverlog.metrics} in application.conf.
  *
- * @param latencyHistogramMin the smallest latency the fsync and request histograms tell apart
- * @param latencyHistogramMax the largest; slower ones fall into the last bucket
- * @param groupLagTimeout     how long a scrape waits for committed offsets and high watermarks
+ * @param latencyBuckets  upper bounds of the fsync and request latency histograms' buckets
+ * @param groupLagTimeout how long a scrape waits for committed offsets and high watermarks
  */
-public record MetricsSettings(Duration latencyHistogramMin, Duration latencyHistogramMax, Duration groupLagTimeout) {
+public record MetricsSettings(List<Duration> latencyBuckets, Duration groupLagTimeout) {
+
+    public MetricsSettings {
+        latencyBuckets = List.copyOf(latencyBuckets);
+    }
 
     public static MetricsSettings fromConfig(Config config) {
         Config metrics = config.getConfig("riverlog.metrics");
         return new MetricsSettings(
-                metrics.getDuration("latency-histogram-min"),
-                metrics.getDuration("latency-histogram-max"),
+                metrics.getDurationList("latency-buckets"),
                 metrics.getDuration("group-lag-timeout"));
     }
 }
