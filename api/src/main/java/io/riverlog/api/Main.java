@@ -34,13 +34,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where data is stored (default ./data)")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092)")
+    @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092; 0: any free port)")
     Integer kafkaPort;
 
-    @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080; reserved, the HTTP API is not served yet)")
+    @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080; 0: any free port)")
     Integer httpPort;
 
-    @Option(names = "--host", paramLabel = "ADDRESS", description = "address to bind (default 127.0.0.1)")
+    @Option(names = "--host", paramLabel = "ADDRESS", description = "address both listeners bind (default 127.0.0.1)")
     String host;
 
     @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding application.conf")
@@ -78,8 +78,8 @@ public final class Main implements Callable<Integer> {
             System.err.println("riverlog: could not start: " + e.getCause().getMessage());
             return 1;
         }
-        log.info("Riverlog is serving Kafka clients on {} with data in {}", broker.bootstrapServers(),
-                data.toAbsolutePath());
+        log.info("Riverlog is serving Kafka clients on {} and HTTP on {} with data in {}", broker.bootstrapServers(),
+                broker.httpUrl(), data.toAbsolutePath());
         stopOnSignal(broker, "TERM");
         stopOnSignal(broker, "INT");
         broker.system().getWhenTerminated().toCompletableFuture().join();

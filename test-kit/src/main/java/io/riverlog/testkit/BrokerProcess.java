@@ -23,24 +23,42 @@ public final class BrokerProcess implements AutoCloseable {
 
     private final Path dataDir;
     private final int kafkaPort;
+    private final int httpPort;
     private final List<String> extraArgs;
+    private final List<String> jvmArgs;
     private Process process;
 
-    private BrokerProcess(Path dataDir, int kafkaPort, List<String> extraArgs) {
+    private BrokerProcess(Path dataDir, int kafkaPort, int httpPort, List<String> jvmArgs, List<String> extraArgs) {
+        this.jvmArgs = List.copyOf(jvmArgs);
         this.dataDir = dataDir;
         this.kafkaPort = kafkaPort;
+        this.httpPort = httpPort;
         this.extraArgs = extraArgs;
     }
 
-    /** Starts a broker on a free port and waits until it accepts Kafka connections. */
+    /** Starts a broker on free ports and waits until it accepts Kafka and HTTP connections. */
     public static BrokerProcess start(Path dataDir, String... extraArgs) throws IOException {
-        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), List.of(extraArgs));
+        return start(dataDir, List.of(), extraArgs);
+    }
+
+    /** As {@link #start(Path, String...)}, with {@code jvmArgs} (e.g. "-Xmx256m") before the main class. */
+    public static BrokerProcess start(Path dataDir, List<String> jvmArgs, String... extraArgs) throws IOException {
+        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), freePort(), jvmArgs, List.of(extraArgs));
         broker.launch();
         return broker;
     }
 
     public String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** {@code http://127.0.0.1:port} of the broker's HTTP API. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
     }
 
     public Path dataDir() {
@@ -65,7 +83,7 @@ public final class BrokerProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Starts the broker again on the same port and data directory. */
+    /** Starts the broker again on the same ports and data directory. */
     public void restart() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is still running");
@@ -84,11 +102,15 @@ public final class BrokerProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
+                "-Xmx512m"));
+        // A later -Xmx wins: the caller's limits override the default one.
+        command.addAll(jvmArgs);
+        command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "io.riverlog.api.Main",
                 "--data-dir", dataDir.toString(),
-                "--kafka-port", Integer.toString(kafkaPort)));
+                "--kafka-port", Integer.toString(kafkaPort),
+                "--http-port", Integer.toString(httpPort)));
         command.addAll(extraArgs);
         Path output = dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -98,7 +120,7 @@ public final class BrokerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new AssertionError("broker exited with " + process.exitValue() + " while starting; see " + output);
             }
-            if (accepts(kafkaPort)) {
+            if (accepts(kafkaPort) && accepts(httpPort)) {
                 return;
             }
             try {

@@ -10,7 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import io.riverlog.api.broker.Broker;
 import io.riverlog.wal.ChannelFactory;
 
-/** A broker in the test's own JVM, on a free port, with its data in a directory the test owns. */
+/** A broker in the test's own JVM, on free ports (Kafka and HTTP), with its data in a directory the test owns. */
 public final class EmbeddedBroker implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -33,13 +33,23 @@ public final class EmbeddedBroker implements AutoCloseable {
         Config config = ConfigFactory.parseMap(settings)
                 .withFallback(ConfigFactory.parseMap(Map.of(
                         "riverlog.data-dir", dataDir.toString(),
-                        "riverlog.kafka.port", 0)))
+                        "riverlog.kafka.port", 0,
+                        "riverlog.http.port", 0)))
                 .withFallback(ConfigFactory.load());
         return new EmbeddedBroker(Await.resultOf(Broker.start(config, channels), START_TIMEOUT));
     }
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /** {@code http://127.0.0.1:port} of the broker's HTTP API. */
+    public String httpUrl() {
+        return broker.httpUrl();
+    }
+
+    public java.net.InetSocketAddress httpAddress() {
+        return broker.httpAddress();
     }
 
     public Broker broker() {

@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +18,16 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.riverlog.api.metrics.MetricsRoute;
-
 /**
- * What GET /metrics reports after real Kafka clients produced, consumed and committed: records in
- * per topic, records out, fsyncs, request latencies, open connections, buffer bytes, consumer-group
- * lag and the JVM's heap.
+ * What GET /metrics (and /v1/stats) report after real Kafka clients produced, consumed and
+ * committed: records in per topic, records out, fsyncs, request latencies, open connections,
+ * buffer bytes, consumer-group lag and the JVM's heap.
  */
 class MetricsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -45,9 +43,7 @@ class MetricsTest {
     @Test
     void scrapeCountsWhatKafkaClientsProducedAndConsumedAndTheLagOfACommittedGroup() throws Exception {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir)) {
-            ServerBinding binding = Await.resultOf(Http.get(broker.broker().system()).newServerAt("127.0.0.1", 0)
-                    .bind(MetricsRoute.create(broker.broker().metrics(), Clock.systemUTC())), WAIT);
-            URI base = URI.create("http://127.0.0.1:" + binding.localAddress().getPort());
+            URI base = URI.create(broker.httpUrl());
             KafkaClients.createTopic(broker.bootstrapServers(), "metered", 1);
             TopicPartition partition = new TopicPartition("metered", 0);
 
@@ -92,6 +88,14 @@ class MetricsTest {
             assertThat(metrics.value("jvm_memory_used_bytes", "area=heap")).hasValueSatisfying(
                     heap -> assertThat(heap).isPositive());
 
+            HttpResponse<String> stats = http.send(HttpRequest.newBuilder(base.resolve("/v1/stats")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stats.statusCode()).isEqualTo(200);
+            JsonNode totals = new ObjectMapper().readTree(stats.body());
+            assertThat(totals.get("recordsIn").asLong()).isEqualTo(RECORDS);
+            assertThat(totals.get("recordsOut").asLong()).isGreaterThanOrEqualTo(RECORDS);
+            assertThat(totals.get("timestampMs").asLong()).isPositive();
+
             PrometheusText closed = scrapeUntil(base, m -> m.value("riverlog_kafka_connections").orElse(-1.0) == 0.0);
             assertThat(closed.value("riverlog_kafka_connections")).contains(0.0);
         }
@@ -100,11 +104,8 @@ class MetricsTest {
     @Test
     void scrapeIsInPrometheusTextFormat() throws Exception {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir)) {
-            ServerBinding binding = Await.resultOf(Http.get(broker.broker().system()).newServerAt("127.0.0.1", 0)
-                    .bind(MetricsRoute.create(broker.broker().metrics(), Clock.systemUTC())), WAIT);
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+                    URI.create(broker.httpUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                     type -> assertThat(type).startsWith("text/plain").contains("version=0.0.4"));

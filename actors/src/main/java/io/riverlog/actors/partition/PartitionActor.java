@@ -220,6 +220,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 .onSignal(org.apache.pekko.actor.typed.Terminated.class, writerGone -> Behaviors.same())
                 .onAnyMessage(message -> {
                     rejectWhileUnavailable(message, reason);
+                    if (message instanceof GetState get) {
+                        // Opened, though it failed: its state says offline, with no offsets.
+                        get.replyTo().tell(new PartitionState(id, 0, 0, 0, 0, 0, true));
+                    }
                     return Behaviors.same();
                 })
                 .build();

@@ -10,7 +10,8 @@ import java.util.TreeMap;
  * The newest batches of a partition, kept in memory so that readers near the tail never touch the
  * disk. Bounded by bytes: the oldest batches are dropped first. It is only a cache of the log's
  * tail: whatever it dropped is read from the log, through the same read call. Owned by one
- * {@link PartitionActor}; not thread-safe.
+ * {@link PartitionActor}; not thread-safe. Readers get views that share the batches' bytes (a
+ * fetch answer is sent from them without a copy), so nobody writes to a batch once it is added.
  */
 final class TailBuffer {
     private record Batch(long baseOffset, long lastOffset, ByteBuffer bytes) {
@@ -26,7 +27,7 @@ final class TailBuffer {
 
     /** Keeps a batch (offsets assigned) and drops the oldest batches past the byte bound. */
     void add(long baseOffset, long lastOffset, ByteBuffer batch) {
-        batches.put(baseOffset, new Batch(baseOffset, lastOffset, batch.asReadOnlyBuffer()));
+        batches.put(baseOffset, new Batch(baseOffset, lastOffset, batch));
         bytes += batch.remaining();
         while (bytes > maxBytes && !batches.isEmpty()) {
             bytes -= batches.pollFirstEntry().getValue().bytes.remaining();

@@ -17,7 +17,7 @@ import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsSettings;
 import io.riverlog.wal.ChannelFactory;
 
-/** A running broker: its actor system, registry and listener address. Start it, then stop it. */
+/** A running broker: its actor system, registry and listener addresses. Start it, then stop it. */
 public final class Broker {
     private final ActorSystem<Void> system;
     private final BrokerGuardian.Started started;
@@ -29,7 +29,7 @@ public final class Broker {
         this.metrics = metrics;
     }
 
-    /** Starts a broker on {@code config}; completes once it accepts Kafka connections. */
+    /** Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections. */
     public static CompletionStage<Broker> start(Config config) {
         return start(config, ChannelFactory.DEFAULT);
     }
@@ -58,6 +58,16 @@ public final class Broker {
         return started.kafkaAddress();
     }
 
+    /** Where the HTTP API listens. */
+    public InetSocketAddress httpAddress() {
+        return started.httpAddress();
+    }
+
+    /** {@code http://host:port} of the HTTP API. */
+    public String httpUrl() {
+        return "http://" + httpAddress().getHostString() + ":" + httpAddress().getPort();
+    }
+
     /** {@code host:port} for Kafka clients' bootstrap.servers. */
     public String bootstrapServers() {
         return kafkaAddress().getHostString() + ":" + kafkaAddress().getPort();
@@ -75,7 +85,7 @@ public final class Broker {
         return metrics;
     }
 
-    /** Graceful stop: the listener closes, every partition writes, fsyncs and closes its log. */
+    /** Graceful stop: the listeners close, every partition writes, fsyncs and closes its log. */
     public CompletionStage<Done> stop() {
         return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
     }

@@ -3,6 +3,8 @@ package io.riverlog.api.broker;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.pekko.Done;
@@ -11,6 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.server.Route;
 
 import com.typesafe.config.Config;
 
@@ -20,18 +23,25 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.http.HttpApi;
+import io.riverlog.api.http.HttpRoutes;
+import io.riverlog.api.http.HttpServer;
+import io.riverlog.api.http.HttpSettings;
 import io.riverlog.api.kafka.BrokerGroups;
 import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.api.console.ConsoleRoute;
 import io.riverlog.api.metrics.BrokerMetrics;
+import io.riverlog.api.metrics.MetricsRoute;
 import io.riverlog.wal.ChannelFactory;
 
 /**
  * The root actor of a broker: starts the topic registry (which opens and recovers every partition),
- * the group manager (which replays the committed offsets) and the Kafka listener, and owns
- * shutdown. On shutdown the listener stops accepting first, then the registry stops every
+ * the group manager (which replays the committed offsets), the Kafka listener and the HTTP listener,
+ * and owns shutdown. On shutdown the listeners stop accepting first (open HTTP streams are cut after
+ * {@code riverlog.http.shutdown-deadline}), then the registry stops every
  * partition, which writes and fsyncs what it accepted and closes its log cleanly, and the group
  * manager writes the commits it accepted and closes the offsets log; only then does the actor
  * system end.
@@ -39,7 +49,8 @@ import io.riverlog.wal.ChannelFactory;
 public final class BrokerGuardian {
 
     /** What a started broker exposes. */
-    public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress) {
+    public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress,
+                          InetSocketAddress httpAddress) {
     }
 
     private BrokerGuardian() {
@@ -69,15 +80,34 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            KafkaServer.bind(system, kafkaSettings, apis, metrics).whenComplete((binding, error) -> {
+            HttpSettings httpSettings = HttpSettings.fromConfig(config);
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, system);
+            List<Route> routeGroups = new ArrayList<>(httpApi.routes());
+            routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
+            routeGroups.add(ConsoleRoute.create());
+            Route httpRoutes = HttpRoutes.of(routeGroups);
+
+            KafkaServer.bind(system, kafkaSettings, apis, metrics).thenCompose(kafka -> {
+                shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
+                        () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
+                return HttpServer.bind(system, httpSettings, httpRoutes).thenApply(http -> {
+                    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http", () -> {
+                        httpApi.stopping();
+                        return http.unbind().thenApply(unbound -> Done.getInstance());
+                    });
+                    // Streams that follow a partition's tail never end by themselves: cut what is left.
+                    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-http",
+                            () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
+                    return new Started(registry, kafka.localAddress(), http.localAddress());
+                });
+            }).whenComplete((ready, error) -> {
                 if (error != null) {
                     started.completeExceptionally(error);
                     system.terminate();
                     return;
                 }
-                shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
-                        () -> binding.unbind().thenApply(unbound -> Done.getInstance()));
-                started.complete(new Started(registry, binding.localAddress()));
+                httpApi.listening();
+                started.complete(ready);
             });
             return Behaviors.empty();
         });

@@ -2,6 +2,7 @@ package io.riverlog.api.kafka;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaConnection {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+    private static final int SIZE_PREFIX_BYTES = 4;
 
     private KafkaConnection() {
     }
@@ -35,7 +37,11 @@ public final class KafkaConnection {
                 .map(frame -> decode(frame, remote, listenerPort, appendOrder))
                 .mapAsync(settings.maxInFlightPerConnection(), request -> answer(handler, request))
                 .mapConcat(answer -> answer.map(List::of).orElse(List.of()));
-        return Framing.simpleFramingProtocol(settings.maxFrameBytes()).reversed().join(requests)
+        // Requests keep their size prefix (skipped when decoding) so that a frame's bytes need no copy;
+        // answers carry theirs from the encoder.
+        return Framing.lengthField(SIZE_PREFIX_BYTES, 0, settings.maxFrameBytes() + SIZE_PREFIX_BYTES,
+                        ByteOrder.BIG_ENDIAN)
+                .via(requests)
                 .mapError(new org.apache.pekko.japi.pf.PFBuilder<Throwable, Throwable>()
                         .match(org.apache.pekko.stream.scaladsl.Framing.FramingException.class, e -> {
                             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
@@ -49,7 +55,7 @@ public final class KafkaConnection {
      * that version lacks), the request's error response is sent instead, so the client sees an
      * error rather than a closed connection.
      */
-    private static ByteBuffer encode(KafkaRequest request, ApiMessage answer) {
+    private static ByteString encode(KafkaRequest request, ApiMessage answer) {
         try {
             return KafkaResponseEncoder.encode(request.header(), answer);
         } catch (RuntimeException e) {
@@ -64,7 +70,8 @@ public final class KafkaConnection {
         try {
             // A writable buffer over the frame's own bytes: produce batches get their offsets patched in
             // place later, and a read-only view would force a copy of every batch.
-            return KafkaRequestDecoder.decode(java.nio.ByteBuffer.wrap(frame.toArrayUnsafe()), listenerPort,
+            ByteBuffer bytes = ByteBuffer.wrap(frame.toArrayUnsafe()).position(SIZE_PREFIX_BYTES);
+            return KafkaRequestDecoder.decode(bytes, listenerPort,
                     remote.getAddress(), appendOrder);
         } catch (MalformedRequestException e) {
             log.warn("Closing Kafka connection from {}: {}", remote, e.getMessage());
@@ -87,7 +94,7 @@ public final class KafkaConnection {
                 // Null for a produce with acks=0: the client expects no answer even to a failure.
                 answer = Optional.ofNullable(request.body().getErrorResponse(0, cause)).map(AbstractResponse::data);
             }
-            return answer.map(r -> ByteString.fromByteBuffer(encode(request, r)));
+            return answer.map(r -> encode(request, r));
         });
     }
 }

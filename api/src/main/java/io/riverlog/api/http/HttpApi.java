@@ -1,0 +1,48 @@
+package io.riverlog.api.http;
+
+import java.util.List;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.kafka.BrokerTopics;
+
+/**
+ * The broker's own HTTP endpoints under {@code /v1}: health and readiness, topics, producing
+ * records, and reading them as Server-Sent Events, NDJSON or over a WebSocket. {@link #routes()}
+ * are the route groups to hand to {@link HttpRoutes#of}, with any others.
+ */
+public final class HttpApi {
+    private final Readiness readiness;
+    private final List<Route> routes;
+
+    private HttpApi(Readiness readiness, List<Route> routes) {
+        this.readiness = readiness;
+        this.routes = routes;
+    }
+
+    public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
+                                 ActorSystem<?> system) {
+        BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
+        Readiness readiness = new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
+        return new HttpApi(readiness, List.of(
+                new HealthRoutes(readiness).route()));
+    }
+
+    /** The route groups of the broker's own endpoints, in the order they are tried. */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** Every listener is bound: readiness now depends only on recovery. */
+    public void listening() {
+        readiness.listening();
+    }
+
+    /** The broker is stopping: {@code /v1/ready} answers 503 from now on. */
+    public void stopping() {
+        readiness.stopping();
+    }
+}

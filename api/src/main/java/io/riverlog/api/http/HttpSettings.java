@@ -1,0 +1,41 @@
+package io.riverlog.api.http;
+
+import java.time.Duration;
+
+import com.typesafe.config.Config;
+
+/**
+ * Settings of the HTTP/SSE/WebSocket API, from {@code riverlog.http} in application.conf.
+ *
+ * @param host                the address to bind
+ * @param port                the port to bind (0: any free port)
+ * @param maxRequestBytes     the largest JSON request body; larger ones are answered 413
+ * @param maxMessageBytes     the largest record batch an HTTP produce appends to one partition
+ *                            ({@code riverlog.kafka.max-message-bytes}); a record that cannot fit is answered 413
+ * @param requestTimeout      how long a request waits on the topic registry or a partition
+ * @param readyCheckTimeout   how long {@code /v1/ready} waits on the registry and partitions before it
+ *                            answers that the broker is still recovering
+ * @param shutdownDeadline    how long open requests and streams may go on once the broker stops
+ * @param heartbeatInterval   an idle Server-Sent Events stream gets a comment line this often
+ * @param ndjsonBatchRecords  records of a streamed NDJSON produce appended together, at most
+ * @param ndjsonBatchLinger   how long a streamed NDJSON produce waits for more lines before it appends what it has
+ */
+public record HttpSettings(String host, int port, long maxRequestBytes, int maxMessageBytes, Duration requestTimeout,
+                           Duration readyCheckTimeout, Duration shutdownDeadline,
+                           Duration heartbeatInterval, int ndjsonBatchRecords, Duration ndjsonBatchLinger) {
+
+    public static HttpSettings fromConfig(Config config) {
+        Config http = config.getConfig("riverlog.http");
+        return new HttpSettings(
+                http.getString("host"),
+                http.getInt("port"),
+                http.getBytes("max-request-bytes"),
+                (int) config.getBytes("riverlog.kafka.max-message-bytes").longValue(),
+                http.getDuration("request-timeout"),
+                http.getDuration("ready-check-timeout"),
+                http.getDuration("shutdown-deadline"),
+                http.getDuration("heartbeat-interval"),
+                http.getInt("ndjson-batch-records"),
+                http.getDuration("ndjson-batch-linger"));
+    }
+}
