@@ -50,7 +50,7 @@ try {
     const rate = document.getElementById('rate-in').textContent;
     return hwm && Number(hwm.textContent.replace(/,/g, '')) > 0 && /^[0-9,]+$/.test(rate);
   }, topic, { timeout: WAIT_MS });
-  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.screenshot({ path: screenshot });
   if (pageErrors.length > 0) {
     throw new Error('errors in the page: ' + pageErrors.join('; '));
   }
