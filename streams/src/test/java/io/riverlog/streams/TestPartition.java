@@ -105,7 +105,7 @@ final class TestPartition {
         final AtomicInteger fromBuffer = new AtomicInteger();
 
         @Override
-        public void read(PartitionId partition, int records, int bytes, boolean fromLog) {
+        public void read(PartitionId partition, int bytes, boolean fromLog) {
             (fromLog ? this.fromLog : fromBuffer).incrementAndGet();
         }
     }

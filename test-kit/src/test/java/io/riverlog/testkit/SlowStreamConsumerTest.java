@@ -42,7 +42,7 @@ class SlowStreamConsumerTest {
         ConcurrentLinkedQueue<Boolean> readsFromLog = new ConcurrentLinkedQueue<>();
         PartitionMetrics metrics = new PartitionMetrics() {
             @Override
-            public void read(PartitionId partition, int records, int bytes, boolean fromLog) {
+            public void read(PartitionId partition, int bytes, boolean fromLog) {
                 readsFromLog.add(fromLog);
             }
         };

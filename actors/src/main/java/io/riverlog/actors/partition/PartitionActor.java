@@ -418,7 +418,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         if (read.offset() >= buffer.minOffset()) {
             TailBuffer.Slice slice = buffer.read(read.offset(), read.maxBytes(), hwm);
             ByteBuffer bytes = concat(slice.batches());
-            metrics.read(id, recordCount(bytes, slice.nextOffset()), bytes.remaining(), false);
+            metrics.read(id, bytes.remaining(), false);
             read.replyTo().tell(new Records(bytes, slice.nextOffset(), hwm, log.logStartOffset()));
             return;
         }
@@ -431,17 +431,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                                 + " failed: " + error.getCause()));
                     } else {
                         if (reply instanceof Records records) {
-                            metrics.read(partition, recordCount(records.batches(), records.nextOffset()),
-                                    records.batches().remaining(), true);
+                            metrics.read(partition, records.batches().remaining(), true);
                         }
                         read.replyTo().tell(reply);
                     }
                 });
-    }
-
-    /** Offsets are dense, so whole batches hold every record from the first one's base offset to {@code nextOffset}. */
-    private static int recordCount(ByteBuffer batches, long nextOffset) {
-        return batches.hasRemaining() ? (int) (nextOffset - batches.getLong(batches.position())) : 0;
     }
 
     /** Runs on the blocking-IO dispatcher; touches only the thread-safe read side of the log. */

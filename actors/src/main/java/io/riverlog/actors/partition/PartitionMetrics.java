@@ -20,7 +20,7 @@ public interface PartitionMetrics {
     default void bufferBytes(PartitionId partition, long bytes) {
     }
 
-    /** Records and bytes handed to readers (whole batches), from the buffer or the log. */
-    default void read(PartitionId partition, int records, int bytes, boolean fromLog) {
+    /** Bytes handed to readers, from the buffer or the log. */
+    default void read(PartitionId partition, int bytes, boolean fromLog) {
     }
 }

@@ -70,7 +70,7 @@ public final class BrokerGuardian {
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
             KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), metrics);
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-partitions",

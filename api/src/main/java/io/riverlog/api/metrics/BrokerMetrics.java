@@ -84,10 +84,9 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
     }
 
     @Override
-    public void read(PartitionId partition, int records, int bytes, boolean fromLog) {
+    public void read(PartitionId partition, int bytes, boolean fromLog) {
         TopicMeters meters = topic(partition.topic());
-        meters.recordsOut().increment(records);
-        meters.bytesOut().increment(bytes);
+        (fromLog ? meters.readFromLog() : meters.readFromBuffer()).increment(bytes);
     }
 
     @Override
@@ -117,6 +116,13 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
     }
 
     @Override
+    public void fetched(String topic, int records, int bytes) {
+        TopicMeters meters = topic(topic);
+        meters.recordsOutKafka().increment(records);
+        meters.bytesOutKafka().increment(bytes);
+    }
+
+    @Override
     public void requestAnswered(ApiKeys api, long nanos) {
         Timer timer = requestTimers.get(api);
         if (timer == null) {
@@ -138,8 +144,8 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
         for (TopicMeters meters : topics.values()) {
             recordsIn += meters.recordsIn().count();
             bytesIn += meters.bytesIn().count();
-            recordsOut += meters.recordsOut().count();
-            bytesOut += meters.bytesOut().count();
+            recordsOut += meters.recordsOut();
+            bytesOut += meters.bytesOut();
         }
         return new Traffic((long) recordsIn, (long) bytesIn, (long) recordsOut, (long) bytesOut, connections.get());
     }
