@@ -6,6 +6,7 @@ const TOPICS_POLL_MS = 2000;
 const STATS_POLL_MS = 1000;
 const CHART_POINTS = 120;
 const TAIL_ROWS_KEPT = 100;
+const RATE_WINDOW_POLLS = 3;
 const GRID_LINES = 5; // a divisor of 10, so that the labels of a nice maximum stay round
 
 const $ = (id) => document.getElementById(id);
@@ -115,24 +116,32 @@ function renderTailChoices(names) {
 // ------------------------------------------------------------------ throughput
 
 const samples = []; // { inPerSecond, outPerSecond }, oldest first
-let previousStats = null;
+const polls = []; // the last RATE_WINDOW_POLLS + 1 answers of /v1/stats, oldest first
 
+// A rate is taken over the last few polls, not just two: producers that send in bursts would
+// otherwise draw a saw.
 async function refreshStats() {
   const stats = await getJson('/v1/stats');
   $('total-in').textContent = integer.format(stats.recordsIn);
   $('connections').textContent = integer.format(stats.kafkaConnections);
-  if (previousStats && stats.timestampMs > previousStats.timestampMs) {
-    const seconds = (stats.timestampMs - previousStats.timestampMs) / 1000;
+  const previous = polls[polls.length - 1];
+  if (previous && (stats.timestampMs <= previous.timestampMs || stats.recordsIn < previous.recordsIn)) {
+    polls.length = 0; // the broker restarted: its totals started again from 0
+  }
+  polls.push(stats);
+  if (polls.length > RATE_WINDOW_POLLS + 1) polls.shift();
+  if (polls.length > 1) {
+    const oldest = polls[0];
+    const seconds = (stats.timestampMs - oldest.timestampMs) / 1000;
     const point = {
-      inPerSecond: Math.max(0, stats.recordsIn - previousStats.recordsIn) / seconds,
-      outPerSecond: Math.max(0, stats.recordsOut - previousStats.recordsOut) / seconds,
+      inPerSecond: (stats.recordsIn - oldest.recordsIn) / seconds,
+      outPerSecond: Math.max(0, stats.recordsOut - oldest.recordsOut) / seconds,
     };
     samples.push(point);
     if (samples.length > CHART_POINTS) samples.shift();
     $('rate-in').textContent = integer.format(point.inPerSecond);
     $('rate-out').textContent = integer.format(point.outPerSecond);
   }
-  previousStats = stats;
   drawChart();
 }
 
