@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -87,28 +88,34 @@ public final class BrokerGuardian {
             routeGroups.add(ConsoleRoute.create());
             Route httpRoutes = HttpRoutes.of(routeGroups);
 
-            KafkaServer.bind(system, kafkaSettings, apis, metrics).thenCompose(kafka -> {
-                shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
-                        () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
-                return HttpServer.bind(system, httpSettings, httpRoutes).thenApply(http -> {
-                    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http", () -> {
-                        httpApi.stopping();
-                        return http.unbind().thenApply(unbound -> Done.getInstance());
+            // Both listeners bind at once; the broker has started when both accept connections.
+            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis, metrics)
+                    .thenApply(kafka -> {
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
+                                () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
+                        return kafka.localAddress();
                     });
-                    // Streams that follow a partition's tail never end by themselves: cut what is left.
-                    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-http",
-                            () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
-                    return new Started(registry, kafka.localAddress(), http.localAddress());
-                });
-            }).whenComplete((ready, error) -> {
-                if (error != null) {
-                    started.completeExceptionally(error);
-                    system.terminate();
-                    return;
-                }
-                httpApi.listening();
-                started.complete(ready);
-            });
+            CompletionStage<InetSocketAddress> httpBound = HttpServer.bind(system, httpSettings, httpRoutes)
+                    .thenApply(http -> {
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http", () -> {
+                            httpApi.stopping();
+                            return http.unbind().thenApply(unbound -> Done.getInstance());
+                        });
+                        // Streams that follow a partition's tail never end by themselves: cut what is left.
+                        shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-http",
+                                () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
+                        return http.localAddress();
+                    });
+            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http))
+                    .whenComplete((ready, error) -> {
+                        if (error != null) {
+                            started.completeExceptionally(error);
+                            system.terminate();
+                            return;
+                        }
+                        httpApi.listening();
+                        started.complete(ready);
+                    });
             return Behaviors.empty();
         });
     }

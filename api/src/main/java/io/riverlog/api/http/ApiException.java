@@ -8,6 +8,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  * ({@code {"error": code, "message": message}}, see {@link ErrorResponses}).
  */
 public final class ApiException extends RuntimeException {
+    static final String TOO_LARGE = "too_large";
     private final transient StatusCode status;
     private final String error;
 
@@ -43,7 +44,7 @@ public final class ApiException extends RuntimeException {
     }
 
     public static ApiException tooLarge(String message) {
-        return new ApiException(StatusCodes.PAYLOAD_TOO_LARGE, "too_large", message);
+        return new ApiException(StatusCodes.PAYLOAD_TOO_LARGE, TOO_LARGE, message);
     }
 
     public static ApiException unavailable(String message) {

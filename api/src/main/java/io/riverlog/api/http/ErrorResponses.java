@@ -46,7 +46,8 @@ final class ErrorResponses {
         return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
             if (response.entity() instanceof HttpEntity.Strict strict
                     && !strict.getContentType().mediaType().toString().startsWith("application/json")) {
-                String code = response.status().reason().toLowerCase(Locale.ROOT).replace(' ', '_');
+                String code = response.status().equals(StatusCodes.PAYLOAD_TOO_LARGE) ? ApiException.TOO_LARGE
+                        : response.status().reason().toLowerCase(Locale.ROOT).replace(' ', '_');
                 return Json.response(response.status(), Json.error(code, strict.getData().utf8String()));
             }
             return response;

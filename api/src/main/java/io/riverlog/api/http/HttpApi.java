@@ -1,5 +1,6 @@
 package io.riverlog.api.http;
 
+import java.time.Clock;
 import java.util.List;
 
 import org.apache.pekko.actor.typed.ActorRef;
@@ -8,6 +9,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.streams.SourceOptions;
 
 /**
  * The broker's own HTTP endpoints under {@code /v1}: health and readiness, topics, producing
@@ -27,8 +29,15 @@ public final class HttpApi {
                                  ActorSystem<?> system) {
         BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
         Readiness readiness = new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
+        Partitions partitions = new Partitions(topics);
+        RecordSources sources = new RecordSources(partitions, SourceOptions.fromConfig(system.settings().config()),
+                system);
         return new HttpApi(readiness, List.of(
-                new HealthRoutes(readiness).route()));
+                new HealthRoutes(readiness).route(),
+                new TopicRoutes(partitions, settings).route(),
+                new RecordRoutes(partitions, settings, Clock.systemUTC(), system).route(),
+                new StreamRoutes(sources, settings).route(),
+                new WebSocketRoute(sources, system).route()));
     }
 
     /** The route groups of the broker's own endpoints, in the order they are tried. */

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,9 +21,14 @@ final class HttpCalls {
     }
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-    private final String baseUrl;
+    private final Supplier<String> baseUrl;
 
     HttpCalls(String baseUrl) {
+        this(() -> baseUrl);
+    }
+
+    /** With the base URL looked up at each request (a broker started later). */
+    HttpCalls(Supplier<String> baseUrl) {
         this.baseUrl = baseUrl;
     }
 
@@ -31,7 +37,7 @@ final class HttpCalls {
     }
 
     URI uri(String path) {
-        return URI.create(baseUrl + path);
+        return URI.create(baseUrl.get() + path);
     }
 
     Answer get(String path) {
@@ -53,6 +59,30 @@ final class HttpCalls {
 
     Answer postJson(String path, String body) {
         return post(path, "application/json", body);
+    }
+
+    void createTopic(String name, int partitions) {
+        Answer created = postJson("/v1/topics", "{\"name\":\"" + name + "\",\"partitions\":" + partitions + "}");
+        if (created.status() != 201) {
+            throw new AssertionError("creating topic " + name + " answered " + created.status() + ": " + created.body());
+        }
+    }
+
+    /** Every record of a partition up to its high watermark, read as NDJSON. */
+    java.util.List<JsonNode> readAll(String topic, int partition) {
+        Answer answer = get("/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&follow=false",
+                "application/x-ndjson");
+        if (answer.status() != 200) {
+            throw new AssertionError("reading " + topic + "-" + partition + " answered " + answer.status() + ": "
+                    + answer.body());
+        }
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
+        for (String line : answer.body().split("\n")) {
+            if (!line.isBlank()) {
+                out.add(parse(line));
+            }
+        }
+        return out;
     }
 
     Answer send(HttpRequest.Builder request) {

@@ -1,0 +1,41 @@
+package io.riverlog.api.http;
+
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Source;
+
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.streams.PartitionSource;
+import io.riverlog.streams.SourceOptions;
+import io.riverlog.streams.StartOffset;
+import io.riverlog.wal.LogRecord;
+
+/**
+ * The records of a partition for an HTTP or WebSocket reader: a {@link PartitionSource} from the
+ * checked start, following the tail or not, cut at the limit. It reads one batch at a time as its
+ * reader takes records, so a slow reader slows it and the broker holds at most one read per stream.
+ * The partition is looked up and the start checked before the answer begins, so an unknown
+ * partition or a bad offset is an HTTP error, not a broken stream.
+ */
+final class RecordSources {
+    private final Partitions partitions;
+    private final SourceOptions options;
+    private final ActorSystem<?> system;
+
+    RecordSources(Partitions partitions, SourceOptions options, ActorSystem<?> system) {
+        this.partitions = partitions;
+        this.options = options;
+        this.system = system;
+    }
+
+    CompletionStage<Source<LogRecord, NotUsed>> open(PartitionId id, ReadStart start) {
+        return partitions.actor(id).thenCompose(actor -> partitions.onlineState(id).thenApply(state -> {
+            long from = start.resolve(state);
+            Source<LogRecord, NotUsed> records = PartitionSource.records(actor, StartOffset.at(from),
+                    options.withFollow(start.follow()), system);
+            return start.limit().isPresent() ? records.take(start.limit().getAsLong()) : records;
+        }));
+    }
+}

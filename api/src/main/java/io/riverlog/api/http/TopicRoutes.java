@@ -1,0 +1,168 @@
+package io.riverlog.api.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.delete;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.TopicError;
+import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.actors.topics.TopicRegistry;
+
+/**
+ * {@code GET /v1/topics} lists topics; {@code POST /v1/topics} creates one from
+ * {@code {"name", "partitions"?, "configs"?}} (201; 409 if it exists); {@code GET /v1/topics/{t}}
+ * describes one with each partition's log start offset, high watermark and size in bytes (and
+ * whether it is offline); {@code DELETE /v1/topics/{t}} deletes one with its data.
+ */
+final class TopicRoutes {
+    private final Partitions partitions;
+    private final HttpSettings settings;
+
+    TopicRoutes(Partitions partitions, HttpSettings settings) {
+        this.partitions = partitions;
+        this.settings = settings;
+    }
+
+    Route route() {
+        return concat(
+                path(PathMatchers.segment("v1").slash("topics"), () -> concat(
+                        get(() -> completeWithFuture(list())),
+                        post(() -> JsonBody.json(settings.maxRequestBytes(),
+                                body -> completeWithFuture(create(body)))))),
+                path(PathMatchers.segment("v1").slash("topics").slash(PathMatchers.segment()), topic -> concat(
+                        get(() -> completeWithFuture(describe(topic))),
+                        delete(() -> completeWithFuture(deleteTopic(topic))))));
+    }
+
+    private CompletionStage<HttpResponse> list() {
+        return Partitions.answered(partitions.topics().list(), "the topic registry").thenApply(all -> {
+            ObjectNode out = Json.object();
+            ArrayNode topics = out.putArray("topics");
+            all.forEach(topic -> topics.add(summary(topic)));
+            return Json.response(StatusCodes.OK, out);
+        });
+    }
+
+    private CompletionStage<HttpResponse> create(JsonNode body) {
+        JsonNode name = body.get("name");
+        if (name == null || !name.isTextual()) {
+            throw ApiException.badRequest("a topic needs a \"name\" (text)");
+        }
+        JsonNode count = body.get("partitions");
+        if (count != null && !count.isNull() && (!count.isIntegralNumber() || !count.canConvertToInt())) {
+            throw ApiException.badRequest("\"partitions\" must be a whole number");
+        }
+        int partitionCount = count == null || count.isNull() ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS
+                : count.intValue();
+        Map<String, String> configs = configs(body.get("configs"));
+        return Partitions.answered(partitions.topics().create(name.textValue(), partitionCount, configs),
+                "the topic registry").thenApply(reply -> {
+                    if (reply instanceof TopicRegistry.TopicCreated created) {
+                        return Json.response(StatusCodes.CREATED, summary(created.topic()));
+                    }
+                    TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+                    throw refused(failed.error(), failed.message());
+                });
+    }
+
+    private static Map<String, String> configs(JsonNode node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest("\"configs\" must be an object of config names to values");
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (!field.getValue().isValueNode() || field.getValue().isNull()) {
+                throw ApiException.badRequest("config '" + field.getKey() + "' must have a text or number value");
+            }
+            out.put(field.getKey(), field.getValue().asText());
+        }
+        return out;
+    }
+
+    private CompletionStage<HttpResponse> describe(String name) {
+        return partitions.topic(name).thenCompose(topic -> {
+            List<CompletableFuture<PartitionActor.PartitionState>> states = new ArrayList<>();
+            for (int p = 0; p < topic.partitions(); p++) {
+                states.add(partitions.state(new PartitionId(name, p)).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                ObjectNode out = summary(topic);
+                ArrayNode list = out.putArray("partitionStates");
+                for (CompletableFuture<PartitionActor.PartitionState> state : states) {
+                    list.add(partition(state.join()));
+                }
+                return Json.response(StatusCodes.OK, out);
+            });
+        });
+    }
+
+    private CompletionStage<HttpResponse> deleteTopic(String name) {
+        return Partitions.answered(partitions.topics().delete(name), "the topic registry").thenApply(reply -> {
+            if (reply instanceof TopicRegistry.TopicDeleted deleted) {
+                return Json.response(StatusCodes.OK, summary(deleted.topic()));
+            }
+            TopicRegistry.DeleteTopicFailed failed = (TopicRegistry.DeleteTopicFailed) reply;
+            throw refused(failed.error(), failed.message());
+        });
+    }
+
+    private static ObjectNode summary(TopicInfo topic) {
+        ObjectNode out = Json.object();
+        out.put("name", topic.name());
+        out.put("topicId", topic.topicId().toString());
+        out.put("partitions", topic.partitions());
+        ObjectNode configs = out.putObject("configs");
+        topic.configs().forEach(configs::put);
+        return out;
+    }
+
+    private static ObjectNode partition(PartitionActor.PartitionState state) {
+        ObjectNode out = Json.object();
+        out.put("partition", state.id().partition());
+        out.put("offline", state.offline());
+        if (!state.offline()) {
+            out.put("logStartOffset", state.logStartOffset());
+            out.put("highWatermark", state.highWatermark());
+            out.put("sizeBytes", state.sizeInBytes());
+        }
+        return out;
+    }
+
+    private static ApiException refused(TopicError error, String message) {
+        StatusCode status = switch (error) {
+            case TOPIC_ALREADY_EXISTS -> StatusCodes.CONFLICT;
+            case UNKNOWN_TOPIC -> StatusCodes.NOT_FOUND;
+            case INVALID_TOPIC, INVALID_PARTITIONS, INVALID_CONFIG -> StatusCodes.BAD_REQUEST;
+            case STORAGE_ERROR, NOT_AVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+        };
+        return new ApiException(status, error.name().toLowerCase(java.util.Locale.ROOT), message);
+    }
+}
