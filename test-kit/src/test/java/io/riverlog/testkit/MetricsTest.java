@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What GET /metrics (and /v1/stats) report after real Kafka clients produced, consumed and
- * committed: records in per topic, records out, fsyncs, request latencies, open connections,
- * buffer bytes, consumer-group lag and the JVM's heap.
+ * committed, and an HTTP client read the records back: records in per topic, records out (by Kafka
+ * and by HTTP), fsyncs, request latencies, open connections, buffer bytes, consumer-group lag and
+ * the JVM's heap.
  */
 class MetricsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -66,6 +67,12 @@ class MetricsTest {
                 consumer.commitSync(Map.of(partition, new OffsetAndMetadata(COMMITTED)));
             }
 
+            HttpResponse<java.util.stream.Stream<String>> streamed = http.send(HttpRequest.newBuilder(base.resolve(
+                            "/v1/topics/metered/partitions/0/records?offset=earliest&limit=" + RECORDS + "&follow=false"))
+                    .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofLines());
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            assertThat(streamed.body().filter(line -> !line.isBlank()).count()).isEqualTo(RECORDS);
+
             PrometheusText metrics = scrape(base);
             assertThat(metrics.value("riverlog_records_in_total", "topic=metered")).contains((double) RECORDS);
             assertThat(metrics.value("riverlog_bytes_in_total", "topic=metered")).hasValueSatisfying(
@@ -74,7 +81,10 @@ class MetricsTest {
                     .as("each record was fetched once").contains((double) RECORDS);
             assertThat(metrics.value("riverlog_bytes_out_total", "topic=metered", "via=kafka"))
                     .isEqualTo(metrics.value("riverlog_bytes_in_total", "topic=metered"));
-            assertThat(metrics.value("riverlog_records_out_total", "topic=metered", "via=http")).contains(0.0);
+            assertThat(metrics.value("riverlog_records_out_total", "topic=metered", "via=http"))
+                    .as("each record was streamed once over HTTP").contains((double) RECORDS);
+            assertThat(metrics.value("riverlog_bytes_out_total", "topic=metered", "via=http")).hasValueSatisfying(
+                    bytes -> assertThat(bytes).isGreaterThanOrEqualTo(RECORDS * 2.0));
             assertThat(metrics.value("riverlog_partition_read_bytes_total", "topic=metered", "from=buffer"))
                     .hasValueSatisfying(bytes -> assertThat(bytes).isPositive());
             assertThat(metrics.value("riverlog_fsync_seconds_count")).hasValueSatisfying(
@@ -98,7 +108,7 @@ class MetricsTest {
             assertThat(stats.statusCode()).isEqualTo(200);
             JsonNode totals = new ObjectMapper().readTree(stats.body());
             assertThat(totals.get("recordsIn").asLong()).isEqualTo(RECORDS);
-            assertThat(totals.get("recordsOut").asLong()).isEqualTo(RECORDS);
+            assertThat(totals.get("recordsOut").asLong()).isEqualTo(2L * RECORDS);
             assertThat(totals.get("timestampMs").asLong()).isPositive();
 
             PrometheusText closed = scrapeUntil(base, m -> m.value("riverlog_kafka_connections").orElse(-1.0) == 0.0);

@@ -82,7 +82,7 @@ public final class BrokerGuardian {
                             shutdownTimeout, system.scheduler()));
 
             HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            HttpApi httpApi = HttpApi.create(registry, httpSettings, system);
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, system, metrics);
             List<Route> routeGroups = new ArrayList<>(httpApi.routes());
             routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
             routeGroups.add(ConsoleRoute.create());

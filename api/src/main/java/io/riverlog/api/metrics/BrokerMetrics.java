@@ -26,20 +26,22 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.api.http.StreamMetrics;
 import io.riverlog.api.kafka.BrokerGroups;
 import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaMetrics;
 
 /**
  * The broker's metrics, in one Prometheus registry: what partitions report through
- * {@link PartitionMetrics}, what the Kafka listener reports through {@link KafkaMetrics}, consumer
+ * {@link PartitionMetrics}, what the Kafka listener reports through {@link KafkaMetrics}, what HTTP
+ * and WebSocket streams report through {@link StreamMetrics}, consumer
  * group lag ({@link GroupLag}, computed at scrape time) and the JVM's memory, GC and threads.
  *
  * <p>The hooks run on partition actors, log writers and connection stages: they look up meters
  * cached in concurrent maps (a lock-free read once a topic or partition has been seen) and bump
  * lock-free counters; nothing is allocated per record.
  */
-public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
+public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, StreamMetrics {
     private static final Logger log = LoggerFactory.getLogger(BrokerMetrics.class);
 
     private final MetricsSettings settings;
@@ -120,6 +122,15 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics {
         TopicMeters meters = topic(topic);
         meters.recordsOutKafka().increment(records);
         meters.bytesOutKafka().increment(bytes);
+    }
+
+    // ---------------------------------------------------------------- HTTP stream hook
+
+    @Override
+    public void streamed(String topic, int keyAndValueBytes) {
+        TopicMeters meters = topic(topic);
+        meters.recordsOutHttp().increment();
+        meters.bytesOutHttp().increment(keyAndValueBytes);
     }
 
     @Override
