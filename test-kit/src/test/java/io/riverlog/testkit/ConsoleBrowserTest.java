@@ -90,7 +90,8 @@ class ConsoleBrowserTest {
         producer.flush();
     }
 
-    private static void readLines(Process process, ConcurrentLinkedQueue<String> output, CompletableFuture<Void> ready) {
+    private static void readLines(Process process, ConcurrentLinkedQueue<String> output,
+                                  CompletableFuture<Void> ready) {
         try (BufferedReader lines = new BufferedReader(
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;

@@ -67,8 +67,9 @@ class MetricsTest {
                 consumer.commitSync(Map.of(partition, new OffsetAndMetadata(COMMITTED)));
             }
 
-            HttpResponse<java.util.stream.Stream<String>> streamed = http.send(HttpRequest.newBuilder(base.resolve(
-                            "/v1/topics/metered/partitions/0/records?offset=earliest&limit=" + RECORDS + "&follow=false"))
+            URI everyRecord = base.resolve("/v1/topics/metered/partitions/0/records?offset=earliest&limit=" + RECORDS
+                    + "&follow=false");
+            HttpResponse<java.util.stream.Stream<String>> streamed = http.send(HttpRequest.newBuilder(everyRecord)
                     .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofLines());
             assertThat(streamed.statusCode()).isEqualTo(200);
             assertThat(streamed.body().filter(line -> !line.isBlank()).count()).isEqualTo(RECORDS);

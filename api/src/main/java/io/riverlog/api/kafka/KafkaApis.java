@@ -35,7 +35,7 @@ public final class KafkaApis implements KafkaRequestHandler {
         return create(topics, groups, settings, partitionDefaults, clock, KafkaMetrics.NONE);
     }
 
-    /** As {@link #create(BrokerTopics, BrokerGroups, KafkaSettings, PartitionSettings, Clock)}, counting fetched records. */
+    /** As the other {@code create}, reporting the records fetch answers carry to {@code metrics}. */
     public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
                                    PartitionSettings partitionDefaults, Clock clock, KafkaMetrics metrics) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
