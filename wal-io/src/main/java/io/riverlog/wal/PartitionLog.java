@@ -176,19 +176,66 @@ public final class PartitionLog implements AutoCloseable {
             if (!tooOld && !tooBig) {
                 break;
             }
-            segments.remove(segment.baseOffset);
-            try {
-                segment.delete();
-            } catch (IOException e) {
-                throw goOffline("deletion of " + segment.file(), e);
-            }
-            retired.add(new Retired(segment, nowMs + config.segmentDeleteDelayMs()));
+            retire(segment, nowMs);
             excessBytes -= segment.sizeInBytes();
             deleted++;
             log.info("Deleted segment {} by retention ({}); log start offset is now {}", segment.file(),
                     tooOld ? "age" : "size", logStartOffset());
         }
         return deleted;
+    }
+
+    /**
+     * Starts a new active segment at the log end offset, unless the active one is still empty. What
+     * is appended next then begins a segment, so that {@link #deleteSegmentsBefore} can later drop
+     * everything before it.
+     */
+    public void roll() throws IOException {
+        checkWritable();
+        if (active.sizeInBytes() > 0) {
+            try {
+                rollAt(active.nextOffset());
+            } catch (IOException e) {
+                throw goOffline("roll of " + active.file(), e);
+            }
+        }
+    }
+
+    /**
+     * Deletes, oldest first, every segment that holds only offsets below {@code offset}; never the
+     * active segment. The log start offset moves to the first remaining segment. Returns the number
+     * of segments deleted. A crash part-way leaves the newer segments, still contiguous.
+     */
+    public int deleteSegmentsBefore(long offset) throws IOException {
+        checkWritable();
+        closeRetired(false);
+        long nowMs = clock.millis();
+        int deleted = 0;
+        for (Segment segment : List.copyOf(segments.values())) {
+            if (segment == active || segment.nextOffset() > offset) {
+                break;
+            }
+            retire(segment, nowMs);
+            deleted++;
+        }
+        if (deleted > 0) {
+            try {
+                LogFiles.fsyncDirectory(dir);
+            } catch (IOException e) {
+                throw goOffline("fsync of directory " + dir, e);
+            }
+        }
+        return deleted;
+    }
+
+    private void retire(Segment segment, long nowMs) throws IOException {
+        segments.remove(segment.baseOffset);
+        try {
+            segment.delete();
+        } catch (IOException e) {
+            throw goOffline("deletion of " + segment.file(), e);
+        }
+        retired.add(new Retired(segment, nowMs + config.segmentDeleteDelayMs()));
     }
 
     /** Flushes, seals the indexes, and leaves the marker that lets the next open skip recovery. */
@@ -323,7 +370,11 @@ public final class PartitionLog implements AutoCloseable {
         if (!full && !offsetsOverflow) {
             return;
         }
-        long base = current.nextOffset();
+        rollAt(current.nextOffset());
+    }
+
+    private void rollAt(long base) throws IOException {
+        Segment current = active;
         current.seal();
         Segment next = Segment.create(dir, base, config, channels);
         LogFiles.fsyncDirectory(dir);

@@ -206,6 +206,33 @@ class PartitionLogTest {
     }
 
     @Test
+    void rollStartsASegmentAtTheLogEndAndDeletingBeforeItKeepsEverythingFromThere() throws IOException {
+        long snapshotStart;
+        long end;
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            appendRandomBatches(log, 100, new Random(42));
+            int segments = log.segmentCount();
+            snapshotStart = log.logEndOffset();
+            log.roll();
+            log.roll();
+            assertThat(log.segmentCount()).as("a second roll of an empty segment does nothing").isEqualTo(segments + 1);
+            log.append(batch("kept", 4, 10, 5000));
+            end = log.flush();
+            assertThat(log.deleteSegmentsBefore(snapshotStart - 1)).as("segments holding offsets at or past the bound stay")
+                    .isEqualTo(segments - 1);
+            assertThat(log.deleteSegmentsBefore(snapshotStart)).isEqualTo(1);
+            assertThat(log.deleteSegmentsBefore(end)).as("never the active segment").isZero();
+            assertThat(log.logStartOffset()).isEqualTo(snapshotStart);
+            assertThat(log.segmentCount()).isEqualTo(1);
+        }
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            assertThat(log.logStartOffset()).isEqualTo(snapshotStart);
+            assertThat(records(log.read(snapshotStart, Integer.MAX_VALUE, end))).extracting(StoredRecord::offset)
+                    .containsExactly(snapshotStart, snapshotStart + 1, snapshotStart + 2, snapshotStart + 3);
+        }
+    }
+
+    @Test
     void retentionBySizeDeletesTheOldestWholeSegmentsAndTheLogStartSurvivesRestart() throws IOException {
         LogConfig config = SMALL.withRetention(3 * SMALL.segmentBytes(), -1);
         long start;

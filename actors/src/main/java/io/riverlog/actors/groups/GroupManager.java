@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     public record Shutdown(ActorRef<Done> replyTo) implements Command {
     }
 
+    /** The group gained its first member: its committed offsets no longer expire. */
+    public record GroupBecameActive(String groupId) implements Command {
+    }
+
+    /** The group lost its last member: its committed offsets expire after the retention from now. */
+    public record GroupBecameEmpty(String groupId) implements Command {
+    }
+
     // ---------------------------------------------------------------- from coordinators
 
     /** A coordinator's group changed state. */
@@ -109,9 +118,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             implements Command {
     }
 
+    private enum CheckExpiry implements Command { INSTANCE }
+
     // ---------------------------------------------------------------- state
 
     private final GroupSettings settings;
+    private final Clock clock;
     private final Executor blockingIo;
     private final OffsetsLog log;
     private final OffsetTable offsets;
@@ -119,6 +131,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private final Map<String, GroupOverview> overviews = new HashMap<>();
     private final List<PendingWrite> queued = new ArrayList<>();
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
+    /** Groups that have members now, whatever protocol they use; their offsets do not expire. */
+    private final Set<String> groupsWithMembers = new HashSet<>();
+    private final long startedAtMs;
+    private boolean expiryDue;
     private boolean writing;
     private boolean shuttingDown;
     private long coordinatorsSpawned;
@@ -128,10 +144,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
 
     static Behavior<Command> create(GroupSettings settings, ChannelFactory channels, Clock clock) {
-        return Behaviors.setup(context -> {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blockingIo = BlockingIo.executor(context);
+            timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
             context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
-                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), channels, clock);
+                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), channels, clock,
+                        settings.offsetStorage().snapshotAfterChanges());
                 OffsetTable table = new OffsetTable();
                 try {
                     long records = log.replay(table::apply);
@@ -141,16 +159,17 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     throw e;
                 }
             }), (loaded, failure) -> failure == null ? loaded : new LoadFailed(BlockingIo.cause(failure)));
-            return loading(context, settings, blockingIo);
-        });
+            return loading(context, settings, clock, blockingIo);
+        }));
     }
 
     /** Until the offsets are replayed, requests are answered COORDINATOR_LOAD_IN_PROGRESS. */
-    private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings, Executor blockingIo) {
+    private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings, Clock clock,
+                                             Executor blockingIo) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(Loaded.class, loaded -> {
-                    GroupManager manager = new GroupManager(context, settings, blockingIo, loaded);
+                    GroupManager manager = new GroupManager(context, settings, clock, blockingIo, loaded);
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
@@ -183,14 +202,18 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 .build();
     }
 
-    private GroupManager(ActorContext<Command> context, GroupSettings settings, Executor blockingIo, Loaded loaded) {
+    private GroupManager(ActorContext<Command> context, GroupSettings settings, Clock clock, Executor blockingIo,
+                         Loaded loaded) {
         super(context);
         this.settings = settings;
+        this.clock = clock;
         this.blockingIo = blockingIo;
         this.log = loaded.log();
         this.offsets = loaded.table();
+        this.startedAtMs = clock.millis();
         context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
                 loaded.records(), settings.offsetsDir(), offsets.groups().size(), offsets.size());
+        recordMembersLostByTheRestart();
     }
 
     @Override
@@ -204,6 +227,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 .onMessage(OffsetDeletionAccepted.class, this::onOffsetDeletionAccepted)
                 .onMessage(GroupRetired.class, this::onGroupRetired)
                 .onMessage(CoordinatorStopped.class, this::onCoordinatorStopped)
+                .onMessage(GroupBecameActive.class, active -> onMembership(active.groupId(), true))
+                .onMessage(GroupBecameEmpty.class, empty -> onMembership(empty.groupId(), false))
+                .onMessage(CheckExpiry.class, check -> onCheckExpiry())
                 .onMessage(WritesDone.class, this::onWritesDone)
                 .onMessage(Shutdown.class, this::onShutdown)
                 .onMessage(LogClosed.class, this::onLogClosed)
@@ -275,6 +301,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         String groupId = changed.overview().groupId();
         if (changed.coordinator().equals(coordinators.get(groupId))) {
             overviews.put(groupId, changed.overview());
+            GroupState state = changed.overview().state();
+            return onMembership(groupId, state != GroupState.EMPTY && state != GroupState.DEAD);
         }
         return this;
     }
@@ -283,6 +311,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         if (stopped.coordinator().equals(coordinators.get(stopped.groupId()))) {
             coordinators.remove(stopped.groupId());
             overviews.remove(stopped.groupId());
+            onMembership(stopped.groupId(), false);
             if (!shuttingDown) {
                 getContext().getLog().error("The coordinator of group {} stopped unexpectedly; its members must join"
                         + " again", stopped.groupId());
@@ -401,16 +430,33 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
-    /** Writes every queued change, one batch per write, with one fsync. */
-    private void startWrite() {
-        List<PendingWrite> batch = List.copyOf(queued);
+    /**
+     * Writes every queued change, one batch per write, with one fsync; first the expiries if they are
+     * due, and first of all a snapshot if one is due. Both are taken from the table here, where every
+     * earlier write is applied and none is in flight. Returns false if there was nothing to write.
+     */
+    private boolean startWrite() {
+        List<PendingWrite> batch = new ArrayList<>();
+        if (expiryDue && !shuttingDown) {
+            expiryDue = false;
+            expiries().ifPresent(batch::add);
+        }
+        batch.addAll(queued);
         queued.clear();
+        if (batch.isEmpty()) {
+            return false;
+        }
         writing = true;
         OffsetsLog target = log;
+        List<OffsetChange> snapshot = log.snapshotDue() ? offsets.image() : null;
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
+            if (snapshot != null) {
+                target.snapshot(snapshot);
+            }
             target.append(batch.stream().map(PendingWrite::changes).toList());
             return Done.getInstance();
         }), (done, failure) -> new WritesDone(batch, Optional.ofNullable(failure).map(BlockingIo::cause)));
+        return true;
     }
 
     private Behavior<Command> onWritesDone(WritesDone done) {
@@ -425,12 +471,55 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 write.onDurable().run();
             }
         }
-        if (!queued.isEmpty()) {
-            startWrite();
-        } else if (shuttingDown) {
+        if (!startWrite() && shuttingDown) {
             closeLog();
         }
         return this;
+    }
+
+    // ---------------------------------------------------------------- membership and expiry
+
+    /** Notes a group gaining its first or losing its last member, in the log too: expiry counts from it. */
+    private Behavior<Command> onMembership(String groupId, boolean hasMembers) {
+        boolean changed = hasMembers ? groupsWithMembers.add(groupId) : groupsWithMembers.remove(groupId);
+        if (changed) {
+            enqueue(new PendingWrite(List.of(new OffsetChange.Membership(groupId, hasMembers, clock.millis())),
+                    () -> { }, error -> { }));
+        }
+        return this;
+    }
+
+    /** Groups the log last saw with members have none after a restart: they became empty now. */
+    private void recordMembersLostByTheRestart() {
+        List<OffsetChange> lost = offsets.groupsWithAnyState().stream()
+                .filter(groupId -> offsets.membershipOf(groupId).map(OffsetChange.Membership::hasMembers).orElse(false))
+                .map(groupId -> (OffsetChange) new OffsetChange.Membership(groupId, false, startedAtMs))
+                .toList();
+        if (!lost.isEmpty()) {
+            enqueue(new PendingWrite(lost, () -> { }, error -> { }));
+        }
+    }
+
+    private Behavior<Command> onCheckExpiry() {
+        expiryDue = true;
+        if (!writing) {
+            startWrite();
+        }
+        return this;
+    }
+
+    /** One write deleting every expired offset, which logs one line per group once it is durable. */
+    private Optional<PendingWrite> expiries() {
+        List<OffsetExpiry.Expired> expired = OffsetExpiry.find(offsets, groupsWithMembers::contains, clock.millis(),
+                settings.offsetStorage().retention().toMillis(), startedAtMs);
+        if (expired.isEmpty()) {
+            return Optional.empty();
+        }
+        List<OffsetChange> changes = expired.stream().flatMap(e -> e.changes().stream()).toList();
+        return Optional.of(new PendingWrite(changes,
+                () -> expired.forEach(e -> getContext().getLog().info("Expired {} committed offsets of group {} ({}){}",
+                        e.offsets(), e.groupId(), e.since(), e.wholeGroup() ? "; the group is gone" : "")),
+                error -> { }));
     }
 
     // ---------------------------------------------------------------- shutdown

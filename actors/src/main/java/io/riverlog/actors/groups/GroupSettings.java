@@ -17,10 +17,11 @@ import io.riverlog.wal.LogConfig;
  * @param maxSessionTimeout      the longest session timeout a member may ask for
  * @param initialRebalanceDelay  how long the first rebalance of an empty group waits for more members
  * @param maxOffsetMetadataBytes the largest metadata a committed offset may carry
+ * @param offsetStorage          snapshots and expiry of the committed offsets
  */
 public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSessionTimeout,
                             Duration maxSessionTimeout, Duration initialRebalanceDelay,
-                            int maxOffsetMetadataBytes) {
+                            int maxOffsetMetadataBytes, OffsetStorageSettings offsetStorage) {
 
     static final String GROUPS_DIR = "groups";
     /** Limits of LogConfig that mean "keep everything". */
@@ -47,7 +48,8 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
                 groups.getDuration("min-session-timeout"),
                 groups.getDuration("max-session-timeout"),
                 groups.getDuration("initial-rebalance-delay"),
-                (int) groups.getBytes("max-offset-metadata-bytes").longValue());
+                (int) groups.getBytes("max-offset-metadata-bytes").longValue(),
+                OffsetStorageSettings.fromConfig(config));
     }
 
     public Path offsetsDir() {
@@ -56,6 +58,6 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
 
     public GroupSettings withInitialRebalanceDelay(Duration delay) {
         return new GroupSettings(dataDir, offsetsLog, minSessionTimeout, maxSessionTimeout, delay,
-                maxOffsetMetadataBytes);
+                maxOffsetMetadataBytes, offsetStorage);
     }
 }

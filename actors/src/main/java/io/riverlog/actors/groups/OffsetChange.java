@@ -15,7 +15,14 @@ sealed interface OffsetChange {
     record Deleted(String groupId, PartitionId partition) implements OffsetChange {
     }
 
-    /** The group was deleted, with every offset it had committed (DeleteGroups). */
+    /** The group was deleted, with every offset it had committed (DeleteGroups, or expiry). */
     record GroupDeleted(String groupId) implements OffsetChange {
+    }
+
+    /**
+     * The group gained its first member ({@code hasMembers}) or lost its last one, at
+     * {@code sinceMs}. Offsets of an empty group expire counting from when it became empty.
+     */
+    record Membership(String groupId, boolean hasMembers, long sinceMs) implements OffsetChange {
     }
 }

@@ -7,6 +7,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
@@ -20,22 +23,60 @@ import io.riverlog.wal.PartitionLog;
  * fsynced before {@link #append} returns, so a commit is answered only once it survives a crash; a
  * torn last batch is cut by the log's recovery, like an unacknowledged produce.
  *
+ * <p>Snapshots keep the log, and so the replay at start, bounded. A snapshot is the whole
+ * {@link OffsetTable#image() table} written again as ordinary records, in a segment of its own:
+ * <ol>
+ *   <li>roll: the active segment is sealed and a new one starts at the log end, S;</li>
+ *   <li>append the image in batches of {@value #SNAPSHOT_BATCH_RECORDS} records, then fsync;</li>
+ *   <li>delete every segment before S (oldest first), then fsync the directory.</li>
+ * </ol>
+ * Re-writing what the table already holds changes nothing, so the table a replay builds is the
+ * same whatever a crash left behind: a snapshot cut anywhere (its records merely repeat the table),
+ * a complete one with the older segments still there, or with only the newest of them (each
+ * surviving record is overwritten by the snapshot or by what came after it). Replay needs no marker
+ * for where a snapshot starts; the records carry one only so that replay can count the changes
+ * written since (which decides when the next snapshot is due).
+ *
  * <p>Every method does file IO: the group manager calls them on the blocking-IO dispatcher, one
  * call at a time, which is what PartitionLog asks of its writer.
  */
 final class OffsetsLog implements AutoCloseable {
+    private static final Logger logger = LoggerFactory.getLogger(OffsetsLog.class);
+    /** Records per snapshot batch: large enough to amortise batch headers, small enough to stay far below any frame limit. */
+    static final int SNAPSHOT_BATCH_RECORDS = 1000;
+
+    /** The steps of a snapshot, which tests use to stop one part-way as a crash would. */
+    enum SnapshotStep { ROLLED, APPENDED, FLUSHED, DELETED }
+
+    @FunctionalInterface
+    interface SnapshotSteps {
+        SnapshotSteps NONE = step -> { };
+
+        void reached(SnapshotStep step) throws IOException;
+    }
+
+    /** What a snapshot did, for the log line and for tests. */
+    record Snapshot(long startOffset, long endOffset, int segmentsDeleted) {
+    }
+
     private final PartitionLog log;
     private final Clock clock;
     private final int readBytes;
+    private final long snapshotAfterChanges;
+    private SnapshotSteps steps = SnapshotSteps.NONE;
+    private long changesSinceSnapshot;
 
-    private OffsetsLog(PartitionLog log, Clock clock, int readBytes) {
+    private OffsetsLog(PartitionLog log, Clock clock, int readBytes, long snapshotAfterChanges) {
         this.log = log;
         this.clock = clock;
         this.readBytes = readBytes;
+        this.snapshotAfterChanges = snapshotAfterChanges;
     }
 
-    static OffsetsLog open(Path dir, LogConfig config, ChannelFactory channels, Clock clock) throws IOException {
-        return new OffsetsLog(PartitionLog.open(dir, config, clock, channels), clock, config.recoveryReadBytes());
+    static OffsetsLog open(Path dir, LogConfig config, ChannelFactory channels, Clock clock, long snapshotAfterChanges)
+            throws IOException {
+        return new OffsetsLog(PartitionLog.open(dir, config, clock, channels), clock, config.recoveryReadBytes(),
+                snapshotAfterChanges);
     }
 
     /** Hands every change in the log to {@code visitor}, oldest first; returns how many there were. */
@@ -52,6 +93,7 @@ final class OffsetsLog implements AutoCloseable {
             ByteBuffer batches = slice.readFully();
             for (LogRecord record : BatchFormat.decode(batches, offset)) {
                 visitor.accept(decode(record));
+                changesSinceSnapshot = OffsetRecords.isSnapshot(record) ? 0 : changesSinceSnapshot + 1;
                 count++;
             }
             offset = slice.nextOffset();
@@ -64,8 +106,54 @@ final class OffsetsLog implements AutoCloseable {
         long now = clock.millis();
         for (List<OffsetChange> write : writes) {
             log.append(OffsetRecords.batchOf(write, now));
+            changesSinceSnapshot += write.size();
         }
         log.flush();
+    }
+
+    /** True once more changes were written since the last snapshot than the setting allows. */
+    boolean snapshotDue() {
+        return changesSinceSnapshot >= snapshotAfterChanges;
+    }
+
+    /**
+     * Writes {@code image} (the whole table, as {@link OffsetTable#image()} gives it, with every write
+     * so far applied) as a snapshot and deletes the log before it; see the class comment.
+     */
+    Snapshot snapshot(List<OffsetChange> image) throws IOException {
+        long started = System.nanoTime();
+        log.roll();
+        long start = log.logEndOffset();
+        steps.reached(SnapshotStep.ROLLED);
+        long now = clock.millis();
+        for (int from = 0; from < image.size(); from += SNAPSHOT_BATCH_RECORDS) {
+            log.append(OffsetRecords.snapshotBatchOf(image.subList(from, Math.min(image.size(),
+                    from + SNAPSHOT_BATCH_RECORDS)), now));
+        }
+        steps.reached(SnapshotStep.APPENDED);
+        log.flush();
+        steps.reached(SnapshotStep.FLUSHED);
+        changesSinceSnapshot = 0;
+        int deleted = log.deleteSegmentsBefore(start);
+        steps.reached(SnapshotStep.DELETED);
+        Snapshot snapshot = new Snapshot(start, log.logEndOffset(), deleted);
+        logger.info("Snapshot of the committed offsets written to {} at offsets [{}, {}) in {} ms; {} older segments"
+                + " deleted", log.dir(), start, snapshot.endOffset(), (System.nanoTime() - started) / 1_000_000,
+                deleted);
+        return snapshot;
+    }
+
+    /** Lets a test stop a snapshot after any of its steps. */
+    void onSnapshotSteps(SnapshotSteps steps) {
+        this.steps = steps;
+    }
+
+    long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    long sizeInBytes() {
+        return log.sizeInBytes();
     }
 
     @Override

@@ -65,7 +65,7 @@ final class CoordinatorRun {
 
     static GroupSettings settings(Duration initialRebalanceDelay) {
         return new GroupSettings(Path.of("unused"), LogConfig.fromConfig(ConfigFactory.load()), Duration.ofSeconds(1),
-                Duration.ofMinutes(30), initialRebalanceDelay, 4096);
+                Duration.ofMinutes(30), initialRebalanceDelay, 4096, OffsetStorageSettings.fromConfig(ConfigFactory.load()));
     }
 
     /** Protocols named {@code names}, each with its name as metadata. */

@@ -59,7 +59,8 @@ class GroupManagerTest {
 
     private GroupSettings settings() {
         return new GroupSettings(dataDir, LogConfig.fromConfig(ConfigFactory.load()).withRetention(-1, -1),
-                Duration.ofSeconds(1), Duration.ofMinutes(30), Duration.ZERO, 16);
+                Duration.ofSeconds(1), Duration.ofMinutes(30), Duration.ZERO, 16,
+                OffsetStorageSettings.fromConfig(ConfigFactory.load()));
     }
 
     private ActorRef<GroupManager.Command> start(ChannelFactory channels) {

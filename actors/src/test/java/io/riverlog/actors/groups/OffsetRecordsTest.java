@@ -22,6 +22,8 @@ class OffsetRecordsTest {
                 new OffsetChange.Committed("g", PARTITION, new CommittedOffset(42, 7, Optional.of("meta"), 1234)),
                 new OffsetChange.Committed("g", PARTITION, new CommittedOffset(43, -1, Optional.empty(), 1235)),
                 new OffsetChange.Deleted("g", PARTITION),
+                new OffsetChange.Membership("g", true, 1236),
+                new OffsetChange.Membership("g", false, 1237),
                 new OffsetChange.GroupDeleted("g"));
 
         ValidBatches batch = OffsetRecords.batchOf(changes, 99);
