@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,24 +26,25 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Subscribed consumers in one group with kafka-clients 4.4 (classic protocol): they split the
- * partitions, take over the partitions of one that leaves, and with synchronous commits after each
- * poll no record is lost and none is consumed twice (except records whose commit failed).
+ * Subscribed consumers in one group with kafka-clients 4.4, with each group protocol (classic, and
+ * the consumer group protocol of KIP-848): they split the partitions, take over the partitions of one
+ * that leaves or vanishes, and with synchronous commits after each poll no record is lost, none is
+ * consumed twice (except records whose commit failed), and every partition's committed offset only
+ * moves forward.
  */
 class ConsumerGroupTest {
     private static final Logger log = LoggerFactory.getLogger(ConsumerGroupTest.class);
     private static final int PARTITIONS = 6;
     private static final Duration WAIT = Duration.ofSeconds(30);
-    /** Short enough that members notice rebalances fast; the broker's minimum session timeout is 6 s. */
-    static final Map<String, Object> QUICK_MEMBER = Map.of(
-            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
-            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
-            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000);
+    /** Short enough that classic members notice rebalances fast; the broker's minimum session timeout is 6 s. */
+    static final Map<String, Object> QUICK_MEMBER = KafkaClients.quickMember("classic");
 
     @TempDir
     static Path dataDir;
@@ -45,8 +52,10 @@ class ConsumerGroupTest {
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "300ms",
+        Map<String, Object> settings = new HashMap<>(KafkaClients.CONSUMER_PROTOCOL_BROKER);
+        settings.putAll(Map.of("riverlog.groups.initial-rebalance-delay", "300ms",
                 "riverlog.groups.min-session-timeout", "1s"));
+        broker = EmbeddedBroker.start(dataDir, settings);
     }
 
     @AfterAll
@@ -54,9 +63,10 @@ class ConsumerGroupTest {
         broker.close();
     }
 
-    @Test
-    void threeConsumersSplitSixPartitionsAndTheTwoLeftTakeOverWhenOneCloses() throws Exception {
-        String topic = "split";
+    @ParameterizedTest(name = "{0} protocol")
+    @ValueSource(strings = {"classic", "consumer"})
+    void threeConsumersSplitSixPartitionsAndTheTwoLeftTakeOverWhenOneCloses(String protocol) throws Exception {
+        String topic = "split-" + protocol;
         KafkaClients.createTopic(broker.bootstrapServers(), topic, PARTITIONS);
         produce(topic, 0, 600);
 
@@ -65,17 +75,19 @@ class ConsumerGroupTest {
         long startedNanos = System.nanoTime();
         List<GroupMember> members = new ArrayList<>();
         for (String name : List.of("a", "b", "c")) {
-            members.add(new GroupMember(name, broker.bootstrapServers(), "splitters", topic, QUICK_MEMBER, consumed,
-                    changes));
+            members.add(new GroupMember(name, broker.bootstrapServers(), "splitters-" + protocol, topic,
+                    KafkaClients.quickMember(protocol), consumed, changes));
         }
         try {
             changes.await("the three consumers own two partitions each", WAIT,
                     () -> members.stream().allMatch(m -> m.assignment().size() == 2)
                             && union(members).size() == PARTITIONS, () -> assignments(members));
+            // The first member may consume every record before the others join (the consumer protocol has no
+            // initial delay), so what is timed is the split, not each member's first record.
+            log.info("{} protocol: three consumers started together owned two partitions each {} ms after they"
+                    + " started", protocol, (System.nanoTime() - startedNanos) / 1_000_000);
             changes.await("the first 600 records consumed", WAIT, () -> distinct(consumed).size() == 600,
                     () -> distinct(consumed).size() + " distinct");
-            log.info("Three consumers started together: all three owned their partitions and the first 600 records"
-                    + " were consumed {} ms after they started", (System.nanoTime() - startedNanos) / 1_000_000);
             produce(topic, 600, 600);
             changes.await("each consumer consumed", WAIT, () -> consumedBy(consumed).size() == 3
                     && distinct(consumed).size() == 1200, () -> consumedBy(consumed) + " " + distinct(consumed).size());
@@ -94,10 +106,13 @@ class ConsumerGroupTest {
             }
 
             Set<String> mayRepeat = new HashSet<>();
+            List<GroupMember.Committed> commits = new ArrayList<>();
             for (GroupMember member : List.of(members.get(0), members.get(1), leaving)) {
                 assertThat(member.failure()).as("failure of a consumer").isNull();
                 member.uncommitted().forEach(c -> mayRepeat.add(c.partition() + "@" + c.offset()));
+                commits.addAll(member.committed());
             }
+            assertCommittedOffsetsOnlyMoveForward(commits);
             Map<String, Long> timesConsumed = consumed.stream().collect(Collectors.groupingBy(
                     c -> c.partition() + "@" + c.offset(), Collectors.counting()));
             assertThat(timesConsumed.entrySet().stream().filter(e -> e.getValue() > 1)
@@ -112,17 +127,26 @@ class ConsumerGroupTest {
         }
     }
 
-    @Test
-    void aConsumerThatVanishesWithoutLeavingIsRemovedWhenItsSessionExpires() throws Exception {
-        String topic = "vanishing";
+    @ParameterizedTest(name = "{0} protocol")
+    @ValueSource(strings = {"classic", "consumer"})
+    void aConsumerThatVanishesWithoutLeavingIsRemovedWhenItsSessionExpires(String protocol) throws Exception {
+        String topic = "vanishing-" + protocol;
         KafkaClients.createTopic(broker.bootstrapServers(), topic, 2);
-        Map<String, Object> shortSession = Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 1500);
+        // The consumer protocol's session timeout is the broker's: 3 s here. Its consumers always leave the
+        // group when they close, except static members, which only say they will be back (member epoch -2)
+        // and keep their partitions until they return or their session expires: that is the vanishing one.
+        Map<String, Object> shortSession = protocol.equals("classic") ? Map.of(
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 1500)
+                : KafkaClients.quickMember(protocol);
+        Map<String, Object> vanishingConfig = new HashMap<>(shortSession);
+        if (!protocol.equals("classic")) {
+            vanishingConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "vanishing-instance");
+        }
         Conditions changes = new Conditions();
-        try (GroupMember staying = new GroupMember("staying", broker.bootstrapServers(), "vanishers", topic,
-                shortSession, new ConcurrentLinkedQueue<>(), changes);
-             GroupMember vanishing = new GroupMember("vanishing", broker.bootstrapServers(), "vanishers", topic,
-                     shortSession, new ConcurrentLinkedQueue<>(), changes)) {
+        try (GroupMember staying = new GroupMember("staying", broker.bootstrapServers(), "vanishers-" + protocol,
+                topic, shortSession, new ConcurrentLinkedQueue<>(), changes);
+             GroupMember vanishing = new GroupMember("vanishing", broker.bootstrapServers(), "vanishers-" + protocol,
+                     topic, vanishingConfig, new ConcurrentLinkedQueue<>(), changes)) {
             changes.await("each owns one partition", WAIT, () -> staying.assignment().size() == 1
                     && vanishing.assignment().size() == 1, () -> staying.assignment() + " " + vanishing.assignment());
             long vanishedNanos = System.nanoTime();
@@ -131,9 +155,38 @@ class ConsumerGroupTest {
             changes.await("the one left owns both partitions", WAIT, () -> staying.assignment().size() == 2,
                     () -> staying.assignment().toString());
             long tookMs = (System.nanoTime() - vanishedNanos) / 1_000_000;
-            log.info("A member that vanished was replaced {} ms later (session timeout 1500 ms)", tookMs);
+            log.info("{} protocol: a member that vanished was replaced {} ms later", protocol, tookMs);
             assertThat(tookMs).as("time until its partitions moved, ms").isGreaterThanOrEqualTo(1000);
         }
+    }
+
+    /**
+     * Consumer group protocol only: a regex subscription is resolved by the broker, and a member is
+     * given the partitions of matching topics created later, and partitions added to them, on its next
+     * heartbeats.
+     */
+    @Test
+    void aRegexSubscriptionFollowsNewTopicsAndPartitions() throws Exception {
+        KafkaClients.createTopic(broker.bootstrapServers(), "regex-one", 2);
+        KafkaClients.createTopic(broker.bootstrapServers(), "unmatched", 2);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.groupConsumer(broker.bootstrapServers(), "regexers",
+                KafkaClients.quickMember("consumer"));
+             Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
+            consumer.subscribe(new SubscriptionPattern("regex-.*"));
+            pollUntil(consumer, Set.of(new TopicPartition("regex-one", 0), new TopicPartition("regex-one", 1)));
+            KafkaClients.createTopic(broker.bootstrapServers(), "regex-two", 1);
+            admin.createPartitions(Map.of("regex-one", NewPartitions.increaseTo(3))).all().get();
+            pollUntil(consumer, Set.of(new TopicPartition("regex-one", 0), new TopicPartition("regex-one", 1),
+                    new TopicPartition("regex-one", 2), new TopicPartition("regex-two", 0)));
+        }
+    }
+
+    private static void pollUntil(KafkaConsumer<byte[], byte[]> consumer, Set<TopicPartition> expected) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!consumer.assignment().equals(expected) && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100));
+        }
+        assertThat(consumer.assignment()).isEqualTo(expected);
     }
 
     private static void produce(String topic, int from, int count) throws Exception {
@@ -144,6 +197,17 @@ class ConsumerGroupTest {
             }
             producer.flush();
         }
+    }
+
+    /** Commits of each partition, in the order they were acknowledged, never go back. */
+    private static void assertCommittedOffsetsOnlyMoveForward(List<GroupMember.Committed> commits) {
+        Map<TopicPartition, List<Long>> byPartition = commits.stream()
+                .sorted(Comparator.comparingLong(GroupMember.Committed::atNanos))
+                .collect(Collectors.groupingBy(GroupMember.Committed::partition,
+                        Collectors.mapping(GroupMember.Committed::offset, Collectors.toList())));
+        assertThat(byPartition).hasSize(PARTITIONS);
+        byPartition.forEach((partition, offsets) -> assertThat(offsets).as("committed offsets of %s", partition)
+                .isSorted());
     }
 
     private static Set<TopicPartition> union(List<GroupMember> members) {

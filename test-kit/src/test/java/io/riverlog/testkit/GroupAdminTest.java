@@ -15,9 +15,11 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
@@ -36,6 +38,9 @@ class GroupAdminTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final TopicPartition P0 = new TopicPartition("admin", 0);
     private static final TopicPartition P1 = new TopicPartition("admin", 1);
+    /** The other test's group is of the consumer group protocol. */
+    private static final ListGroupsOptions CLASSIC_CONSUMER_GROUPS = ListGroupsOptions.forConsumerGroups()
+            .withTypes(Set.of(GroupType.CLASSIC));
 
     @TempDir
     static Path dataDir;
@@ -43,7 +48,9 @@ class GroupAdminTest {
 
     @BeforeAll
     static void start() {
-        broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "0s"));
+        Map<String, Object> settings = new java.util.HashMap<>(KafkaClients.CONSUMER_PROTOCOL_BROKER);
+        settings.put("riverlog.groups.initial-rebalance-delay", "0s");
+        broker = EmbeddedBroker.start(dataDir, settings);
     }
 
     @AfterAll
@@ -65,11 +72,12 @@ class GroupAdminTest {
             changes.await("the member owns both partitions", WAIT, () -> member.assignment().size() == 2,
                     () -> member.assignment().toString());
 
-            Map<String, GroupListing> listed = admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get()
+            Map<String, GroupListing> listed = admin.listGroups(CLASSIC_CONSUMER_GROUPS).all().get()
                     .stream().collect(Collectors.toMap(GroupListing::groupId, g -> g));
             assertThat(listed).containsOnlyKeys("idle", "active");
             assertThat(listed.get("active").groupState()).contains(GroupState.STABLE);
             assertThat(listed.get("active").protocol()).isEqualTo("consumer");
+            assertThat(listed.get("active").type()).contains(GroupType.CLASSIC);
             assertThat(listed.get("idle").groupState()).contains(GroupState.EMPTY);
             assertThat(listed.get("idle").isSimpleConsumerGroup()).isTrue();
 
@@ -101,11 +109,64 @@ class GroupAdminTest {
                     .isInstanceOf(GroupNotEmptyException.class);
 
             admin.deleteConsumerGroups(List.of("idle")).all().get();
-            assertThat(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get())
+            assertThat(admin.listGroups(CLASSIC_CONSUMER_GROUPS).all().get())
                     .extracting(GroupListing::groupId).containsExactly("active");
             assertThat(admin.listConsumerGroupOffsets("idle").partitionsToOffsetAndMetadata().get()).isEmpty();
             assertThat(causeOf(() -> admin.deleteConsumerGroups(List.of("idle")).all().get()))
                     .isInstanceOf(GroupIdNotFoundException.class);
+        }
+    }
+
+    /**
+     * A group of the consumer group protocol (KIP-848) with two members: listed with type consumer,
+     * described through ConsumerGroupDescribe with its epochs, assignor and each member's assignment,
+     * refused by the classic DescribeGroups-only paths as Kafka refuses them, and its offsets readable.
+     */
+    @Test
+    void aConsumerProtocolGroupIsListedAndDescribedWithItsMembersAndAssignments() throws Exception {
+        String topic = "admin-kip848";
+        KafkaClients.createTopic(broker.bootstrapServers(), topic, 4);
+        Map<String, Object> rangeMembers = new java.util.HashMap<>(KafkaClients.quickMember("consumer"));
+        rangeMembers.put(ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, "range");
+        Conditions changes = new Conditions();
+        try (GroupMember first = new GroupMember("first", broker.bootstrapServers(), "modern", topic, rangeMembers,
+                new ConcurrentLinkedQueue<>(), changes);
+             GroupMember second = new GroupMember("second", broker.bootstrapServers(), "modern", topic, rangeMembers,
+                     new ConcurrentLinkedQueue<>(), changes);
+             Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
+            changes.await("each member owns two partitions", WAIT, () -> first.assignment().size() == 2
+                    && second.assignment().size() == 2, () -> first.assignment() + " " + second.assignment());
+            Map<String, GroupListing> listed = admin.listGroups(ListGroupsOptions.forConsumerGroups()
+                    .withTypes(Set.of(GroupType.CONSUMER))).all().get().stream()
+                    .collect(Collectors.toMap(GroupListing::groupId, g -> g));
+            assertThat(listed).containsOnlyKeys("modern");
+            assertThat(listed.get("modern").type()).contains(GroupType.CONSUMER);
+            assertThat(listed.get("modern").protocol()).isEqualTo("consumer");
+
+            ConsumerGroupDescription modern = admin.describeConsumerGroups(List.of("modern")).all().get().get("modern");
+            assertThat(modern.type()).isEqualTo(GroupType.CONSUMER);
+            assertThat(modern.groupState()).isEqualTo(GroupState.STABLE);
+            assertThat(modern.partitionAssignor()).isEqualTo("range");
+            assertThat(modern.groupEpoch()).isPresent();
+            assertThat(modern.targetAssignmentEpoch()).isEqualTo(modern.groupEpoch());
+            assertThat(modern.members()).hasSize(2).allSatisfy(m -> {
+                assertThat(m.clientId()).startsWith("consumer-modern-");
+                assertThat(m.host()).isEqualTo("/127.0.0.1");
+                assertThat(m.memberEpoch()).isEqualTo(modern.groupEpoch());
+                assertThat(m.assignment().topicPartitions()).hasSize(2);
+                assertThat(m.targetAssignment()).contains(m.assignment());
+            });
+            // Range: each member owns a contiguous half of the topic.
+            assertThat(modern.members().stream().map(m -> m.assignment().topicPartitions().stream()
+                    .map(TopicPartition::partition).sorted().toList()).collect(Collectors.toSet()))
+                    .containsExactlyInAnyOrder(List.of(0, 1), List.of(2, 3));
+
+            assertThat(causeOf(() -> admin.describeConsumerGroups(List.of("absent")).all().get()))
+                    .isInstanceOf(GroupIdNotFoundException.class).hasMessage("Group absent not found.");
+            assertThat(causeOf(() -> admin.deleteConsumerGroups(List.of("modern")).all().get()))
+                    .isInstanceOf(GroupNotEmptyException.class);
+            assertThat(causeOf(() -> admin.alterConsumerGroupOffsets("modern", Map.of(new TopicPartition(topic, 0),
+                    new OffsetAndMetadata(0))).all().get())).isInstanceOf(UnknownMemberIdException.class);
         }
     }
 

@@ -29,11 +29,16 @@ final class GroupMember implements AutoCloseable {
     record Consumed(String member, TopicPartition partition, long offset, long atNanos) {
     }
 
+    /** A commit the broker acknowledged: the partition's committed offset became {@code offset}. */
+    record Committed(String member, TopicPartition partition, long offset, long atNanos) {
+    }
+
     private final String name;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Consumed> consumed;
     private final Conditions changes;
     private final ConcurrentLinkedQueue<Consumed> uncommitted = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Committed> committed = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Set<TopicPartition>> assignment = new AtomicReference<>(Set.of());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -72,6 +77,8 @@ final class GroupMember implements AutoCloseable {
                 consumed.addAll(batch);
                 try {
                     consumer.commitSync(next, KafkaClients.TIMEOUT);
+                    long at = System.nanoTime();
+                    next.forEach((partition, offset) -> committed.add(new Committed(name, partition, offset.offset(), at)));
                 } catch (KafkaException e) {
                     uncommitted.addAll(batch);
                 }
@@ -96,6 +103,11 @@ final class GroupMember implements AutoCloseable {
 
     List<Consumed> uncommitted() {
         return List.copyOf(uncommitted);
+    }
+
+    /** Every commit of this member that succeeded, in order. */
+    List<Committed> committed() {
+        return List.copyOf(committed);
     }
 
     Throwable failure() {

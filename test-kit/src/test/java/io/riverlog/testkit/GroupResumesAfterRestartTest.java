@@ -21,31 +21,47 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real broker process: a subscribed consumer commits synchronously as it goes, the broker stops
  * (SIGTERM) or dies (kill -9) under it, and after the restart a consumer of the same group starts
- * exactly at the committed offsets: every record is consumed once over the two runs.
+ * exactly at the committed offsets: every record is consumed once over the two runs. With each
+ * group protocol: classic, and the consumer group protocol (KIP-848), whose membership is not kept
+ * over a restart (members rejoin) while the committed offsets are.
  */
 class GroupResumesAfterRestartTest {
     private static final int PARTITIONS = 3;
     private static final int RECORDS = 300;
     private static final int CONSUMED_BEFORE = 120;
     private static final Duration POLL = Duration.ofMillis(100);
-    private static final Map<String, Object> SMALL_POLLS = Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10,
-            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000);
+    /** Broker settings: no delay for classic groups' first rebalance, quick consumer-protocol heartbeats. */
+    private static final String BROKER_CONFIG = "riverlog.groups.initial-rebalance-delay = 0s\n"
+            + "riverlog.groups.consumer.heartbeat-interval = 200ms\n";
+
+    private static Map<String, Object> smallPolls(String protocol) {
+        Map<String, Object> config = new HashMap<>(protocol.equals("classic")
+                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
+                : Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer"));
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
+        return config;
+    }
 
     @TempDir
     Path tmp;
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"graceful", "kill -9"})
-    void aConsumerResumesAtItsCommittedOffsetsAfterARestart(String how) throws Exception {
+    @ParameterizedTest(name = "{0} protocol, {1}")
+    @CsvSource({"classic, graceful", "classic, kill -9", "consumer, graceful", "consumer, kill -9"})
+    void aConsumerResumesAtItsCommittedOffsetsAfterARestart(String protocol, String how) throws Exception {
+        // Each case starts a broker process twice; one of the four runs only with -Pvolume, to keep the build short.
+        Assumptions.assumeTrue(protocol.equals("classic") || how.equals("kill -9") || Boolean.getBoolean("riverlog.volume"),
+                "the consumer protocol's graceful restart runs with -Pvolume");
         Path config = tmp.resolve("groups.conf");
-        Files.writeString(config, "riverlog.groups.initial-rebalance-delay = 0s\n");
+        Files.writeString(config, BROKER_CONFIG);
         try (BrokerProcess broker = BrokerProcess.start(tmp.resolve("data"), "--config", config.toString())) {
             String topic = "resumed";
             KafkaClients.createTopic(broker.bootstrapServers(), topic, PARTITIONS);
@@ -60,7 +76,7 @@ class GroupResumesAfterRestartTest {
             List<String> consumed = new ArrayList<>();
             Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
             KafkaConsumer<byte[], byte[]> first = KafkaClients.groupConsumer(broker.bootstrapServers(), "resumers",
-                    SMALL_POLLS);
+                    smallPolls(protocol));
             first.subscribe(List.of(topic));
             long deadline = System.nanoTime() + KafkaClients.TIMEOUT.toNanos();
             while (consumed.size() < CONSUMED_BEFORE && System.nanoTime() < deadline) {
@@ -85,7 +101,7 @@ class GroupResumesAfterRestartTest {
             broker.restart();
 
             try (KafkaConsumer<byte[], byte[]> second = KafkaClients.groupConsumer(broker.bootstrapServers(),
-                    "resumers", SMALL_POLLS)) {
+                    "resumers", smallPolls(protocol))) {
                 second.subscribe(List.of(topic));
                 Map<TopicPartition, Long> firstOffsets = new HashMap<>();
                 deadline = System.nanoTime() + KafkaClients.TIMEOUT.toNanos();
@@ -108,10 +124,11 @@ class GroupResumesAfterRestartTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
-    void aConsumerThatLivesThroughAKillRejoinsAndLosesNothing() throws Exception {
+    @ParameterizedTest(name = "{0} protocol")
+    @ValueSource(strings = {"classic", "consumer"})
+    void aConsumerThatLivesThroughAKillRejoinsAndLosesNothing(String protocol) throws Exception {
         Path config = tmp.resolve("groups.conf");
-        Files.writeString(config, "riverlog.groups.initial-rebalance-delay = 0s\n");
+        Files.writeString(config, BROKER_CONFIG);
         String topic = "survived";
         try (BrokerProcess broker = BrokerProcess.start(tmp.resolve("data"), "--config", config.toString())) {
             KafkaClients.createTopic(broker.bootstrapServers(), topic, PARTITIONS);
@@ -120,7 +137,7 @@ class GroupResumesAfterRestartTest {
                     new java.util.concurrent.ConcurrentLinkedQueue<>();
             Conditions changes = new Conditions();
             try (GroupMember member = new GroupMember("survivor", broker.bootstrapServers(), "survivors", topic,
-                    SMALL_POLLS, consumed, changes)) {
+                    smallPolls(protocol), consumed, changes)) {
                 changes.await("the first half consumed", KafkaClients.TIMEOUT,
                         () -> distinct(consumed).size() == RECORDS / 2, () -> distinct(consumed).size() + " distinct");
                 broker.kill();

@@ -50,7 +50,10 @@ final class KafkaClients {
         return new KafkaConsumer<>(props);
     }
 
-    /** A consumer in {@code groupId} with the classic group protocol and manual commits. */
+    /**
+     * A consumer in {@code groupId} with manual commits; the classic group protocol unless
+     * {@code overrides} set {@code group.protocol}.
+     */
     static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -63,6 +66,23 @@ final class KafkaClients {
         props.putAll(overrides);
         return new KafkaConsumer<>(props);
     }
+
+    /**
+     * What a group member of {@code protocol} ("classic" or "consumer") needs to notice changes fast. The
+     * consumer protocol's heartbeat interval and session timeout are the broker's (see
+     * {@link #CONSUMER_PROTOCOL_BROKER}); its clients refuse to be given them.
+     */
+    static Map<String, Object> quickMember(String protocol) {
+        return protocol.equals("classic")
+                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000)
+                : Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer", ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000);
+    }
+
+    /** Broker settings under which consumer-protocol members notice changes fast: heartbeats every 200 ms. */
+    static final Map<String, Object> CONSUMER_PROTOCOL_BROKER = Map.of(
+            "riverlog.groups.consumer.heartbeat-interval", "200ms",
+            "riverlog.groups.consumer.session-timeout", "3s");
 
     static void createTopic(String bootstrap, String name, int partitions) throws Exception {
         try (Admin admin = admin(bootstrap)) {

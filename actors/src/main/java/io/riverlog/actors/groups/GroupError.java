@@ -35,5 +35,17 @@ public enum GroupError {
     /** The metadata of a committed offset is larger than riverlog.groups.max-offset-metadata-bytes. */
     OFFSET_METADATA_TOO_LARGE,
     /** Writing the offsets log failed; the log is offline until the broker restarts. */
-    STORAGE_ERROR
+    STORAGE_ERROR,
+    /** Consumer group protocol: the member's epoch is not the one the group knows; it must rejoin with epoch 0. */
+    FENCED_MEMBER_EPOCH,
+    /** Consumer group protocol: an offset commit or fetch names an epoch other than the member's current one. */
+    STALE_MEMBER_EPOCH,
+    /** Consumer group protocol: the member asked for a server-side assignor the broker does not offer. */
+    UNSUPPORTED_ASSIGNOR,
+    /** Consumer group protocol: another member still holds the static member's instance id. */
+    UNRELEASED_INSTANCE_ID,
+    /** The request breaks the protocol's rules (a heartbeat without what its epoch requires). */
+    INVALID_REQUEST,
+    /** Consumer group protocol: the subscribed topic regex does not compile. */
+    INVALID_REGULAR_EXPRESSION
 }

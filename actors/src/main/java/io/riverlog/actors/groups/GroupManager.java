@@ -22,6 +22,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerRequest;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
@@ -53,6 +56,11 @@ import io.riverlog.wal.ChannelFactory;
  * while one is in flight are queued and written together with one fsync (group commit); they are
  * applied and answered in the order they were accepted. OffsetFetch and ListGroups are answered here,
  * from what is durable, without asking the coordinators: they report each change of state.
+ *
+ * <p>A group of the consumer group protocol (KIP-848) has a {@link ConsumerGroup} actor instead of a
+ * coordinator, spawned by its first member's heartbeat; a group id belongs to one protocol at a time,
+ * and an empty group changes protocol when a member of the other one arrives. Commits, and fetches
+ * that name a member, are checked by that actor first.
  *
  * <p>A group exists while it has a coordinator or committed offsets. Deleting it asks its
  * coordinator first: an empty group's coordinator turns Dead (answering COORDINATOR_NOT_AVAILABLE,
@@ -96,6 +104,20 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     record GroupRetired(DeleteGroup request, ActorRef<GroupCoordinator.Command> coordinator) implements Command {
     }
 
+    // ---------------------------------------------------------------- from consumer-protocol groups
+
+    /** A consumer-protocol group changed state. */
+    record ConsumerGroupChanged(ActorRef<ConsumerGroup.Command> group, GroupOverview overview) implements Command {
+    }
+
+    /** A consumer-protocol group found the fetch's member and epoch valid: answer it. */
+    record FetchAccepted(FetchOffsets request) implements Command {
+    }
+
+    /** An empty consumer-protocol group turned Dead for a DeleteGroup: log the deletion, then stop it. */
+    record ConsumerGroupRetired(DeleteGroup request, ActorRef<ConsumerGroup.Command> group) implements Command {
+    }
+
     // ---------------------------------------------------------------- internal
 
     private record Loaded(OffsetsLog log, OffsetTable table, long records) implements Command {
@@ -120,14 +142,20 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     private enum CheckExpiry implements Command { INSTANCE }
 
+    private record ConsumerGroupStopped(String groupId, ActorRef<ConsumerGroup.Command> group) implements Command {
+    }
+
     // ---------------------------------------------------------------- state
 
     private final GroupSettings settings;
     private final Clock clock;
+    private final ConsumerGroupSettings consumerSettings;
     private final Executor blockingIo;
     private final OffsetsLog log;
     private final OffsetTable offsets;
     private final Map<String, ActorRef<GroupCoordinator.Command>> coordinators = new HashMap<>();
+    /** Groups of the consumer group protocol; a group id is in this map or in {@code coordinators}, never both. */
+    private final Map<String, ActorRef<ConsumerGroup.Command>> consumerGroups = new HashMap<>();
     private final Map<String, GroupOverview> overviews = new HashMap<>();
     private final List<PendingWrite> queued = new ArrayList<>();
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
@@ -139,11 +167,22 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private boolean shuttingDown;
     private long coordinatorsSpawned;
 
+    public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
+                                           ChannelFactory channels) {
+        return create(settings, consumerSettings, channels, Clock.systemUTC());
+    }
+
+    /** With the consumer group protocol's settings of application.conf. */
     public static Behavior<Command> create(GroupSettings settings, ChannelFactory channels) {
         return create(settings, channels, Clock.systemUTC());
     }
 
     static Behavior<Command> create(GroupSettings settings, ChannelFactory channels, Clock clock) {
+        return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), channels, clock);
+    }
+
+    static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
+                                    ChannelFactory channels, Clock clock) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
@@ -159,17 +198,19 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     throw e;
                 }
             }), (loaded, failure) -> failure == null ? loaded : new LoadFailed(BlockingIo.cause(failure)));
-            return loading(context, settings, clock, blockingIo);
+            return loading(context, settings, consumerSettings, clock, blockingIo);
         }));
     }
 
     /** Until the offsets are replayed, requests are answered COORDINATOR_LOAD_IN_PROGRESS. */
-    private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings, Clock clock,
+    private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings,
+                                             ConsumerGroupSettings consumerSettings, Clock clock,
                                              Executor blockingIo) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(Loaded.class, loaded -> {
-                    GroupManager manager = new GroupManager(context, settings, clock, blockingIo, loaded);
+                    GroupManager manager = new GroupManager(context, settings, consumerSettings, clock, blockingIo,
+                            loaded);
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
@@ -202,10 +243,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 .build();
     }
 
-    private GroupManager(ActorContext<Command> context, GroupSettings settings, Clock clock, Executor blockingIo,
-                         Loaded loaded) {
+    private GroupManager(ActorContext<Command> context, GroupSettings settings, ConsumerGroupSettings consumerSettings,
+                         Clock clock, Executor blockingIo, Loaded loaded) {
         super(context);
         this.settings = settings;
+        this.consumerSettings = consumerSettings;
         this.clock = clock;
         this.blockingIo = blockingIo;
         this.log = loaded.log();
@@ -220,6 +262,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(GroupRequest.class, this::onGroupRequest)
+                .onMessage(ConsumerRequest.class, this::onConsumerRequest)
+                .onMessage(ConsumerGroupChanged.class, this::onConsumerGroupChanged)
+                .onMessage(FetchAccepted.class, accepted -> answerFetch(accepted.request()))
+                .onMessage(ConsumerGroupRetired.class, this::onConsumerGroupRetired)
+                .onMessage(ConsumerGroupStopped.class, this::onConsumerGroupStopped)
                 .onMessage(FetchOffsets.class, this::onFetchOffsets)
                 .onMessage(ListGroups.class, this::onListGroups)
                 .onMessage(GroupChanged.class, this::onGroupChanged)
@@ -245,6 +292,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         }
         if (request.groupId() == null || request.groupId().isEmpty()) {
             request.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(request.groupId());
+        if (consumerGroup != null && request instanceof JoinGroup && isEmpty(request.groupId())) {
+            // An empty group may change protocol: the classic member starts a classic group.
+            retireConsumerGroup(request.groupId());
+        } else if (consumerGroup != null) {
+            consumerGroup.tell(request);
             return this;
         }
         ActorRef<GroupCoordinator.Command> coordinator = coordinators.get(request.groupId());
@@ -297,6 +352,115 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return coordinator;
     }
 
+    // ---------------------------------------------------------------- consumer group protocol
+
+    private Behavior<Command> onConsumerRequest(ConsumerRequest request) {
+        String groupId = request.groupId();
+        if (shuttingDown) {
+            request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
+            return this;
+        }
+        if (groupId == null || groupId.isEmpty()) {
+            request.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        ActorRef<ConsumerGroup.Command> group = consumerGroups.get(groupId);
+        if (group == null) {
+            boolean classic = coordinators.containsKey(groupId);
+            boolean joining = request instanceof ConsumerGroupRequests.Heartbeat heartbeat
+                    && heartbeat.memberEpoch() == ConsumerGroupRequests.JOIN_EPOCH;
+            if (request instanceof ConsumerGroupRequests.Describe describe) {
+                // As Kafka: the admin client then describes the group with DescribeGroups.
+                describe.replyTo().tell(ConsumerGroupRequests.ConsumerGroupDescription.failed(groupId,
+                        GroupError.GROUP_ID_NOT_FOUND, classic || offsets.hasGroup(groupId)
+                                ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found."));
+                return this;
+            }
+            if (classic && !isEmpty(groupId)) {
+                // As Kafka: the group exists, but is not a consumer-protocol group.
+                request.fail(GroupError.GROUP_ID_NOT_FOUND);
+                return this;
+            }
+            if (!joining) {
+                // A member of a group that does not exist (any more: membership does not survive a restart) rejoins.
+                request.fail(GroupError.UNKNOWN_MEMBER_ID);
+                return this;
+            }
+            if (classic) {
+                retireClassicGroup(groupId);
+            }
+            group = spawnConsumerGroup(groupId);
+        }
+        group.tell(request);
+        return this;
+    }
+
+    private ActorRef<ConsumerGroup.Command> spawnConsumerGroup(String groupId) {
+        ActorRef<ConsumerGroup.Command> group = getContext().spawn(
+                ConsumerGroup.create(groupId, consumerSettings, getContext().getSelf()),
+                "consumer-group-" + (++coordinatorsSpawned));
+        getContext().watchWith(group, new ConsumerGroupStopped(groupId, group));
+        consumerGroups.put(groupId, group);
+        overviews.put(groupId, new GroupOverview(groupId, ConsumerSubscriptions.PROTOCOL_TYPE, GroupState.EMPTY, true));
+        return group;
+    }
+
+    /** True if the group has no members (a group without an actor has none). */
+    private boolean isEmpty(String groupId) {
+        GroupOverview overview = overviews.get(groupId);
+        return overview == null || overview.state() == GroupState.EMPTY;
+    }
+
+    /** Stops an empty classic group's coordinator, so that the group can be a consumer-protocol group. */
+    private void retireClassicGroup(String groupId) {
+        ActorRef<GroupCoordinator.Command> coordinator = coordinators.remove(groupId);
+        overviews.remove(groupId);
+        getContext().stop(coordinator);
+        getContext().getLog().info("Empty group {} changes from the classic to the consumer group protocol", groupId);
+    }
+
+    /** Stops an empty consumer-protocol group's actor, so that the group can be a classic group. */
+    private void retireConsumerGroup(String groupId) {
+        ActorRef<ConsumerGroup.Command> group = consumerGroups.remove(groupId);
+        overviews.remove(groupId);
+        getContext().stop(group);
+        getContext().getLog().info("Empty group {} changes from the consumer to the classic group protocol", groupId);
+    }
+
+    private Behavior<Command> onConsumerGroupChanged(ConsumerGroupChanged changed) {
+        String groupId = changed.overview().groupId();
+        if (changed.group().equals(consumerGroups.get(groupId))) {
+            overviews.put(groupId, changed.overview());
+            return onMembership(groupId, changed.overview().state() != GroupState.EMPTY);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onConsumerGroupRetired(ConsumerGroupRetired retired) {
+        String groupId = retired.request().groupId();
+        if (retired.group().equals(consumerGroups.get(groupId))) {
+            consumerGroups.remove(groupId);
+            overviews.remove(groupId);
+        }
+        retired.group().tell(ConsumerGroup.Stop.INSTANCE);
+        return deleteGroup(retired.request());
+    }
+
+    private Behavior<Command> onConsumerGroupStopped(ConsumerGroupStopped stopped) {
+        if (stopped.group().equals(consumerGroups.get(stopped.groupId()))) {
+            consumerGroups.remove(stopped.groupId());
+            overviews.remove(stopped.groupId());
+            onMembership(stopped.groupId(), false);
+            if (!shuttingDown) {
+                getContext().getLog().error("The consumer group {} stopped unexpectedly; its members must rejoin",
+                        stopped.groupId());
+            }
+        }
+        return this;
+    }
+
+    // ---------------------------------------------------------------- classic groups
+
     private Behavior<Command> onGroupChanged(GroupChanged changed) {
         String groupId = changed.overview().groupId();
         if (changed.coordinator().equals(coordinators.get(groupId))) {
@@ -327,6 +491,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             fetch.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
+        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(fetch.groupId());
+        if (consumerGroup != null && fetch.memberId().isPresent()) {
+            consumerGroup.tell(fetch); // checks the member and its epoch, then hands it back as FetchAccepted
+            return this;
+        }
+        return answerFetch(fetch);
+    }
+
+    private Behavior<Command> answerFetch(FetchOffsets fetch) {
         Map<PartitionId, CommittedOffset> all = offsets.offsetsOf(fetch.groupId());
         if (fetch.partitions().isEmpty()) {
             fetch.replyTo().tell(new FetchResult(GroupError.NONE, new LinkedHashMap<>(all)));
@@ -533,6 +706,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         getContext().getLog().info("Consumer groups shutting down: {} group coordinators, {} offset writes pending",
                 coordinators.size(), queued.size() + (writing ? 1 : 0));
         coordinators.values().forEach(getContext()::stop);
+        consumerGroups.values().forEach(getContext()::stop);
         if (!writing) {
             closeLog();
         }

@@ -24,13 +24,16 @@ public final class GroupRequests {
 
     /** A request the group manager answers. */
     public sealed interface Request extends GroupManager.Command
-            permits GroupRequest, FetchOffsets, ListGroups {
+            permits GroupRequest, FetchOffsets, ListGroups, ConsumerGroupRequests.ConsumerRequest {
         /** Answers the request with {@code error} and nothing else. */
         void fail(GroupError error);
     }
 
-    /** A request about one group, handled by that group's coordinator. */
-    public sealed interface GroupRequest extends Request, GroupCoordinator.Command
+    /**
+     * A request about one group, handled by that group's coordinator (or, for a group of the consumer
+     * group protocol, by its {@link ConsumerGroup}).
+     */
+    public sealed interface GroupRequest extends Request, GroupCoordinator.Command, ConsumerGroup.Command
             permits JoinGroup, SyncGroup, Heartbeat, LeaveGroup, CommitOffsets, DescribeGroup, DeleteGroup,
             DeleteOffsets {
         String groupId();
@@ -194,9 +197,23 @@ public final class GroupRequests {
         }
     }
 
-    /** The group's committed offsets of {@code partitions}, or of every partition if empty. */
-    public record FetchOffsets(String groupId, Optional<List<PartitionId>> partitions, ActorRef<FetchResult> replyTo)
-            implements Request {
+    /**
+     * The group's committed offsets of {@code partitions}, or of every partition if empty. A member of
+     * a consumer-protocol group names itself and its epoch (OffsetFetch v9 on), which is checked first.
+     */
+    public record FetchOffsets(String groupId, Optional<List<PartitionId>> partitions, Optional<String> memberId,
+                               int memberEpoch, ActorRef<FetchResult> replyTo) implements Request, ConsumerGroup.Command {
+        public static final int NO_MEMBER_EPOCH = -1;
+
+        public FetchOffsets {
+            memberId = orEmpty(memberId).filter(id -> !id.isEmpty());
+        }
+
+        /** A fetch from outside any group membership (admin tools, older consumers). */
+        public FetchOffsets(String groupId, Optional<List<PartitionId>> partitions, ActorRef<FetchResult> replyTo) {
+            this(groupId, partitions, Optional.empty(), NO_MEMBER_EPOCH, replyTo);
+        }
+
         @Override
         public void fail(GroupError error) {
             replyTo.tell(new FetchResult(error, Map.of()));
@@ -235,8 +252,15 @@ public final class GroupRequests {
     public record GroupListing(GroupError error, List<GroupOverview> groups) {
     }
 
-    /** A group as ListGroups shows it; the protocol type is empty for a group that only committed offsets. */
-    public record GroupOverview(String groupId, String protocolType, GroupState state) {
+    /**
+     * A group as ListGroups shows it; the protocol type is empty for a group that only committed
+     * offsets. {@code consumerProtocol}: the group uses the consumer group protocol (KIP-848), not the
+     * classic one.
+     */
+    public record GroupOverview(String groupId, String protocolType, GroupState state, boolean consumerProtocol) {
+        public GroupOverview(String groupId, String protocolType, GroupState state) {
+            this(groupId, protocolType, state, false);
+        }
     }
 
     public record DescribeGroup(String groupId, ActorRef<GroupDescription> replyTo) implements GroupRequest {

@@ -18,6 +18,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.actors.groups.ConsumerGroupSettings;
 import io.riverlog.actors.groups.GroupManager;
 import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
@@ -65,7 +66,8 @@ public final class BrokerGuardian {
             ActorRef<TopicRegistry.Command> registry = context.spawn(
                     TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
-                    GroupManager.create(GroupSettings.fromConfig(config), channels), "groups");
+                    GroupManager.create(GroupSettings.fromConfig(config),
+                            ConsumerGroupSettings.fromConfig(config), channels), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
             BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());

@@ -21,7 +21,9 @@ import io.riverlog.actors.groups.GroupState;
 
 /**
  * DescribeGroups. A group that does not exist is Dead: before version 6 with no error, from version
- * 6 on with GROUP_ID_NOT_FOUND, as Kafka answers. Authorized operations are not computed (no ACLs).
+ * 6 on with GROUP_ID_NOT_FOUND, as Kafka answers; so is a group of the consumer group protocol, which
+ * is not a classic group (ConsumerGroupDescribe describes it). Authorized operations are not computed
+ * (no ACLs).
  */
 final class DescribeGroupsHandler implements KafkaRequestHandler {
     private static final short FIRST_VERSION_WITH_INSTANCE_ID = 4;
@@ -61,7 +63,7 @@ final class DescribeGroupsHandler implements KafkaRequestHandler {
                 .setProtocolData(description.protocolName()).setAuthorizedOperations(OPERATIONS_NOT_COMPUTED);
         if (version >= FIRST_VERSION_WITH_NOT_FOUND && error != Errors.NONE) {
             out.setErrorMessage(error == Errors.GROUP_ID_NOT_FOUND
-                    ? "group " + description.groupId() + " does not exist" : error.message());
+                    ? "Group " + description.groupId() + " is not a classic group or does not exist." : error.message());
         }
         description.members().forEach(m -> {
             DescribedGroupMember member = new DescribedGroupMember().setMemberId(m.memberId())

@@ -54,7 +54,7 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
                 new IncrementalAlterConfigsHandler(topics)));
         routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
-        // Classic consumer groups and committed offsets (the KIP-848 group APIs are not served).
+        // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
         routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(settings)));
         routes.put(ApiKeys.JOIN_GROUP, route(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups)));
         routes.put(ApiKeys.SYNC_GROUP, route(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups)));
@@ -66,6 +66,10 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.LIST_GROUPS, route(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups)));
         routes.put(ApiKeys.DESCRIBE_GROUPS, route(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups)));
         routes.put(ApiKeys.DELETE_GROUPS, route(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups)));
+        routes.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, route(ApiKeys.CONSUMER_GROUP_HEARTBEAT,
+                new ConsumerGroupHeartbeatHandler(groups, topics)));
+        routes.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, route(ApiKeys.CONSUMER_GROUP_DESCRIBE,
+                new ConsumerGroupDescribeHandler(groups, topics)));
         Map<ApiKeys, VersionRange> advertised = new EnumMap<>(ApiKeys.class);
         routes.forEach((key, route) -> advertised.put(key, route.versions()));
         advertised.put(ApiKeys.API_VERSIONS, fullRange(ApiKeys.API_VERSIONS));

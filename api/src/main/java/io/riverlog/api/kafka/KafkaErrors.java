@@ -53,6 +53,12 @@ final class KafkaErrors {
             case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
             // Not retriable: the offsets log is offline until the broker restarts.
             case STORAGE_ERROR -> Errors.UNKNOWN_SERVER_ERROR;
+            case FENCED_MEMBER_EPOCH -> Errors.FENCED_MEMBER_EPOCH;
+            case STALE_MEMBER_EPOCH -> Errors.STALE_MEMBER_EPOCH;
+            case UNSUPPORTED_ASSIGNOR -> Errors.UNSUPPORTED_ASSIGNOR;
+            case UNRELEASED_INSTANCE_ID -> Errors.UNRELEASED_INSTANCE_ID;
+            case INVALID_REQUEST -> Errors.INVALID_REQUEST;
+            case INVALID_REGULAR_EXPRESSION -> Errors.INVALID_REGULAR_EXPRESSION;
         };
     }
 }

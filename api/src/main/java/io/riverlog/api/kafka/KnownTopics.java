@@ -1,14 +1,19 @@
 package io.riverlog.api.kafka;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.common.Uuid;
 
+import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
@@ -58,6 +63,21 @@ final class KnownTopics {
     /** The topic's id, or the zero id for a topic that no longer exists. */
     Uuid idOf(String name) {
         return byName(name).map(TopicIds::of).orElse(Uuid.ZERO_UUID);
+    }
+
+    /**
+     * The partitions grouped by topic, topics in name order and partitions in number order; partitions
+     * of topics that no longer exist are left out (they have no id to be named by).
+     */
+    Map<TopicInfo, List<Integer>> byTopic(Collection<PartitionId> partitions) {
+        Map<String, List<Integer>> grouped = new TreeMap<>();
+        partitions.forEach(p -> grouped.computeIfAbsent(p.topic(), t -> new ArrayList<>()).add(p.partition()));
+        Map<TopicInfo, List<Integer>> out = new LinkedHashMap<>();
+        grouped.forEach((topic, numbers) -> byName(topic).ifPresent(info -> {
+            numbers.sort(Integer::compare);
+            out.put(info, numbers);
+        }));
+        return out;
     }
 
     static boolean hasPartition(TopicInfo topic, int partition) {

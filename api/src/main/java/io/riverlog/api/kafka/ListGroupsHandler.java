@@ -20,14 +20,15 @@ import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 
 /**
- * ListGroups: every group, filtered by state (version 4 on) and type (version 5 on). Every group
- * here is a classic group.
+ * ListGroups: every group, filtered by state (version 4 on) and type (version 5 on): {@code classic},
+ * or {@code consumer} for groups of the consumer group protocol (KIP-848).
  */
 final class ListGroupsHandler implements KafkaRequestHandler {
     private static final short FIRST_VERSION_WITH_STATE = 4;
     private static final short FIRST_VERSION_WITH_TYPE = 5;
     /** As Kafka brokers spell it; clients parse it ignoring case. */
     private static final String CLASSIC = GroupType.CLASSIC.name().toLowerCase(Locale.ROOT);
+    private static final String CONSUMER = GroupType.CONSUMER.name().toLowerCase(Locale.ROOT);
 
     private final BrokerGroups groups;
 
@@ -46,9 +47,9 @@ final class ListGroupsHandler implements KafkaRequestHandler {
                     : new GroupListing(GroupError.COORDINATOR_NOT_AVAILABLE, List.of());
             ListGroupsResponseData out = new ListGroupsResponseData().setThrottleTimeMs(0)
                     .setErrorCode(KafkaErrors.of(answer.error()).code());
-            boolean classicWanted = types.isEmpty() || types.contains(CLASSIC);
             for (GroupOverview group : answer.groups()) {
-                if (!classicWanted || !(states.isEmpty()
+                String type = group.consumerProtocol() ? CONSUMER : CLASSIC;
+                if (!(types.isEmpty() || types.contains(type)) || !(states.isEmpty()
                         || states.contains(group.state().displayName().toLowerCase(Locale.ROOT)))) {
                     continue;
                 }
@@ -57,7 +58,7 @@ final class ListGroupsHandler implements KafkaRequestHandler {
                     listed.setGroupState(group.state().displayName());
                 }
                 if (version >= FIRST_VERSION_WITH_TYPE) {
-                    listed.setGroupType(CLASSIC);
+                    listed.setGroupType(type);
                 }
                 out.groups().add(listed);
             }

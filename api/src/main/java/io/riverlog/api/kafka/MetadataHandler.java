@@ -47,7 +47,9 @@ final class MetadataHandler implements KafkaRequestHandler {
             List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
             for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
                 String name = wanted.name();
-                if (name == null && wanted.topicId() != null && !Uuid.ZERO_UUID.equals(wanted.topicId())) {
+                // A topic asked for by id has no name (null, or empty from some clients).
+                if ((name == null || name.isEmpty()) && wanted.topicId() != null
+                        && !Uuid.ZERO_UUID.equals(wanted.topicId())) {
                     name = known.nameOf(wanted.topicId());
                     if (name == null) {
                         answers.add(CompletableFuture.completedFuture(new MetadataResponseTopic()

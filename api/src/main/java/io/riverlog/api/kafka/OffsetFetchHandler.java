@@ -32,7 +32,9 @@ import io.riverlog.actors.partition.PartitionId;
  * OffsetFetch: the committed offsets of the partitions asked for (-1 where the group committed
  * none), or of every partition the group committed when no topics are named. Versions 8 and later
  * ask for many groups at once; versions 10 and later name topics by id. Transactions are not
- * served, so no offset is ever pending and {@code requireStable} changes nothing.
+ * served, so no offset is ever pending and {@code requireStable} changes nothing. From version 9 on a
+ * member of a consumer-protocol group names itself and its epoch, which the group checks first
+ * (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH).
  */
 final class OffsetFetchHandler implements KafkaRequestHandler {
     private static final short FIRST_VERSION_WITH_TOP_LEVEL_ERROR = 2;
@@ -109,7 +111,8 @@ final class OffsetFetchHandler implements KafkaRequestHandler {
             }
         }
         Optional<List<PartitionId>> partitions = group.topics() == null ? Optional.empty() : Optional.of(wanted);
-        return groups.<FetchResult>ask(replyTo -> new FetchOffsets(group.groupId(), partitions, replyTo))
+        return groups.<FetchResult>ask(replyTo -> new FetchOffsets(group.groupId(), partitions,
+                        Optional.ofNullable(group.memberId()), group.memberEpoch(), replyTo))
                 .handle((result, failure) -> {
                     GroupError error = failure != null ? GroupError.COORDINATOR_NOT_AVAILABLE : result.error();
                     if (error != GroupError.NONE) {

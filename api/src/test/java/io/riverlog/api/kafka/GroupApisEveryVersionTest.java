@@ -14,6 +14,10 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -461,12 +465,106 @@ class GroupApisEveryVersionTest {
         assertThat(fetched("offsets-deleted")).containsEntry(0, -1L).containsEntry(1, 4L);
     }
 
+    // ---------------------------------------------------------------- consumer group protocol (KIP-848)
+
+    static Stream<Short> consumerGroupHeartbeatVersions() {
+        return versions(ApiKeys.CONSUMER_GROUP_HEARTBEAT);
+    }
+
+    @ParameterizedTest(name = "v{0}")
+    @MethodSource("consumerGroupHeartbeatVersions")
+    void aConsumerProtocolMemberJoinsHeartbeatsCommitsIsDescribedAndLeaves(short version) {
+        String groupId = "kip848-v" + version;
+        // Version 0 lets the broker choose the member id; from version 1 on the consumer chooses it.
+        String chosen = version == 0 ? "" : Uuid.randomUuid().toString();
+        ConsumerGroupHeartbeatResponseData joined = send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, version,
+                new ConsumerGroupHeartbeatRequestData().setGroupId(groupId).setMemberId(chosen).setMemberEpoch(0)
+                        .setRebalanceTimeoutMs(TIMEOUT_MS).setSubscribedTopicNames(List.of("t"))
+                        .setTopicPartitions(List.of()));
+        assertThat(joined.errorCode()).isZero();
+        String memberId = joined.memberId();
+        assertThat(memberId).isNotEmpty();
+        if (version > 0) {
+            assertThat(memberId).isEqualTo(chosen);
+        }
+        assertThat(joined.memberEpoch()).isEqualTo(1);
+        assertThat(joined.heartbeatIntervalMs()).isPositive();
+        assertThat(joined.assignment().topicPartitions()).singleElement().satisfies(tp -> {
+            assertThat(tp.topicId()).isEqualTo(topicId);
+            assertThat(tp.partitions()).containsExactly(0, 1);
+        });
+        ConsumerGroupHeartbeatResponseData beat = send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, version,
+                new ConsumerGroupHeartbeatRequestData().setGroupId(groupId).setMemberId(memberId).setMemberEpoch(1)
+                        .setTopicPartitions(List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions()
+                                .setTopicId(topicId).setPartitions(List.of(0, 1)))));
+        assertThat(beat.errorCode()).isZero();
+        assertThat(beat.memberEpoch()).isEqualTo(1);
+        ConsumerGroupHeartbeatResponseData fenced = send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, version,
+                new ConsumerGroupHeartbeatRequestData().setGroupId(groupId).setMemberId(memberId).setMemberEpoch(5));
+        assertThat(fenced.errorCode()).isEqualTo(Errors.FENCED_MEMBER_EPOCH.code());
+
+        OffsetCommitResponseData stale = send(ApiKeys.OFFSET_COMMIT, (short) 9, new OffsetCommitRequestData()
+                .setGroupId(groupId).setMemberId(memberId).setGenerationIdOrMemberEpoch(0)
+                .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(
+                        List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0)
+                                .setCommittedOffset(3))))));
+        assertThat(stale.topics().get(0).partitions().get(0).errorCode()).isEqualTo(Errors.STALE_MEMBER_EPOCH.code());
+        OffsetFetchResponseData fetched = send(ApiKeys.OFFSET_FETCH, (short) 9, new OffsetFetchRequestData()
+                .setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId(groupId)
+                        .setMemberId("someone-else").setMemberEpoch(1).setTopics(null))));
+        assertThat(fetched.groups().get(0).errorCode()).isEqualTo(Errors.UNKNOWN_MEMBER_ID.code());
+
+        for (short describeVersion : versions(ApiKeys.CONSUMER_GROUP_DESCRIBE).toList()) {
+            ConsumerGroupDescribeResponseData described = send(ApiKeys.CONSUMER_GROUP_DESCRIBE, describeVersion,
+                    new ConsumerGroupDescribeRequestData().setGroupIds(List.of(groupId, "fetched")));
+            assertThat(described.groups().get(0).errorCode()).isZero();
+            assertThat(described.groups().get(0).groupState()).isEqualTo("Stable");
+            assertThat(described.groups().get(0).assignorName()).isEqualTo("uniform");
+            assertThat(described.groups().get(0).members()).singleElement().satisfies(m -> {
+                assertThat(m.memberId()).isEqualTo(memberId);
+                assertThat(m.subscribedTopicNames()).containsExactly("t");
+                assertThat(m.assignment().topicPartitions()).singleElement()
+                        .satisfies(tp -> assertThat(tp.topicName()).isEqualTo("t"));
+            });
+            assertThat(described.groups().get(1).errorCode()).as("a group that only committed offsets")
+                    .isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+        }
+        ListGroupsResponseData listed = send(ApiKeys.LIST_GROUPS, (short) 5,
+                new ListGroupsRequestData().setTypesFilter(List.of("consumer")));
+        assertThat(listed.groups()).anySatisfy(g -> {
+            assertThat(g.groupId()).isEqualTo(groupId);
+            assertThat(g.groupType()).isEqualTo("consumer");
+        }).allSatisfy(g -> assertThat(g.groupType()).isEqualTo("consumer"));
+        DescribeGroupsResponseData classic = send(ApiKeys.DESCRIBE_GROUPS, (short) 6,
+                new DescribeGroupsRequestData().setGroups(List.of(groupId)));
+        assertThat(classic.groups().get(0).errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+
+        ConsumerGroupHeartbeatResponseData left = send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, version,
+                new ConsumerGroupHeartbeatRequestData().setGroupId(groupId).setMemberId(memberId).setMemberEpoch(-1));
+        assertThat(left.errorCode()).isZero();
+        assertThat(left.memberEpoch()).isEqualTo(-1);
+    }
+
+    @Test
+    void aClassicGroupWithMembersIsNotFoundByTheConsumerGroupApis() {
+        Member member = join("classic-not-kip848", (short) 9);
+        ConsumerGroupHeartbeatResponseData refused = send(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (short) 1,
+                new ConsumerGroupHeartbeatRequestData().setGroupId(member.groupId()).setMemberId("m").setMemberEpoch(0)
+                        .setRebalanceTimeoutMs(TIMEOUT_MS).setSubscribedTopicNames(List.of("t"))
+                        .setTopicPartitions(List.of()));
+        assertThat(refused.errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+        ConsumerGroupDescribeResponseData described = send(ApiKeys.CONSUMER_GROUP_DESCRIBE, (short) 1,
+                new ConsumerGroupDescribeRequestData().setGroupIds(List.of(member.groupId())));
+        assertThat(described.groups().get(0).errorCode()).isEqualTo(Errors.GROUP_ID_NOT_FOUND.code());
+        assertThat(described.groups().get(0).errorMessage()).contains("not a consumer group");
+    }
+
     @Test
     void theAdvertisedGroupApisAreExactlyThoseServed() {
         assertThat(apis.served()).containsKeys(ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP,
                 ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH,
-                ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS, ApiKeys.DELETE_GROUPS);
-        assertThat(apis.served()).doesNotContainKeys(ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE,
-                ApiKeys.TXN_OFFSET_COMMIT);
+                ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS, ApiKeys.DELETE_GROUPS,
+                ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE);
+        assertThat(apis.served()).doesNotContainKeys(ApiKeys.TXN_OFFSET_COMMIT);
     }
 }
