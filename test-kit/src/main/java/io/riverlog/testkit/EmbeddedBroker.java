@@ -7,7 +7,6 @@ import java.util.Map;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
-import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.api.broker.Broker;
 import io.riverlog.wal.ChannelFactory;
 
@@ -37,7 +36,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                         "riverlog.kafka.port", 0,
                         "riverlog.http.port", 0)))
                 .withFallback(ConfigFactory.load());
-        return new EmbeddedBroker(Await.resultOf(Broker.start(config, channels, PartitionMetrics.NONE), START_TIMEOUT));
+        return new EmbeddedBroker(Await.resultOf(Broker.start(config, channels), START_TIMEOUT));
     }
 
     public String bootstrapServers() {

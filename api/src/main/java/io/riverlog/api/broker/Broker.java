@@ -13,28 +13,45 @@ import com.typesafe.config.Config;
 
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.metrics.BrokerMetrics;
+import io.riverlog.api.metrics.MetricsSettings;
 import io.riverlog.wal.ChannelFactory;
 
 /** A running broker: its actor system, registry and listener addresses. Start it, then stop it. */
 public final class Broker {
     private final ActorSystem<Void> system;
     private final BrokerGuardian.Started started;
+    private final BrokerMetrics metrics;
 
-    private Broker(ActorSystem<Void> system, BrokerGuardian.Started started) {
+    private Broker(ActorSystem<Void> system, BrokerGuardian.Started started, BrokerMetrics metrics) {
         this.system = system;
         this.started = started;
+        this.metrics = metrics;
     }
 
     /** Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections. */
     public static CompletionStage<Broker> start(Config config) {
-        return start(config, ChannelFactory.DEFAULT, PartitionMetrics.NONE);
+        return start(config, ChannelFactory.DEFAULT);
     }
 
-    public static CompletionStage<Broker> start(Config config, ChannelFactory channels, PartitionMetrics metrics) {
+    public static CompletionStage<Broker> start(Config config, ChannelFactory channels) {
+        BrokerMetrics metrics = new BrokerMetrics(MetricsSettings.fromConfig(config));
+        return start(config, channels, metrics, metrics);
+    }
+
+    /** As {@link #start(Config, ChannelFactory)}, but partitions report to {@code partitionMetrics} instead. */
+    public static CompletionStage<Broker> start(Config config, ChannelFactory channels,
+                                                PartitionMetrics partitionMetrics) {
+        return start(config, channels, new BrokerMetrics(MetricsSettings.fromConfig(config)), partitionMetrics);
+    }
+
+    private static CompletionStage<Broker> start(Config config, ChannelFactory channels, BrokerMetrics metrics,
+                                                 PartitionMetrics partitionMetrics) {
         CompletableFuture<BrokerGuardian.Started> started = new CompletableFuture<>();
-        ActorSystem<Void> system = ActorSystem.create(BrokerGuardian.create(config, channels, metrics, started),
-                "riverlog", config);
-        return started.thenApply(s -> new Broker(system, s));
+        ActorSystem<Void> system = ActorSystem.create(
+                BrokerGuardian.create(config, channels, metrics, partitionMetrics, started), "riverlog", config);
+        system.getWhenTerminated().thenRun(metrics::close);
+        return started.thenApply(s -> new Broker(system, s, metrics));
     }
 
     public InetSocketAddress kafkaAddress() {
@@ -58,7 +75,7 @@ public final class Broker {
 
     /** Kafka protocol connections open right now. */
     public int openKafkaConnections() {
-        return started.openKafkaConnections().get();
+        return metrics.traffic().kafkaConnections();
     }
 
     public ActorRef<TopicRegistry.Command> registry() {
@@ -67,6 +84,10 @@ public final class Broker {
 
     public ActorSystem<Void> system() {
         return system;
+    }
+
+    public BrokerMetrics metrics() {
+        return metrics;
     }
 
     /** Graceful stop: the listeners close, every partition writes, fsyncs and closes its log. */

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -35,6 +34,9 @@ import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.api.console.ConsoleRoute;
+import io.riverlog.api.metrics.BrokerMetrics;
+import io.riverlog.api.metrics.MetricsRoute;
 import io.riverlog.wal.ChannelFactory;
 
 /**
@@ -48,29 +50,30 @@ import io.riverlog.wal.ChannelFactory;
  */
 public final class BrokerGuardian {
 
-    /** What a started broker exposes; {@code openKafkaConnections} counts the Kafka clients connected now. */
+    /** What a started broker exposes. */
     public record Started(ActorRef<TopicRegistry.Command> registry, InetSocketAddress kafkaAddress,
-                          InetSocketAddress httpAddress, AtomicInteger openKafkaConnections) {
+                          InetSocketAddress httpAddress) {
     }
 
     private BrokerGuardian() {
     }
 
-    public static Behavior<Void> create(Config config, ChannelFactory channels, PartitionMetrics metrics,
-                                        CompletableFuture<Started> started) {
+    public static Behavior<Void> create(Config config, ChannelFactory channels, BrokerMetrics metrics,
+                                        PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
             Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, metrics), "topics");
+                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
                     GroupManager.create(GroupSettings.fromConfig(config),
                             ConsumerGroupSettings.fromConfig(config), channels), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
             BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
+            metrics.watch(topics, groups);
             KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), metrics);
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-partitions",
@@ -81,15 +84,14 @@ public final class BrokerGuardian {
                             shutdownTimeout, system.scheduler()));
 
             HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            HttpApi httpApi = HttpApi.create(registry, httpSettings, system);
-            // Route groups are tried in this order; another endpoint is one more group added here.
-            List<Route> httpRouteGroups = new ArrayList<>(httpApi.routes());
-            Route httpRoutes = HttpRoutes.of(httpRouteGroups);
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, system, metrics);
+            List<Route> routeGroups = new ArrayList<>(httpApi.routes());
+            routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
+            routeGroups.add(ConsoleRoute.create());
+            Route httpRoutes = HttpRoutes.of(routeGroups);
 
             // Both listeners bind at once; the broker has started when both accept connections.
-            AtomicInteger openKafkaConnections = new AtomicInteger();
-            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis,
-                            openKafkaConnections)
+            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis, metrics)
                     .thenApply(kafka -> {
                         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
                                 () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
@@ -106,8 +108,7 @@ public final class BrokerGuardian {
                                 () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
                         return http.localAddress();
                     });
-            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http,
-                            openKafkaConnections))
+            kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http))
                     .whenComplete((ready, error) -> {
                         if (error != null) {
                             started.completeExceptionally(error);

@@ -27,11 +27,17 @@ public final class HttpApi {
 
     public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
                                  ActorSystem<?> system) {
+        return create(registry, settings, system, StreamMetrics.NONE);
+    }
+
+    /** As {@link #create(ActorRef, HttpSettings, ActorSystem)}, counting the records streams hand out. */
+    public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
+                                 ActorSystem<?> system, StreamMetrics metrics) {
         BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
         Readiness readiness = new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
         Partitions partitions = new Partitions(topics);
         RecordSources sources = new RecordSources(partitions, SourceOptions.fromConfig(system.settings().config()),
-                system);
+                system, metrics);
         return new HttpApi(readiness, List.of(
                 new HealthRoutes(readiness).route(),
                 new TopicRoutes(partitions, settings).route(),

@@ -23,11 +23,13 @@ final class RecordSources {
     private final Partitions partitions;
     private final SourceOptions options;
     private final ActorSystem<?> system;
+    private final StreamMetrics metrics;
 
-    RecordSources(Partitions partitions, SourceOptions options, ActorSystem<?> system) {
+    RecordSources(Partitions partitions, SourceOptions options, ActorSystem<?> system, StreamMetrics metrics) {
         this.partitions = partitions;
         this.options = options;
         this.system = system;
+        this.metrics = metrics;
     }
 
     CompletionStage<Source<LogRecord, NotUsed>> open(PartitionId id, ReadStart start) {
@@ -35,7 +37,16 @@ final class RecordSources {
             long from = start.resolve(state);
             Source<LogRecord, NotUsed> records = PartitionSource.records(actor, StartOffset.at(from),
                     options.withFollow(start.follow()), system);
-            return start.limit().isPresent() ? records.take(start.limit().getAsLong()) : records;
+            Source<LogRecord, NotUsed> limited = start.limit().isPresent()
+                    ? records.take(start.limit().getAsLong()) : records;
+            return limited.map(record -> {
+                metrics.streamed(id.topic(), lengthOf(record.key()) + lengthOf(record.value()));
+                return record;
+            });
         }));
+    }
+
+    private static int lengthOf(byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
     }
 }

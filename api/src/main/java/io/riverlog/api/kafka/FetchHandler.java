@@ -13,6 +13,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.FetchRequest;
 
@@ -29,9 +30,11 @@ import io.riverlog.actors.partition.PartitionId;
  */
 final class FetchHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;
+    private final KafkaMetrics metrics;
 
-    FetchHandler(BrokerTopics topics) {
+    FetchHandler(BrokerTopics topics, KafkaMetrics metrics) {
         this.topics = topics;
+        this.metrics = metrics;
     }
 
     /** One requested partition, with its name resolved. */
@@ -128,8 +131,8 @@ final class FetchHandler implements KafkaRequestHandler {
                 });
     }
 
-    private static FetchResponseData respond(FetchRequestData data, List<Wanted> wanted, List<PartitionData> answers,
-                                         boolean byId) {
+    private FetchResponseData respond(FetchRequestData data, List<Wanted> wanted, List<PartitionData> answers,
+                                      boolean byId) {
         FetchResponseData out = new FetchResponseData().setThrottleTimeMs(0).setErrorCode(Errors.NONE.code())
                 .setSessionId(0);
         long budget = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
@@ -147,6 +150,7 @@ final class FetchHandler implements KafkaRequestHandler {
                 } else {
                     budget -= size;
                     anyRecords = true;
+                    countFetched(w.name(), answer);
                 }
             }
             if (w.topic() != currentTopic) {
@@ -172,6 +176,18 @@ final class FetchHandler implements KafkaRequestHandler {
 
     private static int sizeOf(PartitionData answer) {
         return answer.records() == null ? 0 : answer.records().sizeInBytes();
+    }
+
+    /** Only what the answer carries counts: reads still parked when it left, or over its budget, do not. */
+    private void countFetched(String topic, PartitionData answer) {
+        if (metrics == KafkaMetrics.NONE || !(answer.records() instanceof MemoryRecords records)) {
+            return;
+        }
+        int count = 0;
+        for (RecordBatch batch : records.batches()) {
+            count += (int) (batch.lastOffset() - batch.baseOffset() + 1);
+        }
+        metrics.fetched(topic, count, records.sizeInBytes());
     }
 
     private static long bytes(List<PartitionData> answers) {

@@ -32,12 +32,18 @@ public final class KafkaApis implements KafkaRequestHandler {
 
     public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
                                    PartitionSettings partitionDefaults, Clock clock) {
+        return create(topics, groups, settings, partitionDefaults, clock, KafkaMetrics.NONE);
+    }
+
+    /** As the other {@code create}, reporting the records fetch answers carry to {@code metrics}. */
+    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
+                                   PartitionSettings partitionDefaults, Clock clock, KafkaMetrics metrics) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
         routes.put(ApiKeys.METADATA, route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
         // Produce 0-2 are advertised because some clients insist on seeing version 0; they are refused if sent.
         routes.put(ApiKeys.PRODUCE, new Route(VersionRange.of(0, ApiKeys.PRODUCE.latestVersion()),
                 new ProduceHandler(topics, settings.maxMessageBytes())));
-        routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics)));
+        routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics, metrics)));
         routes.put(ApiKeys.LIST_OFFSETS, route(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics)));
         routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(clock)));
         routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics)));

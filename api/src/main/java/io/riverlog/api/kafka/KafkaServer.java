@@ -1,7 +1,6 @@
 package io.riverlog.api.kafka;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -19,22 +18,39 @@ public final class KafkaServer {
     private KafkaServer() {
     }
 
-    /** Binds the listener; the stage completes once it accepts connections (or fails if the port is taken). */
+    /**
+     * Binds the listener, reporting connections and request times to {@code metrics}; the stage
+     * completes once it accepts connections (or fails if the port is taken).
+     */
     public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, KafkaSettings settings,
-                                                          KafkaRequestHandler handler, AtomicInteger open) {
+                                                          KafkaRequestHandler handler, KafkaMetrics metrics) {
+        KafkaRequestHandler timed = timed(handler, metrics);
         return Tcp.get(system).bind(settings.host(), settings.port())
-                .to(Sink.foreach(connection -> connection.handleWith(
-                        KafkaConnection.flow(handler, settings, connection.remoteAddress(),
-                                connection.localAddress().getPort()).watchTermination((notUsed, terminated) -> {
-                                    open.incrementAndGet();
-                                    terminated.whenComplete((done, error) -> open.decrementAndGet());
-                                    return notUsed;
-                                }), system)))
+                .to(Sink.foreach(connection -> {
+                    metrics.connectionOpened();
+                    connection.handleWith(KafkaConnection.flow(timed, settings, connection.remoteAddress(),
+                                    connection.localAddress().getPort())
+                            .watchTermination((notUsed, ended) -> {
+                                ended.whenComplete((done, error) -> metrics.connectionClosed());
+                                return notUsed;
+                            }), system);
+                }))
                 .run(system)
                 .whenComplete((binding, error) -> {
                     if (error == null) {
                         log.info("Kafka listener bound to {}", binding.localAddress());
                     }
                 });
+    }
+
+    private static KafkaRequestHandler timed(KafkaRequestHandler handler, KafkaMetrics metrics) {
+        if (metrics == KafkaMetrics.NONE) {
+            return handler;
+        }
+        return request -> {
+            long startedNanos = System.nanoTime();
+            return handler.handle(request).whenComplete((answer, error) ->
+                    metrics.requestAnswered(request.apiKey(), System.nanoTime() - startedNanos));
+        };
     }
 }

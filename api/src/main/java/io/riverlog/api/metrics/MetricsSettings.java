@@ -1,0 +1,26 @@
+package io.riverlog.api.metrics;
+
+import java.time.Duration;
+import java.util.List;
+
+import com.typesafe.config.Config;
+
+/**
+ * Settings of the broker's metrics, from {@code riverlog.metrics} in application.conf.
+ *
+ * @param latencyBuckets  upper bounds of the fsync and request latency histograms' buckets
+ * @param groupLagTimeout how long a scrape waits for committed offsets and high watermarks
+ */
+public record MetricsSettings(List<Duration> latencyBuckets, Duration groupLagTimeout) {
+
+    public MetricsSettings {
+        latencyBuckets = List.copyOf(latencyBuckets);
+    }
+
+    public static MetricsSettings fromConfig(Config config) {
+        Config metrics = config.getConfig("riverlog.metrics");
+        return new MetricsSettings(
+                metrics.getDurationList("latency-buckets"),
+                metrics.getDuration("group-lag-timeout"));
+    }
+}
