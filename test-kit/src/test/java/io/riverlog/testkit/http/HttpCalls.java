@@ -13,9 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Plain HTTP requests to a broker's API over a real socket, with JSON answers parsed. */
 final class HttpCalls {
-    /** Bodies above this many characters are sent only after the server's 100 Continue. */
-    private static final int LARGE_BODY_CHARS = 64 * 1024;
-
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,10 +53,7 @@ final class HttpCalls {
     }
 
     Answer post(String path, String contentType, String body) {
-        // As curl does for large bodies: the server may refuse one by its length before it is sent, and
-        // then close the connection, which would cut a body still being sent.
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
-                .expectContinue(body.length() > LARGE_BODY_CHARS)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
