@@ -27,6 +27,9 @@ import org.apache.kafka.common.requests.RequestUtils;
  * nothing here knows what the broker answers.
  */
 final class FuzzFrames {
+    /** How many topic names CreateTopics requests choose from: each created topic holds open files. */
+    private static final int CREATED_TOPIC_NAMES = 100;
+
     /** How a frame ends the conversation: the broker must answer, may close, or the client closes its side. */
     enum Ending { MAY_ANSWER, BROKER_CLOSES, CLIENT_CLOSES }
 
@@ -196,7 +199,7 @@ final class FuzzFrames {
             case CREATE_TOPICS -> {
                 CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(1000);
                 // A new name each time, so that a mutated partition count or config is not hidden behind TOPIC_ALREADY_EXISTS.
-                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("fuzz-created-" + random.nextInt(1000))
+                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("fuzz-created-" + random.nextInt(CREATED_TOPIC_NAMES))
                         .setNumPartitions(1).setReplicationFactor((short) 1));
                 yield data;
             }

@@ -58,6 +58,7 @@ class KafkaProtocolFuzzTest {
     private static final int MAX_FRAME_BYTES = 64 * 1024;
     private static final int DEFAULT_CONNECTIONS = 2_000;
     private static final int VOLUME_CONNECTIONS = 50_000;
+    private static final int FUZZ_MAX_PARTITIONS_PER_TOPIC = 8;
     private static final int LARGE_ANSWER_RECORD_BYTES = 1024;
     private static final int HUGE_PARTITION_COUNT = 16_777_217;
     private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(30);
@@ -129,7 +130,10 @@ class KafkaProtocolFuzzTest {
     }
 
     private void fuzz(long seed, int connections) throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES))) {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES,
+                // Each partition holds open files: mutated partition counts must not exhaust the test
+                // JVM's file descriptors (it runs the fuzzing clients too); larger counts are refused.
+                "riverlog.topics.max-partitions-per-topic", FUZZ_MAX_PARTITIONS_PER_TOPIC))) {
             String bootstrap = broker.bootstrapServers();
             KafkaClients.createTopic(bootstrap, TARGET_TOPIC, 1);
             KafkaClients.createTopic(bootstrap, CLEAN_TOPIC, 1);
