@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Waiting on asynchronous results in tests, always with a timeout. */
 public final class Await {
@@ -32,10 +33,15 @@ public final class Await {
      * {@code what} if it does not within {@code timeout}. For state that nothing announces.
      */
     public static void until(String what, Duration timeout, BooleanSupplier condition) {
+        until(what, timeout, condition, () -> "");
+    }
+
+    /** As {@link #until(String, Duration, BooleanSupplier)}; on timeout the message ends with {@code state}. */
+    public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + what);
+                throw new AssertionError("not within " + timeout + ": " + what + " " + state.get());
             }
             try {
                 Thread.sleep(POLL.toMillis());

@@ -126,23 +126,17 @@ public final class BrokerProcess implements AutoCloseable {
         Path output = outputFile();
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("broker exited with " + process.exitValue() + " while starting; see " + output);
-            }
-            if (accepts(kafkaPort) && accepts(httpPort)) {
-                return;
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for the broker", e);
-            }
+        try {
+            Await.until("the broker accepts connections", START_TIMEOUT, () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("broker exited with " + process.exitValue() + " while starting; see " + output);
+                }
+                return accepts(kafkaPort) && accepts(httpPort);
+            }, () -> "; see " + output);
+        } catch (AssertionError e) {
+            process.destroyForcibly();
+            throw e;
         }
-        process.destroyForcibly();
-        throw new AssertionError("broker did not accept connections within " + START_TIMEOUT + "; see " + output);
     }
 
     /** The file the broker's standard output and error go to, across restarts. */

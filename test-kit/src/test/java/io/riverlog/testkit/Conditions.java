@@ -10,29 +10,6 @@ import java.util.function.Supplier;
  */
 final class Conditions {
 
-    /** How often {@link #poll} asks again. */
-    private static final long POLL_INTERVAL_MS = 100;
-
-    /**
-     * For conditions nothing notifies about (the broker's state as a client sees it): asks
-     * {@code condition} every 100 ms until it holds; on timeout fails saying {@code what} and the
-     * {@code state} at that time.
-     */
-    static void poll(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + timeout + ": " + what + " " + state.get());
-            }
-            try {
-                Thread.sleep(POLL_INTERVAL_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting until " + what, e);
-            }
-        }
-    }
-
     /** Wakes every waiter to check its condition again. */
     synchronized void changed() {
         notifyAll();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MetricsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(50);
     private static final int RECORDS = 500;
     private static final int COMMITTED = 200;
 
@@ -137,16 +137,20 @@ class MetricsTest {
     }
 
     /** Scrapes until {@code condition} holds (the broker notices closed connections asynchronously). */
-    private PrometheusText scrapeUntil(URI base, Predicate<PrometheusText> condition) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        PrometheusText last = scrape(base);
-        while (!condition.test(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + "; last scrape:\n" + last);
-            }
-            Thread.sleep(POLL.toMillis());
-            last = scrape(base);
+    private PrometheusText scrapeUntil(URI base, Predicate<PrometheusText> condition) {
+        AtomicReference<PrometheusText> last = new AtomicReference<>();
+        Await.until("the scrape shows it", WAIT, () -> {
+            last.set(scrapeUnchecked(base));
+            return condition.test(last.get());
+        }, () -> "; last scrape:\n" + last.get());
+        return last.get();
+    }
+
+    private PrometheusText scrapeUnchecked(URI base) {
+        try {
+            return scrape(base);
+        } catch (Exception e) {
+            throw new AssertionError("scraping /metrics failed", e);
         }
-        return last;
     }
 }

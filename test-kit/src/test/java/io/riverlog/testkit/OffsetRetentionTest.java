@@ -68,9 +68,9 @@ class OffsetRetentionTest {
                 awaitOffsets(admin, "leaving", all);
                 leaving.close();
 
-                Conditions.poll("the offsets of the group whose consumer left expire", WAIT,
+                Await.until("the offsets of the group whose consumer left expire", WAIT,
                         () -> offsets(admin, "leaving").isEmpty(), () -> offsets(admin, "leaving").toString());
-                Conditions.poll("the offsets committed outside a group expire", WAIT,
+                Await.until("the offsets committed outside a group expire", WAIT,
                         () -> offsets(admin, "standalone").isEmpty(), () -> offsets(admin, "standalone").toString());
                 // Committed before the other group became empty, so they would have expired first.
                 assertThat(offsets(admin, "staying")).isEqualTo(all);
@@ -98,7 +98,7 @@ class OffsetRetentionTest {
     }
 
     private static void awaitOffsets(Admin admin, String group, Map<TopicPartition, OffsetAndMetadata> expected) {
-        Conditions.poll(group + " committed every record", WAIT, () -> offsets(admin, group).equals(expected),
+        Await.until(group + " committed every record", WAIT, () -> offsets(admin, group).equals(expected),
                 () -> offsets(admin, group).toString());
     }
 
