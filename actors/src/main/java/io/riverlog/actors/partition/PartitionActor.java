@@ -29,6 +29,7 @@ import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.BatchInfo;
 import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.CorruptLogException;
+import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.TimestampOffset;
@@ -93,8 +94,18 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     /**
      * Reads whole batches from the one holding {@code offset}, at most about {@code maxBytes} (at
      * least one batch), waiting up to {@code maxWait} if {@code offset} is the high watermark.
+     *
+     * @param byReference true for a reader that only passes the batches on (a Kafka fetch): it is
+     *                    answered with the tail buffer's own buffers ({@link BufferedBatches}) or a
+     *                    region of a segment file ({@link LogRegion}) instead of a copy
+     *                    ({@link Records}), so that nothing is copied on the way to the socket
      */
-    public record Read(long offset, int maxBytes, Duration maxWait, ActorRef<ReadReply> replyTo) implements Command {
+    public record Read(long offset, int maxBytes, Duration maxWait, boolean byReference, ActorRef<ReadReply> replyTo)
+            implements Command {
+        /** A read answered with the bytes copied into one buffer. */
+        public Read(long offset, int maxBytes, Duration maxWait, ActorRef<ReadReply> replyTo) {
+            this(offset, maxBytes, maxWait, false, replyTo);
+        }
     }
 
     public sealed interface ReadReply {
@@ -109,6 +120,26 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         public boolean isEmpty() {
             return !batches.hasRemaining();
         }
+    }
+
+    /**
+     * Batches of the tail buffer for a read by reference, shared rather than copied (never empty).
+     *
+     * @param firstOffset base offset of the first batch (may be below the offset that was asked for)
+     */
+    public record BufferedBatches(List<ByteBuffer> batches, long firstOffset, long nextOffset, long highWatermark,
+                                  long logStartOffset) implements ReadReply {
+        public int sizeInBytes() {
+            int size = 0;
+            for (ByteBuffer batch : batches) {
+                size += batch.remaining();
+            }
+            return size;
+        }
+    }
+
+    /** A region of a segment file for a read by reference, to be sent from the file (never empty). */
+    public record LogRegion(LogSlice slice, long highWatermark, long logStartOffset) implements ReadReply {
     }
 
     public record OutOfRange(long offset, long logStartOffset, long highWatermark) implements ReadReply {
@@ -548,6 +579,14 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         long hwm = highWatermark;
         if (read.offset() >= buffer.minOffset()) {
             TailBuffer.Slice slice = buffer.read(read.offset(), read.maxBytes(), hwm);
+            if (read.byReference()) {
+                List<ByteBuffer> batches = slice.batches();
+                BufferedBatches shared = new BufferedBatches(batches, BatchFormat.baseOffset(batches.get(0)),
+                        slice.nextOffset(), hwm, log.logStartOffset());
+                metrics.read(id, shared.sizeInBytes(), false);
+                read.replyTo().tell(shared);
+                return;
+            }
             ByteBuffer bytes = concat(slice.batches());
             metrics.read(id, bytes.remaining(), false);
             read.replyTo().tell(new Records(bytes, slice.nextOffset(), hwm, log.logStartOffset()));
@@ -563,6 +602,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     } else {
                         if (reply instanceof Records records) {
                             metrics.read(partition, records.batches().remaining(), true);
+                        } else if (reply instanceof LogRegion region) {
+                            metrics.read(partition, region.slice().sizeInBytes(), true);
                         }
                         read.replyTo().tell(reply);
                     }
@@ -572,7 +613,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     /** Runs on the blocking-IO dispatcher; touches only the thread-safe read side of the log. */
     private static ReadReply readFromLog(PartitionLog log, Read read, long hwm) {
         try {
-            var slice = log.read(read.offset(), read.maxBytes(), hwm);
+            LogSlice slice = log.read(read.offset(), read.maxBytes(), hwm);
+            if (read.byReference() && !slice.isEmpty()) {
+                return new LogRegion(slice, hwm, log.logStartOffset());
+            }
             return new Records(slice.readFully(), slice.nextOffset(), hwm, log.logStartOffset());
         } catch (OffsetOutOfRangeException e) {
             return new OutOfRange(read.offset(), log.logStartOffset(), hwm);

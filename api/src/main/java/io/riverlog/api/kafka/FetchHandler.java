@@ -13,7 +13,7 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.FetchRequest;
 
@@ -105,7 +105,7 @@ final class FetchHandler implements KafkaRequestHandler {
         PartitionId id = new PartitionId(wanted.name(), index);
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
-        return topics.<ReadReply>askPartition(id, replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, replyTo),
+        return topics.<ReadReply>askPartition(id, replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, true, replyTo),
                         topics.timeout().plus(maxWait))
                 .toCompletableFuture()
                 .handle((reply, failure) -> {
@@ -116,11 +116,18 @@ final class FetchHandler implements KafkaRequestHandler {
                         return error(index, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                     }
                     ReadReply answer = reply.get();
+                    if (answer instanceof PartitionActor.LogRegion region) {
+                        return records(index, region.highWatermark(), region.logStartOffset(),
+                                new LogRegionRecords(region.slice()));
+                    }
+                    if (answer instanceof PartitionActor.BufferedBatches buffered) {
+                        return records(index, buffered.highWatermark(), buffered.logStartOffset(),
+                                new BufferedBatchesRecords(buffered.batches(), buffered.firstOffset(),
+                                        buffered.nextOffset()));
+                    }
                     if (answer instanceof PartitionActor.Records records) {
-                        return new PartitionData().setPartitionIndex(index).setErrorCode(Errors.NONE.code())
-                                .setHighWatermark(records.highWatermark()).setLastStableOffset(records.highWatermark())
-                                .setLogStartOffset(records.logStartOffset())
-                                .setRecords(MemoryRecords.readableRecords(records.batches()));
+                        return records(index, records.highWatermark(), records.logStartOffset(),
+                                MemoryRecords.readableRecords(records.batches()));
                     }
                     if (answer instanceof PartitionActor.OutOfRange outOfRange) {
                         return error(index, Errors.OFFSET_OUT_OF_RANGE).setHighWatermark(outOfRange.highWatermark())
@@ -168,6 +175,13 @@ final class FetchHandler implements KafkaRequestHandler {
         return out;
     }
 
+    private static PartitionData records(int partition, long highWatermark, long logStartOffset,
+                                         BaseRecords records) {
+        return new PartitionData().setPartitionIndex(partition).setErrorCode(Errors.NONE.code())
+                .setHighWatermark(highWatermark).setLastStableOffset(highWatermark).setLogStartOffset(logStartOffset)
+                .setRecords(records);
+    }
+
     private static PartitionData error(int partition, Errors error) {
         return new PartitionData().setPartitionIndex(partition).setErrorCode(error.code()).setHighWatermark(-1)
                 .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
@@ -180,14 +194,9 @@ final class FetchHandler implements KafkaRequestHandler {
 
     /** Only what the answer carries counts: reads still parked when it left, or over its budget, do not. */
     private void countFetched(String topic, PartitionData answer) {
-        if (metrics == KafkaMetrics.NONE || !(answer.records() instanceof MemoryRecords records)) {
-            return;
+        if (metrics != KafkaMetrics.NONE && answer.records() instanceof FetchedRecords records) {
+            metrics.fetched(topic, (int) records.recordCount(), records.sizeInBytes());
         }
-        int count = 0;
-        for (RecordBatch batch : records.batches()) {
-            count += (int) (batch.lastOffset() - batch.baseOffset() + 1);
-        }
-        metrics.fetched(topic, count, records.sizeInBytes());
     }
 
     private static long bytes(List<PartitionData> answers) {

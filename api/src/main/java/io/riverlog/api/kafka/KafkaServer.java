@@ -1,46 +1,53 @@
 package io.riverlog.api.kafka;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Tcp;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka protocol listener: accepts TCP connections and runs a {@link KafkaConnection} flow for
- * each, counting the connections open in {@code open}.
+ * The Kafka protocol listener: accepts TCP connections and answers their requests through the
+ * handler, reporting connections and request times to the metrics. It closes every connection when
+ * the actor system terminates.
  */
 public final class KafkaServer {
-    private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
 
     private KafkaServer() {
     }
 
-    /**
-     * Binds the listener, reporting connections and request times to {@code metrics}; the stage
-     * completes once it accepts connections (or fails if the port is taken).
-     */
-    public static CompletionStage<Tcp.ServerBinding> bind(ActorSystem<?> system, KafkaSettings settings,
-                                                          KafkaRequestHandler handler, KafkaMetrics metrics) {
-        KafkaRequestHandler timed = timed(handler, metrics);
-        return Tcp.get(system).bind(settings.host(), settings.port())
-                .to(Sink.foreach(connection -> {
-                    metrics.connectionOpened();
-                    connection.handleWith(KafkaConnection.flow(timed, settings, connection.remoteAddress(),
-                                    connection.localAddress().getPort())
-                            .watchTermination((notUsed, ended) -> {
-                                ended.whenComplete((done, error) -> metrics.connectionClosed());
-                                return notUsed;
-                            }), system);
-                }))
-                .run(system)
-                .whenComplete((binding, error) -> {
-                    if (error == null) {
-                        log.info("Kafka listener bound to {}", binding.localAddress());
-                    }
-                });
+    /** A bound listener. */
+    public static final class Binding {
+        private final KafkaListener listener;
+
+        private Binding(KafkaListener listener) {
+            this.listener = listener;
+        }
+
+        public InetSocketAddress localAddress() {
+            return listener.localAddress();
+        }
+
+        /** Stops accepting connections; open connections stay until their clients or the broker end them. */
+        public CompletionStage<Done> unbind() {
+            listener.unbind();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        }
+    }
+
+    /** Binds the listener; the stage fails if the address cannot be bound. */
+    public static CompletionStage<Binding> bind(ActorSystem<?> system, KafkaSettings settings,
+                                                KafkaRequestHandler handler, KafkaMetrics metrics) {
+        try {
+            KafkaListener listener = KafkaListener.start(settings, timed(handler, metrics), metrics);
+            system.getWhenTerminated().thenRun(listener::stop);
+            return CompletableFuture.completedFuture(new Binding(listener));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new IOException("cannot bind the Kafka listener to "
+                    + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e));
+        }
     }
 
     private static KafkaRequestHandler timed(KafkaRequestHandler handler, KafkaMetrics metrics) {

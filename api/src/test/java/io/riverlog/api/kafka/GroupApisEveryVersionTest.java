@@ -167,7 +167,7 @@ class GroupApisEveryVersionTest {
         KafkaRequest request = KafkaRequestDecoder.decode(KafkaCodecTest.frame(key, version, 1, body), PORT);
         try {
             ApiMessage answer = apis.handle(request).toCompletableFuture().get(30, TimeUnit.SECONDS).orElseThrow();
-            ByteBuffer encoded = KafkaResponseEncoder.encode(request.header(), answer).drop(4).toByteBuffer();
+            ByteBuffer encoded = KafkaResponseEncoder.encode(request.header(), answer).toByteString().drop(4).toByteBuffer();
             return (T) AbstractResponse.parseResponse(encoded, request.header()).data();
         } catch (Exception e) {
             throw new AssertionError(key + " v" + version + " failed", e);

@@ -57,7 +57,7 @@ class KafkaCodecTest {
         assertThat(frame(key, version, 42, request.body().data())).isEqualTo(original);
 
         AbstractResponse error = request.body().getErrorResponse(0, new UnknownServerException("boom"));
-        ByteBuffer encoded = KafkaResponseEncoder.encode(request.header(), error.data()).drop(4).toByteBuffer();
+        ByteBuffer encoded = KafkaResponseEncoder.encode(request.header(), error.data()).toByteString().drop(4).toByteBuffer();
         AbstractResponse parsed = AbstractResponse.parseResponse(encoded, request.header());
         assertThat(parsed.apiKey()).isEqualTo(key);
         // Old versions of some APIs have no field for a top-level error: then the error reads as NONE.
