@@ -187,6 +187,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final Executor blockingIo;
     private final MetadataLog metadata;
     private final TopicTable topics;
+    private final PublishedTopics published;
     private final PartitionChildren partitions;
     /** The change being written or carried out; the next changes wait in the stash. */
     private Command changeInFlight;
@@ -197,19 +198,30 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     public static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels,
                                            PartitionMetrics metrics) {
-        return create(settings, channels, metrics, Clock.systemUTC(), TopicTable::randomKafkaId);
+        return create(settings, channels, metrics, new PublishedTopics());
+    }
+
+    /** A registry that publishes its topics to {@code published} after every change. */
+    public static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels,
+                                           PartitionMetrics metrics, PublishedTopics published) {
+        return create(settings, channels, metrics, Clock.systemUTC(), TopicTable::randomKafkaId, published);
     }
 
     /** As {@link #create(RegistrySettings, ChannelFactory, PartitionMetrics)}, with time and topic ids injected. */
     static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels, PartitionMetrics metrics,
                                     Clock clock, Supplier<UUID> randomIds) {
+        return create(settings, channels, metrics, clock, randomIds, new PublishedTopics());
+    }
+
+    static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels, PartitionMetrics metrics,
+                                    Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return Behaviors.setup(context -> Behaviors.withStash(settings.pendingCommands(), stash -> {
             Executor blockingIo = BlockingIo.executor(context);
             context.pipeToSelf(BlockingIo.run(blockingIo, () -> RegistryLoader.load(settings, channels, clock)),
                     (loaded, failure) -> failure == null ? new MetadataLoaded(loaded)
                             : new LoadFailed(BlockingIo.cause(failure)));
             return loading(context, stash, settings, loaded -> new TopicRegistry(context, stash, settings, channels,
-                    metrics, randomIds, blockingIo, loaded));
+                    metrics, randomIds, blockingIo, loaded, published));
         }));
     }
 
@@ -251,8 +263,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
                           ChannelFactory channels, PartitionMetrics metrics, Supplier<UUID> randomIds,
-                          Executor blockingIo, RegistryLoader.Loaded loaded) {
+                          Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published) {
         super(context);
+        this.published = published;
         this.stash = stash;
         this.settings = settings;
         this.partitions = new PartitionChildren(context, settings, channels, metrics, PartitionStopped::new);
@@ -269,6 +282,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         for (TopicInfo topic : topics.all()) {
             partitions.spawn(topic, 0, topic.partitions());
         }
+        published.publish(topics.all());
         context.getLog().info("Topic registry loaded {} events from {}: topics {}, partitions {}",
                 loaded.events(), settings.metadataDir(), topics.all().size(), partitions.size());
     }
@@ -410,12 +424,14 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         if (event instanceof TopicEvent.Deleted) {
             deleting = topics.get(event.name()).orElseThrow();
             topics.apply(event);
+            published.publish(topics.all());
             getContext().getLog().info("Deleted topic {} (id {}); stopping its partitions ({}) and removing their data",
                     deleting.name(), deleting.topicId(), deleting.partitions());
             partitions.stop(TopicTable.partitionsOf(deleting.name(), 0, deleting.partitions()));
             return afterPartitionsStop();
         }
         topics.apply(event);
+        published.publish(topics.all());
         TopicInfo topic = topics.get(event.name()).orElseThrow();
         partitions.spawn(topic, partitionsBefore, topic.partitions());
         if (event instanceof TopicEvent.Created) {

@@ -45,12 +45,15 @@ final class RegistryRun {
     final ActorTestKit kit;
     final ActorRef<TopicRegistry.Command> registry;
     final RegistrySettings settings;
+    /** What the registry publishes for readers that do not ask it. */
+    final PublishedTopics published;
     private final boolean ownsKit;
     private boolean stopped;
 
     private RegistryRun(ActorTestKit kit, boolean ownsKit, RegistrySettings settings,
-                        ActorRef<TopicRegistry.Command> registry) {
+                        ActorRef<TopicRegistry.Command> registry, PublishedTopics published) {
         this.kit = kit;
+        this.published = published;
         this.ownsKit = ownsKit;
         this.settings = settings;
         this.registry = registry;
@@ -86,9 +89,10 @@ final class RegistryRun {
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds,
                                      ChannelFactory channels) {
         RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
+        PublishedTopics published = new PublishedTopics();
         ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.create(settings, channels,
-                PartitionMetrics.NONE, Clock.systemUTC(), topicIds));
-        return new RegistryRun(kit, ownsKit, settings, registry);
+                PartitionMetrics.NONE, Clock.systemUTC(), topicIds, published));
+        return new RegistryRun(kit, ownsKit, settings, registry, published);
     }
 
     // ---------------------------------------------------------------- registry asks

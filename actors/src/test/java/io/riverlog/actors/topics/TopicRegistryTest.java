@@ -75,6 +75,20 @@ class TopicRegistryTest {
     }
 
     @Test
+    void everyAnsweredChangeIsAlreadyInThePublishedTopics() {
+        TopicInfo orders = run.create("orders", 2);
+        assertThat(run.published.current()).hasValue(List.of(orders));
+
+        run.createPartitions("orders", 5);
+        assertThat(run.published.current().orElseThrow()).singleElement()
+                .satisfies(topic -> assertThat(topic.partitions()).isEqualTo(5));
+
+        assertThat(run.delete("orders")).isInstanceOf(TopicRegistry.TopicDeleted.class);
+        assertThat(run.published.current()).hasValue(List.of());
+        assertThat(run.published.current().orElseThrow()).isEqualTo(run.list());
+    }
+
+    @Test
     void everyPartitionOfATopicHasItsOwnActorAndNoOtherPartitionHasOne() {
         run.create("orders", 2);
 

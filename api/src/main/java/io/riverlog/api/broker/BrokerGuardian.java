@@ -23,6 +23,7 @@ import io.riverlog.actors.groups.GroupManager;
 import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.http.HttpApi;
@@ -63,13 +64,16 @@ public final class BrokerGuardian {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
             Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
+            PublishedTopics publishedTopics = new PublishedTopics();
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics), "topics");
+                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics,
+                            publishedTopics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
                     GroupManager.create(GroupSettings.fromConfig(config),
                             ConsumerGroupSettings.fromConfig(config), channels), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
-            BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), kafkaSettings.requestTimeout());
+            BrokerTopics topics = new BrokerTopics(registry, publishedTopics, system.scheduler(),
+                    kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
             KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),

@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
 
@@ -28,9 +29,20 @@ public final class BrokerTopics {
     private final Scheduler scheduler;
     private final Duration timeout;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> partitions = new ConcurrentHashMap<>();
+    private final PublishedTopics published;
+    /** Built from the last published list seen; rebuilt when the registry publishes another. */
+    private volatile KnownTopics known;
 
+    /** A view that asks the registry for its topics every time. */
     public BrokerTopics(ActorRef<TopicRegistry.Command> registry, Scheduler scheduler, Duration timeout) {
+        this(registry, new PublishedTopics(), scheduler, timeout);
+    }
+
+    /** A view that reads the topics the registry publishes, asking only while it has published none. */
+    public BrokerTopics(ActorRef<TopicRegistry.Command> registry, PublishedTopics published, Scheduler scheduler,
+                        Duration timeout) {
         this.registry = registry;
+        this.published = published;
         this.scheduler = scheduler;
         this.timeout = timeout;
     }
@@ -44,8 +56,26 @@ public final class BrokerTopics {
     }
 
     public CompletionStage<List<TopicInfo>> list() {
+        Optional<List<TopicInfo>> current = published.current();
+        if (current.isPresent()) {
+            return CompletableFuture.completedFuture(current.get());
+        }
         return AskPattern.ask(registry, TopicRegistry.ListTopics::new, timeout, scheduler)
                 .thenApply(TopicRegistry.Topics::topics);
+    }
+
+    /** The topics by name and by id. */
+    CompletionStage<KnownTopics> known() {
+        Optional<List<TopicInfo>> current = published.current();
+        if (current.isEmpty()) {
+            return list().thenApply(KnownTopics::new);
+        }
+        KnownTopics cached = known;
+        if (cached == null || cached.all() != current.get()) {
+            cached = new KnownTopics(current.get());
+            known = cached;
+        }
+        return CompletableFuture.completedFuture(cached);
     }
 
     public CompletionStage<Optional<TopicInfo>> describe(String name) {

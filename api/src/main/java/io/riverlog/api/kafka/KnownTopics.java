@@ -17,7 +17,7 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
- * The topics as the registry listed them for one request, by name and by id: newer versions of
+ * The topics as the registry listed or published them, by name and by id: newer versions of
  * produce, fetch, metadata, offset and delete requests name topics by id, Riverlog keeps them by name.
  */
 final class KnownTopics {
@@ -25,7 +25,7 @@ final class KnownTopics {
     private final Map<Uuid, TopicInfo> byId = new HashMap<>();
     private final List<TopicInfo> all;
 
-    private KnownTopics(List<TopicInfo> topics) {
+    KnownTopics(List<TopicInfo> topics) {
         all = topics;
         for (TopicInfo topic : topics) {
             byName.put(topic.name(), topic);
@@ -34,7 +34,7 @@ final class KnownTopics {
     }
 
     static CompletionStage<KnownTopics> load(BrokerTopics topics) {
-        return topics.list().thenApply(KnownTopics::new);
+        return topics.known();
     }
 
     /** Loads the topics only when {@code needed}; otherwise none, without asking the registry. */
