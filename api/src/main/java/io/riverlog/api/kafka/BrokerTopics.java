@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
+import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.PublishedTopics;
@@ -139,7 +140,7 @@ public final class BrokerTopics {
                                                      Duration askTimeout) {
         return partition(id).thenCompose(actor -> actor.isEmpty()
                 ? CompletableFuture.completedFuture(Optional.<T>empty())
-                : AskPattern.<PartitionActor.Command, T>ask(actor.get(), message::apply, askTimeout, scheduler)
+                : DirectAsk.<PartitionActor.Command, T>ask(actor.get(), message::apply, askTimeout, scheduler)
                         .thenApply(Optional::of));
     }
 

@@ -18,10 +18,10 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.BatchFormat;
@@ -133,7 +133,7 @@ final class ProduceHandler implements KafkaRequestHandler {
         if (plan.actor().isEmpty()) {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
         }
-        return AskPattern.<PartitionActor.Command, PartitionActor.AppendReply>ask(plan.actor().get(),
+        return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(plan.actor().get(),
                         replyTo -> new PartitionActor.Append(plan.batches(), replyTo), timeout, topics.scheduler())
                 .toCompletableFuture()
                 .handle((reply, error) -> {
