@@ -47,7 +47,8 @@ stop_kafka() { "$PEER/stop-kafka.sh" "$RESULTS/kafka" --clean >>"$RESULTS/kafka-
 
 # ---------------------------------------------------------------- throughput: cases a b c d
 bench() { # label bootstrap fsync-topic-config
-  RESULTS="$RESULTS/$1" CASES="$CASES" FSYNC_TOPIC_CONFIG="$3" "$PEER/bench.sh" "$2" "$RUNS" | grep '^RESULT' |
+  # bench.sh's exit status is that of its last case test, not 0, when CASES leaves out case d.
+  { RESULTS="$RESULTS/$1" CASES="$CASES" FSYNC_TOPIC_CONFIG="$3" "$PEER/bench.sh" "$2" "$RUNS" || true; } | grep '^RESULT' |
     sed "s/^RESULT/RESULT broker=$1/" | tee -a "$SUMMARY"
 }
 say "# compare $(date -Is) runs=$RUNS cases='$CASES' results=$RESULTS"
