@@ -35,6 +35,9 @@ final class KafkaListener implements Runnable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
+    private final SelectionKey acceptKey;
+    /** While accepting is paused after a failure: when to resume (System.nanoTime); else 0. */
+    private long acceptResumesAt;
 
     private KafkaListener(KafkaSettings settings, KafkaRequestHandler handler, KafkaMetrics metrics) throws IOException {
         this.settings = settings;
@@ -46,7 +49,7 @@ final class KafkaListener implements Runnable {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(settings.host(), settings.port()), BACKLOG);
             server.configureBlocking(false);
-            server.register(selector, SelectionKey.OP_ACCEPT);
+            acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
         } catch (IOException e) {
             server.close();
             selector.close();
@@ -114,7 +117,12 @@ final class KafkaListener implements Runnable {
     public void run() {
         try {
             while (running) {
-                selector.select();
+                if (acceptResumesAt == 0) {
+                    selector.select();
+                } else {
+                    selector.select(Math.max(1, (acceptResumesAt - System.nanoTime()) / 1_000_000));
+                    resumeAcceptingIfDue();
+                }
                 for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
                     task.run();
                 }
@@ -144,7 +152,7 @@ final class KafkaListener implements Runnable {
 
     private void accept() throws IOException {
         SocketChannel socket;
-        while (server.isOpen() && (socket = server.accept()) != null) {
+        while (server.isOpen() && (socket = acceptOrPause()) != null) {
             try {
                 socket.configureBlocking(false);
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -161,6 +169,28 @@ final class KafkaListener implements Runnable {
         }
     }
 
+    /** The next connection, or null if there is none or accepting failed (and is paused). */
+    private SocketChannel acceptOrPause() {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            log.warn("Accepting a Kafka connection on {} failed; accepting again in {}: {}", localAddress,
+                    settings.acceptFailurePause(), e.toString());
+            acceptKey.interestOps(0);
+            acceptResumesAt = System.nanoTime() + settings.acceptFailurePause().toNanos();
+            return null;
+        }
+    }
+
+    private void resumeAcceptingIfDue() {
+        if (System.nanoTime() - acceptResumesAt >= 0) {
+            acceptResumesAt = 0;
+            if (acceptKey.isValid()) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        }
+    }
+
     private static void serve(SelectionKey key, KafkaConnection connection) {
         try {
             if (key.isReadable()) {
@@ -170,6 +200,10 @@ final class KafkaListener implements Runnable {
                 connection.onWritable();
             }
         } catch (IOException | CancelledKeyException e) {
+            connection.close();
+        } catch (RuntimeException e) {
+            // A fault of this connection's handling must not end the listener for every client.
+            log.error("Closing a Kafka connection after an unexpected failure: {}", e.toString(), e);
             connection.close();
         }
     }

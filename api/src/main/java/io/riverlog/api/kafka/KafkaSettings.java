@@ -15,10 +15,12 @@ import com.typesafe.config.Config;
  * @param maxMessageBytes           the largest record batch a produce may carry per partition
  * @param autoCreateTopics          whether Metadata creates a topic a client asks for and allows to create
  * @param requestTimeout            how long a handler waits on the registry or a partition
+ * @param acceptFailurePause        how long the listener stops accepting after accepting failed
  */
 public record KafkaSettings(String host, int port, String advertisedHost, int nodeId, String clusterId,
                             int maxFrameBytes, int maxInFlightPerConnection, int maxMessageBytes,
-                            boolean autoCreateTopics, java.time.Duration requestTimeout) {
+                            boolean autoCreateTopics, java.time.Duration requestTimeout,
+                            java.time.Duration acceptFailurePause) {
 
     public static KafkaSettings fromConfig(Config config) {
         Config kafka = config.getConfig("riverlog.kafka");
@@ -32,7 +34,8 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                 kafka.getInt("max-in-flight-requests-per-connection"),
                 (int) kafka.getBytes("max-message-bytes").longValue(),
                 kafka.getBoolean("auto-create-topics"),
-                kafka.getDuration("request-timeout"));
+                kafka.getDuration("request-timeout"),
+                kafka.getDuration("accept-failure-pause"));
     }
 
     public String advertisedHostOrBind() {
@@ -41,6 +44,6 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
 
     public KafkaSettings withPort(int newPort) {
         return new KafkaSettings(host, newPort, advertisedHost, nodeId, clusterId, maxFrameBytes, maxInFlightPerConnection,
-                maxMessageBytes, autoCreateTopics, requestTimeout);
+                maxMessageBytes, autoCreateTopics, requestTimeout, acceptFailurePause);
     }
 }
