@@ -115,7 +115,7 @@ public class PartitionAppendBenchmark {
                 FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)), defaults.fsyncInterval(),
                 defaults.bufferMaxBytes(), RETENTION_CHECK_INTERVAL, defaults.pendingWhileOpening(),
                 defaults.producerStateScanBytes(), defaults.producerBatchesRemembered(),
-                defaults.storageRetryInterval(), bounded);
+                defaults.storageRetryInterval(), bounded, defaults.bufferMemory());
 
         template = RecordBatches.filledAsProducer(batchBytes, recordBytes, System.currentTimeMillis(),
                 new SplittableRandom(42));

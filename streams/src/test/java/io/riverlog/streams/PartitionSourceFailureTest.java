@@ -78,7 +78,8 @@ class PartitionSourceFailureTest {
         long retentionBytes = 2L * segmentBytes;
         PartitionSettings retaining = new PartitionSettings(d.fsyncPolicy(), d.fsyncInterval(), SMALL_BUFFER_BYTES,
                 Duration.ofMillis(50), d.pendingWhileOpening(), d.producerStateScanBytes(), d.producerBatchesRemembered(),
-                d.storageRetryInterval(), d.log().withSegmentBytes(segmentBytes).withRetention(retentionBytes, -1));
+                d.storageRetryInterval(), d.log().withSegmentBytes(segmentBytes).withRetention(retentionBytes, -1),
+                d.bufferMemory());
         TestPartition partition = partition("retained", retaining);
         partition.append(5, Compression.NONE);
         OneAtATimeSink<FetchedBatches> consumer = new OneAtATimeSink<>();

@@ -18,6 +18,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -354,7 +355,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         this.log = log;
         this.producers = producers;
         this.blockingIo = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
-        this.buffer = new TailBuffer(settings.bufferMaxBytes());
+        this.buffer = new TailBuffer(settings.bufferMaxBytes(), settings.bufferMemory());
         this.logEndOffset = log.logEndOffset();
         this.highWatermark = log.durableEndOffset();
     }
@@ -374,6 +375,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 .onMessage(FindOffsetForTimestamp.class, this::onFindOffsetForTimestamp)
                 .onMessage(Stop.class, this::onStop)
                 .onMessage(WriterClosed.class, closed -> stopped())
+                .onSignal(PostStop.class, stop -> {
+                    buffer.clear();
+                    return this;
+                })
                 .onSignal(org.apache.pekko.actor.typed.Terminated.class, terminated -> writerDied())
                 .build();
     }
@@ -689,6 +694,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     private Behavior<Command> stopped() {
+        buffer.clear();
         getContext().unwatch(writer);
         stopRequests.forEach(replyTo -> replyTo.tell(Done.getInstance()));
         return Behaviors.stopped();

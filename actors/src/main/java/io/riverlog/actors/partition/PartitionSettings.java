@@ -8,12 +8,14 @@ import io.riverlog.wal.LogConfig;
 
 /**
  * Settings of a partition actor and its log, read from {@code riverlog.partition} and
- * {@code riverlog.log} in application.conf (where each is explained).
+ * {@code riverlog.log} in application.conf (where each is explained). Every partition created
+ * with the same settings (or copies made with the {@code with} methods) shares one
+ * {@link BufferMemory}: a broker reads its settings once.
  */
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
                                 Duration retentionCheckInterval, int pendingWhileOpening,
                                 long producerStateScanBytes, int producerBatchesRemembered,
-                                Duration storageRetryInterval, LogConfig log) {
+                                Duration storageRetryInterval, LogConfig log, BufferMemory bufferMemory) {
 
     public static PartitionSettings fromConfig(Config config) {
         Config partition = config.getConfig("riverlog.partition");
@@ -26,26 +28,27 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 partition.getBytes("producer-state-scan-bytes"),
                 partition.getInt("producer-batches-remembered"),
                 partition.getDuration("storage-retry-interval"),
-                LogConfig.fromConfig(config));
+                LogConfig.fromConfig(config),
+                new BufferMemory(partition.getBytes("all-buffers-max-bytes")));
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, logConfig);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
         return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log);
+                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withStorageRetryInterval(Duration interval) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, interval, log);
+                producerStateScanBytes, producerBatchesRemembered, interval, log, bufferMemory);
     }
 }

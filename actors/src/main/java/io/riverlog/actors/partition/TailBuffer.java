@@ -8,7 +8,8 @@ import java.util.TreeMap;
 
 /**
  * The newest batches of a partition, kept in memory so that readers near the tail never touch the
- * disk. Bounded by bytes: the oldest batches are dropped first. It is only a cache of the log's
+ * disk. Bounded by bytes, its own and those of all partitions together ({@link BufferMemory}): the
+ * oldest batches are dropped first. It is only a cache of the log's
  * tail: whatever it dropped is read from the log, through the same read call. Owned by one
  * {@link PartitionActor}; not thread-safe. Readers get views that share the batches' bytes (a
  * fetch answer is sent from them without a copy), so nobody writes to a batch once it is added.
@@ -18,27 +19,45 @@ final class TailBuffer {
     }
 
     private final long maxBytes;
+    private final BufferMemory memory;
     private final TreeMap<Long, Batch> batches = new TreeMap<>();
     private long bytes;
 
-    TailBuffer(long maxBytes) {
+    TailBuffer(long maxBytes, BufferMemory memory) {
         this.maxBytes = maxBytes;
+        this.memory = memory;
     }
 
-    /** Keeps a batch (offsets assigned) and drops the oldest batches past the byte bound. */
+    /**
+     * Keeps a batch (offsets assigned) and drops the oldest batches while this buffer is past its
+     * own bound or all buffers together are past theirs.
+     */
     void add(long baseOffset, long lastOffset, ByteBuffer batch) {
         batches.put(baseOffset, new Batch(baseOffset, lastOffset, batch));
         bytes += batch.remaining();
-        while (bytes > maxBytes && !batches.isEmpty()) {
-            bytes -= batches.pollFirstEntry().getValue().bytes.remaining();
+        memory.add(batch.remaining());
+        while ((bytes > maxBytes || memory.overBound()) && !batches.isEmpty()) {
+            forget(batches.pollFirstEntry().getValue());
         }
     }
 
     /** Forgets every batch at or after {@code offset}: they were never committed and will not be. */
     void truncateFrom(long offset) {
         while (!batches.isEmpty() && batches.lastKey() >= offset) {
-            bytes -= batches.pollLastEntry().getValue().bytes.remaining();
+            forget(batches.pollLastEntry().getValue());
         }
+    }
+
+    /** Forgets every batch, giving their bytes back to the shared bound (the partition stops). */
+    void clear() {
+        while (!batches.isEmpty()) {
+            forget(batches.pollFirstEntry().getValue());
+        }
+    }
+
+    private void forget(Batch batch) {
+        bytes -= batch.bytes.remaining();
+        memory.release(batch.bytes.remaining());
     }
 
     /** The smallest offset the buffer can serve; {@link Long#MAX_VALUE} when it is empty. */

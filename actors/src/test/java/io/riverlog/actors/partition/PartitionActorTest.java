@@ -59,6 +59,52 @@ class PartitionActorTest {
     }
 
     @Test
+    void aStoppedPartitionGivesItsBufferedBytesBackToTheSharedBound() {
+        PartitionSettings own = PartitionSettings.fromConfig(ConfigFactory.load());
+        ActorRef<PartitionActor.Command> partition = spawn(own, PartitionMetrics.NONE);
+        append(partition, batch(3, 1000));
+        assertThat(own.bufferMemory().usedBytes()).isPositive();
+
+        TestProbe<org.apache.pekko.Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.receiveMessage(Duration.ofSeconds(10));
+        stopped.expectTerminated(partition, Duration.ofSeconds(10));
+
+        assertThat(own.bufferMemory().usedBytes()).isZero();
+    }
+
+    @Test
+    void aReadByReferenceGetsTheBuffersOwnBatchesOrARegionOfTheLogWithTheSameBytes() throws Exception {
+        ActorRef<PartitionActor.Command> buffered = spawn(SETTINGS, PartitionMetrics.NONE);
+        append(buffered, batch(3, 1000));
+        append(buffered, batch(2, 2000));
+        ActorRef<PartitionActor.Command> unbuffered = kit.spawn(PartitionActor.create(new PartitionId("t", 1),
+                dir.resolve("t-1"), SETTINGS.withBufferMaxBytes(0), io.riverlog.wal.ChannelFactory.DEFAULT,
+                PartitionMetrics.NONE));
+        append(unbuffered, batch(3, 1000));
+        append(unbuffered, batch(2, 2000));
+
+        Records copied = (Records) read(buffered, false);
+        PartitionActor.BufferedBatches shared = (PartitionActor.BufferedBatches) read(buffered, true);
+        PartitionActor.LogRegion region = (PartitionActor.LogRegion) read(unbuffered, true);
+
+        assertThat(shared.batches()).hasSize(2);
+        assertThat(shared.firstOffset()).isZero();
+        assertThat(shared.nextOffset()).isEqualTo(5);
+        ByteBuffer joined = ByteBuffer.allocate(shared.sizeInBytes());
+        shared.batches().forEach(b -> joined.put(b.duplicate()));
+        assertThat(joined.flip()).isEqualTo(copied.batches());
+        assertThat(region.slice().nextOffset()).isEqualTo(5);
+        assertThat(region.slice().readFully()).isEqualTo(copied.batches());
+    }
+
+    private ReadReply read(ActorRef<PartitionActor.Command> partition, boolean byReference) {
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(0, 1 << 20, Duration.ZERO, byReference, reader.getRef()));
+        return reader.receiveMessage(Duration.ofSeconds(5));
+    }
+
+    @Test
     void aWaitingReadGetsAnEmptyAnswerWhenItsWaitEnds() {
         ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
         TestProbe<ReadReply> reader = kit.createTestProbe();
