@@ -2,6 +2,7 @@ package io.riverlog.actors.partition;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +19,13 @@ final class TailBuffer {
     private record Batch(long baseOffset, long lastOffset, ByteBuffer bytes) {
     }
 
+    /**
+     * A batch that is a view of an array more than this many times its size (a produce request
+     * with batches for several partitions) is copied before it is kept: otherwise the whole
+     * request would stay in memory while the buffer counts only the batch.
+     */
+    private static final int SHARED_ARRAY_FACTOR = 2;
+
     private final long maxBytes;
     private final BufferMemory memory;
     private final TreeMap<Long, Batch> batches = new TreeMap<>();
@@ -33,6 +41,10 @@ final class TailBuffer {
      * own bound or all buffers together are past theirs.
      */
     void add(long baseOffset, long lastOffset, ByteBuffer batch) {
+        if (batch.hasArray() && batch.array().length > (long) SHARED_ARRAY_FACTOR * batch.remaining()) {
+            batch = ByteBuffer.wrap(Arrays.copyOfRange(batch.array(),
+                    batch.arrayOffset() + batch.position(), batch.arrayOffset() + batch.limit()));
+        }
         batches.put(baseOffset, new Batch(baseOffset, lastOffset, batch));
         bytes += batch.remaining();
         memory.add(batch.remaining());

@@ -59,6 +59,22 @@ class TailBufferTest {
         assertThat(buffer.minOffset()).isEqualTo(Long.MAX_VALUE);
     }
 
+    @Test
+    void aBatchThatIsASmallViewOfALargerRequestIsKeptAsACopyOfItsOwnBytes() {
+        TailBuffer buffer = new TailBuffer(10_000, new BufferMemory(10_000));
+        byte[] request = new byte[10 * BATCH];
+        request[3 * BATCH] = 42;
+        ByteBuffer whole = ByteBuffer.wrap(new byte[BATCH]);
+
+        buffer.add(0, 0, ByteBuffer.wrap(request, 3 * BATCH, BATCH).slice());
+        buffer.add(1, 1, whole);
+
+        ByteBuffer kept = buffer.read(0, BATCH, Long.MAX_VALUE).batches().get(0);
+        assertThat(kept.array()).as("a copy as large as the batch").hasSize(BATCH).isNotSameAs(request);
+        assertThat(kept.get(kept.position())).isEqualTo((byte) 42);
+        assertThat(buffer.read(1, BATCH, Long.MAX_VALUE).batches().get(0).array()).isSameAs(whole.array());
+    }
+
     private static ByteBuffer batch() {
         return ByteBuffer.allocate(BATCH);
     }
