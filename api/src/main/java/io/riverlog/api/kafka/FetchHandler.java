@@ -25,8 +25,10 @@ import io.riverlog.actors.partition.PartitionId;
  * Fetch: reads every requested partition at once. If together they hold less than {@code minBytes},
  * it reads again, each read parked at its partition's high watermark for up to {@code maxWaitMs},
  * and answers as soon as any partition has data (or the wait ends). The answer keeps to the
- * request's {@code maxBytes}, but always carries the first partition with data whole. Sessions
- * (KIP-227) are not kept: the answer's session id 0 tells the client to send full requests.
+ * request's {@code maxBytes}, but always carries the first partition with data whole. Reads are
+ * by reference: the answer carries regions of segment files and the tail buffer's own buffers,
+ * which the connection sends without copying. Sessions (KIP-227) are not kept: the answer's
+ * session id 0 tells the client to send full requests.
  */
 final class FetchHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;
