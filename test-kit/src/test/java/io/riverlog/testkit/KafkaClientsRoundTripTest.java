@@ -176,6 +176,32 @@ class KafkaClientsRoundTripTest {
         }
     }
 
+    @Test
+    void theAdminClientFindsTheRecordWithTheLargestTimestampAcrossSegments() throws Exception {
+        String topic = "max-timestamp";
+        // Small segments, so that the largest timestamp is neither in the first nor in the last one.
+        KafkaClients.createTopic(broker.bootstrapServers(), topic, 1, Map.of("segment.bytes", "16384"));
+        long[] timestamps = new long[1_000];
+        for (int i = 0; i < timestamps.length; i++) {
+            timestamps[i] = 5_000_000L + (i % 97) * 10;
+        }
+        timestamps[400] = 9_000_000L;
+        timestamps[700] = 9_000_000L;
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(),
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.BATCH_SIZE_CONFIG, 1024))) {
+            for (int i = 0; i < timestamps.length; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, timestamps[i], null, value(i)));
+            }
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (var admin = KafkaClients.admin(broker.bootstrapServers())) {
+            var largest = admin.listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).all().get().get(tp);
+
+            assertThat(largest.offset()).as("the first record with the largest timestamp").isEqualTo(400);
+            assertThat(largest.timestamp()).isEqualTo(9_000_000L);
+        }
+    }
+
     static byte[] value(int i) {
         return ("value-" + i + "-" + "x".repeat(i % 200)).getBytes(StandardCharsets.UTF_8);
     }

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 
@@ -322,6 +323,15 @@ public final class PartitionLog implements AutoCloseable {
                 throw new OffsetOutOfRangeException(offset, logStartOffset(), end);
             }
         }
+    }
+
+    /** The largest record timestamp in the log; empty if it holds no record with a timestamp. */
+    public OptionalLong largestTimestamp() {
+        long largest = -1;
+        for (Segment segment : segments.values()) {
+            largest = Math.max(largest, segment.maxTimestamp());
+        }
+        return largest < 0 ? OptionalLong.empty() : OptionalLong.of(largest);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -157,8 +158,13 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                                  long sizeInBytes, long bufferMinOffset, boolean offline) {
     }
 
-    /** The first committed record at or after a timestamp (empty if none is that new). */
+    /**
+     * The first committed record at or after a timestamp (empty if none is that new); with
+     * {@link #LARGEST}, the first committed record with the largest timestamp in the log.
+     */
     public record FindOffsetForTimestamp(long timestampMs, ActorRef<OffsetForTimestamp> replyTo) implements Command {
+        /** Asks for the record with the largest timestamp (Kafka's ListOffsets -3). */
+        public static final long LARGEST = -3;
     }
 
     public record OffsetForTimestamp(Optional<TimestampOffset> found) {
@@ -665,7 +671,15 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         long hwm = highWatermark;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return partitionLog.offsetForTimestamp(find.timestampMs()).filter(found -> found.offset() < hwm);
+                long wanted = find.timestampMs();
+                if (wanted == FindOffsetForTimestamp.LARGEST) {
+                    OptionalLong largest = partitionLog.largestTimestamp();
+                    if (largest.isEmpty()) {
+                        return Optional.<TimestampOffset>empty();
+                    }
+                    wanted = largest.getAsLong();
+                }
+                return partitionLog.offsetForTimestamp(wanted).filter(found -> found.offset() < hwm);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

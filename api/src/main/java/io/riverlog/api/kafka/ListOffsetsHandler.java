@@ -19,8 +19,8 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.BatchFormat;
 
 /**
- * ListOffsets: earliest (the log start), latest (the high watermark), or the first committed record
- * at or after a timestamp. The offset of the record with the largest timestamp (-3) is not served.
+ * ListOffsets: earliest (the log start), latest (the high watermark), the first committed record
+ * at or after a timestamp, or the first committed record with the largest timestamp (-3).
  */
 final class ListOffsetsHandler implements KafkaRequestHandler {
     /** Older versions have no leader epoch field, and refuse to carry a value in it. */
@@ -57,10 +57,7 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
         if (version >= FIRST_VERSION_WITH_LEADER_EPOCH) {
             out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
         }
-        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
-            return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNSUPPORTED_VERSION.code()));
-        }
-        if (timestamp < 0) {
+        if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
             return topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
                     .toCompletableFuture().handle((state, error) -> {
                         if (error != null || state.isEmpty()) {
@@ -72,8 +69,10 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                         return out.setErrorCode(Errors.NONE.code()).setOffset(offset);
                     });
         }
+        long wanted = timestamp == ListOffsetsRequest.MAX_TIMESTAMP
+                ? PartitionActor.FindOffsetForTimestamp.LARGEST : timestamp;
         return topics.<PartitionActor.OffsetForTimestamp>askPartition(id,
-                        replyTo -> new PartitionActor.FindOffsetForTimestamp(timestamp, replyTo), topics.timeout())
+                        replyTo -> new PartitionActor.FindOffsetForTimestamp(wanted, replyTo), topics.timeout())
                 .toCompletableFuture().handle((found, error) -> {
                     if (error != null || found.isEmpty()) {
                         return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
