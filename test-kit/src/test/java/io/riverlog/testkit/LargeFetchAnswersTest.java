@@ -2,10 +2,6 @@ package io.riverlog.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.DataInputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,16 +11,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +35,6 @@ class LargeFetchAnswersTest {
     private static final int VALUE_BYTES = 1_000;
     private static final int ANSWER_MAX_BYTES = 16 << 20;
     private static final int CLIENT_RECEIVE_BUFFER = 4096;
-    private static final int TIMEOUT_MS = 60_000;
     private static final short FETCH_VERSION = 12;
 
     @TempDir
@@ -68,18 +60,13 @@ class LargeFetchAnswersTest {
 
     @Test
     void twoPipelinedAnswersOfMegabytesReachASlowSocketWholeAndInOrder() throws Exception {
-        try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(CLIENT_RECEIVE_BUFFER);
-            String[] hostPort = broker.bootstrapServers().split(":");
-            socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), TIMEOUT_MS);
-            socket.setSoTimeout(TIMEOUT_MS);
+        try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers(), CLIENT_RECEIVE_BUFFER)) {
             // Both requests leave before anything is read: the first answer fills the socket.
-            RequestHeader first = send(socket, 1, 0, ANSWER_MAX_BYTES);
-            RequestHeader second = send(socket, 2, RECORDS / 2, ANSWER_MAX_BYTES);
-            DataInputStream in = new DataInputStream(socket.getInputStream());
+            RequestHeader first = connection.send(ApiKeys.FETCH, FETCH_VERSION, fetch(0));
+            RequestHeader second = connection.send(ApiKeys.FETCH, FETCH_VERSION, fetch(RECORDS / 2));
 
-            List<Long> firstOffsets = offsetsAndValuesChecked(read(in, first));
-            List<Long> secondOffsets = offsetsAndValuesChecked(read(in, second));
+            List<Long> firstOffsets = offsetsAndValuesChecked(read(connection, first));
+            List<Long> secondOffsets = offsetsAndValuesChecked(read(connection, second));
 
             assertThat(firstOffsets).hasSize(RECORDS).first().isEqualTo(0L);
             assertThat(firstOffsets).last().isEqualTo(RECORDS - 1L);
@@ -87,28 +74,17 @@ class LargeFetchAnswersTest {
         }
     }
 
-    private static RequestHeader send(Socket socket, int correlationId, long offset, int maxBytes) throws Exception {
+    private static FetchRequestData fetch(long offset) {
         FetchRequestData body = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
-                .setMaxBytes(maxBytes).setIsolationLevel((byte) 0);
+                .setMaxBytes(ANSWER_MAX_BYTES).setIsolationLevel((byte) 0);
         body.topics().add(new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
                 new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(offset)
-                        .setPartitionMaxBytes(maxBytes).setLogStartOffset(-1).setCurrentLeaderEpoch(-1))));
-        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(ApiKeys.FETCH.id)
-                .setRequestApiVersion(FETCH_VERSION).setCorrelationId(correlationId).setClientId("large-answers");
-        short headerVersion = ApiKeys.FETCH.requestHeaderVersion(FETCH_VERSION);
-        ByteBuffer bytes = RequestUtils.serialize(header, headerVersion, body, FETCH_VERSION);
-        socket.getOutputStream().write(ByteBuffer.allocate(4 + bytes.remaining()).putInt(bytes.remaining())
-                .put(bytes).array());
-        socket.getOutputStream().flush();
-        return new RequestHeader(header, headerVersion);
+                        .setPartitionMaxBytes(ANSWER_MAX_BYTES).setLogStartOffset(-1).setCurrentLeaderEpoch(-1))));
+        return body;
     }
 
-    /** Reads one answer; parsing checks its correlation id against the request's. */
-    private static FetchResponseData read(DataInputStream in, RequestHeader request) throws Exception {
-        byte[] frame = new byte[in.readInt()];
-        in.readFully(frame);
-        FetchResponse response = (FetchResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(frame), request);
-        return response.data();
+    private static FetchResponseData read(RawKafkaConnection connection, RequestHeader request) throws Exception {
+        return ((FetchResponse) connection.receive(request)).data();
     }
 
     private static List<Long> offsetsAndValuesChecked(FetchResponseData answer) {

@@ -24,8 +24,16 @@ final class RawKafkaConnection implements AutoCloseable {
     private int correlationId;
 
     RawKafkaConnection(String bootstrap) throws IOException {
+        this(bootstrap, 0);
+    }
+
+    /** A connection whose socket receive buffer is {@code receiveBufferBytes} (0: the system's). */
+    RawKafkaConnection(String bootstrap, int receiveBufferBytes) throws IOException {
         String[] hostPort = bootstrap.split(":");
         socket = new Socket();
+        if (receiveBufferBytes > 0) {
+            socket.setReceiveBufferSize(receiveBufferBytes);
+        }
         socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), TIMEOUT_MS);
         socket.setSoTimeout(TIMEOUT_MS);
         in = new DataInputStream(socket.getInputStream());
@@ -34,7 +42,11 @@ final class RawKafkaConnection implements AutoCloseable {
 
     /** Sends a request in {@code version} and reads its response. */
     AbstractResponse call(ApiKeys key, short version, ApiMessage body) throws IOException {
-        RequestHeader header = send(key, version, body);
+        return receive(send(key, version, body));
+    }
+
+    /** Reads the next response, the answer to {@code request} (parsing checks the correlation id). */
+    AbstractResponse receive(RequestHeader header) throws IOException {
         int size = in.readInt();
         byte[] frame = new byte[size];
         in.readFully(frame);

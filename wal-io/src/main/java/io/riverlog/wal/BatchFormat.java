@@ -122,11 +122,6 @@ public final class BatchFormat {
         return offset;
     }
 
-    /** The base offset of the batch that starts at {@code batches}' position (its first field). */
-    public static long baseOffset(ByteBuffer batches) {
-        return batches.getLong(batches.position());
-    }
-
     /**
      * Writes {@code baseOffset} and the leader epoch into the batch at {@code position}; both are
      * outside the CRC, so nothing is recomputed.

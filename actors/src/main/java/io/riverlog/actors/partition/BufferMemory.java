@@ -25,10 +25,6 @@ public final class BufferMemory {
         return used.get();
     }
 
-    public long maxBytes() {
-        return maxBytes;
-    }
-
     boolean overBound() {
         return used.get() > maxBytes;
     }

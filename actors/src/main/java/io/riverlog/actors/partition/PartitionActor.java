@@ -591,8 +591,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         if (read.offset() >= buffer.minOffset()) {
             TailBuffer.Slice slice = buffer.read(read.offset(), read.maxBytes(), hwm);
             if (read.byReference()) {
-                List<ByteBuffer> batches = slice.batches();
-                BufferedBatches shared = new BufferedBatches(batches, BatchFormat.baseOffset(batches.get(0)),
+                BufferedBatches shared = new BufferedBatches(slice.batches(), slice.firstOffset(),
                         slice.nextOffset(), hwm, log.logStartOffset());
                 metrics.read(id, shared.sizeInBytes(), false);
                 read.replyTo().tell(shared);

@@ -91,7 +91,7 @@ final class TailBuffer {
         List<ByteBuffer> out = new ArrayList<>();
         long next = offset;
         if (first == null) {
-            return new Slice(out, next);
+            return new Slice(out, offset, next);
         }
         long total = 0;
         for (Batch batch : batches.tailMap(first.getKey(), true).values()) {
@@ -103,10 +103,13 @@ final class TailBuffer {
             total += size;
             next = batch.lastOffset + 1;
         }
-        return new Slice(out, next);
+        return new Slice(out, out.isEmpty() ? offset : first.getKey(), next);
     }
 
-    /** Batches read from the buffer, and the offset after the last of them. */
-    record Slice(List<ByteBuffer> batches, long nextOffset) {
+    /**
+     * Batches read from the buffer, the base offset of the first of them (may be below the offset
+     * asked for), and the offset after the last of them.
+     */
+    record Slice(List<ByteBuffer> batches, long firstOffset, long nextOffset) {
     }
 }

@@ -49,7 +49,7 @@ final class FrameWriter {
             long sent = region.channel().transferTo(region.position() + sentOfPart, region.count() - sentOfPart, socket);
             if (sent == 0) {
                 if (region.position() + sentOfPart >= region.channel().size()) {
-                    throw new IOException(region.file() + " ends before the region being sent from it");
+                    throw new IOException("a segment file ends before the region being sent from it");
                 }
                 return false;
             }

@@ -43,18 +43,12 @@ final class KafkaConnection {
     private final FrameReader reader;
 
     // Guarded by this.
-    private final ArrayDeque<Answer> unanswered = new ArrayDeque<>();
+    /** Each request's encoded answer, in request order (empty for acks=0). */
+    private final ArrayDeque<CompletableFuture<Optional<ResponseFrame>>> unanswered = new ArrayDeque<>();
     private boolean writing;
     private boolean readingPaused;
     private boolean closed;
     private FrameWriter current;
-
-    /** One request's answer: done once encoded (empty for acks=0); failed if it cannot be encoded. */
-    private static final class Answer {
-        private boolean done;
-        private Optional<ResponseFrame> frame;
-        private Throwable failure;
-    }
 
     KafkaConnection(SocketChannel socket, SelectionKey key, KafkaListener listener, KafkaRequestHandler handler,
                     KafkaSettings settings, InetSocketAddress remote) {
@@ -107,26 +101,27 @@ final class KafkaConnection {
             closeForBadInput(e.getMessage());
             return false;
         }
-        Answer answer = new Answer();
+        CompletableFuture<Optional<ResponseFrame>> answer = answer(request).toCompletableFuture();
         synchronized (this) {
             if (closed) {
                 return false;
             }
             unanswered.add(answer);
         }
-        answer(request).whenComplete((frameOrNone, failure) -> {
-            synchronized (this) {
-                answer.done = true;
-                answer.frame = frameOrNone;
-                answer.failure = failure;
-                if (writing || closed) {
-                    return;
-                }
-                writing = true;
-            }
-            writeAnswers();
-        });
+        // Attached only once the answer is in line, so that its completion always finds it there.
+        answer.whenComplete((frameOrNone, failure) -> answered());
         return true;
+    }
+
+    /** Some answer is complete: become the writer unless there is one. */
+    private void answered() {
+        synchronized (this) {
+            if (writing || closed) {
+                return;
+            }
+            writing = true;
+        }
+        writeAnswers();
     }
 
     // ---------------------------------------------------------------- writing (any thread)
@@ -150,25 +145,28 @@ final class KafkaConnection {
                     return;
                 }
                 if (current == null) {
-                    Answer next = unanswered.peek();
-                    if (next == null || !next.done) {
+                    CompletableFuture<Optional<ResponseFrame>> next = unanswered.peek();
+                    if (next == null || !next.isDone()) {
                         writing = false;
                         resumeReadingIfRoom();
                         return;
                     }
                     unanswered.poll();
                     resumeReadingIfRoom();
-                    if (next.failure != null) {
+                    Optional<ResponseFrame> frame;
+                    try {
+                        frame = next.join();
+                    } catch (CompletionException e) {
                         log.error("Closing Kafka connection from {}: an answer could not be encoded: {}", remote,
-                                next.failure.toString());
+                                e.getCause().toString());
                         writing = false;
                         closeLocked();
                         return;
                     }
-                    if (next.frame.isEmpty()) {
+                    if (frame.isEmpty()) {
                         continue;
                     }
-                    current = new FrameWriter(next.frame.get());
+                    current = new FrameWriter(frame.get());
                 }
                 writer = current;
             }

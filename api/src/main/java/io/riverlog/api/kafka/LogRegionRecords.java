@@ -9,9 +9,8 @@ import org.apache.kafka.common.record.internal.RecordsSend;
 import io.riverlog.wal.LogSlice;
 
 /**
- * The record batches of a fetch answer that lie in a segment file. Encoded into a
- * {@link ResponseChannel} they stay a reference to the file region; into any other channel they
- * are transferred from the file.
+ * The record batches of a fetch answer that lie in a segment file: written by transferring the
+ * region from the file's channel, which a {@link ResponseChannel} keeps as a reference.
  */
 final class LogRegionRecords implements FetchedRecords {
     private final LogSlice slice;
@@ -37,11 +36,6 @@ final class LogRegionRecords implements FetchedRecords {
 
     @Override
     public int writeTo(TransferableChannel channel, int position, int length) throws IOException {
-        long filePosition = (long) slice.position() + position;
-        if (channel instanceof ResponseChannel response) {
-            response.addRegion(slice, filePosition, length);
-            return length;
-        }
-        return Math.toIntExact(channel.transferFrom(slice.channel(), filePosition, length));
+        return Math.toIntExact(channel.transferFrom(slice.channel(), (long) slice.position() + position, length));
     }
 }

@@ -1,6 +1,5 @@
 package io.riverlog.api.kafka;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
@@ -8,12 +7,10 @@ import java.util.List;
 
 import org.apache.kafka.common.network.TransferableChannel;
 
-import io.riverlog.wal.LogSlice;
-
 /**
  * The channel a response is encoded into: it keeps what is written as the parts of a
  * {@link ResponseFrame}. Buffers are kept as views of the written bytes rather than copied, and
- * regions of segment files ({@link LogRegionRecords}) as references to send from the file. The
+ * file regions (what {@link LogRegionRecords} transfers) as references to send from the file. The
  * writers must not change a buffer's bytes after writing it, which holds for encoded responses:
  * their buffers are built for one answer, and record batches are never written to once stored.
  */
@@ -24,12 +21,6 @@ final class ResponseChannel implements TransferableChannel {
     ResponseFrame frame() {
         flushBuffers();
         return new ResponseFrame(parts);
-    }
-
-    /** Keeps {@code count} bytes of the slice's file from {@code position} (a file position). */
-    void addRegion(LogSlice slice, long position, int count) {
-        flushBuffers();
-        parts.add(new ResponseFrame.FileRegion(slice.file(), slice.channel(), position, count));
     }
 
     private void flushBuffers() {
@@ -63,16 +54,12 @@ final class ResponseChannel implements TransferableChannel {
         return write(srcs, 0, srcs.length);
     }
 
-    /** A file region of records other than ours (of unknown path): read into memory. */
+    /** Keeps the region as a reference; the connection sends it from the file. */
     @Override
-    public long transferFrom(FileChannel fileChannel, long position, long count) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(count));
-        while (buffer.hasRemaining()) {
-            if (fileChannel.read(buffer, position + buffer.position()) < 0) {
-                throw new IOException("file ended " + buffer.remaining() + " bytes before the region's end");
-            }
-        }
-        return write(buffer.flip());
+    public long transferFrom(FileChannel fileChannel, long position, long count) {
+        flushBuffers();
+        parts.add(new ResponseFrame.FileRegion(fileChannel, position, Math.toIntExact(count)));
+        return count;
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.util.List;
 
 import org.apache.pekko.util.ByteString;
@@ -22,44 +21,26 @@ record ResponseFrame(List<Part> parts) {
     }
 
     sealed interface Part {
-        long sizeInBytes();
     }
 
     /** Bytes in memory; the buffers belong to this frame (their positions move as they are sent). */
     record Buffers(ByteBuffer[] buffers) implements Part {
-        @Override
-        public long sizeInBytes() {
-            long size = 0;
-            for (ByteBuffer buffer : buffers) {
-                size += buffer.remaining();
-            }
-            return size;
-        }
     }
 
     /**
-     * {@code count} bytes of a segment file from {@code position}. The channel stays readable even if
+     * {@code count} bytes of a file from {@code position}. A segment's channel stays readable even if
      * retention deletes the file meanwhile (for {@code segment-delete-delay}).
      */
-    record FileRegion(Path file, FileChannel channel, long position, int count) implements Part {
-        @Override
-        public long sizeInBytes() {
-            return count;
-        }
-
+    record FileRegion(FileChannel channel, long position, int count) implements Part {
         ByteBuffer read() throws IOException {
             ByteBuffer buffer = ByteBuffer.allocate(count);
             while (buffer.hasRemaining()) {
                 if (channel.read(buffer, position + buffer.position()) < 0) {
-                    throw new IOException(file + " ends before the region sent from it");
+                    throw new IOException("the file ends before the region sent from it");
                 }
             }
             return buffer.flip();
         }
-    }
-
-    long sizeInBytes() {
-        return parts.stream().mapToLong(Part::sizeInBytes).sum();
     }
 
     /** The whole frame in memory (regions read from their files), without consuming it. */

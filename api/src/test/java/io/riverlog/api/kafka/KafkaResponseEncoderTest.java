@@ -76,7 +76,7 @@ class KafkaResponseEncoderTest {
             ResponseFrame frame = KafkaResponseEncoder.encode(request.header(), answer(new LogRegionRecords(slice)));
 
             assertThat(frame.parts()).filteredOn(ResponseFrame.FileRegion.class::isInstance).singleElement()
-                    .isEqualTo(new ResponseFrame.FileRegion(file, channel, before.length, records.sizeInBytes()));
+                    .isEqualTo(new ResponseFrame.FileRegion(channel, before.length, records.sizeInBytes()));
             assertThat(frame.toByteString()).isEqualTo(
                     KafkaResponseEncoder.encode(request.header(), answer(records)).toByteString());
         }

@@ -67,7 +67,7 @@ class SocketFramesTest {
              Selector selector = Selector.open()) {
             ResponseFrame frame = new ResponseFrame(List.of(
                     new ResponseFrame.Buffers(new ByteBuffer[] {ByteBuffer.wrap(head, 0, 500), ByteBuffer.wrap(head, 500, 500)}),
-                    new ResponseFrame.FileRegion(file, channel, 100, REGION_BYTES),
+                    new ResponseFrame.FileRegion(channel, 100, REGION_BYTES),
                     new ResponseFrame.Buffers(new ByteBuffer[] {ByteBuffer.wrap(tail)})));
             FrameWriter writer = new FrameWriter(frame);
 
