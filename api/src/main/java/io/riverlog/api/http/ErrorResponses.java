@@ -28,11 +28,15 @@ final class ErrorResponses {
         return Json.response(e.status(), Json.error(e.error(), e.getMessage()));
     }
 
+    /** 413 for a request body over the limit of {@code limit} bytes. */
+    static HttpResponse bodyTooLarge(long limit) {
+        return of(ApiException.tooLarge("the request body is larger than the limit of " + limit + " bytes"));
+    }
+
     static ExceptionHandler exceptionHandler() {
         return ExceptionHandler.newBuilder()
                 .match(ApiException.class, e -> Directives.complete(of(e)))
-                .match(EntityStreamSizeException.class, e -> Directives.complete(of(ApiException.tooLarge(
-                        "the request body is larger than the limit of " + e.limit() + " bytes"))))
+                .match(EntityStreamSizeException.class, e -> Directives.complete(bodyTooLarge(e.limit())))
                 .matchAny(e -> {
                     log.warn("HTTP request failed unexpectedly", e);
                     return Directives.complete(Json.response(StatusCodes.INTERNAL_SERVER_ERROR,
