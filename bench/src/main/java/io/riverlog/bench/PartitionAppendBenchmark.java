@@ -42,8 +42,8 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.wal.BatchFormat;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -125,7 +125,7 @@ public class PartitionAppendBenchmark {
         PartitionId id = new PartitionId("bench", 0);
         system = ActorSystem.create(Behaviors.empty(), "bench", config);
         partition = system.systemActorOf(PartitionActor.create(id, dir.resolve(id.directoryName()), settings,
-                ChannelFactory.DEFAULT, fsyncCount), "partition-" + id, Props.empty());
+                Storage.LOCAL, fsyncCount), "partition-" + id, Props.empty());
 
         pending = new CompletableFuture[inFlight];
         for (int i = 0; i < inFlight; i++) {

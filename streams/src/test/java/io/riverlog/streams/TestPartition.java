@@ -22,7 +22,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * A real {@link PartitionActor} on a temporary directory, filled as a producer would fill it with
@@ -41,7 +41,7 @@ final class TestPartition {
         this.testKit = testKit;
         PartitionId id = new PartitionId(name, 0);
         this.ref = testKit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()), settings,
-                ChannelFactory.DEFAULT, reads), id.directoryName());
+                Storage.LOCAL, reads), id.directoryName());
     }
 
     static TestPartition start(ActorTestKit testKit, String name, Path dir, PartitionSettings settings) {

@@ -8,7 +8,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.api.broker.Broker;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /** A broker in the test's own JVM, on free ports (Kafka and HTTP), with its data in a directory the test owns. */
 public final class EmbeddedBroker implements AutoCloseable {
@@ -26,17 +26,17 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** Starts with {@code settings} (paths under {@code riverlog.}, e.g. "riverlog.partition.fsync-policy") overridden. */
     public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings) {
-        return start(dataDir, settings, ChannelFactory.DEFAULT);
+        return start(dataDir, settings, Storage.LOCAL);
     }
 
-    public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings, ChannelFactory channels) {
+    public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings, Storage storage) {
         Config config = ConfigFactory.parseMap(settings)
                 .withFallback(ConfigFactory.parseMap(Map.of(
                         "riverlog.data-dir", dataDir.toString(),
                         "riverlog.kafka.port", 0,
                         "riverlog.http.port", 0)))
                 .withFallback(ConfigFactory.load());
-        return new EmbeddedBroker(Await.resultOf(Broker.start(config, channels), START_TIMEOUT));
+        return new EmbeddedBroker(Await.resultOf(Broker.start(config, storage), START_TIMEOUT));
     }
 
     public String bootstrapServers() {

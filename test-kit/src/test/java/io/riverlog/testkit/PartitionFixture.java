@@ -13,7 +13,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /** Starts partition actors on a data directory inside one actor system, as the broker would. */
 final class PartitionFixture implements AutoCloseable {
@@ -23,23 +23,23 @@ final class PartitionFixture implements AutoCloseable {
     final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private final Path dataDir;
     private final PartitionSettings settings;
-    private final ChannelFactory channels;
+    private final Storage storage;
     private final PartitionMetrics metrics;
 
     PartitionFixture(Path dataDir, PartitionSettings settings) {
-        this(dataDir, settings, ChannelFactory.DEFAULT, PartitionMetrics.NONE);
+        this(dataDir, settings, Storage.LOCAL, PartitionMetrics.NONE);
     }
 
-    PartitionFixture(Path dataDir, PartitionSettings settings, ChannelFactory channels, PartitionMetrics metrics) {
+    PartitionFixture(Path dataDir, PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
         this.dataDir = dataDir;
         this.settings = settings;
-        this.channels = channels;
+        this.storage = storage;
         this.metrics = metrics;
     }
 
     PartitionClient partition(String topic, int partition) {
         PartitionId id = new PartitionId(topic, partition);
-        var ref = kit.spawn(PartitionActor.create(id, dataDir.resolve(id.directoryName()), settings, channels, metrics),
+        var ref = kit.spawn(PartitionActor.create(id, dataDir.resolve(id.directoryName()), settings, storage, metrics),
                 id.directoryName());
         return new PartitionClient(ref, kit.scheduler(), TIMEOUT);
     }

@@ -19,8 +19,8 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.streams.PartitionSource;
 import io.riverlog.streams.SourceOptions;
 import io.riverlog.streams.StartOffset;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.Storage;
 
 /**
  * A slow stream consumer from offset 0 while 200 MB are produced: every record arrives once and in
@@ -47,7 +47,7 @@ class SlowStreamConsumerTest {
             }
         };
         try (PartitionFixture fixture = new PartitionFixture(dataDir,
-                PartitionFixture.DEFAULTS.withBufferMaxBytes(4L * 1024 * 1024), ChannelFactory.DEFAULT, metrics)) {
+                PartitionFixture.DEFAULTS.withBufferMaxBytes(4L * 1024 * 1024), Storage.LOCAL, metrics)) {
             PartitionClient partition = fixture.partition("firehose", 0);
             long total = (long) BATCHES * RECORDS_PER_BATCH;
             AtomicLong nextExpected = new AtomicLong();

@@ -3,7 +3,6 @@ package io.riverlog.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -16,12 +15,14 @@ import java.nio.file.StandardOpenOption;
 final class IndexFile implements AutoCloseable {
     private final Path path;
     private final int entryBytes;
+    private final Storage storage;
     private final FileChannel channel;
 
-    IndexFile(Path path, int entryBytes, ChannelFactory channels) throws IOException {
+    IndexFile(Path path, int entryBytes, Storage storage) throws IOException {
         this.path = path;
         this.entryBytes = entryBytes;
-        this.channel = channels.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        this.storage = storage;
+        this.channel = storage.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
     }
 
@@ -60,7 +61,7 @@ final class IndexFile implements AutoCloseable {
 
     void delete() throws IOException {
         close();
-        Files.deleteIfExists(path);
+        storage.deleteIfExists(path);
     }
 
     @Override

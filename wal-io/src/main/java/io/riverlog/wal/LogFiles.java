@@ -1,10 +1,5 @@
 package io.riverlog.wal;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-
 /**
  * Names of the files in a partition directory. A segment's files are named by the segment's
  * base offset, zero-padded to 20 digits, so that a directory listing sorts by offset:
@@ -48,12 +43,5 @@ public final class LogFiles {
             }
         }
         return Long.parseLong(digits);
-    }
-
-    /** Makes the directory's entries (files created, renamed or deleted in it) durable. */
-    public static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
     }
 }

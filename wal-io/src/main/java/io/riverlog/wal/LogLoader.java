@@ -2,8 +2,6 @@ package io.riverlog.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,43 +38,43 @@ final class LogLoader {
 
     private final Path dir;
     private final LogConfig config;
-    private final ChannelFactory channels;
+    private final Storage storage;
     private final ByteBuffer scratch;
     private long truncatedBytes;
     private long droppedBytes;
 
-    private LogLoader(Path dir, LogConfig config, ChannelFactory channels) {
+    private LogLoader(Path dir, LogConfig config, Storage storage) {
         this.dir = dir;
         this.config = config;
-        this.channels = channels;
+        this.storage = storage;
         this.scratch = ByteBuffer.allocateDirect(config.recoveryReadBytes());
     }
 
-    static Loaded load(Path dir, LogConfig config, ChannelFactory channels) throws IOException {
-        return new LogLoader(dir, config, channels).load(KEEP_ALL);
+    static Loaded load(Path dir, LogConfig config, Storage storage) throws IOException {
+        return new LogLoader(dir, config, storage).load(KEEP_ALL);
     }
 
     /**
-     * Loads as {@link #load(Path, LogConfig, ChannelFactory)}, then cuts the log to end exactly at
+     * Loads as {@link #load(Path, LogConfig, Storage)}, then cuts the log to end exactly at
      * {@code endOffset}: valid batches beyond it are dropped (written, but never acknowledged), and a
      * log that ends before it has lost acknowledged records, a {@link CorruptLogException}.
      */
-    static Loaded load(Path dir, LogConfig config, ChannelFactory channels, long endOffset) throws IOException {
-        return new LogLoader(dir, config, channels).load(endOffset);
+    static Loaded load(Path dir, LogConfig config, Storage storage, long endOffset) throws IOException {
+        return new LogLoader(dir, config, storage).load(endOffset);
     }
 
     private Loaded load(long endOffset) throws IOException {
-        Files.createDirectories(dir);
+        storage.createDirectories(dir);
         Path marker = dir.resolve(LogFiles.CLEAN_SHUTDOWN);
-        boolean clean = Files.exists(marker);
+        boolean clean = storage.exists(marker);
         TreeSet<Long> bases = listSegmentsRemovingLeftovers();
         ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
         try {
             if (bases.isEmpty()) {
-                segments.put(0L, Segment.create(dir, 0, config, channels));
+                segments.put(0L, Segment.create(dir, 0, config, storage));
             } else {
                 for (long base : bases) {
-                    segments.put(base, Segment.open(dir, base, config, channels));
+                    segments.put(base, Segment.open(dir, base, config, storage));
                 }
                 if (clean) {
                     openClean(segments);
@@ -88,12 +86,12 @@ final class LogLoader {
                 cutToEndOffset(segments, endOffset);
             }
             Segment last = segments.lastEntry().getValue();
-            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, channels)) {
+            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, storage)) {
                 store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
                 store.force();
             }
-            Files.deleteIfExists(marker);
-            LogFiles.fsyncDirectory(dir);
+            storage.deleteIfExists(marker);
+            storage.fsyncDirectory(dir);
         } catch (IOException | RuntimeException e) {
             for (Segment segment : segments.values()) {
                 closeQuietly(segment, e);
@@ -114,7 +112,7 @@ final class LogLoader {
     }
 
     private void recoverUnclean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
-        RecoveryPoint point = RecoveryPoint.read(dir);
+        RecoveryPoint point = RecoveryPoint.read(dir, storage);
         Segment start = point == null ? null : segments.get(point.segmentBaseOffset());
         int durablePosition = 0;
         if (start == null) {
@@ -236,16 +234,14 @@ final class LogLoader {
     private TreeSet<Long> listSegmentsRemovingLeftovers() throws IOException {
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexes = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(LogFiles.DELETED_SUFFIX)) {
-                    Files.delete(file);
-                } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
-                    bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));
-                } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
-                    indexes.add(file);
-                }
+        for (Path file : storage.list(dir)) {
+            String name = file.getFileName().toString();
+            if (name.endsWith(LogFiles.DELETED_SUFFIX)) {
+                storage.delete(file);
+            } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
+                bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));
+            } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
+                indexes.add(file);
             }
         }
         for (Path index : indexes) {
@@ -253,7 +249,7 @@ final class LogLoader {
             long base = Math.max(LogFiles.baseOffsetOf(name, LogFiles.INDEX_SUFFIX),
                     LogFiles.baseOffsetOf(name, LogFiles.TIME_INDEX_SUFFIX));
             if (!bases.contains(base)) {
-                Files.delete(index);
+                storage.delete(index);
             }
         }
         return bases;

@@ -43,8 +43,8 @@ final class OffsetIndex implements AutoCloseable {
      * Opens the index file and keeps its longest prefix of sane entries: strictly increasing
      * offsets and positions, positions inside a log of {@code logSizeInBytes}. What follows is cut.
      */
-    static OffsetIndex open(Path path, long baseOffset, int logSizeInBytes, ChannelFactory channels) throws IOException {
-        OffsetIndex index = new OffsetIndex(baseOffset, new IndexFile(path, ENTRY_BYTES, channels));
+    static OffsetIndex open(Path path, long baseOffset, int logSizeInBytes, Storage storage) throws IOException {
+        OffsetIndex index = new OffsetIndex(baseOffset, new IndexFile(path, ENTRY_BYTES, storage));
         ByteBuffer stored = index.file.readEntries();
         int lastRelative = 0;
         int lastPosition = 0;

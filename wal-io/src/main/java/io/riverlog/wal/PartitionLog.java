@@ -1,7 +1,6 @@
 package io.riverlog.wal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -39,7 +38,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Path dir;
     private final LogConfig config;
     private final Clock clock;
-    private final ChannelFactory channels;
+    private final Storage storage;
     private final ConcurrentSkipListMap<Long, Segment> segments;
     private final RecoveryPoint.Store recoveryPoint;
     private final Deque<Retired> retired = new ArrayDeque<>();
@@ -49,29 +48,29 @@ public final class PartitionLog implements AutoCloseable {
     private volatile Executor backgroundCloser = Runnable::run;
     private boolean closed;
 
-    private PartitionLog(Path dir, LogConfig config, Clock clock, ChannelFactory channels,
+    private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage,
                          ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
-        this.channels = channels;
+        this.storage = storage;
         this.segments = segments;
         this.active = segments.lastEntry().getValue();
         this.durableEndOffset = active.nextOffset();
-        this.recoveryPoint = new RecoveryPoint.Store(dir, channels);
+        this.recoveryPoint = new RecoveryPoint.Store(dir, storage);
     }
 
     /** Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly. */
     public static PartitionLog open(Path dir, LogConfig config, Clock clock) throws IOException {
-        return open(dir, config, clock, ChannelFactory.DEFAULT);
+        return open(dir, config, clock, Storage.LOCAL);
     }
 
-    /** As {@link #open(Path, LogConfig, Clock)}, with the files opened through {@code channels}. */
-    public static PartitionLog open(Path dir, LogConfig config, Clock clock, ChannelFactory channels)
+    /** As {@link #open(Path, LogConfig, Clock)}, on {@code storage}. */
+    public static PartitionLog open(Path dir, LogConfig config, Clock clock, Storage storage)
             throws IOException {
         long started = System.nanoTime();
-        LogLoader.Loaded loaded = LogLoader.load(dir, config, channels);
-        PartitionLog partitionLog = new PartitionLog(dir, config, clock, channels, loaded.segments());
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, storage);
+        PartitionLog partitionLog = new PartitionLog(dir, config, clock, storage, loaded.segments());
         if (loaded.created()) {
             log.info("Created log {}", dir);
             return partitionLog;
@@ -93,12 +92,12 @@ public final class PartitionLog implements AutoCloseable {
      * @throws CorruptLogException if the log ends before {@code acknowledgedEndOffset}: acknowledged
      *                             records are gone, and the log must not serve or take more
      */
-    public static PartitionLog openAfterStorageFailure(Path dir, LogConfig config, Clock clock, ChannelFactory channels,
+    public static PartitionLog openAfterStorageFailure(Path dir, LogConfig config, Clock clock, Storage storage,
                                                        long acknowledgedEndOffset) throws IOException {
-        LogLoader.Loaded loaded = LogLoader.load(dir, config, channels, acknowledgedEndOffset);
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, storage, acknowledgedEndOffset);
         PartitionLog partitionLog;
         try {
-            partitionLog = new PartitionLog(dir, config, clock, channels, loaded.segments());
+            partitionLog = new PartitionLog(dir, config, clock, storage, loaded.segments());
         } catch (IOException e) {
             // Retried while the disk is full: a failed attempt must not leave its files open.
             for (Segment segment : loaded.segments().values()) {
@@ -249,7 +248,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         if (deleted > 0) {
             try {
-                LogFiles.fsyncDirectory(dir);
+                storage.fsyncDirectory(dir);
             } catch (IOException e) {
                 throw goOffline("fsync of directory " + dir, e);
             }
@@ -279,8 +278,8 @@ public final class PartitionLog implements AutoCloseable {
                 active.seal();
                 recoveryPoint.write(new RecoveryPoint(active.nextOffset(), active.baseOffset, active.sizeInBytes()));
                 recoveryPoint.force();
-                Files.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN));
-                LogFiles.fsyncDirectory(dir);
+                storage.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN));
+                storage.fsyncDirectory(dir);
             }
         } finally {
             closeRetired(true);
@@ -414,8 +413,8 @@ public final class PartitionLog implements AutoCloseable {
     private void rollAt(long base) throws IOException {
         Segment current = active;
         current.seal();
-        Segment next = Segment.create(dir, base, config, channels);
-        LogFiles.fsyncDirectory(dir);
+        Segment next = Segment.create(dir, base, config, storage);
+        storage.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;
         recoveryPoint.write(new RecoveryPoint(base, base, 0));

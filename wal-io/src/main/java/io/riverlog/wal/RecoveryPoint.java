@@ -3,7 +3,6 @@ package io.riverlog.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
@@ -26,12 +25,12 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
     private static final int CHECKED_BYTES = 20;
 
     /** The stored recovery point, or null if there is none or it is torn. */
-    static RecoveryPoint read(Path dir) throws IOException {
+    static RecoveryPoint read(Path dir, Storage storage) throws IOException {
         Path path = dir.resolve(LogFiles.RECOVERY_POINT);
-        if (!Files.exists(path)) {
+        if (!storage.exists(path)) {
             return null;
         }
-        byte[] bytes = Files.readAllBytes(path);
+        byte[] bytes = storage.readAllBytes(path);
         if (bytes.length < BYTES) {
             return null;
         }
@@ -50,8 +49,8 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
         private final FileChannel channel;
         private final ByteBuffer buffer = ByteBuffer.allocate(BYTES);
 
-        Store(Path dir, ChannelFactory channels) throws IOException {
-            channel = channels.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
+        Store(Path dir, Storage storage) throws IOException {
+            channel = storage.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
                     StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
 

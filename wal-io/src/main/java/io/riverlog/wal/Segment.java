@@ -3,9 +3,7 @@ package io.riverlog.wal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
@@ -33,6 +31,7 @@ final class Segment implements AutoCloseable {
     final long baseOffset;
     private final Path logPath;
     private final LogConfig config;
+    private final Storage storage;
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
@@ -43,11 +42,12 @@ final class Segment implements AutoCloseable {
     private int bytesSinceIndexEntry;
     private volatile boolean warnedAboutIndex;
 
-    private Segment(long baseOffset, Path logPath, LogConfig config, FileChannel channel, OffsetIndex offsetIndex,
+    private Segment(long baseOffset, Path logPath, LogConfig config, Storage storage, FileChannel channel, OffsetIndex offsetIndex,
                     TimeIndex timeIndex, int sizeInBytes) {
         this.baseOffset = baseOffset;
         this.logPath = logPath;
         this.config = config;
+        this.storage = storage;
         this.channel = channel;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
@@ -57,28 +57,28 @@ final class Segment implements AutoCloseable {
     }
 
     /** Creates the files of a new, empty segment. The caller fsyncs the directory. */
-    static Segment create(Path dir, long baseOffset, LogConfig config, ChannelFactory channels) throws IOException {
+    static Segment create(Path dir, long baseOffset, LogConfig config, Storage storage) throws IOException {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
-        FileChannel channel = channels.open(logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel channel = storage.open(logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        Files.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)));
-        Files.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)));
-        return new Segment(baseOffset, logPath, config, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, 0, channels),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, channels), 0);
+        storage.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)));
+        storage.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)));
+        return new Segment(baseOffset, logPath, config, storage, channel,
+                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, 0, storage),
+                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, storage), 0);
     }
 
     /**
      * Opens an existing segment and the sane prefix of its indexes. Its end is not known yet: the
      * loader calls {@link #walkToEnd} (after a clean close) or {@link #recover}.
      */
-    static Segment open(Path dir, long baseOffset, LogConfig config, ChannelFactory channels) throws IOException {
+    static Segment open(Path dir, long baseOffset, LogConfig config, Storage storage) throws IOException {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
-        FileChannel channel = channels.open(logPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel = storage.open(logPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         int size = Math.toIntExact(channel.size());
-        return new Segment(baseOffset, logPath, config, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, size, channels),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, channels), size);
+        return new Segment(baseOffset, logPath, config, storage, channel,
+                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, size, storage),
+                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, storage), size);
     }
 
     Path file() {
@@ -461,10 +461,10 @@ final class Segment implements AutoCloseable {
         Path dir = logPath.getParent();
         for (String suffix : new String[] {LogFiles.LOG_SUFFIX, LogFiles.INDEX_SUFFIX, LogFiles.TIME_INDEX_SUFFIX}) {
             Path file = dir.resolve(LogFiles.fileName(baseOffset, suffix));
-            if (Files.exists(file)) {
+            if (storage.exists(file)) {
                 Path gone = dir.resolve(file.getFileName() + LogFiles.DELETED_SUFFIX);
-                Files.move(file, gone, StandardCopyOption.ATOMIC_MOVE);
-                Files.delete(gone);
+                storage.rename(file, gone);
+                storage.delete(gone);
             }
         }
         offsetIndex.close();

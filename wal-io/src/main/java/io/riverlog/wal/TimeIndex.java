@@ -37,8 +37,8 @@ final class TimeIndex implements AutoCloseable {
     }
 
     /** Opens the file and keeps its longest prefix of sane entries. */
-    static TimeIndex open(Path path, long baseOffset, ChannelFactory channels) throws IOException {
-        TimeIndex index = new TimeIndex(baseOffset, new IndexFile(path, ENTRY_BYTES, channels));
+    static TimeIndex open(Path path, long baseOffset, Storage storage) throws IOException {
+        TimeIndex index = new TimeIndex(baseOffset, new IndexFile(path, ENTRY_BYTES, storage));
         ByteBuffer stored = index.file.readEntries();
         long lastTimestamp = Long.MIN_VALUE;
         int lastRelative = -1;

@@ -9,13 +9,14 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
- * A {@link ChannelFactory} whose channels fail on command, the way a full disk or a dying device
+ * The local file system ({@link Storage}) with channels that fail on command, the way a full disk or a dying device
  * fails: {@link #failWrites} makes every write of a log segment throw "No space left on device",
  * {@link #failFsyncs} makes every fsync throw an I/O error, {@link #fillAfter} lets a few more bytes
  * through and then fails as the disk fills up mid-write (leaving a torn batch). Reads keep working. Only files whose
@@ -23,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * bookkeeping behaves as on a real disk where small files still fit. Shared with other modules'
  * tests through this module's test jar.
  */
-public final class FaultInjectingChannels implements ChannelFactory {
+public final class FaultInjectingChannels implements ChannelFactory, Storage {
 
     private enum Fault { NONE, WRITES, FSYNCS, FILLING }
 
@@ -70,6 +71,43 @@ public final class FaultInjectingChannels implements ChannelFactory {
         FileChannel channel = FileChannel.open(path, options);
         boolean inScope = scope == null || path.startsWith(scope);
         return inScope && path.getFileName().toString().endsWith(LogFiles.LOG_SUFFIX) ? new Faulty(channel, path) : channel;
+    }
+
+    // Directory operations are those of the local file system: faults are in the segment files' channels.
+
+    @Override
+    public void createDirectory(Path dir) throws IOException {
+        Storage.LOCAL.createDirectory(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        return Storage.LOCAL.list(dir);
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return Storage.LOCAL.exists(path);
+    }
+
+    @Override
+    public boolean isDirectory(Path path) {
+        return Storage.LOCAL.isDirectory(path);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        Storage.LOCAL.delete(path);
+    }
+
+    @Override
+    public void rename(Path source, Path target) throws IOException {
+        Storage.LOCAL.rename(source, target);
+    }
+
+    @Override
+    public void fsyncDirectory(Path dir) throws IOException {
+        Storage.LOCAL.fsyncDirectory(dir);
     }
 
     private final class Faulty extends FileChannel {

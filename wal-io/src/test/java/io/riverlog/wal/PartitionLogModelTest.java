@@ -90,7 +90,7 @@ class PartitionLogModelTest {
                     Path active = RecoveryTest.activeSegment(crashed);
                     long size = Files.size(active);
                     // Only what the last fsync did not cover may be torn.
-                    RecoveryPoint fsynced = RecoveryPoint.read(crashed);
+                    RecoveryPoint fsynced = RecoveryPoint.read(crashed, Storage.LOCAL);
                     long floor = fsynced != null && LogFiles.fileName(fsynced.segmentBaseOffset(), LogFiles.LOG_SUFFIX)
                             .equals(active.getFileName().toString()) ? fsynced.position() : 0;
                     if (crash.tear() > 0 && size > floor) {

@@ -89,7 +89,7 @@ class ReopenAfterStorageFailureTest {
     }
 
     /** Reopens the failed log and checks that it holds exactly the acknowledged records. */
-    private static PartitionLog reopenedHolding(Path logDir, ChannelFactory channels, long acknowledged,
+    private static PartitionLog reopenedHolding(Path logDir, Storage channels, long acknowledged,
                                                 List<StoredRecord> durable) throws IOException {
         PartitionLog reopened = PartitionLog.openAfterStorageFailure(logDir, SMALL, CLOCK, channels, acknowledged);
         assertThat(reopened.logEndOffset()).isEqualTo(acknowledged);
@@ -121,7 +121,7 @@ class ReopenAfterStorageFailureTest {
             end = appendRandomBatches(log, 5, new Random(4));
             log.flush();
         }
-        assertThatThrownBy(() -> PartitionLog.openAfterStorageFailure(dir, SMALL, CLOCK, ChannelFactory.DEFAULT, end + 1))
+        assertThatThrownBy(() -> PartitionLog.openAfterStorageFailure(dir, SMALL, CLOCK, Storage.LOCAL, end + 1))
                 .isInstanceOf(CorruptLogException.class)
                 .hasMessageContaining("were acknowledged")
                 .hasMessageContaining(dir.toString());

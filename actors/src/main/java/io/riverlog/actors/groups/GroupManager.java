@@ -43,7 +43,7 @@ import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.groups.GroupRequests.Request;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.BlockingIo;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * The consumer groups of the broker: routes each group's requests to its {@link GroupCoordinator}
@@ -168,26 +168,26 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private long coordinatorsSpawned;
 
     public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                                           ChannelFactory channels) {
-        return create(settings, consumerSettings, channels, Clock.systemUTC());
+                                           Storage storage) {
+        return create(settings, consumerSettings, storage, Clock.systemUTC());
     }
 
     /** With the consumer group protocol's settings of application.conf. */
-    public static Behavior<Command> create(GroupSettings settings, ChannelFactory channels) {
-        return create(settings, channels, Clock.systemUTC());
+    public static Behavior<Command> create(GroupSettings settings, Storage storage) {
+        return create(settings, storage, Clock.systemUTC());
     }
 
-    static Behavior<Command> create(GroupSettings settings, ChannelFactory channels, Clock clock) {
-        return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), channels, clock);
+    static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
+        return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock);
     }
 
     static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                                    ChannelFactory channels, Clock clock) {
+                                    Storage storage, Clock clock) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
             context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
-                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), channels, clock,
+                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), storage, clock,
                         settings.offsetStorage().snapshotAfterChanges());
                 OffsetTable table = new OffsetTable();
                 try {

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.wal.BatchFormat;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.Storage;
 
 /**
  * The committed offsets of every group, as a log in {@code <data-dir>/groups}: a
@@ -73,9 +73,9 @@ final class OffsetsLog implements AutoCloseable {
         this.snapshotAfterChanges = snapshotAfterChanges;
     }
 
-    static OffsetsLog open(Path dir, LogConfig config, ChannelFactory channels, Clock clock, long snapshotAfterChanges)
+    static OffsetsLog open(Path dir, LogConfig config, Storage storage, Clock clock, long snapshotAfterChanges)
             throws IOException {
-        return new OffsetsLog(PartitionLog.open(dir, config, clock, channels), clock, config.recoveryReadBytes(),
+        return new OffsetsLog(PartitionLog.open(dir, config, clock, storage), clock, config.recoveryReadBytes(),
                 snapshotAfterChanges);
     }
 

@@ -16,8 +16,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -65,28 +65,28 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     private final PartitionId id;
     private final PartitionSettings settings;
     private final PartitionMetrics metrics;
-    private final ChannelFactory channels;
+    private final Storage storage;
     private final TimerScheduler<Command> timers;
     private final List<PartitionLog> replaced = new ArrayList<>();
     private PartitionLog log;
     private boolean failed;
 
     static Behavior<Command> create(ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
-                                    PartitionSettings settings, ChannelFactory channels, PartitionMetrics metrics) {
-        return Behaviors.setup(context -> open(context, partition, id, dir, settings, channels, metrics));
+                                    PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
+        return Behaviors.setup(context -> open(context, partition, id, dir, settings, storage, metrics));
     }
 
     /** Opens (recovers) the log and reports it; if that fails, reports why and waits to be asked again. */
     private static Behavior<Command> open(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
-                                          PartitionId id, Path dir, PartitionSettings settings, ChannelFactory channels,
+                                          PartitionId id, Path dir, PartitionSettings settings, Storage storage,
                                           PartitionMetrics metrics) {
         PartitionLog log;
         ProducerStateTable producers;
         try {
-            log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), channels);
+            log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), storage);
         } catch (IOException | RuntimeException e) {
             partition.tell(new PartitionActor.LogOpenFailed(e));
-            return notOpened(context, partition, id, dir, settings, channels, metrics);
+            return notOpened(context, partition, id, dir, settings, storage, metrics);
         }
         try {
             producers = readyToWrite(log, settings, context);
@@ -97,18 +97,18 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 e.addSuppressed(closing);
             }
             partition.tell(new PartitionActor.LogOpenFailed(e));
-            return notOpened(context, partition, id, dir, settings, channels, metrics);
+            return notOpened(context, partition, id, dir, settings, storage, metrics);
         }
         partition.tell(new PartitionActor.LogOpened(log, producers));
         return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics,
-                channels, log));
+                storage, log));
     }
 
     private static Behavior<Command> notOpened(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
                                                PartitionId id, Path dir, PartitionSettings settings,
-                                               ChannelFactory channels, PartitionMetrics metrics) {
+                                               Storage storage, PartitionMetrics metrics) {
         return Behaviors.receive(Command.class)
-                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, channels, metrics))
+                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics))
                 .onMessage(Close.class, close -> {
                     partition.tell(new PartitionActor.WriterClosed());
                     return Behaviors.stopped();
@@ -127,13 +127,13 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     private LogWriter(ActorContext<Command> context, TimerScheduler<Command> timers,
                       ActorRef<PartitionActor.Command> partition, PartitionId id, PartitionSettings settings,
-                      PartitionMetrics metrics, ChannelFactory channels, PartitionLog log) {
+                      PartitionMetrics metrics, Storage storage, PartitionLog log) {
         super(context);
         this.partition = partition;
         this.id = id;
         this.settings = settings;
         this.metrics = metrics;
-        this.channels = channels;
+        this.storage = storage;
         this.timers = timers;
         this.log = log;
         if (settings.fsyncPolicy() == FsyncPolicy.INTERVAL) {
@@ -201,7 +201,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
         }
         PartitionLog reopened = null;
         try {
-            reopened = PartitionLog.openAfterStorageFailure(log.dir(), settings.log(), Clock.systemUTC(), channels,
+            reopened = PartitionLog.openAfterStorageFailure(log.dir(), settings.log(), Clock.systemUTC(), storage,
                     reopen.acknowledgedEndOffset());
             ProducerStateTable producers = readyToWrite(reopened, settings, getContext());
             replaced.add(log);

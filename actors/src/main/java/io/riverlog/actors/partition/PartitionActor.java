@@ -29,11 +29,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.BatchInfo;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.CorruptLogException;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.Storage;
 import io.riverlog.wal.TimestampOffset;
 import io.riverlog.wal.ValidBatches;
 
@@ -229,11 +229,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     private long nextReadId;
 
     public static Behavior<Command> create(PartitionId id, Path dir, PartitionSettings settings,
-                                           ChannelFactory channels, PartitionMetrics metrics) {
+                                           Storage storage, PartitionMetrics metrics) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
                 settings.pendingWhileOpening(), stash -> {
                     ActorRef<LogWriter.Command> writer = context.spawn(
-                            LogWriter.create(context.getSelf(), id, dir, settings, channels, metrics), "writer",
+                            LogWriter.create(context.getSelf(), id, dir, settings, storage, metrics), "writer",
                             DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
                     context.watch(writer);
                     return opening(context, timers, stash, id, settings, metrics, writer);

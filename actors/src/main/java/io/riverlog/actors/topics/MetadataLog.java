@@ -8,11 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.riverlog.wal.BatchFormat;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.Storage;
 
 /**
  * The log of topic changes in {@code <data-dir>/meta}: a {@link PartitionLog} whose records are
@@ -34,8 +34,8 @@ final class MetadataLog implements AutoCloseable {
         this.readBytes = readBytes;
     }
 
-    static MetadataLog open(Path dir, LogConfig config, ChannelFactory channels, Clock clock) throws IOException {
-        return new MetadataLog(PartitionLog.open(dir, config, clock, channels), clock, config.recoveryReadBytes());
+    static MetadataLog open(Path dir, LogConfig config, Storage storage, Clock clock) throws IOException {
+        return new MetadataLog(PartitionLog.open(dir, config, clock, storage), clock, config.recoveryReadBytes());
     }
 
     /** Every event in the log, oldest first. */

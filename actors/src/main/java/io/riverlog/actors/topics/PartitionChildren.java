@@ -17,7 +17,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * The registry's children: one {@link PartitionActor} per partition, spawned with the log settings
@@ -30,18 +30,18 @@ import io.riverlog.wal.ChannelFactory;
 final class PartitionChildren {
     private final ActorContext<TopicRegistry.Command> context;
     private final RegistrySettings settings;
-    private final ChannelFactory channels;
+    private final Storage storage;
     private final PartitionMetrics metrics;
     /** The message the registry gets when a partition terminates. */
     private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
     private final Set<PartitionId> stopping = new HashSet<>();
 
-    PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, ChannelFactory channels,
+    PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Storage storage,
                       PartitionMetrics metrics, Function<PartitionId, TopicRegistry.Command> terminationMessage) {
         this.context = context;
         this.settings = settings;
-        this.channels = channels;
+        this.storage = storage;
         this.metrics = metrics;
         this.terminationMessage = terminationMessage;
     }
@@ -52,7 +52,7 @@ final class PartitionChildren {
                 .withLog(TopicConfigs.logConfig(settings.partition().log(), topic.configs()));
         for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
             ActorRef<PartitionActor.Command> ref = context.spawn(
-                    PartitionActor.create(id, settings.partitionDir(id), partitionSettings, channels, metrics),
+                    PartitionActor.create(id, settings.partitionDir(id), partitionSettings, storage, metrics),
                     id.directoryName());
             context.watchWith(ref, terminationMessage.apply(id));
             running.put(id, ref);

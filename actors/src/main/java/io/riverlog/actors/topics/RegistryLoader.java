@@ -1,14 +1,13 @@
 package io.riverlog.actors.topics;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * What the registry does at start, before it answers anything: open the metadata log, replay it
@@ -29,17 +28,18 @@ final class RegistryLoader {
     private RegistryLoader() {
     }
 
-    static Loaded load(RegistrySettings settings, ChannelFactory channels, Clock clock) throws IOException {
-        boolean metadataExisted = Files.isDirectory(settings.metadataDir());
-        Files.createDirectories(settings.topicsDir());
-        boolean partitionDataExists = TopicDirectories.list(settings.topicsDir()).stream()
+    static Loaded load(RegistrySettings settings, Storage storage, Clock clock) throws IOException {
+        boolean metadataExisted = storage.isDirectory(settings.metadataDir());
+        storage.createDirectories(settings.topicsDir());
+        TopicDirectories directories = new TopicDirectories(storage, settings.topicsDir());
+        boolean partitionDataExists = directories.list().stream()
                 .anyMatch(dir -> TopicDirectories.isPartitionDirectoryName(dir.getFileName().toString()));
         if (!metadataExisted && partitionDataExists) {
             throw new MetadataLoadException(settings.topicsDir() + " holds partition directories but the metadata log "
                     + settings.metadataDir() + " does not exist; refusing to treat them as unknown and delete them."
                     + " Restore " + settings.metadataDir() + ", or move " + settings.topicsDir() + " away to start empty");
         }
-        MetadataLog log = MetadataLog.open(settings.metadataDir(), settings.metadataLog(), channels, clock);
+        MetadataLog log = MetadataLog.open(settings.metadataDir(), settings.metadataLog(), storage, clock);
         try {
             List<TopicEvent> events = log.replay();
             TopicTable topics = new TopicTable();
@@ -55,7 +55,7 @@ final class RegistryLoader {
             for (PartitionId id : topics.partitions()) {
                 known.add(id.directoryName());
             }
-            return new Loaded(log, topics, events.size(), TopicDirectories.removeUnknown(settings.topicsDir(), known));
+            return new Loaded(log, topics, events.size(), directories.removeUnknown(known));
         } catch (IOException | RuntimeException e) {
             try {
                 log.close();

@@ -1,33 +1,36 @@
 package io.riverlog.actors.topics;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import io.riverlog.wal.Storage;
+
 /**
  * The partition directories under {@code <data-dir>/topics}: listing them and removing them. Blocking
- * file IO, for the blocking-IO dispatcher. A removal cut short by a crash leaves a directory of a
- * topic the metadata log no longer knows, and the next start removes it.
+ * file IO, for the blocking-IO dispatcher. A removal is durable once {@link #delete} returns; one cut
+ * short by a crash leaves a directory of a topic the metadata log no longer knows, and the next start
+ * removes it.
  */
 final class TopicDirectories {
-    private TopicDirectories() {
+    private final Storage storage;
+    private final Path topicsDir;
+
+    TopicDirectories(Storage storage, Path topicsDir) {
+        this.storage = storage;
+        this.topicsDir = topicsDir;
     }
 
-    /** The subdirectories of {@code topicsDir}, sorted by name. */
-    static List<Path> list(Path topicsDir) throws IOException {
+    /** The subdirectories of the topics directory, sorted by name. */
+    List<Path> list() throws IOException {
         List<Path> dirs = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(topicsDir, Files::isDirectory)) {
-            entries.forEach(dirs::add);
+        for (Path entry : storage.list(topicsDir)) {
+            if (storage.isDirectory(entry)) {
+                dirs.add(entry);
+            }
         }
-        dirs.sort(null);
         return dirs;
     }
 
@@ -40,10 +43,10 @@ final class TopicDirectories {
      * is not {@code <legal topic name>-<partition>} was not made by the registry (say, a file
      * system's lost+found) and is left alone.
      */
-    static Cleanup removeUnknown(Path topicsDir, Set<String> known) throws IOException {
+    Cleanup removeUnknown(Set<String> known) throws IOException {
         List<Path> removed = new ArrayList<>();
         List<Path> ignored = new ArrayList<>();
-        for (Path dir : list(topicsDir)) {
+        for (Path dir : list()) {
             String name = dir.getFileName().toString();
             if (!isPartitionDirectoryName(name)) {
                 ignored.add(dir);
@@ -70,34 +73,8 @@ final class TopicDirectories {
         }
     }
 
-    /** Removes the directory and everything in it; nothing happens if it does not exist. */
-    static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path visited, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(visited);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+    /** Removes the directory and everything in it, durably; nothing happens if it does not exist. */
+    void delete(Path dir) throws IOException {
+        storage.deleteTree(dir);
     }
 }

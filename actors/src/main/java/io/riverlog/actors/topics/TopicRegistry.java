@@ -26,7 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * Topic metadata, and the parent of one {@link PartitionActor} per partition of every topic.
@@ -186,6 +186,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final Supplier<UUID> randomIds;
     private final Executor blockingIo;
     private final MetadataLog metadata;
+    private final TopicDirectories directories;
     private final TopicTable topics;
     private final PublishedTopics published;
     private final PartitionChildren partitions;
@@ -196,31 +197,31 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
-    public static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels,
+    public static Behavior<Command> create(RegistrySettings settings, Storage storage,
                                            PartitionMetrics metrics) {
-        return create(settings, channels, metrics, new PublishedTopics());
+        return create(settings, storage, metrics, new PublishedTopics());
     }
 
     /** A registry that publishes its topics to {@code published} after every change. */
-    public static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels,
+    public static Behavior<Command> create(RegistrySettings settings, Storage storage,
                                            PartitionMetrics metrics, PublishedTopics published) {
-        return create(settings, channels, metrics, Clock.systemUTC(), TopicTable::randomKafkaId, published);
+        return create(settings, storage, metrics, Clock.systemUTC(), TopicTable::randomKafkaId, published);
     }
 
-    /** As {@link #create(RegistrySettings, ChannelFactory, PartitionMetrics)}, with time and topic ids injected. */
-    static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels, PartitionMetrics metrics,
+    /** As {@link #create(RegistrySettings, Storage, PartitionMetrics)}, with time and topic ids injected. */
+    static Behavior<Command> create(RegistrySettings settings, Storage storage, PartitionMetrics metrics,
                                     Clock clock, Supplier<UUID> randomIds) {
-        return create(settings, channels, metrics, clock, randomIds, new PublishedTopics());
+        return create(settings, storage, metrics, clock, randomIds, new PublishedTopics());
     }
 
-    static Behavior<Command> create(RegistrySettings settings, ChannelFactory channels, PartitionMetrics metrics,
+    static Behavior<Command> create(RegistrySettings settings, Storage storage, PartitionMetrics metrics,
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return Behaviors.setup(context -> Behaviors.withStash(settings.pendingCommands(), stash -> {
             Executor blockingIo = BlockingIo.executor(context);
-            context.pipeToSelf(BlockingIo.run(blockingIo, () -> RegistryLoader.load(settings, channels, clock)),
+            context.pipeToSelf(BlockingIo.run(blockingIo, () -> RegistryLoader.load(settings, storage, clock)),
                     (loaded, failure) -> failure == null ? new MetadataLoaded(loaded)
                             : new LoadFailed(BlockingIo.cause(failure)));
-            return loading(context, stash, settings, loaded -> new TopicRegistry(context, stash, settings, channels,
+            return loading(context, stash, settings, loaded -> new TopicRegistry(context, stash, settings, storage,
                     metrics, randomIds, blockingIo, loaded, published));
         }));
     }
@@ -262,16 +263,17 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
-                          ChannelFactory channels, PartitionMetrics metrics, Supplier<UUID> randomIds,
+                          Storage storage, PartitionMetrics metrics, Supplier<UUID> randomIds,
                           Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published) {
         super(context);
         this.published = published;
         this.stash = stash;
         this.settings = settings;
-        this.partitions = new PartitionChildren(context, settings, channels, metrics, PartitionStopped::new);
+        this.partitions = new PartitionChildren(context, settings, storage, metrics, PartitionStopped::new);
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();
+        this.directories = new TopicDirectories(storage, settings.topicsDir());
         this.topics = loaded.topics();
         for (Path removed : loaded.cleanup().removed()) {
             context.getLog().info("Removed {}: it belongs to no partition of a known topic", removed);
@@ -407,7 +409,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         List<Path> leftovers = newPartitions.stream().map(settings::partitionDir).toList();
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
             for (Path dir : leftovers) {
-                TopicDirectories.delete(dir);
+                directories.delete(dir);
             }
             log.append(event);
             return event;
@@ -514,7 +516,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                     .map(settings::partitionDir).toList();
             getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
                 for (Path dir : dirs) {
-                    TopicDirectories.delete(dir);
+                    directories.delete(dir);
                 }
                 return Done.getInstance();
             }), (done, failure) -> new DirectoriesDeleted(Optional.ofNullable(failure).map(BlockingIo::cause)));

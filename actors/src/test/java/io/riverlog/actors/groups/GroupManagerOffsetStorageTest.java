@@ -31,8 +31,8 @@ import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
 import io.riverlog.actors.groups.GroupRequests.FetchResult;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.Storage;
 
 /**
  * The group manager's care of the offsets log: expiry by the membership other actors report
@@ -91,7 +91,7 @@ class GroupManagerOffsetStorageTest {
         GroupSettings settings = new GroupSettings(dataDir, LogConfig.fromConfig(ConfigFactory.load()).withRetention(-1, -1),
                 Duration.ofSeconds(1), Duration.ofMinutes(30), Duration.ZERO, 4096,
                 new OffsetStorageSettings(snapshotAfterChanges, RETENTION, Duration.ofMillis(50)));
-        ActorRef<GroupManager.Command> manager = kit.spawn(GroupManager.create(settings, ChannelFactory.DEFAULT, clock));
+        ActorRef<GroupManager.Command> manager = kit.spawn(GroupManager.create(settings, Storage.LOCAL, clock));
         TestProbe<GroupRequests.GroupListing> probe = kit.createTestProbe(GroupRequests.GroupListing.class);
         probe.awaitAssert(WAIT, () -> {
             manager.tell(new GroupRequests.ListGroups(probe.ref()));

@@ -40,8 +40,8 @@ import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.Storage;
 
 /** The group manager with a real offsets log: commits, fetches, deletions, restarts. */
 class GroupManagerTest {
@@ -63,13 +63,13 @@ class GroupManagerTest {
                 OffsetStorageSettings.fromConfig(ConfigFactory.load()));
     }
 
-    private ActorRef<GroupManager.Command> start(ChannelFactory channels) {
-        return kit.spawn(GroupManager.create(settings(), channels));
+    private ActorRef<GroupManager.Command> start(Storage storage) {
+        return kit.spawn(GroupManager.create(settings(), storage));
     }
 
     /** Starts a manager and returns once it replayed the offsets log. */
     private ActorRef<GroupManager.Command> started() {
-        ActorRef<GroupManager.Command> manager = start(ChannelFactory.DEFAULT);
+        ActorRef<GroupManager.Command> manager = start(Storage.LOCAL);
         awaitLoaded(manager);
         return manager;
     }
@@ -196,7 +196,7 @@ class GroupManagerTest {
     @Test
     void requestsWhileTheOffsetsAreReplayedAreAnsweredLoadInProgress() throws Exception {
         CountDownLatch opened = new CountDownLatch(1);
-        ChannelFactory slowToOpen = (path, options) -> {
+        Storage slowToOpen = Storage.local((path, options) -> {
             try {
                 if (!opened.await(10, TimeUnit.SECONDS)) {
                     throw new java.io.IOException("the test did not let the log open");
@@ -206,7 +206,7 @@ class GroupManagerTest {
                 throw new java.io.InterruptedIOException("interrupted while the test held the log closed");
             }
             return FileChannel.open(path, options);
-        };
+        });
         ActorRef<GroupManager.Command> manager = start(slowToOpen);
         assertThat(ask(manager, FetchResult.class, r -> new FetchOffsets("g", Optional.empty(), r)).error())
                 .isEqualTo(GroupError.COORDINATOR_LOAD_IN_PROGRESS);

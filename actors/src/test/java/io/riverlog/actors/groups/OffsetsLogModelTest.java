@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.riverlog.actors.groups.OffsetsLog.SnapshotStep;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * Random commits, deletions, membership changes and expiries, with snapshots (often: the threshold
@@ -166,7 +166,7 @@ class OffsetsLogModelTest {
 
     /** Opens the log, checks the replay against the model, and notes (as the broker does) that groups lost their members. */
     private void open() throws IOException {
-        log = OffsetsLog.open(dir, OffsetsSnapshotCrashTest.SMALL, ChannelFactory.DEFAULT, CLOCK, snapshotAfterChanges);
+        log = OffsetsLog.open(dir, OffsetsSnapshotCrashTest.SMALL, Storage.LOCAL, CLOCK, snapshotAfterChanges);
         table = new OffsetTable();
         log.replay(table::apply);
         assertThat(Set.copyOf(table.image())).as("replayed").isEqualTo(model.image());

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.actors.groups.OffsetsLog.SnapshotStep;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogFiles;
+import io.riverlog.wal.Storage;
 
 /**
  * A snapshot of the offsets log stopped by a crash after each of its steps, and in the on-disk states
@@ -53,7 +53,7 @@ class OffsetsSnapshotCrashTest {
     static void writeALogThenSnapshotItKeepingAnImageAfterEveryStep() throws IOException {
         dir = tmp.resolve("groups");
         OffsetTable table = new OffsetTable();
-        try (OffsetsLog log = OffsetsLog.open(dir, SMALL, ChannelFactory.DEFAULT, CLOCK, Long.MAX_VALUE)) {
+        try (OffsetsLog log = OffsetsLog.open(dir, SMALL, Storage.LOCAL, CLOCK, Long.MAX_VALUE)) {
             Random random = new Random(848);
             for (int round = 0; round < 60; round++) {
                 List<List<OffsetChange>> writes = new ArrayList<>();
@@ -146,7 +146,7 @@ class OffsetsSnapshotCrashTest {
         OffsetChange later = new OffsetChange.Committed("g1", new PartitionId("t", 0),
                 new CommittedOffset(7, 0, Optional.empty(), 99));
         Path image = copy(dir, tmp.resolve("written-after"));
-        try (OffsetsLog log = OffsetsLog.open(image, SMALL, ChannelFactory.DEFAULT, CLOCK, Long.MAX_VALUE)) {
+        try (OffsetsLog log = OffsetsLog.open(image, SMALL, Storage.LOCAL, CLOCK, Long.MAX_VALUE)) {
             OffsetTable table = new OffsetTable();
             log.replay(table::apply);
             log.append(List.of(List.of(later)));
@@ -161,7 +161,7 @@ class OffsetsSnapshotCrashTest {
     static Set<OffsetChange> replayed(Path dir) throws IOException {
         OffsetTable table = new OffsetTable();
         Path copy = copy(dir, tmp.resolve("replayed-" + replays++));
-        try (OffsetsLog log = OffsetsLog.open(copy, SMALL, ChannelFactory.DEFAULT, CLOCK, Long.MAX_VALUE)) {
+        try (OffsetsLog log = OffsetsLog.open(copy, SMALL, Storage.LOCAL, CLOCK, Long.MAX_VALUE)) {
             log.replay(table::apply);
         }
         return new HashSet<>(table.image());

@@ -79,7 +79,7 @@ class PartitionActorTest {
         append(buffered, batch(3, 1000));
         append(buffered, batch(2, 2000));
         ActorRef<PartitionActor.Command> unbuffered = kit.spawn(PartitionActor.create(new PartitionId("t", 1),
-                dir.resolve("t-1"), SETTINGS.withBufferMaxBytes(0), io.riverlog.wal.ChannelFactory.DEFAULT,
+                dir.resolve("t-1"), SETTINGS.withBufferMaxBytes(0), io.riverlog.wal.Storage.LOCAL,
                 PartitionMetrics.NONE));
         append(unbuffered, batch(3, 1000));
         append(unbuffered, batch(2, 2000));
@@ -158,7 +158,7 @@ class PartitionActorTest {
         PartitionId other = new PartitionId("os", 0);
         ActorRef<PartitionActor.Command> osPartition = kit.spawn(PartitionActor.create(other,
                 dir.resolve(other.directoryName()), SETTINGS.withFsyncPolicy(FsyncPolicy.OS),
-                io.riverlog.wal.ChannelFactory.DEFAULT, counting));
+                io.riverlog.wal.Storage.LOCAL, counting));
         append(osPartition, batch(1, 0));
         append(osPartition, batch(1, 0));
         assertThat(fsyncs.get()).isZero();
@@ -226,7 +226,7 @@ class PartitionActorTest {
 
     private ActorRef<PartitionActor.Command> spawn(PartitionSettings settings, PartitionMetrics metrics) {
         return kit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()), settings,
-                io.riverlog.wal.ChannelFactory.DEFAULT, metrics));
+                io.riverlog.wal.Storage.LOCAL, metrics));
     }
 
     private Appended append(ActorRef<PartitionActor.Command> partition, ValidBatches batches) {

@@ -30,8 +30,8 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.wal.BatchFormat;
-import io.riverlog.wal.ChannelFactory;
 import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -75,22 +75,22 @@ final class RegistryRun {
     }
 
     static RegistryRun start(ActorTestKit kit, Path dataDir, Supplier<UUID> topicIds) {
-        return start(kit, false, dataDir, topicIds, ChannelFactory.DEFAULT);
+        return start(kit, false, dataDir, topicIds, Storage.LOCAL);
     }
 
-    static RegistryRun start(ActorTestKit kit, Path dataDir, ChannelFactory channels) {
-        return start(kit, false, dataDir, TopicTable::randomKafkaId, channels);
+    static RegistryRun start(ActorTestKit kit, Path dataDir, Storage storage) {
+        return start(kit, false, dataDir, TopicTable::randomKafkaId, storage);
     }
 
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds) {
-        return start(kit, ownsKit, dataDir, topicIds, ChannelFactory.DEFAULT);
+        return start(kit, ownsKit, dataDir, topicIds, Storage.LOCAL);
     }
 
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds,
-                                     ChannelFactory channels) {
+                                     Storage storage) {
         RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
         PublishedTopics published = new PublishedTopics();
-        ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.create(settings, channels,
+        ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.create(settings, storage,
                 PartitionMetrics.NONE, Clock.systemUTC(), topicIds, published));
         return new RegistryRun(kit, ownsKit, settings, registry, published);
     }

@@ -10,6 +10,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.riverlog.wal.Storage;
+
 class TopicDirectoriesTest {
     @TempDir
     Path topicsDir;
@@ -36,7 +38,7 @@ class TopicDirectoriesTest {
         Files.writeString(unknown.resolve("file"), "x");
         Path foreign = Files.createDirectories(topicsDir.resolve("lost+found"));
 
-        TopicDirectories.Cleanup cleanup = TopicDirectories.removeUnknown(topicsDir, Set.of("orders-0"));
+        TopicDirectories.Cleanup cleanup = new TopicDirectories(Storage.LOCAL, topicsDir).removeUnknown(Set.of("orders-0"));
 
         assertThat(cleanup.removed()).containsExactly(topicsDir.resolve("orders-1"));
         assertThat(cleanup.ignored()).containsExactly(foreign);

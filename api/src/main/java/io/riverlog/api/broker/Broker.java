@@ -15,7 +15,7 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsSettings;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /** A running broker: its actor system, registry and listener addresses. Start it, then stop it. */
 public final class Broker {
@@ -31,25 +31,25 @@ public final class Broker {
 
     /** Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections. */
     public static CompletionStage<Broker> start(Config config) {
-        return start(config, ChannelFactory.DEFAULT);
+        return start(config, Storage.LOCAL);
     }
 
-    public static CompletionStage<Broker> start(Config config, ChannelFactory channels) {
+    public static CompletionStage<Broker> start(Config config, Storage storage) {
         BrokerMetrics metrics = new BrokerMetrics(MetricsSettings.fromConfig(config));
-        return start(config, channels, metrics, metrics);
+        return start(config, storage, metrics, metrics);
     }
 
-    /** As {@link #start(Config, ChannelFactory)}, but partitions report to {@code partitionMetrics} instead. */
-    public static CompletionStage<Broker> start(Config config, ChannelFactory channels,
+    /** As {@link #start(Config, Storage)}, but partitions report to {@code partitionMetrics} instead. */
+    public static CompletionStage<Broker> start(Config config, Storage storage,
                                                 PartitionMetrics partitionMetrics) {
-        return start(config, channels, new BrokerMetrics(MetricsSettings.fromConfig(config)), partitionMetrics);
+        return start(config, storage, new BrokerMetrics(MetricsSettings.fromConfig(config)), partitionMetrics);
     }
 
-    private static CompletionStage<Broker> start(Config config, ChannelFactory channels, BrokerMetrics metrics,
+    private static CompletionStage<Broker> start(Config config, Storage storage, BrokerMetrics metrics,
                                                  PartitionMetrics partitionMetrics) {
         CompletableFuture<BrokerGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(
-                BrokerGuardian.create(config, channels, metrics, partitionMetrics, started), "riverlog", config);
+                BrokerGuardian.create(config, storage, metrics, partitionMetrics, started), "riverlog", config);
         system.getWhenTerminated().thenRun(metrics::close);
         return started.thenApply(s -> new Broker(system, s, metrics));
     }

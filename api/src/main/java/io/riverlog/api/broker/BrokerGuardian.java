@@ -26,6 +26,7 @@ import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.console.ConsoleRoute;
 import io.riverlog.api.http.HttpApi;
 import io.riverlog.api.http.HttpRoutes;
 import io.riverlog.api.http.HttpServer;
@@ -35,10 +36,9 @@ import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
-import io.riverlog.api.console.ConsoleRoute;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsRoute;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * The root actor of a broker: starts the topic registry (which opens and recovers every partition),
@@ -59,18 +59,18 @@ public final class BrokerGuardian {
     private BrokerGuardian() {
     }
 
-    public static Behavior<Void> create(Config config, ChannelFactory channels, BrokerMetrics metrics,
+    public static Behavior<Void> create(Config config, Storage storage, BrokerMetrics metrics,
                                         PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
             Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
             PublishedTopics publishedTopics = new PublishedTopics();
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics,
+                    TopicRegistry.create(RegistrySettings.fromConfig(config), storage, partitionMetrics,
                             publishedTopics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
                     GroupManager.create(GroupSettings.fromConfig(config),
-                            ConsumerGroupSettings.fromConfig(config), channels), "groups");
+                            ConsumerGroupSettings.fromConfig(config), storage), "groups");
             KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
             BrokerTopics topics = new BrokerTopics(registry, publishedTopics, system.scheduler(),
                     kafkaSettings.requestTimeout());

@@ -66,7 +66,7 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
-import io.riverlog.wal.ChannelFactory;
+import io.riverlog.wal.Storage;
 
 /**
  * Every version of every group API Riverlog serves, through the real handlers, group manager and
@@ -91,9 +91,9 @@ class GroupApisEveryVersionTest {
         Config config = ConfigFactory.parseMap(Map.of("riverlog.data-dir", dataDir.toString(),
                 "riverlog.groups.initial-rebalance-delay", "0s")).withFallback(ConfigFactory.load());
         kit = ActorTestKit.create(config);
-        registry = kit.spawn(TopicRegistry.create(RegistrySettings.fromConfig(config), ChannelFactory.DEFAULT,
+        registry = kit.spawn(TopicRegistry.create(RegistrySettings.fromConfig(config), Storage.LOCAL,
                 PartitionMetrics.NONE));
-        groups = kit.spawn(GroupManager.create(GroupSettings.fromConfig(config), ChannelFactory.DEFAULT));
+        groups = kit.spawn(GroupManager.create(GroupSettings.fromConfig(config), Storage.LOCAL));
         BrokerTopics topics = new BrokerTopics(registry, kit.scheduler(), Duration.ofSeconds(10));
         apis = KafkaApis.create(topics, new BrokerGroups(groups, kit.scheduler(), Duration.ofSeconds(10)),
                 KafkaSettings.fromConfig(config), PartitionSettings.fromConfig(config), Clock.systemUTC());
