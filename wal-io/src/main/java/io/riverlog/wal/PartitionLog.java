@@ -246,20 +246,18 @@ public final class PartitionLog implements AutoCloseable {
             retire(segment, nowMs);
             deleted++;
         }
-        if (deleted > 0) {
-            try {
-                storage.fsyncDirectory(dir);
-            } catch (IOException e) {
-                throw goOffline("fsync of directory " + dir, e);
-            }
-        }
         return deleted;
     }
 
+    /**
+     * Deletes the segment's files and makes that durable before the next segment goes: deletions
+     * are oldest first, so whatever a crash keeps of them, the segments left are still contiguous.
+     */
     private void retire(Segment segment, long nowMs) throws IOException {
         segments.remove(segment.baseOffset);
         try {
             segment.delete();
+            storage.fsyncDirectory(dir);
         } catch (IOException e) {
             throw goOffline("deletion of " + segment.file(), e);
         }
