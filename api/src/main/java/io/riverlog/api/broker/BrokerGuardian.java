@@ -26,18 +26,18 @@ import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.console.ConsoleRoute;
+import io.riverlog.api.groups.BrokerGroups;
 import io.riverlog.api.http.HttpApi;
 import io.riverlog.api.http.HttpRoutes;
 import io.riverlog.api.http.HttpServer;
 import io.riverlog.api.http.HttpSettings;
-import io.riverlog.api.kafka.BrokerGroups;
-import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaApis;
 import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
-import io.riverlog.api.console.ConsoleRoute;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsRoute;
+import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.wal.ChannelFactory;
 
 /**

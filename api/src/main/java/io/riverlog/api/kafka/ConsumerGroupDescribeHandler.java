@@ -23,6 +23,10 @@ import io.riverlog.actors.groups.ConsumerGroupRequests.DescribedMember;
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupState;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.api.topics.TopicIds;
 
 /**
  * ConsumerGroupDescribe (KIP-848): groups of the consumer group protocol with their epochs, assignor

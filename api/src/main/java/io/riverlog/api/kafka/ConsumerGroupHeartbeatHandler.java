@@ -21,6 +21,10 @@ import io.riverlog.actors.groups.ConsumerGroupRequests.Heartbeat;
 import io.riverlog.actors.groups.ConsumerGroupRequests.HeartbeatResult;
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.api.topics.TopicIds;
 
 /**
  * ConsumerGroupHeartbeat (KIP-848): a member joins (epoch 0), heartbeats, or leaves (-1, or -2 for a

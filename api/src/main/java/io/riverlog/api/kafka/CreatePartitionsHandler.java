@@ -14,6 +14,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.topics.BrokerTopics;
 
 /** CreatePartitions: grows a topic to a new partition count; explicit assignments are refused. */
 final class CreatePartitionsHandler implements KafkaRequestHandler {

@@ -17,6 +17,8 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.TopicIds;
 
 /**
  * CreateTopics. One node holds one replica: a replication factor other than 1 (or -1, the default)

@@ -16,6 +16,7 @@ import org.apache.kafka.common.requests.DeleteGroupsRequest;
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroupResult;
+import io.riverlog.api.groups.BrokerGroups;
 
 /** DeleteGroups: each group without members is deleted with its offsets; others are NON_EMPTY_GROUP. */
 final class DeleteGroupsHandler implements KafkaRequestHandler {

@@ -15,6 +15,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.api.topics.TopicIds;
 
 /** DeleteTopics, by name (every version) or by topic id (version 6 on). */
 final class DeleteTopicsHandler implements KafkaRequestHandler {

@@ -19,6 +19,8 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
 
+import io.riverlog.api.topics.BrokerTopics;
+
 /** DescribeConfigs of topics (defaults and overrides) and of this broker (its fixed facts). */
 final class DescribeConfigsHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;

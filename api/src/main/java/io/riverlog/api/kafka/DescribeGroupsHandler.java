@@ -18,6 +18,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
 import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupState;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * DescribeGroups. A group that does not exist is Dead: before version 6 with no error, from version

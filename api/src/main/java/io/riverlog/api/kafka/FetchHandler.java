@@ -20,6 +20,8 @@ import org.apache.kafka.common.requests.FetchRequest;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
 
 /**
  * Fetch: reads every requested partition at once. If together they hold less than {@code minBytes},

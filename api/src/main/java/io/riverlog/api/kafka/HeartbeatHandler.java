@@ -11,6 +11,7 @@ import org.apache.kafka.common.requests.HeartbeatRequest;
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.Heartbeat;
 import io.riverlog.actors.groups.GroupRequests.HeartbeatResult;
+import io.riverlog.api.groups.BrokerGroups;
 
 /** Heartbeat: keeps a member's session; REBALANCE_IN_PROGRESS tells it to join again. */
 final class HeartbeatHandler implements KafkaRequestHandler {

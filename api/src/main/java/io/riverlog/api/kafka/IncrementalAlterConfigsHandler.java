@@ -18,6 +18,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.topics.BrokerTopics;
 
 /** IncrementalAlterConfigs of topics: SET and DELETE of the configs a topic may override. */
 final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {

@@ -16,6 +16,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
 import io.riverlog.actors.groups.GroupRequests.Protocol;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * JoinGroup. The answer may wait for the whole group to rejoin, so the ask waits the member's

@@ -14,7 +14,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractResponse;
 
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.api.groups.BrokerGroups;
 import io.riverlog.api.kafka.ApiVersionsHandler.VersionRange;
+import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * Routes each request to the handler of its API. The table below is also what ApiVersions

@@ -14,6 +14,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.LeaveGroup;
 import io.riverlog.actors.groups.GroupRequests.LeaveResult;
 import io.riverlog.actors.groups.GroupRequests.LeavingMember;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * LeaveGroup: versions 0-2 name one member and answer with its outcome; versions 3 and later name

@@ -18,6 +18,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.GroupListing;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * ListGroups: every group, filtered by state (version 4 on) and type (version 5 on): {@code classic},

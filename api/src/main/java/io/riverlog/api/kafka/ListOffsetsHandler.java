@@ -16,6 +16,7 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.wal.BatchFormat;
 
 /**

@@ -19,6 +19,9 @@ import org.apache.kafka.common.requests.MetadataRequest;
 
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.api.topics.TopicIds;
 
 /**
  * Metadata: this broker, and for each topic asked for its id and partitions, all led by this node.

@@ -26,6 +26,9 @@ import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
 
 /**
  * OffsetCommit. Partitions of topics that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION (an

@@ -17,6 +17,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsetsResult;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * OffsetDelete: deletes a group's committed offsets of some partitions. Partitions of topics the

@@ -27,6 +27,9 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
 import io.riverlog.actors.groups.GroupRequests.FetchResult;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
 
 /**
  * OffsetFetch: the committed offsets of the partitions asked for (-1 where the group committed

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.ValidBatches;

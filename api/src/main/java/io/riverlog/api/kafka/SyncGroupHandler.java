@@ -13,6 +13,7 @@ import org.apache.kafka.common.requests.SyncGroupRequest;
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.SyncGroup;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
+import io.riverlog.api.groups.BrokerGroups;
 
 /**
  * SyncGroup: the leader brings the assignment (opaque bytes per member), every member gets its own

@@ -66,6 +66,9 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.TopicIds;
 import io.riverlog.wal.ChannelFactory;
 
 /**

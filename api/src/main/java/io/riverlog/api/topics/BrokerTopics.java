@@ -1,4 +1,4 @@
-package io.riverlog.api.kafka;
+package io.riverlog.api.topics;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,9 +21,10 @@ import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
 
 /**
- * The protocol handlers' view of the topic registry: asks with a timeout, and a cache of partition
- * actor references so that a produce or fetch does not ask the registry every time. A cached
- * reference that fails (its topic was deleted, or re-created) is dropped and looked up once more.
+ * The topic registry as the Kafka handlers, the HTTP API and the metrics ask it: asks with a timeout,
+ * and a cache of partition actor references so that a produce or fetch does not ask the registry
+ * every time. A cached reference that fails (its topic was deleted, or re-created) is dropped and
+ * looked up once more.
  */
 public final class BrokerTopics {
     private final ActorRef<TopicRegistry.Command> registry;

@@ -1,4 +1,4 @@
-package io.riverlog.api.kafka;
+package io.riverlog.api.topics;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +20,7 @@ import io.riverlog.actors.topics.TopicInfo;
  * The topics as the registry listed or published them, by name and by id: newer versions of
  * produce, fetch, metadata, offset and delete requests name topics by id, Riverlog keeps them by name.
  */
-final class KnownTopics {
+public final class KnownTopics {
     private final Map<String, TopicInfo> byName = new HashMap<>();
     private final Map<Uuid, TopicInfo> byId = new HashMap<>();
     private final List<TopicInfo> all;
@@ -33,35 +33,35 @@ final class KnownTopics {
         }
     }
 
-    static CompletionStage<KnownTopics> load(BrokerTopics topics) {
+    public static CompletionStage<KnownTopics> load(BrokerTopics topics) {
         return topics.known();
     }
 
     /** Loads the topics only when {@code needed}; otherwise none, without asking the registry. */
-    static CompletionStage<KnownTopics> loadIf(boolean needed, BrokerTopics topics) {
+    public static CompletionStage<KnownTopics> loadIf(boolean needed, BrokerTopics topics) {
         return needed ? load(topics) : CompletableFuture.completedFuture(new KnownTopics(List.of()));
     }
 
-    List<TopicInfo> all() {
+    public List<TopicInfo> all() {
         return all;
     }
 
     /** The name of the topic with this id, or null if there is none (or the id is absent or zero). */
-    String nameOf(Uuid id) {
+    public String nameOf(Uuid id) {
         TopicInfo topic = id == null ? null : byId.get(id);
         return topic == null ? null : topic.name();
     }
 
-    Optional<TopicInfo> byName(String name) {
+    public Optional<TopicInfo> byName(String name) {
         return Optional.ofNullable(byName.get(name));
     }
 
-    Optional<TopicInfo> byId(Uuid id) {
+    public Optional<TopicInfo> byId(Uuid id) {
         return Optional.ofNullable(byId.get(id));
     }
 
     /** The topic's id, or the zero id for a topic that no longer exists. */
-    Uuid idOf(String name) {
+    public Uuid idOf(String name) {
         return byName(name).map(TopicIds::of).orElse(Uuid.ZERO_UUID);
     }
 
@@ -69,7 +69,7 @@ final class KnownTopics {
      * The partitions grouped by topic, topics in name order and partitions in number order; partitions
      * of topics that no longer exist are left out (they have no id to be named by).
      */
-    Map<TopicInfo, List<Integer>> byTopic(Collection<PartitionId> partitions) {
+    public Map<TopicInfo, List<Integer>> byTopic(Collection<PartitionId> partitions) {
         Map<String, List<Integer>> grouped = new TreeMap<>();
         partitions.forEach(p -> grouped.computeIfAbsent(p.topic(), t -> new ArrayList<>()).add(p.partition()));
         Map<TopicInfo, List<Integer>> out = new LinkedHashMap<>();
@@ -80,7 +80,7 @@ final class KnownTopics {
         return out;
     }
 
-    static boolean hasPartition(TopicInfo topic, int partition) {
+    public static boolean hasPartition(TopicInfo topic, int partition) {
         return partition >= 0 && partition < topic.partitions();
     }
 }

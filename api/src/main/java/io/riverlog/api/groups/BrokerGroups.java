@@ -1,4 +1,4 @@
-package io.riverlog.api.kafka;
+package io.riverlog.api.groups;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -11,9 +11,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.riverlog.actors.groups.GroupManager;
 
 /**
- * The protocol handlers' view of the group manager: asks with a timeout. An ask that fails (the
- * manager is stopping, or took longer than the timeout) is answered by the handlers with the
- * retriable COORDINATOR_NOT_AVAILABLE, so that clients look the coordinator up and try again.
+ * The group manager as the Kafka handlers and the metrics ask it: asks with a timeout. An ask that
+ * fails (the manager is stopping, or took longer than the timeout) is answered by the handlers with
+ * the retriable COORDINATOR_NOT_AVAILABLE, so that clients look the coordinator up and try again.
  */
 public final class BrokerGroups {
     private final ActorRef<GroupManager.Command> manager;

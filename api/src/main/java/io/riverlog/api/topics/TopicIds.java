@@ -1,4 +1,4 @@
-package io.riverlog.api.kafka;
+package io.riverlog.api.topics;
 
 import java.util.UUID;
 
@@ -7,11 +7,11 @@ import org.apache.kafka.common.Uuid;
 import io.riverlog.actors.topics.TopicInfo;
 
 /** Topic ids between Riverlog ({@link UUID}) and the Kafka protocol ({@link Uuid}). */
-final class TopicIds {
+public final class TopicIds {
     private TopicIds() {
     }
 
-    static Uuid of(TopicInfo topic) {
+    public static Uuid of(TopicInfo topic) {
         return of(topic.topicId());
     }
 
