@@ -2,10 +2,7 @@ package io.riverlog.api.kafka.network;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 import io.riverlog.api.kafka.KafkaMetrics;
@@ -34,23 +31,26 @@ public final class KafkaServer {
             return listener.localAddress();
         }
 
-        /** Stops accepting connections; open connections stay until their clients or the broker end them. */
-        public CompletionStage<Done> unbind() {
+        /**
+         * Stops accepting connections: the listener's thread closes its socket at its next turn, and
+         * this returns without waiting for it. Open connections stay until their clients or the
+         * broker end them.
+         */
+        public void unbind() {
             listener.unbind();
-            return CompletableFuture.completedFuture(Done.getInstance());
         }
     }
 
-    /** Binds the listener; the stage fails if the address cannot be bound. */
-    public static CompletionStage<Binding> bind(ActorSystem<?> system, KafkaSettings settings,
-                                                KafkaRequestHandler handler, KafkaMetrics metrics) {
+    /** Binds the listener and starts its thread; returns once it accepts connections. */
+    public static Binding bind(ActorSystem<?> system, KafkaSettings settings, KafkaRequestHandler handler,
+                               KafkaMetrics metrics) throws IOException {
         try {
             KafkaListener listener = KafkaListener.start(settings, timed(handler, metrics), metrics);
             system.getWhenTerminated().thenRun(listener::stop);
-            return CompletableFuture.completedFuture(new Binding(listener));
+            return new Binding(listener);
         } catch (IOException e) {
-            return CompletableFuture.failedFuture(new IOException("cannot bind the Kafka listener to "
-                    + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e));
+            throw new IOException("cannot bind the Kafka listener to " + settings.host() + ":" + settings.port()
+                    + ": " + e.getMessage(), e);
         }
     }
 
