@@ -1,5 +1,6 @@
 package io.riverlog.api.broker;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,17 +28,17 @@ import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.console.ConsoleRoute;
+import io.riverlog.api.groups.BrokerGroups;
 import io.riverlog.api.http.HttpApi;
 import io.riverlog.api.http.HttpRoutes;
 import io.riverlog.api.http.HttpServer;
 import io.riverlog.api.http.HttpSettings;
-import io.riverlog.api.kafka.BrokerGroups;
-import io.riverlog.api.kafka.BrokerTopics;
-import io.riverlog.api.kafka.KafkaApis;
-import io.riverlog.api.kafka.KafkaServer;
 import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.api.kafka.handlers.KafkaApis;
+import io.riverlog.api.kafka.network.KafkaServer;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsRoute;
+import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.wal.Storage;
 
 /**
@@ -94,13 +95,19 @@ public final class BrokerGuardian {
             routeGroups.add(ConsoleRoute.create());
             Route httpRoutes = HttpRoutes.of(routeGroups);
 
-            // Both listeners bind at once; the broker has started when both accept connections.
-            CompletionStage<InetSocketAddress> kafkaBound = KafkaServer.bind(system, kafkaSettings, apis, metrics)
-                    .thenApply(kafka -> {
-                        shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka",
-                                () -> kafka.unbind().thenApply(unbound -> Done.getInstance()));
-                        return kafka.localAddress();
-                    });
+            // The Kafka listener binds here, the HTTP listener asynchronously; the broker has started when
+            // both accept connections.
+            CompletionStage<InetSocketAddress> kafkaBound;
+            try {
+                KafkaServer.Binding kafka = KafkaServer.bind(system, kafkaSettings, apis, metrics);
+                shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-kafka", () -> {
+                    kafka.unbind();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+                kafkaBound = CompletableFuture.completedFuture(kafka.localAddress());
+            } catch (IOException e) {
+                kafkaBound = CompletableFuture.failedFuture(e);
+            }
             CompletionStage<InetSocketAddress> httpBound = HttpServer.bind(system, httpSettings, httpRoutes)
                     .thenApply(http -> {
                         shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-http", () -> {

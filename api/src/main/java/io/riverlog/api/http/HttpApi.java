@@ -8,7 +8,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import io.riverlog.actors.topics.TopicRegistry;
-import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.streams.SourceOptions;
 
 /**

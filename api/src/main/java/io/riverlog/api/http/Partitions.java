@@ -8,7 +8,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
-import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * Topics and partitions as the HTTP routes need them: found, or failed with the {@link ApiException}

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletionStage;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
-import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * Whether the broker serves: its listeners are bound, the topic registry has replayed its

@@ -10,14 +10,14 @@ import java.util.function.Function;
  * actors) may take an ask; without this a later request could reach a partition first, which an
  * idempotent producer sees as an out-of-order sequence. One per connection.
  */
-final class AppendOrder {
+public final class AppendOrder {
     private CompletableFuture<?> last = CompletableFuture.completedFuture(null);
 
     /**
      * Calls {@code send} with what {@code ready} yields, once it has and once the previous call's
      * {@code send} has run (whether that one succeeded or not).
      */
-    synchronized <T, R> CompletableFuture<R> after(CompletionStage<T> ready, Function<T, R> send) {
+    public synchronized <T, R> CompletableFuture<R> after(CompletionStage<T> ready, Function<T, R> send) {
         CompletableFuture<R> next = last.handle((previous, error) -> null)
                 .thenCombine(ready, (ignored, value) -> send.apply(value));
         last = next;

@@ -3,9 +3,11 @@ package io.riverlog.api.kafka;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * Hooks the Kafka listener calls, for metrics: connections opening and closing, how long each
- * request took to answer, and the records fetches carried. Called from stream stages and reply
- * callbacks: implementations must be thread-safe and cheap.
+ * Hooks the Kafka listener and the fetch handler call, for metrics: connections opening and closing,
+ * how long each request took to answer, and the records fetches carried. Called from the listener's
+ * selector thread and from whichever thread completes an answer or closes a connection (often the
+ * one that ran a partition's or the group manager's reply): implementations must be thread-safe and
+ * cheap.
  */
 public interface KafkaMetrics {
     KafkaMetrics NONE = new KafkaMetrics() {

@@ -41,9 +41,4 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
     public String advertisedHostOrBind() {
         return advertisedHost.isBlank() ? host : advertisedHost;
     }
-
-    public KafkaSettings withPort(int newPort) {
-        return new KafkaSettings(host, newPort, advertisedHost, nodeId, clusterId, maxFrameBytes, maxInFlightPerConnection,
-                maxMessageBytes, autoCreateTopics, requestTimeout, acceptFailurePause);
-    }
 }

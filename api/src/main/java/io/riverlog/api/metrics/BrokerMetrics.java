@@ -26,10 +26,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.api.groups.BrokerGroups;
 import io.riverlog.api.http.StreamMetrics;
-import io.riverlog.api.kafka.BrokerGroups;
-import io.riverlog.api.kafka.BrokerTopics;
 import io.riverlog.api.kafka.KafkaMetrics;
+import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * The broker's metrics, in one Prometheus registry: what partitions report through

@@ -20,8 +20,8 @@ import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.api.kafka.BrokerGroups;
-import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.api.groups.BrokerGroups;
+import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * Consumer-group lag, {@code riverlog_consumer_group_lag{group, topic, partition}}: the partition's

@@ -21,7 +21,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
-import io.riverlog.api.kafka.BrokerTopics;
+import io.riverlog.api.topics.BrokerTopics;
 
 /** Readiness follows recovery: not ready until the registry and every partition answer, then ready for good. */
 class ReadinessTest {

@@ -1,0 +1,83 @@
+package io.riverlog.api.kafka.handlers;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+
+import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.kafka.codec.KafkaRequest;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.TopicIds;
+
+/**
+ * CreateTopics. One node holds one replica: a replication factor other than 1 (or -1, the default)
+ * is refused, as are explicit replica assignments. {@code validateOnly} is answered without
+ * creating anything, after the checks that do not need the registry.
+ */
+final class CreateTopicsHandler implements KafkaRequestHandler {
+    private final BrokerTopics topics;
+
+    CreateTopicsHandler(BrokerTopics topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
+        CreateTopicsRequestData data = request.bodyAs(CreateTopicsRequest.class).data();
+        List<CompletableFuture<CreatableTopicResult>> results = new ArrayList<>();
+        for (CreateTopicsRequestData.CreatableTopic topic : data.topics()) {
+            results.add(create(topic, data.validateOnly()));
+        }
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            CreateTopicsResponseData out = new CreateTopicsResponseData().setThrottleTimeMs(0);
+            results.forEach(result -> out.topics().add(result.join()));
+            return Optional.of(out);
+        });
+    }
+
+    private CompletableFuture<CreatableTopicResult> create(CreateTopicsRequestData.CreatableTopic topic,
+                                                          boolean validateOnly) {
+        CreatableTopicResult result = new CreatableTopicResult().setName(topic.name()).setTopicId(Uuid.ZERO_UUID)
+                .setNumPartitions(-1).setReplicationFactor((short) -1);
+        if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
+            return done(result, Errors.INVALID_REPLICATION_FACTOR,
+                    "replication factor " + topic.replicationFactor() + " is not possible on a single node");
+        }
+        if (!topic.assignments().isEmpty()) {
+            return done(result, Errors.INVALID_REQUEST, "replica assignments are not supported");
+        }
+        Map<String, String> configs = new LinkedHashMap<>();
+        topic.configs().forEach(config -> configs.put(config.name(), config.value()));
+        if (validateOnly) {
+            return done(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1), Errors.NONE, null);
+        }
+        int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS : topic.numPartitions();
+        return topics.create(topic.name(), partitions, configs).toCompletableFuture().handle((reply, error) -> {
+            if (error != null) {
+                return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
+            }
+            if (reply instanceof TopicRegistry.TopicCreated created) {
+                return result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
+                        .setNumPartitions(created.topic().partitions()).setReplicationFactor((short) 1);
+            }
+            TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+            return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
+        });
+    }
+
+    private static CompletableFuture<CreatableTopicResult> done(CreatableTopicResult result, Errors error, String message) {
+        return CompletableFuture.completedFuture(result.setErrorCode(error.code()).setErrorMessage(message));
+    }
+}

@@ -1,0 +1,64 @@
+package io.riverlog.api.kafka.handlers;
+
+import org.apache.kafka.common.protocol.Errors;
+
+import io.riverlog.actors.groups.GroupError;
+import io.riverlog.actors.partition.PartitionActor.AppendError;
+import io.riverlog.actors.topics.TopicError;
+
+/** How Riverlog's refusals map to the Kafka error codes clients know how to handle. */
+final class KafkaErrors {
+    private KafkaErrors() {
+    }
+
+    static Errors of(TopicError error) {
+        return switch (error) {
+            case INVALID_TOPIC -> Errors.INVALID_TOPIC_EXCEPTION;
+            case TOPIC_ALREADY_EXISTS -> Errors.TOPIC_ALREADY_EXISTS;
+            case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
+            case INVALID_CONFIG -> Errors.INVALID_CONFIG;
+            case UNKNOWN_TOPIC -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
+            case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
+            case NOT_AVAILABLE -> Errors.REQUEST_TIMED_OUT;
+        };
+    }
+
+    static Errors of(AppendError error) {
+        return switch (error) {
+            case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
+            // Retriable: the client refreshes metadata and tries again.
+            case NOT_AVAILABLE -> Errors.NOT_LEADER_OR_FOLLOWER;
+            case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
+            case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
+            case INVALID_RECORD -> Errors.INVALID_RECORD;
+        };
+    }
+
+    static Errors of(GroupError error) {
+        return switch (error) {
+            case NONE -> Errors.NONE;
+            case UNKNOWN_MEMBER_ID -> Errors.UNKNOWN_MEMBER_ID;
+            case ILLEGAL_GENERATION -> Errors.ILLEGAL_GENERATION;
+            case REBALANCE_IN_PROGRESS -> Errors.REBALANCE_IN_PROGRESS;
+            case INCONSISTENT_GROUP_PROTOCOL -> Errors.INCONSISTENT_GROUP_PROTOCOL;
+            case INVALID_GROUP_ID -> Errors.INVALID_GROUP_ID;
+            case INVALID_SESSION_TIMEOUT -> Errors.INVALID_SESSION_TIMEOUT;
+            case MEMBER_ID_REQUIRED -> Errors.MEMBER_ID_REQUIRED;
+            case FENCED_INSTANCE_ID -> Errors.FENCED_INSTANCE_ID;
+            case GROUP_ID_NOT_FOUND -> Errors.GROUP_ID_NOT_FOUND;
+            case NON_EMPTY_GROUP -> Errors.NON_EMPTY_GROUP;
+            case GROUP_SUBSCRIBED_TO_TOPIC -> Errors.GROUP_SUBSCRIBED_TO_TOPIC;
+            case COORDINATOR_LOAD_IN_PROGRESS -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            case COORDINATOR_NOT_AVAILABLE -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
+            // Not retriable: the offsets log is offline until the broker restarts.
+            case STORAGE_ERROR -> Errors.UNKNOWN_SERVER_ERROR;
+            case FENCED_MEMBER_EPOCH -> Errors.FENCED_MEMBER_EPOCH;
+            case STALE_MEMBER_EPOCH -> Errors.STALE_MEMBER_EPOCH;
+            case UNSUPPORTED_ASSIGNOR -> Errors.UNSUPPORTED_ASSIGNOR;
+            case UNRELEASED_INSTANCE_ID -> Errors.UNRELEASED_INSTANCE_ID;
+            case INVALID_REQUEST -> Errors.INVALID_REQUEST;
+            case INVALID_REGULAR_EXPRESSION -> Errors.INVALID_REGULAR_EXPRESSION;
+        };
+    }
+}

@@ -1,0 +1,121 @@
+package io.riverlog.api.kafka.handlers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.requests.MetadataRequest;
+
+import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.api.kafka.codec.KafkaRequest;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.api.topics.TopicIds;
+
+/**
+ * Metadata: this broker, and for each topic asked for its id and partitions, all led by this node.
+ * An unknown topic is created when the client allows it and {@code auto-create-topics} is on, and
+ * is answered in the same response.
+ */
+final class MetadataHandler implements KafkaRequestHandler {
+    private final BrokerTopics topics;
+    private final KafkaSettings settings;
+    private final boolean autoCreate;
+
+    MetadataHandler(BrokerTopics topics, KafkaSettings settings, boolean autoCreate) {
+        this.topics = topics;
+        this.settings = settings;
+        this.autoCreate = autoCreate;
+    }
+
+    @Override
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
+        MetadataRequest body = request.bodyAs(MetadataRequest.class);
+        MetadataRequestData data = body.data();
+        return KnownTopics.load(topics).thenCompose(known -> {
+            if (body.isAllTopics()) {
+                return CompletableFuture.completedFuture(known.all().stream().map(t -> describe(t.name(), t)).toList());
+            }
+            List<CompletableFuture<MetadataResponseTopic>> answers = new ArrayList<>();
+            for (MetadataRequestData.MetadataRequestTopic wanted : data.topics()) {
+                String name = wanted.name();
+                // A topic asked for by id has no name (null, or empty from some clients).
+                if ((name == null || name.isEmpty()) && wanted.topicId() != null
+                        && !Uuid.ZERO_UUID.equals(wanted.topicId())) {
+                    name = known.nameOf(wanted.topicId());
+                    if (name == null) {
+                        answers.add(CompletableFuture.completedFuture(new MetadataResponseTopic()
+                                .setTopicId(wanted.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                        continue;
+                    }
+                }
+                TopicInfo topic = known.byName(name).orElse(null);
+                if (topic != null) {
+                    answers.add(CompletableFuture.completedFuture(describe(name, topic)));
+                } else if (autoCreate && data.allowAutoTopicCreation()) {
+                    answers.add(create(name));
+                } else {
+                    answers.add(CompletableFuture.completedFuture(error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION)));
+                }
+            }
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> answers.stream().map(CompletableFuture::join).toList());
+        }).thenApply(topicAnswers -> {
+            MetadataResponseData response = new MetadataResponseData()
+                    .setThrottleTimeMs(0)
+                    .setClusterId(settings.clusterId())
+                    .setControllerId(settings.nodeId());
+            response.brokers().add(new MetadataResponseBroker().setNodeId(settings.nodeId())
+                    .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()));
+            response.topics().addAll(topicAnswers);
+            return Optional.of(response);
+        });
+    }
+
+    private CompletableFuture<MetadataResponseTopic> create(String name) {
+        return topics.create(name, TopicRegistry.CreateTopic.DEFAULT_PARTITIONS, Map.of()).toCompletableFuture()
+                .thenCompose(reply -> {
+                    if (reply instanceof TopicRegistry.TopicCreated created) {
+                        return CompletableFuture.completedFuture(describe(name, created.topic()));
+                    }
+                    TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+                    if (failed.error() == io.riverlog.actors.topics.TopicError.TOPIC_ALREADY_EXISTS) {
+                        // Another client created it meanwhile.
+                        return topics.describe(name).toCompletableFuture().thenApply(found -> found
+                                .map(topic -> describe(name, topic))
+                                .orElse(error(name, Errors.LEADER_NOT_AVAILABLE)));
+                    }
+                    return CompletableFuture.completedFuture(error(name, KafkaErrors.of(failed.error())));
+                });
+    }
+
+    private MetadataResponseTopic describe(String name, TopicInfo topic) {
+        MetadataResponseTopic answer = new MetadataResponseTopic().setName(name).setTopicId(TopicIds.of(topic))
+                .setErrorCode(Errors.NONE.code()).setIsInternal(false);
+        List<Integer> self = List.of(settings.nodeId());
+        for (int p = 0; p < topic.partitions(); p++) {
+            answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(settings.nodeId())
+                    .setLeaderEpoch(io.riverlog.wal.BatchFormat.LEADER_EPOCH)
+                    .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(List.of()));
+        }
+        return answer;
+    }
+
+    private static MetadataResponseTopic error(String name, Errors error) {
+        return new MetadataResponseTopic().setName(name).setErrorCode(error.code()).setTopicId(Uuid.ZERO_UUID);
+    }
+}

@@ -1,0 +1,183 @@
+package io.riverlog.api.kafka.handlers;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.riverlog.actors.ask.DirectAsk;
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.api.kafka.AppendOrder;
+import io.riverlog.api.kafka.codec.KafkaRequest;
+import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.InvalidBatchException;
+import io.riverlog.wal.ValidBatches;
+
+/**
+ * Produce: each partition's records are checked (v2 batches, CRC32C, size) and appended through the
+ * partition's actor, which answers once they are committed (fsynced, by default). Partitions of one
+ * request are appended concurrently, and the appends of a connection's requests reach each partition
+ * in request order ({@link AppendOrder}), as idempotent producers with several requests in flight
+ * need. With acks=0 the client gets no answer; the records are still appended.
+ */
+final class ProduceHandler implements KafkaRequestHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+
+    private final BrokerTopics topics;
+    private final int maxMessageBytes;
+
+    ProduceHandler(BrokerTopics topics, int maxMessageBytes) {
+        this.topics = topics;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    /** One partition's part of a request, checked and with its partition actor looked up (empty: unknown). */
+    private record Planned(String topicName, Uuid topicId, String resolvedName, int partition, Errors refused,
+                           ValidBatches batches, Optional<ActorRef<PartitionActor.Command>> actor) {
+    }
+
+    @Override
+    public CompletionStage<Optional<ApiMessage>> handle(KafkaRequest request) {
+        ProduceRequestData data = request.bodyAs(ProduceRequest.class).data();
+        Duration timeout = Duration.ofMillis(Math.max(data.timeoutMs(), 1));
+        boolean transactional = data.transactionalId() != null;
+        // Preparing may wait on asks; sending the appends waits for the connection's earlier requests.
+        CompletableFuture<List<Planned>> prepared = KnownTopics.loadIf(needsIds(data), topics).toCompletableFuture()
+                .thenCompose(known -> plan(data, known, transactional));
+        CompletableFuture<ProduceResponseData> response = request.appendOrder()
+                .after(prepared, plans -> send(plans, timeout))
+                .thenCompose(ProduceHandler::respond);
+        if (data.acks() == 0) {
+            response.whenComplete((out, error) -> {
+                if (error != null) {
+                    log.warn("Produce with acks=0 from client '{}' failed: {}", request.header().clientId(), error.toString());
+                }
+            });
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return response.thenApply(out -> Optional.of(out));
+    }
+
+    private CompletableFuture<List<Planned>> plan(ProduceRequestData data, KnownTopics known, boolean transactional) {
+        List<CompletableFuture<Planned>> plans = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            String name = topic.name() == null || topic.name().isEmpty() ? known.nameOf(topic.topicId()) : topic.name();
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                plans.add(plan(topic, name, partition, transactional));
+            }
+        }
+        return CompletableFuture.allOf(plans.toArray(CompletableFuture[]::new))
+                .thenApply(done -> plans.stream().map(CompletableFuture::join).toList());
+    }
+
+    private CompletableFuture<Planned> plan(ProduceRequestData.TopicProduceData topic, String name,
+                                            ProduceRequestData.PartitionProduceData partition, boolean transactional) {
+        Errors refused = name == null ? Errors.UNKNOWN_TOPIC_ID
+                : transactional ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
+        ValidBatches batches = null;
+        if (refused == null) {
+            BaseRecords records = partition.records();
+            if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
+                refused = Errors.INVALID_RECORD;
+            } else if (memory.sizeInBytes() > maxMessageBytes) {
+                refused = Errors.MESSAGE_TOO_LARGE;
+            } else {
+                try {
+                    batches = BatchFormat.validate(memory.buffer());
+                } catch (InvalidBatchException e) {
+                    log.debug("Rejected records for {}-{}: {}", name, partition.index(), e.getMessage());
+                    refused = Errors.CORRUPT_MESSAGE;
+                }
+            }
+        }
+        if (refused != null) {
+            return CompletableFuture.completedFuture(new Planned(topic.name(), topic.topicId(), name, partition.index(),
+                    refused, null, Optional.empty()));
+        }
+        ValidBatches valid = batches;
+        return topics.partition(new PartitionId(name, partition.index())).toCompletableFuture()
+                .thenApply(actor -> new Planned(topic.name(), topic.topicId(), name, partition.index(), null, valid,
+                        actor));
+    }
+
+    /** Sends every append of a request at once, in the order of its partitions; returns the answers to come. */
+    private List<CompletableFuture<PlannedAnswer>> send(List<Planned> plans, Duration timeout) {
+        List<CompletableFuture<PlannedAnswer>> answers = new ArrayList<>(plans.size());
+        for (Planned plan : plans) {
+            answers.add(answer(plan, timeout).thenApply(out -> new PlannedAnswer(plan, out)));
+        }
+        return answers;
+    }
+
+    private CompletableFuture<PartitionProduceResponse> answer(Planned plan, Duration timeout) {
+        PartitionProduceResponse out = new PartitionProduceResponse().setIndex(plan.partition())
+                .setLogAppendTimeMs(-1).setBaseOffset(-1).setLogStartOffset(-1);
+        if (plan.refused() != null) {
+            return CompletableFuture.completedFuture(out.setErrorCode(plan.refused().code()));
+        }
+        if (plan.actor().isEmpty()) {
+            return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+        }
+        return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(plan.actor().get(),
+                        replyTo -> new PartitionActor.Append(plan.batches(), replyTo), timeout, topics.scheduler())
+                .toCompletableFuture()
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        // A stopped partition actor (its topic deleted or re-created): look it up afresh next time.
+                        topics.forget(new PartitionId(plan.resolvedName(), plan.partition()));
+                        return out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                    }
+                    if (reply instanceof PartitionActor.Appended appended) {
+                        return out.setErrorCode(Errors.NONE.code()).setBaseOffset(appended.baseOffset())
+                                .setLogStartOffset(appended.logStartOffset());
+                    }
+                    PartitionActor.AppendFailed failed = (PartitionActor.AppendFailed) reply;
+                    return out.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
+                });
+    }
+
+    private record PlannedAnswer(Planned plan, PartitionProduceResponse response) {
+    }
+
+    /** Groups the partitions' answers by topic, in the order the request named them. */
+    private static CompletableFuture<ProduceResponseData> respond(List<CompletableFuture<PlannedAnswer>> answers) {
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            ProduceResponseData out = new ProduceResponseData().setThrottleTimeMs(0);
+            TopicProduceResponse current = null;
+            for (CompletableFuture<PlannedAnswer> answer : answers) {
+                PlannedAnswer a = answer.join();
+                if (current == null || !java.util.Objects.equals(current.name(), a.plan().topicName())
+                        || !java.util.Objects.equals(current.topicId(), a.plan().topicId())) {
+                    current = new TopicProduceResponse().setName(a.plan().topicName()).setTopicId(a.plan().topicId());
+                    out.responses().add(current);
+                }
+                current.partitionResponses().add(a.response());
+            }
+            return out;
+        });
+    }
+
+    private static boolean needsIds(ProduceRequestData data) {
+        return data.topicData().stream().anyMatch(t -> t.name() == null || t.name().isEmpty());
+    }
+
+}

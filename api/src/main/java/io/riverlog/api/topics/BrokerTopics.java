@@ -1,0 +1,157 @@
+package io.riverlog.api.topics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+import io.riverlog.actors.ask.DirectAsk;
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.PublishedTopics;
+import io.riverlog.actors.topics.TopicInfo;
+import io.riverlog.actors.topics.TopicRegistry;
+
+/**
+ * The topic registry as the Kafka handlers, the HTTP API and the metrics ask it: asks with a timeout,
+ * and a cache of partition actor references so that a produce or fetch does not ask the registry
+ * every time. A cached reference that fails (its topic was deleted, or re-created) is dropped and
+ * looked up once more.
+ */
+public final class BrokerTopics {
+    private final ActorRef<TopicRegistry.Command> registry;
+    private final Scheduler scheduler;
+    private final Duration timeout;
+    private final Map<PartitionId, ActorRef<PartitionActor.Command>> partitions = new ConcurrentHashMap<>();
+    private final PublishedTopics published;
+    /** Built from the last published list seen; rebuilt when the registry publishes another. */
+    private volatile KnownTopics known;
+
+    /** A view that asks the registry for its topics every time. */
+    public BrokerTopics(ActorRef<TopicRegistry.Command> registry, Scheduler scheduler, Duration timeout) {
+        this(registry, new PublishedTopics(), scheduler, timeout);
+    }
+
+    /** A view that reads the topics the registry publishes, asking only while it has published none. */
+    public BrokerTopics(ActorRef<TopicRegistry.Command> registry, PublishedTopics published, Scheduler scheduler,
+                        Duration timeout) {
+        this.registry = registry;
+        this.published = published;
+        this.scheduler = scheduler;
+        this.timeout = timeout;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public CompletionStage<List<TopicInfo>> list() {
+        Optional<List<TopicInfo>> current = published.current();
+        if (current.isPresent()) {
+            return CompletableFuture.completedFuture(current.get());
+        }
+        return AskPattern.ask(registry, TopicRegistry.ListTopics::new, timeout, scheduler)
+                .thenApply(TopicRegistry.Topics::topics);
+    }
+
+    /** The topics by name and by id. */
+    CompletionStage<KnownTopics> known() {
+        Optional<List<TopicInfo>> current = published.current();
+        if (current.isEmpty()) {
+            return list().thenApply(KnownTopics::new);
+        }
+        KnownTopics cached = known;
+        if (cached == null || cached.all() != current.get()) {
+            cached = new KnownTopics(current.get());
+            known = cached;
+        }
+        return CompletableFuture.completedFuture(cached);
+    }
+
+    public CompletionStage<Optional<TopicInfo>> describe(String name) {
+        return AskPattern.<TopicRegistry.Command, TopicRegistry.TopicDescription>ask(registry,
+                replyTo -> new TopicRegistry.DescribeTopic(name, replyTo), timeout, scheduler)
+                .thenApply(TopicRegistry.TopicDescription::topic);
+    }
+
+    public CompletionStage<TopicRegistry.CreateTopicReply> create(String name, int partitionCount,
+                                                                  Map<String, String> configs) {
+        return AskPattern.ask(registry,
+                replyTo -> new TopicRegistry.CreateTopic(name, partitionCount, configs, replyTo), timeout, scheduler);
+    }
+
+    public CompletionStage<TopicRegistry.DeleteTopicReply> delete(String name) {
+        return AskPattern.<TopicRegistry.Command, TopicRegistry.DeleteTopicReply>ask(registry,
+                replyTo -> new TopicRegistry.DeleteTopic(name, replyTo), timeout, scheduler)
+                .whenComplete((reply, error) -> forget(name));
+    }
+
+    public CompletionStage<TopicRegistry.CreatePartitionsReply> createPartitions(String name, int totalCount) {
+        return AskPattern.ask(registry,
+                replyTo -> new TopicRegistry.CreatePartitions(name, totalCount, replyTo), timeout, scheduler);
+    }
+
+    public CompletionStage<TopicRegistry.AlterConfigsReply> alterConfigs(String name,
+                                                                        Map<String, Optional<String>> changes) {
+        return AskPattern.ask(registry,
+                replyTo -> new TopicRegistry.AlterConfigs(name, changes, replyTo), timeout, scheduler);
+    }
+
+    /** The partition's actor, or empty if the topic or partition does not exist. */
+    public CompletionStage<Optional<ActorRef<PartitionActor.Command>>> partition(PartitionId id) {
+        ActorRef<PartitionActor.Command> cached = partitions.get(id);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(Optional.of(cached));
+        }
+        return AskPattern.<TopicRegistry.Command, TopicRegistry.PartitionRef>ask(registry,
+                replyTo -> new TopicRegistry.GetPartition(id, replyTo), timeout, scheduler)
+                .thenApply(ref -> {
+                    ref.partition().ifPresent(actor -> partitions.put(id, actor));
+                    return ref.partition();
+                });
+    }
+
+    /**
+     * Asks the partition's actor; empty if the partition does not exist. A failure of a cached
+     * reference drops it and asks once more through a fresh look-up.
+     */
+    public <T> CompletionStage<Optional<T>> askPartition(PartitionId id,
+                                                        Function<ActorRef<T>, PartitionActor.Command> message,
+                                                        Duration askTimeout) {
+        return askOnce(id, message, askTimeout).exceptionallyCompose(error -> {
+            partitions.remove(id);
+            return askOnce(id, message, askTimeout);
+        });
+    }
+
+    private <T> CompletionStage<Optional<T>> askOnce(PartitionId id,
+                                                     Function<ActorRef<T>, PartitionActor.Command> message,
+                                                     Duration askTimeout) {
+        return partition(id).thenCompose(actor -> actor.isEmpty()
+                ? CompletableFuture.completedFuture(Optional.<T>empty())
+                : DirectAsk.<PartitionActor.Command, T>ask(actor.get(), message::apply, askTimeout, scheduler)
+                        .thenApply(Optional::of));
+    }
+
+    /** Drops the cached reference to one partition (it failed to answer: stopped, or re-created). */
+    public void forget(PartitionId id) {
+        partitions.remove(id);
+    }
+
+    /** Drops cached references to a topic's partitions (after it was deleted). */
+    public void forget(String topic) {
+        partitions.keySet().removeIf(id -> id.topic().equals(topic));
+    }
+}
