@@ -13,14 +13,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens a partition directory and derives the log's whole state from its files: segments, log
- * start and end offsets, durable end. There is no other state to restore.
+ * start and end offsets, durable end, and any damage. There is no other state to restore.
  *
- * <p>After a clean close (the {@code .clean-shutdown} marker is there) the indexes are trusted
- * once they pass their sanity checks, and only the batch headers after each segment's last index
- * entry are walked. After an unclean stop, every batch after the recovery point is validated
- * (length, magic, CRC32C, contiguous offsets); the log is cut at the first batch that fails, and
- * segments after the cut are deleted. Invalid data before the recovery point was acknowledged as
- * durable: that is reported as {@link CorruptLogException}, never cut silently.
+ * <p>What is known durable, and so acknowledged or at least fsynced: every segment but the last (a
+ * segment is sealed, fsynced whole, before the next one begins), and the last one up to the
+ * recovery point, which every flush fsyncs before it returns. Recovery never cuts or deletes any of
+ * that. Only the last segment's bytes after the recovery point may be a torn write: there the log is
+ * cut at the first batch that fails its checks.
+ *
+ * <p>After a clean close (the {@code .clean-shutdown} marker is there) the indexes are trusted once
+ * they pass their sanity checks, and only the batch headers after each segment's last index entry
+ * are walked. After an unclean stop the segments before the last are walked the same way, and the
+ * last one is checked batch by batch (length, magic, CRC32C, contiguous offsets) from the index
+ * entry at or below the recovery point. A batch in durable bytes that fails its checks is
+ * {@link Damage}: recorded, logged with file, position and offsets, kept, and never served; the
+ * offsets around it are. Damage elsewhere is found by the first read that reaches it and by the
+ * scrubber (see {@link SegmentChecks}).
  */
 final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
@@ -30,7 +38,7 @@ final class LogLoader {
      * batches cut because they lay at or beyond the end offset the caller said was acknowledged.
      */
     record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean created, boolean clean, long truncatedBytes,
-                  long droppedBytes) {
+                  long droppedBytes, List<Damage> damage) {
     }
 
     /** No end offset given: keep every valid batch. */
@@ -42,6 +50,7 @@ final class LogLoader {
     private final ByteBuffer scratch;
     private long truncatedBytes;
     private long droppedBytes;
+    private final List<Damage> damage = new ArrayList<>();
 
     private LogLoader(Path dir, LogConfig config, Storage storage) {
         this.dir = dir;
@@ -98,14 +107,20 @@ final class LogLoader {
             }
             throw e;
         }
-        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes, droppedBytes);
+        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes, droppedBytes, List.copyOf(damage));
     }
 
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
+        RecoveryPoint point = RecoveryPoint.read(dir, storage);
+        Segment last = segments.lastEntry().getValue();
         for (Segment segment : segments.values()) {
             if (!segment.walkToEnd()) {
                 log.warn("Index of {} does not match its log after a clean shutdown; rebuilding it", segment.file());
-                recoverDurable(segment, 0, segment.baseOffset);
+                if (segment == last) {
+                    recoverLast(segment, point);
+                } else {
+                    recoverWhole(segment, segments.higherKey(segment.baseOffset));
+                }
             }
         }
         checkContiguous(segments);
@@ -113,52 +128,53 @@ final class LogLoader {
 
     private void recoverUnclean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
         RecoveryPoint point = RecoveryPoint.read(dir, storage);
-        Segment start = point == null ? null : segments.get(point.segmentBaseOffset());
-        int durablePosition = 0;
-        if (start == null) {
-            start = segments.firstEntry().getValue();
-            log.warn("No usable recovery point in {}; validating every segment", dir);
-        } else if (point.position() > start.sizeInBytes()) {
-            throw new CorruptLogException(start.file(), start.sizeInBytes(),
-                    "file is shorter than its fsynced length " + point.position());
-        } else {
-            durablePosition = point.position();
-        }
-        for (Segment segment : segments.headMap(start.baseOffset).values()) {
+        Segment last = segments.lastEntry().getValue();
+        for (Segment segment : segments.headMap(last.baseOffset).values()) {
             if (!segment.walkToEnd()) {
-                recoverDurable(segment, 0, segment.baseOffset);
+                recoverWhole(segment, segments.higherKey(segment.baseOffset));
             }
         }
-        checkContiguous(segments.headMap(start.baseOffset, true));
-
-        OffsetIndex.Entry from = start.trustedEntryAtOrBelow(durablePosition);
-        Segment.RecoveryResult result = start.recover(from.position(), from.offset(), scratch);
-        if (result.invalidBytes() > 0 && result.validBytes() < durablePosition) {
-            throw new CorruptLogException(start.file(), result.validBytes(),
-                    "invalid batch before the fsynced position " + durablePosition + ": " + result.problem());
-        }
-        boolean cut = cutIfInvalid(start, result);
-        List<Segment> recovered = new ArrayList<>(List.of(start));
-        long expected = start.nextOffset();
-        for (Segment segment : new ArrayList<>(segments.tailMap(start.baseOffset, false).values())) {
-            if (cut || segment.baseOffset != expected) {
-                log.warn("Deleting segment {}: it {} ", segment.file(),
-                        cut ? "follows a cut in the log" : "does not continue the log at offset " + expected);
-                truncatedBytes += segment.sizeInBytes();
-                segments.remove(segment.baseOffset);
-                segment.delete();
-                segment.close();
-                cut = true;
-                continue;
-            }
-            cut = cutIfInvalid(segment, segment.recover(0, segment.baseOffset, scratch));
-            recovered.add(segment);
-            expected = segment.nextOffset();
-        }
+        checkContiguous(segments.headMap(last.baseOffset, true));
+        recoverLast(last, point);
         // What recovery kept may have been read from the page cache only: make it durable before it counts.
-        for (Segment segment : recovered) {
-            segment.seal();
+        last.seal();
+    }
+
+    /**
+     * The last segment: durable up to the recovery point if the point lies in it (nothing of it was
+     * acknowledged if the point lies in an earlier segment); checked from the index entry at or
+     * below that point, and cut after it at the first batch that fails.
+     */
+    private void recoverLast(Segment last, RecoveryPoint point) throws IOException {
+        int durable = 0;
+        long durableEndOffset = last.baseOffset;
+        if (point == null) {
+            log.warn("No usable recovery point in {}; checking its last segment {} from the start", dir, last.file());
+        } else if (point.segmentBaseOffset() == last.baseOffset) {
+            durable = point.position();
+            durableEndOffset = point.offset();
+        } else if (point.segmentBaseOffset() > last.baseOffset) {
+            throw new CorruptLogException(last.file(), last.sizeInBytes(), "the recovery point names segment "
+                    + point.segmentBaseOffset() + ", which does not exist; the log lost acknowledged segments");
         }
+        int size = last.sizeInBytes();
+        if (durable > size) {
+            throw new CorruptLogException(last.file(), size, "file is shorter than its fsynced length " + durable);
+        }
+        OffsetIndex.Entry from = last.trustedEntryAtOrBelow(durable);
+        Segment.RecoveryResult result = last.recover(from.position(), from.offset(), durable, durableEndOffset,
+                Long.MAX_VALUE, scratch);
+        damage.addAll(result.damage());
+        cutIfInvalid(last, result);
+    }
+
+    /** A segment that was sealed, checked from its start: whatever fails its checks is damage, never cut. */
+    private void recoverWhole(Segment segment, Long nextBaseOffset) throws IOException {
+        int size = segment.sizeInBytes();
+        long end = nextBaseOffset != null ? nextBaseOffset : Long.MAX_VALUE;
+        Segment.RecoveryResult result = segment.recover(0, segment.baseOffset, size, end, Long.MAX_VALUE, scratch);
+        damage.addAll(result.damage());
+        segment.seal();
     }
 
     /**
@@ -184,7 +200,8 @@ final class LogLoader {
         if (holder.nextOffset() > endOffset) {
             long oldEnd = holder.nextOffset();
             OffsetIndex.Entry from = holder.trustedEntryAtOrBelowOffset(endOffset);
-            Segment.RecoveryResult result = holder.recover(from.position(), from.offset(), scratch, endOffset);
+            Segment.RecoveryResult result = holder.recover(from.position(), from.offset(), 0, from.offset(), endOffset,
+                    scratch);
             log.warn("Cut {} at position {}: dropped {} bytes of batches never acknowledged (offsets {} to {})",
                     holder.file(), result.validBytes(), result.invalidBytes(), result.nextOffset(), oldEnd - 1);
             holder.truncateTo(result.validBytes());
@@ -194,16 +211,6 @@ final class LogLoader {
             throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
                     + " acknowledged end offset " + endOffset + ": the batches there end at offset " + holder.nextOffset());
         }
-    }
-
-    /** Rebuilds a segment that must be whole (it was fsynced); any invalid byte is corruption. */
-    private void recoverDurable(Segment segment, int position, long offset) throws IOException {
-        Segment.RecoveryResult result = segment.recover(position, offset, scratch);
-        if (result.invalidBytes() > 0) {
-            throw new CorruptLogException(segment.file(), result.validBytes(),
-                    "invalid batch in data that was fsynced: " + result.problem());
-        }
-        segment.seal();
     }
 
     private boolean cutIfInvalid(Segment segment, Segment.RecoveryResult result) throws IOException {

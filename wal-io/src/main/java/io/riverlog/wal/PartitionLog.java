@@ -24,10 +24,17 @@ import org.slf4j.LoggerFactory;
  * {@link #enforceRetention} and {@link #close}; {@link #read}, {@link #offsetForTimestamp} and the
  * offset accessors may be called from any thread at the same time.
  *
- * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs and moves
- * {@link #durableEndOffset()}. A write or fsync that fails takes the log offline (see
- * {@link LogOfflineException}); it is never retried, because after a failed fsync the page cache
- * can no longer be trusted to hold what was written.
+ * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs the data, then the
+ * {@link RecoveryPoint}, and moves {@link #durableEndOffset()}. A write or fsync that fails takes the
+ * log offline (see {@link LogOfflineException}); it is never retried, because after a failed fsync
+ * the page cache can no longer be trusted to hold what was written.
+ *
+ * <p>Integrity: no byte is read out of the log unless its batch was verified (CRC32C, sizes,
+ * offsets) since the log was opened: batches appended by this process were checked when they
+ * arrived; older ones are checked by recovery, by the first read that reaches them, or by
+ * {@link #scrub}. A batch that fails is {@link Damage}: never served (reads of its offsets throw
+ * {@link DamagedDataException}), never cut, reported once through {@link #onDamage}; the offsets
+ * around it are served and appends go on.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -46,6 +53,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long durableEndOffset;
     private volatile IOException failure;
     private volatile Executor backgroundCloser = Runnable::run;
+    private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
     private boolean closed;
 
     private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage,
@@ -80,6 +88,10 @@ public final class PartitionLog implements AutoCloseable {
                 partitionLog.logStartOffset(), partitionLog.logEndOffset(), loaded.segments().size(),
                 partitionLog.sizeInBytes(),
                 loaded.truncatedBytes() > 0 ? ", " + loaded.truncatedBytes() + " invalid bytes cut" : "");
+        if (!loaded.damage().isEmpty()) {
+            log.error("Log {} holds {} damaged range(s) of fsynced data, kept and refused to readers; the other offsets"
+                    + " are served", dir, loaded.damage().size());
+        }
         return partitionLog;
     }
 
@@ -173,7 +185,10 @@ public final class PartitionLog implements AutoCloseable {
         int size = segment.sizeInBytes();
         try {
             segment.flush();
+            // Durable before the flush returns: recovery then knows exactly what was acknowledged, and
+            // never mistakes damage in it for a torn write.
             recoveryPoint.write(new RecoveryPoint(end, segment.baseOffset, size));
+            recoveryPoint.force();
         } catch (IOException e) {
             throw goOffline("fsync of " + segment.file(), e);
         }
@@ -365,6 +380,38 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
+    /** Damage found in the log since it was opened, oldest segment first. */
+    public List<Damage> damage() {
+        List<Damage> all = new java.util.ArrayList<>();
+        for (Segment segment : segments.values()) {
+            all.addAll(segment.damage());
+        }
+        return all;
+    }
+
+    /** Who hears of damage found after opening (by a read or {@link #scrub}), once for each; any thread. */
+    public void onDamage(java.util.function.Consumer<Damage> listener) {
+        for (Segment segment : segments.values()) {
+            segment.onDamage(listener);
+        }
+        damageListener = listener;
+    }
+
+    /**
+     * Verifies about {@code maxBytes} of the oldest bytes not verified yet (whole batches, at least
+     * one), recording any damage. Returns the bytes checked: 0 once every byte of the log was verified
+     * since it was opened (or is known damaged). Any thread; reads are not held up.
+     */
+    public int scrub(int maxBytes) throws IOException {
+        for (Segment segment : segments.values()) {
+            int checked = segment.scrub(maxBytes);
+            if (checked > 0) {
+                return checked;
+            }
+        }
+        return 0;
+    }
+
     public long logStartOffset() {
         return segments.firstKey();
     }
@@ -412,6 +459,7 @@ public final class PartitionLog implements AutoCloseable {
         Segment current = active;
         current.seal();
         Segment next = Segment.create(dir, base, config, storage);
+        next.onDamage(damageListener);
         storage.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;

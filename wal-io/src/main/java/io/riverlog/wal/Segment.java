@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -41,6 +42,8 @@ final class Segment implements AutoCloseable {
     private volatile long maxTimestamp;
     private int bytesSinceIndexEntry;
     private volatile boolean warnedAboutIndex;
+    private final SegmentChecks checks = new SegmentChecks();
+    private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
 
     private Segment(long baseOffset, Path logPath, LogConfig config, Storage storage, FileChannel channel, OffsetIndex offsetIndex,
                     TimeIndex timeIndex, int sizeInBytes) {
@@ -98,8 +101,14 @@ final class Segment implements AutoCloseable {
         return maxTimestamp;
     }
 
-    int indexEntryCount() {
-        return offsetIndex.entryCount();
+    /** Damage found in this segment since it was opened. */
+    List<Damage> damage() {
+        return checks.damage();
+    }
+
+    /** Who hears of damage found after opening (by a read or the scrubber), once for each. */
+    void onDamage(java.util.function.Consumer<Damage> listener) {
+        damageListener = listener;
     }
 
     // ---------------------------------------------------------------- writing
@@ -130,6 +139,8 @@ final class Segment implements AutoCloseable {
             offset = lastOffset + 1;
         }
         maxTimestamp = maxTs;
+        // Their CRCs were checked when they arrived, so what was just written counts as verified.
+        checks.verified(start, (int) filePosition, firstOffset, offset);
         nextOffset = offset;
         sizeInBytes = (int) filePosition;
     }
@@ -212,97 +223,210 @@ final class Segment implements AutoCloseable {
     }
 
     /**
-     * Validates every batch from {@code fromPosition} (a batch boundary holding {@code fromOffset})
-     * to the end of the file: length, magic 2, CRC32C, and base offsets that continue exactly where
-     * the previous batch ended. Index entries past the start are rebuilt on the way. Nothing is
-     * cut here: the result says where the valid prefix ends and the caller decides.
+     * Checks every batch from {@code fromPosition} (a batch boundary holding {@code fromOffset}) to the
+     * end of the file, as recovery does: length, magic, leader epoch, CRC32C, and base offsets that
+     * continue exactly where the previous batch ended. Index entries past the start are rebuilt on the
+     * way. Nothing is cut here: the result says where the valid prefix ends, and the caller decides.
+     *
+     * <p>The bytes before {@code durableBytes}, which held the offsets below {@code durableEndOffset},
+     * were fsynced: a batch there that fails its checks is damage, never a torn write. It is recorded,
+     * kept, and the check goes on where valid batches resume: after the damaged batch if its declared
+     * length leads to a valid batch with a later base offset, else at {@code durableBytes}. The first
+     * batch at or after {@code durableBytes} that fails, that does not fit in the file, or that would
+     * hold {@code endOffset} ends the valid prefix.
      */
-    RecoveryResult recover(int fromPosition, long fromOffset, ByteBuffer scratch) throws IOException {
-        return recover(fromPosition, fromOffset, scratch, Long.MAX_VALUE);
-    }
-
-    /**
-     * As {@link #recover(int, long, ByteBuffer)}, but the valid prefix also ends before the batch
-     * that starts at {@code endOffset}: what follows it counts as bytes to cut.
-     */
-    RecoveryResult recover(int fromPosition, long fromOffset, ByteBuffer scratch, long endOffset) throws IOException {
+    RecoveryResult recover(int fromPosition, long fromOffset, int durableBytes, long durableEndOffset, long endOffset,
+                           ByteBuffer scratch) throws IOException {
         offsetIndex.truncateFromPosition(fromPosition + 1);
         timeIndex.truncateFromOffset(fromOffset);
+        checks.truncateTo(fromPosition, fromOffset);
         long maxTs = timeIndex.lastTimestamp();
         int fileSize = Math.toIntExact(channel.size());
-        int position = fromPosition;
+        BatchScanner scanner = new BatchScanner(channel, fromPosition, fileSize, scratch);
         long expected = fromOffset;
         int sinceIndex = 0;
+        int runStart = fromPosition;
+        long runStartOffset = fromOffset;
         String problem = null;
-
-        ByteBuffer buffer = scratch;
-        buffer.clear().limit(0);
+        List<Damage> found = new ArrayList<>();
         while (true) {
+            int at = scanner.position();
             if (expected >= endOffset) {
-                if (position < fileSize) {
+                if (at < fileSize) {
                     problem = "batches from offset " + expected + " on lie beyond the end offset kept, " + endOffset;
                 }
                 break;
             }
-            ScanStep step = BatchFormat.scanNext(buffer, expected, Integer.MAX_VALUE);
-            if (step.kind() == ScanStep.Kind.VALID) {
-                long batchBase = expected;
+            BatchScanner.Step step = scanner.next(expected);
+            if (step instanceof BatchScanner.Valid valid) {
                 if (sinceIndex >= config.indexIntervalBytes()) {
-                    offsetIndex.append(batchBase, position);
-                    maxTs = Math.max(maxTs, step.maxTimestamp());
-                    timeIndex.maybeAppend(maxTs, step.lastOffset());
+                    offsetIndex.append(expected, at);
+                    timeIndex.maybeAppend(Math.max(maxTs, valid.maxTimestamp()), valid.lastOffset());
                     sinceIndex = 0;
                 }
-                maxTs = Math.max(maxTs, step.maxTimestamp());
-                sinceIndex += step.sizeInBytes();
-                position += step.sizeInBytes();
-                expected = step.lastOffset() + 1;
+                maxTs = Math.max(maxTs, valid.maxTimestamp());
+                sinceIndex += valid.sizeInBytes();
+                expected = valid.lastOffset() + 1;
                 continue;
             }
-            if (step.kind() == ScanStep.Kind.INVALID) {
-                problem = step.problem();
+            if (step instanceof BatchScanner.End) {
                 break;
             }
-            // Incomplete: the next batch does not fit in what was read. Read more, or stop at the end of the file.
-            int buffered = buffer.remaining();
-            if (position + buffered >= fileSize) {
-                if (buffered > 0) {
-                    problem = "incomplete batch: the file ends " + buffered + " bytes into it";
-                }
+            String why = step instanceof BatchScanner.Invalid invalid ? invalid.problem()
+                    : ((BatchScanner.Incomplete) step).problem();
+            if (at >= durableBytes) {
+                problem = why;
                 break;
             }
-            if (buffered >= Long.BYTES + Integer.BYTES) {
-                int declared = buffer.getInt(buffer.position() + Long.BYTES) + Long.BYTES + Integer.BYTES;
-                if (declared > fileSize - position) {
-                    problem = "incomplete batch: it declares " + declared + " bytes, the file has " + (fileSize - position) + " left";
-                    break;
-                }
-                if (declared > buffer.capacity()) {
-                    buffer = ByteBuffer.allocate(declared).put(buffer).flip();
-                }
-            }
-            buffer.compact();
-            long readAt = (long) position + buffer.position();
-            while (buffer.hasRemaining() && readAt < fileSize) {
-                int n = channel.read(buffer, readAt);
-                if (n < 0) {
-                    break;
-                }
-                readAt += n;
-            }
-            buffer.flip();
+            checks.verified(runStart, at, runStartOffset, expected);
+            Damage damage = damageAt(at, expected, step, durableBytes, durableEndOffset, why);
+            checks.damaged(damage);
+            found.add(damage);
+            log.error("Damaged data in {}; it is kept and refused to readers, the offsets around it are served",
+                    damage.describe());
+            scanner.skip(damage.endPosition() - at);
+            expected = damage.nextOffset();
+            runStart = damage.endPosition();
+            runStartOffset = expected;
+            // The first valid batch after the damage gets an index entry, so reads beyond it start there.
+            sinceIndex = config.indexIntervalBytes();
         }
+        int validEnd = scanner.position();
+        checks.verified(runStart, validEnd, runStartOffset, expected);
         nextOffset = expected;
         maxTimestamp = maxTs;
         bytesSinceIndexEntry = sinceIndex;
         sizeInBytes = fileSize;
-        return new RecoveryResult(fromPosition, position, fileSize - position, expected, problem);
+        return new RecoveryResult(fromPosition, validEnd, fileSize - validEnd, expected, problem, List.copyOf(found));
+    }
+
+    /**
+     * The extent of damage found at {@code position}, where offset {@code expected} should start: up to
+     * the next valid batch if the damaged one's declared length leads to one with a later base offset
+     * that still lies before {@code limit}, else up to {@code limit}, which holds {@code limitOffset}.
+     */
+    private Damage damageAt(int position, long expected, BatchScanner.Step step, int limit, long limitOffset,
+                            String problem) throws IOException {
+        if (step instanceof BatchScanner.Invalid invalid && invalid.declaredBytes() > 0
+                && position + invalid.declaredBytes() < limit) {
+            int next = position + invalid.declaredBytes();
+            BatchScanner peek = new BatchScanner(channel, next, limit, ByteBuffer.allocate(BatchFormat.HEADER_BYTES));
+            long claimed = peek.claimedBaseOffset();
+            if (claimed > expected && claimed < limitOffset && peek.next(claimed) instanceof BatchScanner.Valid) {
+                return new Damage(logPath, position, next, expected, claimed, problem);
+            }
+        }
+        return new Damage(logPath, position, limit, expected, limitOffset, problem);
+    }
+
+    /**
+     * Checks the batches in {@code [from, to)} that were not verified since the segment was opened
+     * ({@code from} is a batch boundary holding {@code fromOffset}). Returns {@code to} if all of them
+     * are whole, else the position of the first damage, which is recorded and reported. Any thread.
+     */
+    int verify(int from, int to, long fromOffset) throws IOException {
+        int at = checks.verifiedEnd(from);
+        if (at >= to) {
+            return to;
+        }
+        long expected = at == from ? fromOffset : -1;
+        while (at < to) {
+            Damage known = checks.damageAt(at);
+            if (known != null) {
+                return at;
+            }
+            SegmentChecks.Run next = checks.nextVerified(at);
+            int stop = next == null ? to : Math.min(to, next.start());
+            if (expected < 0) {
+                expected = offsetAt(at);
+            }
+            int checkedTo = verifyUnchecked(at, stop, expected, next);
+            if (checkedTo < stop) {
+                return checkedTo;
+            }
+            at = checks.verifiedEnd(stop);
+            expected = -1;
+        }
+        return to;
+    }
+
+    /** Checks batches from {@code from} to {@code stop}, none verified yet; records them, or the damage found. */
+    private int verifyUnchecked(int from, int stop, long fromOffset, SegmentChecks.Run next) throws IOException {
+        int size = sizeInBytes;
+        BatchScanner scanner = new BatchScanner(channel, from, size, ByteBuffer.allocate(
+                Math.min(config.recoveryReadBytes(), Math.max(BatchFormat.HEADER_BYTES, stop - from))));
+        long expected = fromOffset;
+        while (scanner.position() < stop) {
+            int at = scanner.position();
+            BatchScanner.Step step = scanner.next(expected);
+            if (step instanceof BatchScanner.Valid valid) {
+                checks.verified(at, scanner.position(), expected, valid.lastOffset() + 1);
+                expected = valid.lastOffset() + 1;
+                continue;
+            }
+            String why = step instanceof BatchScanner.Invalid invalid ? invalid.problem()
+                    : step instanceof BatchScanner.Incomplete incomplete ? incomplete.problem() : "the segment ends early";
+            int limit = next == null ? size : next.start();
+            long limitOffset = next == null ? nextOffset : next.startOffset();
+            Damage damage = damageAt(at, expected, step, limit, limitOffset, why);
+            if (checks.damaged(damage)) {
+                log.error("Damaged data in {}; it is refused to readers, the offsets around it are served",
+                        damage.describe());
+                damageListener.accept(damage);
+            }
+            return at;
+        }
+        return scanner.position();
+    }
+
+    /** The offset of the batch at {@code position}, a batch boundary: known from the checks, else its header's. */
+    private long offsetAt(int position) throws IOException {
+        long known = checks.offsetAtBoundary(position);
+        return known >= 0 ? known : headerAt(position).baseOffset();
+    }
+
+    /**
+     * Verifies up to about {@code maxBytes} of the first bytes not verified yet, for the scrubber.
+     * Returns the bytes checked; 0 once everything below {@code end} is verified or known damaged.
+     */
+    int scrub(int maxBytes) throws IOException {
+        int size = sizeInBytes;
+        int at = checks.verifiedEnd(0);
+        while (at < size) {
+            Damage known = checks.damageAt(at);
+            if (known == null) {
+                break;
+            }
+            at = checks.verifiedEnd(known.endPosition());
+        }
+        if (at >= size) {
+            return 0;
+        }
+        long offset = at == 0 ? baseOffset : offsetAt(at);
+        SegmentChecks.Run next = checks.nextVerified(at);
+        int stop = (int) Math.min(next == null ? size : next.start(), (long) at + Math.max(maxBytes, 1));
+        // Whole batches: walk headers to the last boundary at or before stop (at least one batch).
+        int end = at;
+        while (end < stop) {
+            BatchHeader header = BatchFormat.readWalkHeader(readBytes(end, BatchFormat.WALK_HEADER_BYTES));
+            if (header.sizeInBytes() < BatchFormat.HEADER_BYTES || end + header.sizeInBytes() > size) {
+                end = stop;
+                break;
+            }
+            if (end > at && end + header.sizeInBytes() > stop) {
+                break;
+            }
+            end += header.sizeInBytes();
+        }
+        verify(at, Math.min(end, size), offset);
+        return Math.max(end - at, 1);
     }
 
     /** Cuts the file to {@code validBytes} (after {@link #recover} found its valid end) and makes it durable. */
     void truncateTo(int validBytes) throws IOException {
         channel.truncate(validBytes);
         channel.force(true);
+        checks.truncateTo(validBytes, nextOffset);
         offsetIndex.truncateFromPosition(validBytes);
         timeIndex.truncateFromOffset(nextOffset);
         sizeInBytes = validBytes;
@@ -316,36 +440,68 @@ final class Segment implements AutoCloseable {
      * Null if the segment does not hold {@code offset}.
      */
     LogSlice read(long offset, int maxBytes, long upperBound) throws IOException {
-        int size = sizeInBytes;
-        int start = positionOf(offset, size);
-        if (start < 0) {
-            return null;
-        }
-        BatchHeader first = headerAt(start);
-        if (first.lastOffset() >= upperBound) {
-            return LogSlice.empty(offset);
-        }
-        // Batches before an index entry's position fit in maxBytes if the entry does, and hold offsets
-        // below upperBound if the entry's does: jump there, then walk the last few batch headers.
-        long limitPosition = Math.min((long) start + Math.max(maxBytes, 0), size);
-        OffsetIndex.Entry byPosition = offsetIndex.floorByPosition(limitPosition);
-        OffsetIndex.Entry byOffset = offsetIndex.floorByOffset(upperBound);
-        OffsetIndex.Entry jump = byPosition.position() <= byOffset.position() ? byPosition : byOffset;
-        int end = start + first.sizeInBytes();
-        long next = first.lastOffset() + 1;
-        if (jump.position() > end && batchStartsAt(jump.position(), jump.offset(), size)) {
-            end = jump.position();
-            next = jump.offset();
-        }
-        while (end < size) {
-            BatchHeader header = headerAt(end);
-            if (header.lastOffset() >= upperBound || (long) end + header.sizeInBytes() - start > maxBytes) {
-                break;
+        // A walk that crosses damage not known yet finds it while verifying, and walks again around it.
+        for (int walks = 0; ; walks++) {
+            Damage holding = checks.damageHolding(offset);
+            if (holding != null) {
+                throw new DamagedDataException(holding);
             }
-            end += header.sizeInBytes();
-            next = header.lastOffset() + 1;
+            int size = sizeInBytes;
+            Walk walk = walkTo(offset, size);
+            int start = walk.start();
+            if (start == BROKEN && walks == 0) {
+                // Finds and records the damage the walk met, so that the next walk goes around it.
+                verify(walk.fromPosition(), size, walk.fromOffset());
+                continue;
+            }
+            if (start == BROKEN) {
+                throw new CorruptLogException(logPath, walk.fromPosition(), "batch headers do not lead to offset "
+                        + offset);
+            }
+            if (start < 0) {
+                return null;
+            }
+            BatchHeader first = headerAt(start);
+            if (first.lastOffset() >= upperBound) {
+                return LogSlice.empty(offset);
+            }
+            // Batches before an index entry's position fit in maxBytes if the entry does, and hold offsets
+            // below upperBound if the entry's does: jump there, then walk the last few batch headers.
+            long limitPosition = Math.min((long) start + Math.max(maxBytes, 0), size);
+            OffsetIndex.Entry byPosition = offsetIndex.floorByPosition(limitPosition);
+            OffsetIndex.Entry byOffset = offsetIndex.floorByOffset(upperBound);
+            OffsetIndex.Entry jump = byPosition.position() <= byOffset.position() ? byPosition : byOffset;
+            int end = start + first.sizeInBytes();
+            long next = first.lastOffset() + 1;
+            if (jump.position() > end && batchStartsAt(jump.position(), jump.offset(), size)
+                    && checks.firstDamageIn(end, jump.position()) == null) {
+                end = jump.position();
+                next = jump.offset();
+            }
+            while (end < size && checks.damageAt(end) == null) {
+                BatchHeader header = plausibleHeaderAt(end, size);
+                if (header == null || header.lastOffset() >= upperBound
+                        || (long) end + header.sizeInBytes() - start > maxBytes) {
+                    break;
+                }
+                end += header.sizeInBytes();
+                next = header.lastOffset() + 1;
+            }
+            // No byte leaves unless its batch, and the batches walked to find it, were verified since
+            // the segment was opened.
+            int verifiedEnd = verify(walk.fromPosition(), end, walk.fromOffset());
+            if (verifiedEnd >= end) {
+                return new LogSlice(logPath, channel, start, end - start, first.baseOffset(), next);
+            }
+            Damage damage = checks.damageAt(verifiedEnd);
+            if (verifiedEnd > start) {
+                return new LogSlice(logPath, channel, start, verifiedEnd - start, first.baseOffset(),
+                        damage.baseOffset());
+            }
+            if (verifiedEnd == start || walks > 0) {
+                throw new DamagedDataException(damage);
+            }
         }
-        return new LogSlice(logPath, channel, start, end - start, first.baseOffset(), next);
     }
 
     /**
@@ -398,10 +554,27 @@ final class Segment implements AutoCloseable {
 
     /** Position of the batch holding {@code offset}, or -1 if it is not below {@code size}. */
     private int positionOf(long offset, int size) throws IOException {
+        return walkTo(offset, size).start();
+    }
+
+    /**
+     * Where a walk of batch headers to the batch holding an offset found it ({@code start}, -1 if not
+     * below the size), and where that walk began: a boundary whose offset is known, from which the
+     * walked batches can be verified.
+     */
+    private record Walk(int start, int fromPosition, long fromOffset) {
+    }
+
+    /** A walk that met a header whose length does not fit: the bytes from its start need verifying. */
+    private static final int BROKEN = -2;
+
+    private Walk walkTo(long offset, int size) throws IOException {
         OffsetIndex.Entry entry = offsetIndex.floorByOffset(offset);
         int position = entry.position();
+        long known = entry.offset();
         if (position >= size) {
             position = 0;
+            known = baseOffset;
         } else if (position > 0 && !batchStartsAt(position, entry.offset(), size)) {
             if (!warnedAboutIndex) {
                 warnedAboutIndex = true;
@@ -409,15 +582,38 @@ final class Segment implements AutoCloseable {
                         + " until it is rebuilt on the next open", logPath, position);
             }
             position = 0;
+            known = baseOffset;
         }
+        int fromPosition = position;
+        boolean damaged = checks.hasDamage();
         while (position < size) {
-            BatchHeader header = headerAt(position);
+            Damage damage = damaged ? checks.damageAt(position) : null;
+            if (damage != null) {
+                position = damage.endPosition();
+                fromPosition = position;
+                known = damage.nextOffset();
+                continue;
+            }
+            BatchHeader header = plausibleHeaderAt(position, size);
+            if (header == null) {
+                return new Walk(BROKEN, fromPosition, known);
+            }
             if (header.lastOffset() >= offset) {
-                return position;
+                return new Walk(position, fromPosition, known);
             }
             position += header.sizeInBytes();
         }
-        return -1;
+        return new Walk(-1, fromPosition, known);
+    }
+
+    /** The header at {@code position} if its length fits in {@code size}, else null: damage a verification will find. */
+    private BatchHeader plausibleHeaderAt(int position, int size) throws IOException {
+        if (size - position < BatchFormat.HEADER_BYTES) {
+            return null;
+        }
+        BatchHeader header = BatchFormat.readWalkHeader(readBytes(position, BatchFormat.WALK_HEADER_BYTES));
+        boolean fits = header.sizeInBytes() >= BatchFormat.HEADER_BYTES && header.sizeInBytes() <= size - position;
+        return fits ? header : null;
     }
 
     /** True if a batch with base offset {@code offset} starts at {@code position}: how index entries are checked. */
@@ -486,7 +682,9 @@ final class Segment implements AutoCloseable {
      * @param invalidBytes   bytes after it, to be cut
      * @param nextOffset     the offset after the last valid batch
      * @param problem        why the scan stopped early, or null if it reached the end cleanly
+     * @param damage         damage found in durable bytes on the way, kept
      */
-    record RecoveryResult(int fromPosition, int validBytes, int invalidBytes, long nextOffset, String problem) {
+    record RecoveryResult(int fromPosition, int validBytes, int invalidBytes, long nextOffset, String problem,
+                          List<Damage> damage) {
     }
 }

@@ -158,45 +158,84 @@ class RecoveryTest {
     }
 
     @Test
-    void corruptionInFsyncedDataIsReportedWithPathAndPositionNotCut() throws IOException {
+    void damageInFsyncedDataIsKeptAndRefusedWhileEveryOtherOffsetIsServed() throws IOException {
         Crashed crashed = crashWithUnflushedLastBatch(100);
         // Without an index, recovery must validate the active segment from its start, through data that was fsynced.
         Files.delete(crashed.dir().resolve(crashed.activeSegment().getFileName().toString()
                 .replace(LogFiles.LOG_SUFFIX, LogFiles.INDEX_SUFFIX)));
-        flipBit(crashed.activeSegment(), crashed.lastBatchPosition() / 2, 4);
-        assertThatThrownBy(() -> PartitionLog.open(crashed.dir(), SMALL, CLOCK))
-                .isInstanceOf(CorruptLogException.class)
-                .hasMessageContaining(crashed.activeSegment().toString())
-                .hasMessageContaining("position");
-        assertThat(Files.size(crashed.activeSegment())).isEqualTo(crashed.lastBatchEnd());
+        int flipped = crashed.lastBatchPosition() / 2;
+        flipBit(crashed.activeSegment(), flipped, 4);
+        try (PartitionLog log = PartitionLog.open(crashed.dir(), SMALL, CLOCK)) {
+            assertThat(Files.size(crashed.activeSegment())).as("nothing cut").isEqualTo(crashed.lastBatchEnd());
+            assertThat(log.damage()).hasSize(1);
+            Damage damage = log.damage().get(0);
+            assertThat(damage.file()).isEqualTo(crashed.activeSegment());
+            assertThat(damage.position()).isLessThanOrEqualTo(flipped);
+            assertThat(damage.endPosition()).isGreaterThan(flipped).isLessThanOrEqualTo(crashed.lastBatchPosition());
+            assertThat(log.logEndOffset()).as("the unflushed whole batch after it is kept")
+                    .isEqualTo(crashed.lastBatchBase() + 4);
+            assertOnlyDamagedOffsetsRefused(log, crashed.durable(), damage);
+        }
     }
 
     @Test
-    void aCutBehindAStaleRecoveryPointDeletesTheSegmentsAfterIt() throws IOException {
+    void aStaleRecoveryPointNeverCutsOrDeletesASealedSegment() throws IOException {
         Path live = tmp.resolve("live");
         Path crashed = tmp.resolve("crashed");
         byte[] staleRecoveryPoint;
-        long cutBase;
-        Path cutSegment;
-        int cutPosition;
+        Path damagedSegment;
+        int damagedPosition;
+        List<StoredRecord> written;
         try (PartitionLog log = PartitionLog.open(live, SMALL, CLOCK)) {
             appendRandomBatches(log, 40, new Random(1));
             log.flush();
             staleRecoveryPoint = Files.readAllBytes(live.resolve(LogFiles.RECOVERY_POINT));
-            cutSegment = activeSegment(live);
-            cutPosition = (int) Files.size(cutSegment);
-            cutBase = log.logEndOffset();
+            damagedSegment = activeSegment(live);
+            damagedPosition = (int) Files.size(damagedSegment) + 100;
             appendRandomBatches(log, 200, new Random(2));
+            log.flush();
+            written = readAll(log);
             assertThat(log.segmentCount()).isGreaterThan(3);
             copyFiles(live, crashed);
         }
-        // As if the recovery point written at the later rolls never reached the disk.
+        // As if the recovery points written after the later flushes never reached the disk, and a bit
+        // rotted in a segment that was sealed when the next one began.
         Files.write(crashed.resolve(LogFiles.RECOVERY_POINT), staleRecoveryPoint);
-        flipBit(crashed.resolve(cutSegment.getFileName()), cutPosition + 100, 0);
+        flipBit(crashed.resolve(damagedSegment.getFileName()), damagedPosition, 0);
         try (PartitionLog log = PartitionLog.open(crashed, SMALL, CLOCK)) {
-            assertThat(log.logEndOffset()).isEqualTo(cutBase);
-            assertThat(log.segmentCount()).isEqualTo(countSegments(live.getParent().resolve("crashed")));
-            assertThat(activeSegment(crashed).getFileName()).isEqualTo(cutSegment.getFileName());
+            assertThat(log.logEndOffset()).isEqualTo(written.get(written.size() - 1).offset() + 1);
+            assertThat(log.segmentCount()).isEqualTo(countSegments(live));
+            List<Damage> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            log.onDamage(heard::add);
+            assertOnlyDamagedOffsetsRefused(log, written, null);
+            assertThat(log.damage()).hasSize(1);
+            assertThat(heard).containsExactlyElementsOf(log.damage());
+            assertThat(log.damage().get(0).file().getFileName()).isEqualTo(damagedSegment.getFileName());
+        }
+    }
+
+    @Test
+    void theScrubberFindsDamageBeforeAnyReadDoes() throws IOException {
+        Path dir = tmp.resolve("scrubbed");
+        List<StoredRecord> written;
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            appendRandomBatches(log, 150, new Random(3));
+            written = readAll(log);
+        }
+        Path first = dir.resolve(LogFiles.fileName(0, LogFiles.LOG_SUFFIX));
+        flipBit(first, Files.size(first) / 3, 2);
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            List<Damage> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            log.onDamage(heard::add);
+            long checked = 0;
+            for (int step = log.scrub(1000); step > 0; step = log.scrub(1000)) {
+                checked += step;
+            }
+            assertThat(checked).isGreaterThanOrEqualTo(log.sizeInBytes() - heard.get(0).endPosition()
+                    + heard.get(0).position());
+            assertThat(heard).hasSize(1);
+            assertThat(log.scrub(1000)).as("nothing left to check").isZero();
+            assertOnlyDamagedOffsetsRefused(log, written, heard.get(0));
         }
     }
 
@@ -253,6 +292,29 @@ class RecoveryTest {
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * Reads every offset on its own: each is either served exactly as written, or refused as damaged
+     * (then it lies in the damage the log reports, or in {@code expected} if given).
+     */
+    static void assertOnlyDamagedOffsetsRefused(PartitionLog log, List<StoredRecord> written, Damage expected)
+            throws IOException {
+        int refused = 0;
+        for (StoredRecord record : written) {
+            try {
+                List<StoredRecord> read = records(log.read(record.offset(), 1, Long.MAX_VALUE));
+                assertThat(read).as("read at %d", record.offset()).contains(record);
+            } catch (DamagedDataException e) {
+                refused++;
+                assertThat(e.damage().holds(record.offset())).isTrue();
+                assertThat(log.damage()).contains(e.damage());
+                if (expected != null) {
+                    assertThat(e.damage()).isEqualTo(expected);
+                }
+            }
+        }
+        assertThat(refused).as("offsets refused as damaged").isPositive();
+    }
+
     private static void assertEveryOffsetReadable(PartitionLog log, long end) throws IOException {
         for (long offset = 0; offset < end; offset++) {
             List<StoredRecord> read = records(log.read(offset, 1, end));
@@ -266,7 +328,7 @@ class RecoveryTest {
         }
     }
 
-    private static long countSegments(Path dir) throws IOException {
+    static long countSegments(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.toString().endsWith(LogFiles.LOG_SUFFIX)).count();
         }
