@@ -26,7 +26,7 @@ public final class KafkaClients {
     private KafkaClients() {
     }
 
-    static Admin admin(String bootstrap) {
+    public static Admin admin(String bootstrap) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         return Admin.create(props);
@@ -41,7 +41,7 @@ public final class KafkaClients {
         return new KafkaProducer<>(props);
     }
 
-    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -55,7 +55,7 @@ public final class KafkaClients {
      * A consumer in {@code groupId} with manual commits; the classic group protocol unless
      * {@code overrides} set {@code group.protocol}.
      */
-    static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
+    public static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -85,7 +85,7 @@ public final class KafkaClients {
             "riverlog.groups.consumer.heartbeat-interval", "200ms",
             "riverlog.groups.consumer.session-timeout", "3s");
 
-    static void createTopic(String bootstrap, String name, int partitions) throws Exception {
+    public static void createTopic(String bootstrap, String name, int partitions) throws Exception {
         createTopic(bootstrap, name, partitions, Map.of());
     }
 
@@ -115,7 +115,7 @@ public final class KafkaClients {
      * starts, handing each record to {@code sink} in offset order per partition; returns those end
      * offsets. Fails if no record arrives for {@link #TIMEOUT} while some are still due.
      */
-    static Map<TopicPartition, Long> readToEnd(String bootstrap, List<TopicPartition> partitions,
+    public static Map<TopicPartition, Long> readToEnd(String bootstrap, List<TopicPartition> partitions,
             Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             consumer.assign(partitions);
