@@ -26,12 +26,14 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
+import io.riverlog.wal.WriteOutcomeUnknownException;
 
 /**
  * Topic metadata, and the parent of one {@link PartitionActor} per partition of every topic.
  *
- * <p>The metadata log ({@code <data-dir>/meta}, see {@link MetadataLog}) is the truth: at start the
+ * <p>The metadata log ({@code <data-dir>/meta}, see {@link TopicEvents}) is the truth: at start the
  * registry replays it, removes partition directories of topics it does not name, and spawns the
  * partitions; commands wait in a bounded stash meanwhile. A change (create, delete, add partitions,
  * alter configs) is validated, written and fsynced, and only then applied and answered. Changes run
@@ -185,7 +187,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final RegistrySettings settings;
     private final Supplier<UUID> randomIds;
     private final Executor blockingIo;
-    private final MetadataLog metadata;
+    private final RecordLog<TopicEvent> metadata;
     private final TopicDirectories directories;
     private final TopicTable topics;
     private final PublishedTopics published;
@@ -405,7 +407,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
      */
     private Behavior<Command> write(Command change, TopicEvent event, List<PartitionId> newPartitions) {
         changeInFlight = change;
-        MetadataLog log = metadata;
+        RecordLog<TopicEvent> log = metadata;
         List<Path> leftovers = newPartitions.stream().map(settings::partitionDir).toList();
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
             for (Path dir : leftovers) {
@@ -451,9 +453,18 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     private Behavior<Command> onChangeFailed(ChangeFailed failed) {
-        getContext().getLog().error("Topic change {} failed; it is not in effect: {}", failed.event(),
-                failed.cause().toString());
-        refuse(changeInFlight, TopicError.STORAGE_ERROR, "writing the topic change failed: " + failed.cause());
+        if (failed.cause() instanceof WriteOutcomeUnknownException) {
+            getContext().getLog().error("Topic change {} failed, and whether it comes into effect at the next start is"
+                    + " unknown; changes are refused until the metadata log is cut back: {}", failed.event(),
+                    failed.cause().getMessage());
+            refuse(changeInFlight, TopicError.OUTCOME_UNKNOWN, "writing the topic change failed and the outcome is"
+                    + " unknown: it is not in effect now, but may be after a restart: " + failed.cause().getMessage());
+        } else {
+            getContext().getLog().error("Topic change {} failed; it is not in effect and never will be: {}",
+                    failed.event(), failed.cause().getMessage());
+            refuse(changeInFlight, TopicError.STORAGE_ERROR, "writing the topic change failed; it is not in effect: "
+                    + failed.cause().getMessage());
+        }
         return changeDone();
     }
 
@@ -522,7 +533,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             }), (done, failure) -> new DirectoriesDeleted(Optional.ofNullable(failure).map(BlockingIo::cause)));
             return this;
         }
-        MetadataLog log = metadata;
+        RecordLog<TopicEvent> log = metadata;
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
             log.close();
             return Done.getInstance();

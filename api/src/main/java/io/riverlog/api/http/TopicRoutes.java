@@ -161,7 +161,8 @@ final class TopicRoutes {
             case TOPIC_ALREADY_EXISTS -> StatusCodes.CONFLICT;
             case UNKNOWN_TOPIC -> StatusCodes.NOT_FOUND;
             case INVALID_TOPIC, INVALID_PARTITIONS, INVALID_CONFIG -> StatusCodes.BAD_REQUEST;
-            case STORAGE_ERROR, NOT_AVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+            // The message of OUTCOME_UNKNOWN says that the change may be in effect after a restart.
+            case STORAGE_ERROR, OUTCOME_UNKNOWN, NOT_AVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
         };
         return new ApiException(status, error.name().toLowerCase(java.util.Locale.ROOT), message);
     }
