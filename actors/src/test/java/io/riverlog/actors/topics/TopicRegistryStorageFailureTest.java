@@ -44,14 +44,14 @@ class TopicRegistryStorageFailureTest {
         RegistryRun run = RegistryRun.start(kit, dataDir, failing);
         TopicInfo kept = run.create("kept", 1);
         failing.failNextFsyncs(1);
-        TopicRegistry.CreateTopicReply created = run.tryCreate("refused", 2, Map.of());
+        TopicRegistry.ChangeReply created = run.tryCreate("refused", 2, Map.of());
         failing.failNextFsyncs(1);
-        TopicRegistry.DeleteTopicReply deleted = run.delete("kept");
+        TopicRegistry.ChangeReply deleted = run.delete("kept");
 
-        assertThat(created).isInstanceOf(TopicRegistry.CreateTopicFailed.class);
-        assertThat(((TopicRegistry.CreateTopicFailed) created).error()).isEqualTo(TopicError.STORAGE_ERROR);
-        assertThat(deleted).isInstanceOf(TopicRegistry.DeleteTopicFailed.class);
-        assertThat(((TopicRegistry.DeleteTopicFailed) deleted).error()).isEqualTo(TopicError.STORAGE_ERROR);
+        assertThat(created).isInstanceOf(TopicRegistry.ChangeFailed.class);
+        assertThat(((TopicRegistry.ChangeFailed) created).error()).isEqualTo(TopicError.STORAGE_ERROR);
+        assertThat(deleted).isInstanceOf(TopicRegistry.ChangeFailed.class);
+        assertThat(((TopicRegistry.ChangeFailed) deleted).error()).isEqualTo(TopicError.STORAGE_ERROR);
         assertThat(run.list()).containsExactly(kept);
         assertThat(run.partition("refused", 0)).isEmpty();
         assertThat(run.append("kept", 0, "still-served").baseOffset()).isZero();
@@ -65,9 +65,9 @@ class TopicRegistryStorageFailureTest {
         run.append("kept", 0, "before");
         failing.failNextFsyncs(1);
 
-        TopicRegistry.DeleteTopicReply deleted = run.delete("kept");
-        assertThat(deleted).isInstanceOf(TopicRegistry.DeleteTopicFailed.class);
-        assertThat(((TopicRegistry.DeleteTopicFailed) deleted).error()).isEqualTo(TopicError.STORAGE_ERROR);
+        TopicRegistry.ChangeReply deleted = run.delete("kept");
+        assertThat(deleted).isInstanceOf(TopicRegistry.ChangeFailed.class);
+        assertThat(((TopicRegistry.ChangeFailed) deleted).error()).isEqualTo(TopicError.STORAGE_ERROR);
         run.append("kept", 0, "after-the-refusal");
         TopicInfo after = run.create("after", 2);
         run.shutdown();
@@ -84,14 +84,14 @@ class TopicRegistryStorageFailureTest {
         TopicInfo kept = run.create("kept", 1);
         failing.failFsyncs();
 
-        TopicRegistry.DeleteTopicReply unknown = run.delete("kept");
-        TopicRegistry.CreateTopicReply refused = run.tryCreate("refused", 1, Map.of());
+        TopicRegistry.ChangeReply unknown = run.delete("kept");
+        TopicRegistry.ChangeReply refused = run.tryCreate("refused", 1, Map.of());
 
-        assertThat(unknown).isInstanceOf(TopicRegistry.DeleteTopicFailed.class);
-        assertThat(((TopicRegistry.DeleteTopicFailed) unknown).error()).isEqualTo(TopicError.OUTCOME_UNKNOWN);
-        assertThat(((TopicRegistry.DeleteTopicFailed) unknown).message()).contains("outcome is unknown");
-        assertThat(refused).isInstanceOf(TopicRegistry.CreateTopicFailed.class);
-        assertThat(((TopicRegistry.CreateTopicFailed) refused).error()).isEqualTo(TopicError.STORAGE_ERROR);
+        assertThat(unknown).isInstanceOf(TopicRegistry.ChangeFailed.class);
+        assertThat(((TopicRegistry.ChangeFailed) unknown).error()).isEqualTo(TopicError.OUTCOME_UNKNOWN);
+        assertThat(((TopicRegistry.ChangeFailed) unknown).message()).contains("outcome is unknown");
+        assertThat(refused).isInstanceOf(TopicRegistry.ChangeFailed.class);
+        assertThat(((TopicRegistry.ChangeFailed) refused).error()).isEqualTo(TopicError.STORAGE_ERROR);
         assertThat(run.list()).containsExactly(kept);
         assertThat(run.partition("refused", 0)).isEmpty();
 
