@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The local file system ({@link Storage}) with channels that fail on command, the way a full disk or a dying device
  * fails: {@link #failWrites} makes every write of a log segment throw "No space left on device",
- * {@link #failFsyncs} makes every fsync throw an I/O error, {@link #fillAfter} lets a few more bytes
+ * {@link #failFsyncs} makes every fsync throw an I/O error ({@link #failNextFsyncs} only the next few, as a
+ * passing fault), {@link #fillAfter} lets a few more bytes
  * through and then fails as the disk fills up mid-write (leaving a torn batch). Reads keep working. Only files whose
  * name ends with {@code .log} (under the scope directory, if one is given) are affected, so recovery
  * bookkeeping behaves as on a real disk where small files still fit. Shared with other modules'
@@ -31,6 +32,7 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
     private final AtomicLong bytesLeft = new AtomicLong();
     private final AtomicInteger fsyncs = new AtomicInteger();
+    private final AtomicInteger fsyncFailuresLeft = new AtomicInteger();
     private final Path scope;
 
     /** Faults for every segment file. */
@@ -51,6 +53,11 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
         fault.set(Fault.FSYNCS);
     }
 
+    /** The next {@code count} fsyncs of segment files fail, and the ones after them succeed again. */
+    public void failNextFsyncs(int count) {
+        fsyncFailuresLeft.set(count);
+    }
+
     /** Segment writes succeed for {@code bytes} more bytes (the last one short), then fail as a full disk does. */
     public void fillAfter(long bytes) {
         bytesLeft.set(bytes);
@@ -59,6 +66,7 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
 
     public void heal() {
         fault.set(Fault.NONE);
+        fsyncFailuresLeft.set(0);
     }
 
     /** How many fsyncs of segment files succeeded. */
@@ -185,7 +193,7 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
 
         @Override
         public void force(boolean metaData) throws IOException {
-            if (fault.get() == Fault.FSYNCS) {
+            if (fault.get() == Fault.FSYNCS || fsyncFailuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
                 throw new IOException("Input/output error (injected) in fsync of " + path);
             }
             delegate.force(metaData);

@@ -34,8 +34,16 @@ public enum GroupError {
     COORDINATOR_NOT_AVAILABLE,
     /** The metadata of a committed offset is larger than riverlog.groups.max-offset-metadata-bytes. */
     OFFSET_METADATA_TOO_LARGE,
-    /** Writing the offsets log failed; the log is offline until the broker restarts. */
+    /**
+     * Writing the offsets log failed, and it was cut back to its last acknowledged write (or still
+     * cannot be, and the change was refused unwritten): the change is not in effect and never will be.
+     */
     STORAGE_ERROR,
+    /**
+     * Writing the offsets log failed and cutting it back failed too: the change is not in effect now,
+     * but may be after the next start. The cut-back is tried again before the next write.
+     */
+    OUTCOME_UNKNOWN,
     /** Consumer group protocol: the member's epoch is not the one the group knows; it must rejoin with epoch 0. */
     FENCED_MEMBER_EPOCH,
     /** Consumer group protocol: an offset commit or fetch names an epoch other than the member's current one. */

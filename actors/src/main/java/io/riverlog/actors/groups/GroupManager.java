@@ -44,6 +44,7 @@ import io.riverlog.actors.groups.GroupRequests.Request;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.wal.Storage;
+import io.riverlog.wal.WriteOutcomeUnknownException;
 
 /**
  * The consumer groups of the broker: routes each group's requests to its {@link GroupCoordinator}
@@ -635,9 +636,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private Behavior<Command> onWritesDone(WritesDone done) {
         writing = false;
         if (done.failure().isPresent()) {
-            getContext().getLog().error("Writing {} offset changes to {} failed; they are not in effect: {}",
-                    done.writes().size(), settings.offsetsDir(), done.failure().get().toString());
-            done.writes().forEach(write -> write.onFailure().accept(GroupError.STORAGE_ERROR));
+            boolean unknown = done.failure().get() instanceof WriteOutcomeUnknownException;
+            getContext().getLog().error("Writing {} offset changes to {} failed; {}: {}", done.writes().size(),
+                    settings.offsetsDir(), unknown ? "they are not in effect now, but may be after the next start"
+                            : "they are not in effect and never will be", done.failure().get().getMessage());
+            GroupError error = unknown ? GroupError.OUTCOME_UNKNOWN : GroupError.STORAGE_ERROR;
+            done.writes().forEach(write -> write.onFailure().accept(error));
         } else {
             for (PendingWrite write : done.writes()) {
                 write.changes().forEach(offsets::apply);

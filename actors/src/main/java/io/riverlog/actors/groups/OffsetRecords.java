@@ -21,6 +21,7 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -57,6 +58,19 @@ final class OffsetRecords {
     private static final String SNAPSHOT_HEADER = "snapshot";
     private static final Header[] NO_HEADERS = new Header[0];
     private static final Header[] SNAPSHOT_HEADERS = {new RecordHeader(SNAPSHOT_HEADER, new byte[0])};
+
+    /** The offsets log's codec: the changes of one write in one batch, each change a record. */
+    static final RecordLog.Codec<OffsetChange> CODEC = new RecordLog.Codec<>() {
+        @Override
+        public ValidBatches batchOf(List<OffsetChange> changes, long timestampMs) {
+            return OffsetRecords.batchOf(changes, timestampMs);
+        }
+
+        @Override
+        public OffsetChange decode(LogRecord record) {
+            return OffsetRecords.decode(record.key(), record.value());
+        }
+    };
 
     private OffsetRecords() {
     }

@@ -1,27 +1,25 @@
 package io.riverlog.actors.groups;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
-import io.riverlog.wal.LogRecord;
-import io.riverlog.wal.LogSlice;
-import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
 /**
  * The committed offsets of every group, as a log in {@code <data-dir>/groups}: a
- * {@link PartitionLog} whose records are {@link OffsetRecords}, one batch per write. Writes are
+ * {@link RecordLog} whose records are {@link OffsetRecords}, one batch per write. Writes are
  * fsynced before {@link #append} returns, so a commit is answered only once it survives a crash; a
- * torn last batch is cut by the log's recovery, like an unacknowledged produce.
+ * torn last batch is cut by the log's recovery, like an unacknowledged produce. A write that fails
+ * is cut back before it is reported, so that a refused commit never comes back at a restart.
  *
  * <p>Snapshots keep the log, and so the replay at start, bounded. A snapshot is the whole
  * {@link OffsetTable#image() table} written again as ordinary records, in a segment of its own:
@@ -37,8 +35,11 @@ import io.riverlog.wal.Storage;
  * for where a snapshot starts; the records carry one only so that replay can count the changes
  * written since (which decides when the next snapshot is due).
  *
+ * <p>A step of a snapshot that fails cuts the log back to its acknowledged end as a failed write
+ * does; the snapshot's records only repeat the table, so whatever of them is kept changes nothing.
+ *
  * <p>Every method does file IO: the group manager calls them on the blocking-IO dispatcher, one
- * call at a time, which is what PartitionLog asks of its writer.
+ * call at a time, which is what RecordLog asks.
  */
 final class OffsetsLog implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(OffsetsLog.class);
@@ -59,56 +60,38 @@ final class OffsetsLog implements AutoCloseable {
     record Snapshot(long startOffset, long endOffset, int segmentsDeleted) {
     }
 
-    private final PartitionLog log;
-    private final Clock clock;
-    private final int readBytes;
+    private final RecordLog<OffsetChange> log;
     private final long snapshotAfterChanges;
     private SnapshotSteps steps = SnapshotSteps.NONE;
     private long changesSinceSnapshot;
 
-    private OffsetsLog(PartitionLog log, Clock clock, int readBytes, long snapshotAfterChanges) {
+    private OffsetsLog(RecordLog<OffsetChange> log, long snapshotAfterChanges) {
         this.log = log;
-        this.clock = clock;
-        this.readBytes = readBytes;
         this.snapshotAfterChanges = snapshotAfterChanges;
     }
 
     static OffsetsLog open(Path dir, LogConfig config, Storage storage, Clock clock, long snapshotAfterChanges)
             throws IOException {
-        return new OffsetsLog(PartitionLog.open(dir, config, clock, storage), clock, config.recoveryReadBytes(),
-                snapshotAfterChanges);
+        return new OffsetsLog(RecordLog.open(dir, config, clock, storage, OffsetRecords.CODEC), snapshotAfterChanges);
     }
 
     /** Hands every change in the log to {@code visitor}, oldest first; returns how many there were. */
     long replay(Consumer<OffsetChange> visitor) throws IOException {
-        long count = 0;
-        long end = log.logEndOffset();
-        long offset = log.logStartOffset();
-        while (offset < end) {
-            LogSlice slice = log.read(offset, readBytes, end);
-            if (slice.isEmpty()) {
-                throw new OffsetsLoadException("offsets log " + log.dir() + " returned nothing at offset " + offset
-                        + ", before its end " + end);
-            }
-            ByteBuffer batches = slice.readFully();
-            for (LogRecord record : BatchFormat.decode(batches, offset)) {
-                visitor.accept(decode(record));
-                changesSinceSnapshot = OffsetRecords.isSnapshot(record) ? 0 : changesSinceSnapshot + 1;
-                count++;
-            }
-            offset = slice.nextOffset();
-        }
-        return count;
+        return log.replayRecords((change, record) -> {
+            visitor.accept(change);
+            changesSinceSnapshot = OffsetRecords.isSnapshot(record) ? 0 : changesSinceSnapshot + 1;
+        });
     }
 
-    /** Appends each write as one batch, then fsyncs them all at once. */
+    /**
+     * Appends each write as one batch, then fsyncs them all at once. A failure cuts the log back to
+     * its last acknowledged write before it is thrown (see {@link RecordLog}).
+     */
     void append(List<List<OffsetChange>> writes) throws IOException {
-        long now = clock.millis();
+        log.append(writes);
         for (List<OffsetChange> write : writes) {
-            log.append(OffsetRecords.batchOf(write, now));
             changesSinceSnapshot += write.size();
         }
-        log.flush();
     }
 
     /** True once more changes were written since the last snapshot than the setting allows. */
@@ -123,20 +106,20 @@ final class OffsetsLog implements AutoCloseable {
     Snapshot snapshot(List<OffsetChange> image) throws IOException {
         long started = System.nanoTime();
         log.roll();
-        long start = log.logEndOffset();
+        long start = log.acknowledgedEndOffset();
         steps.reached(SnapshotStep.ROLLED);
-        long now = clock.millis();
+        List<List<OffsetChange>> batches = new ArrayList<>();
         for (int from = 0; from < image.size(); from += SNAPSHOT_BATCH_RECORDS) {
-            log.append(OffsetRecords.snapshotBatchOf(image.subList(from, Math.min(image.size(),
-                    from + SNAPSHOT_BATCH_RECORDS)), now));
+            batches.add(image.subList(from, Math.min(image.size(), from + SNAPSHOT_BATCH_RECORDS)));
         }
+        log.appendWithoutFsync(batches, OffsetRecords::snapshotBatchOf);
         steps.reached(SnapshotStep.APPENDED);
-        log.flush();
+        long end = log.flush();
         steps.reached(SnapshotStep.FLUSHED);
         changesSinceSnapshot = 0;
         int deleted = log.deleteSegmentsBefore(start);
         steps.reached(SnapshotStep.DELETED);
-        Snapshot snapshot = new Snapshot(start, log.logEndOffset(), deleted);
+        Snapshot snapshot = new Snapshot(start, end, deleted);
         logger.info("Snapshot of the committed offsets written to {} at offsets [{}, {}) in {} ms; {} older segments"
                 + " deleted", log.dir(), start, snapshot.endOffset(), (System.nanoTime() - started) / 1_000_000,
                 deleted);
@@ -152,21 +135,8 @@ final class OffsetsLog implements AutoCloseable {
         return log.logStartOffset();
     }
 
-    long sizeInBytes() {
-        return log.sizeInBytes();
-    }
-
     @Override
     public void close() throws IOException {
         log.close();
-    }
-
-    private OffsetChange decode(LogRecord record) throws OffsetsLoadException {
-        try {
-            return OffsetRecords.decode(record.key(), record.value());
-        } catch (IllegalArgumentException e) {
-            throw new OffsetsLoadException("offsets log " + log.dir() + " holds an unreadable record at offset "
-                    + record.offset() + ": " + e.getMessage());
-        }
     }
 }

@@ -2,11 +2,13 @@ package io.riverlog.actors.topics;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
 /**
@@ -22,7 +24,7 @@ import io.riverlog.wal.Storage;
 final class RegistryLoader {
 
     /** The opened metadata log, the topics it holds, and what happened to directories of no known partition. */
-    record Loaded(MetadataLog log, TopicTable topics, int events, TopicDirectories.Cleanup cleanup) {
+    record Loaded(RecordLog<TopicEvent> log, TopicTable topics, int events, TopicDirectories.Cleanup cleanup) {
     }
 
     private RegistryLoader() {
@@ -39,9 +41,11 @@ final class RegistryLoader {
                     + settings.metadataDir() + " does not exist; refusing to treat them as unknown and delete them."
                     + " Restore " + settings.metadataDir() + ", or move " + settings.topicsDir() + " away to start empty");
         }
-        MetadataLog log = MetadataLog.open(settings.metadataDir(), settings.metadataLog(), storage, clock);
+        RecordLog<TopicEvent> log = RecordLog.open(settings.metadataDir(), settings.metadataLog(), clock, storage,
+                TopicEvents.CODEC);
         try {
-            List<TopicEvent> events = log.replay();
+            List<TopicEvent> events = new ArrayList<>();
+            log.replay(events::add);
             TopicTable topics = new TopicTable();
             for (TopicEvent event : events) {
                 try {

@@ -13,10 +13,17 @@ public enum TopicError {
     /** No topic has that name. */
     UNKNOWN_TOPIC,
     /**
-     * The metadata log could not be written or fsynced. The change is not in effect; if its bytes
-     * reached the disk anyway, recovery may bring it back at the next start, as with any unacknowledged write.
+     * The metadata log could not be written or fsynced, and was cut back to its last acknowledged
+     * change (or still cannot be, and the change was refused unwritten). The change is not in effect
+     * and never will be.
      */
     STORAGE_ERROR,
+    /**
+     * Writing the change failed and cutting the metadata log back failed too: the change is not in
+     * effect now, but may be after the next start. The registry tries the cut-back again before its
+     * next change.
+     */
+    OUTCOME_UNKNOWN,
     /** The registry is loading with its queue full, or shutting down; the client may retry. */
     NOT_AVAILABLE
 }

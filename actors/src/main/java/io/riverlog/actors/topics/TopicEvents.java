@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -17,11 +18,16 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 
 import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.ValidBatches;
 
 /**
  * The binary form of a {@link TopicEvent}: the value of one record, one record per batch in the
- * metadata log. All integers are big-endian; the record key is absent.
+ * metadata log ({@code <data-dir>/meta}, a {@link RecordLog} with {@link #CODEC}). Each event is
+ * fsynced before the change is answered, so a change is answered only once it survives a crash; a
+ * torn last event is cut by the log's recovery, exactly like an unacknowledged produce. All
+ * integers are big-endian; the record key is absent.
  * <pre>
  *   int8    format version, 1
  *   int8    kind: 1 created, 2 deleted, 3 partitions added, 4 configs replaced
@@ -49,6 +55,25 @@ final class TopicEvents {
     private static final byte DELETED = 2;
     private static final byte PARTITIONS_ADDED = 3;
     private static final byte CONFIGS_REPLACED = 4;
+
+    /** The metadata log's codec: a change is one event, in a batch of its own. */
+    static final RecordLog.Codec<TopicEvent> CODEC = new RecordLog.Codec<>() {
+        @Override
+        public ValidBatches batchOf(List<TopicEvent> events, long timestampMs) {
+            if (events.size() != 1) {
+                throw new IllegalArgumentException("a topic change is one event, not " + events.size());
+            }
+            return TopicEvents.batchOf(events.get(0), timestampMs);
+        }
+
+        @Override
+        public TopicEvent decode(LogRecord record) {
+            if (record.value() == null) {
+                throw new IllegalArgumentException("the record has no value");
+            }
+            return TopicEvents.decode(record.value());
+        }
+    };
 
     private TopicEvents() {
     }

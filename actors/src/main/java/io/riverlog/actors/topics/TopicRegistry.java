@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.apache.pekko.Done;
@@ -26,22 +25,24 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
 /**
  * Topic metadata, and the parent of one {@link PartitionActor} per partition of every topic.
  *
- * <p>The metadata log ({@code <data-dir>/meta}, see {@link MetadataLog}) is the truth: at start the
+ * <p>The metadata log ({@code <data-dir>/meta}, see {@link TopicEvents}) is the truth: at start the
  * registry replays it, removes partition directories of topics it does not name, and spawns the
- * partitions; commands wait in a bounded stash meanwhile. A change (create, delete, add partitions,
- * alter configs) is validated, written and fsynced, and only then applied and answered. Changes run
- * one at a time; the next ones wait in the stash, while queries are answered at once from what is
- * already durable. All file IO runs on the blocking-IO dispatcher.
+ * partitions; commands wait in a bounded stash meanwhile ({@link RegistryStart}). A change (create,
+ * delete, add partitions, alter configs) is validated ({@link ChangePlan}), written and fsynced, and
+ * only then applied and answered ({@link ChangeInFlight}). Changes run one at a time; the next ones wait in the stash, while
+ * queries are answered at once from what is already durable. All file IO runs on the blocking-IO
+ * dispatcher.
  *
  * <p>Delete writes its event first, then stops the topic's partitions, then removes their
- * directories; a crash between these steps leaves directories that the next start removes. Create
- * removes leftovers under the new partitions' names before writing, so a re-created topic always
- * starts empty.
+ * directories ({@link TopicDeletion}); a crash between these steps leaves directories that the next
+ * start removes. Create removes leftovers under the new partitions' names before writing, so a
+ * re-created topic always starts empty.
  *
  * <p>Topic configs become the log settings of partitions spawned after the change (partitions
  * added later, and every partition at the next start); partitions already running keep theirs.
@@ -49,13 +50,52 @@ import io.riverlog.wal.Storage;
 public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command> {
 
     public interface Command {
+        /**
+         * Answers the command as refused: a change with {@link ChangeFailed}, a shutdown with Done
+         * (nothing is left to stop). Queries have no refused form: one dropped while loading with a
+         * full stash is answered by its asker's timeout.
+         */
+        default void fail(TopicError error, String message) {
+        }
     }
 
     // ---------------------------------------------------------------- changes
 
+    /**
+     * A change of topic metadata: validated against the topics as they are when its turn comes,
+     * written and fsynced, applied, and answered with {@link Changed}; or answered with
+     * {@link ChangeFailed} and not in effect (see {@link TopicError#OUTCOME_UNKNOWN} for the exception).
+     */
+    public sealed interface Change extends Command permits CreateTopic, DeleteTopic, CreatePartitions, AlterConfigs {
+        /** The topic the change is about. */
+        String name();
+
+        ActorRef<ChangeReply> replyTo();
+
+        /** Answers the change as carried out, with the topic after it (a deleted topic as it was). */
+        default void answer(TopicInfo topic) {
+            replyTo().tell(new Changed(topic));
+        }
+
+        @Override
+        default void fail(TopicError error, String message) {
+            replyTo().tell(new ChangeFailed(error, message));
+        }
+    }
+
+    public sealed interface ChangeReply permits Changed, ChangeFailed {
+    }
+
+    /** The change is durable and in effect: the topic after it; for a delete, the topic as it was, its data gone. */
+    public record Changed(TopicInfo topic) implements ChangeReply {
+    }
+
+    public record ChangeFailed(TopicError error, String message) implements ChangeReply {
+    }
+
     /** Creates a topic; a count of {@link #DEFAULT_PARTITIONS} takes {@code riverlog.topics.default-partitions}. */
     public record CreateTopic(String name, int partitions, Map<String, String> configs,
-                              ActorRef<CreateTopicReply> replyTo) implements Command {
+                              ActorRef<ChangeReply> replyTo) implements Change {
         public static final int DEFAULT_PARTITIONS = -1;
 
         public CreateTopic {
@@ -64,68 +104,35 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
     }
 
-    public sealed interface CreateTopicReply {
-    }
-
-    public record TopicCreated(TopicInfo topic) implements CreateTopicReply {
-    }
-
-    public record CreateTopicFailed(TopicError error, String message) implements CreateTopicReply {
-    }
-
     /** Deletes a topic and its data; the reply comes once its partitions stopped and their files are gone. */
-    public record DeleteTopic(String name, ActorRef<DeleteTopicReply> replyTo) implements Command {
+    public record DeleteTopic(String name, ActorRef<ChangeReply> replyTo) implements Change {
         public DeleteTopic {
             Objects.requireNonNull(name, "name");
         }
     }
 
-    public sealed interface DeleteTopicReply {
-    }
-
-    public record TopicDeleted(TopicInfo topic) implements DeleteTopicReply {
-    }
-
-    public record DeleteTopicFailed(TopicError error, String message) implements DeleteTopicReply {
-    }
-
     /** Grows a topic to {@code newTotalCount} partitions; the new ones start empty. */
-    public record CreatePartitions(String name, int newTotalCount, ActorRef<CreatePartitionsReply> replyTo)
-            implements Command {
+    public record CreatePartitions(String name, int newTotalCount, ActorRef<ChangeReply> replyTo) implements Change {
         public CreatePartitions {
             Objects.requireNonNull(name, "name");
         }
     }
 
-    public sealed interface CreatePartitionsReply {
-    }
-
-    public record PartitionsCreated(TopicInfo topic) implements CreatePartitionsReply {
-    }
-
-    public record CreatePartitionsFailed(TopicError error, String message) implements CreatePartitionsReply {
-    }
-
     /** Sets (present value) or removes (empty value) per-topic configs; see {@link TopicConfigs}. */
-    public record AlterConfigs(String name, Map<String, Optional<String>> changes, ActorRef<AlterConfigsReply> replyTo)
-            implements Command {
+    public record AlterConfigs(String name, Map<String, Optional<String>> changes, ActorRef<ChangeReply> replyTo)
+            implements Change {
         public AlterConfigs {
             Objects.requireNonNull(name, "name");
             changes = Collections.unmodifiableMap(new LinkedHashMap<>(changes));
         }
     }
 
-    public sealed interface AlterConfigsReply {
-    }
-
-    public record ConfigsAltered(TopicInfo topic) implements AlterConfigsReply {
-    }
-
-    public record AlterConfigsFailed(TopicError error, String message) implements AlterConfigsReply {
-    }
-
     /** Stops every partition cleanly (flushed and closed), closes the metadata log, replies, and stops. */
     public record Shutdown(ActorRef<Done> replyTo) implements Command {
+        @Override
+        public void fail(TopicError error, String message) {
+            replyTo.tell(Done.getInstance());
+        }
     }
 
     // ---------------------------------------------------------------- queries
@@ -158,22 +165,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     // ---------------------------------------------------------------- internal
 
-    private record MetadataLoaded(RegistryLoader.Loaded loaded) implements Command {
-    }
-
-    private record LoadFailed(Throwable cause) implements Command {
-    }
-
-    private record ChangeWritten(TopicEvent event) implements Command {
-    }
-
-    private record ChangeFailed(TopicEvent event, Throwable cause) implements Command {
-    }
-
     private record PartitionStopped(PartitionId id) implements Command {
-    }
-
-    private record DirectoriesDeleted(Optional<Throwable> failure) implements Command {
     }
 
     private record MetadataClosed(Optional<Throwable> failure) implements Command {
@@ -185,15 +177,12 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final RegistrySettings settings;
     private final Supplier<UUID> randomIds;
     private final Executor blockingIo;
-    private final MetadataLog metadata;
-    private final TopicDirectories directories;
+    private final RecordLog<TopicEvent> metadata;
     private final TopicTable topics;
-    private final PublishedTopics published;
     private final PartitionChildren partitions;
     /** The change being written or carried out; the next changes wait in the stash. */
-    private Command changeInFlight;
-    /** The topic whose deletion is being carried out. */
-    private TopicInfo deleting;
+    private final ChangeInFlight change;
+    private final TopicDeletion deletion;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
@@ -216,65 +205,25 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     static Behavior<Command> create(RegistrySettings settings, Storage storage, PartitionMetrics metrics,
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
-        return Behaviors.setup(context -> Behaviors.withStash(settings.pendingCommands(), stash -> {
-            Executor blockingIo = BlockingIo.executor(context);
-            context.pipeToSelf(BlockingIo.run(blockingIo, () -> RegistryLoader.load(settings, storage, clock)),
-                    (loaded, failure) -> failure == null ? new MetadataLoaded(loaded)
-                            : new LoadFailed(BlockingIo.cause(failure)));
-            return loading(context, stash, settings, loaded -> new TopicRegistry(context, stash, settings, storage,
-                    metrics, randomIds, blockingIo, loaded, published));
-        }));
-    }
-
-    /** Until the metadata log is replayed, commands wait in the stash. */
-    private static Behavior<Command> loading(ActorContext<Command> context, StashBuffer<Command> stash,
-                                             RegistrySettings settings,
-                                             Function<RegistryLoader.Loaded, TopicRegistry> ready) {
-        List<ActorRef<Done>> shutdownsNotStashed = new ArrayList<>();
-        return Behaviors.receive(Command.class)
-                .onMessage(MetadataLoaded.class, loaded -> {
-                    TopicRegistry registry = ready.apply(loaded.loaded());
-                    Behavior<Command> next = stash.unstashAll(registry);
-                    for (ActorRef<Done> replyTo : shutdownsNotStashed) {
-                        next = registry.onShutdown(new Shutdown(replyTo));
-                    }
-                    return next;
-                })
-                .onMessage(LoadFailed.class, failed -> {
-                    context.getLog().error("The topic registry cannot start: loading {} failed", settings.metadataDir(),
-                            failed.cause());
-                    String reason = "the topic registry could not load its metadata: " + failed.cause().getMessage();
-                    stash.forEach(message -> refuse(message, TopicError.STORAGE_ERROR, reason));
-                    shutdownsNotStashed.forEach(replyTo -> replyTo.tell(Done.getInstance()));
-                    return Behaviors.stopped();
-                })
-                .onAnyMessage(message -> {
-                    if (!stash.isFull()) {
-                        stash.stash(message);
-                    } else if (message instanceof Shutdown shutdown) {
-                        shutdownsNotStashed.add(shutdown.replyTo());
-                    } else {
-                        refuse(message, TopicError.NOT_AVAILABLE, "the topic registry is still loading and "
-                                + settings.pendingCommands() + " commands are waiting");
-                    }
-                    return Behaviors.same();
-                })
-                .build();
+        return RegistryStart.loading(settings, storage, clock, (context, stash, blockingIo, loaded) ->
+                new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded, published));
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
                           Storage storage, PartitionMetrics metrics, Supplier<UUID> randomIds,
                           Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published) {
         super(context);
-        this.published = published;
         this.stash = stash;
         this.settings = settings;
         this.partitions = new PartitionChildren(context, settings, storage, metrics, PartitionStopped::new);
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();
-        this.directories = new TopicDirectories(storage, settings.topicsDir());
         this.topics = loaded.topics();
+        TopicDirectories directories = new TopicDirectories(storage, settings.topicsDir());
+        this.change = new ChangeInFlight(context, settings, blockingIo, metadata, directories, topics, published,
+                partitions);
+        this.deletion = new TopicDeletion(context, settings, blockingIo, directories, partitions);
         for (Path removed : loaded.cleanup().removed()) {
             context.getLog().info("Removed {}: it belongs to no partition of a known topic", removed);
         }
@@ -295,15 +244,17 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 .onMessage(ListTopics.class, this::onListTopics)
                 .onMessage(DescribeTopic.class, this::onDescribeTopic)
                 .onMessage(GetPartition.class, this::onGetPartition)
-                .onMessage(CreateTopic.class, this::onCreateTopic)
-                .onMessage(DeleteTopic.class, this::onDeleteTopic)
-                .onMessage(CreatePartitions.class, this::onCreatePartitions)
-                .onMessage(AlterConfigs.class, this::onAlterConfigs)
-                .onMessage(Shutdown.class, this::onShutdown)
-                .onMessage(ChangeWritten.class, this::onChangeWritten)
-                .onMessage(ChangeFailed.class, this::onChangeFailed)
+                .onMessage(CreateTopic.class, create -> onChange(create,
+                        () -> ChangePlan.of(create, topics, settings, randomIds)))
+                .onMessage(DeleteTopic.class, delete -> onChange(delete, () -> ChangePlan.of(delete, topics)))
+                .onMessage(CreatePartitions.class, create -> onChange(create,
+                        () -> ChangePlan.of(create, topics, settings)))
+                .onMessage(AlterConfigs.class, alter -> onChange(alter, () -> ChangePlan.of(alter, topics)))
+                .onMessage(Shutdown.class, shutdown -> onShutdown(shutdown.replyTo()))
+                .onMessage(ChangeInFlight.Written.class, this::onWritten)
+                .onMessage(ChangeInFlight.WriteFailed.class, this::onWriteFailed)
                 .onMessage(PartitionStopped.class, this::onPartitionStopped)
-                .onMessage(DirectoriesDeleted.class, this::onDirectoriesDeleted)
+                .onMessage(TopicDeletion.DirectoriesDeleted.class, this::onDirectoriesDeleted)
                 .onMessage(MetadataClosed.class, this::onMetadataClosed)
                 .build();
     }
@@ -325,168 +276,66 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return this;
     }
 
-    // ---------------------------------------------------------------- changes: validate, then write
+    // ---------------------------------------------------------------- changes: planned, then written
 
-    private Behavior<Command> onCreateTopic(CreateTopic create) {
-        if (!startsNow(create)) {
+    /** Plans the change once its turn comes, then writes its event; a change refused by its plan is answered at once. */
+    private Behavior<Command> onChange(Change next, Supplier<ChangePlan> plan) {
+        if (!startsNow(next)) {
             return this;
         }
-        int count = create.partitions() == CreateTopic.DEFAULT_PARTITIONS
-                ? settings.defaultPartitions() : create.partitions();
-        Optional<TopicTable.Rejection> rejection = topics.checkCreate(create.name(), count,
-                settings.maxPartitionsPerTopic(), create.configs());
-        if (rejection.isPresent()) {
-            return refused(create, rejection.get());
-        }
-        UUID id = topics.newTopicId(randomIds);
-        return write(create, new TopicEvent.Created(create.name(), id, count, TopicConfigs.normalized(create.configs())),
-                TopicTable.partitionsOf(create.name(), 0, count));
-    }
-
-    private Behavior<Command> onDeleteTopic(DeleteTopic delete) {
-        if (!startsNow(delete)) {
-            return this;
-        }
-        Optional<TopicTable.Rejection> rejection = topics.checkDelete(delete.name());
-        if (rejection.isPresent()) {
-            return refused(delete, rejection.get());
-        }
-        TopicInfo topic = topics.get(delete.name()).orElseThrow();
-        return write(delete, new TopicEvent.Deleted(topic.name(), topic.topicId()), List.of());
-    }
-
-    private Behavior<Command> onCreatePartitions(CreatePartitions create) {
-        if (!startsNow(create)) {
-            return this;
-        }
-        Optional<TopicTable.Rejection> rejection = topics.checkCreatePartitions(create.name(),
-                create.newTotalCount(), settings.maxPartitionsPerTopic());
-        if (rejection.isPresent()) {
-            return refused(create, rejection.get());
-        }
-        TopicInfo topic = topics.get(create.name()).orElseThrow();
-        return write(create, new TopicEvent.PartitionsAdded(topic.name(), topic.topicId(), create.newTotalCount()),
-                TopicTable.partitionsOf(topic.name(), topic.partitions(), create.newTotalCount()));
-    }
-
-    private Behavior<Command> onAlterConfigs(AlterConfigs alter) {
-        if (!startsNow(alter)) {
-            return this;
-        }
-        Optional<TopicTable.Rejection> rejection = topics.checkAlterConfigs(alter.name(), alter.changes());
-        if (rejection.isPresent()) {
-            return refused(alter, rejection.get());
-        }
-        TopicInfo topic = topics.get(alter.name()).orElseThrow();
-        Map<String, String> configs = TopicConfigs.applyChanges(topic.configs(), alter.changes());
-        return write(alter, new TopicEvent.ConfigsReplaced(topic.name(), topic.topicId(), configs), List.of());
+        ChangePlan planned = plan.get();
+        planned.rejection().ifPresentOrElse(rejection -> next.fail(rejection.error(), rejection.message()),
+                () -> change.write(next, planned.event(), planned.newPartitions()));
+        return this;
     }
 
     /** True if the change may start; otherwise it waits its turn in the stash, or is refused. */
-    private boolean startsNow(Command change) {
+    private boolean startsNow(Change next) {
         if (shuttingDown) {
-            refuse(change, TopicError.NOT_AVAILABLE, "the topic registry is shutting down");
+            next.fail(TopicError.NOT_AVAILABLE, "the topic registry is shutting down");
             return false;
         }
-        if (changeInFlight == null) {
+        if (change.isEmpty()) {
             return true;
         }
         if (stash.isFull()) {
-            refuse(change, TopicError.NOT_AVAILABLE, settings.pendingCommands() + " topic changes are already waiting");
+            next.fail(TopicError.NOT_AVAILABLE, settings.pendingCommands() + " topic changes are already waiting");
         } else {
-            stash.stash(change);
+            stash.stash(next);
         }
         return false;
     }
 
-    /**
-     * On the blocking-IO dispatcher: removes leftover directories under the names the change will
-     * use, then appends the event and fsyncs it.
-     */
-    private Behavior<Command> write(Command change, TopicEvent event, List<PartitionId> newPartitions) {
-        changeInFlight = change;
-        MetadataLog log = metadata;
-        List<Path> leftovers = newPartitions.stream().map(settings::partitionDir).toList();
-        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-            for (Path dir : leftovers) {
-                directories.delete(dir);
-            }
-            log.append(event);
-            return event;
-        }), (written, failure) -> failure == null ? new ChangeWritten(event)
-                : new ChangeFailed(event, BlockingIo.cause(failure)));
-        return this;
-    }
+    // ---------------------------------------------------------------- changes: written, or not
 
-    // ---------------------------------------------------------------- changes: durable, now apply
-
-    private Behavior<Command> onChangeWritten(ChangeWritten written) {
-        TopicEvent event = written.event();
-        int partitionsBefore = topics.get(event.name()).map(TopicInfo::partitions).orElse(0);
-        if (event instanceof TopicEvent.Deleted) {
-            deleting = topics.get(event.name()).orElseThrow();
-            topics.apply(event);
-            published.publish(topics.all());
-            getContext().getLog().info("Deleted topic {} (id {}); stopping its partitions ({}) and removing their data",
-                    deleting.name(), deleting.topicId(), deleting.partitions());
-            partitions.stop(TopicTable.partitionsOf(deleting.name(), 0, deleting.partitions()));
+    private Behavior<Command> onWritten(ChangeInFlight.Written written) {
+        TopicInfo topic = change.apply(written.event());
+        if (written.event() instanceof TopicEvent.Deleted) {
+            deletion.start(topic);
             return afterPartitionsStop();
         }
-        topics.apply(event);
-        published.publish(topics.all());
-        TopicInfo topic = topics.get(event.name()).orElseThrow();
-        partitions.spawn(topic, partitionsBefore, topic.partitions());
-        if (event instanceof TopicEvent.Created) {
-            getContext().getLog().info("Created topic {} (id {}): partitions {}, configs {}", topic.name(),
-                    topic.topicId(), topic.partitions(), topic.configs());
-        } else if (event instanceof TopicEvent.PartitionsAdded) {
-            getContext().getLog().info("Topic {} grew from {} to {} partitions", topic.name(), partitionsBefore,
-                    topic.partitions());
-        } else {
-            getContext().getLog().info("Altered configs of topic {}: now {}; running partitions keep their log"
-                    + " settings until the next start", topic.name(), topic.configs());
-        }
-        answer(topic);
+        change.answer(topic);
         return changeDone();
     }
 
-    private Behavior<Command> onChangeFailed(ChangeFailed failed) {
-        getContext().getLog().error("Topic change {} failed; it is not in effect: {}", failed.event(),
-                failed.cause().toString());
-        refuse(changeInFlight, TopicError.STORAGE_ERROR, "writing the topic change failed: " + failed.cause());
+    private Behavior<Command> onWriteFailed(ChangeInFlight.WriteFailed failed) {
+        change.fail(failed);
         return changeDone();
     }
 
-    private Behavior<Command> onDirectoriesDeleted(DirectoriesDeleted deleted) {
-        deleted.failure().ifPresent(failure -> getContext().getLog().error("Topic {} is deleted, but removing its"
-                + " directories failed; the next start (or a new topic of that name) removes them: {}",
-                deleting.name(), failure.toString()));
-        answer(deleting);
-        deleting = null;
+    private Behavior<Command> onDirectoriesDeleted(TopicDeletion.DirectoriesDeleted deleted) {
+        change.answer(deletion.finished(deleted));
         return changeDone();
     }
 
     private Behavior<Command> changeDone() {
-        changeInFlight = null;
         if (shuttingDown) {
-            stash.forEach(waiting -> refuse(waiting, TopicError.NOT_AVAILABLE, "the topic registry is shutting down"));
+            stash.forEach(waiting -> waiting.fail(TopicError.NOT_AVAILABLE, "the topic registry is shutting down"));
             stash.clear();
             return stopAllPartitions();
         }
         // Changes stashed again while unstashing (one started meanwhile) keep their order for the next round.
         return stash.unstashAll(this);
-    }
-
-    private void answer(TopicInfo topic) {
-        if (changeInFlight instanceof CreateTopic create) {
-            create.replyTo().tell(new TopicCreated(topic));
-        } else if (changeInFlight instanceof DeleteTopic delete) {
-            delete.replyTo().tell(new TopicDeleted(topic));
-        } else if (changeInFlight instanceof CreatePartitions create) {
-            create.replyTo().tell(new PartitionsCreated(topic));
-        } else if (changeInFlight instanceof AlterConfigs alter) {
-            alter.replyTo().tell(new ConfigsAltered(topic));
-        }
     }
 
     // ---------------------------------------------------------------- partitions
@@ -505,24 +354,16 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return afterPartitionsStop();
     }
 
+    /** Once no partition is stopping: a deleted topic's directories go, or, when shutting down, the metadata log closes. */
     private Behavior<Command> afterPartitionsStop() {
-        return partitions.noneStopping() ? partitionsStopped() : this;
-    }
-
-    /** The partitions of a deleted topic stopped: remove their data; or, when shutting down, all stopped. */
-    private Behavior<Command> partitionsStopped() {
-        if (deleting != null) {
-            List<Path> dirs = TopicTable.partitionsOf(deleting.name(), 0, deleting.partitions()).stream()
-                    .map(settings::partitionDir).toList();
-            getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-                for (Path dir : dirs) {
-                    directories.delete(dir);
-                }
-                return Done.getInstance();
-            }), (done, failure) -> new DirectoriesDeleted(Optional.ofNullable(failure).map(BlockingIo::cause)));
+        if (!partitions.noneStopping()) {
             return this;
         }
-        MetadataLog log = metadata;
+        if (deletion.inProgress()) {
+            deletion.removeDirectories();
+            return this;
+        }
+        RecordLog<TopicEvent> log = metadata;
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
             log.close();
             return Done.getInstance();
@@ -532,15 +373,16 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     // ---------------------------------------------------------------- shutdown
 
-    private Behavior<Command> onShutdown(Shutdown shutdown) {
-        shutdownRequests.add(shutdown.replyTo());
+    /** Also for shutdowns that arrived while loading with the stash full. */
+    Behavior<Command> onShutdown(ActorRef<Done> replyTo) {
+        shutdownRequests.add(replyTo);
         if (shuttingDown) {
             return this;
         }
         shuttingDown = true;
         getContext().getLog().info("Topic registry shutting down: stopping its partitions ({})", partitions.size());
         // A change in flight finishes first; changeDone() then refuses the changes waiting behind it.
-        return changeInFlight == null ? stopAllPartitions() : this;
+        return change.isEmpty() ? stopAllPartitions() : this;
     }
 
     private Behavior<Command> onMetadataClosed(MetadataClosed closed) {
@@ -549,28 +391,5 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         getContext().getLog().info("Topic registry stopped");
         shutdownRequests.forEach(replyTo -> replyTo.tell(Done.getInstance()));
         return Behaviors.stopped();
-    }
-
-    private Behavior<Command> refused(Command change, TopicTable.Rejection rejection) {
-        refuse(change, rejection.error(), rejection.message());
-        return this;
-    }
-
-    /**
-     * Answers a change that cannot be carried out. Queries have no failed form: one dropped while
-     * loading with a full stash is answered by its asker's timeout.
-     */
-    private static void refuse(Command command, TopicError error, String message) {
-        if (command instanceof CreateTopic create) {
-            create.replyTo().tell(new CreateTopicFailed(error, message));
-        } else if (command instanceof DeleteTopic delete) {
-            delete.replyTo().tell(new DeleteTopicFailed(error, message));
-        } else if (command instanceof CreatePartitions create) {
-            create.replyTo().tell(new CreatePartitionsFailed(error, message));
-        } else if (command instanceof AlterConfigs alter) {
-            alter.replyTo().tell(new AlterConfigsFailed(error, message));
-        } else if (command instanceof Shutdown shutdown) {
-            shutdown.replyTo().tell(Done.getInstance());
-        }
     }
 }

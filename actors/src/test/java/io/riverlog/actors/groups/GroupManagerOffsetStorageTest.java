@@ -31,13 +31,16 @@ import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
 import io.riverlog.actors.groups.GroupRequests.FetchResult;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.Storage;
 
 /**
  * The group manager's care of the offsets log: expiry by the membership other actors report
  * ({@link GroupManager.GroupBecameActive}, {@link GroupManager.GroupBecameEmpty}), judged by the
- * manager's clock, which the test moves; and snapshots taken as commits come in.
+ * manager's clock, which the test moves; snapshots taken as commits come in; and commits refused
+ * after a failed fsync, which the log is cut back from before they are answered, so that they are
+ * not in effect after a restart either (if the cut-back fails too, the answer says the outcome is unknown).
  */
 class GroupManagerOffsetStorageTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
@@ -88,10 +91,14 @@ class GroupManagerOffsetStorageTest {
     }
 
     private ActorRef<GroupManager.Command> start(long snapshotAfterChanges) {
+        return start(snapshotAfterChanges, Storage.LOCAL);
+    }
+
+    private ActorRef<GroupManager.Command> start(long snapshotAfterChanges, Storage storage) {
         GroupSettings settings = new GroupSettings(dataDir, LogConfig.fromConfig(ConfigFactory.load()).withRetention(-1, -1),
                 Duration.ofSeconds(1), Duration.ofMinutes(30), Duration.ZERO, 4096,
                 new OffsetStorageSettings(snapshotAfterChanges, RETENTION, Duration.ofMillis(50)));
-        ActorRef<GroupManager.Command> manager = kit.spawn(GroupManager.create(settings, Storage.LOCAL, clock));
+        ActorRef<GroupManager.Command> manager = kit.spawn(GroupManager.create(settings, storage, clock));
         TestProbe<GroupRequests.GroupListing> probe = kit.createTestProbe(GroupRequests.GroupListing.class);
         probe.awaitAssert(WAIT, () -> {
             manager.tell(new GroupRequests.ListGroups(probe.ref()));
@@ -109,10 +116,14 @@ class GroupManagerOffsetStorageTest {
     }
 
     private void commit(ActorRef<GroupManager.Command> manager, String group, long offset) {
+        assertThat(tryCommit(manager, group, offset)).containsOnly(Map.entry(T0, GroupError.NONE));
+    }
+
+    private Map<PartitionId, GroupError> tryCommit(ActorRef<GroupManager.Command> manager, String group, long offset) {
         Map<PartitionId, CommittedOffset> offsets = Map.of(T0, new CommittedOffset(offset, -1, Optional.empty(),
                 clock.millis()));
-        assertThat(ask(manager, CommitResult.class, r -> new CommitOffsets(group, -1, "", Optional.empty(), offsets, r))
-                .partitions()).containsOnly(Map.entry(T0, GroupError.NONE));
+        return ask(manager, CommitResult.class, r -> new CommitOffsets(group, -1, "", Optional.empty(), offsets, r))
+                .partitions();
     }
 
     private static Map<PartitionId, CommittedOffset> fetch(ActorRef<GroupManager.Command> manager, String group) {
@@ -182,6 +193,47 @@ class GroupManagerOffsetStorageTest {
 
         ActorRef<GroupManager.Command> restarted = start(10);
         last.forEach((group, offset) -> assertThat(fetch(restarted, group).get(T0).offset()).isEqualTo(offset));
+        stop(restarted);
+    }
+
+    @Test
+    void aCommitRefusedAfterAFailedFsyncIsNotInEffectAfterARestartAndOneAcknowledgedAfterItIs() {
+        FaultInjectingChannels failing = new FaultInjectingChannels(dataDir.resolve(GroupSettings.GROUPS_DIR));
+        ActorRef<GroupManager.Command> manager = start(Long.MAX_VALUE, failing);
+        commit(manager, "refused-into", 1);
+        failing.failNextFsyncs(1);
+
+        assertThat(tryCommit(manager, "refused-into", 2)).containsOnly(Map.entry(T0, GroupError.STORAGE_ERROR));
+        assertThat(fetch(manager, "refused-into").get(T0).offset()).isEqualTo(1);
+        commit(manager, "after", 3);
+        stop(manager);
+
+        ActorRef<GroupManager.Command> restarted = start(Long.MAX_VALUE);
+        assertThat(fetch(restarted, "refused-into").get(T0).offset()).isEqualTo(1);
+        assertThat(fetch(restarted, "after").get(T0).offset()).isEqualTo(3);
+        stop(restarted);
+    }
+
+    @Test
+    void whileTheCutBackFailsTooTheOutcomeIsUnknownAndLaterCommitsAreRefusedUntilItSucceeds() {
+        FaultInjectingChannels failing = new FaultInjectingChannels(dataDir.resolve(GroupSettings.GROUPS_DIR));
+        ActorRef<GroupManager.Command> manager = start(Long.MAX_VALUE, failing);
+        commit(manager, "unknown-into", 1);
+        failing.failFsyncs();
+
+        assertThat(tryCommit(manager, "unknown-into", 2)).containsOnly(Map.entry(T0, GroupError.OUTCOME_UNKNOWN));
+        assertThat(tryCommit(manager, "refused", 3)).containsOnly(Map.entry(T0, GroupError.STORAGE_ERROR));
+        assertThat(fetch(manager, "unknown-into").get(T0).offset()).isEqualTo(1);
+        assertThat(fetch(manager, "refused")).isEmpty();
+
+        failing.heal();
+        commit(manager, "after", 4);
+        stop(manager);
+
+        ActorRef<GroupManager.Command> restarted = start(Long.MAX_VALUE);
+        assertThat(fetch(restarted, "unknown-into").get(T0).offset()).isEqualTo(1);
+        assertThat(fetch(restarted, "refused")).isEmpty();
+        assertThat(fetch(restarted, "after").get(T0).offset()).isEqualTo(4);
         stop(restarted);
     }
 }

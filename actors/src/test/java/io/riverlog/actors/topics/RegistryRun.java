@@ -97,36 +97,36 @@ final class RegistryRun {
 
     // ---------------------------------------------------------------- registry asks
 
-    TopicRegistry.CreateTopicReply tryCreate(String name, int partitions, Map<String, String> configs) {
-        TestProbe<TopicRegistry.CreateTopicReply> probe = kit.createTestProbe();
+    TopicRegistry.ChangeReply tryCreate(String name, int partitions, Map<String, String> configs) {
+        TestProbe<TopicRegistry.ChangeReply> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.CreateTopic(name, partitions, configs, probe.getRef()));
         return probe.receiveMessage();
     }
 
     TopicInfo create(String name, int partitions, Map<String, String> configs) {
-        TopicRegistry.CreateTopicReply reply = tryCreate(name, partitions, configs);
-        assertThat(reply).isInstanceOf(TopicRegistry.TopicCreated.class);
-        return ((TopicRegistry.TopicCreated) reply).topic();
+        TopicRegistry.ChangeReply reply = tryCreate(name, partitions, configs);
+        assertThat(reply).isInstanceOf(TopicRegistry.Changed.class);
+        return ((TopicRegistry.Changed) reply).topic();
     }
 
     TopicInfo create(String name, int partitions) {
         return create(name, partitions, Map.of());
     }
 
-    TopicRegistry.DeleteTopicReply delete(String name) {
-        TestProbe<TopicRegistry.DeleteTopicReply> probe = kit.createTestProbe();
+    TopicRegistry.ChangeReply delete(String name) {
+        TestProbe<TopicRegistry.ChangeReply> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.DeleteTopic(name, probe.getRef()));
         return probe.receiveMessage();
     }
 
-    TopicRegistry.CreatePartitionsReply createPartitions(String name, int newTotal) {
-        TestProbe<TopicRegistry.CreatePartitionsReply> probe = kit.createTestProbe();
+    TopicRegistry.ChangeReply createPartitions(String name, int newTotal) {
+        TestProbe<TopicRegistry.ChangeReply> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.CreatePartitions(name, newTotal, probe.getRef()));
         return probe.receiveMessage();
     }
 
-    TopicRegistry.AlterConfigsReply alterConfigs(String name, Map<String, Optional<String>> changes) {
-        TestProbe<TopicRegistry.AlterConfigsReply> probe = kit.createTestProbe();
+    TopicRegistry.ChangeReply alterConfigs(String name, Map<String, Optional<String>> changes) {
+        TestProbe<TopicRegistry.ChangeReply> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.AlterConfigs(name, changes, probe.getRef()));
         return probe.receiveMessage();
     }

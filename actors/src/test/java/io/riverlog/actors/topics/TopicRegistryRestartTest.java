@@ -101,7 +101,7 @@ class TopicRegistryRestartTest {
         run.create("orders", 1, Map.of("retention.ms", "1000", "retention.bytes", "2048"));
         run.createPartitions("orders", 4);
         run.append("orders", 3, "in-new-partition");
-        TopicInfo altered = ((TopicRegistry.ConfigsAltered) run.alterConfigs("orders",
+        TopicInfo altered = ((TopicRegistry.Changed) run.alterConfigs("orders",
                 Map.of("retention.ms", Optional.of("5000"), "retention.bytes", Optional.empty()))).topic();
         run.shutdown();
 

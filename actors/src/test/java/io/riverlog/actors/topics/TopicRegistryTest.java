@@ -24,16 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.actors.partition.PartitionActor;
-import io.riverlog.actors.topics.TopicRegistry.AlterConfigsFailed;
-import io.riverlog.actors.topics.TopicRegistry.ConfigsAltered;
-import io.riverlog.actors.topics.TopicRegistry.CreatePartitionsFailed;
-import io.riverlog.actors.topics.TopicRegistry.CreateTopicFailed;
-import io.riverlog.actors.topics.TopicRegistry.CreateTopicReply;
-import io.riverlog.actors.topics.TopicRegistry.DeleteTopicFailed;
-import io.riverlog.actors.topics.TopicRegistry.DeleteTopicReply;
-import io.riverlog.actors.topics.TopicRegistry.PartitionsCreated;
-import io.riverlog.actors.topics.TopicRegistry.TopicCreated;
-import io.riverlog.actors.topics.TopicRegistry.TopicDeleted;
+import io.riverlog.actors.topics.TopicRegistry.ChangeFailed;
+import io.riverlog.actors.topics.TopicRegistry.ChangeReply;
+import io.riverlog.actors.topics.TopicRegistry.Changed;
 import io.riverlog.wal.LogFiles;
 
 /** The registry's protocol, within one run: every test starts on an empty data directory. */
@@ -83,7 +76,7 @@ class TopicRegistryTest {
         assertThat(run.published.current().orElseThrow()).singleElement()
                 .satisfies(topic -> assertThat(topic.partitions()).isEqualTo(5));
 
-        assertThat(run.delete("orders")).isInstanceOf(TopicRegistry.TopicDeleted.class);
+        assertThat(run.delete("orders")).isInstanceOf(TopicRegistry.Changed.class);
         assertThat(run.published.current()).hasValue(List.of());
         assertThat(run.published.current().orElseThrow()).isEqualTo(run.list());
     }
@@ -169,10 +162,10 @@ class TopicRegistryTest {
         run.append("orders", 0, "x");
         ActorRef<PartitionActor.Command> partition = run.partition("orders", 0).orElseThrow();
 
-        DeleteTopicReply reply = run.delete("orders");
+        ChangeReply reply = run.delete("orders");
 
-        assertThat(reply).isInstanceOf(TopicDeleted.class);
-        assertThat(((TopicDeleted) reply).topic().name()).isEqualTo("orders");
+        assertThat(reply).isInstanceOf(Changed.class);
+        assertThat(((Changed) reply).topic().name()).isEqualTo("orders");
         TestProbe<Object> watcher = kit.createTestProbe();
         watcher.expectTerminated(partition);
         assertThat(run.list()).isEmpty();
@@ -183,9 +176,9 @@ class TopicRegistryTest {
 
     @Test
     void deleteOfAnUnknownTopicFails() {
-        DeleteTopicReply reply = run.delete("nothing");
-        assertThat(reply).isInstanceOf(DeleteTopicFailed.class);
-        assertThat(((DeleteTopicFailed) reply).error()).isEqualTo(TopicError.UNKNOWN_TOPIC);
+        ChangeReply reply = run.delete("nothing");
+        assertThat(reply).isInstanceOf(ChangeFailed.class);
+        assertThat(((ChangeFailed) reply).error()).isEqualTo(TopicError.UNKNOWN_TOPIC);
     }
 
     @Test
@@ -220,9 +213,9 @@ class TopicRegistryTest {
         TopicInfo before = run.create("orders", 1);
         run.append("orders", 0, "kept");
 
-        TopicRegistry.CreatePartitionsReply reply = run.createPartitions("orders", 3);
+        ChangeReply reply = run.createPartitions("orders", 3);
 
-        assertThat(reply).isEqualTo(new PartitionsCreated(before.withPartitions(3)));
+        assertThat(reply).isEqualTo(new Changed(before.withPartitions(3)));
         assertThat(run.describe("orders").orElseThrow().partitions()).isEqualTo(3);
         assertThat(run.partition("orders", 2)).isPresent();
         assertThat(run.values("orders", 0)).containsExactly("kept");
@@ -242,40 +235,40 @@ class TopicRegistryTest {
     void alterConfigsSetsAndRemovesKeys() {
         run.create("orders", 1, Map.of("retention.ms", "1000", "segment.bytes", "1048576"));
 
-        TopicRegistry.AlterConfigsReply reply = run.alterConfigs("orders",
+        ChangeReply reply = run.alterConfigs("orders",
                 Map.of("retention.ms", Optional.empty(), "retention.bytes", Optional.of(" 4096 ")));
 
-        assertThat(reply).isInstanceOf(ConfigsAltered.class);
-        assertThat(((ConfigsAltered) reply).topic().configs())
+        assertThat(reply).isInstanceOf(Changed.class);
+        assertThat(((Changed) reply).topic().configs())
                 .containsExactly(Map.entry("retention.bytes", "4096"), Map.entry("segment.bytes", "1048576"));
-        assertThat(run.describe("orders").orElseThrow().configs()).isEqualTo(((ConfigsAltered) reply).topic().configs());
+        assertThat(run.describe("orders").orElseThrow().configs()).isEqualTo(((Changed) reply).topic().configs());
     }
 
     @Test
     void alterConfigsWithAnUnknownKeyOrOfAnUnknownTopicIsRefused() {
         run.create("orders", 1, Map.of("retention.ms", "1000"));
-        assertThat(((AlterConfigsFailed) run.alterConfigs("orders", Map.of("cleanup.policy", Optional.of("compact"))))
+        assertThat(((ChangeFailed) run.alterConfigs("orders", Map.of("cleanup.policy", Optional.of("compact"))))
                 .error()).isEqualTo(TopicError.INVALID_CONFIG);
-        assertThat(((AlterConfigsFailed) run.alterConfigs("orders", Map.of("retention.ms", Optional.of("-5"))))
+        assertThat(((ChangeFailed) run.alterConfigs("orders", Map.of("retention.ms", Optional.of("-5"))))
                 .error()).isEqualTo(TopicError.INVALID_CONFIG);
-        assertThat(((AlterConfigsFailed) run.alterConfigs("nothing", Map.of("retention.ms", Optional.of("5"))))
+        assertThat(((ChangeFailed) run.alterConfigs("nothing", Map.of("retention.ms", Optional.of("5"))))
                 .error()).isEqualTo(TopicError.UNKNOWN_TOPIC);
         assertThat(run.describe("orders").orElseThrow().configs()).containsExactly(Map.entry("retention.ms", "1000"));
     }
 
     @Test
     void changesSentTogetherAreCarriedOutOneAtATimeInTheirOrder() {
-        TestProbe<CreateTopicReply> created = kit.createTestProbe();
-        TestProbe<DeleteTopicReply> deleted = kit.createTestProbe();
+        TestProbe<ChangeReply> created = kit.createTestProbe();
+        TestProbe<ChangeReply> deleted = kit.createTestProbe();
         run.registry.tell(new TopicRegistry.CreateTopic("orders", 2, Map.of(), created.getRef()));
         run.registry.tell(new TopicRegistry.CreateTopic("orders", 1, Map.of(), created.getRef()));
         run.registry.tell(new TopicRegistry.DeleteTopic("orders", deleted.getRef()));
         run.registry.tell(new TopicRegistry.CreateTopic("orders", 4, Map.of(), created.getRef()));
 
-        TopicInfo first = ((TopicCreated) created.receiveMessage()).topic();
+        TopicInfo first = ((Changed) created.receiveMessage()).topic();
         assertFailed(created.receiveMessage(), TopicError.TOPIC_ALREADY_EXISTS);
-        assertThat(deleted.receiveMessage()).isEqualTo(new TopicDeleted(first));
-        TopicInfo second = ((TopicCreated) created.receiveMessage()).topic();
+        assertThat(deleted.receiveMessage()).isEqualTo(new Changed(first));
+        TopicInfo second = ((Changed) created.receiveMessage()).topic();
         assertThat(second.partitions()).isEqualTo(4);
         assertThat(second.topicId()).isNotEqualTo(first.topicId());
         assertThat(run.list()).containsExactly(second);
@@ -295,14 +288,9 @@ class TopicRegistryTest {
         assertThat(dataDir.resolve("topics/a-0").resolve(LogFiles.CLEAN_SHUTDOWN)).exists();
     }
 
-    private static void assertFailed(TopicRegistry.CreatePartitionsReply reply, TopicError error) {
-        assertThat(reply).isInstanceOf(CreatePartitionsFailed.class);
-        assertThat(((CreatePartitionsFailed) reply).error()).isEqualTo(error);
-    }
-
-    private static void assertFailed(CreateTopicReply reply, TopicError error) {
-        assertThat(reply).isInstanceOf(CreateTopicFailed.class);
-        assertThat(((CreateTopicFailed) reply).error()).isEqualTo(error);
-        assertThat(((CreateTopicFailed) reply).message()).isNotBlank();
+    private static void assertFailed(ChangeReply reply, TopicError error) {
+        assertThat(reply).isInstanceOf(ChangeFailed.class);
+        assertThat(((ChangeFailed) reply).error()).isEqualTo(error);
+        assertThat(((ChangeFailed) reply).message()).isNotBlank();
     }
 }

@@ -80,10 +80,10 @@ final class TopicRoutes {
         Map<String, String> configs = configs(body.get("configs"));
         return Partitions.answered(partitions.topics().create(name.textValue(), partitionCount, configs),
                 "the topic registry").thenApply(reply -> {
-                    if (reply instanceof TopicRegistry.TopicCreated created) {
+                    if (reply instanceof TopicRegistry.Changed created) {
                         return Json.response(StatusCodes.CREATED, summary(created.topic()));
                     }
-                    TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+                    TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
                     throw refused(failed.error(), failed.message());
                 });
     }
@@ -126,10 +126,10 @@ final class TopicRoutes {
 
     private CompletionStage<HttpResponse> deleteTopic(String name) {
         return Partitions.answered(partitions.topics().delete(name), "the topic registry").thenApply(reply -> {
-            if (reply instanceof TopicRegistry.TopicDeleted deleted) {
+            if (reply instanceof TopicRegistry.Changed deleted) {
                 return Json.response(StatusCodes.OK, summary(deleted.topic()));
             }
-            TopicRegistry.DeleteTopicFailed failed = (TopicRegistry.DeleteTopicFailed) reply;
+            TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
             throw refused(failed.error(), failed.message());
         });
     }
@@ -161,7 +161,8 @@ final class TopicRoutes {
             case TOPIC_ALREADY_EXISTS -> StatusCodes.CONFLICT;
             case UNKNOWN_TOPIC -> StatusCodes.NOT_FOUND;
             case INVALID_TOPIC, INVALID_PARTITIONS, INVALID_CONFIG -> StatusCodes.BAD_REQUEST;
-            case STORAGE_ERROR, NOT_AVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
+            // The message of OUTCOME_UNKNOWN says that the change may be in effect after a restart.
+            case STORAGE_ERROR, OUTCOME_UNKNOWN, NOT_AVAILABLE -> StatusCodes.SERVICE_UNAVAILABLE;
         };
         return new ApiException(status, error.name().toLowerCase(java.util.Locale.ROOT), message);
     }

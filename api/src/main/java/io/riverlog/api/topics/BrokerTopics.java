@@ -86,24 +86,24 @@ public final class BrokerTopics {
                 .thenApply(TopicRegistry.TopicDescription::topic);
     }
 
-    public CompletionStage<TopicRegistry.CreateTopicReply> create(String name, int partitionCount,
+    public CompletionStage<TopicRegistry.ChangeReply> create(String name, int partitionCount,
                                                                   Map<String, String> configs) {
         return AskPattern.ask(registry,
                 replyTo -> new TopicRegistry.CreateTopic(name, partitionCount, configs, replyTo), timeout, scheduler);
     }
 
-    public CompletionStage<TopicRegistry.DeleteTopicReply> delete(String name) {
-        return AskPattern.<TopicRegistry.Command, TopicRegistry.DeleteTopicReply>ask(registry,
+    public CompletionStage<TopicRegistry.ChangeReply> delete(String name) {
+        return AskPattern.<TopicRegistry.Command, TopicRegistry.ChangeReply>ask(registry,
                 replyTo -> new TopicRegistry.DeleteTopic(name, replyTo), timeout, scheduler)
                 .whenComplete((reply, error) -> forget(name));
     }
 
-    public CompletionStage<TopicRegistry.CreatePartitionsReply> createPartitions(String name, int totalCount) {
+    public CompletionStage<TopicRegistry.ChangeReply> createPartitions(String name, int totalCount) {
         return AskPattern.ask(registry,
                 replyTo -> new TopicRegistry.CreatePartitions(name, totalCount, replyTo), timeout, scheduler);
     }
 
-    public CompletionStage<TopicRegistry.AlterConfigsReply> alterConfigs(String name,
+    public CompletionStage<TopicRegistry.ChangeReply> alterConfigs(String name,
                                                                         Map<String, Optional<String>> changes) {
         return AskPattern.ask(registry,
                 replyTo -> new TopicRegistry.AlterConfigs(name, changes, replyTo), timeout, scheduler);

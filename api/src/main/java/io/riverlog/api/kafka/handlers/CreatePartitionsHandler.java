@@ -42,7 +42,7 @@ final class CreatePartitionsHandler implements KafkaRequestHandler {
                             if (error != null) {
                                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
                             }
-                            if (reply instanceof TopicRegistry.CreatePartitionsFailed failed) {
+                            if (reply instanceof TopicRegistry.ChangeFailed failed) {
                                 return result.setErrorCode(KafkaErrors.of(failed.error()).code())
                                         .setErrorMessage(failed.message());
                             }

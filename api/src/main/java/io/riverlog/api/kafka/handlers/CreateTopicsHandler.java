@@ -68,11 +68,11 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
             if (error != null) {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
             }
-            if (reply instanceof TopicRegistry.TopicCreated created) {
+            if (reply instanceof TopicRegistry.Changed created) {
                 return result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
                         .setNumPartitions(created.topic().partitions()).setReplicationFactor((short) 1);
             }
-            TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+            TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
             return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
         });
     }

@@ -63,10 +63,10 @@ final class DeleteTopicsHandler implements KafkaRequestHandler {
             if (error != null) {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
             }
-            if (reply instanceof TopicRegistry.TopicDeleted deleted) {
+            if (reply instanceof TopicRegistry.Changed deleted) {
                 return result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(deleted.topic()));
             }
-            TopicRegistry.DeleteTopicFailed failed = (TopicRegistry.DeleteTopicFailed) reply;
+            TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
             return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
         });
     }

@@ -68,7 +68,7 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
             if (error != null) {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
             }
-            if (reply instanceof TopicRegistry.AlterConfigsFailed failed) {
+            if (reply instanceof TopicRegistry.ChangeFailed failed) {
                 return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
             }
             return result.setErrorCode(Errors.NONE.code());

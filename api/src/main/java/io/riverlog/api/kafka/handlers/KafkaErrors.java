@@ -19,7 +19,8 @@ final class KafkaErrors {
             case INVALID_CONFIG -> Errors.INVALID_CONFIG;
             case UNKNOWN_TOPIC -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
             case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
-            case NOT_AVAILABLE -> Errors.REQUEST_TIMED_OUT;
+            // As a request that timed out: the change may or may not be in effect after a restart.
+            case OUTCOME_UNKNOWN, NOT_AVAILABLE -> Errors.REQUEST_TIMED_OUT;
         };
     }
 
@@ -51,8 +52,10 @@ final class KafkaErrors {
             case COORDINATOR_LOAD_IN_PROGRESS -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
             case COORDINATOR_NOT_AVAILABLE -> Errors.COORDINATOR_NOT_AVAILABLE;
             case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
-            // Not retriable: the offsets log is offline until the broker restarts.
+            // Not retriable: the change was not written; the client reports it.
             case STORAGE_ERROR -> Errors.UNKNOWN_SERVER_ERROR;
+            // As a request that timed out: the change may or may not be in effect after a restart.
+            case OUTCOME_UNKNOWN -> Errors.REQUEST_TIMED_OUT;
             case FENCED_MEMBER_EPOCH -> Errors.FENCED_MEMBER_EPOCH;
             case STALE_MEMBER_EPOCH -> Errors.STALE_MEMBER_EPOCH;
             case UNSUPPORTED_ASSIGNOR -> Errors.UNSUPPORTED_ASSIGNOR;

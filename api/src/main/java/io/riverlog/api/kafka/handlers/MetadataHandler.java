@@ -88,10 +88,10 @@ final class MetadataHandler implements KafkaRequestHandler {
     private CompletableFuture<MetadataResponseTopic> create(String name) {
         return topics.create(name, TopicRegistry.CreateTopic.DEFAULT_PARTITIONS, Map.of()).toCompletableFuture()
                 .thenCompose(reply -> {
-                    if (reply instanceof TopicRegistry.TopicCreated created) {
+                    if (reply instanceof TopicRegistry.Changed created) {
                         return CompletableFuture.completedFuture(describe(name, created.topic()));
                     }
-                    TopicRegistry.CreateTopicFailed failed = (TopicRegistry.CreateTopicFailed) reply;
+                    TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
                     if (failed.error() == io.riverlog.actors.topics.TopicError.TOPIC_ALREADY_EXISTS) {
                         // Another client created it meanwhile.
                         return topics.describe(name).toCompletableFuture().thenApply(found -> found

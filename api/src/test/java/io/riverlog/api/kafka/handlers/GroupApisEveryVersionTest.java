@@ -104,9 +104,9 @@ class GroupApisEveryVersionTest {
         BrokerTopics topics = new BrokerTopics(registry, kit.scheduler(), Duration.ofSeconds(10));
         apis = KafkaApis.create(topics, new BrokerGroups(groups, kit.scheduler(), Duration.ofSeconds(10)),
                 KafkaSettings.fromConfig(config), PartitionSettings.fromConfig(config), Clock.systemUTC());
-        TopicRegistry.CreateTopicReply created = topics.create("t", 2, Map.of()).toCompletableFuture()
+        TopicRegistry.ChangeReply created = topics.create("t", 2, Map.of()).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
-        topicId = TopicIds.of(((TopicRegistry.TopicCreated) created).topic());
+        topicId = TopicIds.of(((TopicRegistry.Changed) created).topic());
         TestProbe<ListGroupsResponseData> loaded = kit.createTestProbe(ListGroupsResponseData.class);
         loaded.awaitAssert(Duration.ofSeconds(10), () -> {
             ListGroupsResponseData listed = send(ApiKeys.LIST_GROUPS, (short) 0, new ListGroupsRequestData());

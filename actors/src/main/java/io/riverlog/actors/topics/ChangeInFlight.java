@@ -1,0 +1,130 @@
+package io.riverlog.actors.topics;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.TopicRegistry.Change;
+import io.riverlog.wal.RecordLog;
+import io.riverlog.wal.WriteOutcomeUnknownException;
+
+/**
+ * The one topic change the registry is carrying out, and its steps: {@link #write} (on the
+ * blocking-IO dispatcher: leftover directories under the new partitions' names removed, then the
+ * event appended and fsynced), then, once the registry hears {@link Written}, {@link #apply} (the
+ * table changed, the topics published, new partitions spawned), then {@link #answer}. A write that
+ * failed is answered by {@link #fail}: the metadata log was cut back, so the change is not in
+ * effect, unless the cut-back failed too ({@link TopicError#OUTCOME_UNKNOWN}). Used only on the
+ * registry's own thread.
+ */
+final class ChangeInFlight {
+
+    /** The change's event is durable. */
+    record Written(TopicEvent event) implements TopicRegistry.Command {
+    }
+
+    /** Writing the change's event failed. */
+    record WriteFailed(TopicEvent event, Throwable cause) implements TopicRegistry.Command {
+    }
+
+    private final ActorContext<TopicRegistry.Command> context;
+    private final RegistrySettings settings;
+    private final Executor blockingIo;
+    private final RecordLog<TopicEvent> metadata;
+    private final TopicDirectories directories;
+    private final TopicTable topics;
+    private final PublishedTopics published;
+    private final PartitionChildren partitions;
+    private Change change;
+
+    ChangeInFlight(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Executor blockingIo,
+                   RecordLog<TopicEvent> metadata, TopicDirectories directories, TopicTable topics,
+                   PublishedTopics published, PartitionChildren partitions) {
+        this.context = context;
+        this.settings = settings;
+        this.blockingIo = blockingIo;
+        this.metadata = metadata;
+        this.directories = directories;
+        this.topics = topics;
+        this.published = published;
+        this.partitions = partitions;
+    }
+
+    /** True if no change is being carried out. */
+    boolean isEmpty() {
+        return change == null;
+    }
+
+    /**
+     * Starts {@code next}: on the blocking-IO dispatcher, removes leftover directories under the names
+     * of {@code newPartitions}, then appends the event and fsyncs it. The registry hears
+     * {@link Written} or {@link WriteFailed}.
+     */
+    void write(Change next, TopicEvent event, List<PartitionId> newPartitions) {
+        change = next;
+        RecordLog<TopicEvent> log = metadata;
+        List<Path> leftovers = newPartitions.stream().map(settings::partitionDir).toList();
+        context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
+            for (Path dir : leftovers) {
+                directories.delete(dir);
+            }
+            return log.append(event);
+        }), (end, failure) -> failure == null ? new Written(event)
+                : new WriteFailed(event, BlockingIo.cause(failure)));
+    }
+
+    /**
+     * Applies the durable event to the table and publishes the topics. Returns the topic as it is
+     * now, with its new partitions spawned; for a delete, as it was (its partitions still run).
+     */
+    TopicInfo apply(TopicEvent event) {
+        int partitionsBefore = topics.get(event.name()).map(TopicInfo::partitions).orElse(0);
+        if (event instanceof TopicEvent.Deleted) {
+            TopicInfo deleted = topics.get(event.name()).orElseThrow();
+            topics.apply(event);
+            published.publish(topics.all());
+            return deleted;
+        }
+        topics.apply(event);
+        published.publish(topics.all());
+        TopicInfo topic = topics.get(event.name()).orElseThrow();
+        partitions.spawn(topic, partitionsBefore, topic.partitions());
+        if (event instanceof TopicEvent.Created) {
+            context.getLog().info("Created topic {} (id {}): partitions {}, configs {}", topic.name(),
+                    topic.topicId(), topic.partitions(), topic.configs());
+        } else if (event instanceof TopicEvent.PartitionsAdded) {
+            context.getLog().info("Topic {} grew from {} to {} partitions", topic.name(), partitionsBefore,
+                    topic.partitions());
+        } else {
+            context.getLog().info("Altered configs of topic {}: now {}; running partitions keep their log"
+                    + " settings until the next start", topic.name(), topic.configs());
+        }
+        return topic;
+    }
+
+    /** Answers the change as carried out; the next one may start. */
+    void answer(TopicInfo topic) {
+        change.answer(topic);
+        change = null;
+    }
+
+    /** Answers the change whose write failed; the next one may start. */
+    void fail(WriteFailed failed) {
+        if (failed.cause() instanceof WriteOutcomeUnknownException) {
+            context.getLog().error("Topic change {} failed, and whether it comes into effect at the next start is"
+                    + " unknown; changes are refused until the metadata log is cut back: {}", failed.event(),
+                    failed.cause().getMessage());
+            change.fail(TopicError.OUTCOME_UNKNOWN, "writing the topic change failed and the outcome is unknown:"
+                    + " it is not in effect now, but may be after a restart: " + failed.cause().getMessage());
+        } else {
+            context.getLog().error("Topic change {} failed; it is not in effect and never will be: {}",
+                    failed.event(), failed.cause().getMessage());
+            change.fail(TopicError.STORAGE_ERROR, "writing the topic change failed; it is not in effect: "
+                    + failed.cause().getMessage());
+        }
+        change = null;
+    }
+}
