@@ -60,6 +60,7 @@ public final class SimulatedDisk implements Storage {
     private volatile boolean powerLost;
     private Predicate<Path> failingWrites = path -> false;
     private Predicate<Path> failingForces = path -> false;
+    private int forcesToFail = Integer.MAX_VALUE;
     private long nextNodeId;
 
     /** A disk over {@code root}, a directory that exists; whatever is in it now counts as durable. */
@@ -116,11 +117,19 @@ public final class SimulatedDisk implements Storage {
      */
     public synchronized void failForcesOf(Predicate<Path> files) {
         failingForces = files;
+        forcesToFail = Integer.MAX_VALUE;
+    }
+
+    /** As {@link #failForcesOf}, for the next {@code count} forces of such files only. */
+    public synchronized void failNextForcesOf(Predicate<Path> files, int count) {
+        failingForces = files;
+        forcesToFail = count;
     }
 
     public synchronized void heal() {
         failingWrites = path -> false;
         failingForces = path -> false;
+        forcesToFail = Integer.MAX_VALUE;
     }
 
     /**
@@ -273,7 +282,11 @@ public final class SimulatedDisk implements Storage {
 
     void beforeForce(Path path) throws IOException {
         beginOperation(path);
-        if (failingForces.test(path)) {
+        if (failingForces.test(path) && forcesToFail > 0) {
+            if (--forcesToFail == 0) {
+                failingForces = any -> false;
+                forcesToFail = Integer.MAX_VALUE;
+            }
             throw new IOException("Input/output error (simulated) forcing " + path);
         }
     }

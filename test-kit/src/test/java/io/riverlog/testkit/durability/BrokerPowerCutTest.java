@@ -61,7 +61,7 @@ class BrokerPowerCutTest {
         PowerCutRuns.repeat(SEED, 40, this::cutTwice);
     }
 
-    private void cutTwice(Random random, int index) throws Exception {
+    private int cutTwice(Random random, int index) throws Exception {
         Path root = Files.createDirectory(tmp.resolve("run-" + index));
         SimulatedDisk disk = new SimulatedDisk(root);
         Acknowledged acknowledged = new Acknowledged();
@@ -85,6 +85,7 @@ class BrokerPowerCutTest {
         try (EmbeddedBroker broker = EmbeddedBroker.start(root, SETTINGS, disk)) {
             acknowledged.check(broker.bootstrapServers());
         }
+        return 2;
     }
 
     /** The broker's writes fail from the cut on; its stop must still end (a dead machine's would). */

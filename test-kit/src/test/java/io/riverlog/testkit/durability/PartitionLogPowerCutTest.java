@@ -1,5 +1,7 @@
 package io.riverlog.testkit.durability;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -46,23 +48,25 @@ class PartitionLogPowerCutTest {
 
     @Test
     void acknowledgedRecordsSurvivePowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 500, this::cutThreeTimes);
+        assertThat(PowerCutRuns.repeat(SEED, 500, this::cutThreeTimes)).isGreaterThanOrEqualTo(1500);
     }
 
     @Tag("volume")
     @Test
     void acknowledgedRecordsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 12_000, this::cutThreeTimes);
+        assertThat(PowerCutRuns.repeat(SEED, 12_000, this::cutThreeTimes)).isGreaterThanOrEqualTo(36_000);
     }
 
-    private void cutThreeTimes(Random random, int index) throws Exception {
+    private int cutThreeTimes(Random random, int index) throws Exception {
         Path root = Files.createDirectory(tmp.resolve("run-" + index));
         Path dir = root.resolve("t-0");
         LogConfig config = new LogConfig(600 + random.nextInt(3000), 128 + random.nextInt(512), -1, -1, 0, 4096);
         OffsetLedger ledger = new OffsetLedger();
         SimulatedDisk disk = new SimulatedDisk(root);
         Writer writer = new Writer(random, ledger, "run" + index);
+        int cuts = 0;
         for (int cut = 0; cut < 3; cut++) {
+            cuts++;
             disk.cutPowerAfter(random.nextInt(MAX_OPERATIONS_BEFORE_CUT));
             try (PartitionLog log = PartitionLog.open(dir, config, CLOCK, disk)) {
                 writer.workUntilPowerIsLost(log);
@@ -72,6 +76,7 @@ class PartitionLogPowerCutTest {
             disk = disk.restartAfterPowerCut(random);
             if (random.nextInt(3) == 0) {
                 // A cut during recovery itself: the next open must still find everything acknowledged.
+                cuts++;
                 disk.cutPowerAfter(random.nextInt(20));
                 try (PartitionLog log = PartitionLog.open(dir, config, CLOCK, disk)) {
                     log.flush();
@@ -91,6 +96,7 @@ class PartitionLogPowerCutTest {
             }
         }
         deleteTree(root);
+        return cuts;
     }
 
     /** Random work on a log: appends, flushes, rolls, deletions of old segments and clean closes. */
