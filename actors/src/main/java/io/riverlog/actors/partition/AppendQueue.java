@@ -21,6 +21,10 @@ import io.riverlog.wal.ValidBatches;
  * One round is in flight at a time; appends that arrive meanwhile wait and go together in the next
  * round, sharing its fsync. Each append is answered once the committed end reported by the writer
  * passes its last offset. Owned by the partition's actor; a reopened log gets a new queue.
+ *
+ * <p>When the storage fails, an append that never reached the writer was not appended, and is
+ * answered so at once. One handed to the writer may be in the file (a write that reached the page
+ * cache before its fsync failed): it is {@link InDoubt} until the log is cut back below it.
  */
 final class AppendQueue {
 
@@ -52,6 +56,8 @@ final class AppendQueue {
     private final List<LogWriter.PendingWrite> unwritten = new ArrayList<>();
     private final ArrayDeque<PendingAck> uncommitted = new ArrayDeque<>();
     private boolean roundInFlight;
+    /** End offset of the last round handed to the writer: appends below it may be in the file. */
+    private long handedEndOffset;
 
     AppendQueue(PartitionWiring wiring, ReadPath reads, ProducerStateTable producers) {
         this.wiring = wiring;
@@ -99,14 +105,62 @@ final class AppendQueue {
         return !roundInFlight && unwritten.isEmpty();
     }
 
-    /** The storage failed: every append not committed fails with {@code message}, and nothing more is written. */
-    void storageFailed(String message) {
+    /**
+     * The storage failed, and nothing more is written. Appends never handed to the writer fail now
+     * with {@code message} (not appended); those it was handed are returned, to be answered once it
+     * is known whether the log was cut back below them.
+     */
+    InDoubt storageFailed(String message) {
         roundInFlight = false;
+        List<PendingAck> handed = new ArrayList<>();
         for (PendingAck ack : uncommitted) {
-            ack.replyTo().tell(new AppendFailed(AppendError.STORAGE_ERROR, message));
+            if (ack.lastOffset() < handedEndOffset) {
+                handed.add(ack);
+            } else {
+                ack.replyTo().tell(new AppendFailed(AppendError.STORAGE_ERROR, message));
+            }
         }
         uncommitted.clear();
         unwritten.clear();
+        return new InDoubt(handed);
+    }
+
+    /**
+     * Appends handed to the writer in rounds that did not commit: their batches may be in the file,
+     * and come back at the next start, until the log is cut back below them. Answered once.
+     */
+    static final class InDoubt {
+        private List<PendingAck> acks;
+
+        private InDoubt(List<PendingAck> acks) {
+            this.acks = acks;
+        }
+
+        /** None: nothing was handed to the writer, or the log was never opened. */
+        static InDoubt none() {
+            return new InDoubt(List.of());
+        }
+
+        int size() {
+            return acks.size();
+        }
+
+        /** The log was cut back durably below them: they were not appended. */
+        void notAppended(String message) {
+            answer(AppendError.STORAGE_ERROR, message);
+        }
+
+        /** Nobody knows whether they are in the log, now or after the next start. */
+        void outcomeUnknown(String message) {
+            answer(AppendError.OUTCOME_UNKNOWN, message);
+        }
+
+        private void answer(AppendError error, String message) {
+            for (PendingAck ack : acks) {
+                ack.replyTo().tell(new AppendFailed(error, message));
+            }
+            acks = List.of();
+        }
     }
 
     /** One round in flight: appends that arrive while it runs wait and share the next round's fsync. */
@@ -115,6 +169,8 @@ final class AppendQueue {
             return;
         }
         wiring.writer().tell(new LogWriter.WriteRound(List.copyOf(unwritten)));
+        LogWriter.PendingWrite last = unwritten.get(unwritten.size() - 1);
+        handedEndOffset = last.firstOffset() + last.batches().recordCount();
         unwritten.clear();
         roundInFlight = true;
     }

@@ -110,13 +110,19 @@ final class Closing extends AbstractBehavior<Command> {
                 .build();
     }
 
+    /**
+     * A round written while stopping failed. The log is closed as it is (not cut back): appends
+     * written before the failure may be there at the next start, so their outcome is unknown.
+     */
     private Behavior<Command> onStorageFailed(StorageFailed failed) {
         if (appends != null && !writeFailed) {
             writeFailed = true;
             wiring.context().getLog().error("Partition {} could not write what it accepted before stopping; the next"
                     + " start recovers its log from the last fsync: {}", wiring.id(), failed.cause().toString());
-            appends.storageFailed("partition " + wiring.id() + " is offline after a storage error: "
-                    + failed.cause().getMessage());
+            String message = "partition " + wiring.id() + " is offline after a storage error: "
+                    + failed.cause().getMessage();
+            appends.storageFailed(message).outcomeUnknown(message + "; it stopped before it cut its log back below"
+                    + " these records: they may or may not be appended");
             reads.forgetUncommitted();
         }
         return closeIfIdle();

@@ -39,6 +39,12 @@ import io.riverlog.wal.CorruptLogException;
  * readable: reads, state (marked {@link Availability#OFFLINE}) and timestamp lookups are served by
  * its {@link ReadPath}, and reads parked at the high watermark stay parked for when it is back.
  * Without a log, every request is refused with the reason ({@link Availability#NO_LOG}).
+ *
+ * <p>Appends that were handed to the writer when its write or fsync failed ({@link AppendQueue.InDoubt})
+ * may be in the file, and would come back at the next start. They are answered only once that is
+ * settled: after the first reopen that cut the log back durably below them, with a storage error
+ * (not appended); if that reopen fails, or the partition stops or loses its writer first, with
+ * {@link PartitionActor.AppendError#OUTCOME_UNKNOWN}.
  */
 final class Offline extends AbstractBehavior<Command> {
 
@@ -47,6 +53,9 @@ final class Offline extends AbstractBehavior<Command> {
     private final PartitionWiring wiring;
     /** Null if the log was never opened. */
     private final ReadPath reads;
+    private final AppendQueue.InDoubt inDoubt;
+    /** What failed, for the answers to the appends in doubt. */
+    private final String failure;
     private Refusal refusal;
     private boolean forGood;
     private boolean attemptInFlight;
@@ -57,30 +66,38 @@ final class Offline extends AbstractBehavior<Command> {
         wiring.context().getLog().error("Partition {} is offline: its log could not be opened{}: {}", wiring.id(),
                 corrupt ? "" : " (tried again every " + wiring.settings().storageRetryInterval().toMillis() + " ms)",
                 cause.toString());
-        Offline offline = new Offline(wiring, null, new Refusal(wiring.id(), Availability.NO_LOG,
-                "partition " + wiring.id() + " is offline: its log could not be opened: " + cause));
+        Offline offline = new Offline(wiring, null, AppendQueue.InDoubt.none(), cause.toString(), new Refusal(
+                wiring.id(), Availability.NO_LOG, "partition " + wiring.id() + " is offline: its log could not be opened: "
+                + cause));
         return corrupt ? offline.giveUp(cause) : offline.retryLater();
     }
 
     /** The writer stopped before it opened the log: nothing opens it again. */
     static Behavior<Command> writerStoppedWhileOpening(PartitionWiring wiring) {
-        return new Offline(wiring, null, null).onWriterGone();
+        return new Offline(wiring, null, AppendQueue.InDoubt.none(), "its writer stopped", null).onWriterGone();
     }
 
-    /** A write or fsync failed: the batches past the high watermark are forgotten; the log is reopened later. */
-    static Behavior<Command> afterStorageFailure(PartitionWiring wiring, ReadPath reads, IOException cause) {
+    /**
+     * A write or fsync failed: the batches past the high watermark are forgotten; the log is reopened
+     * later, and the appends in doubt are answered then.
+     */
+    static Behavior<Command> afterStorageFailure(PartitionWiring wiring, ReadPath reads, IOException cause,
+                                                 AppendQueue.InDoubt inDoubt) {
         wiring.context().getLog().error("Partition {} is offline after a storage error; committed data up to offset {}"
                 + " stays readable, appends fail until its log is reopened (tried every {} ms): {}", wiring.id(),
                 reads.highWatermark(), wiring.settings().storageRetryInterval().toMillis(), cause.toString());
         reads.forgetUncommitted();
-        return new Offline(wiring, reads, new Refusal(wiring.id(), Availability.OFFLINE,
+        return new Offline(wiring, reads, inDoubt, cause.getMessage(), new Refusal(wiring.id(), Availability.OFFLINE,
                 "partition " + wiring.id() + " is offline after a storage error: " + cause.getMessage())).retryLater();
     }
 
-    private Offline(PartitionWiring wiring, ReadPath reads, Refusal refusal) {
+    private Offline(PartitionWiring wiring, ReadPath reads, AppendQueue.InDoubt inDoubt, String failure,
+                    Refusal refusal) {
         super(wiring.context());
         this.wiring = wiring;
         this.reads = reads;
+        this.inDoubt = inDoubt;
+        this.failure = failure;
         this.refusal = refusal;
     }
 
@@ -108,6 +125,7 @@ final class Offline extends AbstractBehavior<Command> {
                 .onMessage(Stop.class, this::onStop)
                 .onSignal(Terminated.class, writerGone -> onWriterGone())
                 .onSignal(PostStop.class, stopped -> {
+                    answerInDoubtAtStop();
                     if (reads != null) {
                         reads.clear();
                     }
@@ -141,6 +159,8 @@ final class Offline extends AbstractBehavior<Command> {
             return PartitionActor.online(wiring, new ReadPath(wiring, opened.log()), opened.producers());
         }
         reads.reopened(opened.log());
+        inDoubt.notAppended("partition " + wiring.id() + " could not store these records (" + failure
+                + "): they were not appended, its log was cut back to offset " + reads.logEndOffset());
         wiring.context().getLog().info("Partition {} is online again: its log was reopened at offset {}", wiring.id(),
                 reads.logEndOffset());
         return PartitionActor.online(wiring, reads, opened.producers());
@@ -148,6 +168,14 @@ final class Offline extends AbstractBehavior<Command> {
 
     private Behavior<Command> onLogOpenFailed(LogOpenFailed failed) {
         attemptInFlight = false;
+        if (inDoubt.size() > 0) {
+            wiring.context().getLog().warn("Partition {} could not cut its log back after a storage error ({}): {}"
+                    + " appends written before it are answered that their outcome is unknown", wiring.id(),
+                    failed.cause().toString(), inDoubt.size());
+            inDoubt.outcomeUnknown("partition " + wiring.id() + " could not store these records (" + failure
+                    + ") nor cut its log back below them (" + failed.cause().getMessage() + "): they may or may not"
+                    + " be appended");
+        }
         if (failed.cause() instanceof CorruptLogException) {
             wiring.context().getLog().error("Partition {} stays offline: its {}, and will not be opened again: {}",
                     wiring.id(), reads == null ? "log is corrupt" : "reopened log is corrupt or lacks committed records",
@@ -160,6 +188,7 @@ final class Offline extends AbstractBehavior<Command> {
     }
 
     private Behavior<Command> onStop(Stop stop) {
+        answerInDoubtAtStop();
         if (reads == null) {
             stop.replyTo().tell(Done.getInstance());
             return Behaviors.stopped();
@@ -177,8 +206,19 @@ final class Offline extends AbstractBehavior<Command> {
             return giveUp(new IOException("the log writer stopped while opening"));
         }
         wiring.context().getLog().error("Writer of partition {} stopped unexpectedly; the partition stops", wiring.id());
+        answerInDoubtAtStop();
         reads.clear();
         return Behaviors.stopped();
+    }
+
+    private void answerInDoubtAtStop() {
+        if (inDoubt.size() > 0) {
+            wiring.context().getLog().warn("Partition {} stops before it could cut its log back after a storage"
+                    + " error: {} appends written before it are answered that their outcome is unknown", wiring.id(),
+                    inDoubt.size());
+            inDoubt.outcomeUnknown("partition " + wiring.id() + " could not store these records (" + failure
+                    + ") and stopped before it cut its log back below them: they may or may not be appended");
+        }
     }
 
     private Offline retryLater() {

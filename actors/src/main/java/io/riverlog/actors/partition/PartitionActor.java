@@ -36,14 +36,18 @@ import io.riverlog.wal.ValidBatches;
  * {@link Closing} (asked to stop). In every one of them each request is answered: served, or failed
  * with the reason ({@link Request#fail}).
  *
- * <p>Storage failures: a failed write or fsync makes the partition offline. Appends that were not
- * committed fail with a storage error, and so does every append until it is online again; the
- * batches past the high watermark are forgotten (buffer, log end); committed records stay readable.
- * Every {@code storage-retry-interval} it asks the writer to reopen the log, which cuts it back to
- * exactly the high watermark; with the reopened log and the producer state rebuilt from it, the
- * partition is online again. A reopened log that lacks committed records (or is corrupt) keeps the
- * partition offline for good. A log that cannot be opened at start is tried again the same way,
- * unless it is corrupt.
+ * <p>Storage failures: a failed write or fsync makes the partition offline. The batches past the
+ * high watermark are forgotten (buffer, log end); committed records stay readable; every append
+ * that arrives while it is offline fails at once with a storage error. Every
+ * {@code storage-retry-interval} it asks the writer to reopen the log, which cuts it back to exactly
+ * the high watermark and makes the cut durable; with the reopened log and the producer state rebuilt
+ * from it, the partition is online again. A failure answer means "not appended": appends that had
+ * not reached the writer fail at once, but those it had written may be in the file (the write
+ * reached the page cache, the fsync failed) and would come back after a crash, so they are answered
+ * only after the reopen: a storage error once the log was cut back below them, or
+ * {@link AppendError#OUTCOME_UNKNOWN} if the reopen fails or the partition stops first. A reopened
+ * log that lacks committed records (or is corrupt) keeps the partition offline for good. A log that
+ * cannot be opened at start is tried again the same way, unless it is corrupt.
  */
 public final class PartitionActor extends AbstractBehavior<PartitionActor.Command> {
 
@@ -99,8 +103,19 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     public enum AppendError {
-        /** The partition's storage failed; nothing more is accepted until it is reopened. */
+        /**
+         * The partition's storage failed and the batches were not appended: they were never written,
+         * or the log was cut back below them and made durable so. Nothing more is accepted until the
+         * log is reopened; the client may retry.
+         */
         STORAGE_ERROR,
+        /**
+         * The batches were written, but the storage failed before they were durable, and the log
+         * could not be cut back below them (the storage still failed, or the partition stopped first):
+         * they may or may not be in the log, now or after a restart. The client may retry; a retry of
+         * an idempotent producer's batch that did get in is answered as a duplicate.
+         */
+        OUTCOME_UNKNOWN,
         /** The partition is opening or stopping; the client may retry. */
         NOT_AVAILABLE,
         /** An idempotent producer's batch does not continue its sequence. */
@@ -332,14 +347,16 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     private Behavior<Command> onStorageFailed(StorageFailed failed) {
-        appends.storageFailed("partition " + wiring.id() + " is offline after a storage error: "
-                + failed.cause().getMessage());
-        return Offline.afterStorageFailure(wiring, reads, failed.cause());
+        AppendQueue.InDoubt inDoubt = appends.storageFailed("partition " + wiring.id()
+                + " is offline after a storage error: " + failed.cause().getMessage());
+        return Offline.afterStorageFailure(wiring, reads, failed.cause(), inDoubt);
     }
 
     private Behavior<Command> writerDied() {
         getContext().getLog().error("Writer of partition {} stopped unexpectedly; the partition stops", wiring.id());
-        appends.storageFailed("log writer of " + wiring.id() + " stopped");
+        String message = "the log writer of partition " + wiring.id() + " stopped";
+        appends.storageFailed(message).outcomeUnknown(message + " while these records were being written: they may"
+                + " or may not be appended");
         reads.clear();
         return Behaviors.stopped();
     }
