@@ -46,8 +46,14 @@ final class PartitionReader {
         }
         return this.<PartitionActor.PartitionState>ask(PartitionActor.GetState::new, options.askTimeout(),
                         "a request for its state")
-                .thenApply(state -> start == StartOffset.Boundary.EARLIEST ? state.logStartOffset()
-                        : state.highWatermark());
+                .thenApply(state -> {
+                    if (!state.offsetsKnown()) {
+                        throw new PartitionReadException("partition " + partitionName() + " cannot be read: its log is "
+                                + (state.availability() == PartitionActor.Availability.OPENING ? "still opening"
+                                : "not open"));
+                    }
+                    return start == StartOffset.Boundary.EARLIEST ? state.logStartOffset() : state.highWatermark();
+                });
     }
 
     private CompletionStage<FetchedBatches> read(long offset) {

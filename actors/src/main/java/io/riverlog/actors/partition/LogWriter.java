@@ -196,7 +196,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     private Behavior<Command> onReopen(Reopen reopen) {
         if (!failed) {
             // A second instance beside a writable one would be two writers of the same files.
-            partition.tell(new PartitionActor.ReopenFailed(new IllegalStateException("log of " + id + " has not failed")));
+            partition.tell(new PartitionActor.LogOpenFailed(new IllegalStateException("log of " + id + " has not failed")));
             return this;
         }
         PartitionLog reopened = null;
@@ -208,12 +208,12 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
             timers.startSingleTimer(new CloseReplaced(log), Duration.ofMillis(settings.log().segmentDeleteDelayMs()));
             log = reopened;
             failed = false;
-            partition.tell(new PartitionActor.LogReopened(reopened, producers));
+            partition.tell(new PartitionActor.LogOpened(reopened, producers));
         } catch (IOException | RuntimeException e) {
             if (reopened != null) {
                 closeQuietly(reopened);
             }
-            partition.tell(new PartitionActor.ReopenFailed(e));
+            partition.tell(new PartitionActor.LogOpenFailed(e));
         }
         return this;
     }

@@ -2,9 +2,13 @@ package io.riverlog.actors.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.compress.Compression;
@@ -21,14 +25,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.partition.PartitionActor.AppendReply;
 import io.riverlog.actors.partition.PartitionActor.Appended;
 import io.riverlog.actors.partition.PartitionActor.OffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.OutOfRange;
+import io.riverlog.actors.partition.PartitionActor.PartitionState;
+import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionActor.Records;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogFiles;
+import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 class PartitionActorTest {
@@ -213,6 +221,86 @@ class PartitionActorTest {
         TestProbe<Done> stopped = kit.createTestProbe();
         partition.tell(new PartitionActor.Stop(stopped.getRef()));
         stopped.receiveMessage(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void whileItsLogCannotBeOpenedEveryRequestIsAnsweredWithTheReason() {
+        Storage diskGone = Storage.local((path, options) -> {
+            throw new IOException("disk gone");
+        });
+        ActorRef<PartitionActor.Command> partition = kit.spawn(PartitionActor.create(id,
+                dir.resolve(id.directoryName()), SETTINGS, diskGone, PartitionMetrics.NONE));
+
+        TestProbe<PartitionState> state = kit.createTestProbe();
+        partition.tell(new PartitionActor.GetState(state.getRef()));
+        PartitionState offline = state.receiveMessage(Duration.ofSeconds(10));
+        assertThat(offline.availability()).isEqualTo(Availability.NO_LOG);
+        assertThat(offline.offline()).isTrue();
+        assertThat(offline.offsetsKnown()).isFalse();
+
+        TestProbe<OffsetForTimestamp> found = kit.createTestProbe();
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(0, found.getRef()));
+        OffsetForTimestamp answer = found.receiveMessage(Duration.ofSeconds(10));
+        assertThat(answer.found()).isEmpty();
+        assertThat(answer.refused()).hasValueSatisfying(refusal -> {
+            assertThat(refusal.availability()).isEqualTo(Availability.NO_LOG);
+            assertThat(refusal.message()).contains("offline").contains("disk gone");
+        });
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(PartitionActor.FindOffsetForTimestamp.LARGEST,
+                found.getRef()));
+        assertThat(found.receiveMessage(Duration.ofSeconds(10)).refused()).isPresent();
+
+        TestProbe<AppendReply> producer = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
+        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(
+                PartitionActor.AppendFailed.class, failed -> assertThat(failed.error()).isEqualTo(AppendError.STORAGE_ERROR));
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.receiveMessage(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void whileItOpensWithAFullStashEveryRequestIsAnsweredThatItIsStillOpening() throws Exception {
+        CountDownLatch openMayProceed = new CountDownLatch(1);
+        Storage slowDisk = Storage.local((path, options) -> {
+            try {
+                if (!openMayProceed.await(30, TimeUnit.SECONDS)) {
+                    throw new IOException("the test did not let the log open");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while opening " + path, e);
+            }
+            return FileChannel.open(path, options);
+        });
+        PartitionSettings noStash = new PartitionSettings(SETTINGS.fsyncPolicy(), SETTINGS.fsyncInterval(),
+                SETTINGS.bufferMaxBytes(), SETTINGS.retentionCheckInterval(), 0, SETTINGS.producerStateScanBytes(),
+                SETTINGS.producerBatchesRemembered(), SETTINGS.storageRetryInterval(), SETTINGS.log(),
+                SETTINGS.bufferMemory());
+        ActorRef<PartitionActor.Command> partition = kit.spawn(PartitionActor.create(id,
+                dir.resolve(id.directoryName()), noStash, slowDisk, PartitionMetrics.NONE));
+
+        TestProbe<PartitionState> state = kit.createTestProbe();
+        partition.tell(new PartitionActor.GetState(state.getRef()));
+        assertThat(state.receiveMessage(Duration.ofSeconds(10)).availability()).isEqualTo(Availability.OPENING);
+        TestProbe<OffsetForTimestamp> found = kit.createTestProbe();
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(0, found.getRef()));
+        assertThat(found.receiveMessage(Duration.ofSeconds(10)).refused()).hasValueSatisfying(
+                refusal -> assertThat(refusal.availability()).isEqualTo(Availability.OPENING));
+        TestProbe<AppendReply> producer = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
+        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(
+                PartitionActor.AppendFailed.class, failed -> assertThat(failed.error()).isEqualTo(AppendError.NOT_AVAILABLE));
+        TestProbe<ReadReply> reader = kit.createTestProbe();
+        partition.tell(new PartitionActor.Read(0, 100, Duration.ZERO, reader.getRef()));
+        assertThat(reader.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(PartitionActor.ReadFailed.class);
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.expectNoMessage(Duration.ofMillis(100));
+
+        openMayProceed.countDown();
+        stopped.receiveMessage(Duration.ofSeconds(10));
+        assertThat(dir.resolve(id.directoryName()).resolve(LogFiles.CLEAN_SHUTDOWN)).exists();
     }
 
     private static ValidBatches idempotent(long producerId, short epoch, int baseSequence, int count) {

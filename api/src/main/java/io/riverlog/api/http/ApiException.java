@@ -43,6 +43,12 @@ public final class ApiException extends RuntimeException {
         return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, "partition_offline", message);
     }
 
+    /** Records that were written but may or may not be durable: the client cannot know whether they were appended. */
+    public static ApiException outcomeUnknown(String message) {
+        return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, "outcome_unknown",
+                "outcome unknown: " + message);
+    }
+
     public static ApiException tooLarge(String message) {
         return new ApiException(StatusCodes.PAYLOAD_TOO_LARGE, TOO_LARGE, message);
     }

@@ -157,6 +157,7 @@ final class Appender {
             PartitionActor.AppendFailed failed = (PartitionActor.AppendFailed) answer;
             throw switch (failed.error()) {
                 case STORAGE_ERROR -> ApiException.partitionOffline(failed.message());
+                case OUTCOME_UNKNOWN -> ApiException.outcomeUnknown(failed.message());
                 case NOT_AVAILABLE -> ApiException.unavailable(failed.message());
                 default -> new ApiException(org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
                         "append_failed", failed.message());

@@ -39,13 +39,13 @@ final class Partitions {
                 }));
     }
 
-    /** The partition's offsets and size; fails with 503 if it is offline. */
+    /** The partition's offsets and size; fails with 503 if it is offline or still opening its log. */
     CompletionStage<PartitionActor.PartitionState> onlineState(PartitionId id) {
-        return state(id).thenApply(state -> {
-            if (state.offline()) {
-                throw ApiException.partitionOffline("partition " + id + " is offline after a storage error");
-            }
-            return state;
+        return state(id).thenApply(state -> switch (state.availability()) {
+            case ONLINE -> state;
+            case OPENING -> throw ApiException.unavailable("partition " + id + " is still opening its log");
+            case OFFLINE -> throw ApiException.partitionOffline("partition " + id + " is offline after a storage error");
+            case NO_LOG -> throw ApiException.partitionOffline("partition " + id + " is offline: its log could not be opened");
         });
     }
 

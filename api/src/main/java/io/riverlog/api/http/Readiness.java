@@ -13,9 +13,10 @@ import io.riverlog.api.topics.BrokerTopics;
 
 /**
  * Whether the broker serves: its listeners are bound, the topic registry has replayed its
- * metadata and every partition has opened (recovered) its log. The registry and the partitions
- * hold requests while they recover, so the check asks them with a short timeout: no answer in
- * time means "still recovering". Once everything answered, the broker stays ready until it stops.
+ * metadata and every partition has opened (recovered) its log, or found that it cannot and is
+ * offline. The registry and the partitions hold requests while they recover, so the check asks
+ * them with a short timeout: no answer in time, or a partition that answers that it is still
+ * opening, means "still recovering". Once everything answered, the broker stays ready until it stops.
  */
 final class Readiness {
     private final BrokerTopics topics;
@@ -62,8 +63,13 @@ final class Readiness {
         List<CompletableFuture<?>> states = new ArrayList<>();
         for (TopicInfo topic : all) {
             for (int p = 0; p < topic.partitions(); p++) {
-                states.add(topics.<PartitionActor.PartitionState>askPartition(new PartitionId(topic.name(), p),
-                        PartitionActor.GetState::new, topics.timeout()).toCompletableFuture());
+                PartitionId id = new PartitionId(topic.name(), p);
+                states.add(topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new,
+                        topics.timeout()).thenAccept(state -> {
+                            if (state.filter(s -> s.availability() == PartitionActor.Availability.OPENING).isPresent()) {
+                                throw new IllegalStateException("partition " + id + " is still opening its log");
+                            }
+                        }).toCompletableFuture());
             }
         }
         return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new));

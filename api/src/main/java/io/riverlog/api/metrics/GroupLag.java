@@ -94,7 +94,8 @@ final class GroupLag {
 
     private CompletableFuture<Optional<Long>> highWatermarkOf(PartitionId partition) {
         return topics.<PartitionActor.PartitionState>askPartition(partition, PartitionActor.GetState::new, timeout)
-                .thenApply(state -> state.map(PartitionActor.PartitionState::highWatermark))
+                .thenApply(state -> state.filter(PartitionActor.PartitionState::offsetsKnown)
+                        .map(PartitionActor.PartitionState::highWatermark))
                 .exceptionally(error -> Optional.empty())
                 .toCompletableFuture();
     }

@@ -57,11 +57,20 @@ class ReadinessTest {
         // (Its reference is looked up once more before the check gives up: it could have been stale.)
         registry.expectMessageClass(TopicRegistry.GetPartition.class);
 
-        // Everything answers: ready, and the answer is kept without asking again.
-        CompletableFuture<Optional<String>> recovered = readiness.check().toCompletableFuture();
+        // It answers, but that it is still opening (it holds as many requests as it may): not ready either.
+        CompletableFuture<Optional<String>> stillOpening = readiness.check().toCompletableFuture();
         answerTopics(registry, partition);
+        partition.expectMessageClass(PartitionActor.GetState.class).replyTo().tell(new PartitionActor.PartitionState(
+                new PartitionId("t", 0), 0, 0, 0, 0, 0, PartitionActor.Availability.OPENING));
+        assertThat(stillOpening.get(WAIT.toSeconds(), TimeUnit.SECONDS).orElseThrow()).contains("still opening");
+
+        // Everything answers (the partition's reference is kept from the last check): ready, and the
+        // answer is kept without asking again.
+        CompletableFuture<Optional<String>> recovered = readiness.check().toCompletableFuture();
+        answerListTopics(registry);
         PartitionActor.GetState get = partition.expectMessageClass(PartitionActor.GetState.class);
-        get.replyTo().tell(new PartitionActor.PartitionState(new PartitionId("t", 0), 0, 5, 5, 100, 0, false));
+        get.replyTo().tell(new PartitionActor.PartitionState(new PartitionId("t", 0), 0, 5, 5, 100, 0,
+                PartitionActor.Availability.ONLINE));
         assertThat(recovered.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEmpty();
         assertThat(check(readiness)).isEmpty();
         registry.expectNoMessage(CHECK_TIMEOUT);
@@ -71,10 +80,14 @@ class ReadinessTest {
     }
 
     private static void answerTopics(TestProbe<TopicRegistry.Command> registry, TestProbe<PartitionActor.Command> partition) {
-        registry.expectMessageClass(TopicRegistry.ListTopics.class).replyTo().tell(new TopicRegistry.Topics(
-                List.of(new TopicInfo("t", UUID.randomUUID(), 1, Map.of()))));
+        answerListTopics(registry);
         registry.expectMessageClass(TopicRegistry.GetPartition.class).replyTo()
                 .tell(new TopicRegistry.PartitionRef(Optional.of(partition.getRef())));
+    }
+
+    private static void answerListTopics(TestProbe<TopicRegistry.Command> registry) {
+        registry.expectMessageClass(TopicRegistry.ListTopics.class).replyTo().tell(new TopicRegistry.Topics(
+                List.of(new TopicInfo("t", UUID.randomUUID(), 1, Map.of()))));
     }
 
     private static Optional<String> check(Readiness readiness) throws Exception {

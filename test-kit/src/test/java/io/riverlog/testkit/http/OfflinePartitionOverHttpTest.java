@@ -18,6 +18,8 @@ import io.riverlog.wal.FaultInjectingChannels;
  * A partition whose storage fails (an injected fsync error) is offline: produces and reads of it
  * over HTTP are answered 503 (saying which records of the request other partitions committed all
  * the same), its topic's description says it is offline, and the other partitions go on serving.
+ * The produce caught in the failed fsync is answered that its outcome is unknown: the disk still
+ * fails when the partition tries to cut its log back.
  */
 class OfflinePartitionOverHttpTest {
     @TempDir
@@ -26,7 +28,8 @@ class OfflinePartitionOverHttpTest {
     @Test
     void aPartitionWithFailedStorageIsAnswered503() {
         FaultInjectingChannels channels = new FaultInjectingChannels(dataDir.resolve("topics").resolve("fragile-1"));
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of(), channels)) {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir,
+                Map.of("riverlog.partition.storage-retry-interval", "100ms"), channels)) {
             HttpCalls http = new HttpCalls(broker.httpUrl());
             http.createTopic("fragile", 2);
             String one = "{\"records\":[{\"value\":\"kept\",\"partition\":0},{\"value\":\"kept\",\"partition\":1}]}";
@@ -35,10 +38,11 @@ class OfflinePartitionOverHttpTest {
             channels.failFsyncs();
             HttpCalls.Answer partly = http.postJson("/v1/topics/fragile/records",
                     "{\"records\":[{\"value\":\"lost\",\"partition\":1},{\"value\":\"also kept\",\"partition\":0}]}");
-            assertError(partly, 503, "partition_offline");
+            assertError(partly, 503, "outcome_unknown");
+            assertThat(partly.json().get("message").asText()).startsWith("outcome unknown");
             JsonNode places = partly.json().get("offsets");
             assertThat(places.get(0).get("partition").asInt()).isEqualTo(1);
-            assertThat(places.get(0).get("offset").isNull()).as("not appended").isTrue();
+            assertThat(places.get(0).get("offset").isNull()).as("no offset: not known to be appended").isTrue();
             assertThat(places.get(1).get("partition").asInt()).isZero();
             assertThat(places.get(1).get("offset").asLong()).as("the healthy partition's record is committed").isEqualTo(1);
             assertError(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"refused\",\"partition\":1}]}"),

@@ -27,6 +27,8 @@ final class KafkaErrors {
     static Errors of(AppendError error) {
         return switch (error) {
             case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
+            // Kafka's answer when it cannot tell whether the records were appended; clients retry it.
+            case OUTCOME_UNKNOWN -> Errors.REQUEST_TIMED_OUT;
             // Retriable: the client refreshes metadata and tries again.
             case NOT_AVAILABLE -> Errors.NOT_LEADER_OR_FOLLOWER;
             case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;

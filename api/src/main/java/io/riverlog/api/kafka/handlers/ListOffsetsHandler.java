@@ -66,6 +66,9 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                             return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
                                     : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                         }
+                        if (!state.get().offsetsKnown()) {
+                            return out.setErrorCode(unavailable(state.get().availability()).code());
+                        }
                         long offset = timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
                                 ? state.get().highWatermark() : state.get().logStartOffset();
                         return out.setErrorCode(Errors.NONE.code()).setOffset(offset);
@@ -80,9 +83,18 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                         return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
                                 : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     }
+                    if (found.get().refused().isPresent()) {
+                        return out.setErrorCode(unavailable(found.get().refused().get().availability()).code());
+                    }
                     out.setErrorCode(Errors.NONE.code());
                     found.get().found().ifPresent(at -> out.setOffset(at.offset()).setTimestamp(at.timestampMs()));
                     return out;
                 });
+    }
+
+    /** A partition still opening is retried as one being moved; one whose storage failed, as Kafka's offline logs. */
+    private static Errors unavailable(PartitionActor.Availability availability) {
+        return availability == PartitionActor.Availability.OPENING ? Errors.NOT_LEADER_OR_FOLLOWER
+                : Errors.KAFKA_STORAGE_ERROR;
     }
 }
