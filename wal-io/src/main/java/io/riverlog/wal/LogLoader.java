@@ -113,9 +113,16 @@ final class LogLoader {
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
         RecoveryPoint point = RecoveryPoint.read(dir, storage);
         Segment last = segments.lastEntry().getValue();
+        long lastEnd = point != null && point.segmentBaseOffset() == last.baseOffset
+                && point.position() == last.sizeInBytes() ? point.offset() : -1;
         for (Segment segment : segments.values()) {
-            if (!segment.walkToEnd()) {
-                log.warn("Index of {} does not match its log after a clean shutdown; rebuilding it", segment.file());
+            Long next = segments.higherKey(segment.baseOffset);
+            // A clean close leaves the recovery point at the end of the last segment; if it is not, the
+            // last segment's end is checked batch by batch rather than taken from its headers.
+            boolean unknownEnd = next == null && lastEnd < 0;
+            if (unknownEnd || !segment.walkToEnd(next != null ? next : lastEnd)) {
+                log.warn("Index or batch headers of {} do not match after a clean shutdown; checking it batch by"
+                        + " batch", segment.file());
                 if (segment == last) {
                     recoverLast(segment, point);
                 } else {
@@ -130,7 +137,7 @@ final class LogLoader {
         RecoveryPoint point = RecoveryPoint.read(dir, storage);
         Segment last = segments.lastEntry().getValue();
         for (Segment segment : segments.headMap(last.baseOffset).values()) {
-            if (!segment.walkToEnd()) {
+            if (!segment.walkToEnd(segments.higherKey(segment.baseOffset))) {
                 recoverWhole(segment, segments.higherKey(segment.baseOffset));
             }
         }

@@ -165,11 +165,13 @@ final class Segment implements AutoCloseable {
     // ---------------------------------------------------------------- opening and recovery
 
     /**
-     * After a clean close: walks batch headers from the last index entry to the end of the file to
-     * learn the next offset. Returns false if the headers do not end exactly at the end of the
-     * file; the loader then recovers the segment instead.
+     * Walks batch headers from the last index entry to the end of the file to learn the next offset,
+     * for a segment whose bytes were fsynced (sealed, or closed cleanly). Returns false if the headers
+     * do not end exactly at the end of the file, or not at {@code expectedEnd} (the next segment's
+     * base offset, or the recovery point's offset; -1 if not known): the loader then checks the
+     * segment batch by batch instead, which finds damage a header walk cannot see.
      */
-    boolean walkToEnd() throws IOException {
+    boolean walkToEnd(long expectedEnd) throws IOException {
         OffsetIndex.Entry last = offsetIndex.last();
         int size = sizeInBytes;
         int position = last.position();
@@ -189,6 +191,9 @@ final class Segment implements AutoCloseable {
             }
             expected = header.lastOffset() + 1;
             position += header.sizeInBytes();
+        }
+        if (expectedEnd >= 0 && expected != expectedEnd) {
+            return false;
         }
         nextOffset = expected;
         bytesSinceIndexEntry = size - last.position();
