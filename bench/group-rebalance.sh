@@ -5,51 +5,37 @@
 #
 #   bench/group-rebalance.sh [RUNS]        # default 3 runs against each broker
 #
-# Riverlog is started with bin/riverlog and riverlog.groups.initial-rebalance-delay = 0s, as Kafka is
-# started with group.initial.rebalance.delay.ms=0 (by start-kafka.sh). Kafka comes from the jars in
-# KAFKA_LIB, started and stopped by the scripts in PEER (default ../shared/kafka-peer beside
-# the repository). Env: RIVERLOG_PORT (19092), KAFKA_PORT (9192), WORK (a new directory in /tmp).
+# Both brokers are started as bench/lib/brokers.sh starts them (Kafka from Maven Central's jars, a
+# single KRaft node), Riverlog with riverlog.groups.initial-rebalance-delay = 0s, as Kafka is
+# started with group.initial.rebalance.delay.ms=0. Env: RIVERLOG_PORT (19092), KAFKA_PORT (9192;
+# its controller listens on KAFKA_PORT+1), WORK (a new directory in /tmp).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-3}
 RIVERLOG_PORT=${RIVERLOG_PORT:-19092}
 KAFKA_PORT=${KAFKA_PORT:-9192}
-PEER=${PEER:-$ROOT/../shared/kafka-peer}
-[ -x "$PEER/start-kafka.sh" ] || { echo "no start-kafka.sh in '$PEER' (set PEER)" >&2; exit 2; }
+source "$ROOT/bench/lib/brokers.sh"
 WORK=${WORK:-$(mktemp -d /tmp/group-rebalance.XXXXXX)}
-RIVERLOG_PID=
 cleanup() {
-  if [ -n "$RIVERLOG_PID" ] && kill -0 "$RIVERLOG_PID" 2>/dev/null; then
-    kill -TERM "$RIVERLOG_PID"
-    wait "$RIVERLOG_PID" || true
-  fi
-  "$PEER/stop-kafka.sh" "$WORK/kafka" >/dev/null 2>&1 || true
+  stop_riverlog
+  stop_kafka
 }
 trap cleanup EXIT
 
 (cd "$ROOT" && mvn -B -q -pl api,bench -am -DskipTests package)
+fetch_kafka
 timer() { java -cp "$ROOT/bench/target/benchmarks.jar" io.riverlog.bench.GroupRebalanceTimer "$1" "$RUNS" | grep '^RESULT'; }
 
 echo "# group rebalance $(date -Is): $RUNS runs per broker, $(nproc) cores"
 
 echo 'riverlog.groups.initial-rebalance-delay = 0s' > "$WORK/riverlog.conf"
-"$ROOT/bin/riverlog" --data-dir "$WORK/riverlog-data" --kafka-port "$RIVERLOG_PORT" --config "$WORK/riverlog.conf" \
-  > "$WORK/riverlog.out" 2>&1 &
-RIVERLOG_PID=$!
-for _ in $(seq 1 240); do
-  grep -q "serving Kafka clients" "$WORK/riverlog.out" && break
-  kill -0 "$RIVERLOG_PID" 2>/dev/null || { cat "$WORK/riverlog.out" >&2; exit 1; }
-  sleep 0.25
-done
-grep -q "serving Kafka clients" "$WORK/riverlog.out" || { echo "Riverlog did not start; see $WORK/riverlog.out" >&2; exit 1; }
+start_riverlog "$WORK/riverlog" "$RIVERLOG_PORT" "$WORK/riverlog.conf"
 echo "## Riverlog"
 timer "127.0.0.1:$RIVERLOG_PORT"
-kill -TERM "$RIVERLOG_PID"
-wait "$RIVERLOG_PID" || true
-RIVERLOG_PID=
+stop_riverlog
 
-"$PEER/start-kafka.sh" "$WORK/kafka" "$KAFKA_PORT" >/dev/null
+start_kafka "$WORK/kafka" "$KAFKA_PORT"
 echo "## Apache Kafka 4.4.0"
 timer "127.0.0.1:$KAFKA_PORT"
-"$PEER/stop-kafka.sh" "$WORK/kafka" --clean >/dev/null
+stop_kafka
 rm -rf "$WORK"
