@@ -41,13 +41,16 @@ import io.riverlog.actors.groups.GroupRequests.GroupRequest;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.groups.GroupRequests.Request;
+import io.riverlog.actors.groups.classic.ClassicGroup;
+import io.riverlog.actors.groups.consumer.ConsumerGroup;
+import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.wal.Storage;
 import io.riverlog.wal.WriteOutcomeUnknownException;
 
 /**
- * The consumer groups of the broker: routes each group's requests to its {@link GroupCoordinator}
+ * The consumer groups of the broker: routes each group's requests to its {@link ClassicGroup}
  * (spawned when the group's first member joins), and owns the committed offsets, in memory
  * ({@link OffsetTable}) and in the offsets log ({@link OffsetsLog}, {@code <data-dir>/groups}).
  *
@@ -84,42 +87,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     public record GroupBecameEmpty(String groupId) implements Command {
     }
 
-    // ---------------------------------------------------------------- from coordinators
-
-    /** A coordinator's group changed state. */
-    record GroupChanged(ActorRef<GroupCoordinator.Command> coordinator, GroupOverview overview) implements Command {
-    }
-
-    /** A coordinator found the commit valid: write it. */
-    record CommitAccepted(CommitOffsets request) implements Command {
-    }
-
-    /**
-     * A coordinator allows deleting the offsets of partitions whose topics are not in
-     * {@code subscribedTopics}; empty means every topic counts as subscribed.
-     */
-    record OffsetDeletionAccepted(DeleteOffsets request, Optional<Set<String>> subscribedTopics) implements Command {
-    }
-
-    /** An empty group's coordinator turned Dead for a DeleteGroup: log the deletion, then stop it. */
-    record GroupRetired(DeleteGroup request, ActorRef<GroupCoordinator.Command> coordinator) implements Command {
-    }
-
-    // ---------------------------------------------------------------- from consumer-protocol groups
-
-    /** A consumer-protocol group changed state. */
-    record ConsumerGroupChanged(ActorRef<ConsumerGroup.Command> group, GroupOverview overview) implements Command {
-    }
-
-    /** A consumer-protocol group found the fetch's member and epoch valid: answer it. */
-    record FetchAccepted(FetchOffsets request) implements Command {
-    }
-
-    /** An empty consumer-protocol group turned Dead for a DeleteGroup: log the deletion, then stop it. */
-    record ConsumerGroupRetired(DeleteGroup request, ActorRef<ConsumerGroup.Command> group) implements Command {
-    }
-
     // ---------------------------------------------------------------- internal
+
+    /** A group's report, through the adapter that its actor was given. */
+    private record Reported(GroupActor.Report report) implements Command {
+    }
 
     private record Loaded(OffsetsLog log, OffsetTable table, long records) implements Command {
     }
@@ -137,13 +109,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private record LogClosed(Optional<Throwable> failure) implements Command {
     }
 
-    private record CoordinatorStopped(String groupId, ActorRef<GroupCoordinator.Command> coordinator)
+    private record CoordinatorStopped(String groupId, ActorRef<GroupActor.Command> coordinator)
             implements Command {
     }
 
     private enum CheckExpiry implements Command { INSTANCE }
 
-    private record ConsumerGroupStopped(String groupId, ActorRef<ConsumerGroup.Command> group) implements Command {
+    private record ConsumerGroupStopped(String groupId, ActorRef<GroupActor.Command> group) implements Command {
     }
 
     // ---------------------------------------------------------------- state
@@ -154,9 +126,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private final Executor blockingIo;
     private final OffsetsLog log;
     private final OffsetTable offsets;
-    private final Map<String, ActorRef<GroupCoordinator.Command>> coordinators = new HashMap<>();
+    private final ActorRef<GroupActor.Report> reports;
+    private final Map<String, ActorRef<GroupActor.Command>> coordinators = new HashMap<>();
     /** Groups of the consumer group protocol; a group id is in this map or in {@code coordinators}, never both. */
-    private final Map<String, ActorRef<ConsumerGroup.Command>> consumerGroups = new HashMap<>();
+    private final Map<String, ActorRef<GroupActor.Command>> consumerGroups = new HashMap<>();
     private final Map<String, GroupOverview> overviews = new HashMap<>();
     private final List<PendingWrite> queued = new ArrayList<>();
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
@@ -254,6 +227,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         this.log = loaded.log();
         this.offsets = loaded.table();
         this.startedAtMs = clock.millis();
+        this.reports = context.messageAdapter(GroupActor.Report.class, Reported::new);
         context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
                 loaded.records(), settings.offsetsDir(), offsets.groups().size(), offsets.size());
         recordMembersLostByTheRestart();
@@ -264,16 +238,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return newReceiveBuilder()
                 .onMessage(GroupRequest.class, this::onGroupRequest)
                 .onMessage(ConsumerRequest.class, this::onConsumerRequest)
-                .onMessage(ConsumerGroupChanged.class, this::onConsumerGroupChanged)
-                .onMessage(FetchAccepted.class, accepted -> answerFetch(accepted.request()))
-                .onMessage(ConsumerGroupRetired.class, this::onConsumerGroupRetired)
                 .onMessage(ConsumerGroupStopped.class, this::onConsumerGroupStopped)
                 .onMessage(FetchOffsets.class, this::onFetchOffsets)
                 .onMessage(ListGroups.class, this::onListGroups)
-                .onMessage(GroupChanged.class, this::onGroupChanged)
-                .onMessage(CommitAccepted.class, accepted -> write(accepted.request()))
-                .onMessage(OffsetDeletionAccepted.class, this::onOffsetDeletionAccepted)
-                .onMessage(GroupRetired.class, this::onGroupRetired)
+                .onMessage(Reported.class, reported -> onReport(reported.report()))
                 .onMessage(CoordinatorStopped.class, this::onCoordinatorStopped)
                 .onMessage(GroupBecameActive.class, active -> onMembership(active.groupId(), true))
                 .onMessage(GroupBecameEmpty.class, empty -> onMembership(empty.groupId(), false))
@@ -295,7 +263,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             request.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(request.groupId());
+        ActorRef<GroupActor.Command> consumerGroup = consumerGroups.get(request.groupId());
         if (consumerGroup != null && request instanceof JoinGroup && isEmpty(request.groupId())) {
             // An empty group may change protocol: the classic member starts a classic group.
             retireConsumerGroup(request.groupId());
@@ -303,7 +271,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             consumerGroup.tell(request);
             return this;
         }
-        ActorRef<GroupCoordinator.Command> coordinator = coordinators.get(request.groupId());
+        ActorRef<GroupActor.Command> coordinator = coordinators.get(request.groupId());
         if (coordinator == null && request instanceof JoinGroup) {
             coordinator = spawnCoordinator(request.groupId());
         }
@@ -334,7 +302,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             delete.fail(GroupError.GROUP_ID_NOT_FOUND);
         } else if (request instanceof DeleteOffsets delete) {
             if (exists) {
-                return onOffsetDeletionAccepted(new OffsetDeletionAccepted(delete, Optional.of(Set.of())));
+                return onOffsetDeletionAccepted(new GroupActor.OffsetDeletionAccepted(delete, Optional.of(Set.of())));
             }
             delete.fail(GroupError.GROUP_ID_NOT_FOUND);
         } else {
@@ -344,9 +312,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
-    private ActorRef<GroupCoordinator.Command> spawnCoordinator(String groupId) {
-        ActorRef<GroupCoordinator.Command> coordinator = getContext().spawn(
-                GroupCoordinator.create(groupId, settings, getContext().getSelf()), "group-" + (++coordinatorsSpawned));
+    private ActorRef<GroupActor.Command> spawnCoordinator(String groupId) {
+        ActorRef<GroupActor.Command> coordinator = getContext().spawn(
+                ClassicGroup.create(groupId, settings, reports), "group-" + (++coordinatorsSpawned));
         getContext().watchWith(coordinator, new CoordinatorStopped(groupId, coordinator));
         coordinators.put(groupId, coordinator);
         overviews.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
@@ -365,7 +333,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             request.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        ActorRef<ConsumerGroup.Command> group = consumerGroups.get(groupId);
+        ActorRef<GroupActor.Command> group = consumerGroups.get(groupId);
         if (group == null) {
             boolean classic = coordinators.containsKey(groupId);
             boolean joining = request instanceof ConsumerGroupRequests.Heartbeat heartbeat
@@ -396,13 +364,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
-    private ActorRef<ConsumerGroup.Command> spawnConsumerGroup(String groupId) {
-        ActorRef<ConsumerGroup.Command> group = getContext().spawn(
-                ConsumerGroup.create(groupId, consumerSettings, getContext().getSelf()),
+    private ActorRef<GroupActor.Command> spawnConsumerGroup(String groupId) {
+        ActorRef<GroupActor.Command> group = getContext().spawn(
+                ConsumerGroup.create(groupId, consumerSettings, reports),
                 "consumer-group-" + (++coordinatorsSpawned));
         getContext().watchWith(group, new ConsumerGroupStopped(groupId, group));
         consumerGroups.put(groupId, group);
-        overviews.put(groupId, new GroupOverview(groupId, ConsumerSubscriptions.PROTOCOL_TYPE, GroupState.EMPTY, true));
+        overviews.put(groupId, new GroupOverview(groupId, GroupOverview.CONSUMER_PROTOCOL_TYPE, GroupState.EMPTY, true));
         return group;
     }
 
@@ -414,7 +382,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     /** Stops an empty classic group's coordinator, so that the group can be a consumer-protocol group. */
     private void retireClassicGroup(String groupId) {
-        ActorRef<GroupCoordinator.Command> coordinator = coordinators.remove(groupId);
+        ActorRef<GroupActor.Command> coordinator = coordinators.remove(groupId);
         overviews.remove(groupId);
         getContext().stop(coordinator);
         getContext().getLog().info("Empty group {} changes from the classic to the consumer group protocol", groupId);
@@ -422,13 +390,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     /** Stops an empty consumer-protocol group's actor, so that the group can be a classic group. */
     private void retireConsumerGroup(String groupId) {
-        ActorRef<ConsumerGroup.Command> group = consumerGroups.remove(groupId);
+        ActorRef<GroupActor.Command> group = consumerGroups.remove(groupId);
         overviews.remove(groupId);
         getContext().stop(group);
         getContext().getLog().info("Empty group {} changes from the consumer to the classic group protocol", groupId);
     }
 
-    private Behavior<Command> onConsumerGroupChanged(ConsumerGroupChanged changed) {
+    private Behavior<Command> onConsumerGroupChanged(GroupActor.Changed changed) {
         String groupId = changed.overview().groupId();
         if (changed.group().equals(consumerGroups.get(groupId))) {
             overviews.put(groupId, changed.overview());
@@ -437,13 +405,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
-    private Behavior<Command> onConsumerGroupRetired(ConsumerGroupRetired retired) {
+    private Behavior<Command> onConsumerGroupRetired(GroupActor.Retired retired) {
         String groupId = retired.request().groupId();
         if (retired.group().equals(consumerGroups.get(groupId))) {
             consumerGroups.remove(groupId);
             overviews.remove(groupId);
         }
-        retired.group().tell(ConsumerGroup.Stop.INSTANCE);
+        retired.group().tell(GroupActor.Stop.INSTANCE);
         return deleteGroup(retired.request());
     }
 
@@ -460,11 +428,30 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
+    // ---------------------------------------------------------------- reports of the groups
+
+    private Behavior<Command> onReport(GroupActor.Report report) {
+        if (report instanceof GroupActor.Changed changed) {
+            return changed.group().equals(consumerGroups.get(changed.overview().groupId())) ? onConsumerGroupChanged(changed)
+                    : onGroupChanged(changed);
+        } else if (report instanceof GroupActor.CommitAccepted accepted) {
+            return write(accepted.request());
+        } else if (report instanceof GroupActor.FetchAccepted accepted) {
+            return answerFetch(accepted.request());
+        } else if (report instanceof GroupActor.OffsetDeletionAccepted accepted) {
+            return onOffsetDeletionAccepted(accepted);
+        } else {
+            GroupActor.Retired retired = (GroupActor.Retired) report;
+            return retired.group().equals(consumerGroups.get(retired.request().groupId())) ? onConsumerGroupRetired(retired)
+                    : onGroupRetired(retired);
+        }
+    }
+
     // ---------------------------------------------------------------- classic groups
 
-    private Behavior<Command> onGroupChanged(GroupChanged changed) {
+    private Behavior<Command> onGroupChanged(GroupActor.Changed changed) {
         String groupId = changed.overview().groupId();
-        if (changed.coordinator().equals(coordinators.get(groupId))) {
+        if (changed.group().equals(coordinators.get(groupId))) {
             overviews.put(groupId, changed.overview());
             GroupState state = changed.overview().state();
             return onMembership(groupId, state != GroupState.EMPTY && state != GroupState.DEAD);
@@ -492,7 +479,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             fetch.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(fetch.groupId());
+        ActorRef<GroupActor.Command> consumerGroup = consumerGroups.get(fetch.groupId());
         if (consumerGroup != null && fetch.memberId().isPresent()) {
             consumerGroup.tell(fetch); // checks the member and its epoch, then hands it back as FetchAccepted
             return this;
@@ -548,7 +535,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return enqueue(new PendingWrite(changes, () -> commit.replyTo().tell(new CommitResult(results)), commit::fail));
     }
 
-    private Behavior<Command> onOffsetDeletionAccepted(OffsetDeletionAccepted accepted) {
+    private Behavior<Command> onOffsetDeletionAccepted(GroupActor.OffsetDeletionAccepted accepted) {
         DeleteOffsets request = accepted.request();
         Map<PartitionId, GroupError> results = new LinkedHashMap<>();
         List<OffsetChange> changes = new ArrayList<>();
@@ -572,14 +559,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return enqueue(new PendingWrite(changes, answer, request::fail));
     }
 
-    private Behavior<Command> onGroupRetired(GroupRetired retired) {
+    private Behavior<Command> onGroupRetired(GroupActor.Retired retired) {
         String groupId = retired.request().groupId();
-        if (retired.coordinator().equals(coordinators.get(groupId))) {
+        if (retired.group().equals(coordinators.get(groupId))) {
             coordinators.remove(groupId);
             overviews.remove(groupId);
         }
         // After everything forwarded to it so far, which it answers as Dead.
-        retired.coordinator().tell(GroupCoordinator.Stop.INSTANCE);
+        retired.group().tell(GroupActor.Stop.INSTANCE);
         return deleteGroup(retired.request());
     }
 

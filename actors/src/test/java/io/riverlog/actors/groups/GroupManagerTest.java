@@ -1,9 +1,9 @@
 package io.riverlog.actors.groups;
 
-import static io.riverlog.actors.groups.CoordinatorRun.RANGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +39,7 @@ import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
+import io.riverlog.actors.groups.GroupRequests.Protocol;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.Storage;
@@ -48,6 +49,7 @@ class GroupManagerTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionId T0 = new PartitionId("t", 0);
     private static final PartitionId T1 = new PartitionId("t", 1);
+    private static final List<Protocol> RANGE = List.of(new Protocol("range", "range".getBytes(StandardCharsets.UTF_8)));
 
     @TempDir
     Path dataDir;

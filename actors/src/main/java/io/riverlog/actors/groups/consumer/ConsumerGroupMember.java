@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.util.List;
 import java.util.Map;
@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+
+import io.riverlog.actors.groups.ConsumerGroupRequests;
 
 /**
  * One member of a consumer-protocol group as its {@link ConsumerGroup} keeps it: who it is, what it

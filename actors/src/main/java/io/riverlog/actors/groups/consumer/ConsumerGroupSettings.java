@@ -1,10 +1,10 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.time.Duration;
 
 import com.typesafe.config.Config;
 
-import io.riverlog.actors.groups.assign.Assignors;
+import io.riverlog.actors.groups.consumer.assign.Assignors;
 
 /**
  * Settings of consumer groups that use the consumer group protocol (KIP-848), from

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups.assign;
+package io.riverlog.actors.groups.consumer.assign;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,13 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import io.riverlog.actors.groups.ConsumerGroupRequests;
 import io.riverlog.actors.groups.ConsumerGroupRequests.Heartbeat;
-import io.riverlog.actors.groups.assign.Assignors;
+import io.riverlog.actors.groups.GroupError;
+import io.riverlog.actors.groups.consumer.assign.Assignors;
 
 /**
  * The rules a ConsumerGroupHeartbeat must follow before the group looks at it, as Kafka applies

@@ -1,10 +1,11 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 
+import io.riverlog.actors.groups.ConsumerGroupRequests;
 import io.riverlog.actors.partition.PartitionId;
 
 /**

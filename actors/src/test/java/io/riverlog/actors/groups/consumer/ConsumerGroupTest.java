@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,13 +17,20 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.groups.CommittedOffset;
+import io.riverlog.actors.groups.ConsumerGroupRequests;
 import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerGroupDescription;
 import io.riverlog.actors.groups.ConsumerGroupRequests.Describe;
 import io.riverlog.actors.groups.ConsumerGroupRequests.Heartbeat;
 import io.riverlog.actors.groups.ConsumerGroupRequests.HeartbeatResult;
+import io.riverlog.actors.groups.GroupActor;
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
-import io.riverlog.actors.groups.assign.Assignors;
+import io.riverlog.actors.groups.GroupState;
+import io.riverlog.actors.groups.consumer.assign.Assignors;
 import io.riverlog.actors.partition.PartitionId;
 
 /**
@@ -31,15 +38,17 @@ import io.riverlog.actors.partition.PartitionId;
  * assigning, fencing, leaving, static members, timeouts, offset checks and topic changes.
  */
 class ConsumerGroupTest {
-    private static final ActorTestKit kit = CoordinatorRun.manualTimeKit();
+    /** A test kit whose scheduler only moves when told, with application.conf (which the default lacks). */
+    private static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
+            .withFallback(ConfigFactory.load()));
     private static final ManualTime time = ManualTime.get(kit.system());
     private static final Duration SESSION = Duration.ofSeconds(45);
     private static final int REBALANCE_MS = 30_000;
     private static final Map<String, Integer> ONE_TOPIC = Map.of("t", 4);
     private static final Set<PartitionId> ALL = Set.of(p(0), p(1), p(2), p(3));
 
-    private TestProbe<GroupManager.Command> manager;
-    private ActorRef<ConsumerGroup.Command> group;
+    private TestProbe<GroupActor.Report> manager;
+    private ActorRef<GroupActor.Command> group;
 
     @AfterAll
     static void stopKit() {
@@ -48,7 +57,7 @@ class ConsumerGroupTest {
 
     @BeforeEach
     void start() {
-        manager = kit.createTestProbe(GroupManager.Command.class);
+        manager = kit.createTestProbe(GroupActor.Report.class);
         group = kit.spawn(ConsumerGroup.create("g", new ConsumerGroupSettings(Duration.ofSeconds(5), SESSION,
                 Assignors.of(List.of("uniform", "range"))), manager.ref()));
     }
@@ -110,7 +119,7 @@ class ConsumerGroupTest {
         assertThat(heartbeat("b", 2, Optional.empty()).assignment()).as("nothing is free yet").isEmpty();
         group.tell(new CommitOffsets("g", 1, "a", Optional.empty(),
                 Map.of(p(0), new CommittedOffset(5, -1, Optional.empty(), 0)), kit.createTestProbe(CommitResult.class).ref()));
-        manager.fishForMessage(Duration.ofSeconds(3), m -> m instanceof GroupManager.CommitAccepted
+        manager.fishForMessage(Duration.ofSeconds(3), m -> m instanceof GroupActor.CommitAccepted
                 ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()); // a may still commit
 
         HeartbeatResult confirmed = heartbeat("a", 1, Optional.of(kept));

@@ -1,11 +1,13 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
 import java.util.Optional;
 
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
+import io.riverlog.actors.groups.GroupState;
 
 /**
- * Kafka's rules for whether a request may act on a group, given where the group is: pure functions
+ * Kafka's rules for whether a request may act on a classic group, given where the group is: pure functions
  * of the members, the state and the current generation.
  */
 final class MembershipChecks {
@@ -13,7 +15,7 @@ final class MembershipChecks {
     }
 
     /** A member's request in a generation: it must be the member it says, in the current generation. */
-    static GroupError member(GroupMembers members, GroupState state, int currentGeneration, String memberId,
+    static GroupError member(ClassicGroupMembers members, GroupState state, int currentGeneration, String memberId,
                              Optional<String> groupInstanceId, int generation) {
         GroupError error = members.validate(memberId, groupInstanceId);
         if (error != GroupError.NONE) {
@@ -31,7 +33,7 @@ final class MembershipChecks {
      * while the group waits for its leader's assignment (the member then rejoins, as Kafka asks).
      * Commits during PreparingRebalance are accepted: members commit before they rejoin.
      */
-    static GroupError commit(GroupMembers members, GroupState state, int currentGeneration, CommitOffsets commit) {
+    static GroupError commit(ClassicGroupMembers members, GroupState state, int currentGeneration, CommitOffsets commit) {
         GroupError error = GroupError.NONE;
         if (commit.generationId() < 0 && state == GroupState.EMPTY) {
             return GroupError.NONE;

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,6 +15,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import io.riverlog.actors.groups.GroupActor;
+import io.riverlog.actors.groups.GroupActor.Command;
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
@@ -33,9 +36,12 @@ import io.riverlog.actors.groups.GroupRequests.LeavingMember;
 import io.riverlog.actors.groups.GroupRequests.MemberLeft;
 import io.riverlog.actors.groups.GroupRequests.SyncGroup;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
+import io.riverlog.actors.groups.GroupSettings;
+import io.riverlog.actors.groups.GroupState;
 
 /**
- * One consumer group's membership: Kafka's classic group protocol (see {@link GroupState}).
+ * One group of Kafka's classic group protocol: its membership, generations and assignment (see
+ * {@link GroupState}).
  *
  * <p>A rebalance starts when a member joins, leaves, changes its protocols or is removed. While the
  * group prepares, every member must send JoinGroup again; the join completes once all did, or when
@@ -51,24 +57,16 @@ import io.riverlog.actors.groups.GroupRequests.SyncResult;
  * is removed, unless it is waiting on a JoinGroup or SyncGroup answer. All times are Pekko timers.
  *
  * <p>Committed offsets are not kept here: a commit is validated against the membership and handed
- * to the {@link GroupManager}, which owns the offsets log. The coordinator tells the manager every
- * change of state, for ListGroups.
+ * to the {@link io.riverlog.actors.groups.GroupManager}, which owns the offsets. The group reports
+ * every change of state to the manager ({@link GroupActor.Report}), for ListGroups.
  */
-final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> {
-
-    interface Command {
-    }
-
-    /** From the manager, after this group was deleted: everything sent before it has been answered. */
-    enum Stop implements Command {
-        INSTANCE
-    }
+public final class ClassicGroup extends AbstractBehavior<Command> {
 
     private final String groupId;
     private final GroupSettings settings;
-    private final ActorRef<GroupManager.Command> manager;
+    private final ActorRef<GroupActor.Report> manager;
     private final GroupTimers timers;
-    private final GroupMembers members = new GroupMembers();
+    private final ClassicGroupMembers members = new ClassicGroupMembers();
     /** Members of the current generation that have not sent SyncGroup yet. */
     private final Set<String> awaitingSync = new LinkedHashSet<>();
     private GroupState state = GroupState.EMPTY;
@@ -79,13 +77,15 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     private boolean inInitialDelay;
     private boolean memberAddedDuringDelay;
 
-    static Behavior<Command> create(String groupId, GroupSettings settings, ActorRef<GroupManager.Command> manager) {
+    /** The group {@code groupId}, empty, which reports to {@code manager}. */
+    public static Behavior<Command> create(String groupId, GroupSettings settings,
+                                           ActorRef<GroupActor.Report> manager) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new GroupCoordinator(context, groupId, settings, manager, timers)));
+                new ClassicGroup(context, groupId, settings, manager, timers)));
     }
 
-    private GroupCoordinator(ActorContext<Command> context, String groupId, GroupSettings settings,
-                             ActorRef<GroupManager.Command> manager, TimerScheduler<Command> timers) {
+    private ClassicGroup(ActorContext<Command> context, String groupId, GroupSettings settings,
+                         ActorRef<GroupActor.Report> manager, TimerScheduler<Command> timers) {
         super(context);
         this.groupId = groupId;
         this.settings = settings;
@@ -109,7 +109,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
                 .onMessage(GroupTimers.JoinDeadline.class, deadline -> onJoinDeadline())
                 .onMessage(GroupTimers.InitialDelayPassed.class, this::onInitialDelayPassed)
                 .onMessage(GroupTimers.SyncDeadline.class, this::onSyncDeadline)
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(GroupActor.Stop.class, stop -> Behaviors.stopped())
                 .build();
     }
 
@@ -155,7 +155,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             join.fail(error);
             return;
         }
-        GroupMember member = members.get(memberId).orElseThrow();
+        ClassicGroupMember member = members.get(memberId).orElseThrow();
         switch (state) {
             case PREPARING_REBALANCE -> {
                 member.update(join);
@@ -179,7 +179,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     }
 
     private void addMemberAndRebalance(String memberId, JoinGroup join) {
-        GroupMember member = new GroupMember(memberId, join);
+        ClassicGroupMember member = new ClassicGroupMember(memberId, join);
         members.add(member, join.protocolType());
         restartSession(member);
         if (state == GroupState.PREPARING_REBALANCE) {
@@ -195,13 +195,13 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
      * fenced from now on) and the group rebalances.
      */
     private void replaceStaticMember(String oldMemberId, String newMemberId, JoinGroup join) {
-        GroupMember old = members.get(oldMemberId).orElseThrow();
+        ClassicGroupMember old = members.get(oldMemberId).orElseThrow();
         timers.cancelSession(oldMemberId);
         Optional.ofNullable(old.takeAwaitingJoin()).ifPresent(replyTo ->
                 replyTo.tell(JoinResult.failed(GroupError.FENCED_INSTANCE_ID, oldMemberId)));
         Optional.ofNullable(old.takeAwaitingSync()).ifPresent(replyTo -> replyTo.tell(syncFailure(GroupError.FENCED_INSTANCE_ID)));
         awaitingSync.remove(oldMemberId);
-        GroupMember member = new GroupMember(newMemberId, join);
+        ClassicGroupMember member = new ClassicGroupMember(newMemberId, join);
         members.replace(oldMemberId, member);
         restartSession(member);
         getContext().getLog().info("Group {}: static member {} rejoined as {} (was {})", groupId,
@@ -217,7 +217,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
 
     private void prepareRebalance(String reason) {
         if (state == GroupState.COMPLETING_REBALANCE) {
-            for (GroupMember member : members.all()) {
+            for (ClassicGroupMember member : members.all()) {
                 member.clearAssignment();
                 Optional.ofNullable(member.takeAwaitingSync()).ifPresent(replyTo ->
                         replyTo.tell(syncFailure(GroupError.REBALANCE_IN_PROGRESS)));
@@ -273,7 +273,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     private void completeJoin() {
         timers.cancelJoin();
         inInitialDelay = false;
-        for (GroupMember member : members.notRejoined()) {
+        for (ClassicGroupMember member : members.notRejoined()) {
             removeMember(member, "it did not rejoin within the rebalance timeout");
         }
         members.electJoinedLeader();
@@ -286,7 +286,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         }
         protocolName = members.selectProtocol();
         setState(GroupState.COMPLETING_REBALANCE);
-        for (GroupMember member : members.all()) {
+        for (ClassicGroupMember member : members.all()) {
             member.takeAwaitingJoin().tell(generationFor(member));
             restartSession(member);
             awaitingSync.add(member.memberId());
@@ -294,7 +294,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         timers.startSyncDeadline(generationId, members.rebalanceTimeoutMs());
     }
 
-    private JoinResult generationFor(GroupMember member) {
+    private JoinResult generationFor(ClassicGroupMember member) {
         List<JoinedMember> all = List.of();
         if (members.isLeader(member.memberId())) {
             all = members.all().stream().map(m -> new JoinedMember(m.memberId(), m.groupInstanceId(),
@@ -319,7 +319,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             sync.fail(error);
             return this;
         }
-        GroupMember member = members.get(sync.memberId()).orElseThrow();
+        ClassicGroupMember member = members.get(sync.memberId()).orElseThrow();
         restartSession(member);
         awaitingSync.remove(member.memberId());
         if (state == GroupState.STABLE) {
@@ -327,13 +327,13 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         } else {
             member.awaitSync(sync.replyTo());
             if (members.isLeader(member.memberId())) {
-                for (GroupMember each : members.all()) {
+                for (ClassicGroupMember each : members.all()) {
                     each.assign(sync.assignments().get(each.memberId()));
                 }
                 setState(GroupState.STABLE);
                 getContext().getLog().info("Group {} is stable at generation {}: members {}, protocol {}, leader {}",
                         groupId, generationId, members.size(), protocolName, members.leaderId());
-                for (GroupMember each : members.all()) {
+                for (ClassicGroupMember each : members.all()) {
                     Optional.ofNullable(each.takeAwaitingSync()).ifPresent(replyTo -> replyTo.tell(syncSuccess(each)));
                 }
             }
@@ -357,7 +357,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         return this;
     }
 
-    private SyncResult syncSuccess(GroupMember member) {
+    private SyncResult syncSuccess(ClassicGroupMember member) {
         return new SyncResult(GroupError.NONE, members.protocolType(), Optional.ofNullable(protocolName),
                 member.assignment());
     }
@@ -409,7 +409,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
     }
 
     private Behavior<Command> onSessionExpired(GroupTimers.SessionExpired expired) {
-        Optional<GroupMember> member = members.get(expired.memberId());
+        Optional<ClassicGroupMember> member = members.get(expired.memberId());
         if (member.isEmpty()) {
             return this;
         }
@@ -429,12 +429,12 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         return this;
     }
 
-    private void restartSession(GroupMember member) {
+    private void restartSession(ClassicGroupMember member) {
         timers.restartSession(member);
     }
 
     /** Removes a member and answers what it waits on; the caller then moves the group on. */
-    private void removeMember(GroupMember member, String reason) {
+    private void removeMember(ClassicGroupMember member, String reason) {
         members.remove(member.memberId());
         timers.cancelSession(member.memberId());
         awaitingSync.remove(member.memberId());
@@ -463,7 +463,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
             return this;
         }
         members.get(commit.memberId()).ifPresent(this::restartSession);
-        manager.tell(new GroupManager.CommitAccepted(commit));
+        manager.tell(new GroupActor.CommitAccepted(commit));
         return this;
     }
 
@@ -482,15 +482,15 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
         }
         state = GroupState.DEAD;
         timers.cancelAll();
-        manager.tell(new GroupManager.GroupRetired(delete, getContext().getSelf()));
+        manager.tell(new GroupActor.Retired(delete, getContext().getSelf()));
         return dead();
     }
 
     private Behavior<Command> onDeleteOffsets(DeleteOffsets delete) {
         if (state == GroupState.EMPTY) {
-            manager.tell(new GroupManager.OffsetDeletionAccepted(delete, Optional.of(Set.of())));
-        } else if (ConsumerSubscriptions.PROTOCOL_TYPE.equals(members.protocolType().orElse(""))) {
-            manager.tell(new GroupManager.OffsetDeletionAccepted(delete,
+            manager.tell(new GroupActor.OffsetDeletionAccepted(delete, Optional.of(Set.of())));
+        } else if (GroupOverview.CONSUMER_PROTOCOL_TYPE.equals(members.protocolType().orElse(""))) {
+            manager.tell(new GroupActor.OffsetDeletionAccepted(delete,
                     ConsumerSubscriptions.topicsOf(members.all(), Optional.ofNullable(protocolName))));
         } else {
             delete.fail(GroupError.NON_EMPTY_GROUP);
@@ -505,7 +505,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
                     request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
                     return Behaviors.same();
                 })
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(GroupActor.Stop.class, stop -> Behaviors.stopped())
                 .onAnyMessage(ignored -> Behaviors.same())
                 .build();
     }
@@ -522,7 +522,7 @@ final class GroupCoordinator extends AbstractBehavior<GroupCoordinator.Command> 
 
     private void setState(GroupState next) {
         state = next;
-        manager.tell(new GroupManager.GroupChanged(getContext().getSelf(),
+        manager.tell(new GroupActor.Changed(getContext().getSelf(),
                 new GroupOverview(groupId, members.protocolType().orElse(""), next)));
     }
 

@@ -1,10 +1,10 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
-import static io.riverlog.actors.groups.CoordinatorRun.RANGE;
-import static io.riverlog.actors.groups.CoordinatorRun.REBALANCE_MS;
-import static io.riverlog.actors.groups.CoordinatorRun.SESSION_MS;
-import static io.riverlog.actors.groups.CoordinatorRun.bytes;
-import static io.riverlog.actors.groups.CoordinatorRun.protocols;
+import static io.riverlog.actors.groups.classic.ClassicGroupRun.RANGE;
+import static io.riverlog.actors.groups.classic.ClassicGroupRun.REBALANCE_MS;
+import static io.riverlog.actors.groups.classic.ClassicGroupRun.SESSION_MS;
+import static io.riverlog.actors.groups.classic.ClassicGroupRun.bytes;
+import static io.riverlog.actors.groups.classic.ClassicGroupRun.protocols;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -17,6 +17,9 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import io.riverlog.actors.groups.GroupActor;
+import io.riverlog.actors.groups.GroupError;
+import io.riverlog.actors.groups.GroupRequests;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroupResult;
@@ -24,10 +27,11 @@ import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
 import io.riverlog.actors.groups.GroupRequests.LeaveResult;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
+import io.riverlog.actors.groups.GroupState;
 
-/** The classic group state machine of one coordinator, on manual time. */
-class GroupCoordinatorTest {
-    private static final ActorTestKit kit = CoordinatorRun.manualTimeKit();
+/** The state machine of one classic group, on manual time. */
+class ClassicGroupTest {
+    private static final ActorTestKit kit = ClassicGroupRun.manualTimeKit();
     private static final Duration NOT_YET = Duration.ofMillis(100);
 
     @AfterAll
@@ -35,15 +39,15 @@ class GroupCoordinatorTest {
         kit.shutdownTestKit();
     }
 
-    private static CoordinatorRun run() {
-        return new CoordinatorRun(kit, Duration.ZERO);
+    private static ClassicGroupRun run() {
+        return new ClassicGroupRun(kit, Duration.ZERO);
     }
 
     /** Two members, a the leader, after a's SyncGroup: stable at generation 2. */
     private record TwoMembers(String a, String b, int generation) {
     }
 
-    private static TwoMembers twoStableMembers(CoordinatorRun run) {
+    private static TwoMembers twoStableMembers(ClassicGroupRun run) {
         String a = run.joinAlone().memberId();
         String b = run.newMemberId();
         TestProbe<JoinResult> bJoin = run.sendJoin(b, RANGE);
@@ -59,7 +63,7 @@ class GroupCoordinatorTest {
 
     @Test
     void aNewMemberGetsItsIdWithMemberIdRequiredThenJoinsAsLeaderOfGenerationOne() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         String id = run.newMemberId();
         assertThat(run.settle()).isEqualTo(GroupState.EMPTY);
 
@@ -80,7 +84,7 @@ class GroupCoordinatorTest {
 
     @Test
     void theLeadersSyncMakesTheGroupStableAndEachMemberGetsItsOwnAssignment() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         TwoMembers group = twoStableMembers(run);
 
         GroupDescription described = run.describe();
@@ -97,7 +101,7 @@ class GroupCoordinatorTest {
 
     @Test
     void heartbeatsOfUnknownMembersAndOtherGenerationsAreRefused() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         TwoMembers group = twoStableMembers(run);
 
         assertThat(run.heartbeat("nobody", group.generation())).isEqualTo(GroupError.UNKNOWN_MEMBER_ID);
@@ -109,7 +113,7 @@ class GroupCoordinatorTest {
 
     @Test
     void protocolsEveryMemberSupportsAreChosenByVotesAndOthersAreRefused() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         String a = run.newMemberId();
         JoinResult aJoined = run.sendJoin(a, protocols("range", "roundrobin")).receiveMessage();
         assertThat(aJoined.protocolName()).contains("range");
@@ -134,7 +138,7 @@ class GroupCoordinatorTest {
 
     @Test
     void aMemberThatLeavesStartsARebalanceAndTheOtherLeadsTheNextGeneration() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         TwoMembers group = twoStableMembers(run);
 
         LeaveResult left = run.leave(group.a(), "stranger");
@@ -155,7 +159,7 @@ class GroupCoordinatorTest {
 
     @Test
     void aMemberThatStopsHeartbeatingIsRemovedWhenItsSessionExpires() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         TwoMembers group = twoStableMembers(run);
 
         run.timePasses(Duration.ofMillis(SESSION_MS - 1000));
@@ -170,7 +174,7 @@ class GroupCoordinatorTest {
 
     @Test
     void membersThatDoNotRejoinWithinTheRebalanceTimeoutAreRemoved() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         TwoMembers group = twoStableMembers(run);
         String c = run.newMemberId();
         TestProbe<JoinResult> cJoin = run.sendJoin(c, RANGE);
@@ -192,7 +196,7 @@ class GroupCoordinatorTest {
 
     @Test
     void membersThatDoNotSyncWithinTheRebalanceTimeoutAreRemoved() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         String a = run.joinAlone().memberId();
         String b = run.newMemberId();
         TestProbe<JoinResult> bJoin = run.sendJoin(b, RANGE);
@@ -214,7 +218,7 @@ class GroupCoordinatorTest {
 
     @Test
     void theFirstRebalanceWaitsTheInitialDelayAgainForEachMemberThatJoinsMeanwhile() {
-        CoordinatorRun run = new CoordinatorRun(kit, Duration.ofSeconds(3));
+        ClassicGroupRun run = new ClassicGroupRun(kit, Duration.ofSeconds(3));
         String a = run.newMemberId();
         TestProbe<JoinResult> aJoin = run.sendJoin(a, RANGE);
         run.timePasses(Duration.ofSeconds(2));
@@ -231,13 +235,13 @@ class GroupCoordinatorTest {
 
     @Test
     void commitsAreCheckedAgainstTheMembershipAndHandedToTheManager() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         run.sendCommit("", -1).expectNoMessage(NOT_YET);
-        assertThat(run.manager.expectMessageClass(GroupManager.CommitAccepted.class).request().isSimple()).isTrue();
+        assertThat(run.manager.expectMessageClass(GroupActor.CommitAccepted.class).request().isSimple()).isTrue();
 
         TwoMembers group = twoStableMembers(run);
         run.sendCommit(group.a(), group.generation());
-        assertThat(run.managerGets(GroupManager.CommitAccepted.class).request().memberId()).isEqualTo(group.a());
+        assertThat(run.managerGets(GroupActor.CommitAccepted.class).request().memberId()).isEqualTo(group.a());
         assertThat(errorOf(run.sendCommit(group.a(), group.generation() - 1))).isEqualTo(GroupError.ILLEGAL_GENERATION);
         assertThat(errorOf(run.sendCommit("", -1))).isEqualTo(GroupError.UNKNOWN_MEMBER_ID);
         assertThat(errorOf(run.sendCommit("stranger", group.generation()))).isEqualTo(GroupError.UNKNOWN_MEMBER_ID);
@@ -252,7 +256,7 @@ class GroupCoordinatorTest {
 
     @Test
     void aStaticMemberRejoiningUnderANewIdFencesTheOldOne() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         JoinResult first = run.sendJoin("", Optional.of("instance-1"), RANGE, true, SESSION_MS, REBALANCE_MS)
                 .receiveMessage();
         assertThat(first.error()).as("static members get their id at once").isEqualTo(GroupError.NONE);
@@ -264,32 +268,32 @@ class GroupCoordinatorTest {
         assertThat(second.memberId()).isNotEqualTo(first.memberId());
         assertThat(second.generationId()).isEqualTo(first.generationId() + 1);
         TestProbe<GroupRequests.HeartbeatResult> old = kit.createTestProbe(GroupRequests.HeartbeatResult.class);
-        run.coordinator.tell(new GroupRequests.Heartbeat("g", second.generationId(), first.memberId(),
+        run.group.tell(new GroupRequests.Heartbeat("g", second.generationId(), first.memberId(),
                 Optional.of("instance-1"), old.ref()));
         assertThat(old.receiveMessage().error()).isEqualTo(GroupError.FENCED_INSTANCE_ID);
     }
 
     @Test
     void onlyAnEmptyGroupCanBeDeletedAndItThenRefusesEverythingUntilStopped() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         String a = run.joinAlone().memberId();
         TestProbe<DeleteGroupResult> deleted = kit.createTestProbe(DeleteGroupResult.class);
-        run.coordinator.tell(new DeleteGroup("g", deleted.ref()));
+        run.group.tell(new DeleteGroup("g", deleted.ref()));
         assertThat(deleted.receiveMessage().error()).isEqualTo(GroupError.NON_EMPTY_GROUP);
 
         run.leave(a);
-        run.coordinator.tell(new DeleteGroup("g", deleted.ref()));
-        GroupManager.GroupRetired retired = run.managerGets(GroupManager.GroupRetired.class);
-        assertThat(retired.coordinator()).isEqualTo(run.coordinator);
+        run.group.tell(new DeleteGroup("g", deleted.ref()));
+        GroupActor.Retired retired = run.managerGets(GroupActor.Retired.class);
+        assertThat(retired.group()).isEqualTo(run.group);
         assertThat(run.sendJoin("", RANGE).receiveMessage().error()).isEqualTo(GroupError.COORDINATOR_NOT_AVAILABLE);
-        run.coordinator.tell(GroupCoordinator.Stop.INSTANCE);
+        run.group.tell(GroupActor.Stop.INSTANCE);
         TestProbe<Object> watcher = kit.createTestProbe();
-        watcher.expectTerminated(run.coordinator, Duration.ofSeconds(3));
+        watcher.expectTerminated(run.group, Duration.ofSeconds(3));
     }
 
     @Test
     void sessionTimeoutsOutsideTheBrokersBoundsAreRefused() {
-        CoordinatorRun run = run();
+        ClassicGroupRun run = run();
         JoinResult tooShort = run.sendJoin("", Optional.empty(), RANGE, true, 500, REBALANCE_MS).receiveMessage();
         assertThat(tooShort.error()).isEqualTo(GroupError.INVALID_SESSION_TIMEOUT);
         List<GroupRequests.Protocol> none = List.of();

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
 import java.util.Arrays;
 import java.util.List;
@@ -12,10 +12,10 @@ import io.riverlog.actors.groups.GroupRequests.Protocol;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
 
 /**
- * One member of a group, as its coordinator keeps it: who it is, what it supports, its assignment,
- * and the JoinGroup or SyncGroup it is waiting on. Mutable; only its coordinator touches it.
+ * One member of a classic group, as its {@link ClassicGroup} keeps it: who it is, what it supports,
+ * its assignment, and the JoinGroup or SyncGroup it is waiting on. Mutable; only its group touches it.
  */
-final class GroupMember {
+final class ClassicGroupMember {
     private static final byte[] NO_BYTES = new byte[0];
 
     private final String memberId;
@@ -29,7 +29,7 @@ final class GroupMember {
     private ActorRef<JoinResult> awaitingJoin;
     private ActorRef<SyncResult> awaitingSync;
 
-    GroupMember(String memberId, JoinGroup join) {
+    ClassicGroupMember(String memberId, JoinGroup join) {
         this.memberId = memberId;
         this.groupInstanceId = join.groupInstanceId();
         this.clientId = join.clientId();

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,16 +11,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.riverlog.actors.groups.GroupError;
+import io.riverlog.actors.groups.GroupRequests;
 import io.riverlog.actors.groups.GroupRequests.Protocol;
 
 /**
- * The members of one group, in the order they joined: the leader, the protocol type, the member
+ * The members of one classic group, in the order they joined: the leader, the protocol type, the member
  * ids handed out but not yet used to join (pending members), and static members by group instance
  * id. Plain data with the rules Kafka applies to it: who may join, which protocol the group uses,
- * who leads. Only its coordinator touches it.
+ * who leads. Only its {@link ClassicGroup} touches it.
  */
-final class GroupMembers {
-    private final Map<String, GroupMember> members = new LinkedHashMap<>();
+final class ClassicGroupMembers {
+    private final Map<String, ClassicGroupMember> members = new LinkedHashMap<>();
     private final Map<String, String> memberIdByInstanceId = new HashMap<>();
     private final Set<String> pending = new LinkedHashSet<>();
     private String leaderId;
@@ -34,11 +36,11 @@ final class GroupMembers {
         return members.size();
     }
 
-    Collection<GroupMember> all() {
+    Collection<ClassicGroupMember> all() {
         return Collections.unmodifiableCollection(members.values());
     }
 
-    Optional<GroupMember> get(String memberId) {
+    Optional<ClassicGroupMember> get(String memberId) {
         return Optional.ofNullable(members.get(memberId));
     }
 
@@ -62,7 +64,7 @@ final class GroupMembers {
     }
 
     /** Adds a member; the first member of an empty group leads it and sets its protocol type. */
-    void add(GroupMember member, String memberProtocolType) {
+    void add(ClassicGroupMember member, String memberProtocolType) {
         if (members.isEmpty()) {
             protocolType = memberProtocolType;
         }
@@ -74,21 +76,21 @@ final class GroupMembers {
     }
 
     /** Removes a member; if it led the group, the next member (one waiting to join, if any) leads. */
-    Optional<GroupMember> remove(String memberId) {
-        GroupMember removed = members.remove(memberId);
+    Optional<ClassicGroupMember> remove(String memberId) {
+        ClassicGroupMember removed = members.remove(memberId);
         if (removed == null) {
             return Optional.empty();
         }
         removed.groupInstanceId().ifPresent(instance -> memberIdByInstanceId.remove(instance, memberId));
         if (memberId.equals(leaderId)) {
             leaderId = members.values().stream().filter(m -> m.awaitingJoin() != null).findFirst()
-                    .or(() -> members.values().stream().findFirst()).map(GroupMember::memberId).orElse(null);
+                    .or(() -> members.values().stream().findFirst()).map(ClassicGroupMember::memberId).orElse(null);
         }
         return Optional.of(removed);
     }
 
     /** Puts {@code replacement} in the place of a static member that rejoined under a new member id. */
-    void replace(String oldMemberId, GroupMember replacement) {
+    void replace(String oldMemberId, ClassicGroupMember replacement) {
         boolean led = oldMemberId.equals(leaderId);
         remove(oldMemberId);
         members.put(replacement.memberId(), replacement);
@@ -157,13 +159,13 @@ final class GroupMembers {
     }
 
     /** Members that did not send a JoinGroup in this rebalance. */
-    List<GroupMember> notRejoined() {
+    List<ClassicGroupMember> notRejoined() {
         return members.values().stream().filter(m -> m.awaitingJoin() == null).toList();
     }
 
     /** Makes sure the leader is a member that rejoined, as the leader must compute the assignment. */
     void electJoinedLeader() {
-        GroupMember leader = members.get(leaderId);
+        ClassicGroupMember leader = members.get(leaderId);
         if (leader == null || leader.awaitingJoin() == null) {
             members.values().stream().filter(m -> m.awaitingJoin() != null).findFirst()
                     .ifPresent(m -> leaderId = m.memberId());
@@ -172,7 +174,7 @@ final class GroupMembers {
 
     /** The longest rebalance timeout of the members: how long a rebalance waits for them. */
     int rebalanceTimeoutMs() {
-        return members.values().stream().mapToInt(GroupMember::rebalanceTimeoutMs).max().orElse(0);
+        return members.values().stream().mapToInt(ClassicGroupMember::rebalanceTimeoutMs).max().orElse(0);
     }
 
     /**
@@ -181,7 +183,7 @@ final class GroupMembers {
      * the protocol the leader prefers.
      */
     String selectProtocol() {
-        GroupMember leader = members.get(leaderId);
+        ClassicGroupMember leader = members.get(leaderId);
         List<String> candidates = new ArrayList<>();
         for (Protocol protocol : leader.protocols()) {
             if (members.values().stream().allMatch(m -> m.supports(protocol.name()))) {

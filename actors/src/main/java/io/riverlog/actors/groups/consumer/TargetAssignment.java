@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.util.Collection;
 import java.util.HashMap;
@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-import io.riverlog.actors.groups.assign.AssignmentSpec;
-import io.riverlog.actors.groups.assign.PartitionAssignor;
+import io.riverlog.actors.groups.consumer.assign.AssignmentSpec;
+import io.riverlog.actors.groups.consumer.assign.PartitionAssignor;
 import io.riverlog.actors.partition.PartitionId;
 
 /**

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.consumer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,11 +18,15 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import io.riverlog.actors.groups.ConsumerGroupRequests;
 import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerGroupDescription;
 import io.riverlog.actors.groups.ConsumerGroupRequests.Describe;
 import io.riverlog.actors.groups.ConsumerGroupRequests.DescribedMember;
 import io.riverlog.actors.groups.ConsumerGroupRequests.Heartbeat;
 import io.riverlog.actors.groups.ConsumerGroupRequests.HeartbeatResult;
+import io.riverlog.actors.groups.GroupActor;
+import io.riverlog.actors.groups.GroupActor.Command;
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
@@ -32,7 +36,9 @@ import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.GroupRequest;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
-import io.riverlog.actors.groups.assign.PartitionAssignor;
+import io.riverlog.actors.groups.GroupRequests.Request;
+import io.riverlog.actors.groups.GroupState;
+import io.riverlog.actors.groups.consumer.assign.PartitionAssignor;
 import io.riverlog.actors.partition.PartitionId;
 
 /**
@@ -51,18 +57,11 @@ import io.riverlog.actors.partition.PartitionId;
  *
  * <p>A member that sends nothing for the session timeout, or does not revoke within its rebalance
  * timeout, is removed. Membership is not persisted: after a restart members rejoin (they are told
- * UNKNOWN_MEMBER_ID). Committed offsets are the {@link GroupManager}'s: this actor only checks a
- * commit's or fetch's member and epoch, and tells the manager every change of state.
+ * UNKNOWN_MEMBER_ID). Committed offsets are the {@link io.riverlog.actors.groups.GroupManager}'s:
+ * this actor only checks a commit's or fetch's member and epoch, and reports every change of state
+ * to the manager ({@link GroupActor.Report}).
  */
-final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
-
-    interface Command {
-    }
-
-    /** From the manager, after this group was deleted: everything sent before it has been answered. */
-    enum Stop implements Command {
-        INSTANCE
-    }
+public final class ConsumerGroup extends AbstractBehavior<Command> {
 
     private record SessionExpired(String memberId) implements Command {
     }
@@ -78,21 +77,22 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
 
     private final String groupId;
     private final ConsumerGroupSettings settings;
-    private final ActorRef<GroupManager.Command> manager;
+    private final ActorRef<GroupActor.Report> manager;
     private final TimerScheduler<Command> timers;
     private final Map<String, ConsumerGroupMember> members = new LinkedHashMap<>();
     private final Map<String, String> memberIdByInstanceId = new HashMap<>();
     private final TargetAssignment assignment = new TargetAssignment();
     private GroupState state = GroupState.EMPTY;
 
-    static Behavior<Command> create(String groupId, ConsumerGroupSettings settings,
-                                    ActorRef<GroupManager.Command> manager) {
+    /** The group {@code groupId}, empty, which reports to {@code manager}. */
+    public static Behavior<Command> create(String groupId, ConsumerGroupSettings settings,
+                                           ActorRef<GroupActor.Report> manager) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
                 new ConsumerGroup(context, groupId, settings, manager, timers)));
     }
 
     private ConsumerGroup(ActorContext<Command> context, String groupId, ConsumerGroupSettings settings,
-                          ActorRef<GroupManager.Command> manager, TimerScheduler<Command> timers) {
+                          ActorRef<GroupActor.Report> manager, TimerScheduler<Command> timers) {
         super(context);
         this.groupId = groupId;
         this.settings = settings;
@@ -113,7 +113,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
                 .onMessage(GroupRequest.class, this::onClassicRequest)
                 .onMessage(SessionExpired.class, this::onSessionExpired)
                 .onMessage(RevocationExpired.class, this::onRevocationExpired)
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(GroupActor.Stop.class, stop -> Behaviors.stopped())
                 .build();
     }
 
@@ -346,7 +346,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         if (error != GroupError.NONE) {
             commit.fail(error);
         } else {
-            manager.tell(new GroupManager.CommitAccepted(commit));
+            manager.tell(new GroupActor.CommitAccepted(commit));
         }
         return this;
     }
@@ -356,7 +356,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         if (error != GroupError.NONE) {
             fetch.fail(error);
         } else {
-            manager.tell(new GroupManager.FetchAccepted(fetch));
+            manager.tell(new GroupActor.FetchAccepted(fetch));
         }
         return this;
     }
@@ -405,17 +405,17 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         }
         timers.cancelAll();
         state = GroupState.DEAD;
-        manager.tell(new GroupManager.ConsumerGroupRetired(delete, getContext().getSelf()));
+        manager.tell(new GroupActor.Retired(delete, getContext().getSelf()));
         return Behaviors.receive(Command.class)
                 .onMessage(GroupRequest.class, ConsumerGroup::failDead)
                 .onMessage(ConsumerGroupRequests.ConsumerRequest.class, ConsumerGroup::failDead)
                 .onMessage(FetchOffsets.class, ConsumerGroup::failDead)
-                .onMessage(Stop.class, stop -> Behaviors.stopped())
+                .onMessage(GroupActor.Stop.class, stop -> Behaviors.stopped())
                 .onAnyMessage(ignored -> Behaviors.same())
                 .build();
     }
 
-    private static Behavior<Command> failDead(GroupRequests.Request request) {
+    private static Behavior<Command> failDead(Request request) {
         request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
         return Behaviors.same();
     }
@@ -423,7 +423,7 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
     private Behavior<Command> onDeleteOffsets(DeleteOffsets delete) {
         Set<String> subscribed = new TreeSet<>();
         members.values().forEach(m -> subscribed.addAll(assignment.topicsOf(m)));
-        manager.tell(new GroupManager.OffsetDeletionAccepted(delete, Optional.of(subscribed)));
+        manager.tell(new GroupActor.OffsetDeletionAccepted(delete, Optional.of(subscribed)));
         return this;
     }
 
@@ -441,8 +441,8 @@ final class ConsumerGroup extends AbstractBehavior<ConsumerGroup.Command> {
         }
         if (next != state) {
             state = next;
-            manager.tell(new GroupManager.ConsumerGroupChanged(getContext().getSelf(),
-                    new GroupOverview(groupId, ConsumerSubscriptions.PROTOCOL_TYPE, state, true)));
+            manager.tell(new GroupActor.Changed(getContext().getSelf(),
+                    new GroupOverview(groupId, GroupOverview.CONSUMER_PROTOCOL_TYPE, state, true)));
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.classic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,6 +18,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.groups.CommittedOffset;
+import io.riverlog.actors.groups.GroupActor;
+import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
@@ -32,15 +35,18 @@ import io.riverlog.actors.groups.GroupRequests.LeavingMember;
 import io.riverlog.actors.groups.GroupRequests.Protocol;
 import io.riverlog.actors.groups.GroupRequests.SyncGroup;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
+import io.riverlog.actors.groups.GroupSettings;
+import io.riverlog.actors.groups.GroupState;
+import io.riverlog.actors.groups.OffsetStorageSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 
 /**
- * One group coordinator under test, on manual time, with a probe as its manager, and the requests a
+ * One classic group under test, on manual time, with a probe as its manager, and the requests a
  * test sends it. Time only moves when the test says so; before it does, {@link #settle()} makes sure
- * the coordinator handled everything sent so far (and so started the timers it should).
+ * the group handled everything sent so far (and so started the timers it should).
  */
-final class CoordinatorRun {
+final class ClassicGroupRun {
     static final int SESSION_MS = 10_000;
     static final int REBALANCE_MS = 30_000;
     static final String CONSUMER = "consumer";
@@ -48,14 +54,14 @@ final class CoordinatorRun {
 
     final ActorTestKit kit;
     final ManualTime time;
-    final TestProbe<GroupManager.Command> manager;
-    final ActorRef<GroupCoordinator.Command> coordinator;
+    final TestProbe<GroupActor.Report> manager;
+    final ActorRef<GroupActor.Command> group;
 
-    CoordinatorRun(ActorTestKit kit, Duration initialRebalanceDelay) {
+    ClassicGroupRun(ActorTestKit kit, Duration initialRebalanceDelay) {
         this.kit = kit;
         this.time = ManualTime.get(kit.system());
-        this.manager = kit.createTestProbe(GroupManager.Command.class);
-        this.coordinator = kit.spawn(GroupCoordinator.create("g", settings(initialRebalanceDelay), manager.ref()));
+        this.manager = kit.createTestProbe(GroupActor.Report.class);
+        this.group = kit.spawn(ClassicGroup.create("g", settings(initialRebalanceDelay), manager.ref()));
     }
 
     /** A test kit whose scheduler only moves when told, with application.conf (which the default lacks). */
@@ -82,7 +88,7 @@ final class CoordinatorRun {
     TestProbe<JoinResult> sendJoin(String memberId, Optional<String> instanceId, List<Protocol> protocols,
                                    boolean requireKnownMemberId, int sessionMs, int rebalanceMs) {
         TestProbe<JoinResult> probe = kit.createTestProbe(JoinResult.class);
-        coordinator.tell(new JoinGroup("g", memberId, instanceId, "client", "/127.0.0.1", sessionMs, rebalanceMs,
+        group.tell(new JoinGroup("g", memberId, instanceId, "client", "/127.0.0.1", sessionMs, rebalanceMs,
                 CONSUMER, protocols, requireKnownMemberId, "", probe.ref()));
         return probe;
     }
@@ -99,46 +105,46 @@ final class CoordinatorRun {
 
     TestProbe<SyncResult> sendSync(String memberId, int generation, Map<String, byte[]> assignments) {
         TestProbe<SyncResult> probe = kit.createTestProbe(SyncResult.class);
-        coordinator.tell(new SyncGroup("g", generation, memberId, Optional.empty(), Optional.of(CONSUMER),
+        group.tell(new SyncGroup("g", generation, memberId, Optional.empty(), Optional.of(CONSUMER),
                 Optional.empty(), assignments, probe.ref()));
         return probe;
     }
 
     GroupError heartbeat(String memberId, int generation) {
         TestProbe<HeartbeatResult> probe = kit.createTestProbe(HeartbeatResult.class);
-        coordinator.tell(new Heartbeat("g", generation, memberId, Optional.empty(), probe.ref()));
+        group.tell(new Heartbeat("g", generation, memberId, Optional.empty(), probe.ref()));
         return probe.receiveMessage().error();
     }
 
     LeaveResult leave(String... memberIds) {
         TestProbe<LeaveResult> probe = kit.createTestProbe(LeaveResult.class);
-        coordinator.tell(new LeaveGroup("g", Arrays.stream(memberIds)
+        group.tell(new LeaveGroup("g", Arrays.stream(memberIds)
                 .map(id -> new LeavingMember(id, Optional.empty(), "test")).toList(), probe.ref()));
         return probe.receiveMessage();
     }
 
-    /** Commits offset 1 of partition t-0; the manager probe gets it if the coordinator accepts it. */
+    /** Commits offset 1 of partition t-0; the manager probe gets it if the group accepts it. */
     TestProbe<CommitResult> sendCommit(String memberId, int generation) {
         TestProbe<CommitResult> probe = kit.createTestProbe(CommitResult.class);
-        coordinator.tell(new CommitOffsets("g", generation, memberId, Optional.empty(),
+        group.tell(new CommitOffsets("g", generation, memberId, Optional.empty(),
                 Map.of(new PartitionId("t", 0), new CommittedOffset(1, -1, Optional.empty(), 0)), probe.ref()));
         return probe;
     }
 
     GroupDescription describe() {
         TestProbe<GroupDescription> probe = kit.createTestProbe(GroupDescription.class);
-        coordinator.tell(new DescribeGroup("g", probe.ref()));
+        group.tell(new DescribeGroup("g", probe.ref()));
         return probe.receiveMessage();
     }
 
-    /** Returns once the coordinator handled everything sent before. */
+    /** Returns once the group handled everything sent before. */
     GroupState settle() {
         return describe().state();
     }
 
-    /** The next message of this type the coordinator sent its manager, skipping state changes and others. */
-    <T extends GroupManager.Command> T managerGets(Class<T> type) {
-        List<GroupManager.Command> fished = manager.fishForMessage(Duration.ofSeconds(3),
+    /** The next report of this type the group sent its manager, skipping state changes and others. */
+    <T extends GroupActor.Report> T managerGets(Class<T> type) {
+        List<GroupActor.Report> fished = manager.fishForMessage(Duration.ofSeconds(3),
                 message -> type.isInstance(message) ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
         return type.cast(fished.get(fished.size() - 1));
     }
