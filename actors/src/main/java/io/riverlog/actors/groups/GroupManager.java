@@ -1,18 +1,14 @@
 package io.riverlog.actors.groups;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -26,14 +22,10 @@ import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerRequest;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
-import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
-import io.riverlog.actors.groups.GroupRequests.DeleteGroupResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
-import io.riverlog.actors.groups.GroupRequests.DeleteOffsetsResult;
 import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
-import io.riverlog.actors.groups.GroupRequests.FetchResult;
 import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.GroupListing;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
@@ -44,22 +36,20 @@ import io.riverlog.actors.groups.GroupRequests.Request;
 import io.riverlog.actors.groups.classic.ClassicGroup;
 import io.riverlog.actors.groups.consumer.ConsumerGroup;
 import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
-import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.groups.offsets.OffsetStore;
 import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.wal.Storage;
-import io.riverlog.wal.WriteOutcomeUnknownException;
 
 /**
  * The consumer groups of the broker: routes each group's requests to its {@link ClassicGroup}
- * (spawned when the group's first member joins), and owns the committed offsets, in memory
- * ({@link OffsetTable}) and in the offsets log ({@link OffsetsLog}, {@code <data-dir>/groups}).
+ * (spawned when the group's first member joins), and keeps the committed offsets in an
+ * {@link OffsetStore}, which it owns.
  *
- * <p>At start the log is replayed on the blocking-IO dispatcher; until it is, every request is
- * answered COORDINATOR_LOAD_IN_PROGRESS, which clients retry. A commit (validated by the group's
- * coordinator if it has one) is appended and fsynced, then applied and answered. Writes that arrive
- * while one is in flight are queued and written together with one fsync (group commit); they are
- * applied and answered in the order they were accepted. OffsetFetch and ListGroups are answered here,
- * from what is durable, without asking the coordinators: they report each change of state.
+ * <p>At start the offsets log is replayed on the blocking-IO dispatcher; until it is, every request
+ * is answered COORDINATOR_LOAD_IN_PROGRESS, which clients retry. A commit is validated by the
+ * group's actor if it has one, then written by the store, and answered once it is durable.
+ * OffsetFetch and ListGroups are answered here, from what is durable, without asking the groups:
+ * they report each change of state.
  *
  * <p>A group of the consumer group protocol (KIP-848) has a {@link ConsumerGroup} actor instead of a
  * coordinator, spawned by its first member's heartbeat; a group id belongs to one protocol at a time,
@@ -93,22 +83,6 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private record Reported(GroupActor.Report report) implements Command {
     }
 
-    private record Loaded(OffsetsLog log, OffsetTable table, long records) implements Command {
-    }
-
-    private record LoadFailed(Throwable cause) implements Command {
-    }
-
-    /** Changes to write as one batch; {@code onDurable} runs once they are applied, {@code onFailure} if the write failed. */
-    private record PendingWrite(List<OffsetChange> changes, Runnable onDurable, Consumer<GroupError> onFailure) {
-    }
-
-    private record WritesDone(List<PendingWrite> writes, Optional<Throwable> failure) implements Command {
-    }
-
-    private record LogClosed(Optional<Throwable> failure) implements Command {
-    }
-
     private record CoordinatorStopped(String groupId, ActorRef<GroupActor.Command> coordinator)
             implements Command {
     }
@@ -121,23 +95,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     // ---------------------------------------------------------------- state
 
     private final GroupSettings settings;
-    private final Clock clock;
     private final ConsumerGroupSettings consumerSettings;
-    private final Executor blockingIo;
-    private final OffsetsLog log;
-    private final OffsetTable offsets;
+    private final OffsetStore offsets;
     private final ActorRef<GroupActor.Report> reports;
     private final Map<String, ActorRef<GroupActor.Command>> coordinators = new HashMap<>();
     /** Groups of the consumer group protocol; a group id is in this map or in {@code coordinators}, never both. */
     private final Map<String, ActorRef<GroupActor.Command>> consumerGroups = new HashMap<>();
     private final Map<String, GroupOverview> overviews = new HashMap<>();
-    private final List<PendingWrite> queued = new ArrayList<>();
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
-    /** Groups that have members now, whatever protocol they use; their offsets do not expire. */
-    private final Set<String> groupsWithMembers = new HashSet<>();
-    private final long startedAtMs;
-    private boolean expiryDue;
-    private boolean writing;
     private boolean shuttingDown;
     private long coordinatorsSpawned;
 
@@ -151,7 +116,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return create(settings, storage, Clock.systemUTC());
     }
 
-    static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
+    /** With the consumer group protocol's settings of application.conf, on {@code clock} (which judges offset expiry). */
+    public static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
         return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock);
     }
 
@@ -160,18 +126,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
-            context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
-                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), storage, clock,
-                        settings.offsetStorage().snapshotAfterChanges());
-                OffsetTable table = new OffsetTable();
-                try {
-                    long records = log.replay(table::apply);
-                    return new Loaded(log, table, records);
-                } catch (java.io.IOException | RuntimeException e) {
-                    log.close();
-                    throw e;
-                }
-            }), (loaded, failure) -> failure == null ? loaded : new LoadFailed(BlockingIo.cause(failure)));
+            OffsetStore.load(context, blockingIo, settings, storage, clock);
             return loading(context, settings, consumerSettings, clock, blockingIo);
         }));
     }
@@ -182,16 +137,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                                              Executor blockingIo) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
         return Behaviors.receive(Command.class)
-                .onMessage(Loaded.class, loaded -> {
-                    GroupManager manager = new GroupManager(context, settings, consumerSettings, clock, blockingIo,
-                            loaded);
+                .onMessage(OffsetStore.Loaded.class, loaded -> {
+                    GroupManager manager = new GroupManager(context, settings, consumerSettings,
+                            new OffsetStore(context, blockingIo, settings, clock, loaded));
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
                     }
                     return next;
                 })
-                .onMessage(LoadFailed.class, failed -> {
+                .onMessage(OffsetStore.LoadFailed.class, failed -> {
                     context.getLog().error("Consumer groups are unavailable: loading the offsets log {} failed",
                             settings.offsetsDir(), failed.cause());
                     shutdowns.forEach(replyTo -> replyTo.tell(Done.getInstance()));
@@ -218,19 +173,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
 
     private GroupManager(ActorContext<Command> context, GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                         Clock clock, Executor blockingIo, Loaded loaded) {
+                         OffsetStore offsets) {
         super(context);
         this.settings = settings;
         this.consumerSettings = consumerSettings;
-        this.clock = clock;
-        this.blockingIo = blockingIo;
-        this.log = loaded.log();
-        this.offsets = loaded.table();
-        this.startedAtMs = clock.millis();
+        this.offsets = offsets;
         this.reports = context.messageAdapter(GroupActor.Report.class, Reported::new);
-        context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
-                loaded.records(), settings.offsetsDir(), offsets.groups().size(), offsets.size());
-        recordMembersLostByTheRestart();
     }
 
     @Override
@@ -245,10 +193,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 .onMessage(CoordinatorStopped.class, this::onCoordinatorStopped)
                 .onMessage(GroupBecameActive.class, active -> onMembership(active.groupId(), true))
                 .onMessage(GroupBecameEmpty.class, empty -> onMembership(empty.groupId(), false))
-                .onMessage(CheckExpiry.class, check -> onCheckExpiry())
-                .onMessage(WritesDone.class, this::onWritesDone)
+                .onMessage(CheckExpiry.class, check -> {
+                    offsets.checkExpiry();
+                    return this;
+                })
+                .onMessage(OffsetStore.Written.class, written -> {
+                    offsets.written(written);
+                    return this;
+                })
                 .onMessage(Shutdown.class, this::onShutdown)
-                .onMessage(LogClosed.class, this::onLogClosed)
+                .onMessage(OffsetStore.Closed.class, this::onLogClosed)
                 .build();
     }
 
@@ -288,7 +242,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         boolean exists = offsets.hasGroup(groupId);
         if (request instanceof CommitOffsets commit) {
             if (commit.isSimple()) {
-                return write(commit);
+                offsets.commit(commit);
+                return this;
             }
             commit.fail(GroupError.ILLEGAL_GENERATION);
         } else if (request instanceof DescribeGroup describe) {
@@ -297,12 +252,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     : GroupDescription.failed(groupId, GroupError.GROUP_ID_NOT_FOUND));
         } else if (request instanceof DeleteGroup delete) {
             if (exists) {
-                return deleteGroup(delete);
+                offsets.deleteGroup(delete);
+                return this;
             }
             delete.fail(GroupError.GROUP_ID_NOT_FOUND);
         } else if (request instanceof DeleteOffsets delete) {
             if (exists) {
-                return onOffsetDeletionAccepted(new GroupActor.OffsetDeletionAccepted(delete, Optional.of(Set.of())));
+                offsets.deleteOffsets(delete, Optional.of(Set.of()));
+                return this;
             }
             delete.fail(GroupError.GROUP_ID_NOT_FOUND);
         } else {
@@ -412,7 +369,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             overviews.remove(groupId);
         }
         retired.group().tell(GroupActor.Stop.INSTANCE);
-        return deleteGroup(retired.request());
+        offsets.deleteGroup(retired.request());
+        return this;
     }
 
     private Behavior<Command> onConsumerGroupStopped(ConsumerGroupStopped stopped) {
@@ -435,16 +393,17 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             return changed.group().equals(consumerGroups.get(changed.overview().groupId())) ? onConsumerGroupChanged(changed)
                     : onGroupChanged(changed);
         } else if (report instanceof GroupActor.CommitAccepted accepted) {
-            return write(accepted.request());
+            offsets.commit(accepted.request());
         } else if (report instanceof GroupActor.FetchAccepted accepted) {
-            return answerFetch(accepted.request());
+            offsets.fetch(accepted.request());
         } else if (report instanceof GroupActor.OffsetDeletionAccepted accepted) {
-            return onOffsetDeletionAccepted(accepted);
+            offsets.deleteOffsets(accepted.request(), accepted.subscribedTopics());
         } else {
             GroupActor.Retired retired = (GroupActor.Retired) report;
             return retired.group().equals(consumerGroups.get(retired.request().groupId())) ? onConsumerGroupRetired(retired)
                     : onGroupRetired(retired);
         }
+        return this;
     }
 
     // ---------------------------------------------------------------- classic groups
@@ -484,23 +443,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             consumerGroup.tell(fetch); // checks the member and its epoch, then hands it back as FetchAccepted
             return this;
         }
-        return answerFetch(fetch);
-    }
-
-    private Behavior<Command> answerFetch(FetchOffsets fetch) {
-        Map<PartitionId, CommittedOffset> all = offsets.offsetsOf(fetch.groupId());
-        if (fetch.partitions().isEmpty()) {
-            fetch.replyTo().tell(new FetchResult(GroupError.NONE, new LinkedHashMap<>(all)));
-            return this;
-        }
-        Map<PartitionId, CommittedOffset> found = new LinkedHashMap<>();
-        for (PartitionId partition : fetch.partitions().get()) {
-            CommittedOffset offset = all.get(partition);
-            if (offset != null) {
-                found.put(partition, offset);
-            }
-        }
-        fetch.replyTo().tell(new FetchResult(GroupError.NONE, found));
+        offsets.fetch(fetch);
         return this;
     }
 
@@ -514,51 +457,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return this;
     }
 
-    // ---------------------------------------------------------------- writes
-
-    private Behavior<Command> write(CommitOffsets commit) {
-        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
-        List<OffsetChange> changes = new ArrayList<>();
-        commit.offsets().forEach((partition, offset) -> {
-            if (offset.metadata().map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
-                    .orElse(false)) {
-                results.put(partition, GroupError.OFFSET_METADATA_TOO_LARGE);
-            } else {
-                results.put(partition, GroupError.NONE);
-                changes.add(new OffsetChange.Committed(commit.groupId(), partition, offset));
-            }
-        });
-        if (changes.isEmpty()) {
-            commit.replyTo().tell(new CommitResult(results));
-            return this;
-        }
-        return enqueue(new PendingWrite(changes, () -> commit.replyTo().tell(new CommitResult(results)), commit::fail));
-    }
-
-    private Behavior<Command> onOffsetDeletionAccepted(GroupActor.OffsetDeletionAccepted accepted) {
-        DeleteOffsets request = accepted.request();
-        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
-        List<OffsetChange> changes = new ArrayList<>();
-        for (PartitionId partition : request.partitions()) {
-            boolean subscribed = accepted.subscribedTopics().map(topics -> topics.contains(partition.topic()))
-                    .orElse(true);
-            if (subscribed) {
-                results.put(partition, GroupError.GROUP_SUBSCRIBED_TO_TOPIC);
-            } else {
-                results.put(partition, GroupError.NONE);
-                if (offsets.get(request.groupId(), partition).isPresent()) {
-                    changes.add(new OffsetChange.Deleted(request.groupId(), partition));
-                }
-            }
-        }
-        Runnable answer = () -> request.replyTo().tell(new DeleteOffsetsResult(GroupError.NONE, results));
-        if (changes.isEmpty()) {
-            answer.run();
-            return this;
-        }
-        return enqueue(new PendingWrite(changes, answer, request::fail));
-    }
-
+    // ---------------------------------------------------------------- deletions
     private Behavior<Command> onGroupRetired(GroupActor.Retired retired) {
         String groupId = retired.request().groupId();
         if (retired.group().equals(coordinators.get(groupId))) {
@@ -567,123 +466,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         }
         // After everything forwarded to it so far, which it answers as Dead.
         retired.group().tell(GroupActor.Stop.INSTANCE);
-        return deleteGroup(retired.request());
-    }
-
-    /** Logs the deletion even if no offset is known yet: commits queued before it are then deleted too. */
-    private Behavior<Command> deleteGroup(DeleteGroup delete) {
-        return enqueue(new PendingWrite(List.of(new OffsetChange.GroupDeleted(delete.groupId())), () -> {
-            getContext().getLog().info("Deleted group {} and its committed offsets", delete.groupId());
-            delete.replyTo().tell(new DeleteGroupResult(GroupError.NONE));
-        }, delete::fail));
-    }
-
-    private Behavior<Command> enqueue(PendingWrite write) {
-        if (shuttingDown) {
-            // Only what was accepted before the shutdown began is written before the log closes.
-            write.onFailure().accept(GroupError.COORDINATOR_NOT_AVAILABLE);
-            return this;
-        }
-        queued.add(write);
-        if (!writing) {
-            startWrite();
-        }
+        offsets.deleteGroup(retired.request());
         return this;
     }
 
-    /**
-     * Writes every queued change, one batch per write, with one fsync; first the expiries if they are
-     * due, and first of all a snapshot if one is due. Both are taken from the table here, where every
-     * earlier write is applied and none is in flight. Returns false if there was nothing to write.
-     */
-    private boolean startWrite() {
-        List<PendingWrite> batch = new ArrayList<>();
-        if (expiryDue && !shuttingDown) {
-            expiryDue = false;
-            expiries().ifPresent(batch::add);
-        }
-        batch.addAll(queued);
-        queued.clear();
-        if (batch.isEmpty()) {
-            return false;
-        }
-        writing = true;
-        OffsetsLog target = log;
-        List<OffsetChange> snapshot = log.snapshotDue() ? offsets.image() : null;
-        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-            if (snapshot != null) {
-                target.snapshot(snapshot);
-            }
-            target.append(batch.stream().map(PendingWrite::changes).toList());
-            return Done.getInstance();
-        }), (done, failure) -> new WritesDone(batch, Optional.ofNullable(failure).map(BlockingIo::cause)));
-        return true;
-    }
+    // ---------------------------------------------------------------- membership
 
-    private Behavior<Command> onWritesDone(WritesDone done) {
-        writing = false;
-        if (done.failure().isPresent()) {
-            boolean unknown = done.failure().get() instanceof WriteOutcomeUnknownException;
-            getContext().getLog().error("Writing {} offset changes to {} failed; {}: {}", done.writes().size(),
-                    settings.offsetsDir(), unknown ? "they are not in effect now, but may be after the next start"
-                            : "they are not in effect and never will be", done.failure().get().getMessage());
-            GroupError error = unknown ? GroupError.OUTCOME_UNKNOWN : GroupError.STORAGE_ERROR;
-            done.writes().forEach(write -> write.onFailure().accept(error));
-        } else {
-            for (PendingWrite write : done.writes()) {
-                write.changes().forEach(offsets::apply);
-                write.onDurable().run();
-            }
-        }
-        if (!startWrite() && shuttingDown) {
-            closeLog();
-        }
-        return this;
-    }
-
-    // ---------------------------------------------------------------- membership and expiry
-
-    /** Notes a group gaining its first or losing its last member, in the log too: expiry counts from it. */
+    /** Notes a group gaining its first or losing its last member: its offsets expire only while it has none. */
     private Behavior<Command> onMembership(String groupId, boolean hasMembers) {
-        boolean changed = hasMembers ? groupsWithMembers.add(groupId) : groupsWithMembers.remove(groupId);
-        if (changed) {
-            enqueue(new PendingWrite(List.of(new OffsetChange.Membership(groupId, hasMembers, clock.millis())),
-                    () -> { }, error -> { }));
-        }
+        offsets.membership(groupId, hasMembers);
         return this;
-    }
-
-    /** Groups the log last saw with members have none after a restart: they became empty now. */
-    private void recordMembersLostByTheRestart() {
-        List<OffsetChange> lost = offsets.groupsWithAnyState().stream()
-                .filter(groupId -> offsets.membershipOf(groupId).map(OffsetChange.Membership::hasMembers).orElse(false))
-                .map(groupId -> (OffsetChange) new OffsetChange.Membership(groupId, false, startedAtMs))
-                .toList();
-        if (!lost.isEmpty()) {
-            enqueue(new PendingWrite(lost, () -> { }, error -> { }));
-        }
-    }
-
-    private Behavior<Command> onCheckExpiry() {
-        expiryDue = true;
-        if (!writing) {
-            startWrite();
-        }
-        return this;
-    }
-
-    /** One write deleting every expired offset, which logs one line per group once it is durable. */
-    private Optional<PendingWrite> expiries() {
-        List<OffsetExpiry.Expired> expired = OffsetExpiry.find(offsets, groupsWithMembers::contains, clock.millis(),
-                settings.offsetStorage().retention().toMillis(), startedAtMs);
-        if (expired.isEmpty()) {
-            return Optional.empty();
-        }
-        List<OffsetChange> changes = expired.stream().flatMap(e -> e.changes().stream()).toList();
-        return Optional.of(new PendingWrite(changes,
-                () -> expired.forEach(e -> getContext().getLog().info("Expired {} committed offsets of group {} ({}){}",
-                        e.offsets(), e.groupId(), e.since(), e.wholeGroup() ? "; the group is gone" : "")),
-                error -> { }));
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -695,26 +487,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         }
         shuttingDown = true;
         getContext().getLog().info("Consumer groups shutting down: {} group coordinators, {} offset writes pending",
-                coordinators.size(), queued.size() + (writing ? 1 : 0));
+                coordinators.size(), offsets.writesPending());
         coordinators.values().forEach(getContext()::stop);
         consumerGroups.values().forEach(getContext()::stop);
-        if (!writing) {
-            closeLog();
-        }
+        offsets.close();
         return this;
     }
 
-    private void closeLog() {
-        OffsetsLog target = log;
-        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-            target.close();
-            return Done.getInstance();
-        }), (done, failure) -> new LogClosed(Optional.ofNullable(failure).map(BlockingIo::cause)));
-    }
-
-    private Behavior<Command> onLogClosed(LogClosed closed) {
-        closed.failure().ifPresent(failure -> getContext().getLog().error("Closing the offsets log {} failed; the"
-                + " next start recovers it: {}", settings.offsetsDir(), failure.toString()));
+    private Behavior<Command> onLogClosed(OffsetStore.Closed closed) {
+        offsets.closed(closed);
         getContext().getLog().info("Consumer groups stopped");
         shutdownRequests.forEach(replyTo -> replyTo.tell(Done.getInstance()));
         return Behaviors.stopped();

@@ -40,6 +40,7 @@ import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.groups.GroupRequests.Protocol;
+import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.Storage;

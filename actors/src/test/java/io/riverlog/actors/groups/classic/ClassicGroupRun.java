@@ -37,7 +37,7 @@ import io.riverlog.actors.groups.GroupRequests.SyncGroup;
 import io.riverlog.actors.groups.GroupRequests.SyncResult;
 import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.groups.GroupState;
-import io.riverlog.actors.groups.OffsetStorageSettings;
+import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 

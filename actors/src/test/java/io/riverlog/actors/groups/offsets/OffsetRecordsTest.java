@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.riverlog.actors.groups.OffsetsLog.SnapshotStep;
+import io.riverlog.actors.groups.CommittedOffset;
+import io.riverlog.actors.groups.offsets.OffsetsLog.SnapshotStep;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogFiles;

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,8 +38,8 @@ import io.riverlog.wal.Storage;
  * <p>A step of a snapshot that fails cuts the log back to its acknowledged end as a failed write
  * does; the snapshot's records only repeat the table, so whatever of them is kept changes nothing.
  *
- * <p>Every method does file IO: the group manager calls them on the blocking-IO dispatcher, one
- * call at a time, which is what RecordLog asks.
+ * <p>Every method does file IO: the {@link OffsetStore} calls them on the blocking-IO dispatcher,
+ * one call at a time, which is what RecordLog asks.
  */
 final class OffsetsLog implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(OffsetsLog.class);

@@ -1,5 +1,6 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
+import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
 
 /** One change to the committed offsets: what one record of the offsets log says. */

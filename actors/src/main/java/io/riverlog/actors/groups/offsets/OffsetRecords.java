@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -18,6 +18,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 
+import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.riverlog.actors.groups.OffsetsLog.SnapshotStep;
+import io.riverlog.actors.groups.CommittedOffset;
+import io.riverlog.actors.groups.offsets.OffsetsLog.SnapshotStep;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.Storage;
 

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,23 +26,28 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.groups.CommittedOffset;
+import io.riverlog.actors.groups.GroupError;
+import io.riverlog.actors.groups.GroupManager;
+import io.riverlog.actors.groups.GroupRequests;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
 import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
 import io.riverlog.actors.groups.GroupRequests.FetchResult;
+import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.Storage;
 
 /**
- * The group manager's care of the offsets log: expiry by the membership other actors report
+ * The offset store as the group manager runs it: expiry by the membership other actors report
  * ({@link GroupManager.GroupBecameActive}, {@link GroupManager.GroupBecameEmpty}), judged by the
  * manager's clock, which the test moves; snapshots taken as commits come in; and commits refused
  * after a failed fsync, which the log is cut back from before they are answered, so that they are
  * not in effect after a restart either (if the cut-back fails too, the answer says the outcome is unknown).
  */
-class GroupManagerOffsetStorageTest {
+class OffsetStoreTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionId T0 = new PartitionId("t", 0);
     private static final Duration RETENTION = Duration.ofHours(1);

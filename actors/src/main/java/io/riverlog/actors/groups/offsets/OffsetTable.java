@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
 
 /**
@@ -17,8 +18,8 @@ import io.riverlog.actors.partition.PartitionId;
  * memory: what the offsets log says once its changes are applied in order. Each (group, partition)
  * and each group's membership is a register the last change overwrites, and a group deletion clears
  * both; so applying a {@link #image()} of the table again changes nothing, which is what lets a
- * snapshot be plain records in the log (see {@link OffsetsLog}). Only the group manager touches it,
- * on its own thread.
+ * snapshot be plain records in the log (see {@link OffsetsLog}). Only the {@link OffsetStore} touches
+ * it, on its manager's thread.
  */
 final class OffsetTable {
     private final Map<String, Map<PartitionId, CommittedOffset>> byGroup = new HashMap<>();

@@ -1,4 +1,4 @@
-package io.riverlog.actors.groups;
+package io.riverlog.actors.groups.offsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
 
 /** Which offsets expire: Kafka's rules for classic groups and for offsets committed outside a group. */
