@@ -11,8 +11,9 @@ import io.riverlog.actors.partition.PartitionId;
 
 /**
  * What the {@link GroupManager} is asked about groups of the consumer group protocol (KIP-848), and
- * what it answers; each request goes to the group's {@link ConsumerGroup} actor. Topics are named,
- * never given by id: the Kafka adapter translates.
+ * what it answers; each request goes to the group's actor, a
+ * {@link io.riverlog.actors.groups.consumer.ConsumerGroup}. Topics are named, never given by id:
+ * the Kafka adapter translates.
  */
 public final class ConsumerGroupRequests {
     /** The member epoch of a member that leaves the group. */
@@ -26,7 +27,7 @@ public final class ConsumerGroupRequests {
     }
 
     /** A request about one consumer group, handled by its actor. */
-    public sealed interface ConsumerRequest extends GroupRequests.Request, ConsumerGroup.Command
+    public sealed interface ConsumerRequest extends GroupRequests.Request, GroupActor.Command
             permits Heartbeat, Describe {
         String groupId();
     }
@@ -64,7 +65,7 @@ public final class ConsumerGroupRequests {
      */
     public record HeartbeatResult(GroupError error, String errorMessage, String memberId, int memberEpoch,
                                   int heartbeatIntervalMs, Optional<Set<PartitionId>> assignment) {
-        static HeartbeatResult failed(GroupError error, String message) {
+        public static HeartbeatResult failed(GroupError error, String message) {
             return new HeartbeatResult(error, message, "", 0, 0, Optional.empty());
         }
     }

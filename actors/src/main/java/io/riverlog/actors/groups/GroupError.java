@@ -1,8 +1,8 @@
 package io.riverlog.actors.groups;
 
 /**
- * The outcome of a group request, as the group coordinator sees it. The Kafka adapter maps each to
- * the error code Kafka clients know how to handle (most have a Kafka code of the same name).
+ * The outcome of a group request. The Kafka adapter maps each to the error code Kafka clients know
+ * how to handle (most have a Kafka code of the same name).
  */
 public enum GroupError {
     NONE,

@@ -1,18 +1,13 @@
 package io.riverlog.actors.groups;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,55 +19,61 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerGroupDescription;
 import io.riverlog.actors.groups.ConsumerGroupRequests.ConsumerRequest;
+import io.riverlog.actors.groups.ConsumerGroupRequests.Describe;
+import io.riverlog.actors.groups.GroupActors.GroupProtocol;
+import io.riverlog.actors.groups.GroupActors.RoutedGroup;
 import io.riverlog.actors.groups.GroupRequests.CommitOffsets;
-import io.riverlog.actors.groups.GroupRequests.CommitResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteGroup;
-import io.riverlog.actors.groups.GroupRequests.DeleteGroupResult;
 import io.riverlog.actors.groups.GroupRequests.DeleteOffsets;
-import io.riverlog.actors.groups.GroupRequests.DeleteOffsetsResult;
 import io.riverlog.actors.groups.GroupRequests.DescribeGroup;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
-import io.riverlog.actors.groups.GroupRequests.FetchResult;
 import io.riverlog.actors.groups.GroupRequests.GroupDescription;
 import io.riverlog.actors.groups.GroupRequests.GroupListing;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.GroupRequest;
-import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
 import io.riverlog.actors.groups.GroupRequests.Request;
-import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.groups.classic.ClassicGroup;
+import io.riverlog.actors.groups.consumer.ConsumerGroup;
+import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
+import io.riverlog.actors.groups.offsets.OffsetStore;
 import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.wal.Storage;
-import io.riverlog.wal.WriteOutcomeUnknownException;
 
 /**
- * The consumer groups of the broker: routes each group's requests to its {@link GroupCoordinator}
- * (spawned when the group's first member joins), and owns the committed offsets, in memory
- * ({@link OffsetTable}) and in the offsets log ({@link OffsetsLog}, {@code <data-dir>/groups}).
+ * The consumer groups of the broker, as Kafka's group coordinator serves them: routes each group's
+ * requests to the actor of that group, a {@link ClassicGroup} (Kafka's classic group protocol) or a
+ * {@link ConsumerGroup} (the consumer group protocol of KIP-848), and keeps the committed offsets in
+ * an {@link OffsetStore}, which it owns.
  *
- * <p>At start the log is replayed on the blocking-IO dispatcher; until it is, every request is
- * answered COORDINATOR_LOAD_IN_PROGRESS, which clients retry. A commit (validated by the group's
- * coordinator if it has one) is appended and fsynced, then applied and answered. Writes that arrive
- * while one is in flight are queued and written together with one fsync (group commit); they are
- * applied and answered in the order they were accepted. OffsetFetch and ListGroups are answered here,
- * from what is durable, without asking the coordinators: they report each change of state.
+ * <p>A group id belongs to one protocol at a time. A group's actor is spawned when its first member
+ * arrives (a JoinGroup, or a ConsumerGroupHeartbeat that joins); an empty group changes protocol
+ * when a member of the other one arrives: its actor is stopped, and one of the other protocol
+ * spawned. Otherwise the classic APIs reach a consumer-protocol group, which answers those the two
+ * protocols share (offsets, description, deletion) and refuses the rest, while the consumer
+ * protocol's requests about a classic group are refused here, as Kafka refuses them: it is not a
+ * consumer group. A group without an actor exists while it has committed offsets, and its requests
+ * are answered here. {@link GroupActors} holds the rule, and the actor of each group.
  *
- * <p>A group of the consumer group protocol (KIP-848) has a {@link ConsumerGroup} actor instead of a
- * coordinator, spawned by its first member's heartbeat; a group id belongs to one protocol at a time,
- * and an empty group changes protocol when a member of the other one arrives. Commits, and fetches
- * that name a member, are checked by that actor first.
+ * <p>At start the offsets log is replayed on the blocking-IO dispatcher; until it is, every request
+ * is answered COORDINATOR_LOAD_IN_PROGRESS, which clients retry. A commit is validated by the
+ * group's actor if it has one, then written by the store and answered once it is durable; so are
+ * offset deletions. OffsetFetch and ListGroups are answered here, from what is durable, without
+ * asking the groups, which report each change of their state ({@link GroupActor.Report}); only a
+ * fetch that names a member of a consumer-protocol group is checked by that group first.
  *
- * <p>A group exists while it has a coordinator or committed offsets. Deleting it asks its
- * coordinator first: an empty group's coordinator turns Dead (answering COORDINATOR_NOT_AVAILABLE,
- * so clients look the coordinator up again and reach a fresh one), then the deletion is logged.
+ * <p>Deleting a group asks its actor first: an empty group turns Dead (answering
+ * COORDINATOR_NOT_AVAILABLE, so that clients look the coordinator up again and reach a fresh actor),
+ * then the deletion is logged and the actor stopped.
  */
 public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     public interface Command {
     }
 
-    /** Writes what was accepted, closes the offsets log, replies, and stops (with every coordinator). */
+    /** Writes what was accepted, closes the offsets log, replies, and stops (with every group's actor). */
     public record Shutdown(ActorRef<Done> replyTo) implements Command {
     }
 
@@ -84,89 +85,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     public record GroupBecameEmpty(String groupId) implements Command {
     }
 
-    // ---------------------------------------------------------------- from coordinators
-
-    /** A coordinator's group changed state. */
-    record GroupChanged(ActorRef<GroupCoordinator.Command> coordinator, GroupOverview overview) implements Command {
-    }
-
-    /** A coordinator found the commit valid: write it. */
-    record CommitAccepted(CommitOffsets request) implements Command {
-    }
-
-    /**
-     * A coordinator allows deleting the offsets of partitions whose topics are not in
-     * {@code subscribedTopics}; empty means every topic counts as subscribed.
-     */
-    record OffsetDeletionAccepted(DeleteOffsets request, Optional<Set<String>> subscribedTopics) implements Command {
-    }
-
-    /** An empty group's coordinator turned Dead for a DeleteGroup: log the deletion, then stop it. */
-    record GroupRetired(DeleteGroup request, ActorRef<GroupCoordinator.Command> coordinator) implements Command {
-    }
-
-    // ---------------------------------------------------------------- from consumer-protocol groups
-
-    /** A consumer-protocol group changed state. */
-    record ConsumerGroupChanged(ActorRef<ConsumerGroup.Command> group, GroupOverview overview) implements Command {
-    }
-
-    /** A consumer-protocol group found the fetch's member and epoch valid: answer it. */
-    record FetchAccepted(FetchOffsets request) implements Command {
-    }
-
-    /** An empty consumer-protocol group turned Dead for a DeleteGroup: log the deletion, then stop it. */
-    record ConsumerGroupRetired(DeleteGroup request, ActorRef<ConsumerGroup.Command> group) implements Command {
-    }
-
-    // ---------------------------------------------------------------- internal
-
-    private record Loaded(OffsetsLog log, OffsetTable table, long records) implements Command {
-    }
-
-    private record LoadFailed(Throwable cause) implements Command {
-    }
-
-    /** Changes to write as one batch; {@code onDurable} runs once they are applied, {@code onFailure} if the write failed. */
-    private record PendingWrite(List<OffsetChange> changes, Runnable onDurable, Consumer<GroupError> onFailure) {
-    }
-
-    private record WritesDone(List<PendingWrite> writes, Optional<Throwable> failure) implements Command {
-    }
-
-    private record LogClosed(Optional<Throwable> failure) implements Command {
-    }
-
-    private record CoordinatorStopped(String groupId, ActorRef<GroupCoordinator.Command> coordinator)
-            implements Command {
+    /** A group's report, through the adapter that its actor was given. */
+    private record Reported(GroupActor.Report report) implements Command {
     }
 
     private enum CheckExpiry implements Command { INSTANCE }
 
-    private record ConsumerGroupStopped(String groupId, ActorRef<ConsumerGroup.Command> group) implements Command {
-    }
-
-    // ---------------------------------------------------------------- state
-
-    private final GroupSettings settings;
-    private final Clock clock;
-    private final ConsumerGroupSettings consumerSettings;
-    private final Executor blockingIo;
-    private final OffsetsLog log;
-    private final OffsetTable offsets;
-    private final Map<String, ActorRef<GroupCoordinator.Command>> coordinators = new HashMap<>();
-    /** Groups of the consumer group protocol; a group id is in this map or in {@code coordinators}, never both. */
-    private final Map<String, ActorRef<ConsumerGroup.Command>> consumerGroups = new HashMap<>();
-    private final Map<String, GroupOverview> overviews = new HashMap<>();
-    private final List<PendingWrite> queued = new ArrayList<>();
+    private final OffsetStore offsets;
+    private final GroupActors groups;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
-    /** Groups that have members now, whatever protocol they use; their offsets do not expire. */
-    private final Set<String> groupsWithMembers = new HashSet<>();
-    private final long startedAtMs;
-    private boolean expiryDue;
-    private boolean writing;
     private boolean shuttingDown;
-    private long coordinatorsSpawned;
 
     public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
                                            Storage storage) {
@@ -178,7 +106,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return create(settings, storage, Clock.systemUTC());
     }
 
-    static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
+    /** With the consumer group protocol's settings of application.conf, on {@code clock} (which judges offset expiry). */
+    public static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
         return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock);
     }
 
@@ -187,18 +116,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
-            context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
-                OffsetsLog log = OffsetsLog.open(settings.offsetsDir(), settings.offsetsLog(), storage, clock,
-                        settings.offsetStorage().snapshotAfterChanges());
-                OffsetTable table = new OffsetTable();
-                try {
-                    long records = log.replay(table::apply);
-                    return new Loaded(log, table, records);
-                } catch (java.io.IOException | RuntimeException e) {
-                    log.close();
-                    throw e;
-                }
-            }), (loaded, failure) -> failure == null ? loaded : new LoadFailed(BlockingIo.cause(failure)));
+            OffsetStore.load(context, blockingIo, settings, storage, clock);
             return loading(context, settings, consumerSettings, clock, blockingIo);
         }));
     }
@@ -209,16 +127,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                                              Executor blockingIo) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
         return Behaviors.receive(Command.class)
-                .onMessage(Loaded.class, loaded -> {
-                    GroupManager manager = new GroupManager(context, settings, consumerSettings, clock, blockingIo,
-                            loaded);
+                .onMessage(OffsetStore.Loaded.class, loaded -> {
+                    GroupManager manager = new GroupManager(context, settings, consumerSettings,
+                            new OffsetStore(context, blockingIo, settings, clock, loaded));
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
                     }
                     return next;
                 })
-                .onMessage(LoadFailed.class, failed -> {
+                .onMessage(OffsetStore.LoadFailed.class, failed -> {
                     context.getLog().error("Consumer groups are unavailable: loading the offsets log {} failed",
                             settings.offsetsDir(), failed.cause());
                     shutdowns.forEach(replyTo -> replyTo.tell(Done.getInstance()));
@@ -245,118 +163,45 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
 
     private GroupManager(ActorContext<Command> context, GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                         Clock clock, Executor blockingIo, Loaded loaded) {
+                         OffsetStore offsets) {
         super(context);
-        this.settings = settings;
-        this.consumerSettings = consumerSettings;
-        this.clock = clock;
-        this.blockingIo = blockingIo;
-        this.log = loaded.log();
-        this.offsets = loaded.table();
-        this.startedAtMs = clock.millis();
-        context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
-                loaded.records(), settings.offsetsDir(), offsets.groups().size(), offsets.size());
-        recordMembersLostByTheRestart();
+        this.offsets = offsets;
+        this.groups = new GroupActors(context, settings, consumerSettings,
+                context.messageAdapter(GroupActor.Report.class, Reported::new));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(GroupRequest.class, this::onGroupRequest)
-                .onMessage(ConsumerRequest.class, this::onConsumerRequest)
-                .onMessage(ConsumerGroupChanged.class, this::onConsumerGroupChanged)
-                .onMessage(FetchAccepted.class, accepted -> answerFetch(accepted.request()))
-                .onMessage(ConsumerGroupRetired.class, this::onConsumerGroupRetired)
-                .onMessage(ConsumerGroupStopped.class, this::onConsumerGroupStopped)
+                .onMessage(GroupRequest.class, request -> route(request, request.groupId()))
+                .onMessage(ConsumerRequest.class, request -> route(request, request.groupId()))
                 .onMessage(FetchOffsets.class, this::onFetchOffsets)
                 .onMessage(ListGroups.class, this::onListGroups)
-                .onMessage(GroupChanged.class, this::onGroupChanged)
-                .onMessage(CommitAccepted.class, accepted -> write(accepted.request()))
-                .onMessage(OffsetDeletionAccepted.class, this::onOffsetDeletionAccepted)
-                .onMessage(GroupRetired.class, this::onGroupRetired)
-                .onMessage(CoordinatorStopped.class, this::onCoordinatorStopped)
+                .onMessage(Reported.class, reported -> onReport(reported.report()))
+                .onMessage(GroupActors.Stopped.class, this::onGroupStopped)
                 .onMessage(GroupBecameActive.class, active -> onMembership(active.groupId(), true))
                 .onMessage(GroupBecameEmpty.class, empty -> onMembership(empty.groupId(), false))
-                .onMessage(CheckExpiry.class, check -> onCheckExpiry())
-                .onMessage(WritesDone.class, this::onWritesDone)
+                .onMessage(CheckExpiry.class, check -> {
+                    offsets.checkExpiry();
+                    return this;
+                })
+                .onMessage(OffsetStore.Written.class, written -> {
+                    offsets.written(written);
+                    return this;
+                })
                 .onMessage(Shutdown.class, this::onShutdown)
-                .onMessage(LogClosed.class, this::onLogClosed)
+                .onMessage(OffsetStore.Closed.class, this::onOffsetsClosed)
                 .build();
     }
 
     // ---------------------------------------------------------------- routing
 
-    private Behavior<Command> onGroupRequest(GroupRequest request) {
-        if (shuttingDown) {
-            request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
-            return this;
-        }
-        if (request.groupId() == null || request.groupId().isEmpty()) {
-            request.fail(GroupError.INVALID_GROUP_ID);
-            return this;
-        }
-        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(request.groupId());
-        if (consumerGroup != null && request instanceof JoinGroup && isEmpty(request.groupId())) {
-            // An empty group may change protocol: the classic member starts a classic group.
-            retireConsumerGroup(request.groupId());
-        } else if (consumerGroup != null) {
-            consumerGroup.tell(request);
-            return this;
-        }
-        ActorRef<GroupCoordinator.Command> coordinator = coordinators.get(request.groupId());
-        if (coordinator == null && request instanceof JoinGroup) {
-            coordinator = spawnCoordinator(request.groupId());
-        }
-        if (coordinator != null) {
-            coordinator.tell(request);
-            return this;
-        }
-        return withoutCoordinator(request);
-    }
-
-    /** A group without members: it has at most committed offsets. */
-    private Behavior<Command> withoutCoordinator(GroupRequest request) {
-        String groupId = request.groupId();
-        boolean exists = offsets.hasGroup(groupId);
-        if (request instanceof CommitOffsets commit) {
-            if (commit.isSimple()) {
-                return write(commit);
-            }
-            commit.fail(GroupError.ILLEGAL_GENERATION);
-        } else if (request instanceof DescribeGroup describe) {
-            describe.replyTo().tell(exists
-                    ? new GroupDescription(GroupError.NONE, groupId, GroupState.EMPTY, "", "", List.of())
-                    : GroupDescription.failed(groupId, GroupError.GROUP_ID_NOT_FOUND));
-        } else if (request instanceof DeleteGroup delete) {
-            if (exists) {
-                return deleteGroup(delete);
-            }
-            delete.fail(GroupError.GROUP_ID_NOT_FOUND);
-        } else if (request instanceof DeleteOffsets delete) {
-            if (exists) {
-                return onOffsetDeletionAccepted(new OffsetDeletionAccepted(delete, Optional.of(Set.of())));
-            }
-            delete.fail(GroupError.GROUP_ID_NOT_FOUND);
-        } else {
-            // SyncGroup, Heartbeat, LeaveGroup: the member cannot be in a group that has none.
-            request.fail(GroupError.UNKNOWN_MEMBER_ID);
-        }
-        return this;
-    }
-
-    private ActorRef<GroupCoordinator.Command> spawnCoordinator(String groupId) {
-        ActorRef<GroupCoordinator.Command> coordinator = getContext().spawn(
-                GroupCoordinator.create(groupId, settings, getContext().getSelf()), "group-" + (++coordinatorsSpawned));
-        getContext().watchWith(coordinator, new CoordinatorStopped(groupId, coordinator));
-        coordinators.put(groupId, coordinator);
-        overviews.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
-        return coordinator;
-    }
-
-    // ---------------------------------------------------------------- consumer group protocol
-
-    private Behavior<Command> onConsumerRequest(ConsumerRequest request) {
-        String groupId = request.groupId();
+    /**
+     * A request of either protocol about one group goes to the group's actor, which a member that
+     * arrives spawns ({@link GroupActors#forRequest}); a consumer-protocol request about a classic
+     * group is refused; a group without an actor is answered here.
+     */
+    private <R extends Request & GroupActor.Command> Behavior<Command> route(R request, String groupId) {
         if (shuttingDown) {
             request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
             return this;
@@ -365,155 +210,86 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             request.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        ActorRef<ConsumerGroup.Command> group = consumerGroups.get(groupId);
-        if (group == null) {
-            boolean classic = coordinators.containsKey(groupId);
-            boolean joining = request instanceof ConsumerGroupRequests.Heartbeat heartbeat
-                    && heartbeat.memberEpoch() == ConsumerGroupRequests.JOIN_EPOCH;
-            if (request instanceof ConsumerGroupRequests.Describe describe) {
-                // As Kafka: the admin client then describes the group with DescribeGroups.
-                describe.replyTo().tell(ConsumerGroupRequests.ConsumerGroupDescription.failed(groupId,
-                        GroupError.GROUP_ID_NOT_FOUND, classic || offsets.hasGroup(groupId)
-                                ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found."));
-                return this;
-            }
-            if (classic && !isEmpty(groupId)) {
-                // As Kafka: the group exists, but is not a consumer-protocol group.
-                request.fail(GroupError.GROUP_ID_NOT_FOUND);
-                return this;
-            }
-            if (!joining) {
-                // A member of a group that does not exist (any more: membership does not survive a restart) rejoins.
-                request.fail(GroupError.UNKNOWN_MEMBER_ID);
-                return this;
-            }
-            if (classic) {
-                retireClassicGroup(groupId);
-            }
-            group = spawnConsumerGroup(groupId);
+        Optional<RoutedGroup> group = groups.forRequest(request, groupId);
+        if (group.isEmpty()) {
+            return withoutActor(request, groupId);
         }
-        group.tell(request);
+        if (group.get().protocol() == GroupProtocol.CLASSIC && request instanceof ConsumerRequest) {
+            return refuseForClassicGroup(request, group.get());
+        }
+        group.get().actor().tell(request);
         return this;
     }
 
-    private ActorRef<ConsumerGroup.Command> spawnConsumerGroup(String groupId) {
-        ActorRef<ConsumerGroup.Command> group = getContext().spawn(
-                ConsumerGroup.create(groupId, consumerSettings, getContext().getSelf()),
-                "consumer-group-" + (++coordinatorsSpawned));
-        getContext().watchWith(group, new ConsumerGroupStopped(groupId, group));
-        consumerGroups.put(groupId, group);
-        overviews.put(groupId, new GroupOverview(groupId, ConsumerSubscriptions.PROTOCOL_TYPE, GroupState.EMPTY, true));
-        return group;
-    }
-
-    /** True if the group has no members (a group without an actor has none). */
-    private boolean isEmpty(String groupId) {
-        GroupOverview overview = overviews.get(groupId);
-        return overview == null || overview.state() == GroupState.EMPTY;
-    }
-
-    /** Stops an empty classic group's coordinator, so that the group can be a consumer-protocol group. */
-    private void retireClassicGroup(String groupId) {
-        ActorRef<GroupCoordinator.Command> coordinator = coordinators.remove(groupId);
-        overviews.remove(groupId);
-        getContext().stop(coordinator);
-        getContext().getLog().info("Empty group {} changes from the classic to the consumer group protocol", groupId);
-    }
-
-    /** Stops an empty consumer-protocol group's actor, so that the group can be a classic group. */
-    private void retireConsumerGroup(String groupId) {
-        ActorRef<ConsumerGroup.Command> group = consumerGroups.remove(groupId);
-        overviews.remove(groupId);
-        getContext().stop(group);
-        getContext().getLog().info("Empty group {} changes from the consumer to the classic group protocol", groupId);
-    }
-
-    private Behavior<Command> onConsumerGroupChanged(ConsumerGroupChanged changed) {
-        String groupId = changed.overview().groupId();
-        if (changed.group().equals(consumerGroups.get(groupId))) {
-            overviews.put(groupId, changed.overview());
-            return onMembership(groupId, changed.overview().state() != GroupState.EMPTY);
+    /** A group without an actor: it has no members, and at most committed offsets. */
+    private Behavior<Command> withoutActor(Request request, String groupId) {
+        boolean exists = offsets.hasGroup(groupId);
+        if (request instanceof CommitOffsets commit) {
+            if (commit.isSimple()) {
+                offsets.commit(commit);
+            } else {
+                commit.fail(GroupError.ILLEGAL_GENERATION);
+            }
+        } else if (request instanceof DescribeGroup describe) {
+            describe.replyTo().tell(exists
+                    ? new GroupDescription(GroupError.NONE, groupId, GroupState.EMPTY, "", "", List.of())
+                    : GroupDescription.failed(groupId, GroupError.GROUP_ID_NOT_FOUND));
+        } else if (request instanceof DeleteGroup delete) {
+            if (exists) {
+                offsets.deleteGroup(delete);
+            } else {
+                delete.fail(GroupError.GROUP_ID_NOT_FOUND);
+            }
+        } else if (request instanceof DeleteOffsets delete) {
+            if (exists) {
+                offsets.deleteOffsets(delete, Optional.of(Set.of()));
+            } else {
+                delete.fail(GroupError.GROUP_ID_NOT_FOUND);
+            }
+        } else if (request instanceof Describe describe) {
+            notAConsumerGroup(describe, exists);
+        } else {
+            // SyncGroup, Heartbeat, LeaveGroup, a ConsumerGroupHeartbeat that does not join: the member
+            // cannot be in a group that has none (membership does not survive a restart), and must join again.
+            request.fail(GroupError.UNKNOWN_MEMBER_ID);
         }
         return this;
     }
 
-    private Behavior<Command> onConsumerGroupRetired(ConsumerGroupRetired retired) {
-        String groupId = retired.request().groupId();
-        if (retired.group().equals(consumerGroups.get(groupId))) {
-            consumerGroups.remove(groupId);
-            overviews.remove(groupId);
-        }
-        retired.group().tell(ConsumerGroup.Stop.INSTANCE);
-        return deleteGroup(retired.request());
-    }
-
-    private Behavior<Command> onConsumerGroupStopped(ConsumerGroupStopped stopped) {
-        if (stopped.group().equals(consumerGroups.get(stopped.groupId()))) {
-            consumerGroups.remove(stopped.groupId());
-            overviews.remove(stopped.groupId());
-            onMembership(stopped.groupId(), false);
-            if (!shuttingDown) {
-                getContext().getLog().error("The consumer group {} stopped unexpectedly; its members must rejoin",
-                        stopped.groupId());
-            }
+    /** A consumer-protocol request about a classic group, which stays one: refused, as Kafka does. */
+    private Behavior<Command> refuseForClassicGroup(Request request, RoutedGroup group) {
+        if (request instanceof Describe describe) {
+            notAConsumerGroup(describe, true);
+        } else if (!group.isEmpty()) {
+            // The group exists, but is not a consumer-protocol group.
+            request.fail(GroupError.GROUP_ID_NOT_FOUND);
+        } else {
+            // A heartbeat that does not join cannot be from a member of this group.
+            request.fail(GroupError.UNKNOWN_MEMBER_ID);
         }
         return this;
     }
 
-    // ---------------------------------------------------------------- classic groups
-
-    private Behavior<Command> onGroupChanged(GroupChanged changed) {
-        String groupId = changed.overview().groupId();
-        if (changed.coordinator().equals(coordinators.get(groupId))) {
-            overviews.put(groupId, changed.overview());
-            GroupState state = changed.overview().state();
-            return onMembership(groupId, state != GroupState.EMPTY && state != GroupState.DEAD);
-        }
-        return this;
+    /** As Kafka: the admin client then describes the group with DescribeGroups. */
+    private static void notAConsumerGroup(Describe describe, boolean groupExists) {
+        String groupId = describe.groupId();
+        describe.replyTo().tell(ConsumerGroupDescription.failed(groupId, GroupError.GROUP_ID_NOT_FOUND, groupExists
+                ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found."));
     }
 
-    private Behavior<Command> onCoordinatorStopped(CoordinatorStopped stopped) {
-        if (stopped.coordinator().equals(coordinators.get(stopped.groupId()))) {
-            coordinators.remove(stopped.groupId());
-            overviews.remove(stopped.groupId());
-            onMembership(stopped.groupId(), false);
-            if (!shuttingDown) {
-                getContext().getLog().error("The coordinator of group {} stopped unexpectedly; its members must join"
-                        + " again", stopped.groupId());
-            }
-        }
-        return this;
-    }
-
-    // ---------------------------------------------------------------- queries
+    // ---------------------------------------------------------------- offsets and listings
 
     private Behavior<Command> onFetchOffsets(FetchOffsets fetch) {
         if (fetch.groupId() == null || fetch.groupId().isEmpty()) {
             fetch.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        ActorRef<ConsumerGroup.Command> consumerGroup = consumerGroups.get(fetch.groupId());
-        if (consumerGroup != null && fetch.memberId().isPresent()) {
-            consumerGroup.tell(fetch); // checks the member and its epoch, then hands it back as FetchAccepted
-            return this;
+        Optional<RoutedGroup> group = groups.get(fetch.groupId());
+        if (group.isPresent() && group.get().protocol() == GroupProtocol.CONSUMER && fetch.memberId().isPresent()) {
+            group.get().actor().tell(fetch); // checks the member and its epoch, then reports it as FetchAccepted
+        } else {
+            offsets.fetch(fetch);
         }
-        return answerFetch(fetch);
-    }
-
-    private Behavior<Command> answerFetch(FetchOffsets fetch) {
-        Map<PartitionId, CommittedOffset> all = offsets.offsetsOf(fetch.groupId());
-        if (fetch.partitions().isEmpty()) {
-            fetch.replyTo().tell(new FetchResult(GroupError.NONE, new LinkedHashMap<>(all)));
-            return this;
-        }
-        Map<PartitionId, CommittedOffset> found = new LinkedHashMap<>();
-        for (PartitionId partition : fetch.partitions().get()) {
-            CommittedOffset offset = all.get(partition);
-            if (offset != null) {
-                found.put(partition, offset);
-            }
-        }
-        fetch.replyTo().tell(new FetchResult(GroupError.NONE, found));
         return this;
     }
 
@@ -522,181 +298,57 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         for (String groupId : offsets.groups()) {
             all.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
         }
-        all.putAll(overviews);
+        groups.overviews().forEach(overview -> all.put(overview.groupId(), overview));
         list.replyTo().tell(new GroupListing(GroupError.NONE, List.copyOf(all.values())));
         return this;
     }
 
-    // ---------------------------------------------------------------- writes
+    // ---------------------------------------------------------------- what the groups report
 
-    private Behavior<Command> write(CommitOffsets commit) {
-        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
-        List<OffsetChange> changes = new ArrayList<>();
-        commit.offsets().forEach((partition, offset) -> {
-            if (offset.metadata().map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
-                    .orElse(false)) {
-                results.put(partition, GroupError.OFFSET_METADATA_TOO_LARGE);
-            } else {
-                results.put(partition, GroupError.NONE);
-                changes.add(new OffsetChange.Committed(commit.groupId(), partition, offset));
+    private Behavior<Command> onReport(GroupActor.Report report) {
+        if (report instanceof GroupActor.Changed changed) {
+            onChanged(changed);
+        } else if (report instanceof GroupActor.CommitAccepted accepted) {
+            offsets.commit(accepted.request());
+        } else if (report instanceof GroupActor.FetchAccepted accepted) {
+            offsets.fetch(accepted.request());
+        } else if (report instanceof GroupActor.OffsetDeletionAccepted accepted) {
+            offsets.deleteOffsets(accepted.request(), accepted.subscribedTopics());
+        } else if (report instanceof GroupActor.Retired retired) {
+            onRetired(retired);
+        }
+        return this;
+    }
+
+    private void onChanged(GroupActor.Changed changed) {
+        if (groups.changed(changed.group(), changed.overview())) {
+            GroupState state = changed.overview().state();
+            onMembership(changed.overview().groupId(), state != GroupState.EMPTY && state != GroupState.DEAD);
+        }
+    }
+
+    private void onRetired(GroupActor.Retired retired) {
+        groups.remove(retired.request().groupId(), retired.group());
+        // After everything forwarded to it so far, which it answers as Dead.
+        retired.group().tell(GroupActor.Stop.INSTANCE);
+        offsets.deleteGroup(retired.request());
+    }
+
+    private Behavior<Command> onGroupStopped(GroupActors.Stopped stopped) {
+        groups.remove(stopped.groupId(), stopped.actor()).ifPresent(group -> {
+            onMembership(stopped.groupId(), false);
+            if (!shuttingDown) {
+                getContext().getLog().error("The actor of {} group {} stopped unexpectedly; its members must join"
+                        + " again", group.protocol(), stopped.groupId());
             }
         });
-        if (changes.isEmpty()) {
-            commit.replyTo().tell(new CommitResult(results));
-            return this;
-        }
-        return enqueue(new PendingWrite(changes, () -> commit.replyTo().tell(new CommitResult(results)), commit::fail));
-    }
-
-    private Behavior<Command> onOffsetDeletionAccepted(OffsetDeletionAccepted accepted) {
-        DeleteOffsets request = accepted.request();
-        Map<PartitionId, GroupError> results = new LinkedHashMap<>();
-        List<OffsetChange> changes = new ArrayList<>();
-        for (PartitionId partition : request.partitions()) {
-            boolean subscribed = accepted.subscribedTopics().map(topics -> topics.contains(partition.topic()))
-                    .orElse(true);
-            if (subscribed) {
-                results.put(partition, GroupError.GROUP_SUBSCRIBED_TO_TOPIC);
-            } else {
-                results.put(partition, GroupError.NONE);
-                if (offsets.get(request.groupId(), partition).isPresent()) {
-                    changes.add(new OffsetChange.Deleted(request.groupId(), partition));
-                }
-            }
-        }
-        Runnable answer = () -> request.replyTo().tell(new DeleteOffsetsResult(GroupError.NONE, results));
-        if (changes.isEmpty()) {
-            answer.run();
-            return this;
-        }
-        return enqueue(new PendingWrite(changes, answer, request::fail));
-    }
-
-    private Behavior<Command> onGroupRetired(GroupRetired retired) {
-        String groupId = retired.request().groupId();
-        if (retired.coordinator().equals(coordinators.get(groupId))) {
-            coordinators.remove(groupId);
-            overviews.remove(groupId);
-        }
-        // After everything forwarded to it so far, which it answers as Dead.
-        retired.coordinator().tell(GroupCoordinator.Stop.INSTANCE);
-        return deleteGroup(retired.request());
-    }
-
-    /** Logs the deletion even if no offset is known yet: commits queued before it are then deleted too. */
-    private Behavior<Command> deleteGroup(DeleteGroup delete) {
-        return enqueue(new PendingWrite(List.of(new OffsetChange.GroupDeleted(delete.groupId())), () -> {
-            getContext().getLog().info("Deleted group {} and its committed offsets", delete.groupId());
-            delete.replyTo().tell(new DeleteGroupResult(GroupError.NONE));
-        }, delete::fail));
-    }
-
-    private Behavior<Command> enqueue(PendingWrite write) {
-        if (shuttingDown) {
-            // Only what was accepted before the shutdown began is written before the log closes.
-            write.onFailure().accept(GroupError.COORDINATOR_NOT_AVAILABLE);
-            return this;
-        }
-        queued.add(write);
-        if (!writing) {
-            startWrite();
-        }
         return this;
     }
 
-    /**
-     * Writes every queued change, one batch per write, with one fsync; first the expiries if they are
-     * due, and first of all a snapshot if one is due. Both are taken from the table here, where every
-     * earlier write is applied and none is in flight. Returns false if there was nothing to write.
-     */
-    private boolean startWrite() {
-        List<PendingWrite> batch = new ArrayList<>();
-        if (expiryDue && !shuttingDown) {
-            expiryDue = false;
-            expiries().ifPresent(batch::add);
-        }
-        batch.addAll(queued);
-        queued.clear();
-        if (batch.isEmpty()) {
-            return false;
-        }
-        writing = true;
-        OffsetsLog target = log;
-        List<OffsetChange> snapshot = log.snapshotDue() ? offsets.image() : null;
-        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-            if (snapshot != null) {
-                target.snapshot(snapshot);
-            }
-            target.append(batch.stream().map(PendingWrite::changes).toList());
-            return Done.getInstance();
-        }), (done, failure) -> new WritesDone(batch, Optional.ofNullable(failure).map(BlockingIo::cause)));
-        return true;
-    }
-
-    private Behavior<Command> onWritesDone(WritesDone done) {
-        writing = false;
-        if (done.failure().isPresent()) {
-            boolean unknown = done.failure().get() instanceof WriteOutcomeUnknownException;
-            getContext().getLog().error("Writing {} offset changes to {} failed; {}: {}", done.writes().size(),
-                    settings.offsetsDir(), unknown ? "they are not in effect now, but may be after the next start"
-                            : "they are not in effect and never will be", done.failure().get().getMessage());
-            GroupError error = unknown ? GroupError.OUTCOME_UNKNOWN : GroupError.STORAGE_ERROR;
-            done.writes().forEach(write -> write.onFailure().accept(error));
-        } else {
-            for (PendingWrite write : done.writes()) {
-                write.changes().forEach(offsets::apply);
-                write.onDurable().run();
-            }
-        }
-        if (!startWrite() && shuttingDown) {
-            closeLog();
-        }
-        return this;
-    }
-
-    // ---------------------------------------------------------------- membership and expiry
-
-    /** Notes a group gaining its first or losing its last member, in the log too: expiry counts from it. */
+    /** Notes a group gaining its first or losing its last member: its offsets expire only while it has none. */
     private Behavior<Command> onMembership(String groupId, boolean hasMembers) {
-        boolean changed = hasMembers ? groupsWithMembers.add(groupId) : groupsWithMembers.remove(groupId);
-        if (changed) {
-            enqueue(new PendingWrite(List.of(new OffsetChange.Membership(groupId, hasMembers, clock.millis())),
-                    () -> { }, error -> { }));
-        }
+        offsets.membership(groupId, hasMembers);
         return this;
-    }
-
-    /** Groups the log last saw with members have none after a restart: they became empty now. */
-    private void recordMembersLostByTheRestart() {
-        List<OffsetChange> lost = offsets.groupsWithAnyState().stream()
-                .filter(groupId -> offsets.membershipOf(groupId).map(OffsetChange.Membership::hasMembers).orElse(false))
-                .map(groupId -> (OffsetChange) new OffsetChange.Membership(groupId, false, startedAtMs))
-                .toList();
-        if (!lost.isEmpty()) {
-            enqueue(new PendingWrite(lost, () -> { }, error -> { }));
-        }
-    }
-
-    private Behavior<Command> onCheckExpiry() {
-        expiryDue = true;
-        if (!writing) {
-            startWrite();
-        }
-        return this;
-    }
-
-    /** One write deleting every expired offset, which logs one line per group once it is durable. */
-    private Optional<PendingWrite> expiries() {
-        List<OffsetExpiry.Expired> expired = OffsetExpiry.find(offsets, groupsWithMembers::contains, clock.millis(),
-                settings.offsetStorage().retention().toMillis(), startedAtMs);
-        if (expired.isEmpty()) {
-            return Optional.empty();
-        }
-        List<OffsetChange> changes = expired.stream().flatMap(e -> e.changes().stream()).toList();
-        return Optional.of(new PendingWrite(changes,
-                () -> expired.forEach(e -> getContext().getLog().info("Expired {} committed offsets of group {} ({}){}",
-                        e.offsets(), e.groupId(), e.since(), e.wholeGroup() ? "; the group is gone" : "")),
-                error -> { }));
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -707,27 +359,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             return this;
         }
         shuttingDown = true;
-        getContext().getLog().info("Consumer groups shutting down: {} group coordinators, {} offset writes pending",
-                coordinators.size(), queued.size() + (writing ? 1 : 0));
-        coordinators.values().forEach(getContext()::stop);
-        consumerGroups.values().forEach(getContext()::stop);
-        if (!writing) {
-            closeLog();
-        }
+        getContext().getLog().info("Consumer groups shutting down: {} groups with an actor, {} offset writes pending",
+                groups.size(), offsets.writesPending());
+        groups.stopAll();
+        offsets.close();
         return this;
     }
 
-    private void closeLog() {
-        OffsetsLog target = log;
-        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
-            target.close();
-            return Done.getInstance();
-        }), (done, failure) -> new LogClosed(Optional.ofNullable(failure).map(BlockingIo::cause)));
-    }
-
-    private Behavior<Command> onLogClosed(LogClosed closed) {
-        closed.failure().ifPresent(failure -> getContext().getLog().error("Closing the offsets log {} failed; the"
-                + " next start recovers it: {}", settings.offsetsDir(), failure.toString()));
+    private Behavior<Command> onOffsetsClosed(OffsetStore.Closed closed) {
+        offsets.closed(closed);
         getContext().getLog().info("Consumer groups stopped");
         shutdownRequests.forEach(replyTo -> replyTo.tell(Done.getInstance()));
         return Behaviors.stopped();

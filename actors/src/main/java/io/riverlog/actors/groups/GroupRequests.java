@@ -30,10 +30,10 @@ public final class GroupRequests {
     }
 
     /**
-     * A request about one group, handled by that group's coordinator (or, for a group of the consumer
-     * group protocol, by its {@link ConsumerGroup}).
+     * A request about one group, handled by the group's actor (of either protocol: the APIs of
+     * offsets and administration are common to both), or by the manager if the group has none.
      */
-    public sealed interface GroupRequest extends Request, GroupCoordinator.Command, ConsumerGroup.Command
+    public sealed interface GroupRequest extends Request, GroupActor.Command
             permits JoinGroup, SyncGroup, Heartbeat, LeaveGroup, CommitOffsets, DescribeGroup, DeleteGroup,
             DeleteOffsets {
         String groupId();
@@ -82,7 +82,7 @@ public final class GroupRequests {
                              List<JoinedMember> members) {
         public static final int NO_GENERATION = -1;
 
-        static JoinResult failed(GroupError error, String memberId) {
+        public static JoinResult failed(GroupError error, String memberId) {
             return new JoinResult(error, NO_GENERATION, Optional.empty(), Optional.empty(), "", memberId, List.of());
         }
     }
@@ -178,7 +178,7 @@ public final class GroupRequests {
         }
 
         /** A commit from outside group management: no generation, no member. */
-        boolean isSimple() {
+        public boolean isSimple() {
             return generationId < 0 && memberId.isEmpty() && groupInstanceId.isEmpty();
         }
 
@@ -202,7 +202,7 @@ public final class GroupRequests {
      * a consumer-protocol group names itself and its epoch (OffsetFetch v9 on), which is checked first.
      */
     public record FetchOffsets(String groupId, Optional<List<PartitionId>> partitions, Optional<String> memberId,
-                               int memberEpoch, ActorRef<FetchResult> replyTo) implements Request, ConsumerGroup.Command {
+                               int memberEpoch, ActorRef<FetchResult> replyTo) implements Request, GroupActor.Command {
         public static final int NO_MEMBER_EPOCH = -1;
 
         public FetchOffsets {
@@ -258,6 +258,9 @@ public final class GroupRequests {
      * classic one.
      */
     public record GroupOverview(String groupId, String protocolType, GroupState state, boolean consumerProtocol) {
+        /** The protocol type of consumers: of every consumer-protocol group, and of classic groups of consumers. */
+        public static final String CONSUMER_PROTOCOL_TYPE = "consumer";
+
         public GroupOverview(String groupId, String protocolType, GroupState state) {
             this(groupId, protocolType, state, false);
         }
@@ -276,7 +279,7 @@ public final class GroupRequests {
      */
     public record GroupDescription(GroupError error, String groupId, GroupState state, String protocolType,
                                    String protocolName, List<DescribedMember> members) {
-        static GroupDescription failed(String groupId, GroupError error) {
+        public static GroupDescription failed(String groupId, GroupError error) {
             return new GroupDescription(error, groupId, GroupState.DEAD, "", "", List.of());
         }
     }

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -23,7 +24,8 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
                             Duration maxSessionTimeout, Duration initialRebalanceDelay,
                             int maxOffsetMetadataBytes, OffsetStorageSettings offsetStorage) {
 
-    static final String GROUPS_DIR = "groups";
+    /** The offsets log's directory in the data directory. */
+    public static final String GROUPS_DIR = "groups";
     /** Limits of LogConfig that mean "keep everything". */
     private static final long NO_RETENTION = -1;
 

@@ -1,9 +1,9 @@
 package io.riverlog.actors.groups;
 
-import static io.riverlog.actors.groups.CoordinatorRun.RANGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +38,12 @@ import io.riverlog.actors.groups.GroupRequests.GroupListing;
 import io.riverlog.actors.groups.GroupRequests.GroupOverview;
 import io.riverlog.actors.groups.GroupRequests.JoinGroup;
 import io.riverlog.actors.groups.GroupRequests.JoinResult;
+import io.riverlog.actors.groups.GroupRequests.LeaveGroup;
+import io.riverlog.actors.groups.GroupRequests.LeaveResult;
+import io.riverlog.actors.groups.GroupRequests.LeavingMember;
 import io.riverlog.actors.groups.GroupRequests.ListGroups;
+import io.riverlog.actors.groups.GroupRequests.Protocol;
+import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.Storage;
@@ -48,6 +53,7 @@ class GroupManagerTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionId T0 = new PartitionId("t", 0);
     private static final PartitionId T1 = new PartitionId("t", 1);
+    private static final List<Protocol> RANGE = List.of(new Protocol("range", "range".getBytes(StandardCharsets.UTF_8)));
 
     @TempDir
     Path dataDir;
@@ -109,6 +115,30 @@ class GroupManagerTest {
         kit.createTestProbe().expectTerminated(manager, Duration.ofSeconds(10));
     }
 
+    /** A classic consumer joins the group, without being asked to join again with its new member id. */
+    private static JoinResult join(ActorRef<GroupManager.Command> manager, String group) {
+        return ask(manager, JoinResult.class, r -> new JoinGroup(group, "", Optional.empty(), "c", "/127.0.0.1",
+                10_000, 10_000, "consumer", RANGE, false, "", r));
+    }
+
+    /** A ConsumerGroupHeartbeat subscribing to topic t of one partition. */
+    private static ConsumerGroupRequests.HeartbeatResult consumerHeartbeat(ActorRef<GroupManager.Command> manager,
+                                                                           String memberId, int epoch) {
+        return ask(manager, ConsumerGroupRequests.HeartbeatResult.class, r -> new ConsumerGroupRequests.Heartbeat("g",
+                memberId, epoch, Optional.empty(), Optional.empty(), 10_000, Optional.of(List.of("t")),
+                Optional.empty(), Optional.empty(), Optional.of(Set.of()), "c", "/127.0.0.1", Map.of("t", 1), r));
+    }
+
+    /** Waits until ListGroups shows the group as {@code expected}: the manager learns of changes from the group. */
+    private static void awaitListed(ActorRef<GroupManager.Command> manager, GroupOverview expected) {
+        TestProbe<GroupListing> probe = kit.createTestProbe(GroupListing.class);
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            manager.tell(new ListGroups(probe.ref()));
+            assertThat(probe.receiveMessage().groups()).contains(expected);
+            return null;
+        });
+    }
+
     @Test
     void committedOffsetsAreReadBackAndSurviveARestart() {
         ActorRef<GroupManager.Command> manager = started();
@@ -152,10 +182,9 @@ class GroupManagerTest {
     }
 
     @Test
-    void membersCommitThroughTheirCoordinatorAndAGroupWithMembersIsNotDeleted() {
+    void membersCommitThroughTheirGroupAndAGroupWithMembersIsNotDeleted() {
         ActorRef<GroupManager.Command> manager = started();
-        JoinResult joined = ask(manager, JoinResult.class, r -> new JoinGroup("members", "", Optional.empty(), "c",
-                "/127.0.0.1", 10_000, 10_000, "consumer", RANGE, false, "", r));
+        JoinResult joined = join(manager, "members");
         assertThat(joined.error()).isEqualTo(GroupError.NONE);
         assertThat(ask(manager, GroupRequests.SyncResult.class, r -> new GroupRequests.SyncGroup("members",
                 joined.generationId(), joined.memberId(), Optional.empty(), Optional.empty(), Optional.empty(),
@@ -176,6 +205,33 @@ class GroupManagerTest {
         assertThat(described.members()).hasSize(1);
         assertThat(ask(manager, DeleteGroupResult.class, r -> new DeleteGroup("members", r)).error())
                 .isEqualTo(GroupError.NON_EMPTY_GROUP);
+        stop(manager);
+    }
+
+    @Test
+    void aGroupBelongsToOneProtocolAtATimeAndChangesItOnlyWhileEmpty() {
+        ActorRef<GroupManager.Command> manager = started();
+        JoinResult classic = join(manager, "g");
+        assertThat(classic.error()).isEqualTo(GroupError.NONE);
+        assertThat(consumerHeartbeat(manager, "", ConsumerGroupRequests.JOIN_EPOCH).error())
+                .as("a classic group with members").isEqualTo(GroupError.GROUP_ID_NOT_FOUND);
+
+        LeaveResult left = ask(manager, LeaveResult.class, r -> new LeaveGroup("g",
+                List.of(new LeavingMember(classic.memberId(), Optional.empty(), "")), r));
+        assertThat(left.members()).singleElement().satisfies(m -> assertThat(m.error()).isEqualTo(GroupError.NONE));
+        awaitListed(manager, new GroupOverview("g", "consumer", GroupState.EMPTY));
+        ConsumerGroupRequests.HeartbeatResult joined = consumerHeartbeat(manager, "", ConsumerGroupRequests.JOIN_EPOCH);
+        assertThat(joined.error()).as("the empty classic group becomes a consumer group").isEqualTo(GroupError.NONE);
+        awaitListed(manager, new GroupOverview("g", GroupOverview.CONSUMER_PROTOCOL_TYPE, GroupState.STABLE, true));
+        assertThat(join(manager, "g").error())
+                .as("a consumer group with members").isEqualTo(GroupError.INCONSISTENT_GROUP_PROTOCOL);
+
+        assertThat(consumerHeartbeat(manager, joined.memberId(), ConsumerGroupRequests.LEAVE_EPOCH).error())
+                .isEqualTo(GroupError.NONE);
+        awaitListed(manager, new GroupOverview("g", GroupOverview.CONSUMER_PROTOCOL_TYPE, GroupState.EMPTY, true));
+        assertThat(join(manager, "g").error())
+                .as("the empty consumer group becomes a classic group").isEqualTo(GroupError.NONE);
+        awaitListed(manager, new GroupOverview("g", "consumer", GroupState.COMPLETING_REBALANCE));
         stop(manager);
     }
 

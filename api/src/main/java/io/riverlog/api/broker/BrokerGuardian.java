@@ -19,9 +19,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 import com.typesafe.config.Config;
 
-import io.riverlog.actors.groups.ConsumerGroupSettings;
 import io.riverlog.actors.groups.GroupManager;
 import io.riverlog.actors.groups.GroupSettings;
+import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.PublishedTopics;
