@@ -55,6 +55,9 @@ public final class BatchFormat {
 
     private static final int SIZE_OFFSET = Records.SIZE_OFFSET;
     static final int BASE_TIMESTAMP_OFFSET = 27;
+    private static final int MAX_TIMESTAMP_OFFSET = 35;
+    /** Bytes of a header needed to know its batch's largest timestamp, besides where it ends. */
+    static final int TIMESTAMP_HEADER_BYTES = MAX_TIMESTAMP_OFFSET + Long.BYTES;
     private static final int PRODUCER_ID_OFFSET = 43;
     private static final int PRODUCER_EPOCH_OFFSET = 51;
     private static final int BASE_SEQUENCE_OFFSET = 53;
@@ -185,6 +188,11 @@ public final class BatchFormat {
         int lastOffsetDelta = header.getInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
         return new BatchSummary(baseOffset, baseOffset + lastOffsetDelta, header.getLong(PRODUCER_ID_OFFSET),
                 header.getShort(PRODUCER_EPOCH_OFFSET), header.getInt(BASE_SEQUENCE_OFFSET));
+    }
+
+    /** The largest record timestamp a stored batch's header states (its first 43 bytes suffice). */
+    static long readMaxTimestamp(ByteBuffer header) {
+        return header.getLong(MAX_TIMESTAMP_OFFSET);
     }
 
     /** Header fields needed to walk a log: where the batch ends and which offsets it holds. */

@@ -89,6 +89,24 @@ final class TimeIndex implements AutoCloseable {
         return found < 0 ? null : new Entry(e.timestamps[found], baseOffset + e.relativeOffsets[found]);
     }
 
+    /** The last entry whose offset is below {@code offset}, or null if none is. */
+    Entry lastBelowOffset(long offset) {
+        Entries e = entries;
+        int lo = 0;
+        int hi = e.count - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (baseOffset + e.relativeOffsets[mid] < offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found < 0 ? null : new Entry(e.timestamps[found], baseOffset + e.relativeOffsets[found]);
+    }
+
     /** Drops every entry for an offset at or after {@code offset}. */
     void truncateFromOffset(long offset) throws IOException {
         Entries e = entries;

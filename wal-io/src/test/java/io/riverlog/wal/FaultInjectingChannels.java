@@ -9,6 +9,10 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,6 +34,8 @@ public final class FaultInjectingChannels implements ChannelFactory {
     private final AtomicReference<Fault> fault = new AtomicReference<>(Fault.NONE);
     private final AtomicLong bytesLeft = new AtomicLong();
     private final AtomicInteger fsyncs = new AtomicInteger();
+    private final Semaphore heldFsyncs = new Semaphore(0);
+    private volatile CountDownLatch fsyncGate;
     private final Path scope;
 
     /** Faults for every segment file. */
@@ -54,6 +60,25 @@ public final class FaultInjectingChannels implements ChannelFactory {
     public void fillAfter(long bytes) {
         bytesLeft.set(bytes);
         fault.set(Fault.FILLING);
+    }
+
+    /** Every fsync of a segment file from now on waits until {@link #releaseFsyncs}. */
+    public void holdFsyncs() {
+        fsyncGate = new CountDownLatch(1);
+    }
+
+    /** True once an fsync is waiting because of {@link #holdFsyncs}, false if none did within {@code timeout}. */
+    public boolean awaitHeldFsync(Duration timeout) throws InterruptedException {
+        return heldFsyncs.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Lets every held fsync go on, and those to come run at once. */
+    public void releaseFsyncs() {
+        CountDownLatch gate = fsyncGate;
+        fsyncGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
     public void heal() {
@@ -147,11 +172,25 @@ public final class FaultInjectingChannels implements ChannelFactory {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            CountDownLatch gate = fsyncGate;
+            if (gate != null) {
+                heldFsyncs.release();
+                awaitRelease(gate);
+            }
             if (fault.get() == Fault.FSYNCS) {
                 throw new IOException("Input/output error (injected) in fsync of " + path);
             }
             delegate.force(metaData);
             fsyncs.incrementAndGet();
+        }
+
+        private void awaitRelease(CountDownLatch gate) throws IOException {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("held fsync of " + path + " interrupted");
+            }
         }
 
         @Override

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -160,7 +159,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     /**
      * The first committed record at or after a timestamp (empty if none is that new); with
-     * {@link #LARGEST}, the first committed record with the largest timestamp in the log.
+     * {@link #LARGEST}, the first record with the largest timestamp among the committed records
+     * (appends past the high watermark do not count, whatever their timestamps).
      */
     public record FindOffsetForTimestamp(long timestampMs, ActorRef<OffsetForTimestamp> replyTo) implements Command {
         /** Asks for the record with the largest timestamp (Kafka's ListOffsets -3). */
@@ -670,15 +670,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         long hwm = highWatermark;
         CompletableFuture.supplyAsync(() -> {
             try {
-                long wanted = find.timestampMs();
-                if (wanted == FindOffsetForTimestamp.LARGEST) {
-                    OptionalLong largest = partitionLog.largestTimestamp();
-                    if (largest.isEmpty()) {
-                        return Optional.<TimestampOffset>empty();
-                    }
-                    wanted = largest.getAsLong();
+                if (find.timestampMs() == FindOffsetForTimestamp.LARGEST) {
+                    return partitionLog.offsetOfLargestTimestamp(hwm);
                 }
-                return partitionLog.offsetForTimestamp(wanted).filter(found -> found.offset() < hwm);
+                return partitionLog.offsetForTimestamp(find.timestampMs()).filter(found -> found.offset() < hwm);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
