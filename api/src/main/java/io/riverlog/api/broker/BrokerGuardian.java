@@ -16,15 +16,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.server.Route;
 
-import com.typesafe.config.Config;
-
-import io.riverlog.actors.groups.ConsumerGroupSettings;
 import io.riverlog.actors.groups.GroupManager;
-import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
-import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.PublishedTopics;
-import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.http.HttpApi;
 import io.riverlog.api.http.HttpRoutes;
@@ -59,24 +53,22 @@ public final class BrokerGuardian {
     private BrokerGuardian() {
     }
 
-    public static Behavior<Void> create(Config config, ChannelFactory channels, BrokerMetrics metrics,
+    public static Behavior<Void> create(BrokerSettings settings, ChannelFactory channels, BrokerMetrics metrics,
                                         PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
-            Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
+            Duration shutdownTimeout = settings.shutdownTimeout();
             PublishedTopics publishedTopics = new PublishedTopics();
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), channels, partitionMetrics,
-                            publishedTopics), "topics");
+                    TopicRegistry.create(settings.topics(), channels, partitionMetrics, publishedTopics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
-                    GroupManager.create(GroupSettings.fromConfig(config),
-                            ConsumerGroupSettings.fromConfig(config), channels), "groups");
-            KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
+                    GroupManager.create(settings.groups(), settings.consumerGroups(), channels), "groups");
+            KafkaSettings kafkaSettings = settings.kafka();
             BrokerTopics topics = new BrokerTopics(registry, publishedTopics, system.scheduler(),
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
-            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
+            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, settings.topics().partition(),
                     Clock.systemUTC(), metrics);
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -87,8 +79,8 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            HttpApi httpApi = HttpApi.create(registry, httpSettings, system, metrics);
+            HttpSettings httpSettings = settings.http();
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, settings.streams(), system, metrics);
             List<Route> routeGroups = new ArrayList<>(httpApi.routes());
             routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
             routeGroups.add(ConsoleRoute.create());
