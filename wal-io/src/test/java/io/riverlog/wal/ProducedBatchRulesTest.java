@@ -31,7 +31,7 @@ class ProducedBatchRulesTest {
     void aRecordCountThatIsNotTheLastOffsetDeltaPlusOneIsRefused() {
         assertRefused(TamperedBatches.withRecordCount(good(), RECORDS - 1), "does not match its last offset delta");
         assertRefused(TamperedBatches.withRecordCount(good(), RECORDS + 1), "does not match its last offset delta");
-        assertRefused(TamperedBatches.withInt(good(), TamperedBatches.LAST_OFFSET_DELTA, RECORDS + 2),
+        assertRefused(TamperedBatches.changed(good(), b -> b.putInt(TamperedBatches.LAST_OFFSET_DELTA, RECORDS + 2)),
                 "does not match its last offset delta");
     }
 
@@ -136,20 +136,20 @@ class ProducedBatchRulesTest {
     @Test
     void anUnknownCompressionCodecIsRefused() {
         short attributes = good().getShort(TamperedBatches.ATTRIBUTES);
-        assertRefused(TamperedBatches.withShort(good(), TamperedBatches.ATTRIBUTES,
-                (short) (attributes | TamperedBatches.COMPRESSION_BITS)), "compression");
+        assertRefused(TamperedBatches.changed(good(), b -> b.putShort(TamperedBatches.ATTRIBUTES,
+                (short) (attributes | TamperedBatches.COMPRESSION_BITS))), "compression");
     }
 
     @Test
     void aControlBatchFromAClientIsRefused() {
         short attributes = good().getShort(TamperedBatches.ATTRIBUTES);
-        assertRefused(TamperedBatches.withShort(good(), TamperedBatches.ATTRIBUTES,
-                (short) (attributes | TamperedBatches.CONTROL_FLAG)), "control batches");
+        assertRefused(TamperedBatches.changed(good(), b -> b.putShort(TamperedBatches.ATTRIBUTES,
+                (short) (attributes | TamperedBatches.CONTROL_FLAG))), "control batches");
     }
 
     @Test
     void aProducerIdWithoutASequenceNumberIsRefused() {
-        assertRefused(TamperedBatches.withLong(good(), TamperedBatches.PRODUCER_ID, 77L),
+        assertRefused(TamperedBatches.changed(good(), b -> b.putLong(TamperedBatches.PRODUCER_ID, 77L)),
                 "producer id 77 with sequence number -1");
     }
 
@@ -169,7 +169,8 @@ class ProducedBatchRulesTest {
     void aHeaderMaxTimestampThatDisagreesWithTheRecordsIsSetToTheirs(String codec) {
         ByteBuffer good = TestBatches.raw("t", RECORDS, 10, 1000, Compression.of(codec).build());
         for (long stated : new long[] {9_999_999L, 1000L, -1L}) {
-            ValidBatches valid = BatchFormat.validate(TamperedBatches.withLong(good, TamperedBatches.MAX_TIMESTAMP, stated));
+            ValidBatches valid = BatchFormat.validate(
+                    TamperedBatches.changed(good, b -> b.putLong(TamperedBatches.MAX_TIMESTAMP, stated)));
             assertThat(valid.maxTimestamp()).isEqualTo(1000 + RECORDS - 1);
             MutableRecordBatch stored = MemoryRecords.readableRecords(valid.buffer()).batches().iterator().next();
             assertThat(stored.maxTimestamp()).isEqualTo(1000 + RECORDS - 1);

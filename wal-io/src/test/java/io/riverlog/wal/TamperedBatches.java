@@ -1,6 +1,7 @@
 package io.riverlog.wal;
 
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.utils.internals.ByteUtils;
@@ -16,7 +17,6 @@ public final class TamperedBatches {
     public static final int LAST_OFFSET_DELTA = DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET;
     public static final int MAX_TIMESTAMP = 35;
     public static final int PRODUCER_ID = 43;
-    public static final int BASE_SEQUENCE = 53;
     public static final int RECORD_COUNT = DefaultRecordBatch.RECORDS_COUNT_OFFSET;
     /** The attributes bit of a control batch (transaction markers). */
     public static final short CONTROL_FLAG = 0x20;
@@ -31,42 +31,26 @@ public final class TamperedBatches {
         return ByteBuffer.allocate(batch.remaining()).put(batch.duplicate()).flip();
     }
 
+    /** A copy changed by {@code change} (absolute puts at the offsets above), with its CRC32C recomputed. */
+    public static ByteBuffer changed(ByteBuffer batch, Consumer<ByteBuffer> change) {
+        ByteBuffer out = copy(batch);
+        change.accept(out);
+        return resealed(out);
+    }
+
     /** A copy whose record count says {@code count}. */
     public static ByteBuffer withRecordCount(ByteBuffer batch, int count) {
-        ByteBuffer out = copy(batch);
-        out.putInt(RECORD_COUNT, count);
-        return resealed(out);
+        return changed(batch, b -> b.putInt(RECORD_COUNT, count));
     }
 
     /** A copy whose record count and last offset delta agree on {@code count}, whatever the records say. */
     public static ByteBuffer withConsistentCount(ByteBuffer batch, int count) {
-        ByteBuffer out = copy(batch);
-        out.putInt(RECORD_COUNT, count).putInt(LAST_OFFSET_DELTA, count - 1);
-        return resealed(out);
+        return changed(batch, b -> b.putInt(RECORD_COUNT, count).putInt(LAST_OFFSET_DELTA, count - 1));
     }
 
-    public static ByteBuffer withInt(ByteBuffer batch, int position, int value) {
-        ByteBuffer out = copy(batch);
-        out.putInt(position, value);
-        return resealed(out);
-    }
-
-    public static ByteBuffer withLong(ByteBuffer batch, int position, long value) {
-        ByteBuffer out = copy(batch);
-        out.putLong(position, value);
-        return resealed(out);
-    }
-
-    public static ByteBuffer withShort(ByteBuffer batch, int position, short value) {
-        ByteBuffer out = copy(batch);
-        out.putShort(position, value);
-        return resealed(out);
-    }
-
+    /** A copy with byte {@code position} set to {@code value}. */
     public static ByteBuffer withByte(ByteBuffer batch, int position, byte value) {
-        ByteBuffer out = copy(batch);
-        out.put(position, value);
-        return resealed(out);
+        return changed(batch, b -> b.put(position, value));
     }
 
     /** Where record {@code index} (its length varint) starts in an uncompressed batch. */
