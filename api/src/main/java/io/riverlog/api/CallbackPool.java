@@ -2,6 +2,8 @@ package io.riverlog.api;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
+
 /**
  * Sizes the JVM's common pool before anything uses it. Replies to asks reach Java code as
  * CompletionStages whose callbacks run on that pool; on a machine with two cores its default
@@ -10,13 +12,16 @@ import com.typesafe.config.Config;
  */
 final class CallbackPool {
     static final String PARALLELISM_PROPERTY = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    /** The most threads a ForkJoinPool runs. */
+    private static final int MAX_PARALLELISM = 0x7fff;
 
     private CallbackPool() {
     }
 
     static void configure(Config config) {
         if (System.getProperty(PARALLELISM_PROPERTY) == null) {
-            int threads = Math.max(config.getInt("riverlog.callback-threads"), Runtime.getRuntime().availableProcessors());
+            int threads = Math.max(ConfigValues.intValue(config, "riverlog.callback-threads", 1, MAX_PARALLELISM),
+                    Runtime.getRuntime().availableProcessors());
             System.setProperty(PARALLELISM_PROPERTY, Integer.toString(threads));
         }
     }

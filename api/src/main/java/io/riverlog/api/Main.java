@@ -16,19 +16,22 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.api.broker.Broker;
+import io.riverlog.api.broker.BrokerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * The broker's command line. Flags override the config file, which overrides the defaults in
- * application.conf. A bad flag or an unusable data directory ends it with one line and exit code 2.
+ * application.conf. A bad flag, a setting that is missing, of the wrong type or out of range, or an
+ * unusable data directory ends it with one line and exit code 2.
  * SIGTERM stops it gracefully (every partition fsynced and closed cleanly) with exit code 0.
  */
 @Command(name = "riverlog", mixinStandardHelpOptions = true, version = "Riverlog 0.1.0",
         description = "A Kafka-compatible message broker. Settings and their meaning: application.conf.")
 public final class Main implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
+    private static final String BAD_CONFIGURATION = "riverlog: bad configuration: ";
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where data is stored (default ./data)")
@@ -47,7 +50,12 @@ public final class Main implements Callable<Integer> {
     Path configFile;
 
     public static void main(String[] args) {
-        CallbackPool.configure(ConfigFactory.load());
+        try {
+            CallbackPool.configure(ConfigFactory.load());
+        } catch (ConfigException e) {
+            System.err.println(BAD_CONFIGURATION + e.getMessage());
+            System.exit(EXIT_USAGE);
+        }
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             System.err.println("riverlog: " + e.getMessage() + " (see --help)");
@@ -61,8 +69,10 @@ public final class Main implements Callable<Integer> {
         Config config;
         try {
             config = config();
+            // Every setting is read and checked here, so that a bad one is reported before anything starts.
+            BrokerSettings.fromConfig(config);
         } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("riverlog: bad configuration: " + e.getMessage());
+            System.err.println(BAD_CONFIGURATION + e.getMessage());
             return EXIT_USAGE;
         }
         Path data = Path.of(config.getString("riverlog.data-dir"));

@@ -53,7 +53,13 @@ final class RecordBatches {
      * (position 0, limit its size, heap buffer).
      */
     static ByteBuffer filledAsProducer(int batchBytes, int valueBytes, long timestampMs, SplittableRandom random) {
-        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(batchBytes), Compression.NONE,
+        return filledAsProducer(batchBytes, valueBytes, timestampMs, random, Compression.NONE);
+    }
+
+    /** As {@link #filledAsProducer(int, int, long, SplittableRandom)}, with the records compressed. */
+    static ByteBuffer filledAsProducer(int batchBytes, int valueBytes, long timestampMs, SplittableRandom random,
+                                       Compression compression) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(batchBytes), compression,
                 TimestampType.CREATE_TIME, 0L);
         Header[] noHeaders = new Header[0];
         byte[] value = randomBytes(valueBytes, random);

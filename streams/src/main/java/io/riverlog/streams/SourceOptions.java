@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
+
 /**
  * How a {@link PartitionSource} reads its partition; the defaults and their meaning live in
  * {@code riverlog.streams} in application.conf.
@@ -31,12 +33,12 @@ public record SourceOptions(int maxBytesPerRead, Duration maxWaitAtTail, Duratio
 
     /** The options of {@code riverlog.streams}. */
     public static SourceOptions fromConfig(Config config) {
-        Config streams = config.getConfig("riverlog.streams");
+        String streams = "riverlog.streams.";
         return new SourceOptions(
-                Math.toIntExact(streams.getBytes("max-bytes-per-read")),
-                streams.getDuration("max-wait-at-tail"),
-                streams.getDuration("ask-timeout"),
-                streams.getBoolean("follow"));
+                ConfigValues.intBytes(config, streams + "max-bytes-per-read", 1, ConfigValues.MAX_BUFFER_BYTES),
+                ConfigValues.timerDuration(config, streams + "max-wait-at-tail"),
+                ConfigValues.timerDuration(config, streams + "ask-timeout"),
+                config.getBoolean(streams + "follow"));
     }
 
     public SourceOptions withMaxBytesPerRead(int bytes) {

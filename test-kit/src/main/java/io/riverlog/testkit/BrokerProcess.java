@@ -48,6 +48,29 @@ public final class BrokerProcess implements AutoCloseable {
         return broker;
     }
 
+    /** How a broker process that ended by itself ended: its exit code and what it printed on standard error. */
+    public record Exit(int code, String errors) {
+    }
+
+    /**
+     * Runs a broker with {@code extraArgs} that is expected to end by itself (a bad flag or setting)
+     * within {@code timeout}; fails if it is still running then. Its standard output goes to
+     * {@link #outputFile()}, its standard error to a file beside it.
+     */
+    public static Exit runUntilExit(Path dataDir, Duration timeout, String... extraArgs)
+            throws IOException, InterruptedException {
+        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), freePort(), List.of(), List.of(extraArgs));
+        Files.createDirectories(dataDir.getParent());
+        Path errors = dataDir.resolveSibling(dataDir.getFileName() + "-broker.err");
+        Process process = new ProcessBuilder(broker.command()).redirectOutput(broker.outputFile().toFile())
+                .redirectError(errors.toFile()).start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the broker was still running after " + timeout + "; see " + broker.outputFile());
+        }
+        return new Exit(process.exitValue(), Files.readString(errors));
+    }
+
     public String bootstrapServers() {
         return "127.0.0.1:" + kafkaPort;
     }
@@ -111,20 +134,8 @@ public final class BrokerProcess implements AutoCloseable {
 
     private void launch() throws IOException {
         Files.createDirectories(dataDir);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m"));
-        // A later -Xmx wins: the caller's limits override the default one.
-        command.addAll(jvmArgs);
-        command.addAll(List.of(
-                "-cp", System.getProperty("java.class.path"),
-                "io.riverlog.api.Main",
-                "--data-dir", dataDir.toString(),
-                "--kafka-port", Integer.toString(kafkaPort),
-                "--http-port", Integer.toString(httpPort)));
-        command.addAll(extraArgs);
         Path output = outputFile();
-        process = new ProcessBuilder(command).redirectErrorStream(true)
+        process = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
         try {
             Await.until("the broker accepts connections", START_TIMEOUT, () -> {
@@ -137,6 +148,22 @@ public final class BrokerProcess implements AutoCloseable {
             process.destroyForcibly();
             throw e;
         }
+    }
+
+    private List<String> command() {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m"));
+        // A later -Xmx wins: the caller's limits override the default one.
+        command.addAll(jvmArgs);
+        command.addAll(List.of(
+                "-cp", System.getProperty("java.class.path"),
+                "io.riverlog.api.Main",
+                "--data-dir", dataDir.toString(),
+                "--kafka-port", Integer.toString(kafkaPort),
+                "--http-port", Integer.toString(httpPort)));
+        command.addAll(extraArgs);
+        return command;
     }
 
     /** The file the broker's standard output and error go to, across restarts. */

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.riverlog.wal.TamperedBatches;
 
 /**
  * Bad input gets a clear error or closes only its own connection; the broker stays up and a
@@ -39,6 +43,7 @@ class KafkaBadInputTest {
         broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.auto-create-topics", false,
                 "riverlog.kafka.max-frame-bytes", 64 * 1024, "riverlog.kafka.max-message-bytes", 8 * 1024));
         KafkaClients.createTopic(broker.bootstrapServers(), "bad-input", 1);
+        KafkaClients.createTopic(broker.bootstrapServers(), "half-bad", 2);
     }
 
     @AfterAll
@@ -57,6 +62,33 @@ class KafkaBadInputTest {
         }
         assertThat(KafkaClients.readAll(broker.bootstrapServers(), KafkaClients.partitions("bad-input", 1), 1))
                 .extracting(r -> new String(r.value()).substring(0, 4)).contains("ok:0").doesNotContain("crc:");
+    }
+
+    @Test
+    void aBatchWhoseRecordCountDisagreesWithItsOffsetsIsInvalidAndTheGoodPartitionOfTheRequestIsAppended()
+            throws Exception {
+        ByteBuffer inconsistent = TamperedBatches.withRecordCount(Batches.raw("bad", 0, 5, 20, Compression.NONE), 3);
+        ProduceRequestData request = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData topicData = new ProduceRequestData.TopicProduceData().setName("half-bad");
+        topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                .setRecords(MemoryRecords.readableRecords(inconsistent)));
+        topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(1)
+                .setRecords(MemoryRecords.readableRecords(Batches.raw("good", 0, 4, 20, Compression.NONE))));
+        request.topicData().add(topicData);
+        try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
+            List<ProduceResponseData.PartitionProduceResponse> answers = ((ProduceResponse) connection.call(
+                    ApiKeys.PRODUCE, PRODUCE_VERSION, request)).data().responses().iterator().next().partitionResponses();
+            assertThat(Errors.forCode(answers.get(0).errorCode())).isEqualTo(Errors.INVALID_RECORD);
+            assertThat(answers.get(0).errorMessage()).contains("record count 3 does not match its last offset delta 4");
+            assertThat(Errors.forCode(answers.get(1).errorCode())).isEqualTo(Errors.NONE);
+            assertThat(answers.get(1).baseOffset()).isZero();
+        }
+        List<String> read = new ArrayList<>();
+        Map<TopicPartition, Long> ends = KafkaClients.readToEnd(broker.bootstrapServers(),
+                KafkaClients.partitions("half-bad", 2), r -> read.add(new String(r.value()).substring(0, 6)));
+        assertThat(ends).containsEntry(new TopicPartition("half-bad", 0), 0L)
+                .containsEntry(new TopicPartition("half-bad", 1), 4L);
+        assertThat(read).containsExactly("good:0", "good:1", "good:2", "good:3");
     }
 
     @Test

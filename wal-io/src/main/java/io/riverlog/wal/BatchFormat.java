@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Iterator;
 
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -16,9 +17,9 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.common.utils.internals.CloseableIterator;
 
 /**
- * The one place where Riverlog touches kafka-clients' internal record classes
- * ({@code org.apache.kafka.common.record.internal}), which carry no compatibility promise.
- * An upgrade of kafka-clients that moves them touches this file only.
+ * With {@link BatchRecords}, the one place in this module that touches kafka-clients' internal
+ * record classes ({@code org.apache.kafka.common.record.internal}), which carry no compatibility
+ * promise. An upgrade of kafka-clients that moves them touches these two files here.
  *
  * <p>A Kafka v2 record batch starts with a 61-byte header:
  * <pre>
@@ -53,6 +54,10 @@ public final class BatchFormat {
     private static final int LEADER_EPOCH_OFFSET = Records.LOG_OVERHEAD;
 
     private static final int SIZE_OFFSET = Records.SIZE_OFFSET;
+    static final int BASE_TIMESTAMP_OFFSET = 27;
+    private static final int MAX_TIMESTAMP_OFFSET = 35;
+    /** Bytes of a header needed to know its batch's largest timestamp, besides where it ends. */
+    static final int TIMESTAMP_HEADER_BYTES = MAX_TIMESTAMP_OFFSET + Long.BYTES;
     private static final int PRODUCER_ID_OFFSET = 43;
     private static final int PRODUCER_EPOCH_OFFSET = 51;
     private static final int BASE_SEQUENCE_OFFSET = 53;
@@ -63,8 +68,13 @@ public final class BatchFormat {
     }
 
     /**
-     * Checks that {@code buffer} (from position to limit) holds only whole, valid v2 batches:
-     * magic 2, sane sizes and a CRC32C that matches. Offsets in the input are ignored.
+     * Checks that {@code buffer} (from position to limit) holds only whole, valid v2 batches, by the
+     * rules Kafka's broker applies to what producers send: magic 2, lengths that add up, a CRC32C
+     * that matches (else {@link CorruptBatchException}); a positive record count equal to the last
+     * offset delta plus one, no control batch, a sequence number wherever there is a producer id,
+     * and records that parse ({@link BatchRecords}). Where a batch's header states another largest
+     * timestamp than its records have, the header is set to theirs (CRC recomputed), as Kafka's
+     * broker does. Offsets in the input are ignored.
      *
      * @throws InvalidBatchException naming the batch index and what is wrong
      */
@@ -78,35 +88,72 @@ public final class BatchFormat {
         List<BatchInfo> batches = new ArrayList<>();
         int position = 0;
         while (position < view.limit()) {
-            int remaining = view.limit() - position;
-            if (remaining > MAGIC_OFFSET && view.get(position + MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
-                throw new InvalidBatchException("batch " + batches.size() + ": magic " + view.get(position + MAGIC_OFFSET)
-                        + " is not supported, only v2 record batches are");
-            }
-            if (remaining < HEADER_BYTES) {
-                throw new InvalidBatchException("batch " + batches.size() + ": " + remaining
-                        + " trailing bytes are not a whole batch header");
-            }
-            int sizeInBytes = view.getInt(position + SIZE_OFFSET) + LOG_OVERHEAD;
-            if (sizeInBytes < HEADER_BYTES || sizeInBytes > remaining) {
-                throw new InvalidBatchException("batch " + batches.size() + ": length " + sizeInBytes
-                        + " does not fit the " + remaining + " bytes left");
-            }
+            int index = batches.size();
+            int sizeInBytes = checkFraming(view, position, index);
             MutableRecordBatch batch = batchAt(view, position, sizeInBytes);
             try {
                 batch.ensureValid();
             } catch (CorruptRecordException e) {
-                throw new InvalidBatchException("batch " + batches.size() + ": " + e.getMessage());
+                throw new CorruptBatchException("batch " + index + ": " + e.getMessage());
             }
-            int lastOffsetDelta = (int) (batch.lastOffset() - batch.baseOffset());
-            if (lastOffsetDelta < 0) {
-                throw new InvalidBatchException("batch " + batches.size() + ": negative last offset delta");
+            int recordCount = checkHeader(batch, index);
+            ByteBuffer bytes = view.duplicate();
+            bytes.position(position).limit(position + sizeInBytes);
+            long maxTimestamp = BatchRecords.check(batch, bytes, recordCount, index);
+            if (batch.timestampType() == TimestampType.CREATE_TIME && batch.maxTimestamp() != maxTimestamp) {
+                batch.setMaxTimestamp(TimestampType.CREATE_TIME, maxTimestamp);
             }
-            batches.add(new BatchInfo(position, sizeInBytes, lastOffsetDelta, batch.maxTimestamp(),
+            batches.add(new BatchInfo(position, sizeInBytes, recordCount - 1, maxTimestamp,
                     batch.producerId(), batch.producerEpoch(), batch.baseSequence()));
             position += sizeInBytes;
         }
         return new ValidBatches(view, List.copyOf(batches));
+    }
+
+    /** The length of the batch at {@code position}, once its magic and length are known to be sound. */
+    private static int checkFraming(ByteBuffer view, int position, int index) {
+        int remaining = view.limit() - position;
+        if (remaining > MAGIC_OFFSET && view.get(position + MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
+            throw new InvalidBatchException("batch " + index + ": magic " + view.get(position + MAGIC_OFFSET)
+                    + " is not supported, only v2 record batches are");
+        }
+        if (remaining < HEADER_BYTES) {
+            throw new CorruptBatchException("batch " + index + ": " + remaining
+                    + " trailing bytes are not a whole batch header");
+        }
+        int sizeInBytes = view.getInt(position + SIZE_OFFSET) + LOG_OVERHEAD;
+        if (sizeInBytes < HEADER_BYTES || sizeInBytes > remaining) {
+            throw new CorruptBatchException("batch " + index + ": length " + sizeInBytes
+                    + " does not fit the " + remaining + " bytes left");
+        }
+        return sizeInBytes;
+    }
+
+    /** The rules of Kafka's broker for the header of a batch a client sends; returns its record count. */
+    private static int checkHeader(MutableRecordBatch batch, int index) {
+        int recordCount = batch.countOrNull();
+        long lastOffsetDelta = batch.lastOffset() - batch.baseOffset();
+        if (recordCount <= 0) {
+            throw new InvalidBatchException("batch " + index + ": record count " + recordCount + " is not positive");
+        }
+        if (lastOffsetDelta + 1 != recordCount) {
+            throw new InvalidBatchException("batch " + index + ": its record count " + recordCount
+                    + " does not match its last offset delta " + lastOffsetDelta + " (which makes "
+                    + (lastOffsetDelta + 1) + " records)");
+        }
+        if (batch.isControlBatch()) {
+            throw new InvalidBatchException("batch " + index + ": clients may not write control batches");
+        }
+        if (batch.hasProducerId() && batch.baseSequence() < 0) {
+            throw new InvalidBatchException("batch " + index + ": producer id " + batch.producerId()
+                    + " with sequence number " + batch.baseSequence());
+        }
+        try {
+            batch.compressionType();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidBatchException("batch " + index + ": " + e.getMessage());
+        }
+        return recordCount;
     }
 
     /**
@@ -133,14 +180,19 @@ public final class BatchFormat {
     }
 
     /**
-     * The producer fields of a whole 61-byte batch header. kafka-clients keeps their offsets
-     * package-private, so they are spelled out here, from the layout above.
+     * The producer fields of a whole 61-byte batch header. kafka-clients keeps their offsets (and
+     * that of the base timestamp) package-private, so they are spelled out here, from the layout above.
      */
     static BatchSummary readSummary(ByteBuffer header) {
         long baseOffset = header.getLong(0);
         int lastOffsetDelta = header.getInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
         return new BatchSummary(baseOffset, baseOffset + lastOffsetDelta, header.getLong(PRODUCER_ID_OFFSET),
                 header.getShort(PRODUCER_EPOCH_OFFSET), header.getInt(BASE_SEQUENCE_OFFSET));
+    }
+
+    /** The largest record timestamp a stored batch's header states (its first 43 bytes suffice). */
+    static long readMaxTimestamp(ByteBuffer header) {
+        return header.getLong(MAX_TIMESTAMP_OFFSET);
     }
 
     /** Header fields needed to walk a log: where the batch ends and which offsets it holds. */

@@ -1,6 +1,10 @@
 package io.riverlog.wal;
 
+import java.time.Duration;
+
 import com.typesafe.config.Config;
+
+import io.riverlog.settings.ConfigValues;
 
 /**
  * Settings of one partition log; the defaults and their meaning live in {@code application.conf}
@@ -15,6 +19,9 @@ import com.typesafe.config.Config;
  */
 public record LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
                         long segmentDeleteDelayMs, int recoveryReadBytes) {
+    private static final String PATH = "riverlog.log.";
+    /** A retention limit that keeps everything. */
+    private static final long NO_LIMIT = -1;
 
     public LogConfig {
         if (segmentBytes < BatchFormat.HEADER_BYTES) {
@@ -30,14 +37,15 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
 
     /** Reads the {@code riverlog.log} block of the given configuration. */
     public static LogConfig fromConfig(Config config) {
-        Config log = config.getConfig("riverlog.log");
         return new LogConfig(
-                (int) log.getBytes("segment-bytes").longValue(),
-                (int) log.getBytes("index-interval-bytes").longValue(),
-                log.getLong("retention-bytes"),
-                log.getLong("retention-ms"),
-                log.getDuration("segment-delete-delay").toMillis(),
-                (int) log.getBytes("recovery-read-bytes").longValue());
+                ConfigValues.intBytes(config, PATH + "segment-bytes", BatchFormat.HEADER_BYTES, Integer.MAX_VALUE),
+                ConfigValues.intBytes(config, PATH + "index-interval-bytes", 1, Integer.MAX_VALUE),
+                ConfigValues.longValue(config, PATH + "retention-bytes", NO_LIMIT, Long.MAX_VALUE),
+                ConfigValues.longValue(config, PATH + "retention-ms", NO_LIMIT, Long.MAX_VALUE),
+                ConfigValues.duration(config, PATH + "segment-delete-delay", Duration.ZERO, ConfigValues.MAX_DURATION)
+                        .toMillis(),
+                ConfigValues.intBytes(config, PATH + "recovery-read-bytes", BatchFormat.HEADER_BYTES,
+                        ConfigValues.MAX_BUFFER_BYTES));
     }
 
     public LogConfig withSegmentBytes(int bytes) {

@@ -8,7 +8,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 
@@ -21,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * these files when the log is opened (see {@link LogLoader}).
  *
  * <p>Threads: one writer (the partition's LogWriter) calls {@link #append}, {@link #flush},
- * {@link #enforceRetention} and {@link #close}; {@link #read}, {@link #offsetForTimestamp} and the
- * offset accessors may be called from any thread at the same time.
+ * {@link #enforceRetention} and {@link #close}; {@link #read}, {@link #offsetForTimestamp},
+ * {@link #offsetOfLargestTimestamp} and the offset accessors may be called from any thread at the
+ * same time.
  *
  * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs the data, then the
  * {@link RecoveryPoint}, and moves {@link #durableEndOffset()}. A write or fsync that fails takes the
@@ -337,13 +337,29 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** The largest record timestamp in the log; empty if it holds no record with a timestamp. */
-    public OptionalLong largestTimestamp() {
+    /**
+     * The first record with the largest timestamp among the records below {@code upperBound} (the
+     * high watermark, so that only committed records count; like it, a batch boundary); empty if
+     * none of them has a timestamp.
+     * A rolled segment wholly below the bound answers with the largest timestamp it keeps; only a
+     * segment that holds the bound, or the active one (which may be taking appends beyond it as
+     * this runs), looks at batch headers.
+     */
+    public Optional<TimestampOffset> offsetOfLargestTimestamp(long upperBound) throws IOException {
+        Segment current = active;
         long largest = -1;
         for (Segment segment : segments.values()) {
-            largest = Math.max(largest, segment.maxTimestamp());
+            if (segment.baseOffset >= upperBound) {
+                break;
+            }
+            boolean rolledBelow = segment.baseOffset < current.baseOffset && segment.nextOffset() <= upperBound;
+            largest = Math.max(largest, rolledBelow ? segment.maxTimestamp() : segment.maxTimestampBelow(upperBound));
         }
-        return largest < 0 ? OptionalLong.empty() : OptionalLong.of(largest);
+        if (largest < 0) {
+            return Optional.empty();
+        }
+        // Records at or past the bound come after every record below it, so the first record this new is below it.
+        return offsetForTimestamp(largest).filter(found -> found.offset() < upperBound);
     }
 
     /**

@@ -537,6 +537,32 @@ final class Segment implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The largest record timestamp among this segment's records below {@code upperBound}, or -1 if
+     * none has one. The time index answers up to its last entry below the bound; only the batches
+     * after that entry are looked at, by their headers.
+     */
+    long maxTimestampBelow(long upperBound) throws IOException {
+        TimeIndex.Entry covered = timeIndex.lastBelowOffset(upperBound);
+        long max = covered == null ? -1 : covered.timestampMs();
+        int size = sizeInBytes;
+        // An entry's offset is the last of a batch, so the batch after it starts at the next offset.
+        int position = positionOf(covered == null ? baseOffset : covered.offset() + 1, size);
+        while (position >= 0 && position < size) {
+            ByteBuffer header = readBytes(position, BatchFormat.TIMESTAMP_HEADER_BYTES);
+            BatchHeader walk = BatchFormat.readWalkHeader(header);
+            if (walk.baseOffset() >= upperBound) {
+                break;
+            }
+            if (walk.sizeInBytes() < BatchFormat.HEADER_BYTES) {
+                throw new CorruptLogException(logPath, position, "batch length " + walk.sizeInBytes());
+            }
+            max = Math.max(max, BatchFormat.readMaxTimestamp(header));
+            position += walk.sizeInBytes();
+        }
+        return max;
+    }
+
     /** Calls {@code visitor} with the header of every batch from {@code position} (a batch start) to the end. */
     void forEachBatchFrom(int position, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
         int size = sizeInBytes;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /**
  * Sparse map from time to offset within one segment, for look-ups by timestamp and for retention
@@ -74,19 +75,37 @@ final class TimeIndex implements AutoCloseable {
     /** The last entry whose timestamp is below {@code timestampMs}, or null if none is. */
     Entry lastBefore(long timestampMs) {
         Entries e = entries;
+        return entryAt(e, lastWhere(e, i -> e.timestamps[i] < timestampMs));
+    }
+
+    /** The last entry whose offset is below {@code offset}, or null if none is. */
+    Entry lastBelowOffset(long offset) {
+        Entries e = entries;
+        return entryAt(e, lastWhere(e, i -> baseOffset + e.relativeOffsets[i] < offset));
+    }
+
+    /**
+     * The index of the last entry for which {@code below} holds, or -1: both timestamps and offsets
+     * grow, so the entries for which it holds come first.
+     */
+    private static int lastWhere(Entries e, IntPredicate below) {
         int lo = 0;
         int hi = e.count - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (e.timestamps[mid] < timestampMs) {
+            if (below.test(mid)) {
                 found = mid;
                 lo = mid + 1;
             } else {
                 hi = mid - 1;
             }
         }
-        return found < 0 ? null : new Entry(e.timestamps[found], baseOffset + e.relativeOffsets[found]);
+        return found;
+    }
+
+    private Entry entryAt(Entries e, int index) {
+        return index < 0 ? null : new Entry(e.timestamps[index], baseOffset + e.relativeOffsets[index]);
     }
 
     /** Drops every entry for an offset at or after {@code offset}. */

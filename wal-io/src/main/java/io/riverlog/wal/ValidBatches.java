@@ -4,11 +4,27 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * One or more whole v2 record batches whose sizes, magic and CRC32C were checked by
- * {@link BatchFormat#validate}. The buffer is owned by the log once appended: it is patched in
- * place with assigned offsets and must not be written by anyone else.
+ * One or more whole v2 record batches that {@link BatchFormat#validate} checked (framing, CRC32C,
+ * header and records); only it makes one, so whatever a log appends went through the same checks.
+ * The buffer is owned by the log once appended: it is patched in place with assigned offsets and
+ * must not be written by anyone else.
  */
-public record ValidBatches(ByteBuffer buffer, List<BatchInfo> batches) {
+public final class ValidBatches {
+    private final ByteBuffer buffer;
+    private final List<BatchInfo> batches;
+
+    ValidBatches(ByteBuffer buffer, List<BatchInfo> batches) {
+        this.buffer = buffer;
+        this.batches = batches;
+    }
+
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    public List<BatchInfo> batches() {
+        return batches;
+    }
 
     public int sizeInBytes() {
         return buffer.limit();

@@ -10,6 +10,10 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,6 +37,8 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
     private final AtomicLong bytesLeft = new AtomicLong();
     private final AtomicInteger fsyncs = new AtomicInteger();
     private final AtomicInteger fsyncFailuresLeft = new AtomicInteger();
+    private final Semaphore heldFsyncs = new Semaphore(0);
+    private volatile CountDownLatch fsyncGate;
     private final Path scope;
 
     /** Faults for every segment file. */
@@ -62,6 +68,25 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
     public void fillAfter(long bytes) {
         bytesLeft.set(bytes);
         fault.set(Fault.FILLING);
+    }
+
+    /** Every fsync of a segment file from now on waits until {@link #releaseFsyncs}. */
+    public void holdFsyncs() {
+        fsyncGate = new CountDownLatch(1);
+    }
+
+    /** True once an fsync is waiting because of {@link #holdFsyncs}, false if none did within {@code timeout}. */
+    public boolean awaitHeldFsync(Duration timeout) throws InterruptedException {
+        return heldFsyncs.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Lets every held fsync go on, and those to come run at once. */
+    public void releaseFsyncs() {
+        CountDownLatch gate = fsyncGate;
+        fsyncGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
     public void heal() {
@@ -193,11 +218,25 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
 
         @Override
         public void force(boolean metaData) throws IOException {
+            CountDownLatch gate = fsyncGate;
+            if (gate != null) {
+                heldFsyncs.release();
+                awaitRelease(gate);
+            }
             if (fault.get() == Fault.FSYNCS || fsyncFailuresLeft.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
                 throw new IOException("Input/output error (injected) in fsync of " + path);
             }
             delegate.force(metaData);
             fsyncs.incrementAndGet();
+        }
+
+        private void awaitRelease(CountDownLatch gate) throws IOException {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("held fsync of " + path + " interrupted");
+            }
         }
 
         @Override

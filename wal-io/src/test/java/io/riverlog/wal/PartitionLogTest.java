@@ -206,6 +206,35 @@ class PartitionLogTest {
     }
 
     @Test
+    void theLargestTimestampBelowABatchBoundaryIsThatOfItsFirstRecordAsAScanOfEveryRecordFindsIt() throws IOException {
+        Random random = new Random(7);
+        List<Long> boundaries = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            // Timestamps go up and down, with ties, so that the time index has entries and the largest moves about.
+            for (int b = 0; b < 300; b++) {
+                long[] timestamps = new long[1 + random.nextInt(5)];
+                for (int i = 0; i < timestamps.length; i++) {
+                    timestamps[i] = 1000 + b * 3L + random.nextInt(400);
+                }
+                boundaries.add(log.append(batchWithTimestamps(timestamps)).logEndOffset());
+            }
+            List<StoredRecord> all = readAll(log);
+            assertThat(log.segmentCount()).isGreaterThan(3);
+            assertThat(log.offsetOfLargestTimestamp(log.logStartOffset())).isEmpty();
+            for (long bound : boundaries) {
+                StoredRecord first = all.get(0);
+                for (StoredRecord record : all.subList(0, (int) bound)) {
+                    if (record.timestampMs() > first.timestampMs()) {
+                        first = record;
+                    }
+                }
+                assertThat(log.offsetOfLargestTimestamp(bound)).as("below %d", bound)
+                        .contains(new TimestampOffset(first.timestampMs(), first.offset()));
+            }
+        }
+    }
+
+    @Test
     void rollStartsASegmentAtTheLogEndAndDeletingBeforeItKeepsEverythingFromThere() throws IOException {
         long snapshotStart;
         long end;
@@ -350,6 +379,17 @@ class PartitionLogTest {
             offset = slice.nextOffset();
         }
         return out;
+    }
+
+    private static ValidBatches batchWithTimestamps(long... timestampsMs) {
+        var builder = org.apache.kafka.common.record.internal.MemoryRecords.builder(
+                java.nio.ByteBuffer.allocate(timestampsMs.length * 100 + 128),
+                org.apache.kafka.common.compress.Compression.NONE,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0L);
+        for (int i = 0; i < timestampsMs.length; i++) {
+            builder.append(timestampsMs[i], null, TestBatches.value("ts", i, 10));
+        }
+        return BatchFormat.validate(builder.build().buffer());
     }
 
     private static ValidBatches batchWithTimestampStep(String tag, int records, long firstTimestampMs, long stepMs) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import com.typesafe.config.Config;
 
 import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
+import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -43,14 +44,15 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
     }
 
     public static GroupSettings fromConfig(Config config) {
-        Config groups = config.getConfig("riverlog.groups");
+        String groups = "riverlog.groups.";
         return new GroupSettings(
                 Path.of(config.getString("riverlog.data-dir")),
                 LogConfig.fromConfig(config).withRetention(NO_RETENTION, NO_RETENTION),
-                groups.getDuration("min-session-timeout"),
-                groups.getDuration("max-session-timeout"),
-                groups.getDuration("initial-rebalance-delay"),
-                (int) groups.getBytes("max-offset-metadata-bytes").longValue(),
+                // Members ask for session timeouts in int32 milliseconds.
+                ConfigValues.duration(config, groups + "min-session-timeout", Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
+                ConfigValues.duration(config, groups + "max-session-timeout", Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
+                ConfigValues.timerDurationOrZero(config, groups + "initial-rebalance-delay"),
+                ConfigValues.intBytes(config, groups + "max-offset-metadata-bytes", 0, Integer.MAX_VALUE),
                 OffsetStorageSettings.fromConfig(config));
     }
 

@@ -227,7 +227,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     /**
      * The first committed record at or after a timestamp (empty if none is that new); with
-     * {@link #LARGEST}, the first committed record with the largest timestamp in the log.
+     * {@link #LARGEST}, the first record with the largest timestamp among the committed records
+     * (appends past the high watermark do not count, whatever their timestamps).
      */
     public record FindOffsetForTimestamp(long timestampMs, ActorRef<OffsetForTimestamp> replyTo) implements Request {
         /** Asks for the record with the largest timestamp (Kafka's ListOffsets -3). */

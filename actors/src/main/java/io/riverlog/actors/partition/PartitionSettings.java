@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -17,19 +18,20 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                                 long producerStateScanBytes, int producerBatchesRemembered,
                                 Duration storageRetryInterval, LogConfig log, BufferMemory bufferMemory) {
 
+    private static final String PATH = "riverlog.partition.";
+
     public static PartitionSettings fromConfig(Config config) {
-        Config partition = config.getConfig("riverlog.partition");
         return new PartitionSettings(
-                FsyncPolicy.parse(partition.getString("fsync-policy")),
-                partition.getDuration("fsync-interval"),
-                partition.getBytes("buffer-max-bytes"),
-                partition.getDuration("retention-check-interval"),
-                partition.getInt("pending-while-opening"),
-                partition.getBytes("producer-state-scan-bytes"),
-                partition.getInt("producer-batches-remembered"),
-                partition.getDuration("storage-retry-interval"),
+                FsyncPolicy.parse(config.getString(PATH + "fsync-policy")),
+                ConfigValues.timerDuration(config, PATH + "fsync-interval"),
+                ConfigValues.bytes(config, PATH + "buffer-max-bytes", 0, Long.MAX_VALUE),
+                ConfigValues.timerDuration(config, PATH + "retention-check-interval"),
+                ConfigValues.intValue(config, PATH + "pending-while-opening", 1, Integer.MAX_VALUE),
+                ConfigValues.bytes(config, PATH + "producer-state-scan-bytes", 0, Long.MAX_VALUE),
+                ConfigValues.intValue(config, PATH + "producer-batches-remembered", 1, Integer.MAX_VALUE),
+                ConfigValues.timerDuration(config, PATH + "storage-retry-interval"),
                 LogConfig.fromConfig(config),
-                new BufferMemory(partition.getBytes("all-buffers-max-bytes")));
+                new BufferMemory(ConfigValues.bytes(config, PATH + "all-buffers-max-bytes", 0, Long.MAX_VALUE)));
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {

@@ -7,8 +7,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import io.riverlog.actors.partition.PartitionActor.Availability;
@@ -27,7 +25,6 @@ import io.riverlog.wal.BatchInfo;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
-import io.riverlog.wal.TimestampOffset;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -192,15 +189,10 @@ final class ReadPath {
         long hwm = highWatermark;
         CompletableFuture.supplyAsync(() -> {
             try {
-                long wanted = find.timestampMs();
-                if (wanted == FindOffsetForTimestamp.LARGEST) {
-                    OptionalLong largest = partitionLog.largestTimestamp();
-                    if (largest.isEmpty()) {
-                        return Optional.<TimestampOffset>empty();
-                    }
-                    wanted = largest.getAsLong();
+                if (find.timestampMs() == FindOffsetForTimestamp.LARGEST) {
+                    return partitionLog.offsetOfLargestTimestamp(hwm);
                 }
-                return partitionLog.offsetForTimestamp(wanted).filter(found -> found.offset() < hwm);
+                return partitionLog.offsetForTimestamp(find.timestampMs()).filter(found -> found.offset() < hwm);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -49,13 +50,13 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
     }
 
     public static RegistrySettings fromConfig(Config config) {
-        Config topics = config.getConfig("riverlog.topics");
+        String topics = "riverlog.topics.";
         return new RegistrySettings(
                 Path.of(config.getString("riverlog.data-dir")),
                 PartitionSettings.fromConfig(config),
-                topics.getInt("default-partitions"),
-                topics.getInt("pending-commands"),
-                topics.getInt("max-partitions-per-topic"));
+                ConfigValues.intValue(config, topics + "default-partitions", 1, Integer.MAX_VALUE),
+                ConfigValues.intValue(config, topics + "pending-commands", 1, Integer.MAX_VALUE),
+                ConfigValues.intValue(config, topics + "max-partitions-per-topic", 1, Integer.MAX_VALUE));
     }
 
     public Path metadataDir() {

@@ -35,8 +35,10 @@ import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionActor.Records;
 import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogFiles;
 import io.riverlog.wal.Storage;
+import io.riverlog.wal.TimestampOffset;
 import io.riverlog.wal.ValidBatches;
 
 class PartitionActorTest {
@@ -185,6 +187,31 @@ class PartitionActorTest {
     }
 
     @Test
+    void theLargestTimestampIsLookedForAmongCommittedRecordsOnly() throws Exception {
+        FaultInjectingChannels disk = new FaultInjectingChannels();
+        ActorRef<PartitionActor.Command> partition = kit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()),
+                SETTINGS, disk, PartitionMetrics.NONE));
+        append(partition, batchWithTimestamps(1000, 1002, 1002, 1001));
+        TestProbe<AppendReply> producer = kit.createTestProbe();
+        TestProbe<OffsetForTimestamp> probe = kit.createTestProbe();
+        disk.holdFsyncs();
+        try {
+            // Written to the segment, but its fsync is held: not committed, and newer than every committed record.
+            partition.tell(new PartitionActor.Append(batchWithTimestamps(5000, 5001), producer.getRef()));
+            assertThat(disk.awaitHeldFsync(Duration.ofSeconds(10))).isTrue();
+            partition.tell(new PartitionActor.FindOffsetForTimestamp(PartitionActor.FindOffsetForTimestamp.LARGEST,
+                    probe.getRef()));
+            assertThat(probe.receiveMessage(Duration.ofSeconds(10)).found()).contains(new TimestampOffset(1002, 1));
+        } finally {
+            disk.releaseFsyncs();
+        }
+        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isEqualTo(new Appended(4, 5, 0));
+        partition.tell(new PartitionActor.FindOffsetForTimestamp(PartitionActor.FindOffsetForTimestamp.LARGEST,
+                probe.getRef()));
+        assertThat(probe.receiveMessage(Duration.ofSeconds(10)).found()).contains(new TimestampOffset(5001, 5));
+    }
+
+    @Test
     void aRetriedIdempotentBatchIsAnsweredWithItsFirstOffsetsEvenAfterARestart() {
         ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
         append(partition, batch(3, 0));
@@ -321,6 +348,15 @@ class PartitionActorTest {
         TestProbe<AppendReply> probe = kit.createTestProbe();
         partition.tell(new PartitionActor.Append(batches, probe.getRef()));
         return (Appended) probe.receiveMessage(Duration.ofSeconds(10));
+    }
+
+    private static ValidBatches batchWithTimestamps(long... timestampsMs) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1024), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        for (long timestamp : timestampsMs) {
+            builder.append(timestamp, null, ("at " + timestamp).getBytes());
+        }
+        return BatchFormat.validate(builder.build().buffer());
     }
 
     /** {@code count} records whose timestamps are {@code firstTimestampMs}, +1, +2... */

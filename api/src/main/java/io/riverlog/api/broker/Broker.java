@@ -14,7 +14,6 @@ import com.typesafe.config.Config;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.metrics.BrokerMetrics;
-import io.riverlog.api.metrics.MetricsSettings;
 import io.riverlog.wal.Storage;
 
 /** A running broker: its actor system, registry and listener addresses. Start it, then stop it. */
@@ -29,27 +28,34 @@ public final class Broker {
         this.metrics = metrics;
     }
 
-    /** Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections. */
+    /**
+     * Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections.
+     *
+     * @throws com.typesafe.config.ConfigException at once, before anything starts, if a setting is
+     *                                             missing, of the wrong type or out of range
+     */
     public static CompletionStage<Broker> start(Config config) {
         return start(config, Storage.LOCAL);
     }
 
     public static CompletionStage<Broker> start(Config config, Storage storage) {
-        BrokerMetrics metrics = new BrokerMetrics(MetricsSettings.fromConfig(config));
-        return start(config, storage, metrics, metrics);
+        BrokerSettings settings = BrokerSettings.fromConfig(config);
+        BrokerMetrics metrics = new BrokerMetrics(settings.metrics());
+        return start(config, settings, storage, metrics, metrics);
     }
 
     /** As {@link #start(Config, Storage)}, but partitions report to {@code partitionMetrics} instead. */
     public static CompletionStage<Broker> start(Config config, Storage storage,
                                                 PartitionMetrics partitionMetrics) {
-        return start(config, storage, new BrokerMetrics(MetricsSettings.fromConfig(config)), partitionMetrics);
+        BrokerSettings settings = BrokerSettings.fromConfig(config);
+        return start(config, settings, storage, new BrokerMetrics(settings.metrics()), partitionMetrics);
     }
 
-    private static CompletionStage<Broker> start(Config config, Storage storage, BrokerMetrics metrics,
-                                                 PartitionMetrics partitionMetrics) {
+    private static CompletionStage<Broker> start(Config config, BrokerSettings settings, Storage storage,
+                                                 BrokerMetrics metrics, PartitionMetrics partitionMetrics) {
         CompletableFuture<BrokerGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(
-                BrokerGuardian.create(config, storage, metrics, partitionMetrics, started), "riverlog", config);
+                BrokerGuardian.create(settings, storage, metrics, partitionMetrics, started), "riverlog", config);
         system.getWhenTerminated().thenRun(metrics::close);
         return started.thenApply(s -> new Broker(system, s, metrics));
     }

@@ -17,15 +17,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.server.Route;
 
-import com.typesafe.config.Config;
-
 import io.riverlog.actors.groups.GroupManager;
-import io.riverlog.actors.groups.GroupSettings;
-import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
 import io.riverlog.actors.partition.PartitionMetrics;
-import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.PublishedTopics;
-import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.console.ConsoleRoute;
 import io.riverlog.api.groups.BrokerGroups;
@@ -60,24 +54,22 @@ public final class BrokerGuardian {
     private BrokerGuardian() {
     }
 
-    public static Behavior<Void> create(Config config, Storage storage, BrokerMetrics metrics,
+    public static Behavior<Void> create(BrokerSettings settings, Storage storage, BrokerMetrics metrics,
                                         PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
             var system = context.getSystem();
-            Duration shutdownTimeout = config.getDuration("riverlog.shutdown-timeout");
+            Duration shutdownTimeout = settings.shutdownTimeout();
             PublishedTopics publishedTopics = new PublishedTopics();
             ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(RegistrySettings.fromConfig(config), storage, partitionMetrics,
-                            publishedTopics), "topics");
+                    TopicRegistry.create(settings.topics(), storage, partitionMetrics, publishedTopics), "topics");
             ActorRef<GroupManager.Command> groupManager = context.spawn(
-                    GroupManager.create(GroupSettings.fromConfig(config),
-                            ConsumerGroupSettings.fromConfig(config), storage), "groups");
-            KafkaSettings kafkaSettings = KafkaSettings.fromConfig(config);
+                    GroupManager.create(settings.groups(), settings.consumerGroups(), storage), "groups");
+            KafkaSettings kafkaSettings = settings.kafka();
             BrokerTopics topics = new BrokerTopics(registry, publishedTopics, system.scheduler(),
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
-            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, PartitionSettings.fromConfig(config),
+            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, settings.topics().partition(),
                     Clock.systemUTC(), metrics);
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
@@ -88,8 +80,8 @@ public final class BrokerGuardian {
                     () -> AskPattern.<GroupManager.Command, Done>ask(groupManager, GroupManager.Shutdown::new,
                             shutdownTimeout, system.scheduler()));
 
-            HttpSettings httpSettings = HttpSettings.fromConfig(config);
-            HttpApi httpApi = HttpApi.create(registry, httpSettings, system, metrics);
+            HttpSettings httpSettings = settings.http();
+            HttpApi httpApi = HttpApi.create(registry, httpSettings, settings.streams(), system, metrics);
             List<Route> routeGroups = new ArrayList<>(httpApi.routes());
             routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
             routeGroups.add(ConsoleRoute.create());

@@ -25,19 +25,13 @@ public final class HttpApi {
         this.routes = routes;
     }
 
+    /** The HTTP API; its streams read with {@code streams} and count the records they hand out in {@code metrics}. */
     public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
-                                 ActorSystem<?> system) {
-        return create(registry, settings, system, StreamMetrics.NONE);
-    }
-
-    /** As {@link #create(ActorRef, HttpSettings, ActorSystem)}, counting the records streams hand out. */
-    public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
-                                 ActorSystem<?> system, StreamMetrics metrics) {
+                                 SourceOptions streams, ActorSystem<?> system, StreamMetrics metrics) {
         BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
         Readiness readiness = new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
         Partitions partitions = new Partitions(topics);
-        RecordSources sources = new RecordSources(partitions, SourceOptions.fromConfig(system.settings().config()),
-                system, metrics);
+        RecordSources sources = new RecordSources(partitions, streams, system, metrics);
         return new HttpApi(readiness, List.of(
                 new HealthRoutes(readiness).route(),
                 new TopicRoutes(partitions, settings).route(),

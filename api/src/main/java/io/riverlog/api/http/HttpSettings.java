@@ -4,6 +4,9 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.api.kafka.KafkaSettings;
+import io.riverlog.settings.ConfigValues;
+
 /**
  * Settings of the HTTP/SSE/WebSocket API, from {@code riverlog.http} in application.conf.
  *
@@ -25,17 +28,18 @@ public record HttpSettings(String host, int port, long maxRequestBytes, int maxM
                            Duration heartbeatInterval, int ndjsonBatchRecords, Duration ndjsonBatchLinger) {
 
     public static HttpSettings fromConfig(Config config) {
-        Config http = config.getConfig("riverlog.http");
+        String http = "riverlog.http.";
         return new HttpSettings(
-                http.getString("host"),
-                http.getInt("port"),
-                http.getBytes("max-request-bytes"),
-                (int) config.getBytes("riverlog.kafka.max-message-bytes").longValue(),
-                http.getDuration("request-timeout"),
-                http.getDuration("ready-check-timeout"),
-                http.getDuration("shutdown-deadline"),
-                http.getDuration("heartbeat-interval"),
-                http.getInt("ndjson-batch-records"),
-                http.getDuration("ndjson-batch-linger"));
+                config.getString(http + "host"),
+                ConfigValues.intValue(config, http + "port", 0, KafkaSettings.MAX_PORT),
+                // A body is held in memory whole, and an NDJSON line in one buffer.
+                ConfigValues.bytes(config, http + "max-request-bytes", 1, ConfigValues.MAX_BUFFER_BYTES),
+                KafkaSettings.maxMessageBytes(config),
+                ConfigValues.timerDuration(config, http + "request-timeout"),
+                ConfigValues.timerDuration(config, http + "ready-check-timeout"),
+                ConfigValues.timerDurationOrZero(config, http + "shutdown-deadline"),
+                ConfigValues.timerDuration(config, http + "heartbeat-interval"),
+                ConfigValues.intValue(config, http + "ndjson-batch-records", 1, Integer.MAX_VALUE),
+                ConfigValues.timerDuration(config, http + "ndjson-batch-linger"));
     }
 }

@@ -2,6 +2,9 @@ package io.riverlog.api.kafka;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
+import io.riverlog.wal.BatchFormat;
+
 /**
  * Settings of the Kafka protocol listener, from {@code riverlog.kafka} in application.conf.
  *
@@ -22,20 +25,31 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                             boolean autoCreateTopics, java.time.Duration requestTimeout,
                             java.time.Duration acceptFailurePause) {
 
+    /** The largest port number; 0 binds any free port. */
+    public static final int MAX_PORT = 65_535;
+    private static final String PATH = "riverlog.kafka.";
+
     public static KafkaSettings fromConfig(Config config) {
-        Config kafka = config.getConfig("riverlog.kafka");
         return new KafkaSettings(
-                kafka.getString("host"),
-                kafka.getInt("port"),
-                kafka.getString("advertised-host"),
-                kafka.getInt("node-id"),
-                kafka.getString("cluster-id"),
-                (int) kafka.getBytes("max-frame-bytes").longValue(),
-                kafka.getInt("max-in-flight-requests-per-connection"),
-                (int) kafka.getBytes("max-message-bytes").longValue(),
-                kafka.getBoolean("auto-create-topics"),
-                kafka.getDuration("request-timeout"),
-                kafka.getDuration("accept-failure-pause"));
+                config.getString(PATH + "host"),
+                ConfigValues.intValue(config, PATH + "port", 0, MAX_PORT),
+                config.getString(PATH + "advertised-host"),
+                ConfigValues.intValue(config, PATH + "node-id", 0, Integer.MAX_VALUE),
+                config.getString(PATH + "cluster-id"),
+                ConfigValues.intBytes(config, PATH + "max-frame-bytes", 1, ConfigValues.MAX_BUFFER_BYTES),
+                ConfigValues.intValue(config, PATH + "max-in-flight-requests-per-connection", 1, Integer.MAX_VALUE),
+                maxMessageBytes(config),
+                config.getBoolean(PATH + "auto-create-topics"),
+                ConfigValues.timerDuration(config, PATH + "request-timeout"),
+                ConfigValues.positiveDuration(config, PATH + "accept-failure-pause"));
+    }
+
+    /**
+     * {@code riverlog.kafka.max-message-bytes}, which also bounds what one HTTP produce appends to a
+     * partition: at least one batch header.
+     */
+    public static int maxMessageBytes(Config config) {
+        return ConfigValues.intBytes(config, PATH + "max-message-bytes", BatchFormat.HEADER_BYTES, Integer.MAX_VALUE);
     }
 
     public String advertisedHostOrBind() {

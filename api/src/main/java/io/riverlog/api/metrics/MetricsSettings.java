@@ -5,6 +5,8 @@ import java.util.List;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
+
 /**
  * Settings of the broker's metrics, from {@code riverlog.metrics} in application.conf.
  *
@@ -18,9 +20,9 @@ public record MetricsSettings(List<Duration> latencyBuckets, Duration groupLagTi
     }
 
     public static MetricsSettings fromConfig(Config config) {
-        Config metrics = config.getConfig("riverlog.metrics");
+        String metrics = "riverlog.metrics.";
         return new MetricsSettings(
-                metrics.getDurationList("latency-buckets"),
-                metrics.getDuration("group-lag-timeout"));
+                ConfigValues.positiveDurations(config, metrics + "latency-buckets"),
+                ConfigValues.timerDuration(config, metrics + "group-lag-timeout"));
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import com.typesafe.config.Config;
 
 import io.riverlog.actors.groups.consumer.assign.Assignors;
+import io.riverlog.settings.ConfigValues;
 
 /**
  * Settings of consumer groups that use the consumer group protocol (KIP-848), from
@@ -27,12 +28,16 @@ public record ConsumerGroupSettings(Duration heartbeatInterval, Duration session
     }
 
     public static ConsumerGroupSettings fromConfig(Config config) {
-        Config consumer = config.getConfig("riverlog.groups.consumer");
-        return new ConsumerGroupSettings(consumer.getDuration("heartbeat-interval"),
-                consumer.getDuration("session-timeout"), Assignors.of(consumer.getStringList("assignors")));
+        String consumer = "riverlog.groups.consumer.";
+        // Members are told the heartbeat interval in int32 milliseconds.
+        return new ConsumerGroupSettings(
+                ConfigValues.duration(config, consumer + "heartbeat-interval", Duration.ofMillis(1),
+                        ConfigValues.MAX_INT_MILLIS),
+                ConfigValues.timerDuration(config, consumer + "session-timeout"),
+                Assignors.of(config.getStringList(consumer + "assignors")));
     }
 
     int heartbeatIntervalMs() {
-        return (int) heartbeatInterval.toMillis();
+        return Math.toIntExact(heartbeatInterval.toMillis());
     }
 }

@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.settings.ConfigValues;
+
 /**
  * How committed offsets are kept, from {@code riverlog.groups} in application.conf, where each is
  * explained.
@@ -27,10 +29,10 @@ public record OffsetStorageSettings(long snapshotAfterChanges, Duration retentio
     }
 
     public static OffsetStorageSettings fromConfig(Config config) {
-        Config groups = config.getConfig("riverlog.groups");
+        String groups = "riverlog.groups.";
         return new OffsetStorageSettings(
-                groups.getLong("offsets-snapshot-after-changes"),
-                groups.getDuration("offsets-retention"),
-                groups.getDuration("offsets-retention-check-interval"));
+                ConfigValues.longValue(config, groups + "offsets-snapshot-after-changes", 1, Long.MAX_VALUE),
+                ConfigValues.positiveDuration(config, groups + "offsets-retention"),
+                ConfigValues.timerDuration(config, groups + "offsets-retention-check-interval"));
     }
 }

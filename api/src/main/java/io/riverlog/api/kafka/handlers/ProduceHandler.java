@@ -29,11 +29,14 @@ import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.api.topics.KnownTopics;
 import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.CorruptBatchException;
 import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.ValidBatches;
 
 /**
- * Produce: each partition's records are checked (v2 batches, CRC32C, size) and appended through the
+ * Produce: each partition's records are checked as Kafka's broker checks them ({@link BatchFormat#validate}:
+ * damaged bytes are CORRUPT_MESSAGE, a broken rule INVALID_RECORD, both with the reason in the
+ * partition's error message; the request's other partitions go on) and appended through the
  * partition's actor, which answers once they are committed (fsynced, by default). Partitions of one
  * request are appended concurrently, and the appends of a connection's requests reach each partition
  * in request order ({@link AppendOrder}), as idempotent producers with several requests in flight
@@ -50,9 +53,13 @@ final class ProduceHandler implements KafkaRequestHandler {
         this.maxMessageBytes = maxMessageBytes;
     }
 
-    /** One partition's part of a request, checked and with its partition actor looked up (empty: unknown). */
+    /**
+     * One partition's part of a request, checked and with its partition actor looked up (empty: unknown);
+     * or refused, with a reason for the client if there is more to say than the error code.
+     */
     private record Planned(String topicName, Uuid topicId, String resolvedName, int partition, Errors refused,
-                           ValidBatches batches, Optional<ActorRef<PartitionActor.Command>> actor) {
+                           String refusedBecause, ValidBatches batches,
+                           Optional<ActorRef<PartitionActor.Command>> actor) {
     }
 
     @Override
@@ -94,6 +101,7 @@ final class ProduceHandler implements KafkaRequestHandler {
         Errors refused = name == null ? Errors.UNKNOWN_TOPIC_ID
                 : transactional ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
         ValidBatches batches = null;
+        String refusedBecause = null;
         if (refused == null) {
             BaseRecords records = partition.records();
             if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
@@ -105,18 +113,19 @@ final class ProduceHandler implements KafkaRequestHandler {
                     batches = BatchFormat.validate(memory.buffer());
                 } catch (InvalidBatchException e) {
                     log.debug("Rejected records for {}-{}: {}", name, partition.index(), e.getMessage());
-                    refused = Errors.CORRUPT_MESSAGE;
+                    refused = e instanceof CorruptBatchException ? Errors.CORRUPT_MESSAGE : Errors.INVALID_RECORD;
+                    refusedBecause = e.getMessage();
                 }
             }
         }
         if (refused != null) {
             return CompletableFuture.completedFuture(new Planned(topic.name(), topic.topicId(), name, partition.index(),
-                    refused, null, Optional.empty()));
+                    refused, refusedBecause, null, Optional.empty()));
         }
         ValidBatches valid = batches;
         return topics.partition(new PartitionId(name, partition.index())).toCompletableFuture()
-                .thenApply(actor -> new Planned(topic.name(), topic.topicId(), name, partition.index(), null, valid,
-                        actor));
+                .thenApply(actor -> new Planned(topic.name(), topic.topicId(), name, partition.index(), null, null,
+                        valid, actor));
     }
 
     /** Sends every append of a request at once, in the order of its partitions; returns the answers to come. */
@@ -132,7 +141,8 @@ final class ProduceHandler implements KafkaRequestHandler {
         PartitionProduceResponse out = new PartitionProduceResponse().setIndex(plan.partition())
                 .setLogAppendTimeMs(-1).setBaseOffset(-1).setLogStartOffset(-1);
         if (plan.refused() != null) {
-            return CompletableFuture.completedFuture(out.setErrorCode(plan.refused().code()));
+            return CompletableFuture.completedFuture(out.setErrorCode(plan.refused().code())
+                    .setErrorMessage(plan.refusedBecause()));
         }
         if (plan.actor().isEmpty()) {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
