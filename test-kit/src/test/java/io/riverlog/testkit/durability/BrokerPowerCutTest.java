@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +46,8 @@ class BrokerPowerCutTest {
     private static final int PARTITIONS = 3;
     private static final String GROUP = "committer";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Sends the producer has outstanding at most, so that it never blocks in send. */
+    private static final int MAX_IN_FLIGHT = 2000;
     /** Small segments, so that cuts also land on rolls. */
     private static final Map<String, Object> SETTINGS = Map.of("riverlog.log.segment-bytes", "32KiB");
 
@@ -52,13 +56,13 @@ class BrokerPowerCutTest {
 
     @Test
     void acknowledgedRecordsAndCommitsSurvivePowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 4, this::cutTwice);
+        PowerCutRuns.repeat(SEED, 8, this::cutTwice);
     }
 
     @Tag("volume")
     @Test
     void acknowledgedRecordsAndCommitsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 40, this::cutTwice);
+        PowerCutRuns.repeat(SEED, 100, this::cutTwice);
     }
 
     private int cutTwice(Random random, int index) throws Exception {
@@ -174,22 +178,29 @@ class BrokerPowerCutTest {
         }
 
         private void produce() {
+            // Short timeouts: once the power is cut nothing is acknowledged any more, and the run ends.
+            Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
             try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 2))) {
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 2,
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 6000,
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG, 2000))) {
                 while (running.get()) {
+                    if (!inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        continue;
+                    }
                     String value = tag + "-" + sent.getAndIncrement();
                     producer.send(new ProducerRecord<>(TOPIC, value.getBytes(StandardCharsets.UTF_8)), (metadata, error) -> {
+                        inFlight.release();
                         if (error == null) {
                             acknowledged.record(new TopicPartition(TOPIC, metadata.partition()), metadata.offset(), value);
                         }
                     });
-                    if (sent.get() % 200 == 0) {
-                        producer.flush();
-                    }
                 }
                 producer.close(Duration.ZERO);
             } catch (RuntimeException e) {
                 failure.compareAndSet(null, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
