@@ -62,7 +62,7 @@ class BrokerPowerCutTest {
     @Tag("volume")
     @Test
     void acknowledgedRecordsAndCommitsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 100, this::cutTwice);
+        PowerCutRuns.repeat(SEED, 40, this::cutTwice);
     }
 
     private int cutTwice(Random random, int index) throws Exception {

@@ -68,7 +68,7 @@ class CommittedOffsetsPowerCutTest {
     @Tag("volume")
     @Test
     void acknowledgedCommitsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 2000, this::cutTwice);
+        PowerCutRuns.repeat(SEED, 800, this::cutTwice);
     }
 
     /** Per group and partition: the last acknowledged offset and the offsets committed after it with unknown outcome. */

@@ -61,7 +61,7 @@ class TopicRegistryPowerCutTest {
     @Tag("volume")
     @Test
     void acknowledgedTopicChangesSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 1500, this::cutTwice);
+        PowerCutRuns.repeat(SEED, 300, this::cutTwice);
     }
 
     private int cutTwice(Random random, int index) throws Exception {
