@@ -53,11 +53,6 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
                 recoveryReadBytes);
     }
 
-    public LogConfig withIndexIntervalBytes(int bytes) {
-        return new LogConfig(segmentBytes, bytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes);
-    }
-
     public LogConfig withRetention(long bytes, long ms) {
         return new LogConfig(segmentBytes, indexIntervalBytes, bytes, ms, segmentDeleteDelayMs, recoveryReadBytes);
     }

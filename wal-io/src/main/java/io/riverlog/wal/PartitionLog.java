@@ -453,11 +453,6 @@ public final class PartitionLog implements AutoCloseable {
         return segments.size();
     }
 
-    /** True once a write or fsync failed: appends and flushes are refused until the log is reopened. */
-    public boolean isOffline() {
-        return failure != null;
-    }
-
     // ---------------------------------------------------------------- internals
 
     private void maybeRoll(int incomingBytes, long lastOffset) throws IOException {

@@ -45,7 +45,7 @@ class BitRotTest {
     @Tag("volume")
     @Test
     void aFlippedBitAnywhereIsNeverServedInManyLogs() throws IOException {
-        flipMany(2000);
+        flipMany(1000);
     }
 
     private void flipMany(int trials) throws IOException {

@@ -60,8 +60,4 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
         return dataDir.resolve(GROUPS_DIR);
     }
 
-    public GroupSettings withInitialRebalanceDelay(Duration delay) {
-        return new GroupSettings(dataDir, offsetsLog, minSessionTimeout, maxSessionTimeout, delay,
-                maxOffsetMetadataBytes, offsetStorage);
-    }
 }

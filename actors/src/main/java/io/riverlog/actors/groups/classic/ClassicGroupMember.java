@@ -121,10 +121,6 @@ final class ClassicGroupMember {
         return awaitingJoin;
     }
 
-    void awaitJoin(ActorRef<JoinResult> replyTo) {
-        this.awaitingJoin = replyTo;
-    }
-
     /** Returns the JoinGroup this member waited on (or null), and stops waiting. */
     ActorRef<JoinResult> takeAwaitingJoin() {
         ActorRef<JoinResult> out = awaitingJoin;

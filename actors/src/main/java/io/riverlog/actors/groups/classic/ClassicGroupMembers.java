@@ -117,10 +117,6 @@ final class ClassicGroupMembers {
         return pending.remove(memberId);
     }
 
-    boolean isPending(String memberId) {
-        return pending.contains(memberId);
-    }
-
     // ---------------------------------------------------------------- rules
 
     /**
