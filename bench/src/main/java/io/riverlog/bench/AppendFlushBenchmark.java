@@ -51,7 +51,7 @@ public class AppendFlushBenchmark {
     public int batchBytes;
 
     @Param({"batch", "interval", "os"})
-    public FsyncPolicy fsync;
+    public FlushSchedule fsync;
 
     private Path dir;
     private PartitionLog log;

@@ -2,13 +2,18 @@ package io.riverlog.wal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Iterator;
+import java.util.List;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecord;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -65,6 +70,52 @@ public final class BatchFormat {
     private static final int LOG_OVERHEAD = Records.LOG_OVERHEAD;
 
     private BatchFormat() {
+    }
+
+    /**
+     * A record the broker writes itself: one of its own events (topic changes, committed offsets) or
+     * one produced over HTTP. Key and value may be null.
+     */
+    public record NewRecord(long timestampMs, byte[] key, byte[] value, List<LogRecord.Header> headers) {
+        public NewRecord {
+            headers = List.copyOf(headers);
+        }
+    }
+
+    /** One uncompressed v2 batch holding {@code records} (at least one), validated and ready to append. */
+    public static ValidBatches batchOf(List<NewRecord> records) {
+        if (records.isEmpty()) {
+            throw new IllegalArgumentException("a batch holds at least one record");
+        }
+        long baseTimestamp = records.get(0).timestampMs();
+        int bytes = HEADER_BYTES;
+        for (int i = 0; i < records.size(); i++) {
+            bytes += sizeInBatch(i, baseTimestamp, records.get(i));
+        }
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(bytes), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        for (NewRecord record : records) {
+            builder.append(record.timestampMs(), record.key(), record.value(), kafkaHeaders(record.headers()));
+        }
+        return validate(builder.build().buffer());
+    }
+
+    /**
+     * Bytes {@code record} takes in an uncompressed batch as its record number {@code index}, the batch's
+     * first record having the timestamp {@code baseTimestampMs}.
+     */
+    public static int sizeInBatch(int index, long baseTimestampMs, NewRecord record) {
+        return DefaultRecord.sizeInBytes(index, record.timestampMs() - baseTimestampMs,
+                record.key() == null ? -1 : record.key().length, record.value() == null ? -1 : record.value().length,
+                kafkaHeaders(record.headers()));
+    }
+
+    private static Header[] kafkaHeaders(List<LogRecord.Header> headers) {
+        Header[] out = new Header[headers.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new RecordHeader(headers.get(i).key(), headers.get(i).value());
+        }
+        return out;
     }
 
     /**

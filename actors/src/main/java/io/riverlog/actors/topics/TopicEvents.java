@@ -12,11 +12,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
-
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.RecordLog;
@@ -80,13 +75,7 @@ final class TopicEvents {
 
     /** One record batch holding the event, validated and ready to append. */
     static ValidBatches batchOf(TopicEvent event, long timestampMs) {
-        byte[] value = encode(event);
-        // Room for the batch header and the value; the builder grows the buffer for the record framing.
-        MemoryRecordsBuilder builder = MemoryRecords.builder(
-                ByteBuffer.allocate(BatchFormat.HEADER_BYTES + value.length), Compression.NONE,
-                TimestampType.CREATE_TIME, 0L);
-        builder.append(timestampMs, null, value);
-        return BatchFormat.validate(builder.build().buffer());
+        return BatchFormat.batchOf(List.of(new BatchFormat.NewRecord(timestampMs, null, encode(event), List.of())));
     }
 
     static byte[] encode(TopicEvent event) {

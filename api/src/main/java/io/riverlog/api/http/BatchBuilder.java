@@ -1,20 +1,9 @@
 package io.riverlog.api.http;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.DefaultRecord;
-import org.apache.kafka.common.record.internal.DefaultRecordBatch;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
-
 import io.riverlog.wal.BatchFormat;
-import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -34,17 +23,19 @@ final class BatchBuilder {
     record Built(ValidBatches batch, int recordCount) {
     }
 
-    List<Built> build(List<ProducedRecord> records) {
+    List<Built> build(List<ProducedRecord> produced) {
+        List<BatchFormat.NewRecord> records = new ArrayList<>(produced.size());
+        for (ProducedRecord record : produced) {
+            records.add(new BatchFormat.NewRecord(record.timestampMs(), record.key(), record.value(), record.headers()));
+        }
         List<Built> out = new ArrayList<>();
         int first = 0;
         while (first < records.size()) {
             int end = first;
-            int bytes = DefaultRecordBatch.RECORD_BATCH_OVERHEAD;
+            int bytes = BatchFormat.HEADER_BYTES;
             long baseTimestamp = records.get(first).timestampMs();
             while (end < records.size()) {
-                ProducedRecord record = records.get(end);
-                int size = DefaultRecord.sizeInBytes(end - first, record.timestampMs() - baseTimestamp,
-                        length(record.key()), length(record.value()), headers(record));
+                int size = BatchFormat.sizeInBatch(end - first, baseTimestamp, records.get(end));
                 if (bytes + size > maxBatchBytes) {
                     break;
                 }
@@ -56,26 +47,8 @@ final class BatchBuilder {
                         + length(records.get(first).value())) + " bytes does not fit in a record batch of at most "
                         + maxBatchBytes + " bytes (riverlog.kafka.max-message-bytes)");
             }
-            out.add(new Built(batchOf(records.subList(first, end), bytes), end - first));
+            out.add(new Built(BatchFormat.batchOf(records.subList(first, end)), end - first));
             first = end;
-        }
-        return out;
-    }
-
-    private static ValidBatches batchOf(List<ProducedRecord> records, int bytes) {
-        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(bytes), Compression.NONE,
-                TimestampType.CREATE_TIME, 0L);
-        for (ProducedRecord record : records) {
-            builder.append(record.timestampMs(), record.key(), record.value(), headers(record));
-        }
-        return BatchFormat.validate(builder.build().buffer());
-    }
-
-    private static Header[] headers(ProducedRecord record) {
-        Header[] out = new Header[record.headers().size()];
-        for (int i = 0; i < out.length; i++) {
-            LogRecord.Header header = record.headers().get(i);
-            out[i] = new RecordHeader(header.key(), header.value());
         }
         return out;
     }

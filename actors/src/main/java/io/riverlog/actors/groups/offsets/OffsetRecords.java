@@ -7,16 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 
 import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
@@ -57,8 +51,8 @@ final class OffsetRecords {
     private static final byte MEMBERSHIP_KEY = 3;
     private static final int NULL_LENGTH = -1;
     private static final String SNAPSHOT_HEADER = "snapshot";
-    private static final Header[] NO_HEADERS = new Header[0];
-    private static final Header[] SNAPSHOT_HEADERS = {new RecordHeader(SNAPSHOT_HEADER, new byte[0])};
+    private static final List<LogRecord.Header> NO_HEADERS = List.of();
+    private static final List<LogRecord.Header> SNAPSHOT_HEADERS = List.of(new LogRecord.Header(SNAPSHOT_HEADER, new byte[0]));
 
     /** The offsets log's codec: the changes of one write in one batch, each change a record. */
     static final RecordLog.Codec<OffsetChange> CODEC = new RecordLog.Codec<>() {
@@ -91,16 +85,15 @@ final class OffsetRecords {
         return record.headers().stream().anyMatch(header -> header.key().equals(SNAPSHOT_HEADER));
     }
 
-    private static ValidBatches batchOf(List<OffsetChange> changes, long timestampMs, Header[] headers) {
+    private static ValidBatches batchOf(List<OffsetChange> changes, long timestampMs, List<LogRecord.Header> headers) {
         if (changes.isEmpty()) {
             throw new IllegalArgumentException("a write holds at least one change");
         }
-        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(BatchFormat.HEADER_BYTES * 2),
-                Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        List<BatchFormat.NewRecord> records = new ArrayList<>(changes.size());
         for (OffsetChange change : changes) {
-            builder.append(timestampMs, key(change), value(change), headers);
+            records.add(new BatchFormat.NewRecord(timestampMs, key(change), value(change), headers));
         }
-        return BatchFormat.validate(builder.build().buffer());
+        return BatchFormat.batchOf(records);
     }
 
     static byte[] key(OffsetChange change) {

@@ -2,8 +2,11 @@ package io.riverlog.bench;
 
 import java.util.concurrent.TimeUnit;
 
-/** When the writer of a partition calls {@code flush()} (one fsync) after an append. */
-public enum FsyncPolicy {
+/**
+ * When {@link AppendFlushBenchmark}, which drives a {@code PartitionLog} directly, calls its
+ * {@code flush()} (one fsync): a stand-in for the partition's fsync policy, without its group commit.
+ */
+public enum FlushSchedule {
     /** After every append: nothing is acknowledged before it is durable. */
     batch {
         @Override
