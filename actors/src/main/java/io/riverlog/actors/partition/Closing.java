@@ -17,6 +17,7 @@ import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.partition.PartitionActor.AppendFailed;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
+import io.riverlog.actors.partition.PartitionActor.DamageFound;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
@@ -95,6 +96,10 @@ final class Closing extends AbstractBehavior<Command> {
                 })
                 .onMessage(FindOffsetForTimestamp.class, find -> {
                     reads.find(find);
+                    return this;
+                })
+                .onMessage(DamageFound.class, found -> {
+                    reads.damageFound(found.damage());
                     return this;
                 })
                 .onMessage(WriterClosed.class, closed -> stopped())

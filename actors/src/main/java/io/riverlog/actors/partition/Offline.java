@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import io.riverlog.actors.partition.PartitionActor.Append;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
+import io.riverlog.actors.partition.PartitionActor.DamageFound;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpenFailed;
@@ -122,6 +123,11 @@ final class Offline extends AbstractBehavior<Command> {
                 .onMessage(GetState.class, get -> fromTheLog(get,
                         log -> get.replyTo().tell(log.state(Availability.OFFLINE))))
                 .onMessage(FindOffsetForTimestamp.class, find -> fromTheLog(find, log -> log.find(find)))
+                // Only a log that was open reports damage.
+                .onMessage(DamageFound.class, found -> {
+                    reads.damageFound(found.damage());
+                    return this;
+                })
                 .onMessage(Stop.class, this::onStop)
                 .onSignal(Terminated.class, writerGone -> onWriterGone())
                 .onSignal(PostStop.class, stopped -> {
