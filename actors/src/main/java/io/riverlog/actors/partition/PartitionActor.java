@@ -53,6 +53,7 @@ import io.riverlog.wal.ValidBatches;
  * <p>Damage: a batch of the log that fails its checks (see {@link Damage}) is never served. A read of
  * its offsets is answered {@link DamagedData}; the partition's other offsets are served, and it
  * goes on taking appends. Damage is listed in its {@link PartitionState} and counted in its metrics.
+ * The broker's {@link Scrubber} has it verify its log ahead of readers ({@link Scrub}).
  */
 public final class PartitionActor extends AbstractBehavior<PartitionActor.Command> {
 
@@ -66,7 +67,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * which is how a partition answers what it cannot serve: while it opens with a full stash, or
      * while it is offline without a log.
      */
-    public sealed interface Request extends Command permits Append, Read, GetState, FindOffsetForTimestamp {
+    public sealed interface Request extends Command permits Append, Read, GetState, FindOffsetForTimestamp, Scrub {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -218,7 +219,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     /**
      * The partition's offsets, size and availability, and the damage known in its log (found since
-     * the log was opened: by recovery or by a read; oldest segment first), whose offsets
+     * the log was opened: by recovery, by a read or by the scrub; oldest segment first), whose offsets
      * are refused to readers. The offsets are its own only if {@link #offsetsKnown()}; otherwise they
      * are zero and no damage is known.
      */
@@ -276,6 +277,26 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         }
     }
 
+    /**
+     * Verifies about {@code maxBytes} of the oldest bytes of the log not verified since it was opened
+     * (whole batches, on the blocking-IO dispatcher, never on the partition's thread), for the
+     * {@link Scrubber}. Damage found is recorded and counted as a read would find it.
+     */
+    public record Scrub(long maxBytes, ActorRef<Scrubbed> replyTo) implements Request {
+        /** Nothing scrubbed, and not verified: asked again on a later turn. */
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(new Scrubbed(refusal.partition(), 0, false));
+        }
+    }
+
+    /**
+     * Bytes a {@link Scrub} checked; {@code fullyVerified} once every byte of the log was verified
+     * since it was opened (or is known damaged): appends are verified as they arrive, so it stays so.
+     */
+    public record Scrubbed(PartitionId partition, long bytesChecked, boolean fullyVerified) {
+    }
+
     /** Writes and fsyncs everything accepted, closes the log cleanly, then stops. */
     public record Stop(ActorRef<Done> replyTo) implements Command {
     }
@@ -301,7 +322,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     // ---------------------------------------------------------------- from the log, on any thread
 
-    /** The log found damage after it was opened, by a read. */
+    /** The log found damage after it was opened, by a read or a scrub. */
     record DamageFound(Damage damage) implements Command {
     }
 
@@ -367,6 +388,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(FindOffsetForTimestamp.class, find -> {
                     reads.find(find);
+                    return this;
+                })
+                .onMessage(Scrub.class, scrub -> {
+                    reads.scrub(scrub);
                     return this;
                 })
                 .onMessage(DamageFound.class, found -> {

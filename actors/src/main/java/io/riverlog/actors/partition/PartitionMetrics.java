@@ -25,9 +25,13 @@ public interface PartitionMetrics {
     }
 
     /**
-     * Damaged ranges newly found in the partition's log (each once, whoever found it: recovery or a
-     * read). Called with 0 whenever the log is opened, so that the count exists from then on.
+     * Damaged ranges newly found in the partition's log (each once, whoever found it: recovery, a
+     * read or the scrub). Called with 0 whenever the log is opened, so that the count exists from then on.
      */
     default void damageFound(PartitionId partition, int ranges) {
+    }
+
+    /** Bytes of the partition's log the background scrub verified. */
+    default void scrubbed(PartitionId partition, long bytes) {
     }
 }

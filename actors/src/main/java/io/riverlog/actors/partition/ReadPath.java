@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.BufferedBatches;
@@ -27,6 +28,8 @@ import io.riverlog.actors.partition.PartitionActor.ReadFailed;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionActor.Records;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
+import io.riverlog.actors.partition.PartitionActor.Scrub;
+import io.riverlog.actors.partition.PartitionActor.Scrubbed;
 import io.riverlog.wal.BatchInfo;
 import io.riverlog.wal.Damage;
 import io.riverlog.wal.DamagedDataException;
@@ -51,9 +54,9 @@ import io.riverlog.wal.ValidBatches;
  * that would wait are answered at once with nothing.
  *
  * <p>Damage: a read whose offset lies in a damaged batch of the log is answered {@link DamagedData};
- * the log trims other reads before the damage. Damage that recovery found, or that a read finds
- * later (the log tells the actor, from any thread), is counted once in the partition's metrics, also
- * across a reopen of the log, and listed in its state.
+ * the log trims other reads before the damage. Damage that recovery found, or that a read or a
+ * {@link Scrub} finds later (the log tells the actor, from any thread), is counted once in the
+ * partition's metrics, also across a reopen of the log, and listed in its state.
  */
 final class ReadPath {
 
@@ -67,6 +70,8 @@ final class ReadPath {
     private final Map<Long, Read> parked = new LinkedHashMap<>();
     /** Damage counted in the metrics: a reopened log finds the same damage again. */
     private final Set<Damage> damageCounted = new HashSet<>();
+    /** A failed scrub is logged once: it is tried again on every turn. */
+    private final AtomicBoolean scrubFailureLogged = new AtomicBoolean();
     private PartitionLog log;
     private long logEndOffset;
     private long highWatermark;
@@ -220,6 +225,44 @@ final class ReadPath {
     PartitionState state(Availability availability) {
         return new PartitionState(id, log.logStartOffset(), highWatermark, logEndOffset, log.sizeInBytes(),
                 buffer.minOffset(), availability, log.damage());
+    }
+
+    /** Verifies the oldest bytes not verified yet, up to the budget, on the blocking-IO dispatcher. */
+    void scrub(Scrub scrub) {
+        PartitionLog partitionLog = log;
+        PartitionMetrics metrics = wiring.metrics();
+        PartitionId partition = id;
+        org.slf4j.Logger logger = wiring.context().getLog();
+        CompletableFuture.supplyAsync(() -> scrubLog(partition, partitionLog, scrub.maxBytes()), wiring.blockingIo())
+                .whenComplete((scrubbed, error) -> {
+                    if (error != null) {
+                        if (scrubFailureLogged.compareAndSet(false, true)) {
+                            logger.warn("Scrub of partition {} failed; it is tried again on its next turns, and this"
+                                    + " is not logged again: {}", partition, error.getCause().toString());
+                        }
+                        scrub.replyTo().tell(new Scrubbed(partition, 0, false));
+                        return;
+                    }
+                    metrics.scrubbed(partition, scrubbed.bytesChecked());
+                    scrub.replyTo().tell(scrubbed);
+                });
+    }
+
+    /** Runs on the blocking-IO dispatcher; the log's scrub is safe beside its reads and its writer. */
+    private static Scrubbed scrubLog(PartitionId partition, PartitionLog log, long maxBytes) {
+        try {
+            long checked = 0;
+            while (checked < maxBytes) {
+                int step = log.scrub((int) Math.min(maxBytes - checked, Integer.MAX_VALUE));
+                if (step == 0) {
+                    return new Scrubbed(partition, checked, true);
+                }
+                checked += step;
+            }
+            return new Scrubbed(partition, checked, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Looks the timestamp up on the blocking-IO dispatcher, over committed records only. */

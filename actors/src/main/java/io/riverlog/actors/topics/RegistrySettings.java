@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.partition.ScrubSettings;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -24,9 +25,10 @@ import io.riverlog.wal.LogConfig;
  * @param defaultPartitions partitions of a topic created without a count
  * @param pendingCommands   bound of the commands held while loading, and of the changes queued
  * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
+ * @param scrub             the background scrub of every partition's log
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
-                               int pendingCommands, int maxPartitionsPerTopic) {
+                               int pendingCommands, int maxPartitionsPerTopic, ScrubSettings scrub) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -55,7 +57,13 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 PartitionSettings.fromConfig(config),
                 topics.getInt("default-partitions"),
                 topics.getInt("pending-commands"),
-                topics.getInt("max-partitions-per-topic"));
+                topics.getInt("max-partitions-per-topic"),
+                ScrubSettings.fromConfig(config));
+    }
+
+    public RegistrySettings withScrub(ScrubSettings scrubSettings) {
+        return new RegistrySettings(dataDir, partition, defaultPartitions, pendingCommands, maxPartitionsPerTopic,
+                scrubSettings);
     }
 
     public Path metadataDir() {

@@ -41,8 +41,9 @@ import io.riverlog.wal.ValidBatches;
 
 /**
  * A partition whose log holds a flipped bit in fsynced data, in a sealed segment after a clean stop
- * (where opening the log checks no CRC): a read of its offsets is answered with the damage while the
- * offsets around it are served; it is listed in the partition's state and counted once.
+ * (where opening the log checks no CRC): the scrub finds it without any read, and a read of its
+ * offsets is answered with the damage while the offsets around it are served; either way it is
+ * listed in the partition's state and counted once.
  */
 class DamagedLogTest {
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
@@ -63,6 +64,36 @@ class DamagedLogTest {
     @AfterEach
     void shutdown() {
         kit.shutdownTestKit();
+    }
+
+    @Test
+    void damageInASealedSegmentIsFoundByTheScrubWithoutAnyRead() throws Exception {
+        Path segment = writeAndStop();
+        flipALastByteOfBatch(segment, 0);
+
+        ActorRef<PartitionActor.Command> partition = spawn();
+        assertThat(state(partition).damage()).as("opening after a clean stop checks no CRC").isEmpty();
+        assertThat(metrics.damageCalls.get()).as("the count exists from the opening").isPositive();
+        assertThat(metrics.damage.get()).isZero();
+
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(SEGMENT_BYTES,
+                Duration.ofMillis(20))));
+        scrubber.tell(new Scrubber.Add(id, partition));
+
+        TestProbe<PartitionState> probe = kit.createTestProbe();
+        probe.awaitAssert(TIMEOUT, () -> {
+            assertThat(state(partition).damage()).hasSize(1);
+            assertThat(metrics.damage.get()).isEqualTo(1);
+            return null;
+        });
+        Damage damage = state(partition).damage().get(0);
+        assertThat(damage.file()).isEqualTo(segment);
+        assertThat(damage.position()).isZero();
+        assertThat(damage.baseOffset()).isZero();
+        assertThat(damage.nextOffset()).isEqualTo(RECORDS_PER_BATCH);
+        assertThat(damage.problem()).contains("CRC32C");
+        assertThat(metrics.scrubbedBytes.get()).isPositive();
+        assertThat(metrics.readBytes.get()).as("no reader read anything").isZero();
     }
 
     @Test
@@ -164,12 +195,18 @@ class DamagedLogTest {
     private static final class CountingMetrics implements PartitionMetrics {
         final AtomicInteger damage = new AtomicInteger();
         final AtomicInteger damageCalls = new AtomicInteger();
+        final AtomicLong scrubbedBytes = new AtomicLong();
         final AtomicLong readBytes = new AtomicLong();
 
         @Override
         public void damageFound(PartitionId partition, int ranges) {
             damageCalls.incrementAndGet();
             damage.addAndGet(ranges);
+        }
+
+        @Override
+        public void scrubbed(PartitionId partition, long bytes) {
+            scrubbedBytes.addAndGet(bytes);
         }
 
         @Override

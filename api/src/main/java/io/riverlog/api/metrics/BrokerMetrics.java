@@ -108,6 +108,11 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
         cached(damage, partition, this::registerDamageCounter).increment(ranges);
     }
 
+    @Override
+    public void scrubbed(PartitionId partition, long bytes) {
+        topic(partition.topic()).scrubbed().increment(bytes);
+    }
+
     // ---------------------------------------------------------------- Kafka listener hooks
 
     @Override
@@ -222,7 +227,7 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
     private Counter registerDamageCounter(PartitionId partition) {
         return Counter.builder("riverlog.partition.damage")
                 .description("Damaged ranges of fsynced data found in the partition's log since the broker started"
-                        + " (by recovery or a read), each counted once; their offsets are refused to readers")
+                        + " (by recovery, a read or the scrub), each counted once; their offsets are refused to readers")
                 .tags("topic", partition.topic(), "partition", Integer.toString(partition.partition()))
                 .register(registry);
     }

@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.riverlog.testkit.Await;
 import io.riverlog.testkit.EmbeddedBroker;
 
 /**
@@ -23,6 +25,7 @@ import io.riverlog.testkit.EmbeddedBroker;
  * {@code damaged_data} naming the file, the positions and the offsets; an NDJSON, SSE or WebSocket
  * stream that reaches it gets the records before it, then an error that says the same; the offsets
  * after it are served. {@code GET /v1/topics/{t}} lists the damage and {@code /metrics} counts it.
+ * With the background scrub on, the damage is found without any read.
  */
 class DamagedDataOverHttpTest {
     private static final String TOPIC = "rotten";
@@ -42,9 +45,10 @@ class DamagedDataOverHttpTest {
     @Test
     void damagedDataIsRefusedOverEveryHttpReadNamingTheFileAndPositionsAndTheRestIsServed() throws Exception {
         Path segment = writeStopAndFlip();
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir)) {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir,
+                Map.of("riverlog.partition.scrub-bytes-per-second", 0))) {
             HttpCalls http = new HttpCalls(broker.httpUrl());
-            assertThat(damage(http)).as("no read: not found yet").isEmpty();
+            assertThat(damage(http)).as("no read and no scrub: not found yet").isEmpty();
             String describes = segment + " at positions [";
             String holds = "holding offsets [" + DAMAGED_BASE + ", " + DAMAGED_NEXT + "): CRC32C mismatch";
 
@@ -88,6 +92,24 @@ class DamagedDataOverHttpTest {
             assertThat(listed.get(0).get("problem").asText()).isEqualTo("CRC32C mismatch");
             assertThat(http.get("/metrics").body())
                     .contains("riverlog_partition_damage_total{partition=\"0\",topic=\"" + TOPIC + "\"} 1.0");
+        }
+    }
+
+    @Test
+    void theBackgroundScrubFindsTheDamageWithoutAnyRead() throws Exception {
+        Path segment = writeStopAndFlip();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of(
+                "riverlog.partition.scrub-bytes-per-second", SEGMENT_BYTES,
+                "riverlog.partition.scrub-interval", "50ms"))) {
+            HttpCalls http = new HttpCalls(broker.httpUrl());
+            Await.until("the scrub finds the damage", TIMEOUT, () -> damage(http).size() == 1);
+            assertThat(damage(http).get(0).get("file").asText()).isEqualTo(segment.toString());
+            String metrics = http.get("/metrics").body();
+            assertThat(metrics).contains("riverlog_partition_damage_total{partition=\"0\",topic=\"" + TOPIC + "\"} 1.0");
+            assertThat(metrics).containsPattern("riverlog_partition_scrubbed_bytes_total\\{topic=\"" + TOPIC
+                    + "\"} [1-9]");
+            assertThat(metrics).as("nothing was read for a reader")
+                    .contains("riverlog_partition_read_bytes_total{from=\"log\",topic=\"" + TOPIC + "\"} 0.0");
         }
     }
 
