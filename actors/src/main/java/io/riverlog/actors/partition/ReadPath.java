@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.slf4j.Logger;
+
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.BufferedBatches;
 import io.riverlog.actors.partition.PartitionActor.DamageFound;
@@ -232,13 +234,14 @@ final class ReadPath {
         PartitionLog partitionLog = log;
         PartitionMetrics metrics = wiring.metrics();
         PartitionId partition = id;
-        org.slf4j.Logger logger = wiring.context().getLog();
+        Logger logger = wiring.context().getLog();
         CompletableFuture.supplyAsync(() -> scrubLog(partition, partitionLog, scrub.maxBytes()), wiring.blockingIo())
                 .whenComplete((scrubbed, error) -> {
                     if (error != null) {
                         if (scrubFailureLogged.compareAndSet(false, true)) {
                             logger.warn("Scrub of partition {} failed; it is tried again on its next turns, and this"
-                                    + " is not logged again: {}", partition, error.getCause().toString());
+                                    + " is not logged again: {}", partition,
+                                    (error.getCause() != null ? error.getCause() : error).toString());
                         }
                         scrub.replyTo().tell(new Scrubbed(partition, 0, false));
                         return;

@@ -30,11 +30,6 @@ public record ScrubSettings(long bytesPerSecond, Duration interval) {
         return new ScrubSettings(config.getBytes(BYTES_PER_SECOND), config.getDuration(INTERVAL));
     }
 
-    /** A scrub of {@code bytesPerSecond}, handed out every {@code interval}. */
-    public static ScrubSettings of(long bytesPerSecond, Duration interval) {
-        return new ScrubSettings(bytesPerSecond, interval);
-    }
-
     public boolean enabled() {
         return bytesPerSecond > 0;
     }

@@ -76,7 +76,7 @@ class DamagedLogTest {
         assertThat(metrics.damageCalls.get()).as("the count exists from the opening").isPositive();
         assertThat(metrics.damage.get()).isZero();
 
-        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(SEGMENT_BYTES,
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(new ScrubSettings(SEGMENT_BYTES,
                 Duration.ofMillis(20))));
         scrubber.tell(new Scrubber.Add(id, partition));
 

@@ -36,7 +36,7 @@ class ScrubberTest {
 
     @Test
     void aBudgetOfZeroScrubsNothing() {
-        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(0, INTERVAL)));
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(new ScrubSettings(0, INTERVAL)));
         TestProbe<PartitionActor.Command> partition = kit.createTestProbe();
         scrubber.tell(new Scrubber.Add(a, partition.getRef()));
         for (int i = 0; i < 5; i++) {
@@ -47,7 +47,7 @@ class ScrubberTest {
 
     @Test
     void eachIntervalsShareGoesToThePartitionsInTurnUntilItIsSpent() {
-        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(BYTES_PER_SECOND, INTERVAL)));
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(new ScrubSettings(BYTES_PER_SECOND, INTERVAL)));
         TestProbe<PartitionActor.Command> first = kit.createTestProbe();
         TestProbe<PartitionActor.Command> second = kit.createTestProbe();
         scrubber.tell(new Scrubber.Add(a, first.getRef()));
@@ -70,7 +70,7 @@ class ScrubberTest {
 
     @Test
     void aShareIsOfferedToEveryPartitionAtMostOnceAnInterval() {
-        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(BYTES_PER_SECOND, INTERVAL)));
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(new ScrubSettings(BYTES_PER_SECOND, INTERVAL)));
         TestProbe<PartitionActor.Command> opening = kit.createTestProbe();
         scrubber.tell(new Scrubber.Add(a, opening.getRef()));
 
@@ -83,7 +83,7 @@ class ScrubberTest {
 
     @Test
     void aFullyVerifiedPartitionIsSkippedAndAStoppedOneIsDropped() {
-        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(ScrubSettings.of(BYTES_PER_SECOND, INTERVAL)));
+        ActorRef<Scrubber.Command> scrubber = kit.spawn(Scrubber.create(new ScrubSettings(BYTES_PER_SECOND, INTERVAL)));
         TestProbe<PartitionActor.Command> verified = kit.createTestProbe();
         TestProbe<PartitionActor.Command> stopping = kit.createTestProbe();
         TestProbe<PartitionActor.Command> other = kit.createTestProbe();
