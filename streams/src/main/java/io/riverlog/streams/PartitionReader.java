@@ -30,14 +30,19 @@ final class PartitionReader {
         this.scheduler = scheduler;
     }
 
-    /** The next read and the cursor after it; empty when the stream is finished. */
-    CompletionStage<Optional<Pair<ReadCursor, FetchedBatches>>> next(ReadCursor cursor) {
+    /**
+     * The next read and the cursor after it; empty when the stream is finished. A failed read is an
+     * outcome too (see {@link ReadOutcome}), after which the stream is finished.
+     */
+    CompletionStage<Optional<Pair<ReadCursor, ReadOutcome>>> next(ReadCursor cursor) {
         if (cursor.finished()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return resolve(cursor.next())
-                .thenCompose(this::read)
-                .thenApply(fetched -> Optional.of(Pair.create(cursor.after(fetched, options.follow()), fetched)));
+                .thenCompose(offset -> read(offset, cursor.mayWait() ? options.readWait() : Duration.ZERO))
+                .thenApply(fetched -> Pair.create(cursor.after(fetched, options.follow()), ReadOutcome.of(fetched)))
+                .exceptionally(failure -> Pair.create(cursor.finish(), ReadOutcome.failed(failure)))
+                .thenApply(Optional::of);
     }
 
     private CompletionStage<Long> resolve(StartOffset start) {
@@ -56,10 +61,9 @@ final class PartitionReader {
                 });
     }
 
-    private CompletionStage<FetchedBatches> read(long offset) {
+    private CompletionStage<FetchedBatches> read(long offset, Duration wait) {
         return this.<PartitionActor.ReadReply>ask(
-                        replyTo -> new PartitionActor.Read(offset, options.maxBytesPerRead(), options.readWait(),
-                                replyTo),
+                        replyTo -> new PartitionActor.Read(offset, options.maxBytesPerRead(), wait, replyTo),
                         options.readTimeout(), "a read at offset " + offset)
                 .thenCompose(reply -> fetched(offset, reply));
     }
@@ -88,6 +92,10 @@ final class PartitionReader {
         if (reply instanceof PartitionActor.OutOfRange outOfRange) {
             return CompletableFuture.failedFuture(new ReadOffsetOutOfRangeException(partitionName(),
                     outOfRange.offset(), outOfRange.logStartOffset(), outOfRange.highWatermark()));
+        }
+        if (reply instanceof PartitionActor.DamagedData damaged) {
+            return CompletableFuture.failedFuture(new DamagedDataReadException(partitionName(), offset,
+                    damaged.damage()));
         }
         PartitionActor.ReadFailed failed = (PartitionActor.ReadFailed) reply;
         return CompletableFuture.failedFuture(new PartitionReadException(failed.message()));

@@ -2,12 +2,22 @@ package io.riverlog.streams;
 
 /**
  * A stream's place in its partition: where its next read starts (earliest and latest until the
- * first read resolves them), or that it is finished.
+ * first read resolves them), or that it is finished, and whether that read may wait at the tail.
  */
-record ReadCursor(StartOffset next, boolean finished) {
+record ReadCursor(StartOffset next, boolean finished, boolean mayWait) {
 
     static ReadCursor startingAt(StartOffset start) {
-        return new ReadCursor(start, false);
+        return new ReadCursor(start, false, true);
+    }
+
+    /** A cursor whose first read is answered at once, even at the tail; the reads after it wait as usual. */
+    static ReadCursor answeredAtOnce(StartOffset start) {
+        return new ReadCursor(start, false, false);
+    }
+
+    /** The stream ends here: after a failed read. */
+    ReadCursor finish() {
+        return new ReadCursor(next, true, mayWait);
     }
 
     /**
@@ -16,6 +26,6 @@ record ReadCursor(StartOffset next, boolean finished) {
      */
     ReadCursor after(FetchedBatches fetched, boolean follow) {
         boolean reachedEnd = !follow && fetched.nextOffset() >= fetched.highWatermark();
-        return new ReadCursor(StartOffset.at(fetched.nextOffset()), reachedEnd);
+        return new ReadCursor(StartOffset.at(fetched.nextOffset()), reachedEnd, true);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -22,11 +23,14 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.wal.Damage;
 import io.riverlog.wal.LogRecord;
 
 /** How a stream ends when its partition cannot serve it: always with an error that says why, never a hang or a loop. */
@@ -38,6 +42,8 @@ class PartitionSourceFailureTest {
     /** A wait far longer than any test may take: a test that finishes did not wait for it. */
     private static final Duration LONG_WAIT = Duration.ofSeconds(60);
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
+    /** Records one read answers before a read fails: more than any stage between the reads and a sink buffers. */
+    private static final int RECORDS_BEFORE_DAMAGE = 2_000;
 
     @TempDir
     Path dir;
@@ -156,6 +162,73 @@ class PartitionSourceFailureTest {
                 .runWith(Sink.seq(), system), PROMPTLY))
                 .isExactlyInstanceOf(PartitionReadException.class).hasMessageContaining("a read at offset 0")
                 .hasCauseInstanceOf(TimeoutException.class);
+    }
+
+    @ParameterizedTest(name = "handed over once started: {0}")
+    @ValueSource(booleans = {false, true})
+    void aStreamThatReachesDamagedDataGetsEveryRecordBeforeItThenFailsNamingTheFileAndPositions(boolean onceStarted)
+            throws InterruptedException {
+        TestPartition partition = partition("damaged-" + onceStarted, TestPartition.DEFAULT_SETTINGS);
+        partition.append(RECORDS_BEFORE_DAMAGE, Compression.NONE);
+        Damage damage = new Damage(dir.resolve("damaged-0/00000000000000000000.log"), 400, 480, RECORDS_BEFORE_DAMAGE,
+                RECORDS_BEFORE_DAMAGE + 3, "CRC32C mismatch");
+        ActorRef<PartitionActor.Command> damagedAfterThem = testKit.spawn(Behaviors.receive(PartitionActor.Command.class)
+                .onMessage(PartitionActor.Read.class, read -> {
+                    if (read.offset() >= damage.baseOffset()) {
+                        read.replyTo().tell(new PartitionActor.DamagedData(damage, damage.nextOffset(), 0));
+                    } else {
+                        partition.ref.tell(read);
+                    }
+                    return Behaviors.same();
+                })
+                .build());
+        OneAtATimeSink<LogRecord> consumer = new OneAtATimeSink<>();
+        List<LogRecord> received = new ArrayList<>();
+
+        // One read answers every record before the damage, the read after it fails at once; the
+        // consumer takes them slowly, one at a time.
+        SourceOptions options = OPTIONS.withFollow(true);
+        CompletionStage<Done> done = (onceStarted
+                ? Awaiting.resultOf(PartitionSource.recordsOnceStarted(damagedAfterThem, StartOffset.at(0), options, system))
+                : PartitionSource.records(damagedAfterThem, StartOffset.at(0), options, system))
+                .runWith(consumer.sink(), system);
+        for (int i = 0; i < RECORDS_BEFORE_DAMAGE; i++) {
+            received.add(consumer.take(PROMPTLY));
+            consumer.release();
+        }
+
+        assertThat(failureOf(done, PROMPTLY)).isInstanceOfSatisfying(DamagedDataReadException.class, damaged -> {
+            assertThat(damaged.damage()).isEqualTo(damage);
+            assertThat(damaged.offset()).isEqualTo(RECORDS_BEFORE_DAMAGE);
+        }).hasMessage("partition " + damagedAfterThem.path().name() + " cannot serve offset " + RECORDS_BEFORE_DAMAGE
+                + ": damaged data in " + damage.file() + " at positions [400, 480) holding offsets ["
+                + RECORDS_BEFORE_DAMAGE + ", " + (RECORDS_BEFORE_DAMAGE + 3) + "): CRC32C mismatch");
+        assertThat(received).as("the records before the damage, none lost to the failure after them")
+                .hasSize(RECORDS_BEFORE_DAMAGE);
+        ProducedRecords.assertExactly(received, 0, RECORDS_BEFORE_DAMAGE);
+    }
+
+    @Test
+    void aStreamHandedOverOnceStartedFailsItsStageInsteadWhenItsFirstReadMeetsDamage() {
+        Damage damage = new Damage(dir.resolve("t-0/00000000000000000000.log"), 0, 80, 0, 3, "CRC32C mismatch");
+        ActorRef<PartitionActor.Command> damaged = fakePartition(read -> new PartitionActor.DamagedData(damage, 10, 0));
+
+        assertThat(failureOf(PartitionSource.recordsOnceStarted(damaged, StartOffset.at(1), OPTIONS, system), PROMPTLY))
+                .isInstanceOf(DamagedDataReadException.class).hasMessageContaining(damage.describe());
+    }
+
+    @Test
+    void aStreamHandedOverOnceStartedIsHandedOverAtOnceAtTheTailAndGivesEveryRecord() {
+        TestPartition partition = partition("started", TestPartition.DEFAULT_SETTINGS);
+        SourceOptions patientAtTheTail = OPTIONS.withFollow(true).withMaxWaitAtTail(LONG_WAIT).withAskTimeout(LONG_WAIT);
+
+        var records = Awaiting.resultOf(PartitionSource.recordsOnceStarted(partition.ref, StartOffset.at(0),
+                patientAtTheTail, system), PROMPTLY);
+        TestProbe<LogRecord> received = testKit.createTestProbe();
+        records.runWith(Sink.foreach(received.ref()::tell), system);
+        partition.append(3, Compression.NONE);
+
+        assertThat(received.receiveSeveralMessages(3)).extracting(LogRecord::offset).containsExactly(0L, 1L, 2L);
     }
 
     /** A partition that answers every read with {@code answer} (nothing when it returns null). */

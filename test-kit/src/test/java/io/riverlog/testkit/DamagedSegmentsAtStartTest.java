@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,16 +25,29 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A real broker process is killed (kill -9) and its segments are damaged before it starts again, as
  * a crash mid-write or a bad disk leaves them. Past the last fsync (what was never acknowledged): a
  * batch torn in the middle, a whole batch with a flipped bit. The broker cuts them, logs where and
  * how much, and consumers read exactly the acknowledged records. Inside fsynced data (acknowledged):
- * a flipped bit is damage, named with its file and position, never cut; the partition still opens
- * and takes appends after its last acknowledged record.
+ * a flipped bit in the last batch of a partition. That batch is kept, never cut and never served: a
+ * fetch of its offsets is answered {@code KAFKA_STORAGE_ERROR} (the other partition of the same
+ * fetch is served), {@code GET /v1/topics/{t}} lists it with file, positions and offsets, the log
+ * names them, the records before it are read, and the partition takes appends after its
+ * acknowledged records (its end is certain from the fsynced recovery point).
  */
 class DamagedSegmentsAtStartTest {
     private static final int RECORDS_PER_PARTITION = 300;
@@ -39,12 +56,14 @@ class DamagedSegmentsAtStartTest {
     private static final int LENGTH_BYTES = 4;
     /** Bytes of a v2 batch header before its records: a flipped bit after it breaks the CRC32C. */
     private static final int BATCH_HEADER_BYTES = 61;
+    private static final short FETCH_VERSION = 12;
+    private static final int FETCH_MAX_BYTES = 1024 * 1024;
 
     @TempDir
     Path tmp;
 
     @Test
-    void aDamagedUnflushedTailIsCutAndReportedAndDamagedFsyncedDataIsNeverServed() throws Exception {
+    void aDamagedUnflushedTailIsCutAndReportedAndDamagedFsyncedDataIsRefusedWhileTheRestIsServed() throws Exception {
         TopicPartition torn = new TopicPartition("tail", 0);
         TopicPartition flipped = new TopicPartition("tail", 1);
         TopicPartition corrupt = new TopicPartition("fsynced", 0);
@@ -77,20 +96,80 @@ class DamagedSegmentsAtStartTest {
             assertThat(readBack(broker, torn)).containsExactlyElementsOf(texts(acknowledged.get(torn)));
             assertThat(readBack(broker, flipped)).containsExactlyElementsOf(texts(acknowledged.get(flipped)));
 
+            long damagedBase = ByteBuffer.wrap(Files.readAllBytes(corruptSegment)).getLong((int) lastBatch);
+            FetchResponseData answer = fetch(broker, Map.of(corrupt, damagedBase, torn, 0L));
+            assertThat(errorOf(answer, corrupt)).isEqualTo(Errors.KAFKA_STORAGE_ERROR);
+            assertThat(errorOf(answer, torn)).isEqualTo(Errors.NONE);
+            assertThat(recordsOf(answer, torn)).as("the other partition of the fetch is served").isPositive();
+            List<ConsumerRecord<byte[], byte[]>> beforeDamage = KafkaClients.readAll(broker.bootstrapServers(),
+                    List.of(corrupt), (int) damagedBase);
+            assertThat(texts(beforeDamage.stream().map(ConsumerRecord::value).toList()))
+                    .containsExactlyElementsOf(texts(acknowledged.get(corrupt).subList(0, (int) damagedBase)));
+
+            JsonNode damage = damageOf(broker, corrupt);
+            assertThat(damage).hasSize(1);
+            assertThat(damage.get(0).get("file").asText()).isEqualTo(corruptSegment.toString());
+            assertThat(damage.get(0).get("position").asLong()).isEqualTo(lastBatch);
+            assertThat(damage.get(0).get("baseOffset").asLong()).isEqualTo(damagedBase);
+            assertThat(damage.get(0).get("nextOffset").asLong()).isEqualTo(RECORDS_PER_PARTITION);
+            assertThat(damageOf(broker, torn)).isEmpty();
+
             String output = broker.output();
             assertThat(output).contains("Recovery truncated " + tornSegment + " at position " + tornEnd + ": cut "
                     + (next.length / 2) + " bytes");
             assertThat(output).contains("Recovery truncated " + flippedSegment + " at position " + flippedEnd + ": cut "
                     + whole.length + " bytes");
-            // Damage in fsynced data is kept, named with file and position, and never cut; the partition's
-            // end is certain (the recovery point was fsynced), so it takes appends right after it.
             assertThat(output).contains("Damaged data in " + corruptSegment + " at positions [" + lastBatch + ", ");
-            assertThat(Files.size(corruptSegment)).isGreaterThan(flippedAt);
-            assertThat(sendOne(broker, corrupt).offset()).isEqualTo(RECORDS_PER_PARTITION);
+            assertThat(Files.size(corruptSegment)).as("nothing cut").isGreaterThan(flippedAt);
 
-            // The partitions that were cut take appends again, right after their acknowledged records.
+            // Every partition takes appends again, right after its acknowledged records.
             assertThat(sendOne(broker, torn).offset()).isEqualTo(RECORDS_PER_PARTITION);
+            assertThat(sendOne(broker, corrupt).offset()).isEqualTo(RECORDS_PER_PARTITION);
         }
+    }
+
+    /** One fetch of the partitions at their offsets, as a consumer sends it. */
+    private static FetchResponseData fetch(BrokerProcess broker, Map<TopicPartition, Long> offsets) throws IOException {
+        FetchRequestData body = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                .setMaxBytes(FETCH_MAX_BYTES).setIsolationLevel((byte) 0);
+        Map<String, FetchRequestData.FetchTopic> topics = new java.util.TreeMap<>();
+        offsets.forEach((partition, offset) -> topics.computeIfAbsent(partition.topic(),
+                name -> new FetchRequestData.FetchTopic().setTopic(name)).partitions().add(
+                new FetchRequestData.FetchPartition().setPartition(partition.partition()).setFetchOffset(offset)
+                        .setPartitionMaxBytes(FETCH_MAX_BYTES).setLogStartOffset(-1).setCurrentLeaderEpoch(-1)));
+        body.topics().addAll(topics.values());
+        try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
+            return ((FetchResponse) connection.call(ApiKeys.FETCH, FETCH_VERSION, body)).data();
+        }
+    }
+
+    private static FetchResponseData.PartitionData answerFor(FetchResponseData answer, TopicPartition partition) {
+        return answer.responses().stream().filter(topic -> topic.topic().equals(partition.topic()))
+                .flatMap(topic -> topic.partitions().stream())
+                .filter(p -> p.partitionIndex() == partition.partition()).findFirst().orElseThrow();
+    }
+
+    private static Errors errorOf(FetchResponseData answer, TopicPartition partition) {
+        return Errors.forCode(answerFor(answer, partition).errorCode());
+    }
+
+    private static int recordsOf(FetchResponseData answer, TopicPartition partition) {
+        int count = 0;
+        for (RecordBatch batch : ((MemoryRecords) answerFor(answer, partition).records()).batches()) {
+            batch.ensureValid();
+            count += (int) (batch.lastOffset() - batch.baseOffset() + 1);
+        }
+        return count;
+    }
+
+    /** The damaged ranges {@code GET /v1/topics/{t}} lists for the partition. */
+    private static JsonNode damageOf(BrokerProcess broker, TopicPartition partition) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(broker.httpUrl() + "/v1/topics/" + partition.topic())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return new ObjectMapper().readTree(response.body()).get("partitionStates").get(partition.partition())
+                .get("damage");
     }
 
     private static Map<TopicPartition, List<byte[]>> produce(BrokerProcess broker, List<TopicPartition> partitions,

@@ -90,7 +90,8 @@ public final class KafkaClients {
     }
 
     /** A topic with topic-level settings ({@code segment.bytes}, {@code retention.ms}...). */
-    static void createTopic(String bootstrap, String name, int partitions, Map<String, String> configs) throws Exception {
+    public static void createTopic(String bootstrap, String name, int partitions, Map<String, String> configs)
+            throws Exception {
         try (Admin admin = admin(bootstrap)) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
         }

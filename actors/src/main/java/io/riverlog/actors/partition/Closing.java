@@ -17,11 +17,14 @@ import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.partition.PartitionActor.AppendFailed;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
+import io.riverlog.actors.partition.PartitionActor.DamageFound;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
 import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.RoundWritten;
+import io.riverlog.actors.partition.PartitionActor.Scrub;
+import io.riverlog.actors.partition.PartitionActor.Scrubbed;
 import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
 import io.riverlog.actors.partition.PartitionActor.WriterClosed;
@@ -30,7 +33,8 @@ import io.riverlog.actors.partition.PartitionActor.WriterClosed;
  * A partition with an open log that was asked to stop. It writes and fsyncs what it accepted (the
  * round in flight and the appends waiting for the next), then has its writer close the log cleanly,
  * then stops and answers every {@link Stop}. Meanwhile appends are refused (the client may retry),
- * committed records are served, and reads that would wait for more are answered at once with nothing.
+ * committed records are served, reads that would wait for more are answered at once with nothing,
+ * and scrubs check nothing.
  */
 final class Closing extends AbstractBehavior<Command> {
 
@@ -95,6 +99,14 @@ final class Closing extends AbstractBehavior<Command> {
                 })
                 .onMessage(FindOffsetForTimestamp.class, find -> {
                     reads.find(find);
+                    return this;
+                })
+                .onMessage(Scrub.class, scrub -> {
+                    scrub.replyTo().tell(new Scrubbed(wiring.id(), 0, false));
+                    return this;
+                })
+                .onMessage(DamageFound.class, found -> {
+                    reads.damageFound(found.damage());
                     return this;
                 })
                 .onMessage(WriterClosed.class, closed -> stopped())

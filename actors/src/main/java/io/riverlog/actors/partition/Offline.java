@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import io.riverlog.actors.partition.PartitionActor.Append;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
+import io.riverlog.actors.partition.PartitionActor.DamageFound;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpenFailed;
@@ -21,6 +22,7 @@ import io.riverlog.actors.partition.PartitionActor.LogOpened;
 import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.partition.PartitionActor.Request;
+import io.riverlog.actors.partition.PartitionActor.Scrub;
 import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
 import io.riverlog.wal.CorruptLogException;
@@ -36,8 +38,8 @@ import io.riverlog.wal.CorruptLogException;
  *       again; an operator has to look at it.
  * </ul>
  * Appends fail at once with a storage error. If the log was open, its committed records stay
- * readable: reads, state (marked {@link Availability#OFFLINE}) and timestamp lookups are served by
- * its {@link ReadPath}, and reads parked at the high watermark stay parked for when it is back.
+ * readable: reads, state (marked {@link Availability#OFFLINE}), timestamp lookups and scrubs are
+ * served by its {@link ReadPath}, and reads parked at the high watermark stay parked for when it is back.
  * Without a log, every request is refused with the reason ({@link Availability#NO_LOG}).
  *
  * <p>Appends that were handed to the writer when its write or fsync failed ({@link AppendQueue.InDoubt})
@@ -122,6 +124,12 @@ final class Offline extends AbstractBehavior<Command> {
                 .onMessage(GetState.class, get -> fromTheLog(get,
                         log -> get.replyTo().tell(log.state(Availability.OFFLINE))))
                 .onMessage(FindOffsetForTimestamp.class, find -> fromTheLog(find, log -> log.find(find)))
+                .onMessage(Scrub.class, scrub -> fromTheLog(scrub, log -> log.scrub(scrub)))
+                // Only a log that was open reports damage.
+                .onMessage(DamageFound.class, found -> {
+                    reads.damageFound(found.damage());
+                    return this;
+                })
                 .onMessage(Stop.class, this::onStop)
                 .onSignal(Terminated.class, writerGone -> onWriterGone())
                 .onSignal(PostStop.class, stopped -> {

@@ -14,13 +14,15 @@ import io.riverlog.actors.partition.PartitionActor.LogOpenFailed;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.partition.PartitionActor.Request;
+import io.riverlog.actors.partition.PartitionActor.Scrub;
 import io.riverlog.actors.partition.PartitionActor.Stop;
 
 /**
  * A partition whose writer is opening (recovering) its log. Commands wait in the stash, bounded by
  * {@code pending-while-opening}; past it, requests are refused as {@link Availability#OPENING} (the
- * client may retry) and stops wait until the stash is replayed. Once the log is open the partition
- * is online; if it cannot be opened, {@link Offline}.
+ * client may retry) and stops wait until the stash is replayed. A {@link Scrub} is refused at once:
+ * the scrubber moves on to the next partition instead of waiting for a recovery. Once the log is
+ * open the partition is online; if it cannot be opened, {@link Offline}.
  */
 final class Opening {
     private Opening() {
@@ -37,6 +39,10 @@ final class Opening {
                         Offline.logNotOpened(wiring, failed.cause())))
                 .onSignal(Terminated.class, writerGone -> leave(wiring, stash, stopsPastTheStash,
                         Offline.writerStoppedWhileOpening(wiring)))
+                .onMessage(Scrub.class, scrub -> {
+                    scrub.fail(stillOpening);
+                    return Behaviors.same();
+                })
                 .onMessage(Request.class, request -> {
                     if (stash.isFull()) {
                         request.fail(stillOpening);

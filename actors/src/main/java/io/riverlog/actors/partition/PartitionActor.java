@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import io.riverlog.wal.Damage;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
@@ -48,6 +49,11 @@ import io.riverlog.wal.ValidBatches;
  * {@link AppendError#OUTCOME_UNKNOWN} if the reopen fails or the partition stops first. A reopened
  * log that lacks committed records (or is corrupt) keeps the partition offline for good. A log that
  * cannot be opened at start is tried again the same way, unless it is corrupt.
+ *
+ * <p>Damage: a batch of the log that fails its checks (see {@link Damage}) is never served. A read of
+ * its offsets is answered {@link DamagedData}; the partition's other offsets are served, and it
+ * goes on taking appends. Damage is listed in its {@link PartitionState} and counted in its metrics.
+ * The broker's {@link Scrubber} has it verify its log ahead of readers ({@link Scrub}).
  */
 public final class PartitionActor extends AbstractBehavior<PartitionActor.Command> {
 
@@ -61,7 +67,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * which is how a partition answers what it cannot serve: while it opens with a full stash, or
      * while it is offline without a log.
      */
-    public sealed interface Request extends Command permits Append, Read, GetState, FindOffsetForTimestamp {
+    public sealed interface Request extends Command permits Append, Read, GetState, FindOffsetForTimestamp, Scrub {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -190,6 +196,14 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     public record OutOfRange(long offset, long logStartOffset, long highWatermark) implements ReadReply {
     }
 
+    /**
+     * The read reached a batch that fails its checks (see {@link Damage}): its offsets are never
+     * served, the offsets around it are. A read that starts before the damage is answered with the
+     * batches before it instead; this answer means that the offset asked for is in the damage.
+     */
+    public record DamagedData(Damage damage, long highWatermark, long logStartOffset) implements ReadReply {
+    }
+
     public record ReadFailed(String message) implements ReadReply {
     }
 
@@ -204,11 +218,24 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     /**
-     * The partition's offsets, size and availability. The offsets are its own only if
-     * {@link #offsetsKnown()}; otherwise they are zero.
+     * The partition's offsets, size and availability, and the damage known in its log (found since
+     * the log was opened: by recovery, by a read or by the scrub; oldest segment first), whose offsets
+     * are refused to readers. The offsets are its own only if {@link #offsetsKnown()}; otherwise they
+     * are zero and no damage is known.
      */
     public record PartitionState(PartitionId id, long logStartOffset, long highWatermark, long logEndOffset,
-                                 long sizeInBytes, long bufferMinOffset, Availability availability) {
+                                 long sizeInBytes, long bufferMinOffset, Availability availability,
+                                 List<Damage> damage) {
+
+        public PartitionState {
+            damage = List.copyOf(damage);
+        }
+
+        /** A partition with no damage known. */
+        public PartitionState(PartitionId id, long logStartOffset, long highWatermark, long logEndOffset,
+                              long sizeInBytes, long bufferMinOffset, Availability availability) {
+            this(id, logStartOffset, highWatermark, logEndOffset, sizeInBytes, bufferMinOffset, availability, List.of());
+        }
 
         static PartitionState withoutOffsets(PartitionId id, Availability availability) {
             return new PartitionState(id, 0, 0, 0, 0, 0, availability);
@@ -251,6 +278,26 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         }
     }
 
+    /**
+     * Verifies about {@code maxBytes} of the oldest bytes of the log not verified since it was opened
+     * (whole batches, on the blocking-IO dispatcher, never on the partition's thread), for the
+     * {@link Scrubber}. Damage found is recorded and counted as a read would find it.
+     */
+    public record Scrub(long maxBytes, ActorRef<Scrubbed> replyTo) implements Request {
+        /** Nothing scrubbed, and not verified: asked again on a later turn. */
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(new Scrubbed(refusal.partition(), 0, false));
+        }
+    }
+
+    /**
+     * Bytes a {@link Scrub} checked; {@code fullyVerified} once every byte of the log was verified
+     * since it was opened (or is known damaged): appends are verified as they arrive, so it stays so.
+     */
+    public record Scrubbed(PartitionId partition, long bytesChecked, boolean fullyVerified) {
+    }
+
     /** Writes and fsyncs everything accepted, closes the log cleanly, then stops. */
     public record Stop(ActorRef<Done> replyTo) implements Command {
     }
@@ -272,6 +319,12 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     record WriterClosed() implements Command {
+    }
+
+    // ---------------------------------------------------------------- from the log, on any thread
+
+    /** The log found damage after it was opened, by a read or a scrub. */
+    record DamageFound(Damage damage) implements Command {
     }
 
     // ---------------------------------------------------------------- creation
@@ -336,6 +389,14 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(FindOffsetForTimestamp.class, find -> {
                     reads.find(find);
+                    return this;
+                })
+                .onMessage(Scrub.class, scrub -> {
+                    reads.scrub(scrub);
+                    return this;
+                })
+                .onMessage(DamageFound.class, found -> {
+                    reads.damageFound(found.damage());
                     return this;
                 })
                 .onMessage(Stop.class, stop -> Closing.start(wiring, reads, appends, Availability.ONLINE, stop))

@@ -23,4 +23,15 @@ public interface PartitionMetrics {
     /** Bytes handed to readers, from the buffer or the log. */
     default void read(PartitionId partition, int bytes, boolean fromLog) {
     }
+
+    /**
+     * Damaged ranges newly found in the partition's log (each once, whoever found it: recovery, a
+     * read or the scrub). Called with 0 whenever the log is opened, so that the count exists from then on.
+     */
+    default void damageFound(PartitionId partition, int ranges) {
+    }
+
+    /** Bytes of the partition's log the background scrub verified. */
+    default void scrubbed(PartitionId partition, long bytes) {
+    }
 }

@@ -3,14 +3,21 @@ package io.riverlog.actors.partition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
 
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.BufferedBatches;
+import io.riverlog.actors.partition.PartitionActor.DamageFound;
+import io.riverlog.actors.partition.PartitionActor.DamagedData;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.LogRegion;
 import io.riverlog.actors.partition.PartitionActor.OffsetForTimestamp;
@@ -21,7 +28,11 @@ import io.riverlog.actors.partition.PartitionActor.ReadFailed;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionActor.Records;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
+import io.riverlog.actors.partition.PartitionActor.Scrub;
+import io.riverlog.actors.partition.PartitionActor.Scrubbed;
 import io.riverlog.wal.BatchInfo;
+import io.riverlog.wal.Damage;
+import io.riverlog.wal.DamagedDataException;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
@@ -40,6 +51,11 @@ import io.riverlog.wal.ValidBatches;
  * high watermark is ever returned. (As in Kafka: a consumer positioned on an uncommitted offset
  * waits rather than being told it is out of range and resetting.) Once the partition stops, reads
  * that would wait are answered at once with nothing.
+ *
+ * <p>Damage: a read whose offset lies in a damaged batch of the log is answered {@link DamagedData};
+ * the log trims other reads before the damage. Damage that recovery found, or that a read or a
+ * {@link Scrub} finds later (the log tells the actor, from any thread), is counted once in the
+ * partition's metrics, also across a reopen of the log, and listed in its state.
  */
 final class ReadPath {
 
@@ -51,6 +67,10 @@ final class ReadPath {
     private final PartitionId id;
     private final TailBuffer buffer;
     private final Map<Long, Read> parked = new LinkedHashMap<>();
+    /** Damage counted in the metrics: a reopened log finds the same damage again. */
+    private final Set<Damage> damageCounted = new HashSet<>();
+    /** A failed scrub is logged once: it is tried again on every turn. */
+    private final AtomicBoolean scrubFailureLogged = new AtomicBoolean();
     private PartitionLog log;
     private long logEndOffset;
     private long highWatermark;
@@ -64,6 +84,7 @@ final class ReadPath {
         this.log = log;
         this.logEndOffset = log.logEndOffset();
         this.highWatermark = log.durableEndOffset();
+        watchDamage(log);
     }
 
     long highWatermark() {
@@ -134,6 +155,28 @@ final class ReadPath {
     void reopened(PartitionLog reopened) {
         log = reopened;
         logEndOffset = reopened.logEndOffset();
+        watchDamage(reopened);
+    }
+
+    /** The log found damage after it was opened (the message {@link #watchDamage} has it send). */
+    void damageFound(Damage damage) {
+        if (damageCounted.add(damage)) {
+            wiring.metrics().damageFound(id, 1);
+        }
+    }
+
+    /**
+     * Counts the damage recovery found (also when it found none, so that the partition's count starts
+     * at zero), and has the log report what it finds later to the actor.
+     */
+    private void watchDamage(PartitionLog opened) {
+        int found = 0;
+        for (Damage damage : opened.damage()) {
+            found += damageCounted.add(damage) ? 1 : 0;
+        }
+        wiring.metrics().damageFound(id, found);
+        var self = wiring.context().getSelf();
+        opened.onDamage(damage -> self.tell(new DamageFound(damage)));
     }
 
     /** The partition stops: waiting reads get an empty answer now, and no read waits any more. */
@@ -180,7 +223,46 @@ final class ReadPath {
 
     PartitionState state(Availability availability) {
         return new PartitionState(id, log.logStartOffset(), highWatermark, logEndOffset, log.sizeInBytes(),
-                buffer.minOffset(), availability);
+                buffer.minOffset(), availability, log.damage());
+    }
+
+    /** Verifies the oldest bytes not verified yet, up to the budget, on the blocking-IO dispatcher. */
+    void scrub(Scrub scrub) {
+        PartitionLog partitionLog = log;
+        PartitionMetrics metrics = wiring.metrics();
+        PartitionId partition = id;
+        Logger logger = wiring.context().getLog();
+        CompletableFuture.supplyAsync(() -> scrubLog(partition, partitionLog, scrub.maxBytes()), wiring.blockingIo())
+                .whenComplete((scrubbed, error) -> {
+                    if (error != null) {
+                        if (scrubFailureLogged.compareAndSet(false, true)) {
+                            logger.warn("Scrub of partition {} failed; it is tried again on its next turns, and this"
+                                    + " is not logged again: {}", partition,
+                                    (error.getCause() != null ? error.getCause() : error).toString());
+                        }
+                        scrub.replyTo().tell(new Scrubbed(partition, 0, false));
+                        return;
+                    }
+                    metrics.scrubbed(partition, scrubbed.bytesChecked());
+                    scrub.replyTo().tell(scrubbed);
+                });
+    }
+
+    /** Runs on the blocking-IO dispatcher; the log's scrub is safe beside its reads and its writer. */
+    private static Scrubbed scrubLog(PartitionId partition, PartitionLog log, long maxBytes) {
+        try {
+            long checked = 0;
+            while (checked < maxBytes) {
+                int step = log.scrub((int) Math.min(maxBytes - checked, Integer.MAX_VALUE));
+                if (step == 0) {
+                    return new Scrubbed(partition, checked, true);
+                }
+                checked += step;
+            }
+            return new Scrubbed(partition, checked, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Looks the timestamp up on the blocking-IO dispatcher, over committed records only. */
@@ -249,6 +331,8 @@ final class ReadPath {
             return new Records(slice.readFully(), slice.nextOffset(), hwm, log.logStartOffset());
         } catch (OffsetOutOfRangeException e) {
             return new OutOfRange(read.offset(), log.logStartOffset(), hwm);
+        } catch (DamagedDataException e) {
+            return new DamagedData(e.damage(), hwm, log.logStartOffset());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

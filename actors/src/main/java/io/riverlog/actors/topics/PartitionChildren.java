@@ -17,12 +17,13 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.partition.Scrubber;
 import io.riverlog.wal.Storage;
 
 /**
  * The registry's children: one {@link PartitionActor} per partition, spawned with the log settings
- * its topic's configs give, named after its directory, watched, and stopped on request. Used only
- * on the registry's own thread.
+ * its topic's configs give, named after its directory, watched, handed to the broker's
+ * {@link Scrubber}, and stopped on request. Used only on the registry's own thread.
  *
  * <p>What counts as stopped is a partition's termination, not its reply to Stop: termination also
  * comes for a partition that already stopped on its own, and only once its writer closed the files.
@@ -32,17 +33,20 @@ final class PartitionChildren {
     private final RegistrySettings settings;
     private final Storage storage;
     private final PartitionMetrics metrics;
+    private final ActorRef<Scrubber.Command> scrubber;
     /** The message the registry gets when a partition terminates. */
     private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
     private final Set<PartitionId> stopping = new HashSet<>();
 
     PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Storage storage,
-                      PartitionMetrics metrics, Function<PartitionId, TopicRegistry.Command> terminationMessage) {
+                      PartitionMetrics metrics, ActorRef<Scrubber.Command> scrubber,
+                      Function<PartitionId, TopicRegistry.Command> terminationMessage) {
         this.context = context;
         this.settings = settings;
         this.storage = storage;
         this.metrics = metrics;
+        this.scrubber = scrubber;
         this.terminationMessage = terminationMessage;
     }
 
@@ -56,6 +60,7 @@ final class PartitionChildren {
                     id.directoryName());
             context.watchWith(ref, terminationMessage.apply(id));
             running.put(id, ref);
+            scrubber.tell(new Scrubber.Add(id, ref));
         }
     }
 

@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.settings.ConfigValues;
+import io.riverlog.actors.partition.ScrubSettings;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -25,9 +26,10 @@ import io.riverlog.wal.LogConfig;
  * @param defaultPartitions partitions of a topic created without a count
  * @param pendingCommands   bound of the commands held while loading, and of the changes queued
  * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
+ * @param scrub             the background scrub of every partition's log
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
-                               int pendingCommands, int maxPartitionsPerTopic) {
+                               int pendingCommands, int maxPartitionsPerTopic, ScrubSettings scrub) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -56,7 +58,13 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 PartitionSettings.fromConfig(config),
                 ConfigValues.intValue(config, topics + "default-partitions", 1, Integer.MAX_VALUE),
                 ConfigValues.intValue(config, topics + "pending-commands", 1, Integer.MAX_VALUE),
-                ConfigValues.intValue(config, topics + "max-partitions-per-topic", 1, Integer.MAX_VALUE));
+                ConfigValues.intValue(config, topics + "max-partitions-per-topic", 1, Integer.MAX_VALUE),
+                ScrubSettings.fromConfig(config));
+    }
+
+    public RegistrySettings withScrub(ScrubSettings scrubSettings) {
+        return new RegistrySettings(dataDir, partition, defaultPartitions, pendingCommands, maxPartitionsPerTopic,
+                scrubSettings);
     }
 
     public Path metadataDir() {

@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.partition.Scrubber;
 import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
@@ -37,7 +38,7 @@ import io.riverlog.wal.Storage;
  * delete, add partitions, alter configs) is validated ({@link ChangePlan}), written and fsynced, and
  * only then applied and answered ({@link ChangeInFlight}). Changes run one at a time; the next ones wait in the stash, while
  * queries are answered at once from what is already durable. All file IO runs on the blocking-IO
- * dispatcher.
+ * dispatcher. Its child {@link Scrubber} verifies the partitions' logs in the background.
  *
  * <p>Delete writes its event first, then stops the topic's partitions, then removes their
  * directories ({@link TopicDeletion}); a crash between these steps leaves directories that the next
@@ -215,7 +216,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         super(context);
         this.stash = stash;
         this.settings = settings;
-        this.partitions = new PartitionChildren(context, settings, storage, metrics, PartitionStopped::new);
+        this.partitions = new PartitionChildren(context, settings, storage, metrics,
+                context.spawn(Scrubber.create(settings.scrub()), "scrubber"), PartitionStopped::new);
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();

@@ -9,6 +9,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  */
 public final class ApiException extends RuntimeException {
     static final String TOO_LARGE = "too_large";
+    static final String DAMAGED_DATA = "damaged_data";
     private final transient StatusCode status;
     private final String error;
 
@@ -30,6 +31,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(StatusCodes.BAD_REQUEST, "bad_request", message);
     }
 
+    public static ApiException offsetOutOfRange(String message) {
+        return new ApiException(StatusCodes.BAD_REQUEST, "offset_out_of_range", message);
+    }
+
     public static ApiException unknownTopic(String topic) {
         return new ApiException(StatusCodes.NOT_FOUND, "unknown_topic", "topic '" + topic + "' does not exist");
     }
@@ -47,6 +52,11 @@ public final class ApiException extends RuntimeException {
     public static ApiException outcomeUnknown(String message) {
         return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, "outcome_unknown",
                 "outcome unknown: " + message);
+    }
+
+    /** The records asked for lie in damaged data of the partition's log: the message names file, positions and offsets. */
+    public static ApiException damagedData(String message) {
+        return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, DAMAGED_DATA, message);
     }
 
     public static ApiException tooLarge(String message) {

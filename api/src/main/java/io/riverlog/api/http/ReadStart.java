@@ -50,10 +50,9 @@ record ReadStart(String offset, OptionalLong limit, boolean follow) {
             default -> Long.parseLong(offset);
         };
         if (at < state.logStartOffset() || at > state.highWatermark()) {
-            throw new ApiException(org.apache.pekko.http.javadsl.model.StatusCodes.BAD_REQUEST, "offset_out_of_range",
-                    "offset " + at + " is out of range for partition " + state.id() + ": it can be read from "
-                            + state.logStartOffset() + " (the log start) to " + state.highWatermark()
-                            + " (the high watermark)");
+            throw ApiException.offsetOutOfRange("offset " + at + " is out of range for partition " + state.id()
+                    + ": it can be read from " + state.logStartOffset() + " (the log start) to " + state.highWatermark()
+                    + " (the high watermark)");
         }
         return at;
     }

@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.streams.DamagedDataReadException;
 import io.riverlog.wal.LogRecord;
 
 /**
@@ -42,9 +43,11 @@ import io.riverlog.wal.LogRecord;
  * <li>{@code application/x-ndjson} (also when Accept names neither, e.g. {@code *}{@code /*}): one
  * JSON record per line. Stops at the high watermark by default.</li>
  * </ul>
- * If the stream fails once it has begun (its partition stopped or went offline), it ends with an
- * error: an {@code event: error} whose data is {@code {"error", "message"}}, or such a last line.
- * The WebSocket endpoint is {@link WebSocketRoute}.
+ * If the stream fails once it has begun, it ends with an error: an {@code event: error} whose data
+ * is {@code {"error", "message"}}, or such a last line. The error is {@code damaged_data} when the
+ * stream reached damaged data in the partition's log (the message names the file, the positions and
+ * the offsets; the records before it were sent), {@code stream_failed} otherwise (its partition
+ * stopped or went offline). The WebSocket endpoint is {@link WebSocketRoute}.
  */
 final class StreamRoutes {
     private static final Logger log = LoggerFactory.getLogger(StreamRoutes.class);
@@ -114,6 +117,7 @@ final class StreamRoutes {
     /** The error that ends a failed stream (and one log line saying why). */
     static com.fasterxml.jackson.databind.node.ObjectNode failed(String topic, int partition, Throwable failure) {
         log.info("Stream of partition {}-{} ended with an error: {}", topic, partition, failure.toString());
-        return Json.error("stream_failed", String.valueOf(failure.getMessage()));
+        return Json.error(failure instanceof DamagedDataReadException ? ApiException.DAMAGED_DATA : "stream_failed",
+                String.valueOf(failure.getMessage()));
     }
 }

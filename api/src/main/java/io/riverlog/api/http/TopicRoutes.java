@@ -30,12 +30,16 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicError;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.wal.Damage;
 
 /**
  * {@code GET /v1/topics} lists topics; {@code POST /v1/topics} creates one from
  * {@code {"name", "partitions"?, "configs"?}} (201; 409 if it exists); {@code GET /v1/topics/{t}}
- * describes one with each partition's log start offset, high watermark and size in bytes (and
- * whether it is offline); {@code DELETE /v1/topics/{t}} deletes one with its data.
+ * describes one with each partition's log start offset, high watermark and size in bytes, whether
+ * it is offline, and the damage known in its log ({@code "damage"}: file, byte positions
+ * {@code [position, endPosition)}, offsets {@code [baseOffset, nextOffset)} and problem of each
+ * damaged range, whose offsets are refused to readers); {@code DELETE /v1/topics/{t}} deletes one
+ * with its data.
  */
 final class TopicRoutes {
     private final Partitions partitions;
@@ -152,6 +156,16 @@ final class TopicRoutes {
             out.put("logStartOffset", state.logStartOffset());
             out.put("highWatermark", state.highWatermark());
             out.put("sizeBytes", state.sizeInBytes());
+        }
+        ArrayNode damage = out.putArray("damage");
+        for (Damage range : state.damage()) {
+            ObjectNode entry = damage.addObject();
+            entry.put("file", range.file().toString());
+            entry.put("position", range.position());
+            entry.put("endPosition", range.endPosition());
+            entry.put("baseOffset", range.baseOffset());
+            entry.put("nextOffset", range.nextOffset());
+            entry.put("problem", range.problem());
         }
         return out;
     }

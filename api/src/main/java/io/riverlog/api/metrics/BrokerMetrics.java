@@ -15,6 +15,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -49,6 +50,7 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Map<String, TopicMeters> topics = new ConcurrentHashMap<>();
     private final Map<PartitionId, AtomicLong> bufferBytes = new ConcurrentHashMap<>();
+    private final Map<PartitionId, Counter> damage = new ConcurrentHashMap<>();
     private final Map<ApiKeys, Timer> requestTimers = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final Timer fsyncs;
@@ -98,11 +100,17 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
 
     @Override
     public void bufferBytes(PartitionId partition, long bytes) {
-        AtomicLong gauge = bufferBytes.get(partition);
-        if (gauge == null) {
-            gauge = bufferBytes.computeIfAbsent(partition, this::registerBufferGauge);
-        }
-        gauge.set(bytes);
+        cached(bufferBytes, partition, this::registerBufferGauge).set(bytes);
+    }
+
+    @Override
+    public void damageFound(PartitionId partition, int ranges) {
+        cached(damage, partition, this::registerDamageCounter).increment(ranges);
+    }
+
+    @Override
+    public void scrubbed(PartitionId partition, long bytes) {
+        topic(partition.topic()).scrubbed().increment(bytes);
     }
 
     // ---------------------------------------------------------------- Kafka listener hooks
@@ -197,8 +205,13 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
     // ---------------------------------------------------------------- meters
 
     private TopicMeters topic(String name) {
-        TopicMeters meters = topics.get(name);
-        return meters != null ? meters : topics.computeIfAbsent(name, n -> TopicMeters.register(registry, n));
+        return cached(topics, name, n -> TopicMeters.register(registry, n));
+    }
+
+    /** The meter of {@code key}, registered on its first use; a lock-free read after that. */
+    private static <K, V> V cached(Map<K, V> meters, K key, java.util.function.Function<K, V> register) {
+        V meter = meters.get(key);
+        return meter != null ? meter : meters.computeIfAbsent(key, register);
     }
 
     private AtomicLong registerBufferGauge(PartitionId partition) {
@@ -211,6 +224,14 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
         return value;
     }
 
+    private Counter registerDamageCounter(PartitionId partition) {
+        return Counter.builder("riverlog.partition.damage")
+                .description("Damaged ranges of fsynced data found in the partition's log since the broker started"
+                        + " (by recovery, a read or the scrub), each counted once; their offsets are refused to readers")
+                .tags("topic", partition.topic(), "partition", Integer.toString(partition.partition()))
+                .register(registry);
+    }
+
     private void dropMetersOfDeletedTopics(java.util.List<TopicInfo> existing) {
         Set<String> names = existing.stream().map(TopicInfo::name).collect(Collectors.toSet());
         for (Meter meter : registry.getMeters()) {
@@ -221,6 +242,7 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
         }
         topics.keySet().retainAll(names);
         bufferBytes.keySet().removeIf(partition -> !names.contains(partition.topic()));
+        damage.keySet().removeIf(partition -> !names.contains(partition.topic()));
     }
 
     private Timer latency(Timer.Builder builder) {

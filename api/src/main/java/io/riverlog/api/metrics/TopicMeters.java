@@ -5,19 +5,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The traffic counters of one topic: records and bytes appended (in); handed to Kafka fetches and to
- * HTTP and WebSocket streams (out, by {@code via}); and bytes its partitions read for any reader,
- * from their in-memory buffer or from the log on disk.
+ * HTTP and WebSocket streams (out, by {@code via}); bytes its partitions read for any reader, from
+ * their in-memory buffer or from the log on disk; and bytes of their logs the background scrub verified.
  */
 record TopicMeters(Counter recordsIn, Counter bytesIn,
                    Counter recordsOutKafka, Counter bytesOutKafka,
                    Counter recordsOutHttp, Counter bytesOutHttp,
-                   Counter readFromBuffer, Counter readFromLog) {
+                   Counter readFromBuffer, Counter readFromLog, Counter scrubbed) {
 
     private static final String RECORDS_IN = "riverlog.records.in";
     private static final String BYTES_IN = "riverlog.bytes.in";
     private static final String RECORDS_OUT = "riverlog.records.out";
     private static final String BYTES_OUT = "riverlog.bytes.out";
     private static final String PARTITION_READ = "riverlog.partition.read.bytes";
+    private static final String PARTITION_SCRUBBED = "riverlog.partition.scrubbed.bytes";
 
     static TopicMeters register(MeterRegistry registry, String topic) {
         return new TopicMeters(
@@ -28,7 +29,9 @@ record TopicMeters(Counter recordsIn, Counter bytesIn,
                 out(registry, RECORDS_OUT, topic, "http"),
                 out(registry, BYTES_OUT, topic, "http"),
                 read(registry, topic, "buffer"),
-                read(registry, topic, "log"));
+                read(registry, topic, "log"),
+                counter(registry, PARTITION_SCRUBBED, "Bytes of the topic's partition logs the background scrub"
+                        + " verified (CRC32C, sizes, offsets)", topic));
     }
 
     double recordsOut() {

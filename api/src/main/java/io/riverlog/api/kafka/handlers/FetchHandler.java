@@ -36,6 +36,12 @@ import io.riverlog.api.topics.KnownTopics;
  * by reference: the answer carries regions of segment files and the tail buffer's own buffers,
  * which the connection sends without copying. Sessions (KIP-227) are not kept: the answer's
  * session id 0 tells the client to send full requests.
+ *
+ * <p>A partition whose fetch offset lies in damaged data of its log is answered
+ * {@code KAFKA_STORAGE_ERROR}, as is one whose read failed; the other partitions of the same fetch
+ * are answered as usual. (The partition trims a read that would run into damage before it, so the
+ * records before it arrive first.) Clients retry the same offset, and never receive the damaged
+ * records.
  */
 final class FetchHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;
@@ -143,6 +149,11 @@ final class FetchHandler implements KafkaRequestHandler {
                                 .setLastStableOffset(outOfRange.highWatermark())
                                 .setLogStartOffset(outOfRange.logStartOffset());
                     }
+                    if (answer instanceof PartitionActor.DamagedData) {
+                        // The offset is in damaged data. Retriable: clients fetch it again, never past it.
+                        return error(index, Errors.KAFKA_STORAGE_ERROR);
+                    }
+                    // ReadFailed: the log could not be read.
                     return error(index, Errors.KAFKA_STORAGE_ERROR);
                 });
     }
