@@ -15,7 +15,7 @@ import io.riverlog.wal.LogConfig;
  *
  * <p>Layout under the data directory:
  * <pre>
- *   meta/                        the metadata log: one record per topic change
+ *   meta/                        the metadata log: one record per topic change or producer id reservation
  *   topics/&lt;topic&gt;-&lt;partition&gt;/   one partition log per directory
  * </pre>
  *
@@ -24,9 +24,10 @@ import io.riverlog.wal.LogConfig;
  * @param defaultPartitions partitions of a topic created without a count
  * @param pendingCommands   bound of the commands held while loading, and of the changes queued
  * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
+ * @param producerIdBlockSize   producer ids reserved by one write to the metadata log
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
-                               int pendingCommands, int maxPartitionsPerTopic) {
+                               int pendingCommands, int maxPartitionsPerTopic, int producerIdBlockSize) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -46,6 +47,10 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
             throw new IllegalArgumentException("riverlog.topics.pending-commands must be at least 1, not "
                     + pendingCommands);
         }
+        if (producerIdBlockSize < 1) {
+            throw new IllegalArgumentException("riverlog.topics.producer-id-block-size must be at least 1, not "
+                    + producerIdBlockSize);
+        }
     }
 
     public static RegistrySettings fromConfig(Config config) {
@@ -55,7 +60,8 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 PartitionSettings.fromConfig(config),
                 topics.getInt("default-partitions"),
                 topics.getInt("pending-commands"),
-                topics.getInt("max-partitions-per-topic"));
+                topics.getInt("max-partitions-per-topic"),
+                topics.getInt("producer-id-block-size"));
     }
 
     public Path metadataDir() {
