@@ -14,8 +14,8 @@ import io.riverlog.wal.LogConfig;
  */
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
                                 Duration retentionCheckInterval, int pendingWhileOpening,
-                                long producerStateScanBytes, int producerBatchesRemembered,
-                                Duration storageRetryInterval, LogConfig log, BufferMemory bufferMemory) {
+                                int producerBatchesRemembered, Duration storageRetryInterval, LogConfig log,
+                                BufferMemory bufferMemory) {
 
     public static PartitionSettings fromConfig(Config config) {
         Config partition = config.getConfig("riverlog.partition");
@@ -25,7 +25,6 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 partition.getBytes("buffer-max-bytes"),
                 partition.getDuration("retention-check-interval"),
                 partition.getInt("pending-while-opening"),
-                partition.getBytes("producer-state-scan-bytes"),
                 partition.getInt("producer-batches-remembered"),
                 partition.getDuration("storage-retry-interval"),
                 LogConfig.fromConfig(config),
@@ -34,21 +33,21 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
 
     public PartitionSettings withLog(LogConfig logConfig) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
         return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withStorageRetryInterval(Duration interval) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, interval, log, bufferMemory);
+                producerBatchesRemembered, interval, log, bufferMemory);
     }
 }
