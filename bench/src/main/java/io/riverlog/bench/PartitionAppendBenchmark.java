@@ -114,7 +114,7 @@ public class PartitionAppendBenchmark {
         PartitionSettings settings = new PartitionSettings(
                 FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)), defaults.fsyncInterval(),
                 defaults.bufferMaxBytes(), RETENTION_CHECK_INTERVAL, defaults.pendingWhileOpening(),
-                defaults.producerStateScanBytes(), defaults.producerBatchesRemembered(),
+                defaults.producerBatchesRemembered(),
                 defaults.storageRetryInterval(), bounded, defaults.bufferMemory());
 
         template = RecordBatches.filledAsProducer(batchBytes, recordBytes, System.currentTimeMillis(),

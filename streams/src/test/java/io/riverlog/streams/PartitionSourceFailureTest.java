@@ -83,7 +83,7 @@ class PartitionSourceFailureTest {
         int segmentBytes = 4 * 1024;
         long retentionBytes = 2L * segmentBytes;
         PartitionSettings retaining = new PartitionSettings(d.fsyncPolicy(), d.fsyncInterval(), SMALL_BUFFER_BYTES,
-                Duration.ofMillis(50), d.pendingWhileOpening(), d.producerStateScanBytes(), d.producerBatchesRemembered(),
+                Duration.ofMillis(50), d.pendingWhileOpening(), d.producerBatchesRemembered(),
                 d.storageRetryInterval(), d.log().withSegmentBytes(segmentBytes).withRetention(retentionBytes, -1),
                 d.bufferMemory());
         TestPartition partition = partition("retained", retaining);

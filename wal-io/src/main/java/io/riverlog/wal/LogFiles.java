@@ -2,11 +2,13 @@ package io.riverlog.wal;
 
 /**
  * Names of the files in a partition directory. A segment's files are named by the segment's
- * base offset, zero-padded to 20 digits, so that a directory listing sorts by offset:
+ * base offset, zero-padded to 20 digits, so that a directory listing sorts by offset (a snapshot's
+ * by the offset it is as of):
  * <pre>
  *   00000000000000000000.log         record batches
  *   00000000000000000000.index       offset index
  *   00000000000000000000.timeindex   time index
+ *   00000000000000004096.snapshot    the log's derived state as of that offset (see StateSnapshots)
  *   recovery-point                   where the last fsync left the log (see RecoveryPoint)
  *   .clean-shutdown                  present only between a clean close and the next open
  * </pre>
@@ -17,6 +19,7 @@ public final class LogFiles {
     public static final String LOG_SUFFIX = ".log";
     public static final String INDEX_SUFFIX = ".index";
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String SNAPSHOT_SUFFIX = ".snapshot";
     public static final String DELETED_SUFFIX = ".deleted";
     public static final String RECOVERY_POINT = "recovery-point";
     public static final String CLEAN_SHUTDOWN = ".clean-shutdown";

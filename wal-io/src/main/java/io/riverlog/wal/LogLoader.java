@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link Damage}: recorded, logged with file, position and offsets, kept, and never served; the
  * offsets around it are. Damage elsewhere is found by the first read that reaches it and by the
  * scrubber (see {@link SegmentChecks}).
+ *
+ * <p>Snapshots of derived state above the log end or below its start no longer match the log and
+ * are deleted; the others are left to {@link PartitionLog#restoreState}, which checks them.
  */
 final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
@@ -37,8 +41,8 @@ final class LogLoader {
      * What loading found; the fields become the log's state. {@code droppedBytes} are whole valid
      * batches cut because they lay at or beyond the end offset the caller said was acknowledged.
      */
-    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, boolean created, boolean clean, long truncatedBytes,
-                  long droppedBytes, List<Damage> damage) {
+    record Loaded(ConcurrentSkipListMap<Long, Segment> segments, NavigableSet<Long> snapshots, boolean created,
+                  boolean clean, long truncatedBytes, long droppedBytes, List<Damage> damage) {
     }
 
     /** No end offset given: keep every valid batch. */
@@ -51,6 +55,7 @@ final class LogLoader {
     private long truncatedBytes;
     private long droppedBytes;
     private final List<Damage> damage = new ArrayList<>();
+    private final TreeSet<Long> snapshots = new TreeSet<>();
 
     private LogLoader(Path dir, LogConfig config, Storage storage) {
         this.dir = dir;
@@ -95,6 +100,7 @@ final class LogLoader {
                 cutToEndOffset(segments, endOffset);
             }
             Segment last = segments.lastEntry().getValue();
+            deleteSnapshotsOutside(segments.firstKey(), last.nextOffset());
             try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, storage)) {
                 store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
                 store.force();
@@ -107,7 +113,8 @@ final class LogLoader {
             }
             throw e;
         }
-        return new Loaded(segments, bases.isEmpty(), clean, truncatedBytes, droppedBytes, List.copyOf(damage));
+        return new Loaded(segments, snapshots, bases.isEmpty(), clean, truncatedBytes, droppedBytes,
+                List.copyOf(damage));
     }
 
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
@@ -232,6 +239,24 @@ final class LogLoader {
         return true;
     }
 
+    /**
+     * Deletes the snapshots of derived state that the log no longer matches: above its end (recovery
+     * or a cut-back removed the batches they had seen) or below its start (their segment is gone, a
+     * deletion a crash interrupted). Made durable with the directory at the end of loading, before
+     * anything is appended again.
+     */
+    private void deleteSnapshotsOutside(long startOffset, long endOffset) throws IOException {
+        for (long offset : new ArrayList<>(snapshots)) {
+            if (offset >= startOffset && offset <= endOffset) {
+                continue;
+            }
+            Path file = dir.resolve(LogFiles.fileName(offset, LogFiles.SNAPSHOT_SUFFIX));
+            storage.deleteIfExists(file);
+            snapshots.remove(offset);
+            log.info("Deleted snapshot {}: the log now holds offsets [{}, {})", file, startOffset, endOffset);
+        }
+    }
+
     private static void checkContiguous(java.util.NavigableMap<Long, Segment> segments) throws CorruptLogException {
         Segment previous = null;
         for (Segment segment : segments.values()) {
@@ -244,7 +269,10 @@ final class LogLoader {
         }
     }
 
-    /** Lists segment base offsets; removes files a crash left behind (deletions, orphan indexes). */
+    /**
+     * Lists segment base offsets, and the offsets of snapshots; removes files a crash left behind
+     * (deletions, orphan indexes).
+     */
     private TreeSet<Long> listSegmentsRemovingLeftovers() throws IOException {
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexes = new ArrayList<>();
@@ -254,6 +282,8 @@ final class LogLoader {
                 storage.delete(file);
             } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
                 bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));
+            } else if (LogFiles.baseOffsetOf(name, LogFiles.SNAPSHOT_SUFFIX) >= 0) {
+                snapshots.add(LogFiles.baseOffsetOf(name, LogFiles.SNAPSHOT_SUFFIX));
             } else if (name.endsWith(LogFiles.INDEX_SUFFIX) || name.endsWith(LogFiles.TIME_INDEX_SUFFIX)) {
                 indexes.add(file);
             }

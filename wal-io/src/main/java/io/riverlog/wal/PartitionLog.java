@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * contiguous offsets. Everything about the partition that must survive a restart is derived from
  * these files when the log is opened (see {@link LogLoader}).
  *
- * <p>Threads: one writer (the partition's LogWriter) calls {@link #append}, {@link #flush},
- * {@link #enforceRetention} and {@link #close}; {@link #read}, {@link #offsetForTimestamp},
- * {@link #offsetOfLargestTimestamp} and the offset accessors may be called from any thread at the
- * same time.
+ * <p>Threads: one writer (the partition's LogWriter) calls {@link #restoreState}, {@link #append},
+ * {@link #flush}, {@link #enforceRetention} and {@link #close}; {@link #read},
+ * {@link #offsetForTimestamp}, {@link #offsetOfLargestTimestamp} and the offset accessors may be
+ * called from any thread at the same time.
  *
  * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs the data, then the
  * {@link RecoveryPoint}, and moves {@link #durableEndOffset()}. A write or fsync that fails takes the
@@ -35,6 +35,11 @@ import org.slf4j.LoggerFactory;
  * {@link #scrub}. A batch that fails is {@link Damage}: never served (reads of its offsets throw
  * {@link DamagedDataException}), never cut, reported once through {@link #onDamage}; the offsets
  * around it are served and appends go on.
+ *
+ * <p>Derived state: a log may keep a {@link DerivedState} (a partition's producer state) computed
+ * from its batch headers ({@link #restoreState}, {@link SnapshottedState}). It is snapshotted to a
+ * file next to the segments at every roll, as of the new segment's base offset, and at a clean
+ * close, as of the log end; a snapshot goes when retention deletes its segment.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -48,6 +53,8 @@ public final class PartitionLog implements AutoCloseable {
     private final Storage storage;
     private final ConcurrentSkipListMap<Long, Segment> segments;
     private final RecoveryPoint.Store recoveryPoint;
+    /** The derived state, kept up to date with every append once {@link #restoreState} was called. */
+    private final SnapshottedState state;
     private final Deque<Retired> retired = new ArrayDeque<>();
     private volatile Segment active;
     private volatile long durableEndOffset;
@@ -56,13 +63,14 @@ public final class PartitionLog implements AutoCloseable {
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
     private boolean closed;
 
-    private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage,
-                         ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
+    private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage, LogLoader.Loaded loaded)
+            throws IOException {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
         this.storage = storage;
-        this.segments = segments;
+        this.segments = loaded.segments();
+        this.state = new SnapshottedState(dir, storage, new StateSnapshots(dir, storage, loaded.snapshots()));
         this.active = segments.lastEntry().getValue();
         this.durableEndOffset = active.nextOffset();
         this.recoveryPoint = new RecoveryPoint.Store(dir, storage);
@@ -78,7 +86,7 @@ public final class PartitionLog implements AutoCloseable {
             throws IOException {
         long started = System.nanoTime();
         LogLoader.Loaded loaded = LogLoader.load(dir, config, storage);
-        PartitionLog partitionLog = new PartitionLog(dir, config, clock, storage, loaded.segments());
+        PartitionLog partitionLog = new PartitionLog(dir, config, clock, storage, loaded);
         if (loaded.created()) {
             log.info("Created log {}", dir);
             return partitionLog;
@@ -109,7 +117,7 @@ public final class PartitionLog implements AutoCloseable {
         LogLoader.Loaded loaded = LogLoader.load(dir, config, storage, acknowledgedEndOffset);
         PartitionLog partitionLog;
         try {
-            partitionLog = new PartitionLog(dir, config, clock, storage, loaded.segments());
+            partitionLog = new PartitionLog(dir, config, clock, storage, loaded);
         } catch (IOException e) {
             // Retried while the disk is full: a failed attempt must not leave its files open.
             for (Segment segment : loaded.segments().values()) {
@@ -171,6 +179,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             throw goOffline("append to " + active.file(), e);
         }
+        state.appended(batches, firstOffset);
         return new AppendResult(firstOffset, lastOffset, lastOffset + 1);
     }
 
@@ -265,13 +274,15 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Deletes the segment's files and makes that durable before the next segment goes: deletions
-     * are oldest first, so whatever a crash keeps of them, the segments left are still contiguous.
+     * Deletes the segment's files, and the snapshots below the new log start but the newest, and
+     * makes that durable before the next segment goes: deletions are oldest first, so whatever a
+     * crash keeps of them, the segments left are still contiguous.
      */
     private void retire(Segment segment, long nowMs) throws IOException {
         segments.remove(segment.baseOffset);
         try {
             segment.delete();
+            state.segmentsDeletedBelow(segments.firstKey());
             storage.fsyncDirectory(dir);
         } catch (IOException e) {
             throw goOffline("deletion of " + segment.file(), e);
@@ -289,6 +300,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             if (failure == null) {
                 active.seal();
+                state.snapshot(active.nextOffset(), segments);
                 recoveryPoint.write(new RecoveryPoint(active.nextOffset(), active.baseOffset, active.sizeInBytes()));
                 recoveryPoint.force();
                 storage.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN));
@@ -377,22 +389,21 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Calls {@code visitor} with the header of every batch in about the last {@code maxBytes} of the
-     * log, oldest first: enough to rebuild recent producer state without reading the whole log.
+     * Restores the log's derived state and keeps it from now on: the newest snapshot that is whole,
+     * passes its CRC and that {@code codec} can read, plus every batch header after it (from the log
+     * start, onto an empty state, if there is no such snapshot; snapshots that are not usable are
+     * deleted, never a reason to fail). Every batch appended afterwards is applied to the state, and
+     * it is snapshotted at every roll and at a clean close; if batch headers had to be read, it is
+     * also snapshotted now, as of the log end, so that the next open need not read them again.
+     * Returns the state, which the writer may read (to copy it, say) but must not change. Once per
+     * opened log, by its writer.
      */
-    public void forEachRecentBatch(long maxBytes, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
-        List<Segment> all = List.copyOf(segments.values());
-        long remaining = maxBytes;
-        int first = all.size() - 1;
-        while (first > 0 && remaining > all.get(first).sizeInBytes()) {
-            remaining -= all.get(first).sizeInBytes();
-            first--;
-        }
-        Segment start = all.get(first);
-        int position = (int) Math.max(0, start.sizeInBytes() - remaining);
-        start.forEachBatchFrom(start.batchStartAtOrBefore(position), visitor);
-        for (Segment segment : all.subList(first + 1, all.size())) {
-            segment.forEachBatchFrom(0, visitor);
+    public <S extends DerivedState> S restoreState(DerivedState.Codec<S> codec) throws IOException {
+        checkWritable();
+        try {
+            return state.restore(codec, segments);
+        } catch (IOException e) {
+            throw goOffline("restoring the state of " + dir, e);
         }
     }
 
@@ -471,6 +482,7 @@ public final class PartitionLog implements AutoCloseable {
         current.seal();
         Segment next = Segment.create(dir, base, config, storage);
         next.onDamage(damageListener);
+        state.snapshot(base, segments);
         storage.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;

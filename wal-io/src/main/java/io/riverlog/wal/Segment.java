@@ -563,24 +563,38 @@ final class Segment implements AutoCloseable {
         return max;
     }
 
-    /** Calls {@code visitor} with the header of every batch from {@code position} (a batch start) to the end. */
-    void forEachBatchFrom(int position, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
+    /**
+     * Calls {@code visitor} with the header of every batch from the one that starts at {@code offset}
+     * to the end of the segment, passing over known damage. Returns false, having called nothing, if
+     * no batch starts at {@code offset} (the segment's next offset counts: nothing follows it).
+     */
+    boolean forEachBatchFrom(long offset, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
         int size = sizeInBytes;
-        int at = position;
-        while (at < size) {
-            ByteBuffer header = readBytes(at, BatchFormat.HEADER_BYTES);
+        int position = 0;
+        if (offset == nextOffset) {
+            return true;
+        }
+        if (offset != baseOffset) {
+            position = walkTo(offset, size).start();
+            if (position < 0 || checks.damageAt(position) != null || headerAt(position).baseOffset() != offset) {
+                return false;
+            }
+        }
+        while (position < size) {
+            Damage damage = checks.damageAt(position);
+            if (damage != null) {
+                position = damage.endPosition();
+                continue;
+            }
+            ByteBuffer header = readBytes(position, BatchFormat.HEADER_BYTES);
             BatchHeader walk = BatchFormat.readWalkHeader(header);
             if (walk.sizeInBytes() < BatchFormat.HEADER_BYTES) {
-                throw new CorruptLogException(logPath, at, "batch length " + walk.sizeInBytes());
+                throw new CorruptLogException(logPath, position, "batch length " + walk.sizeInBytes());
             }
             visitor.accept(BatchFormat.readSummary(header));
-            at += walk.sizeInBytes();
+            position += walk.sizeInBytes();
         }
-    }
-
-    /** The start of the batch at or before {@code position}, found through the index; 0 if none. */
-    int batchStartAtOrBefore(int position) throws IOException {
-        return trustedEntryAtOrBelow(position).position();
+        return true;
     }
 
     /** Position of the batch holding {@code offset}, or -1 if it is not below {@code size}. */

@@ -331,35 +331,6 @@ class PartitionLogTest {
         }
     }
 
-    @Test
-    void recentBatchHeadersCarryProducerIdsEpochsAndSequences() throws IOException {
-        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
-            appendRandomBatches(log, 100, new Random(31));
-            long producerBase = log.logEndOffset();
-            for (int i = 0; i < 40; i++) {
-                var records = org.apache.kafka.common.record.internal.MemoryRecords.withIdempotentRecords(
-                        org.apache.kafka.common.compress.Compression.NONE, 77L, (short) 3, i * 2,
-                        new org.apache.kafka.common.record.internal.SimpleRecord(1L, null, new byte[100]),
-                        new org.apache.kafka.common.record.internal.SimpleRecord(2L, null, new byte[100]));
-                log.append(BatchFormat.validate(records.buffer()));
-            }
-            List<BatchSummary> seen = new ArrayList<>();
-            log.forEachRecentBatch(4_000, seen::add);
-            assertThat(seen).isNotEmpty();
-            assertThat(seen.get(seen.size() - 1)).isEqualTo(new BatchSummary(log.logEndOffset() - 2,
-                    log.logEndOffset() - 1, 77L, (short) 3, 78));
-            assertThat(seen.get(seen.size() - 1).lastSequence()).isEqualTo(79);
-            for (int i = 1; i < seen.size(); i++) {
-                assertThat(seen.get(i).baseOffset()).isEqualTo(seen.get(i - 1).lastOffset() + 1);
-            }
-            List<BatchSummary> all = new ArrayList<>();
-            log.forEachRecentBatch(Long.MAX_VALUE, all::add);
-            assertThat(all.get(0).baseOffset()).isZero();
-            assertThat(all).filteredOn(BatchSummary::hasProducerId).hasSize(40)
-                    .first().satisfies(b -> assertThat(b.baseOffset()).isEqualTo(producerBase));
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
 
     /** Appends batches of 1..10 records of 1..300 bytes; returns the log end offset. */

@@ -116,13 +116,16 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .build();
     }
 
-    /** Rebuilds the producer state from the log's tail and sets the log up for writing. */
+    /**
+     * Restores the producer state the log keeps (its newest snapshot and the batches after it) and
+     * sets the log up for writing. Returns a copy of that state for the partition's actor: the log
+     * goes on applying what it writes to its own.
+     */
     private static ProducerStateTable readyToWrite(PartitionLog log, PartitionSettings settings,
                                                    ActorContext<Command> context) throws IOException {
-        ProducerStateTable producers = new ProducerStateTable(settings.producerBatchesRemembered());
-        log.forEachRecentBatch(settings.producerStateScanBytes(), producers::replay);
+        ProducerStateTable written = log.restoreState(new ProducerStateCodec(settings.producerBatchesRemembered()));
         log.closeDeletedSegmentsOn(context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(DISPATCHER)));
-        return producers;
+        return written.copy();
     }
 
     private LogWriter(ActorContext<Command> context, TimerScheduler<Command> timers,

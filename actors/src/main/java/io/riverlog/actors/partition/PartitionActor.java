@@ -41,7 +41,7 @@ import io.riverlog.wal.ValidBatches;
  * high watermark are forgotten (buffer, log end); committed records stay readable; every append
  * that arrives while it is offline fails at once with a storage error. Every
  * {@code storage-retry-interval} it asks the writer to reopen the log, which cuts it back to exactly
- * the high watermark and makes the cut durable; with the reopened log and the producer state rebuilt
+ * the high watermark and makes the cut durable; with the reopened log and the producer state restored
  * from it, the partition is online again. A failure answer means "not appended": appends that had
  * not reached the writer fail at once, but those it had written may be in the file (the write
  * reached the page cache, the fsync failed) and would come back after a crash, so they are answered
@@ -304,7 +304,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     // ---------------------------------------------------------------- from the LogWriter
 
-    /** The log was opened, at start or again after a storage failure, and the producer state rebuilt from it. */
+    /** The log was opened, at start or again after a storage failure, and the producer state restored from it. */
     record LogOpened(PartitionLog log, ProducerStateTable producers) implements Command {
     }
 
@@ -351,7 +351,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     private final ReadPath reads;
     private final AppendQueue appends;
 
-    /** A partition whose log is open and takes appends; the producer state is the one rebuilt from the log. */
+    /** A partition whose log is open and takes appends; the producer state is the one restored from the log. */
     static Behavior<Command> online(PartitionWiring wiring, ReadPath reads, ProducerStateTable producers) {
         return new PartitionActor(wiring, reads, new AppendQueue(wiring, reads, producers));
     }

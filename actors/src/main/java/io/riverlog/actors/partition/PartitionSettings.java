@@ -15,8 +15,8 @@ import io.riverlog.wal.LogConfig;
  */
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
                                 Duration retentionCheckInterval, int pendingWhileOpening,
-                                long producerStateScanBytes, int producerBatchesRemembered,
-                                Duration storageRetryInterval, LogConfig log, BufferMemory bufferMemory) {
+                                int producerBatchesRemembered, Duration storageRetryInterval, LogConfig log,
+                                BufferMemory bufferMemory) {
 
     private static final String PATH = "riverlog.partition.";
 
@@ -27,7 +27,6 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 ConfigValues.bytes(config, PATH + "buffer-max-bytes", 0, Long.MAX_VALUE),
                 ConfigValues.timerDuration(config, PATH + "retention-check-interval"),
                 ConfigValues.intValue(config, PATH + "pending-while-opening", 1, Integer.MAX_VALUE),
-                ConfigValues.bytes(config, PATH + "producer-state-scan-bytes", 0, Long.MAX_VALUE),
                 ConfigValues.intValue(config, PATH + "producer-batches-remembered", 1, Integer.MAX_VALUE),
                 ConfigValues.timerDuration(config, PATH + "storage-retry-interval"),
                 LogConfig.fromConfig(config),
@@ -36,21 +35,21 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
 
     public PartitionSettings withLog(LogConfig logConfig) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
         return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
     }
 
     public PartitionSettings withStorageRetryInterval(Duration interval) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerStateScanBytes, producerBatchesRemembered, interval, log, bufferMemory);
+                producerBatchesRemembered, interval, log, bufferMemory);
     }
 }

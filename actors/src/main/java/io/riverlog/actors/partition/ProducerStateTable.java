@@ -1,10 +1,12 @@
 package io.riverlog.actors.partition;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 
 import io.riverlog.wal.BatchSummary;
+import io.riverlog.wal.DerivedState;
 import io.riverlog.wal.Sequences;
 
 /**
@@ -14,10 +16,14 @@ import io.riverlog.wal.Sequences;
  * not continue the sequence is out of order; an older epoch is fenced. An unknown producer (new, or
  * forgotten) is accepted at any sequence, as Kafka does since producer state may expire.
  *
- * <p>Rebuilt at start from the headers of the log's most recent batches. Owned by one
- * {@link PartitionActor}; not thread-safe.
+ * <p>The table is a function of the log's batch headers, so the log keeps one too, as its
+ * {@link DerivedState}: snapshotted with the segments ({@link ProducerStateCodec} is the format) and
+ * restored at open from the newest snapshot and the batches after it, so that deduplication does not
+ * depend on how far back a producer's last batches lie. The partition's actor gets a {@link #copy} of
+ * it, and from then on records batches as it accepts them, ahead of the log. Each table has one
+ * owner (the actor, or the log's writer); not thread-safe.
  */
-final class ProducerStateTable {
+final class ProducerStateTable implements DerivedState {
 
     /** What to do with a batch. */
     sealed interface Verdict {
@@ -38,10 +44,12 @@ final class ProducerStateTable {
 
     private static final Accept ACCEPT = new Accept();
 
-    private record CachedBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
+    /** A remembered batch of a producer: its sequences and the offsets it was appended at. */
+    record CachedBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
     }
 
-    private static final class Producer {
+    /** One producer id's epoch and last batches, oldest first. */
+    static final class Producer {
         short epoch;
         final ArrayDeque<CachedBatch> batches = new ArrayDeque<>();
     }
@@ -98,16 +106,37 @@ final class ProducerStateTable {
         }
     }
 
-    /** Replays a stored batch while rebuilding the table. */
-    void replay(BatchSummary batch) {
+    /** Applies a stored batch: the log's writer calls it for every batch appended or replayed. */
+    @Override
+    public void apply(BatchSummary batch) {
         if (batch.hasProducerId() && batch.baseSequence() >= 0) {
             record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
                     batch.baseOffset(), batch.lastOffset());
         }
     }
 
+    @Override
+    public ByteBuffer snapshot() {
+        return ProducerStateCodec.encode(this);
+    }
+
+    /** A table of its own with the same producers, epochs and batches. */
+    ProducerStateTable copy() {
+        ProducerStateTable copy = new ProducerStateTable(batchesPerProducer);
+        producers.forEach((id, producer) -> {
+            Producer same = copy.producers.computeIfAbsent(id, any -> new Producer());
+            same.epoch = producer.epoch;
+            same.batches.addAll(producer.batches);
+        });
+        return copy;
+    }
+
     int producerCount() {
         return producers.size();
     }
 
+    /** The producers by id, for the codec. */
+    Map<Long, Producer> producers() {
+        return producers;
+    }
 }

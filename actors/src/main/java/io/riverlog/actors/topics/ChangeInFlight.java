@@ -23,11 +23,11 @@ import io.riverlog.wal.WriteOutcomeUnknownException;
 final class ChangeInFlight {
 
     /** The change's event is durable. */
-    record Written(TopicEvent event) implements TopicRegistry.Command {
+    record Written(TopicEvent.OfTopic event) implements TopicRegistry.Command {
     }
 
     /** Writing the change's event failed. */
-    record WriteFailed(TopicEvent event, Throwable cause) implements TopicRegistry.Command {
+    record WriteFailed(TopicEvent.OfTopic event, Throwable cause) implements TopicRegistry.Command {
     }
 
     private final ActorContext<TopicRegistry.Command> context;
@@ -63,7 +63,7 @@ final class ChangeInFlight {
      * of {@code newPartitions}, then appends the event and fsyncs it. The registry hears
      * {@link Written} or {@link WriteFailed}.
      */
-    void write(Change next, TopicEvent event, List<PartitionId> newPartitions) {
+    void write(Change next, TopicEvent.OfTopic event, List<PartitionId> newPartitions) {
         change = next;
         RecordLog<TopicEvent> log = metadata;
         List<Path> leftovers = newPartitions.stream().map(settings::partitionDir).toList();
@@ -80,7 +80,7 @@ final class ChangeInFlight {
      * Applies the durable event to the table and publishes the topics. Returns the topic as it is
      * now, with its new partitions spawned; for a delete, as it was (its partitions still run).
      */
-    TopicInfo apply(TopicEvent event) {
+    TopicInfo apply(TopicEvent.OfTopic event) {
         int partitionsBefore = topics.get(event.name()).map(TopicInfo::partitions).orElse(0);
         if (event instanceof TopicEvent.Deleted) {
             TopicInfo deleted = topics.get(event.name()).orElseThrow();

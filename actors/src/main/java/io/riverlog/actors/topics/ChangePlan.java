@@ -17,9 +17,9 @@ import io.riverlog.actors.topics.TopicRegistry.DeleteTopic;
  * and the partitions it creates (whose leftover directories are removed before the event is
  * written); or why it is refused. One {@code of} per kind of change; pure, no IO.
  */
-record ChangePlan(Optional<TopicTable.Rejection> rejection, TopicEvent event, List<PartitionId> newPartitions) {
+record ChangePlan(Optional<TopicTable.Rejection> rejection, TopicEvent.OfTopic event, List<PartitionId> newPartitions) {
 
-    private static ChangePlan write(TopicEvent event, List<PartitionId> newPartitions) {
+    private static ChangePlan write(TopicEvent.OfTopic event, List<PartitionId> newPartitions) {
         return new ChangePlan(Optional.empty(), event, newPartitions);
     }
 

@@ -13,9 +13,9 @@ import io.riverlog.wal.Storage;
 
 /**
  * What the registry does at start, before it answers anything: open the metadata log, replay it
- * into a {@link TopicTable}, and remove the directories under {@code topics/} that belong to no
- * partition of a known topic (a crash in the middle of a delete leaves them). Blocking file IO, for
- * the blocking-IO dispatcher.
+ * into a {@link TopicTable} and the start of the next block of producer ids, and remove the
+ * directories under {@code topics/} that belong to no partition of a known topic (a crash in the
+ * middle of a delete leaves them). Blocking file IO, for the blocking-IO dispatcher.
  *
  * <p>One guard: if {@code meta/} does not exist but {@code topics/} holds partition directories, the
  * metadata was lost rather than never written, and removing "unknown" directories would delete
@@ -23,8 +23,12 @@ import io.riverlog.wal.Storage;
  */
 final class RegistryLoader {
 
-    /** The opened metadata log, the topics it holds, and what happened to directories of no known partition. */
-    record Loaded(RecordLog<TopicEvent> log, TopicTable topics, int events, TopicDirectories.Cleanup cleanup) {
+    /**
+     * The opened metadata log, the topics it holds, where the next block of producer ids starts, and
+     * what happened to directories of no known partition.
+     */
+    record Loaded(RecordLog<TopicEvent> log, TopicTable topics, long nextUnreservedProducerId, int events,
+                  TopicDirectories.Cleanup cleanup) {
     }
 
     private RegistryLoader() {
@@ -47,9 +51,14 @@ final class RegistryLoader {
             List<TopicEvent> events = new ArrayList<>();
             log.replay(events::add);
             TopicTable topics = new TopicTable();
+            long nextUnreservedProducerId = 0;
             for (TopicEvent event : events) {
+                if (event instanceof TopicEvent.ProducerIdsReserved reserved) {
+                    nextUnreservedProducerId = Math.max(nextUnreservedProducerId, reserved.nextUnreserved());
+                    continue;
+                }
                 try {
-                    topics.apply(event);
+                    topics.apply((TopicEvent.OfTopic) event);
                 } catch (IllegalStateException e) {
                     throw new MetadataLoadException("metadata log " + settings.metadataDir() + " contradicts itself: "
                             + e.getMessage());
@@ -59,7 +68,7 @@ final class RegistryLoader {
             for (PartitionId id : topics.partitions()) {
                 known.add(id.directoryName());
             }
-            return new Loaded(log, topics, events.size(), directories.removeUnknown(known));
+            return new Loaded(log, topics, nextUnreservedProducerId, events.size(), directories.removeUnknown(known));
         } catch (IOException | RuntimeException e) {
             try {
                 log.close();

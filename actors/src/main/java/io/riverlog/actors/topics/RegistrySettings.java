@@ -17,7 +17,7 @@ import io.riverlog.wal.LogConfig;
  *
  * <p>Layout under the data directory:
  * <pre>
- *   meta/                        the metadata log: one record per topic change
+ *   meta/                        the metadata log: one record per topic change or producer id reservation
  *   topics/&lt;topic&gt;-&lt;partition&gt;/   one partition log per directory
  * </pre>
  *
@@ -27,9 +27,11 @@ import io.riverlog.wal.LogConfig;
  * @param pendingCommands   bound of the commands held while loading, and of the changes queued
  * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
  * @param scrub             the background scrub of every partition's log
+ * @param producerIdBlockSize   producer ids reserved by one write to the metadata log
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
-                               int pendingCommands, int maxPartitionsPerTopic, ScrubSettings scrub) {
+                               int pendingCommands, int maxPartitionsPerTopic, ScrubSettings scrub,
+                               int producerIdBlockSize) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -49,6 +51,10 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
             throw new IllegalArgumentException("riverlog.topics.pending-commands must be at least 1, not "
                     + pendingCommands);
         }
+        if (producerIdBlockSize < 1) {
+            throw new IllegalArgumentException("riverlog.topics.producer-id-block-size must be at least 1, not "
+                    + producerIdBlockSize);
+        }
     }
 
     public static RegistrySettings fromConfig(Config config) {
@@ -59,12 +65,13 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 ConfigValues.intValue(config, topics + "default-partitions", 1, Integer.MAX_VALUE),
                 ConfigValues.intValue(config, topics + "pending-commands", 1, Integer.MAX_VALUE),
                 ConfigValues.intValue(config, topics + "max-partitions-per-topic", 1, Integer.MAX_VALUE),
-                ScrubSettings.fromConfig(config));
+                ScrubSettings.fromConfig(config),
+                ConfigValues.intValue(config, topics + "producer-id-block-size", 1, Integer.MAX_VALUE));
     }
 
     public RegistrySettings withScrub(ScrubSettings scrubSettings) {
         return new RegistrySettings(dataDir, partition, defaultPartitions, pendingCommands, maxPartitionsPerTopic,
-                scrubSettings);
+                scrubSettings, producerIdBlockSize);
     }
 
     public Path metadataDir() {

@@ -25,15 +25,19 @@ import io.riverlog.wal.ValidBatches;
  * integers are big-endian; the record key is absent.
  * <pre>
  *   int8    format version, 1
- *   int8    kind: 1 created, 2 deleted, 3 partitions added, 4 configs replaced
- *   int64   topic id, most significant bits
- *   int64   topic id, least significant bits
- *   string  topic name
- *   then, by kind:
- *     created           int32 partitions, configs
- *     deleted           nothing
- *     partitions added  int32 partition count after the change
- *     configs replaced  configs (the whole set after the change)
+ *   int8    kind: 1 created, 2 deleted, 3 partitions added, 4 configs replaced,
+ *                 5 producer ids reserved
+ *   then, for a change of a topic (kinds 1 to 4):
+ *     int64   topic id, most significant bits
+ *     int64   topic id, least significant bits
+ *     string  topic name
+ *     then, by kind:
+ *       created           int32 partitions, configs
+ *       deleted           nothing
+ *       partitions added  int32 partition count after the change
+ *       configs replaced  configs (the whole set after the change)
+ *   or, for producer ids reserved (kind 5):
+ *     int64   the first producer id not reserved
  *
  *   string   int32 length in bytes, then that many bytes of UTF-8
  *   configs  int32 count, then count pairs of string key, string value, sorted by key
@@ -50,6 +54,7 @@ final class TopicEvents {
     private static final byte DELETED = 2;
     private static final byte PARTITIONS_ADDED = 3;
     private static final byte CONFIGS_REPLACED = 4;
+    private static final byte PRODUCER_IDS_RESERVED = 5;
 
     /** The metadata log's codec: a change is one event, in a batch of its own. */
     static final RecordLog.Codec<TopicEvent> CODEC = new RecordLog.Codec<>() {
@@ -84,9 +89,14 @@ final class TopicEvents {
         try {
             out.writeByte(VERSION);
             out.writeByte(kindOf(event));
-            out.writeLong(event.topicId().getMostSignificantBits());
-            out.writeLong(event.topicId().getLeastSignificantBits());
-            writeString(out, event.name());
+            if (event instanceof TopicEvent.ProducerIdsReserved reserved) {
+                out.writeLong(reserved.nextUnreserved());
+                return bytes.toByteArray();
+            }
+            TopicEvent.OfTopic change = (TopicEvent.OfTopic) event;
+            out.writeLong(change.topicId().getMostSignificantBits());
+            out.writeLong(change.topicId().getLeastSignificantBits());
+            writeString(out, change.name());
             if (event instanceof TopicEvent.Created created) {
                 out.writeInt(created.partitions());
                 writeConfigs(out, created.configs());
@@ -114,15 +124,7 @@ final class TopicEvents {
                 throw new IllegalArgumentException("format version " + version + ", only " + VERSION + " is known");
             }
             byte kind = in.get();
-            UUID topicId = new UUID(in.getLong(), in.getLong());
-            String name = string(in);
-            TopicEvent event = switch (kind) {
-                case CREATED -> new TopicEvent.Created(name, topicId, in.getInt(), configs(in));
-                case DELETED -> new TopicEvent.Deleted(name, topicId);
-                case PARTITIONS_ADDED -> new TopicEvent.PartitionsAdded(name, topicId, in.getInt());
-                case CONFIGS_REPLACED -> new TopicEvent.ConfigsReplaced(name, topicId, configs(in));
-                default -> throw new IllegalArgumentException("unknown event kind " + kind);
-            };
+            TopicEvent event = kind == PRODUCER_IDS_RESERVED ? producerIdsReserved(in) : changeOfTopic(kind, in);
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes after the end of the event");
             }
@@ -132,6 +134,26 @@ final class TopicEvents {
         }
     }
 
+    private static TopicEvent.OfTopic changeOfTopic(byte kind, ByteBuffer in) {
+        UUID topicId = new UUID(in.getLong(), in.getLong());
+        String name = string(in);
+        return switch (kind) {
+            case CREATED -> new TopicEvent.Created(name, topicId, in.getInt(), configs(in));
+            case DELETED -> new TopicEvent.Deleted(name, topicId);
+            case PARTITIONS_ADDED -> new TopicEvent.PartitionsAdded(name, topicId, in.getInt());
+            case CONFIGS_REPLACED -> new TopicEvent.ConfigsReplaced(name, topicId, configs(in));
+            default -> throw new IllegalArgumentException("unknown event kind " + kind);
+        };
+    }
+
+    private static TopicEvent.ProducerIdsReserved producerIdsReserved(ByteBuffer in) {
+        long nextUnreserved = in.getLong();
+        if (nextUnreserved < 0) {
+            throw new IllegalArgumentException("next unreserved producer id " + nextUnreserved);
+        }
+        return new TopicEvent.ProducerIdsReserved(nextUnreserved);
+    }
+
     private static byte kindOf(TopicEvent event) {
         if (event instanceof TopicEvent.Created) {
             return CREATED;
@@ -139,8 +161,10 @@ final class TopicEvents {
             return DELETED;
         } else if (event instanceof TopicEvent.PartitionsAdded) {
             return PARTITIONS_ADDED;
-        } else {
+        } else if (event instanceof TopicEvent.ConfigsReplaced) {
             return CONFIGS_REPLACED;
+        } else {
+            return PRODUCER_IDS_RESERVED;
         }
     }
 

@@ -47,6 +47,9 @@ import io.riverlog.wal.Storage;
  *
  * <p>Topic configs become the log settings of partitions spawned after the change (partitions
  * added later, and every partition at the next start); partitions already running keep theirs.
+ *
+ * <p>The registry also reserves blocks of producer ids ({@link ProducerIdReservations}): each block
+ * is written to the metadata log and fsynced, in turn with the changes, before it is answered.
  */
 public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command> {
 
@@ -164,6 +167,30 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     public record PartitionRef(Optional<ActorRef<PartitionActor.Command>> partition) {
     }
 
+    // ---------------------------------------------------------------- producer ids
+
+    /**
+     * Reserves the next block of producer ids ({@code riverlog.topics.producer-id-block-size}):
+     * answered with {@link ProducerIdBlock} once the reservation is durable, or with
+     * {@link ProducerIdsRefused}, and then no id of it may be handed out.
+     */
+    public record ReserveProducerIds(ActorRef<ProducerIdsReply> replyTo) implements Command {
+        @Override
+        public void fail(TopicError error, String message) {
+            replyTo.tell(new ProducerIdsRefused(error, message));
+        }
+    }
+
+    public sealed interface ProducerIdsReply permits ProducerIdBlock, ProducerIdsRefused {
+    }
+
+    /** The ids from {@code firstId} up to, not including, {@code endId}: the asker's, now and after restarts. */
+    public record ProducerIdBlock(long firstId, long endId) implements ProducerIdsReply {
+    }
+
+    public record ProducerIdsRefused(TopicError error, String message) implements ProducerIdsReply {
+    }
+
     // ---------------------------------------------------------------- internal
 
     private record PartitionStopped(PartitionId id) implements Command {
@@ -184,6 +211,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     /** The change being written or carried out; the next changes wait in the stash. */
     private final ChangeInFlight change;
     private final TopicDeletion deletion;
+    /** The reservation of producer ids being written; the next ones wait in the stash, as changes do. */
+    private final ProducerIdReservations producerIds;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
@@ -226,6 +255,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         this.change = new ChangeInFlight(context, settings, blockingIo, metadata, directories, topics, published,
                 partitions);
         this.deletion = new TopicDeletion(context, settings, blockingIo, directories, partitions);
+        this.producerIds = new ProducerIdReservations(context, blockingIo, metadata, settings.producerIdBlockSize(),
+                loaded.nextUnreservedProducerId());
         for (Path removed : loaded.cleanup().removed()) {
             context.getLog().info("Removed {}: it belongs to no partition of a known topic", removed);
         }
@@ -252,9 +283,12 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 .onMessage(CreatePartitions.class, create -> onChange(create,
                         () -> ChangePlan.of(create, topics, settings)))
                 .onMessage(AlterConfigs.class, alter -> onChange(alter, () -> ChangePlan.of(alter, topics)))
+                .onMessage(ReserveProducerIds.class, this::onReserveProducerIds)
                 .onMessage(Shutdown.class, shutdown -> onShutdown(shutdown.replyTo()))
                 .onMessage(ChangeInFlight.Written.class, this::onWritten)
                 .onMessage(ChangeInFlight.WriteFailed.class, this::onWriteFailed)
+                .onMessage(ProducerIdReservations.Written.class, this::onProducerIdsWritten)
+                .onMessage(ProducerIdReservations.WriteFailed.class, this::onProducerIdsFailed)
                 .onMessage(PartitionStopped.class, this::onPartitionStopped)
                 .onMessage(TopicDeletion.DirectoriesDeleted.class, this::onDirectoriesDeleted)
                 .onMessage(MetadataClosed.class, this::onMetadataClosed)
@@ -291,13 +325,13 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return this;
     }
 
-    /** True if the change may start; otherwise it waits its turn in the stash, or is refused. */
-    private boolean startsNow(Change next) {
+    /** True if the change or reservation may start; otherwise it waits its turn in the stash, or is refused. */
+    private boolean startsNow(Command next) {
         if (shuttingDown) {
             next.fail(TopicError.NOT_AVAILABLE, "the topic registry is shutting down");
             return false;
         }
-        if (change.isEmpty()) {
+        if (nothingInFlight()) {
             return true;
         }
         if (stash.isFull()) {
@@ -306,6 +340,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             stash.stash(next);
         }
         return false;
+    }
+
+    private boolean nothingInFlight() {
+        return change.isEmpty() && producerIds.isEmpty();
     }
 
     // ---------------------------------------------------------------- changes: written, or not
@@ -322,6 +360,23 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     private Behavior<Command> onWriteFailed(ChangeInFlight.WriteFailed failed) {
         change.fail(failed);
+        return changeDone();
+    }
+
+    private Behavior<Command> onReserveProducerIds(ReserveProducerIds reserve) {
+        if (startsNow(reserve)) {
+            producerIds.reserve(reserve);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onProducerIdsWritten(ProducerIdReservations.Written written) {
+        producerIds.written(written);
+        return changeDone();
+    }
+
+    private Behavior<Command> onProducerIdsFailed(ProducerIdReservations.WriteFailed failed) {
+        producerIds.failed(failed);
         return changeDone();
     }
 
@@ -383,8 +438,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
         shuttingDown = true;
         getContext().getLog().info("Topic registry shutting down: stopping its partitions ({})", partitions.size());
-        // A change in flight finishes first; changeDone() then refuses the changes waiting behind it.
-        return change.isEmpty() ? stopAllPartitions() : this;
+        // A write in flight finishes first; changeDone() then refuses the commands waiting behind it.
+        return nothingInFlight() ? stopAllPartitions() : this;
     }
 
     private Behavior<Command> onMetadataClosed(MetadataClosed closed) {

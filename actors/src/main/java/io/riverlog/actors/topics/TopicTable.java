@@ -15,7 +15,7 @@ import org.apache.kafka.common.Uuid;
 import io.riverlog.actors.partition.PartitionId;
 
 /**
- * The topics as the metadata log says they are: the events applied in order. It also decides which
+ * The topics as the metadata log says they are: its changes of topics applied in order. It also decides which
  * requested changes are valid against the current topics, before any of them is written. Owned by
  * the registry (or by the loader, before the registry exists); not thread-safe.
  */
@@ -34,7 +34,7 @@ final class TopicTable {
      *
      * @throws IllegalStateException if the event does not fit the table (the log is not one the registry wrote)
      */
-    void apply(TopicEvent event) {
+    void apply(TopicEvent.OfTopic event) {
         if (event instanceof TopicEvent.Created created) {
             if (topics.containsKey(created.name()) || usedIds.contains(created.topicId())) {
                 throw new IllegalStateException("topic " + created.name() + " (id " + created.topicId()

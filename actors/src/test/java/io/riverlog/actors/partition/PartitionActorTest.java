@@ -45,6 +45,9 @@ class PartitionActorTest {
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
     private final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private final PartitionId id = new PartitionId("t", 0);
+    /** Batches of 1 MiB, 72 of them: more than 64 MiB. */
+    private static final int FILLER_BYTES = 1 << 20;
+    private static final int FILLER_BATCHES = 72;
 
     @TempDir
     Path dir;
@@ -232,6 +235,63 @@ class PartitionActorTest {
     }
 
     @Test
+    void aRetryOfABatchManySegmentsAndMoreThan64MiBBackIsAnsweredWithItsFirstOffsetsAfterACrash() throws Exception {
+        PartitionSettings smallSegments = SETTINGS.withLog(SETTINGS.log().withSegmentBytes(FILLER_BYTES * 2));
+        ActorTestKit crashed = ActorTestKit.create(ConfigFactory.load());
+        Appended first;
+        long end = -1;
+        try {
+            ActorRef<PartitionActor.Command> partition = crashed.spawn(PartitionActor.create(id,
+                    dir.resolve(id.directoryName()), smallSegments, Storage.LOCAL, PartitionMetrics.NONE));
+            append(crashed, partition, batch(3, 0));
+            first = append(crashed, partition, idempotent(55L, (short) 1, 0, 5));
+            // More than the 64 MiB of tail that producer state used to be rebuilt from, over dozens of segments.
+            for (int i = 0; i < FILLER_BATCHES; i++) {
+                end = append(crashed, partition, filler(FILLER_BYTES)).lastOffset() + 1;
+            }
+        } finally {
+            // A crash: the log is never closed, so the next start restores from the snapshot of the last roll.
+            crashed.shutdownTestKit();
+        }
+        assertThat(segmentFiles()).hasSizeGreaterThan(FILLER_BATCHES / 2);
+
+        ActorRef<PartitionActor.Command> restarted = spawn(smallSegments, PartitionMetrics.NONE);
+
+        assertThat(first).isEqualTo(new Appended(3, 7, 0));
+        assertThat(append(restarted, idempotent(55L, (short) 1, 0, 5))).isEqualTo(first);
+        assertThat(append(restarted, idempotent(55L, (short) 1, 5, 1))).as("the retry was not appended")
+                .isEqualTo(new Appended(end, end, 0));
+    }
+
+    @Test
+    void aRetryIsStillAnsweredWithItsFirstOffsetsWhenTheNewestSnapshotIsDamaged() throws Exception {
+        int fillerBytes = 64 * 1024;
+        PartitionSettings smallSegments = SETTINGS.withLog(SETTINGS.log().withSegmentBytes(fillerBytes * 2));
+        ActorRef<PartitionActor.Command> partition = spawn(smallSegments, PartitionMetrics.NONE);
+        Appended first = append(partition, idempotent(55L, (short) 1, 0, 5));
+        for (int i = 0; i < 10; i++) {
+            append(partition, filler(fillerBytes));
+        }
+        TestProbe<Done> stopped = kit.createTestProbe();
+        partition.tell(new PartitionActor.Stop(stopped.getRef()));
+        stopped.receiveMessage(Duration.ofSeconds(10));
+        Path newest;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve(id.directoryName()))) {
+            newest = files.filter(file -> file.getFileName().toString().endsWith(LogFiles.SNAPSHOT_SUFFIX))
+                    .max(Path::compareTo).orElseThrow();
+        }
+        byte[] damaged = java.nio.file.Files.readAllBytes(newest);
+        damaged[damaged.length / 2] ^= 1;
+        java.nio.file.Files.write(newest, damaged);
+
+        ActorRef<PartitionActor.Command> restarted = spawn(smallSegments, PartitionMetrics.NONE);
+
+        assertThat(append(restarted, idempotent(55L, (short) 1, 0, 5))).isEqualTo(first);
+        long end = first.lastOffset() + 1 + 10;
+        assertThat(append(restarted, idempotent(55L, (short) 1, 5, 1))).isEqualTo(new Appended(end, end, 0));
+    }
+
+    @Test
     void aPartitionWhoseLogCannotBeOpenedRefusesAppendsWithTheReasonAndStillStops() throws Exception {
         java.nio.file.Files.writeString(dir.resolve(id.directoryName()), "not a directory");
         ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
@@ -301,9 +361,8 @@ class PartitionActorTest {
             return FileChannel.open(path, options);
         });
         PartitionSettings noStash = new PartitionSettings(SETTINGS.fsyncPolicy(), SETTINGS.fsyncInterval(),
-                SETTINGS.bufferMaxBytes(), SETTINGS.retentionCheckInterval(), 0, SETTINGS.producerStateScanBytes(),
-                SETTINGS.producerBatchesRemembered(), SETTINGS.storageRetryInterval(), SETTINGS.log(),
-                SETTINGS.bufferMemory());
+                SETTINGS.bufferMaxBytes(), SETTINGS.retentionCheckInterval(), 0, SETTINGS.producerBatchesRemembered(),
+                SETTINGS.storageRetryInterval(), SETTINGS.log(), SETTINGS.bufferMemory());
         ActorRef<PartitionActor.Command> partition = kit.spawn(PartitionActor.create(id,
                 dir.resolve(id.directoryName()), noStash, slowDisk, PartitionMetrics.NONE));
 
@@ -345,7 +404,11 @@ class PartitionActorTest {
     }
 
     private Appended append(ActorRef<PartitionActor.Command> partition, ValidBatches batches) {
-        TestProbe<AppendReply> probe = kit.createTestProbe();
+        return append(kit, partition, batches);
+    }
+
+    private static Appended append(ActorTestKit in, ActorRef<PartitionActor.Command> partition, ValidBatches batches) {
+        TestProbe<AppendReply> probe = in.createTestProbe();
         partition.tell(new PartitionActor.Append(batches, probe.getRef()));
         return (Appended) probe.receiveMessage(Duration.ofSeconds(10));
     }
@@ -357,6 +420,20 @@ class PartitionActorTest {
             builder.append(timestamp, null, ("at " + timestamp).getBytes());
         }
         return BatchFormat.validate(builder.build().buffer());
+    }
+
+    /** One record of about {@code bytes}. */
+    private static ValidBatches filler(int bytes) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(bytes + 1024), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        builder.append(0L, null, new byte[bytes]);
+        return BatchFormat.validate(builder.build().buffer());
+    }
+
+    private java.util.List<Path> segmentFiles() throws IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir.resolve(id.directoryName()))) {
+            return files.filter(file -> file.getFileName().toString().endsWith(LogFiles.LOG_SUFFIX)).toList();
+        }
     }
 
     /** {@code count} records whose timestamps are {@code firstTimestampMs}, +1, +2... */

@@ -1,8 +1,14 @@
 package io.riverlog.actors.partition;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+
+import io.riverlog.wal.BatchSummary;
 
 import io.riverlog.actors.partition.ProducerStateTable.Accept;
 import io.riverlog.actors.partition.ProducerStateTable.Duplicate;
@@ -42,6 +48,95 @@ class ProducerStateTableTest {
     void unknownProducersAndNonIdempotentBatchesAreAccepted() {
         assertThat(table.check(42, (short) 0, 17, 20)).isInstanceOf(Accept.class);
         assertThat(table.check(-1, (short) -1, -1, -1)).isInstanceOf(Accept.class);
+    }
+
+    @Test
+    void aTableRestoredFromItsSnapshotAnswersEveryCheckAsTheOriginalDoes() {
+        fillWithThreeProducers(table);
+
+        ProducerStateTable restored = new ProducerStateCodec(5).restore(table.snapshot());
+
+        assertThat(restored.producerCount()).isEqualTo(3);
+        for (long producer : new long[] {1, 2, 3, 4}) {
+            for (short epoch = 0; epoch < 4; epoch++) {
+                for (int first = 0; first < 40; first += 5) {
+                    assertThat(restored.check(producer, epoch, first, first + 4))
+                            .as("producer %d, epoch %d, sequence %d", producer, epoch, first)
+                            .isEqualTo(table.check(producer, epoch, first, first + 4));
+                }
+            }
+        }
+        assertThat(restored.check(2, (short) 1, 25, 29)).isEqualTo(new Duplicate(1025, 1029));
+    }
+
+    @Test
+    void aSnapshotOfMoreBatchesPerProducerThanNowRememberedKeepsTheNewest() {
+        for (int i = 0; i < 5; i++) {
+            table.record(9, (short) 0, i * 10, i * 10 + 9, 100 + i * 10, 109 + i * 10);
+        }
+
+        ProducerStateTable fewer = new ProducerStateCodec(2).restore(table.snapshot());
+
+        assertThat(fewer.check(9, (short) 0, 40, 49)).isEqualTo(new Duplicate(140, 149));
+        assertThat(fewer.check(9, (short) 0, 30, 39)).isEqualTo(new Duplicate(130, 139));
+        assertThat(fewer.check(9, (short) 0, 20, 29)).isInstanceOf(OutOfOrder.class);
+        assertThat(fewer.check(9, (short) 0, 50, 59)).isInstanceOf(Accept.class);
+    }
+
+    @Test
+    void bytesThatAreNotAWholeProducerStateOfThisFormatAreRefused() {
+        fillWithThreeProducers(table);
+        byte[] whole = bytesOf(table.snapshot());
+        ProducerStateCodec codec = new ProducerStateCodec(5);
+        for (int length = 0; length < whole.length; length++) {
+            ByteBuffer cut = ByteBuffer.wrap(Arrays.copyOf(whole, length));
+            assertThatThrownBy(() -> codec.restore(cut)).as("cut at %d", length)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        ByteBuffer longer = ByteBuffer.wrap(Arrays.copyOf(whole, whole.length + 1));
+        assertThatThrownBy(() -> codec.restore(longer)).isInstanceOf(IllegalArgumentException.class);
+        byte[] newer = whole.clone();
+        newer[0] = ProducerStateCodec.VERSION + 1;
+        assertThatThrownBy(() -> codec.restore(ByteBuffer.wrap(newer))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("version");
+    }
+
+    @Test
+    void aCopyGoesItsOwnWay() {
+        table.record(1, (short) 0, 0, 4, 0, 4);
+        ProducerStateTable copy = table.copy();
+        copy.record(1, (short) 0, 5, 9, 5, 9);
+        copy.record(2, (short) 0, 0, 0, 10, 10);
+
+        assertThat(table.check(1, (short) 0, 5, 9)).isInstanceOf(Accept.class);
+        assertThat(copy.check(1, (short) 0, 5, 9)).isEqualTo(new Duplicate(5, 9));
+        assertThat(table.producerCount()).isEqualTo(1);
+    }
+
+    @Test
+    void storedBatchesOfIdempotentProducersAreAppliedAndOthersIgnored() {
+        table.apply(new BatchSummary(0, 4, -1, (short) -1, -1));
+        table.apply(new BatchSummary(5, 9, 7, (short) 2, 100));
+
+        assertThat(table.producerCount()).isEqualTo(1);
+        assertThat(table.check(7, (short) 2, 100, 104)).isEqualTo(new Duplicate(5, 9));
+    }
+
+    /** Producer 1 in epoch 3 with one batch, 2 in epoch 1 with seven (five remembered), 3 in epoch 0 with two. */
+    private static void fillWithThreeProducers(ProducerStateTable table) {
+        table.record(1, (short) 2, 0, 4, 0, 4);
+        table.record(1, (short) 3, 0, 9, 5, 14);
+        for (int i = 0; i < 7; i++) {
+            table.record(2, (short) 1, i * 5, i * 5 + 4, 1000 + i * 5, 1004 + i * 5);
+        }
+        table.record(3, (short) 0, 0, 0, 2000, 2000);
+        table.record(3, (short) 0, 1, 2, 2001, 2002);
+    }
+
+    private static byte[] bytesOf(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
     }
 
     @Test

@@ -66,7 +66,13 @@ final class RegistryRun {
 
     /** A new actor system (as a broker process) and a registry on {@code dataDir}. */
     static RegistryRun startSystem(Path dataDir) {
-        return start(ActorTestKit.create(config(dataDir)), true, dataDir, TopicTable::randomKafkaId);
+        return startSystem(dataDir, Clock.systemUTC());
+    }
+
+    /** As {@link #startSystem(Path)}, the registry on {@code clock}. */
+    static RegistryRun startSystem(Path dataDir, Clock clock) {
+        return start(ActorTestKit.create(config(dataDir)), true, dataDir, TopicTable::randomKafkaId, Storage.LOCAL,
+                clock);
     }
 
     /** A registry on {@code dataDir} in a shared actor system. */
@@ -75,23 +81,23 @@ final class RegistryRun {
     }
 
     static RegistryRun start(ActorTestKit kit, Path dataDir, Supplier<UUID> topicIds) {
-        return start(kit, false, dataDir, topicIds, Storage.LOCAL);
+        return start(kit, false, dataDir, topicIds, Storage.LOCAL, Clock.systemUTC());
     }
 
     static RegistryRun start(ActorTestKit kit, Path dataDir, Storage storage) {
-        return start(kit, false, dataDir, TopicTable::randomKafkaId, storage);
+        return start(kit, false, dataDir, TopicTable::randomKafkaId, storage, Clock.systemUTC());
     }
 
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds) {
-        return start(kit, ownsKit, dataDir, topicIds, Storage.LOCAL);
+        return start(kit, ownsKit, dataDir, topicIds, Storage.LOCAL, Clock.systemUTC());
     }
 
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds,
-                                     Storage storage) {
+                                     Storage storage, Clock clock) {
         RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
         PublishedTopics published = new PublishedTopics();
         ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.create(settings, storage,
-                PartitionMetrics.NONE, Clock.systemUTC(), topicIds, published));
+                PartitionMetrics.NONE, clock, topicIds, published));
         return new RegistryRun(kit, ownsKit, settings, registry, published);
     }
 
@@ -131,6 +137,18 @@ final class RegistryRun {
         return probe.receiveMessage();
     }
 
+    TopicRegistry.ProducerIdsReply reserveProducerIds() {
+        TestProbe<TopicRegistry.ProducerIdsReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.ReserveProducerIds(probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    TopicRegistry.ProducerIdBlock reserveProducerIdBlock() {
+        TopicRegistry.ProducerIdsReply reply = reserveProducerIds();
+        assertThat(reply).isInstanceOf(TopicRegistry.ProducerIdBlock.class);
+        return (TopicRegistry.ProducerIdBlock) reply;
+    }
+
     List<TopicInfo> list() {
         TestProbe<TopicRegistry.Topics> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.ListTopics(probe.getRef()));
@@ -162,6 +180,18 @@ final class RegistryRun {
         if (ownsKit) {
             kit.shutdownTestKit();
         }
+    }
+
+    /**
+     * Stops the actor system without asking the registry to shut down, as a crashed process: no log
+     * is closed. Only for a run that owns its actor system.
+     */
+    void crash() {
+        if (!ownsKit) {
+            throw new IllegalStateException("this run shares its actor system");
+        }
+        stopped = true;
+        kit.shutdownTestKit();
     }
 
     // ---------------------------------------------------------------- partition asks

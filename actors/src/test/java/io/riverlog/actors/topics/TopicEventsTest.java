@@ -24,7 +24,9 @@ class TopicEventsTest {
             new TopicEvent.Deleted("orders", ID),
             new TopicEvent.PartitionsAdded("orders", ID, 12),
             new TopicEvent.ConfigsReplaced("orders", ID, Map.of("retention.bytes", "-1")),
-            new TopicEvent.ConfigsReplaced("orders", ID, Map.of()));
+            new TopicEvent.ConfigsReplaced("orders", ID, Map.of()),
+            new TopicEvent.ProducerIdsReserved(0),
+            new TopicEvent.ProducerIdsReserved(Long.MAX_VALUE));
 
     @Test
     void everyKindOfEventComesBackFromItsRecordBatch() {
@@ -50,17 +52,30 @@ class TopicEventsTest {
 
     @Test
     void aValueCutAtAnyByteIsRefused() {
-        byte[] value = TopicEvents.encode(EVERY_KIND.get(0));
-        for (int length = 0; length < value.length; length++) {
-            byte[] cut = Arrays.copyOf(value, length);
-            assertThatThrownBy(() -> TopicEvents.decode(cut)).isInstanceOf(IllegalArgumentException.class);
+        for (TopicEvent event : EVERY_KIND) {
+            byte[] value = TopicEvents.encode(event);
+            for (int length = 0; length < value.length; length++) {
+                byte[] cut = Arrays.copyOf(value, length);
+                assertThatThrownBy(() -> TopicEvents.decode(cut)).as(event + " cut at " + length)
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
         }
     }
 
     @Test
     void trailingBytesAreRefused() {
-        byte[] value = TopicEvents.encode(EVERY_KIND.get(2));
-        assertThatThrownBy(() -> TopicEvents.decode(Arrays.copyOf(value, value.length + 1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the end");
+        for (TopicEvent event : EVERY_KIND) {
+            byte[] value = TopicEvents.encode(event);
+            assertThatThrownBy(() -> TopicEvents.decode(Arrays.copyOf(value, value.length + 1))).as(event.toString())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the end");
+        }
+    }
+
+    @Test
+    void aNegativeNextProducerIdIsRefused() {
+        byte[] value = TopicEvents.encode(new TopicEvent.ProducerIdsReserved(0));
+        value[2] = (byte) 0x80;
+        assertThatThrownBy(() -> TopicEvents.decode(value)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("producer id");
     }
 }

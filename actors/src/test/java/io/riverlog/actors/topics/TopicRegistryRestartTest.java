@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +136,32 @@ class TopicRegistryRestartTest {
 
         assertThat(segmentFiles("orders-0")).hasSizeGreaterThanOrEqualTo(3);
         assertThat(run.values("orders", 0)).hasSize(6).endsWith("after-restart-2");
+    }
+
+    @Test
+    void producerIdBlocksGoOnAfterEveryReservedBlockAcrossRestartsAndCrashesWhateverTheClockSays() {
+        Instant now = Instant.parse("2031-05-01T12:00:00Z");
+        run = RegistryRun.startSystem(dataDir, Clock.fixed(now, ZoneOffset.UTC));
+        TopicRegistry.ProducerIdBlock first = run.reserveProducerIdBlock();
+        TopicInfo orders = run.create("orders", 1);
+        TopicRegistry.ProducerIdBlock second = run.reserveProducerIdBlock();
+        run.shutdown();
+
+        // The clock was stepped back a year, then a day more: ids must not depend on it.
+        run = RegistryRun.startSystem(dataDir, Clock.fixed(now.minus(Duration.ofDays(365)), ZoneOffset.UTC));
+        TopicRegistry.ProducerIdBlock afterRestart = run.reserveProducerIdBlock();
+        run.crash();
+        run = RegistryRun.startSystem(dataDir, Clock.fixed(now.minus(Duration.ofDays(366)), ZoneOffset.UTC));
+        TopicRegistry.ProducerIdBlock afterCrash = run.reserveProducerIdBlock();
+
+        int blockSize = run.settings.producerIdBlockSize();
+        assertThat(List.of(first, second, afterRestart, afterCrash))
+                .allSatisfy(block -> assertThat(block.endId() - block.firstId()).isEqualTo(blockSize));
+        assertThat(first.firstId()).isZero();
+        assertThat(second.firstId()).isEqualTo(first.endId());
+        assertThat(afterRestart.firstId()).isEqualTo(second.endId());
+        assertThat(afterCrash.firstId()).isEqualTo(afterRestart.endId());
+        assertThat(run.list()).containsExactly(orders);
     }
 
     @Test

@@ -79,6 +79,29 @@ class TopicRegistryStorageFailureTest {
     }
 
     @Test
+    void aReservationOfProducerIdsThatCannotBeMadeDurableIsRefusedAndNoLaterBlockOverlapsAnAnsweredOne() {
+        RegistryRun run = RegistryRun.start(kit, dataDir, failing);
+        TopicRegistry.ProducerIdBlock first = run.reserveProducerIdBlock();
+        failing.failNextFsyncs(1);
+        TopicRegistry.ProducerIdsReply refused = run.reserveProducerIds();
+        failing.failFsyncs();
+        TopicRegistry.ProducerIdsReply unknown = run.reserveProducerIds();
+        failing.heal();
+        TopicRegistry.ProducerIdBlock second = run.reserveProducerIdBlock();
+        run.shutdown();
+        RegistryRun restarted = RegistryRun.start(kit, dataDir, Storage.LOCAL);
+        TopicRegistry.ProducerIdBlock afterRestart = restarted.reserveProducerIdBlock();
+        restarted.shutdown();
+
+        assertThat(refused).isInstanceOfSatisfying(TopicRegistry.ProducerIdsRefused.class,
+                r -> assertThat(r.error()).isEqualTo(TopicError.STORAGE_ERROR));
+        assertThat(unknown).isInstanceOfSatisfying(TopicRegistry.ProducerIdsRefused.class,
+                r -> assertThat(r.error()).isEqualTo(TopicError.OUTCOME_UNKNOWN));
+        assertThat(second.firstId()).isGreaterThanOrEqualTo(first.endId());
+        assertThat(afterRestart.firstId()).isGreaterThanOrEqualTo(second.endId());
+    }
+
+    @Test
     void whileTheCutBackFailsTooTheOutcomeIsUnknownAndLaterChangesAreRefusedUntilItSucceeds() {
         RegistryRun run = RegistryRun.start(kit, dataDir, failing);
         TopicInfo kept = run.create("kept", 1);

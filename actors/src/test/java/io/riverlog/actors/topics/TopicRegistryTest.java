@@ -275,6 +275,26 @@ class TopicRegistryTest {
     }
 
     @Test
+    void producerIdReservationsSentAmongChangesEachGetTheirOwnBlockInTurn() {
+        TestProbe<ChangeReply> created = kit.createTestProbe();
+        TestProbe<TopicRegistry.ProducerIdsReply> reserved = kit.createTestProbe();
+        run.registry.tell(new TopicRegistry.ReserveProducerIds(reserved.getRef()));
+        run.registry.tell(new TopicRegistry.CreateTopic("orders", 1, Map.of(), created.getRef()));
+        run.registry.tell(new TopicRegistry.ReserveProducerIds(reserved.getRef()));
+        run.registry.tell(new TopicRegistry.ReserveProducerIds(reserved.getRef()));
+        run.registry.tell(new TopicRegistry.CreateTopic("audit", 1, Map.of(), created.getRef()));
+
+        int blockSize = run.settings.producerIdBlockSize();
+        for (int block = 0; block < 3; block++) {
+            assertThat(reserved.receiveMessage()).isEqualTo(
+                    new TopicRegistry.ProducerIdBlock((long) block * blockSize, (long) (block + 1) * blockSize));
+        }
+        assertThat(created.receiveMessage()).isInstanceOf(Changed.class);
+        assertThat(created.receiveMessage()).isInstanceOf(Changed.class);
+        assertThat(run.list()).extracting(TopicInfo::name).containsExactly("audit", "orders");
+    }
+
+    @Test
     void shutdownStopsEveryPartitionAndThenTheRegistry() {
         run.create("a", 2);
         run.create("b", 1);

@@ -109,6 +109,11 @@ public final class BrokerTopics {
                 replyTo -> new TopicRegistry.AlterConfigs(name, changes, replyTo), timeout, scheduler);
     }
 
+    /** Reserves the next block of producer ids (see {@link ReservedProducerIds}, which hands them out). */
+    public CompletionStage<TopicRegistry.ProducerIdsReply> reserveProducerIds() {
+        return AskPattern.ask(registry, TopicRegistry.ReserveProducerIds::new, timeout, scheduler);
+    }
+
     /** The partition's actor, or empty if the topic or partition does not exist. */
     public CompletionStage<Optional<ActorRef<PartitionActor.Command>>> partition(PartitionId id) {
         ActorRef<PartitionActor.Command> cached = partitions.get(id);

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.BatchSummary;
+import io.riverlog.wal.DerivedState;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.LogSlice;
@@ -36,6 +38,11 @@ import io.riverlog.wal.ValidBatches;
  * rolling, deleting old segments, closing, and while recovering from the previous cut. After every
  * cut the log must open, hold every record it acknowledged (a flush returned past it) unchanged, at
  * contiguous offsets, and nothing that was never written.
+ *
+ * <p>The log keeps a derived state too (every batch's offsets), snapshotted at rolls and closes and
+ * restored at each open. Whatever a cut leaves of its snapshots, the restored state must be exactly
+ * the batches the log holds, preceded by nothing or by batches that end where the log now starts
+ * (those of deleted segments, carried by a snapshot).
  */
 class PartitionLogPowerCutTest {
     private static final String SEED = "riverlog.power-cuts.log.seed";
@@ -69,6 +76,7 @@ class PartitionLogPowerCutTest {
             cuts++;
             disk.cutPowerAfter(random.nextInt(MAX_OPERATIONS_BEFORE_CUT));
             try (PartitionLog log = PartitionLog.open(dir, config, CLOCK, disk)) {
+                log.restoreState(BatchRanges.CODEC);
                 writer.workUntilPowerIsLost(log);
             } catch (IOException expected) {
                 // the power was cut
@@ -79,6 +87,7 @@ class PartitionLogPowerCutTest {
                 cuts++;
                 disk.cutPowerAfter(random.nextInt(20));
                 try (PartitionLog log = PartitionLog.open(dir, config, CLOCK, disk)) {
+                    log.restoreState(BatchRanges.CODEC);
                     log.flush();
                 } catch (IOException expected) {
                     // the power was cut
@@ -86,8 +95,10 @@ class PartitionLogPowerCutTest {
                 disk = disk.restartAfterPowerCut(random);
             }
             try (PartitionLog log = PartitionLog.open(dir, config, CLOCK, disk)) {
+                BatchRanges state = log.restoreState(BatchRanges.CODEC);
                 List<Map.Entry<Long, String>> records = readAll(log);
                 ledger.check(log.logStartOffset(), log.logEndOffset(), records);
+                state.check(log.logStartOffset(), log.logEndOffset(), batchesOf(log));
                 // Recovery made what it kept durable: from now on it counts as acknowledged.
                 Map<Long, String> values = new HashMap<>();
                 records.forEach(record -> values.put(record.getKey(), record.getValue()));
@@ -157,6 +168,75 @@ class PartitionLogPowerCutTest {
             ValidBatches valid = BatchFormat.validate(all.flip());
             log.append(valid);
         }
+    }
+
+    /** A derived state: the offsets of every batch applied, in order. */
+    private static final class BatchRanges implements DerivedState {
+        static final DerivedState.Codec<BatchRanges> CODEC = new DerivedState.Codec<>() {
+            @Override
+            public BatchRanges empty() {
+                return new BatchRanges();
+            }
+
+            @Override
+            public BatchRanges restore(ByteBuffer snapshot) {
+                ByteBuffer in = snapshot.duplicate();
+                if (in.remaining() % (2 * Long.BYTES) != 0) {
+                    throw new IllegalArgumentException("not a list of offset pairs");
+                }
+                BatchRanges ranges = new BatchRanges();
+                while (in.hasRemaining()) {
+                    ranges.batches.add(new long[] {in.getLong(), in.getLong()});
+                }
+                return ranges;
+            }
+        };
+
+        final List<long[]> batches = new ArrayList<>();
+
+        @Override
+        public void apply(BatchSummary batch) {
+            batches.add(new long[] {batch.baseOffset(), batch.lastOffset()});
+        }
+
+        @Override
+        public ByteBuffer snapshot() {
+            ByteBuffer out = ByteBuffer.allocate(batches.size() * 2 * Long.BYTES);
+            batches.forEach(batch -> out.putLong(batch[0]).putLong(batch[1]));
+            return out.flip();
+        }
+
+        /** The batches at or after the log start are {@code held}; those before it are contiguous and end there. */
+        void check(long logStartOffset, long logEndOffset, List<long[]> held) {
+            int first = 0;
+            while (first < batches.size() && batches.get(first)[0] < logStartOffset) {
+                first++;
+            }
+            List<long[]> inLog = batches.subList(first, batches.size());
+            assertThat(inLog).as("the state's batches in [%d, %d)", logStartOffset, logEndOffset)
+                    .usingElementComparator(java.util.Arrays::compare).containsExactlyElementsOf(held);
+            long expectedNext = logStartOffset;
+            for (int i = first - 1; i >= 0; i--) {
+                assertThat(batches.get(i)[1] + 1).as("a batch of a deleted segment").isEqualTo(expectedNext);
+                expectedNext = batches.get(i)[0];
+            }
+        }
+    }
+
+    /** The offsets of every batch the log holds, from its start. */
+    private static List<long[]> batchesOf(PartitionLog log) throws IOException {
+        List<long[]> batches = new ArrayList<>();
+        long offset = log.logStartOffset();
+        long end = log.logEndOffset();
+        while (offset < end) {
+            LogSlice slice = log.read(offset, 64 * 1024, end);
+            ByteBuffer bytes = slice.readFully();
+            for (var batch : MemoryRecords.readableRecords(bytes).batches()) {
+                batches.add(new long[] {batch.baseOffset(), batch.lastOffset()});
+            }
+            offset = slice.nextOffset();
+        }
+        return batches;
     }
 
     private static List<Map.Entry<Long, String>> readAll(PartitionLog log) throws IOException {

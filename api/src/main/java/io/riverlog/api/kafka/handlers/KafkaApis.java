@@ -20,6 +20,7 @@ import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.handlers.ApiVersionsHandler.VersionRange;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.ReservedProducerIds;
 
 /**
  * Routes each request to the handler of its API. The table below is also what ApiVersions
@@ -50,7 +51,8 @@ public final class KafkaApis implements KafkaRequestHandler {
                 new ProduceHandler(topics, settings.maxMessageBytes())));
         routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics, metrics)));
         routes.put(ApiKeys.LIST_OFFSETS, route(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics)));
-        routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(clock)));
+        routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID,
+                new InitProducerIdHandler(new ReservedProducerIds(topics))));
         routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics)));
         routes.put(ApiKeys.DELETE_TOPICS, route(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
         routes.put(ApiKeys.CREATE_PARTITIONS, route(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(topics)));
