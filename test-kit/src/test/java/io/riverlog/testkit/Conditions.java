@@ -8,15 +8,15 @@ import java.util.function.Supplier;
  * Something tests wait on: threads that change what the test watches call {@link #changed()}, and
  * {@link #await} re-checks its condition on each change, up to a timeout. No blind sleeping.
  */
-final class Conditions {
+public final class Conditions {
 
     /** Wakes every waiter to check its condition again. */
-    synchronized void changed() {
+    public synchronized void changed() {
         notifyAll();
     }
 
     /** Waits for {@code condition}; on timeout fails saying {@code what} and the {@code state} at that time. */
-    synchronized void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
+    public synchronized void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             long leftMs = (deadline - System.nanoTime()) / 1_000_000;

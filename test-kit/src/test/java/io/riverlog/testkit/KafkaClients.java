@@ -1,5 +1,6 @@
 package io.riverlog.testkit;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class KafkaClients {
      * consumer protocol's heartbeat interval and session timeout are the broker's (see
      * {@link #CONSUMER_PROTOCOL_BROKER}); its clients refuse to be given them.
      */
-    static Map<String, Object> quickMember(String protocol) {
+    public static Map<String, Object> quickMember(String protocol) {
         return protocol.equals("classic")
                 ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000)
@@ -81,7 +82,7 @@ public final class KafkaClients {
     }
 
     /** Broker settings under which consumer-protocol members notice changes fast: heartbeats every 200 ms. */
-    static final Map<String, Object> CONSUMER_PROTOCOL_BROKER = Map.of(
+    public static final Map<String, Object> CONSUMER_PROTOCOL_BROKER = Map.of(
             "riverlog.groups.consumer.heartbeat-interval", "200ms",
             "riverlog.groups.consumer.session-timeout", "3s");
 
@@ -134,6 +135,11 @@ public final class KafkaClients {
             }
             return end;
         }
+    }
+
+    /** The value of record {@code i}: its number, then up to 199 more bytes, so that values differ in length. */
+    public static byte[] value(int i) {
+        return ("value-" + i + "-" + "x".repeat(i % 200)).getBytes(StandardCharsets.UTF_8);
     }
 
     public static List<TopicPartition> partitions(String topic, int count) {

@@ -16,35 +16,35 @@ import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.wal.Storage;
 
 /** Starts partition actors on a data directory inside one actor system, as the broker would. */
-final class PartitionFixture implements AutoCloseable {
+public final class PartitionFixture implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
-    static final PartitionSettings DEFAULTS = PartitionSettings.fromConfig(ConfigFactory.load());
+    public static final PartitionSettings DEFAULTS = PartitionSettings.fromConfig(ConfigFactory.load());
 
-    final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
+    public final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private final Path dataDir;
     private final PartitionSettings settings;
     private final Storage storage;
     private final PartitionMetrics metrics;
 
-    PartitionFixture(Path dataDir, PartitionSettings settings) {
+    public PartitionFixture(Path dataDir, PartitionSettings settings) {
         this(dataDir, settings, Storage.LOCAL, PartitionMetrics.NONE);
     }
 
-    PartitionFixture(Path dataDir, PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
+    public PartitionFixture(Path dataDir, PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
         this.dataDir = dataDir;
         this.settings = settings;
         this.storage = storage;
         this.metrics = metrics;
     }
 
-    PartitionClient partition(String topic, int partition) {
+    public PartitionClient partition(String topic, int partition) {
         PartitionId id = new PartitionId(topic, partition);
         var ref = kit.spawn(PartitionActor.create(id, dataDir.resolve(id.directoryName()), settings, storage, metrics),
                 id.directoryName());
         return new PartitionClient(ref, kit.scheduler(), TIMEOUT);
     }
 
-    List<PartitionClient> partitions(String topic, int count) {
+    public List<PartitionClient> partitions(String topic, int count) {
         List<PartitionClient> out = new ArrayList<>();
         for (int p = 0; p < count; p++) {
             out.add(partition(topic, p));

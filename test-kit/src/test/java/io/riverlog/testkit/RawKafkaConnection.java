@@ -15,7 +15,7 @@ import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
 
 /** A bare Kafka protocol connection for tests that must send exactly the bytes they choose. */
-final class RawKafkaConnection implements AutoCloseable {
+public final class RawKafkaConnection implements AutoCloseable {
     private static final int TIMEOUT_MS = 30_000;
 
     private final Socket socket;
@@ -23,12 +23,12 @@ final class RawKafkaConnection implements AutoCloseable {
     private final OutputStream out;
     private int correlationId;
 
-    RawKafkaConnection(String bootstrap) throws IOException {
+    public RawKafkaConnection(String bootstrap) throws IOException {
         this(bootstrap, 0);
     }
 
     /** A connection whose socket receive buffer is {@code receiveBufferBytes} (0: the system's). */
-    RawKafkaConnection(String bootstrap, int receiveBufferBytes) throws IOException {
+    public RawKafkaConnection(String bootstrap, int receiveBufferBytes) throws IOException {
         String[] hostPort = bootstrap.split(":");
         socket = new Socket();
         if (receiveBufferBytes > 0) {
@@ -41,19 +41,19 @@ final class RawKafkaConnection implements AutoCloseable {
     }
 
     /** Sends a request in {@code version} and reads its response. */
-    AbstractResponse call(ApiKeys key, short version, ApiMessage body) throws IOException {
+    public AbstractResponse call(ApiKeys key, short version, ApiMessage body) throws IOException {
         return receive(send(key, version, body));
     }
 
     /** Reads the next response, the answer to {@code request} (parsing checks the correlation id). */
-    AbstractResponse receive(RequestHeader header) throws IOException {
+    public AbstractResponse receive(RequestHeader header) throws IOException {
         int size = in.readInt();
         byte[] frame = new byte[size];
         in.readFully(frame);
         return AbstractResponse.parseResponse(ByteBuffer.wrap(frame), header);
     }
 
-    RequestHeader send(ApiKeys key, short version, ApiMessage body) throws IOException {
+    public RequestHeader send(ApiKeys key, short version, ApiMessage body) throws IOException {
         RequestHeaderData headerData = new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
                 .setCorrelationId(++correlationId).setClientId("raw-test");
         ByteBuffer bytes = RequestUtils.serialize(headerData, key.requestHeaderVersion(version), body, version);
@@ -62,13 +62,13 @@ final class RawKafkaConnection implements AutoCloseable {
         return new RequestHeader(headerData, key.requestHeaderVersion(version));
     }
 
-    void writeRaw(byte[] bytes) throws IOException {
+    public void writeRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** True once the broker has closed the connection (a read sees the end of the stream). */
-    boolean closedByBroker() {
+    public boolean closedByBroker() {
         try {
             return in.read() < 0;
         } catch (IOException e) {

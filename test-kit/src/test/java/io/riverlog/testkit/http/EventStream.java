@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * A Server-Sent Events or NDJSON stream read line by line as it arrives, over a real socket.
  * Closing it closes the connection.
  */
-final class EventStream implements AutoCloseable {
+public final class EventStream implements AutoCloseable {
     /** One event: its id and its data as JSON, or a comment line (a heartbeat) with no data. */
     record Event(String id, String type, JsonNode data, String comment) {
     }
@@ -87,7 +87,7 @@ final class EventStream implements AutoCloseable {
         return event;
     }
 
-    static JsonNode parse(String json) {
+    public static JsonNode parse(String json) {
         try {
             return HttpCalls.JSON.readTree(json);
         } catch (IOException e) {

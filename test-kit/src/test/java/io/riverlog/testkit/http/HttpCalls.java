@@ -12,18 +12,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Plain HTTP requests to a broker's API over a real socket, with JSON answers parsed. */
-final class HttpCalls {
+public final class HttpCalls {
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** A status and its JSON body (null when the body is empty or not JSON). */
-    record Answer(int status, JsonNode json, String body) {
+    public record Answer(int status, JsonNode json, String body) {
     }
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final Supplier<String> baseUrl;
 
-    HttpCalls(String baseUrl) {
+    public HttpCalls(String baseUrl) {
         this(() -> baseUrl);
     }
 
@@ -40,11 +40,11 @@ final class HttpCalls {
         return URI.create(baseUrl.get() + path);
     }
 
-    Answer get(String path) {
+    public Answer get(String path) {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
-    Answer get(String path, String accept) {
+    public Answer get(String path, String accept) {
         return send(HttpRequest.newBuilder(uri(path)).header("Accept", accept).GET());
     }
 

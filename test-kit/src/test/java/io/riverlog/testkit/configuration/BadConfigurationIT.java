@@ -1,0 +1,46 @@
+package io.riverlog.testkit.configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.riverlog.testkit.BrokerProcess;
+
+/**
+ * A setting the broker cannot use ends the broker process at start, as a bad flag does: one line
+ * on standard error that names the setting, and exit code 2; nothing is created in the data directory.
+ */
+class BadConfigurationIT {
+    private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
+    private static final int EXIT_USAGE = 2;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSegmentSizeOutOfRangeInAConfigFileIsOneLineAndExitCodeTwo() throws Exception {
+        Path configFile = dir.resolve("riverlog.conf");
+        Files.writeString(configFile, "riverlog.log.segment-bytes = 4.5 GiB\n");
+        Path dataDir = dir.resolve("data");
+
+        BrokerProcess.Exit exit = BrokerProcess.runUntilExit(dataDir, EXIT_TIMEOUT, "--config", configFile.toString());
+
+        assertThat(exit.code()).as(exit.errors()).isEqualTo(EXIT_USAGE);
+        assertThat(exit.errors()).isEqualTo("riverlog: bad configuration: riverlog.log.segment-bytes = 4831838208"
+                + " is out of range: it must be between 61 and 2147483647 bytes\n");
+        assertThat(dataDir).doesNotExist();
+    }
+
+    @Test
+    void aBadFlagEndsItTheSameWay() throws Exception {
+        BrokerProcess.Exit exit = BrokerProcess.runUntilExit(dir.resolve("data"), EXIT_TIMEOUT, "--kafka-port", "many");
+
+        assertThat(exit.code()).as(exit.errors()).isEqualTo(EXIT_USAGE);
+        assertThat(exit.errors()).startsWith("riverlog: ").contains("--kafka-port").hasLineCount(1);
+    }
+}
