@@ -337,7 +337,7 @@ public final class PartitionLog implements AutoCloseable {
                 return LogSlice.empty(offset);
             }
             Segment segment = floor.getValue();
-            LogSlice slice = segment.read(offset, maxBytes, upperBound);
+            LogSlice slice = segment.reader().read(offset, maxBytes, upperBound);
             if (slice != null) {
                 return slice;
             }
@@ -365,7 +365,7 @@ public final class PartitionLog implements AutoCloseable {
                 break;
             }
             boolean rolledBelow = segment.baseOffset < current.baseOffset && segment.nextOffset() <= upperBound;
-            largest = Math.max(largest, rolledBelow ? segment.maxTimestamp() : segment.maxTimestampBelow(upperBound));
+            largest = Math.max(largest, rolledBelow ? segment.maxTimestamp() : segment.reader().maxTimestampBelow(upperBound));
         }
         if (largest < 0) {
             return Optional.empty();
@@ -380,7 +380,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) throws IOException {
         for (Segment segment : segments.values()) {
-            TimestampOffset found = segment.offsetForTimestamp(timestampMs);
+            TimestampOffset found = segment.reader().offsetForTimestamp(timestampMs);
             if (found != null) {
                 return Optional.of(found);
             }

@@ -7,17 +7,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.wal.BatchFormat.BatchHeader;
-import io.riverlog.wal.BatchFormat.ScanStep;
 
 /**
  * One segment of a partition log: a {@code .log} file of v2 record batches, stored as clients sent
  * them with offsets assigned, and its offset and time indexes. The segment holds the offsets
  * {@code [baseOffset, nextOffset)}, contiguous.
+ *
+ * <p>Reads are its {@link SegmentReader}'s, verification its {@link SegmentVerifier}'s.
  *
  * <p>Only the partition's writer calls the mutators ({@link #append}, {@link #flush}, {@link #seal},
  * {@link #recover}, {@link #truncateTo}, {@link #delete}). Reads run on any thread: they use
@@ -41,9 +43,10 @@ final class Segment implements AutoCloseable {
     private volatile long nextOffset;
     private volatile long maxTimestamp;
     private int bytesSinceIndexEntry;
-    private volatile boolean warnedAboutIndex;
     private final SegmentChecks checks = new SegmentChecks();
-    private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
+    private final SegmentVerifier verifier;
+    private final SegmentReader reader;
+    private volatile Consumer<Damage> damageListener = damage -> { };
 
     private Segment(long baseOffset, Path logPath, LogConfig config, Storage storage, FileChannel channel, OffsetIndex offsetIndex,
                     TimeIndex timeIndex, int sizeInBytes) {
@@ -57,6 +60,8 @@ final class Segment implements AutoCloseable {
         this.sizeInBytes = sizeInBytes;
         this.nextOffset = baseOffset;
         this.maxTimestamp = timeIndex.lastTimestamp();
+        this.verifier = new SegmentVerifier(this, logPath, channel, config, checks);
+        this.reader = new SegmentReader(this, logPath, channel, offsetIndex, timeIndex, checks, verifier);
     }
 
     /** Creates the files of a new, empty segment. The caller fsyncs the directory. */
@@ -107,8 +112,22 @@ final class Segment implements AutoCloseable {
     }
 
     /** Who hears of damage found after opening (by a read or the scrubber), once for each. */
-    void onDamage(java.util.function.Consumer<Damage> listener) {
+    void onDamage(Consumer<Damage> listener) {
         damageListener = listener;
+    }
+
+    Consumer<Damage> damageListener() {
+        return damageListener;
+    }
+
+    /** The read side: reads, timestamp look-ups, batch walks (see {@link SegmentReader}). */
+    SegmentReader reader() {
+        return reader;
+    }
+
+    /** Verifies up to about {@code maxBytes} of the bytes not verified yet; see {@link SegmentVerifier#scrub}. */
+    int scrub(int maxBytes) throws IOException {
+        return verifier.scrub(maxBytes);
     }
 
     // ---------------------------------------------------------------- writing
@@ -284,7 +303,7 @@ final class Segment implements AutoCloseable {
                 break;
             }
             checks.verified(runStart, at, runStartOffset, expected);
-            Damage damage = damageAt(at, expected, step, durableBytes, durableEndOffset, why);
+            Damage damage = verifier.damageAt(at, expected, step, durableBytes, durableEndOffset, why);
             checks.damaged(damage);
             found.add(damage);
             log.error("Damaged data in {}; it is kept and refused to readers, the offsets around it are served",
@@ -305,128 +324,6 @@ final class Segment implements AutoCloseable {
         return new RecoveryResult(fromPosition, validEnd, fileSize - validEnd, expected, problem, List.copyOf(found));
     }
 
-    /**
-     * The extent of damage found at {@code position}, where offset {@code expected} should start: up to
-     * the next valid batch if the damaged one's declared length leads to one with a later base offset
-     * that still lies before {@code limit}, else up to {@code limit}, which holds {@code limitOffset}.
-     */
-    private Damage damageAt(int position, long expected, BatchScanner.Step step, int limit, long limitOffset,
-                            String problem) throws IOException {
-        if (step instanceof BatchScanner.Invalid invalid && invalid.declaredBytes() > 0
-                && position + invalid.declaredBytes() < limit) {
-            int next = position + invalid.declaredBytes();
-            BatchScanner peek = new BatchScanner(channel, next, limit, ByteBuffer.allocate(BatchFormat.HEADER_BYTES));
-            long claimed = peek.claimedBaseOffset();
-            if (claimed > expected && claimed < limitOffset && peek.next(claimed) instanceof BatchScanner.Valid) {
-                return new Damage(logPath, position, next, expected, claimed, problem);
-            }
-        }
-        return new Damage(logPath, position, limit, expected, limitOffset, problem);
-    }
-
-    /**
-     * Checks the batches in {@code [from, to)} that were not verified since the segment was opened
-     * ({@code from} is a batch boundary holding {@code fromOffset}). Returns {@code to} if all of them
-     * are whole, else the position of the first damage, which is recorded and reported. Any thread.
-     */
-    int verify(int from, int to, long fromOffset) throws IOException {
-        int at = checks.verifiedEnd(from);
-        if (at >= to) {
-            return to;
-        }
-        long expected = at == from ? fromOffset : -1;
-        while (at < to) {
-            Damage known = checks.damageAt(at);
-            if (known != null) {
-                return at;
-            }
-            SegmentChecks.Run next = checks.nextVerified(at);
-            int stop = next == null ? to : Math.min(to, next.start());
-            if (expected < 0) {
-                expected = offsetAt(at);
-            }
-            int checkedTo = verifyUnchecked(at, stop, expected, next);
-            if (checkedTo < stop) {
-                return checkedTo;
-            }
-            at = checks.verifiedEnd(stop);
-            expected = -1;
-        }
-        return to;
-    }
-
-    /** Checks batches from {@code from} to {@code stop}, none verified yet; records them, or the damage found. */
-    private int verifyUnchecked(int from, int stop, long fromOffset, SegmentChecks.Run next) throws IOException {
-        int size = sizeInBytes;
-        BatchScanner scanner = new BatchScanner(channel, from, size, ByteBuffer.allocate(
-                Math.min(config.recoveryReadBytes(), Math.max(BatchFormat.HEADER_BYTES, stop - from))));
-        long expected = fromOffset;
-        while (scanner.position() < stop) {
-            int at = scanner.position();
-            BatchScanner.Step step = scanner.next(expected);
-            if (step instanceof BatchScanner.Valid valid) {
-                checks.verified(at, scanner.position(), expected, valid.lastOffset() + 1);
-                expected = valid.lastOffset() + 1;
-                continue;
-            }
-            String why = step instanceof BatchScanner.Invalid invalid ? invalid.problem()
-                    : step instanceof BatchScanner.Incomplete incomplete ? incomplete.problem() : "the segment ends early";
-            int limit = next == null ? size : next.start();
-            long limitOffset = next == null ? nextOffset : next.startOffset();
-            Damage damage = damageAt(at, expected, step, limit, limitOffset, why);
-            if (checks.damaged(damage)) {
-                log.error("Damaged data in {}; it is refused to readers, the offsets around it are served",
-                        damage.describe());
-                damageListener.accept(damage);
-            }
-            return at;
-        }
-        return scanner.position();
-    }
-
-    /** The offset of the batch at {@code position}, a batch boundary: known from the checks, else its header's. */
-    private long offsetAt(int position) throws IOException {
-        long known = checks.offsetAtBoundary(position);
-        return known >= 0 ? known : headerAt(position).baseOffset();
-    }
-
-    /**
-     * Verifies up to about {@code maxBytes} of the first bytes not verified yet, for the scrubber.
-     * Returns the bytes checked; 0 once everything below {@code end} is verified or known damaged.
-     */
-    int scrub(int maxBytes) throws IOException {
-        int size = sizeInBytes;
-        int at = checks.verifiedEnd(0);
-        while (at < size) {
-            Damage known = checks.damageAt(at);
-            if (known == null) {
-                break;
-            }
-            at = checks.verifiedEnd(known.endPosition());
-        }
-        if (at >= size) {
-            return 0;
-        }
-        long offset = at == 0 ? baseOffset : offsetAt(at);
-        SegmentChecks.Run next = checks.nextVerified(at);
-        int stop = (int) Math.min(next == null ? size : next.start(), (long) at + Math.max(maxBytes, 1));
-        // Whole batches: walk headers to the last boundary at or before stop (at least one batch).
-        int end = at;
-        while (end < stop) {
-            BatchHeader header = BatchFormat.readWalkHeader(readBytes(end, BatchFormat.WALK_HEADER_BYTES));
-            if (header.sizeInBytes() < BatchFormat.HEADER_BYTES || end + header.sizeInBytes() > size) {
-                end = stop;
-                break;
-            }
-            if (end > at && end + header.sizeInBytes() > stop) {
-                break;
-            }
-            end += header.sizeInBytes();
-        }
-        verify(at, Math.min(end, size), offset);
-        return Math.max(end - at, 1);
-    }
-
     /** Cuts the file to {@code validBytes} (after {@link #recover} found its valid end) and makes it durable. */
     void truncateTo(int validBytes) throws IOException {
         channel.truncate(validBytes);
@@ -439,220 +336,8 @@ final class Segment implements AutoCloseable {
 
     // ---------------------------------------------------------------- reading
 
-    /**
-     * Whole batches starting with the one that contains {@code offset}: at least one, then more while
-     * they fit in {@code maxBytes}; none that holds an offset at or beyond {@code upperBound}.
-     * Null if the segment does not hold {@code offset}.
-     */
-    LogSlice read(long offset, int maxBytes, long upperBound) throws IOException {
-        // A walk that crosses damage not known yet finds it while verifying, and walks again around it.
-        for (int walks = 0; ; walks++) {
-            Damage holding = checks.damageHolding(offset);
-            if (holding != null) {
-                throw new DamagedDataException(holding);
-            }
-            int size = sizeInBytes;
-            Walk walk = walkTo(offset, size);
-            int start = walk.start();
-            if (start == BROKEN && walks == 0) {
-                // Finds and records the damage the walk met, so that the next walk goes around it.
-                verify(walk.fromPosition(), size, walk.fromOffset());
-                continue;
-            }
-            if (start == BROKEN) {
-                throw new CorruptLogException(logPath, walk.fromPosition(), "batch headers do not lead to offset "
-                        + offset);
-            }
-            if (start < 0) {
-                return null;
-            }
-            BatchHeader first = headerAt(start);
-            if (first.lastOffset() >= upperBound) {
-                return LogSlice.empty(offset);
-            }
-            // Batches before an index entry's position fit in maxBytes if the entry does, and hold offsets
-            // below upperBound if the entry's does: jump there, then walk the last few batch headers.
-            long limitPosition = Math.min((long) start + Math.max(maxBytes, 0), size);
-            OffsetIndex.Entry byPosition = offsetIndex.floorByPosition(limitPosition);
-            OffsetIndex.Entry byOffset = offsetIndex.floorByOffset(upperBound);
-            OffsetIndex.Entry jump = byPosition.position() <= byOffset.position() ? byPosition : byOffset;
-            int end = start + first.sizeInBytes();
-            long next = first.lastOffset() + 1;
-            if (jump.position() > end && batchStartsAt(jump.position(), jump.offset(), size)
-                    && checks.firstDamageIn(end, jump.position()) == null) {
-                end = jump.position();
-                next = jump.offset();
-            }
-            while (end < size && checks.damageAt(end) == null) {
-                BatchHeader header = plausibleHeaderAt(end, size);
-                if (header == null || header.lastOffset() >= upperBound
-                        || (long) end + header.sizeInBytes() - start > maxBytes) {
-                    break;
-                }
-                end += header.sizeInBytes();
-                next = header.lastOffset() + 1;
-            }
-            // No byte leaves unless its batch, and the batches walked to find it, were verified since
-            // the segment was opened.
-            int verifiedEnd = verify(walk.fromPosition(), end, walk.fromOffset());
-            if (verifiedEnd >= end) {
-                return new LogSlice(logPath, channel, start, end - start, first.baseOffset(), next);
-            }
-            Damage damage = checks.damageAt(verifiedEnd);
-            if (verifiedEnd > start) {
-                return new LogSlice(logPath, channel, start, verifiedEnd - start, first.baseOffset(),
-                        damage.baseOffset());
-            }
-            if (verifiedEnd == start || walks > 0) {
-                throw new DamagedDataException(damage);
-            }
-        }
-    }
-
-    /**
-     * The first offset at or after {@code timestampMs} whose record timestamp is at or after it, or
-     * null if no record in this segment is that new.
-     */
-    TimestampOffset offsetForTimestamp(long timestampMs) throws IOException {
-        if (maxTimestamp < timestampMs) {
-            return null;
-        }
-        int size = sizeInBytes;
-        TimeIndex.Entry before = timeIndex.lastBefore(timestampMs);
-        int position = before == null ? 0 : positionOf(before.offset(), size);
-        if (position < 0) {
-            position = 0;
-        }
-        while (position < size) {
-            BatchHeader header = headerAt(position);
-            ByteBuffer batch = readBytes(position, header.sizeInBytes());
-            if (BatchFormat.maxTimestamp(batch) >= timestampMs) {
-                TimestampOffset found = BatchFormat.firstRecordAtOrAfter(batch, timestampMs);
-                if (found != null) {
-                    return found;
-                }
-            }
-            position += header.sizeInBytes();
-        }
-        return null;
-    }
-
-    /**
-     * The largest record timestamp among this segment's records below {@code upperBound}, or -1 if
-     * none has one. The time index answers up to its last entry below the bound; only the batches
-     * after that entry are looked at, by their headers.
-     */
-    long maxTimestampBelow(long upperBound) throws IOException {
-        TimeIndex.Entry covered = timeIndex.lastBelowOffset(upperBound);
-        long max = covered == null ? -1 : covered.timestampMs();
-        int size = sizeInBytes;
-        // An entry's offset is the last of a batch, so the batch after it starts at the next offset.
-        int position = positionOf(covered == null ? baseOffset : covered.offset() + 1, size);
-        while (position >= 0 && position < size) {
-            ByteBuffer header = readBytes(position, BatchFormat.TIMESTAMP_HEADER_BYTES);
-            BatchHeader walk = BatchFormat.readWalkHeader(header);
-            if (walk.baseOffset() >= upperBound) {
-                break;
-            }
-            if (walk.sizeInBytes() < BatchFormat.HEADER_BYTES) {
-                throw new CorruptLogException(logPath, position, "batch length " + walk.sizeInBytes());
-            }
-            max = Math.max(max, BatchFormat.readMaxTimestamp(header));
-            position += walk.sizeInBytes();
-        }
-        return max;
-    }
-
-    /**
-     * Calls {@code visitor} with the header of every batch from the one that starts at {@code offset}
-     * to the end of the segment, passing over known damage. Returns false, having called nothing, if
-     * no batch starts at {@code offset} (the segment's next offset counts: nothing follows it).
-     */
-    boolean forEachBatchFrom(long offset, java.util.function.Consumer<BatchSummary> visitor) throws IOException {
-        int size = sizeInBytes;
-        int position = 0;
-        if (offset == nextOffset) {
-            return true;
-        }
-        if (offset != baseOffset) {
-            position = walkTo(offset, size).start();
-            if (position < 0 || checks.damageAt(position) != null || headerAt(position).baseOffset() != offset) {
-                return false;
-            }
-        }
-        while (position < size) {
-            Damage damage = checks.damageAt(position);
-            if (damage != null) {
-                position = damage.endPosition();
-                continue;
-            }
-            ByteBuffer header = readBytes(position, BatchFormat.HEADER_BYTES);
-            BatchHeader walk = BatchFormat.readWalkHeader(header);
-            if (walk.sizeInBytes() < BatchFormat.HEADER_BYTES) {
-                throw new CorruptLogException(logPath, position, "batch length " + walk.sizeInBytes());
-            }
-            visitor.accept(BatchFormat.readSummary(header));
-            position += walk.sizeInBytes();
-        }
-        return true;
-    }
-
-    /** Position of the batch holding {@code offset}, or -1 if it is not below {@code size}. */
-    private int positionOf(long offset, int size) throws IOException {
-        return walkTo(offset, size).start();
-    }
-
-    /**
-     * Where a walk of batch headers to the batch holding an offset found it ({@code start}, -1 if not
-     * below the size), and where that walk began: a boundary whose offset is known, from which the
-     * walked batches can be verified.
-     */
-    private record Walk(int start, int fromPosition, long fromOffset) {
-    }
-
-    /** A walk that met a header whose length does not fit: the bytes from its start need verifying. */
-    private static final int BROKEN = -2;
-
-    private Walk walkTo(long offset, int size) throws IOException {
-        OffsetIndex.Entry entry = offsetIndex.floorByOffset(offset);
-        int position = entry.position();
-        long known = entry.offset();
-        if (position >= size) {
-            position = 0;
-            known = baseOffset;
-        } else if (position > 0 && !batchStartsAt(position, entry.offset(), size)) {
-            if (!warnedAboutIndex) {
-                warnedAboutIndex = true;
-                log.warn("Offset index of {} disagrees with the log at position {}; scanning from the segment start"
-                        + " until it is rebuilt on the next open", logPath, position);
-            }
-            position = 0;
-            known = baseOffset;
-        }
-        int fromPosition = position;
-        boolean damaged = checks.hasDamage();
-        while (position < size) {
-            Damage damage = damaged ? checks.damageAt(position) : null;
-            if (damage != null) {
-                position = damage.endPosition();
-                fromPosition = position;
-                known = damage.nextOffset();
-                continue;
-            }
-            BatchHeader header = plausibleHeaderAt(position, size);
-            if (header == null) {
-                return new Walk(BROKEN, fromPosition, known);
-            }
-            if (header.lastOffset() >= offset) {
-                return new Walk(position, fromPosition, known);
-            }
-            position += header.sizeInBytes();
-        }
-        return new Walk(-1, fromPosition, known);
-    }
-
     /** The header at {@code position} if its length fits in {@code size}, else null: damage a verification will find. */
-    private BatchHeader plausibleHeaderAt(int position, int size) throws IOException {
+    BatchHeader plausibleHeaderAt(int position, int size) throws IOException {
         if (size - position < BatchFormat.HEADER_BYTES) {
             return null;
         }
@@ -662,7 +347,7 @@ final class Segment implements AutoCloseable {
     }
 
     /** True if a batch with base offset {@code offset} starts at {@code position}: how index entries are checked. */
-    private boolean batchStartsAt(int position, long offset, int size) throws IOException {
+    boolean batchStartsAt(int position, long offset, int size) throws IOException {
         if (position < 0 || position + BatchFormat.HEADER_BYTES > size) {
             return false;
         }
@@ -671,7 +356,7 @@ final class Segment implements AutoCloseable {
                 && header.sizeInBytes() <= size - position;
     }
 
-    private BatchHeader headerAt(int position) throws IOException {
+    BatchHeader headerAt(int position) throws IOException {
         BatchHeader header = BatchFormat.readWalkHeader(readBytes(position, BatchFormat.WALK_HEADER_BYTES));
         if (header.sizeInBytes() < BatchFormat.HEADER_BYTES) {
             throw new CorruptLogException(logPath, position, "batch length " + header.sizeInBytes());
@@ -679,7 +364,7 @@ final class Segment implements AutoCloseable {
         return header;
     }
 
-    private ByteBuffer readBytes(int position, int length) throws IOException {
+    ByteBuffer readBytes(int position, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         long at = position;
         while (buffer.hasRemaining()) {

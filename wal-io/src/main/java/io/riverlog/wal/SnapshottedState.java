@@ -145,11 +145,11 @@ final class SnapshottedState {
     private static boolean replay(long offset, DerivedState onto, NavigableMap<Long, Segment> segments)
             throws IOException {
         Map.Entry<Long, Segment> first = segments.floorEntry(offset);
-        if (first == null || !first.getValue().forEachBatchFrom(offset, onto::apply)) {
+        if (first == null || !first.getValue().reader().forEachBatchFrom(offset, onto::apply)) {
             return false;
         }
         for (Segment segment : segments.tailMap(first.getKey(), false).values()) {
-            segment.forEachBatchFrom(segment.baseOffset, onto::apply);
+            segment.reader().forEachBatchFrom(segment.baseOffset, onto::apply);
         }
         return true;
     }
