@@ -8,7 +8,10 @@ import io.riverlog.settings.ConfigValues;
  * Sizes the JVM's common pool before anything uses it. Replies to asks reach Java code as
  * CompletionStages whose callbacks run on that pool; on a machine with two cores its default
  * parallelism is 1, and then the JDK starts a new thread for every callback instead, which costs
- * more than the work of a produce request. Must run first thing in {@code main}.
+ * more than the work of a produce request. The pool reads its size once, when it is first used, so
+ * this must run before that: {@code Main} runs it as soon as the whole configuration (flags, config
+ * file, defaults) is built, before anything starts. A parallelism set with
+ * {@code -D}{@value #PARALLELISM_PROPERTY} is left as it is.
  */
 final class CallbackPool {
     static final String PARALLELISM_PROPERTY = "java.util.concurrent.ForkJoinPool.common.parallelism";

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,19 +17,22 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.api.broker.Broker;
+import io.riverlog.api.broker.BrokerConfig;
 import io.riverlog.api.broker.BrokerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The broker's command line. Flags override the config file, which overrides the defaults in
- * application.conf. A bad flag, a setting that is missing, of the wrong type or out of range, or an
+ * The broker's command line. Flags override the config file, which overrides the defaults
+ * ({@link BrokerConfig}: each module's reference.conf); the whole configuration is built before any
+ * setting is read. A bad flag, a setting that is missing, of the wrong type or out of range, or an
  * unusable data directory ends it with one line and exit code 2.
  * SIGTERM stops it gracefully (every partition fsynced and closed cleanly) with exit code 0.
  */
 @Command(name = "riverlog", mixinStandardHelpOptions = true, version = "Riverlog 0.1.0",
-        description = "A Kafka-compatible message broker. Settings and their meaning: application.conf.")
+        description = "A Kafka-compatible message broker. Settings and their meaning: each module's"
+                + " reference.conf (README.md names them).")
 public final class Main implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
     private static final String BAD_CONFIGURATION = "riverlog: bad configuration: ";
@@ -46,16 +50,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "ADDRESS", description = "address both listeners bind (default 127.0.0.1)")
     String host;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding application.conf")
+    @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding any default setting")
     Path configFile;
 
     public static void main(String[] args) {
-        try {
-            CallbackPool.configure(ConfigFactory.load());
-        } catch (ConfigException e) {
-            System.err.println(BAD_CONFIGURATION + e.getMessage());
-            System.exit(EXIT_USAGE);
-        }
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             System.err.println("riverlog: " + e.getMessage() + " (see --help)");
@@ -69,12 +67,16 @@ public final class Main implements Callable<Integer> {
         Config config;
         try {
             config = config();
-            // Every setting is read and checked here, so that a bad one is reported before anything starts.
+            // Every setting is read and checked here, so that a bad one is reported before anything starts;
+            // the callback pool first, before anything uses it.
+            CallbackPool.configure(config);
             BrokerSettings.fromConfig(config);
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println(BAD_CONFIGURATION + e.getMessage());
             return EXIT_USAGE;
         }
+        log.info("Callbacks of asynchronous replies run on {} threads of the JVM's common pool",
+                ForkJoinPool.getCommonPoolParallelism());
         Path data = Path.of(config.getString("riverlog.data-dir"));
         String problem = unusable(data);
         if (problem != null) {
@@ -123,7 +125,7 @@ public final class Main implements Callable<Integer> {
             flags.put("riverlog.kafka.host", host);
             flags.put("riverlog.http.host", host);
         }
-        Config base = ConfigFactory.load();
+        Config base = BrokerConfig.defaults();
         if (configFile != null) {
             if (!Files.isRegularFile(configFile)) {
                 throw new IllegalArgumentException("config file " + configFile + " does not exist");

@@ -33,7 +33,7 @@ import io.riverlog.wal.PartitionLog;
  * {@code fsync} policy says. One writer thread, as in the broker. The primary score is appends/s;
  * the {@code megabytes} counter is MB/s of batches appended (see {@link ByteCounter}).
  *
- * <p>The log uses the default settings from application.conf (1 GiB segments), except retention:
+ * <p>The log uses the default settings from wal-io's reference.conf (1 GiB segments), except retention:
  * it keeps {@value #RETENTION_BYTES} bytes so that disk use stays bounded however fast appends run.
  */
 @BenchmarkMode(Mode.Throughput)

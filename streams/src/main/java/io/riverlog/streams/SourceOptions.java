@@ -8,7 +8,7 @@ import io.riverlog.settings.ConfigValues;
 
 /**
  * How a {@link PartitionSource} reads its partition; the defaults and their meaning live in
- * {@code riverlog.streams} in application.conf.
+ * {@code riverlog.streams} in this module's reference.conf.
  *
  * @param maxBytesPerRead bytes one read asks for (whole batches: at least one, more while they fit)
  * @param maxWaitAtTail   how long one read at the high watermark waits for new records

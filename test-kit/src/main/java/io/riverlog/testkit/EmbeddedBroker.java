@@ -8,6 +8,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.api.broker.Broker;
+import io.riverlog.api.broker.BrokerConfig;
 import io.riverlog.wal.Storage;
 
 /** A broker in the test's own JVM, on free ports (Kafka and HTTP), with its data in a directory the test owns. */
@@ -24,7 +25,10 @@ public final class EmbeddedBroker implements AutoCloseable {
         return start(dataDir, Map.of());
     }
 
-    /** Starts with {@code settings} (paths under {@code riverlog.}, e.g. "riverlog.partition.fsync-policy") overridden. */
+    /**
+     * Starts with {@code settings} (paths under {@code riverlog.}, e.g. "riverlog.partition.fsync-policy") overriding
+     * the broker's defaults, as {@code --config} does.
+     */
     public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings) {
         return start(dataDir, settings, Storage.LOCAL);
     }
@@ -35,7 +39,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                         "riverlog.data-dir", dataDir.toString(),
                         "riverlog.kafka.port", 0,
                         "riverlog.http.port", 0)))
-                .withFallback(ConfigFactory.load());
+                .withFallback(BrokerConfig.defaults());
         return new EmbeddedBroker(Await.resultOf(Broker.start(config, storage), START_TIMEOUT));
     }
 

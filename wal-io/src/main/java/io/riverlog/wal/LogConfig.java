@@ -7,8 +7,8 @@ import com.typesafe.config.Config;
 import io.riverlog.settings.ConfigValues;
 
 /**
- * Settings of one partition log; the defaults and their meaning live in {@code application.conf}
- * under {@code riverlog.log}.
+ * Settings of one partition log; the defaults and their meaning live in this module's
+ * {@code reference.conf} under {@code riverlog.log}.
  *
  * @param segmentBytes        a segment rolls before it would grow past this
  * @param indexIntervalBytes  bytes of batches between two sparse offset-index entries

@@ -101,12 +101,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return create(settings, consumerSettings, storage, Clock.systemUTC());
     }
 
-    /** With the consumer group protocol's settings of application.conf. */
+    /** With the consumer group protocol's settings of {@link ConfigFactory#load()} (this module's reference.conf). */
     public static Behavior<Command> create(GroupSettings settings, Storage storage) {
         return create(settings, storage, Clock.systemUTC());
     }
 
-    /** With the consumer group protocol's settings of application.conf, on {@code clock} (which judges offset expiry). */
+    /**
+     * With the consumer group protocol's settings of {@link ConfigFactory#load()} (this module's reference.conf), on
+     * {@code clock} (which judges offset expiry).
+     */
     public static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
         return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock);
     }

@@ -10,8 +10,8 @@ import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**
- * Settings of the consumer groups, from {@code riverlog.groups} (and, for the offsets log,
- * {@code riverlog.log}) in application.conf, where each is explained.
+ * Settings of the consumer groups, from {@code riverlog.groups} in this module's reference.conf (and,
+ * for the offsets log, {@code riverlog.log} in wal-io's), where each is explained.
  *
  * @param dataDir                the broker's data directory; the offsets log is {@code groups/} in it
  * @param offsetsLog             the offsets log's settings (never cut by retention)

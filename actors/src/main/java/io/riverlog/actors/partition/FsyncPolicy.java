@@ -1,6 +1,6 @@
 package io.riverlog.actors.partition;
 
-/** When an append counts as committed; see {@code riverlog.partition.fsync-policy} in application.conf. */
+/** When an append counts as committed; see {@code riverlog.partition.fsync-policy} in this module's reference.conf. */
 public enum FsyncPolicy {
     /** Committed after an fsync; group commit shares one fsync among the appends that queued meanwhile. */
     BATCH,

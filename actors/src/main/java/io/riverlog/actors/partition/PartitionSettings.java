@@ -8,8 +8,8 @@ import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**
- * Settings of a partition actor and its log, read from {@code riverlog.partition} and
- * {@code riverlog.log} in application.conf (where each is explained). Every partition created
+ * Settings of a partition actor and its log, read from {@code riverlog.partition} (this module's
+ * reference.conf) and {@code riverlog.log} (wal-io's), where each is explained. Every partition created
  * with the same settings (or copies made with the {@code with} methods) shares one
  * {@link BufferMemory}: a broker reads its settings once.
  */

@@ -12,8 +12,8 @@ import io.riverlog.wal.LogConfig;
 
 /**
  * Settings of the {@link TopicRegistry}, read from {@code riverlog.data-dir}, {@code riverlog.topics}
- * and (for the partitions it spawns) {@code riverlog.partition} and {@code riverlog.log} in
- * application.conf, where each is explained.
+ * and (for the partitions it spawns) {@code riverlog.partition} in this module's reference.conf and
+ * {@code riverlog.log} in wal-io's, where each is explained.
  *
  * <p>Layout under the data directory:
  * <pre>

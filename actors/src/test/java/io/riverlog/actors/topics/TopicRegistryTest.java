@@ -31,7 +31,7 @@ import io.riverlog.wal.LogFiles;
 
 /** The registry's protocol, within one run: every test starts on an empty data directory. */
 class TopicRegistryTest {
-    /** One actor system for the whole class, with application.conf (the testkit's default config lacks it). */
+    /** One actor system for the whole class, on the defaults of this module and wal-io (their reference.conf). */
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
 
     @TempDir

@@ -29,7 +29,8 @@ public final class Broker {
     }
 
     /**
-     * Starts a broker on {@code config}; completes once it accepts Kafka and HTTP connections.
+     * Starts a broker on {@code config} (settings over {@link BrokerConfig#defaults()}); completes once it
+     * accepts Kafka and HTTP connections.
      *
      * @throws com.typesafe.config.ConfigException at once, before anything starts, if a setting is
      *                                             missing, of the wrong type or out of range

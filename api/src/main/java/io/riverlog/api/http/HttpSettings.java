@@ -8,7 +8,7 @@ import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.settings.ConfigValues;
 
 /**
- * Settings of the HTTP/SSE/WebSocket API, from {@code riverlog.http} in application.conf.
+ * Settings of the HTTP/SSE/WebSocket API, from {@code riverlog.http} in api's reference.conf.
  *
  * @param host                the address to bind
  * @param port                the port to bind (0: any free port)

@@ -6,7 +6,7 @@ import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.BatchFormat;
 
 /**
- * Settings of the Kafka protocol listener, from {@code riverlog.kafka} in application.conf.
+ * Settings of the Kafka protocol listener, from {@code riverlog.kafka} in api's reference.conf.
  *
  * @param host                      the address to bind
  * @param port                      the port to bind (0: any free port)

@@ -8,7 +8,7 @@ import com.typesafe.config.Config;
 import io.riverlog.settings.ConfigValues;
 
 /**
- * Settings of the broker's metrics, from {@code riverlog.metrics} in application.conf.
+ * Settings of the broker's metrics, from {@code riverlog.metrics} in api's reference.conf.
  *
  * @param latencyBuckets  upper bounds of the fsync and request latency histograms' buckets
  * @param groupLagTimeout how long a scrape waits for committed offsets and high watermarks

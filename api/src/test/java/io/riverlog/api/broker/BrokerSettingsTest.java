@@ -17,11 +17,11 @@ import com.typesafe.config.ConfigValue;
 class BrokerSettingsTest {
     /** Read by Pekko for its dispatcher, not by the broker's settings. */
     private static final String DISPATCHER = "riverlog.blocking-io-dispatcher.";
-    /** Read before anything else, to size the JVM's common pool (CallbackPool). */
+    /** Read by CallbackPool, which sizes the JVM's common pool before the broker starts; not a broker setting. */
     private static final String CALLBACK_THREADS = "riverlog.callback-threads";
 
     @Test
-    void theDefaultsOfApplicationConfAreInRange() {
+    void theDefaultsOfEveryModuleAreInRange() {
         BrokerSettings settings = BrokerSettings.fromConfig(ConfigFactory.load());
         assertThat(settings.topics().partition().log().segmentBytes()).isEqualTo(1 << 30);
     }

@@ -24,16 +24,17 @@ class BadConfigurationIT {
 
     @Test
     void aSegmentSizeOutOfRangeInAConfigFileIsOneLineAndExitCodeTwo() throws Exception {
-        Path configFile = dir.resolve("riverlog.conf");
-        Files.writeString(configFile, "riverlog.log.segment-bytes = 4.5 GiB\n");
-        Path dataDir = dir.resolve("data");
-
-        BrokerProcess.Exit exit = BrokerProcess.runUntilExit(dataDir, EXIT_TIMEOUT, "--config", configFile.toString());
-
-        assertThat(exit.code()).as(exit.errors()).isEqualTo(EXIT_USAGE);
-        assertThat(exit.errors()).isEqualTo("riverlog: bad configuration: riverlog.log.segment-bytes = 4831838208"
+        assertRefusedAtStart("riverlog.log.segment-bytes = 4.5 GiB",
+                "riverlog: bad configuration: riverlog.log.segment-bytes = 4831838208"
                 + " is out of range: it must be between 61 and 2147483647 bytes\n");
-        assertThat(dataDir).doesNotExist();
+    }
+
+    /** Read before the broker starts, to size the JVM's common pool, from the same configuration. */
+    @Test
+    void aCallbackPoolSizeOutOfRangeInAConfigFileEndsItTheSameWay() throws Exception {
+        assertRefusedAtStart("riverlog.callback-threads = 0",
+                "riverlog: bad configuration: riverlog.callback-threads = 0"
+                + " is out of range: it must be between 1 and 32767\n");
     }
 
     @Test
@@ -42,5 +43,18 @@ class BadConfigurationIT {
 
         assertThat(exit.code()).as(exit.errors()).isEqualTo(EXIT_USAGE);
         assertThat(exit.errors()).startsWith("riverlog: ").contains("--kafka-port").hasLineCount(1);
+    }
+
+    /** A broker started with {@code setting} in a config file ends with {@code errors} and exit code 2. */
+    private void assertRefusedAtStart(String setting, String errors) throws Exception {
+        Path configFile = dir.resolve("riverlog.conf");
+        Files.writeString(configFile, setting + "\n");
+        Path dataDir = dir.resolve("data");
+
+        BrokerProcess.Exit exit = BrokerProcess.runUntilExit(dataDir, EXIT_TIMEOUT, "--config", configFile.toString());
+
+        assertThat(exit.code()).as(exit.errors()).isEqualTo(EXIT_USAGE);
+        assertThat(exit.errors()).isEqualTo(errors);
+        assertThat(dataDir).doesNotExist();
     }
 }

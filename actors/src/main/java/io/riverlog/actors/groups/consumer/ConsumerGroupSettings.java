@@ -9,7 +9,7 @@ import io.riverlog.settings.ConfigValues;
 
 /**
  * Settings of consumer groups that use the consumer group protocol (KIP-848), from
- * {@code riverlog.groups.consumer} in application.conf, where each is explained.
+ * {@code riverlog.groups.consumer} in this module's reference.conf, where each is explained.
  *
  * @param heartbeatInterval how often members are told to heartbeat
  * @param sessionTimeout    how long a member may stay silent before it is removed

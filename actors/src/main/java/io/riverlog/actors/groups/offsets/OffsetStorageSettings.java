@@ -7,8 +7,8 @@ import com.typesafe.config.Config;
 import io.riverlog.settings.ConfigValues;
 
 /**
- * How committed offsets are kept, from {@code riverlog.groups} in application.conf, where each is
- * explained.
+ * How committed offsets are kept, from {@code riverlog.groups} in this module's reference.conf, where
+ * each is explained.
  *
  * @param snapshotAfterChanges   changes written to the offsets log after which the next write snapshots the table
  * @param retention              how long offsets of an empty group (or of no group) are kept

@@ -64,7 +64,7 @@ final class ClassicGroupRun {
         this.group = kit.spawn(ClassicGroup.create("g", settings(initialRebalanceDelay), manager.ref()));
     }
 
-    /** A test kit whose scheduler only moves when told, with application.conf (which the default lacks). */
+    /** A test kit whose scheduler only moves when told, on the defaults of this module and wal-io. */
     static ActorTestKit manualTimeKit() {
         return ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
     }

@@ -38,7 +38,7 @@ import io.riverlog.actors.partition.PartitionId;
  * assigning, fencing, leaving, static members, timeouts, offset checks and topic changes.
  */
 class ConsumerGroupTest {
-    /** A test kit whose scheduler only moves when told, with application.conf (which the default lacks). */
+    /** A test kit whose scheduler only moves when told, on the defaults of this module and wal-io. */
     private static final ActorTestKit kit = ActorTestKit.create(ManualTime.config()
             .withFallback(ConfigFactory.load()));
     private static final ManualTime time = ManualTime.get(kit.system());

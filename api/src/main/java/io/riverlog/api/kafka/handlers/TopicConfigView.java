@@ -7,8 +7,9 @@ import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
- * A topic's effective configuration as Kafka tools show it: the broker's defaults from
- * application.conf, overridden by the topic's own configs, plus fixed facts of this broker.
+ * A topic's effective configuration as Kafka tools show it: the broker's settings (its defaults are
+ * in each module's reference.conf), overridden by the topic's own configs, plus fixed facts of this
+ * broker.
  */
 final class TopicConfigView {
     /** One config entry: its value, whether the topic overrides it, whether it can be altered, its type. */
