@@ -1,4 +1,4 @@
-package io.riverlog.testkit;
+package io.riverlog.testkit.configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,12 +10,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.testkit.BrokerProcess;
+
 /**
  * A {@code --config} file overrides every setting of a broker process, {@code riverlog.callback-threads}
  * included, which sizes the JVM's common pool before the broker starts; the broker states the pool's
- * size in its log at start. (One out of range is refused as any other is: BadConfigurationTest.)
+ * size in its log at start. (One out of range is refused as any other is: BadConfigurationIT.)
  */
-class ConfigFileTest {
+class ConfigFileIT {
     private static final String CALLBACK_THREADS = "riverlog.callback-threads";
 
     @TempDir
