@@ -16,12 +16,13 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 
-import io.riverlog.api.broker.Broker;
-import io.riverlog.api.broker.BrokerConfig;
-import io.riverlog.api.broker.BrokerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
+import io.riverlog.api.broker.Broker;
+import io.riverlog.api.broker.BrokerConfig;
+import io.riverlog.api.broker.BrokerSettings;
 
 /**
  * The broker's command line. Flags override the config file, which overrides the defaults

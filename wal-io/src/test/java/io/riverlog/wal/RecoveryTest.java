@@ -6,7 +6,6 @@ import static io.riverlog.wal.PartitionLogTest.readAll;
 import static io.riverlog.wal.TestBatches.batch;
 import static io.riverlog.wal.TestBatches.records;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;

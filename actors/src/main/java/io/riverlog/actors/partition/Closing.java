@@ -25,8 +25,8 @@ import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.RoundWritten;
 import io.riverlog.actors.partition.PartitionActor.Scrub;
 import io.riverlog.actors.partition.PartitionActor.Scrubbed;
-import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
+import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.WriterClosed;
 
 /**

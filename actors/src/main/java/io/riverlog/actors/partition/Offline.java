@@ -23,8 +23,8 @@ import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.partition.PartitionActor.Request;
 import io.riverlog.actors.partition.PartitionActor.Scrub;
-import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
+import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.wal.CorruptLogException;
 
 /**

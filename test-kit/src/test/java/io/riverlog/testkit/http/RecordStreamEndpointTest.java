@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Timeout;
 
 /** Reading a partition over HTTP as Server-Sent Events and as NDJSON, over real sockets. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -1,7 +1,5 @@
 package io.riverlog.testkit.partition;
 
-import io.riverlog.wal.FaultInjectingChannels;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -28,6 +26,7 @@ import io.riverlog.testkit.Await;
 import io.riverlog.testkit.Batches;
 import io.riverlog.testkit.PartitionClient;
 import io.riverlog.testkit.PartitionFixture;
+import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogRecord;
 
 /**
