@@ -42,7 +42,8 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where data is stored (default ./data)")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092; 0: any free port)")
+    @Option(names = "--kafka-port", paramLabel = "N",
+            description = "Kafka protocol port (default 9092; 0: any free port)")
     Integer kafkaPort;
 
     @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080; 0: any free port)")

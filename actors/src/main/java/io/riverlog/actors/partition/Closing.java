@@ -47,7 +47,10 @@ final class Closing extends AbstractBehavior<Command> {
     private boolean writeFailed;
     private boolean closeSent;
 
-    /** Starts closing: waiting reads are answered, timers cancelled; the log is closed once nothing is being written. */
+    /**
+     * Starts closing: waiting reads are answered, timers cancelled; the log is closed once nothing
+     * is being written.
+     */
     static Behavior<Command> start(PartitionWiring wiring, ReadPath reads, AppendQueue appends,
                                    Availability availability, Stop stop) {
         reads.stop();

@@ -164,7 +164,8 @@ final class NdjsonProduce {
             return api;
         }
         if (cause instanceof org.apache.pekko.stream.scaladsl.Framing.FramingException) {
-            return ApiException.tooLarge("a line is longer than riverlog.http.max-request-bytes: " + cause.getMessage());
+            return ApiException.tooLarge(
+                    "a line is longer than riverlog.http.max-request-bytes: " + cause.getMessage());
         }
         return ApiException.badRequest("the request body could not be read: " + cause.getMessage());
     }

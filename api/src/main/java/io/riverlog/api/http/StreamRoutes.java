@@ -66,8 +66,10 @@ final class StreamRoutes {
                         .slash(PathMatchers.integerSegment()).slash("records"),
                 (topic, partition) -> get(() -> extractRequest(request -> {
                     boolean sse = accepts(request, MediaTypesOfApi.EVENT_STREAM_NAME);
-                    return withStart(sse, sse, start -> onSuccess(sources.open(new PartitionId(topic, partition), start),
-                            records -> complete(sse ? sse(topic, partition, records) : ndjson(topic, partition, records))));
+                    return withStart(sse, sse, start -> onSuccess(
+                            sources.open(new PartitionId(topic, partition), start),
+                            records -> complete(sse ? sse(topic, partition, records)
+                                    : ndjson(topic, partition, records))));
                 })));
     }
 

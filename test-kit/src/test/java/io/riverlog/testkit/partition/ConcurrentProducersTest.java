@@ -44,7 +44,8 @@ class ConcurrentProducersTest {
     @Test
     void concurrentAppendsGetContiguousOffsetsInSendOrderAndShareFsyncs() throws Exception {
         FaultInjectingChannels channels = new FaultInjectingChannels();
-        try (PartitionFixture fixture = new PartitionFixture(dataDir, PartitionFixture.DEFAULTS, channels, PartitionMetrics.NONE)) {
+        try (PartitionFixture fixture =
+                     new PartitionFixture(dataDir, PartitionFixture.DEFAULTS, channels, PartitionMetrics.NONE)) {
             PartitionClient partition = fixture.partition("busy", 0);
             Map<Long, String> labelAtOffset = new ConcurrentHashMap<>();
             List<Long> watermarks = new CopyOnWriteArrayList<>();
@@ -60,7 +61,8 @@ class ConcurrentProducersTest {
             for (int p = 0; p < PRODUCERS; p++) {
                 String tag = "producer" + p;
                 Random random = new Random(p);
-                producers.add(CompletableFuture.supplyAsync(() -> produce(partition, tag, random, labelAtOffset), threads));
+                producers.add(
+                        CompletableFuture.supplyAsync(() -> produce(partition, tag, random, labelAtOffset), threads));
             }
             long total = 0;
             for (CompletableFuture<List<Appended>> producer : producers) {

@@ -48,7 +48,8 @@ final class DescribeConfigsHandler implements KafkaRequestHandler {
         });
     }
 
-    private CompletableFuture<DescribeConfigsResult> describe(DescribeConfigsRequestData.DescribeConfigsResource resource) {
+    private CompletableFuture<DescribeConfigsResult> describe(
+            DescribeConfigsRequestData.DescribeConfigsResource resource) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                 .setResourceName(resource.resourceName());
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());

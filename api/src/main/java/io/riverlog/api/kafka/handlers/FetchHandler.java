@@ -120,7 +120,8 @@ final class FetchHandler implements KafkaRequestHandler {
         PartitionId id = new PartitionId(wanted.name(), index);
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
-        return topics.<ReadReply>askPartition(id, replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, true, replyTo),
+        return topics.<ReadReply>askPartition(id,
+                        replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, true, replyTo),
                         topics.timeout().plus(maxWait))
                 .toCompletableFuture()
                 .handle((reply, failure) -> {

@@ -60,7 +60,8 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
             out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
         }
         if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
-            return topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
+            return topics
+                    .<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
                     .toCompletableFuture().handle((state, error) -> {
                         if (error != null || state.isEmpty()) {
                             return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT

@@ -76,7 +76,8 @@ final class ProduceHandler implements KafkaRequestHandler {
         if (data.acks() == 0) {
             response.whenComplete((out, error) -> {
                 if (error != null) {
-                    log.warn("Produce with acks=0 from client '{}' failed: {}", request.header().clientId(), error.toString());
+                    log.warn("Produce with acks=0 from client '{}' failed: {}", request.header().clientId(),
+                            error.toString());
                 }
             });
             return CompletableFuture.completedFuture(Optional.empty());
