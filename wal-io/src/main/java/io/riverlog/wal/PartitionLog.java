@@ -3,8 +3,6 @@ package io.riverlog.wal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,9 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
-    private record Retired(Segment segment, long closeAtMs) {
-    }
-
     private final Path dir;
     private final LogConfig config;
     private final Clock clock;
@@ -55,11 +50,10 @@ public final class PartitionLog implements AutoCloseable {
     private final RecoveryPoint.Store recoveryPoint;
     /** The derived state, kept up to date with every append once {@link #restoreState} was called. */
     private final SnapshottedState state;
-    private final Deque<Retired> retired = new ArrayDeque<>();
+    private final RetiredSegments retired;
     private volatile Segment active;
     private volatile long durableEndOffset;
     private volatile IOException failure;
-    private volatile Executor backgroundCloser = Runnable::run;
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
     private boolean closed;
 
@@ -67,6 +61,7 @@ public final class PartitionLog implements AutoCloseable {
             throws IOException {
         this.dir = dir;
         this.config = config;
+        this.retired = new RetiredSegments(config.segmentDeleteDelayMs());
         this.clock = clock;
         this.storage = storage;
         this.segments = loaded.segments();
@@ -141,7 +136,7 @@ public final class PartitionLog implements AutoCloseable {
      * to this executor instead of stalling appends. By default it runs in the calling thread.
      */
     public void closeDeletedSegmentsOn(Executor executor) {
-        backgroundCloser = executor;
+        retired.closeOn(executor);
     }
 
     // ---------------------------------------------------------------- writer side
@@ -213,7 +208,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public int enforceRetention() throws IOException {
         checkWritable();
-        closeRetired(false);
+        retired.closeDue(clock.millis());
         long nowMs = clock.millis();
         boolean bySize = config.retentionBytes() >= 0;
         long excessBytes = bySize ? sizeInBytes() - config.retentionBytes() : 0;
@@ -260,7 +255,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public int deleteSegmentsBefore(long offset) throws IOException {
         checkWritable();
-        closeRetired(false);
+        retired.closeDue(clock.millis());
         long nowMs = clock.millis();
         int deleted = 0;
         for (Segment segment : List.copyOf(segments.values())) {
@@ -287,7 +282,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             throw goOffline("deletion of " + segment.file(), e);
         }
-        retired.add(new Retired(segment, nowMs + config.segmentDeleteDelayMs()));
+        retired.add(segment, nowMs);
     }
 
     /** Flushes, seals the indexes, and leaves the marker that lets the next open skip recovery. */
@@ -307,7 +302,7 @@ public final class PartitionLog implements AutoCloseable {
                 storage.fsyncDirectory(dir);
             }
         } finally {
-            closeRetired(true);
+            retired.closeAll();
             try (recoveryPoint) {
                 for (Segment segment : segments.values()) {
                     segment.close();
@@ -507,25 +502,5 @@ public final class PartitionLog implements AutoCloseable {
         failure = cause;
         log.error("Log {} is offline: {} failed: {}", dir, what, cause.toString());
         return new LogOfflineException("log " + dir + " is offline: " + what + " failed: " + cause.getMessage(), cause);
-    }
-
-    private void closeRetired(boolean all) throws IOException {
-        long nowMs = clock.millis();
-        while (!retired.isEmpty() && (all || retired.peekFirst().closeAtMs() <= nowMs)) {
-            Segment segment = retired.pollFirst().segment();
-            if (all) {
-                segment.close();
-            } else {
-                backgroundCloser.execute(() -> closeDeleted(segment));
-            }
-        }
-    }
-
-    private static void closeDeleted(Segment segment) {
-        try {
-            segment.close();
-        } catch (IOException e) {
-            log.warn("Closing deleted segment {} failed: {}", segment.file(), e.toString());
-        }
     }
 }
