@@ -16,12 +16,13 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 
-import io.riverlog.api.broker.Broker;
-import io.riverlog.api.broker.BrokerConfig;
-import io.riverlog.api.broker.BrokerSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
+import io.riverlog.api.broker.Broker;
+import io.riverlog.api.broker.BrokerConfig;
+import io.riverlog.api.broker.BrokerSettings;
 
 /**
  * The broker's command line. Flags override the config file, which overrides the defaults
@@ -41,7 +42,8 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "where data is stored (default ./data)")
     Path dataDir;
 
-    @Option(names = "--kafka-port", paramLabel = "N", description = "Kafka protocol port (default 9092; 0: any free port)")
+    @Option(names = "--kafka-port", paramLabel = "N",
+            description = "Kafka protocol port (default 9092; 0: any free port)")
     Integer kafkaPort;
 
     @Option(names = "--http-port", paramLabel = "N", description = "HTTP API port (default 8080; 0: any free port)")

@@ -50,7 +50,8 @@ public final class GroupRebalanceTimer {
         String bootstrap = args[0];
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         long[] totals = new long[runs];
-        // Run 0 warms up the client and the broker (Kafka creates its offsets topic for the first group) and is not counted.
+        // Run 0 warms up the client and the broker (Kafka creates its offsets topic for the first group)
+        // and is not counted.
         for (int run = 0; run <= runs; run++) {
             String name = "rebalance-" + System.currentTimeMillis() + "-" + run;
             fill(bootstrap, name);
@@ -108,7 +109,8 @@ public final class GroupRebalanceTimer {
                     consumer.subscribe(List.of(topic));
                     // Keep polling after the first records, so the member takes part in later rebalances.
                     while (allConsuming.getCount() > 0) {
-                        if (!consumer.poll(POLL).isEmpty() && firstRecordNanos.compareAndSet(member, 0, System.nanoTime())) {
+                        if (!consumer.poll(POLL).isEmpty()
+                                && firstRecordNanos.compareAndSet(member, 0, System.nanoTime())) {
                             allConsuming.countDown();
                         }
                     }

@@ -84,7 +84,10 @@ public class PartitionAppendBenchmark {
     @Param({"1", "8", "64"})
     public int inFlight;
 
-    /** {@code batch}: acknowledged after an fsync (the default); {@code os}: after the write to the operating system. */
+    /**
+     * {@code batch}: acknowledged after an fsync (the default); {@code os}: after the write to the
+     * operating system.
+     */
     @Param({"batch", "os"})
     public String fsync;
 
@@ -184,7 +187,8 @@ public class PartitionAppendBenchmark {
     public long appendKeepingInFlight(AppendCounter counter) throws Exception {
         int slot = oldest;
         AppendReply reply = pending[slot].get(ASK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        if (!(reply instanceof Appended appended) || appended.lastOffset() - appended.baseOffset() + 1 != recordsPerBatch) {
+        if (!(reply instanceof Appended appended)
+                || appended.lastOffset() - appended.baseOffset() + 1 != recordsPerBatch) {
             throw new IllegalStateException("append of " + recordsPerBatch + " records answered with " + reply);
         }
         pending[slot] = append();

@@ -68,7 +68,8 @@ public final class PartitionSource {
      * it holds the first read's batches; left unrun for Pekko's subscription timeout, it is cancelled.
      */
     public static CompletionStage<Source<LogRecord, NotUsed>> recordsOnceStarted(
-            ActorRef<PartitionActor.Command> partition, StartOffset from, SourceOptions options, ActorSystem<?> system) {
+            ActorRef<PartitionActor.Command> partition, StartOffset from, SourceOptions options,
+            ActorSystem<?> system) {
         return reads(partition, ReadCursor.answeredAtOnce(from), options, system)
                 .prefixAndTail(1)
                 .runWith(Sink.head(), system)

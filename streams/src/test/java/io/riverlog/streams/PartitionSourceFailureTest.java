@@ -172,16 +172,17 @@ class PartitionSourceFailureTest {
         partition.append(RECORDS_BEFORE_DAMAGE, Compression.NONE);
         Damage damage = new Damage(dir.resolve("damaged-0/00000000000000000000.log"), 400, 480, RECORDS_BEFORE_DAMAGE,
                 RECORDS_BEFORE_DAMAGE + 3, "CRC32C mismatch");
-        ActorRef<PartitionActor.Command> damagedAfterThem = testKit.spawn(Behaviors.receive(PartitionActor.Command.class)
-                .onMessage(PartitionActor.Read.class, read -> {
-                    if (read.offset() >= damage.baseOffset()) {
-                        read.replyTo().tell(new PartitionActor.DamagedData(damage, damage.nextOffset(), 0));
-                    } else {
-                        partition.ref.tell(read);
-                    }
-                    return Behaviors.same();
-                })
-                .build());
+        ActorRef<PartitionActor.Command> damagedAfterThem = testKit.spawn(
+                Behaviors.receive(PartitionActor.Command.class)
+                        .onMessage(PartitionActor.Read.class, read -> {
+                            if (read.offset() >= damage.baseOffset()) {
+                                read.replyTo().tell(new PartitionActor.DamagedData(damage, damage.nextOffset(), 0));
+                            } else {
+                                partition.ref.tell(read);
+                            }
+                            return Behaviors.same();
+                        })
+                        .build());
         OneAtATimeSink<LogRecord> consumer = new OneAtATimeSink<>();
         List<LogRecord> received = new ArrayList<>();
 
@@ -189,7 +190,8 @@ class PartitionSourceFailureTest {
         // consumer takes them slowly, one at a time.
         SourceOptions options = OPTIONS.withFollow(true);
         CompletionStage<Done> done = (onceStarted
-                ? Awaiting.resultOf(PartitionSource.recordsOnceStarted(damagedAfterThem, StartOffset.at(0), options, system))
+                ? Awaiting.resultOf(
+                        PartitionSource.recordsOnceStarted(damagedAfterThem, StartOffset.at(0), options, system))
                 : PartitionSource.records(damagedAfterThem, StartOffset.at(0), options, system))
                 .runWith(consumer.sink(), system);
         for (int i = 0; i < RECORDS_BEFORE_DAMAGE; i++) {
@@ -220,7 +222,8 @@ class PartitionSourceFailureTest {
     @Test
     void aStreamHandedOverOnceStartedIsHandedOverAtOnceAtTheTailAndGivesEveryRecord() {
         TestPartition partition = partition("started", TestPartition.DEFAULT_SETTINGS);
-        SourceOptions patientAtTheTail = OPTIONS.withFollow(true).withMaxWaitAtTail(LONG_WAIT).withAskTimeout(LONG_WAIT);
+        SourceOptions patientAtTheTail = OPTIONS.withFollow(true).withMaxWaitAtTail(LONG_WAIT)
+                .withAskTimeout(LONG_WAIT);
 
         var records = Awaiting.resultOf(PartitionSource.recordsOnceStarted(partition.ref, StartOffset.at(0),
                 patientAtTheTail, system), PROMPTLY);

@@ -140,7 +140,8 @@ public final class BrokerProcess implements AutoCloseable {
         try {
             Await.until("the broker accepts connections", START_TIMEOUT, () -> {
                 if (!process.isAlive()) {
-                    throw new AssertionError("broker exited with " + process.exitValue() + " while starting; see " + output);
+                    throw new AssertionError(
+                            "broker exited with " + process.exitValue() + " while starting; see " + output);
                 }
                 return accepts(kafkaPort) && accepts(httpPort);
             }, () -> "; see " + output);

@@ -55,8 +55,8 @@ public final class PartitionClient {
 
     public ReadReply read(long offset, int maxBytes, Duration maxWait) {
         return Await.resultOf(AskPattern.ask(partition,
-                replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, replyTo), timeout.plus(maxWait), scheduler),
-                timeout.plus(maxWait));
+                replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, replyTo), timeout.plus(maxWait),
+                scheduler), timeout.plus(maxWait));
     }
 
     public PartitionState state() {
@@ -79,7 +79,8 @@ public final class PartitionClient {
                 if (offset >= records.highWatermark()) {
                     return out;
                 }
-                throw new AssertionError("empty read at " + offset + " below the high watermark " + records.highWatermark());
+                throw new AssertionError(
+                        "empty read at " + offset + " below the high watermark " + records.highWatermark());
             }
             ByteBuffer batches = records.batches();
             out.addAll(Batches.records(batches, offset));

@@ -56,7 +56,8 @@ public final class KafkaClients {
      * A consumer in {@code groupId} with manual commits; the classic group protocol unless
      * {@code overrides} set {@code group.protocol}.
      */
-    public static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> overrides) {
+    public static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId,
+                                                             Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
@@ -76,9 +77,11 @@ public final class KafkaClients {
      */
     public static Map<String, Object> quickMember(String protocol) {
         return protocol.equals("classic")
-                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000)
-                : Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer", ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000);
+                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000,
+                        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000)
+                : Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer",
+                        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 15000);
     }
 
     /** Broker settings under which consumer-protocol members notice changes fast: heartbeats every 200 ms. */
@@ -99,7 +102,8 @@ public final class KafkaClients {
     }
 
     /** Reads every record of the partitions from the beginning until {@code expected} arrived or the timeout passed. */
-    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, List<TopicPartition> partitions, int expected) {
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, List<TopicPartition> partitions,
+                                                               int expected) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             consumer.assign(partitions);

@@ -70,7 +70,8 @@ public final class ConfigValues {
     public static Duration duration(Config config, String path, Duration min, Duration max) {
         Duration value = config.getDuration(path);
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            throw new SettingOutOfRangeException(path, config.getValue(path).unwrapped(), "it must be " + rangeOf(min, max));
+            throw new SettingOutOfRangeException(path, config.getValue(path).unwrapped(),
+                    "it must be " + rangeOf(min, max));
         }
         return value;
     }

@@ -64,7 +64,8 @@ final class BatchRecords {
                 index++;
             }
         } catch (KafkaException e) {
-            throw invalid(batchIndex, index, recordCount, "cannot be read after decompression (" + e.getMessage() + ")");
+            throw invalid(batchIndex, index, recordCount,
+                    "cannot be read after decompression (" + e.getMessage() + ")");
         }
         return maxTimestamp;
     }

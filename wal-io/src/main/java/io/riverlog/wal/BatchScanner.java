@@ -55,7 +55,10 @@ final class BatchScanner {
         return position;
     }
 
-    /** Checks the batch at the current position, expected to start at {@code expectedBaseOffset}; a valid one is passed. */
+    /**
+     * Checks the batch at the current position, expected to start at {@code expectedBaseOffset}; a
+     * valid one is passed.
+     */
     Step next(long expectedBaseOffset) throws IOException {
         if (position >= end) {
             return END;

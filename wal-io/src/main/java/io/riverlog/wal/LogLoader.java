@@ -223,7 +223,8 @@ final class LogLoader {
         }
         if (holder.nextOffset() != endOffset) {
             throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
-                    + " acknowledged end offset " + endOffset + ": the batches there end at offset " + holder.nextOffset());
+                    + " acknowledged end offset " + endOffset + ": the batches there end at offset "
+                    + holder.nextOffset());
         }
     }
 

@@ -39,7 +39,8 @@ public record LogSlice(Path file, FileChannel channel, int position, int sizeInB
     /** Copies the region into {@code target} from its position; it must have room for it all. */
     public void readInto(ByteBuffer target) throws IOException {
         if (target.remaining() < sizeInBytes) {
-            throw new IllegalArgumentException("target has room for " + target.remaining() + " of " + sizeInBytes + " bytes");
+            throw new IllegalArgumentException(
+                    "target has room for " + target.remaining() + " of " + sizeInBytes + " bytes");
         }
         long filePosition = position;
         int end = target.position() + sizeInBytes;
@@ -61,7 +62,8 @@ public record LogSlice(Path file, FileChannel channel, int position, int sizeInB
         while (sent < sizeInBytes) {
             long n = channel.transferTo(position + sent, sizeInBytes - sent, target);
             if (n <= 0) {
-                throw new IOException("transfer from " + file + " stalled after " + sent + " of " + sizeInBytes + " bytes");
+                throw new IOException(
+                        "transfer from " + file + " stalled after " + sent + " of " + sizeInBytes + " bytes");
             }
             sent += n;
         }

@@ -86,7 +86,8 @@ final class OffsetIndex implements AutoCloseable {
                 hi = mid - 1;
             }
         }
-        return found < 0 ? new Entry(baseOffset, 0) : new Entry(baseOffset + e.relativeOffsets[found], e.positions[found]);
+        return found < 0 ? new Entry(baseOffset, 0)
+                : new Entry(baseOffset + e.relativeOffsets[found], e.positions[found]);
     }
 
     /** The entry with the largest position at or below {@code position}; the segment start if none. */
@@ -104,7 +105,8 @@ final class OffsetIndex implements AutoCloseable {
                 hi = mid - 1;
             }
         }
-        return found < 0 ? new Entry(baseOffset, 0) : new Entry(baseOffset + e.relativeOffsets[found], e.positions[found]);
+        return found < 0 ? new Entry(baseOffset, 0)
+                : new Entry(baseOffset + e.relativeOffsets[found], e.positions[found]);
     }
 
     /** The last entry, or the segment start if there is none. */

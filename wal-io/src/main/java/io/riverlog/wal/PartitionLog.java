@@ -360,7 +360,8 @@ public final class PartitionLog implements AutoCloseable {
                 break;
             }
             boolean rolledBelow = segment.baseOffset < current.baseOffset && segment.nextOffset() <= upperBound;
-            largest = Math.max(largest, rolledBelow ? segment.maxTimestamp() : segment.reader().maxTimestampBelow(upperBound));
+            largest = Math.max(largest,
+                    rolledBelow ? segment.maxTimestamp() : segment.reader().maxTimestampBelow(upperBound));
         }
         if (largest < 0) {
             return Optional.empty();

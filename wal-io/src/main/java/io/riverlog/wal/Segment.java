@@ -48,8 +48,8 @@ final class Segment implements AutoCloseable {
     private final SegmentReader reader;
     private volatile Consumer<Damage> damageListener = damage -> { };
 
-    private Segment(long baseOffset, Path logPath, LogConfig config, Storage storage, FileChannel channel, OffsetIndex offsetIndex,
-                    TimeIndex timeIndex, int sizeInBytes) {
+    private Segment(long baseOffset, Path logPath, LogConfig config, Storage storage, FileChannel channel,
+                    OffsetIndex offsetIndex, TimeIndex timeIndex, int sizeInBytes) {
         this.baseOffset = baseOffset;
         this.logPath = logPath;
         this.config = config;
@@ -69,11 +69,13 @@ final class Segment implements AutoCloseable {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
         FileChannel channel = storage.open(logPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        storage.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)));
-        storage.deleteIfExists(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)));
+        Path indexPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX));
+        Path timeIndexPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX));
+        storage.deleteIfExists(indexPath);
+        storage.deleteIfExists(timeIndexPath);
         return new Segment(baseOffset, logPath, config, storage, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, 0, storage),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, storage), 0);
+                OffsetIndex.open(indexPath, baseOffset, 0, storage),
+                TimeIndex.open(timeIndexPath, baseOffset, storage), 0);
     }
 
     /**
@@ -84,9 +86,11 @@ final class Segment implements AutoCloseable {
         Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
         FileChannel channel = storage.open(logPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         int size = Math.toIntExact(channel.size());
+        Path indexPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX));
+        Path timeIndexPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX));
         return new Segment(baseOffset, logPath, config, storage, channel,
-                OffsetIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.INDEX_SUFFIX)), baseOffset, size, storage),
-                TimeIndex.open(dir.resolve(LogFiles.fileName(baseOffset, LogFiles.TIME_INDEX_SUFFIX)), baseOffset, storage), size);
+                OffsetIndex.open(indexPath, baseOffset, size, storage),
+                TimeIndex.open(timeIndexPath, baseOffset, storage), size);
     }
 
     Path file() {
@@ -336,7 +340,10 @@ final class Segment implements AutoCloseable {
 
     // ---------------------------------------------------------------- reading
 
-    /** The header at {@code position} if its length fits in {@code size}, else null: damage a verification will find. */
+    /**
+     * The header at {@code position} if its length fits in {@code size}, else null: damage a
+     * verification will find.
+     */
     BatchHeader plausibleHeaderAt(int position, int size) throws IOException {
         if (size - position < BatchFormat.HEADER_BYTES) {
             return null;

@@ -176,7 +176,8 @@ final class SegmentReader {
         }
         if (offset != segment.baseOffset) {
             position = walkTo(offset, size).start();
-            if (position < 0 || checks.damageAt(position) != null || segment.headerAt(position).baseOffset() != offset) {
+            if (position < 0 || checks.damageAt(position) != null
+                    || segment.headerAt(position).baseOffset() != offset) {
                 return false;
             }
         }

@@ -98,7 +98,8 @@ final class SegmentVerifier {
                 continue;
             }
             String why = step instanceof BatchScanner.Invalid invalid ? invalid.problem()
-                    : step instanceof BatchScanner.Incomplete incomplete ? incomplete.problem() : "the segment ends early";
+                    : step instanceof BatchScanner.Incomplete incomplete ? incomplete.problem()
+                    : "the segment ends early";
             int limit = next == null ? size : next.start();
             long limitOffset = next == null ? segment.nextOffset() : next.startOffset();
             Damage damage = damageAt(at, expected, step, limit, limitOffset, why);

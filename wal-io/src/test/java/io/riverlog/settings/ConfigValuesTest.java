@@ -18,7 +18,8 @@ class ConfigValuesTest {
 
     @Test
     void aSegmentSizeAboveTheIntRangeIsRefusedByItsFullPathInsteadOfWrapping() {
-        Config config = ConfigFactory.parseString("riverlog.log.segment-bytes = 4.5 GiB").withFallback(ConfigFactory.load());
+        Config config = ConfigFactory.parseString("riverlog.log.segment-bytes = 4.5 GiB")
+                .withFallback(ConfigFactory.load());
         assertThatThrownBy(() -> LogConfig.fromConfig(config)).isInstanceOf(SettingOutOfRangeException.class)
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("riverlog.log.segment-bytes = 4831838208 is out of range: it must be between 61 and"

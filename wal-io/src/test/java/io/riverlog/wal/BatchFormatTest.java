@@ -57,7 +57,8 @@ class BatchFormatTest {
         assertThatThrownBy(() -> BatchFormat.validate(truncated)).isInstanceOf(InvalidBatchException.class);
         ByteBuffer headerOnly = whole.duplicate().limit(30).slice();
         assertThatThrownBy(() -> BatchFormat.validate(headerOnly)).hasMessageContaining("trailing bytes");
-        assertThatThrownBy(() -> BatchFormat.validate(ByteBuffer.allocate(0))).isInstanceOf(InvalidBatchException.class);
+        assertThatThrownBy(() -> BatchFormat.validate(ByteBuffer.allocate(0)))
+                .isInstanceOf(InvalidBatchException.class);
     }
 
     @Test
@@ -90,7 +91,8 @@ class BatchFormatTest {
             ByteBuffer stored = slice.readFully();
             // Identical to what was sent but for the base offset and the leader epoch (both outside the CRC).
             assertThat(stored.remaining()).isEqualTo(original.remaining());
-            assertThat(stored.slice(17, stored.remaining() - 17)).isEqualTo(original.slice(17, original.remaining() - 17));
+            assertThat(stored.slice(17, stored.remaining() - 17))
+                    .isEqualTo(original.slice(17, original.remaining() - 17));
             List<TestBatches.StoredRecord> records = TestBatches.records(slice);
             assertThat(records).hasSize(50);
             assertThat(records.get(0).offset()).isEqualTo(7);

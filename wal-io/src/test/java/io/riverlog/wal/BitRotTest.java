@@ -97,12 +97,14 @@ class BitRotTest {
         long acknowledgedEnd = acknowledged.get(acknowledged.size() - 1).offset() + 1;
         boolean foundDamage;
         try (PartitionLog log = PartitionLog.open(damaged, SMALL, CLOCK)) {
-            assertThat(log.logEndOffset()).as("acknowledged records are never cut").isGreaterThanOrEqualTo(acknowledgedEnd);
+            assertThat(log.logEndOffset()).as("acknowledged records are never cut")
+                    .isGreaterThanOrEqualTo(acknowledgedEnd);
             int refused = 0;
             for (long offset = log.logStartOffset(); offset < log.logEndOffset(); offset++) {
                 try {
                     for (StoredRecord record : records(log.read(offset, 1 + random.nextInt(20_000), Long.MAX_VALUE))) {
-                        assertThat(record).as("served at offset %d", record.offset()).isEqualTo(expected.get(record.offset()));
+                        assertThat(record).as("served at offset %d", record.offset())
+                                .isEqualTo(expected.get(record.offset()));
                     }
                 } catch (DamagedDataException e) {
                     refused++;

@@ -9,8 +9,8 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -103,7 +103,8 @@ public final class FaultInjectingChannels implements ChannelFactory, Storage {
     public FileChannel open(Path path, OpenOption... options) throws IOException {
         FileChannel channel = FileChannel.open(path, options);
         boolean inScope = scope == null || path.startsWith(scope);
-        return inScope && path.getFileName().toString().endsWith(LogFiles.LOG_SUFFIX) ? new Faulty(channel, path) : channel;
+        return inScope && path.getFileName().toString().endsWith(LogFiles.LOG_SUFFIX)
+                ? new Faulty(channel, path) : channel;
     }
 
     // Directory operations are those of the local file system: faults are in the segment files' channels.

@@ -134,7 +134,8 @@ class PartitionLogModelTest {
                 Arbitraries.integers().between(1, 6000)).as(Read::new);
         Arbitrary<Op> flush = Arbitraries.just(new Flush());
         Arbitrary<Op> reopen = Arbitraries.just(new CleanReopen());
-        Arbitrary<Op> crash = Arbitraries.oneOf(Arbitraries.just(0.0), Arbitraries.doubles().between(0.001, 1.0).ofScale(3))
+        Arbitrary<Op> crash = Arbitraries
+                .oneOf(Arbitraries.just(0.0), Arbitraries.doubles().between(0.001, 1.0).ofScale(3))
                 .map(Crash::new);
         return Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(10, append),

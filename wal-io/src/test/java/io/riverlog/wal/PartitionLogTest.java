@@ -196,12 +196,15 @@ class PartitionLogTest {
             assertThat(log.offsetForTimestamp(0)).contains(new TimestampOffset(10_000, 0));
             assertThat(log.offsetForTimestamp(10_000)).contains(new TimestampOffset(10_000, 0));
             assertThat(log.offsetForTimestamp(10_001)).contains(new TimestampOffset(10_010, 1));
-            assertThat(log.offsetForTimestamp(10_000 + 137 * 100 + 25)).contains(new TimestampOffset(10_000 + 137 * 100 + 30, 137 * 5 + 3));
-            assertThat(log.offsetForTimestamp(10_000 + 199 * 100 + 40)).contains(new TimestampOffset(10_000 + 199 * 100 + 40, 999));
+            assertThat(log.offsetForTimestamp(10_000 + 137 * 100 + 25))
+                    .contains(new TimestampOffset(10_000 + 137 * 100 + 30, 137 * 5 + 3));
+            assertThat(log.offsetForTimestamp(10_000 + 199 * 100 + 40))
+                    .contains(new TimestampOffset(10_000 + 199 * 100 + 40, 999));
             assertThat(log.offsetForTimestamp(10_000 + 199 * 100 + 41)).isEmpty();
         }
         try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
-            assertThat(log.offsetForTimestamp(10_000 + 137 * 100 + 25)).contains(new TimestampOffset(10_000 + 137 * 100 + 30, 137 * 5 + 3));
+            assertThat(log.offsetForTimestamp(10_000 + 137 * 100 + 25))
+                    .contains(new TimestampOffset(10_000 + 137 * 100 + 30, 137 * 5 + 3));
         }
     }
 
@@ -247,8 +250,8 @@ class PartitionLogTest {
             assertThat(log.segmentCount()).as("a second roll of an empty segment does nothing").isEqualTo(segments + 1);
             log.append(batch("kept", 4, 10, 5000));
             end = log.flush();
-            assertThat(log.deleteSegmentsBefore(snapshotStart - 1)).as("segments holding offsets at or past the bound stay")
-                    .isEqualTo(segments - 1);
+            assertThat(log.deleteSegmentsBefore(snapshotStart - 1))
+                    .as("segments holding offsets at or past the bound stay").isEqualTo(segments - 1);
             assertThat(log.deleteSegmentsBefore(snapshotStart)).isEqualTo(1);
             assertThat(log.deleteSegmentsBefore(end)).as("never the active segment").isZero();
             assertThat(log.logStartOffset()).isEqualTo(snapshotStart);
@@ -275,7 +278,8 @@ class PartitionLogTest {
                     .isLessThan(config.retentionBytes() + SMALL.segmentBytes());
             start = log.logStartOffset();
             assertThat(start).isGreaterThan(0);
-            assertThatThrownBy(() -> log.read(start - 1, 100, Long.MAX_VALUE)).isInstanceOf(OffsetOutOfRangeException.class);
+            assertThatThrownBy(() -> log.read(start - 1, 100, Long.MAX_VALUE))
+                    .isInstanceOf(OffsetOutOfRangeException.class);
             assertThat(records(log.read(start, 1, Long.MAX_VALUE)).get(0).offset()).isEqualTo(start);
         }
         try (PartitionLog log = PartitionLog.open(dir, config, CLOCK)) {

@@ -6,7 +6,6 @@ import static io.riverlog.wal.PartitionLogTest.readAll;
 import static io.riverlog.wal.TestBatches.batch;
 import static io.riverlog.wal.TestBatches.records;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -247,7 +246,9 @@ class RecoveryTest {
             end = appendRandomBatches(log, 200, new Random(5));
         }
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(p -> p.toString().endsWith(".index") || p.toString().endsWith(".timeindex")).toList()) {
+            List<Path> indexes = files
+                    .filter(p -> p.toString().endsWith(".index") || p.toString().endsWith(".timeindex")).toList();
+            for (Path file : indexes) {
                 Files.delete(file);
             }
         }
@@ -324,7 +325,8 @@ class RecoveryTest {
 
     static Path activeSegment(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.toString().endsWith(LogFiles.LOG_SUFFIX)).sorted().reduce((a, b) -> b).orElseThrow();
+            return files.filter(p -> p.toString().endsWith(LogFiles.LOG_SUFFIX)).sorted().reduce((a, b) -> b)
+                    .orElseThrow();
         }
     }
 

@@ -73,7 +73,8 @@ class ReopenAfterStorageFailureTest {
                 List<StoredRecord> durable = readAll(failed);
                 long bytesBefore = segmentBytes(logDir);
                 channels.fillAfter(written);
-                assertThatThrownBy(() -> failed.append(batch("torn", 5, 60, 0))).isInstanceOf(LogOfflineException.class);
+                assertThatThrownBy(() -> failed.append(batch("torn", 5, 60, 0)))
+                        .isInstanceOf(LogOfflineException.class);
                 assertThat(segmentBytes(logDir)).as("the torn part on disk").isEqualTo(bytesBefore + written);
                 channels.heal();
 

@@ -54,7 +54,8 @@ final class TestBatches {
             for (Record record : batch) {
                 byte[] value = new byte[record.valueSize()];
                 record.value().get(value);
-                out.add(new StoredRecord(record.offset(), record.timestamp(), new String(value, StandardCharsets.UTF_8)));
+                out.add(new StoredRecord(record.offset(), record.timestamp(),
+                        new String(value, StandardCharsets.UTF_8)));
             }
         }
         return out;

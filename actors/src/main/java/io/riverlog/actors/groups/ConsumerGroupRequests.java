@@ -42,7 +42,8 @@ public final class ConsumerGroupRequests {
      * @param rebalanceTimeoutMs how long the member may take to revoke partitions; -1 if unchanged
      */
     public record Heartbeat(String groupId, String memberId, int memberEpoch, Optional<String> instanceId,
-                            Optional<String> rackId, int rebalanceTimeoutMs, Optional<List<String>> subscribedTopicNames,
+                            Optional<String> rackId, int rebalanceTimeoutMs,
+                            Optional<List<String>> subscribedTopicNames,
                             Optional<String> subscribedTopicRegex, Optional<String> serverAssignor,
                             Optional<Set<PartitionId>> ownedPartitions, String clientId, String clientHost,
                             Map<String, Integer> topics, ActorRef<HeartbeatResult> replyTo) implements ConsumerRequest {
@@ -87,7 +88,8 @@ public final class ConsumerGroupRequests {
     }
 
     public record DescribedMember(String memberId, Optional<String> instanceId, Optional<String> rackId,
-                                  int memberEpoch, String clientId, String clientHost, List<String> subscribedTopicNames,
+                                  int memberEpoch, String clientId, String clientHost,
+                                  List<String> subscribedTopicNames,
                                   Optional<String> subscribedTopicRegex, Set<PartitionId> assignment,
                                   Set<PartitionId> targetAssignment) {
     }

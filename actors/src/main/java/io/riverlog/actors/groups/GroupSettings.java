@@ -49,8 +49,10 @@ public record GroupSettings(Path dataDir, LogConfig offsetsLog, Duration minSess
                 Path.of(config.getString("riverlog.data-dir")),
                 LogConfig.fromConfig(config).withRetention(NO_RETENTION, NO_RETENTION),
                 // Members ask for session timeouts in int32 milliseconds.
-                ConfigValues.duration(config, groups + "min-session-timeout", Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
-                ConfigValues.duration(config, groups + "max-session-timeout", Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
+                ConfigValues.duration(config, groups + "min-session-timeout",
+                        Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
+                ConfigValues.duration(config, groups + "max-session-timeout",
+                        Duration.ZERO, ConfigValues.MAX_INT_MILLIS),
                 ConfigValues.timerDurationOrZero(config, groups + "initial-rebalance-delay"),
                 ConfigValues.intBytes(config, groups + "max-offset-metadata-bytes", 0, Integer.MAX_VALUE),
                 OffsetStorageSettings.fromConfig(config));

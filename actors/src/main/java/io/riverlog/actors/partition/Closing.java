@@ -25,8 +25,8 @@ import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.RoundWritten;
 import io.riverlog.actors.partition.PartitionActor.Scrub;
 import io.riverlog.actors.partition.PartitionActor.Scrubbed;
-import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
+import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.WriterClosed;
 
 /**
@@ -47,7 +47,10 @@ final class Closing extends AbstractBehavior<Command> {
     private boolean writeFailed;
     private boolean closeSent;
 
-    /** Starts closing: waiting reads are answered, timers cancelled; the log is closed once nothing is being written. */
+    /**
+     * Starts closing: waiting reads are answered, timers cancelled; the log is closed once nothing
+     * is being written.
+     */
     static Behavior<Command> start(PartitionWiring wiring, ReadPath reads, AppendQueue appends,
                                    Availability availability, Stop stop) {
         reads.stop();

@@ -104,9 +104,9 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 storage, log));
     }
 
-    private static Behavior<Command> notOpened(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
-                                               PartitionId id, Path dir, PartitionSettings settings,
-                                               Storage storage, PartitionMetrics metrics) {
+    private static Behavior<Command> notOpened(ActorContext<Command> context,
+                                               ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
+                                               PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
         return Behaviors.receive(Command.class)
                 .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics))
                 .onMessage(Close.class, close -> {
@@ -199,7 +199,8 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     private Behavior<Command> onReopen(Reopen reopen) {
         if (!failed) {
             // A second instance beside a writable one would be two writers of the same files.
-            partition.tell(new PartitionActor.LogOpenFailed(new IllegalStateException("log of " + id + " has not failed")));
+            partition.tell(new PartitionActor.LogOpenFailed(
+                    new IllegalStateException("log of " + id + " has not failed")));
             return this;
         }
         PartitionLog reopened = null;

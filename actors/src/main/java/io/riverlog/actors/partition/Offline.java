@@ -23,8 +23,8 @@ import io.riverlog.actors.partition.PartitionActor.Read;
 import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.partition.PartitionActor.Request;
 import io.riverlog.actors.partition.PartitionActor.Scrub;
-import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.actors.partition.PartitionActor.Stop;
+import io.riverlog.actors.partition.PartitionActor.StorageFailed;
 import io.riverlog.wal.CorruptLogException;
 
 /**
@@ -69,8 +69,8 @@ final class Offline extends AbstractBehavior<Command> {
                 corrupt ? "" : " (tried again every " + wiring.settings().storageRetryInterval().toMillis() + " ms)",
                 cause.toString());
         Offline offline = new Offline(wiring, null, AppendQueue.InDoubt.none(), cause.toString(), new Refusal(
-                wiring.id(), Availability.NO_LOG, "partition " + wiring.id() + " is offline: its log could not be opened: "
-                + cause));
+                wiring.id(), Availability.NO_LOG,
+                "partition " + wiring.id() + " is offline: its log could not be opened: " + cause));
         return corrupt ? offline.giveUp(cause) : offline.retryLater();
     }
 
@@ -155,7 +155,8 @@ final class Offline extends AbstractBehavior<Command> {
     private Behavior<Command> onRetry() {
         if (!forGood && !attemptInFlight) {
             attemptInFlight = true;
-            wiring.writer().tell(reads == null ? new LogWriter.RetryOpen() : new LogWriter.Reopen(reads.highWatermark()));
+            wiring.writer().tell(reads == null ? new LogWriter.RetryOpen()
+                    : new LogWriter.Reopen(reads.highWatermark()));
         }
         return this;
     }
@@ -186,7 +187,8 @@ final class Offline extends AbstractBehavior<Command> {
         }
         if (failed.cause() instanceof CorruptLogException) {
             wiring.context().getLog().error("Partition {} stays offline: its {}, and will not be opened again: {}",
-                    wiring.id(), reads == null ? "log is corrupt" : "reopened log is corrupt or lacks committed records",
+                    wiring.id(),
+                    reads == null ? "log is corrupt" : "reopened log is corrupt or lacks committed records",
                     failed.cause().toString());
             return giveUp(failed.cause());
         }
@@ -213,7 +215,8 @@ final class Offline extends AbstractBehavior<Command> {
                     wiring.id());
             return giveUp(new IOException("the log writer stopped while opening"));
         }
-        wiring.context().getLog().error("Writer of partition {} stopped unexpectedly; the partition stops", wiring.id());
+        wiring.context().getLog().error("Writer of partition {} stopped unexpectedly; the partition stops",
+                wiring.id());
         answerInDoubtAtStop();
         reads.clear();
         return Behaviors.stopped();

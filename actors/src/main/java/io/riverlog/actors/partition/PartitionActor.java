@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -234,7 +235,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         /** A partition with no damage known. */
         public PartitionState(PartitionId id, long logStartOffset, long highWatermark, long logEndOffset,
                               long sizeInBytes, long bufferMinOffset, Availability availability) {
-            this(id, logStartOffset, highWatermark, logEndOffset, sizeInBytes, bufferMinOffset, availability, List.of());
+            this(id, logStartOffset, highWatermark, logEndOffset, sizeInBytes, bufferMinOffset, availability,
+                    List.of());
         }
 
         static PartitionState withoutOffsets(PartitionId id, Availability availability) {
@@ -339,8 +341,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                             LogWriter.create(context.getSelf(), id, dir, settings, storage, metrics), "writer",
                             DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
                     context.watch(writer);
+                    Executor blockingIo = context.getSystem().dispatchers()
+                            .lookup(DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
                     PartitionWiring wiring = new PartitionWiring(context, timers, id, settings, metrics, writer,
-                            context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(LogWriter.DISPATCHER)));
+                            blockingIo);
                     return Opening.start(wiring, stash);
                 })));
     }

@@ -34,8 +34,8 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {
-        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval,
+                pendingWhileOpening, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
@@ -49,7 +49,7 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
     }
 
     public PartitionSettings withStorageRetryInterval(Duration interval) {
-        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerBatchesRemembered, interval, log, bufferMemory);
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval,
+                pendingWhileOpening, producerBatchesRemembered, interval, log, bufferMemory);
     }
 }

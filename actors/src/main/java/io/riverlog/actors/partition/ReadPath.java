@@ -101,7 +101,10 @@ final class ReadPath {
 
     // ---------------------------------------------------------------- what the write side reports
 
-    /** Batches appended at the log end (offsets assigned from {@code baseOffset}): kept for readers, not yet committed. */
+    /**
+     * Batches appended at the log end (offsets assigned from {@code baseOffset}): kept for readers,
+     * not yet committed.
+     */
     void appended(ValidBatches batches, long baseOffset) {
         long batchBase = baseOffset;
         for (BatchInfo batch : batches.batches()) {
@@ -114,7 +117,10 @@ final class ReadPath {
         wiring.metrics().bufferBytes(id, buffer.sizeInBytes());
     }
 
-    /** The writer committed everything below {@code committedEndOffset}: the high watermark moves, and waiting reads are served. */
+    /**
+     * The writer committed everything below {@code committedEndOffset}: the high watermark moves,
+     * and waiting reads are served.
+     */
     void committed(long committedEndOffset) {
         if (committedEndOffset <= highWatermark) {
             return;

@@ -43,7 +43,8 @@ final class RegistryLoader {
         if (!metadataExisted && partitionDataExists) {
             throw new MetadataLoadException(settings.topicsDir() + " holds partition directories but the metadata log "
                     + settings.metadataDir() + " does not exist; refusing to treat them as unknown and delete them."
-                    + " Restore " + settings.metadataDir() + ", or move " + settings.topicsDir() + " away to start empty");
+                    + " Restore " + settings.metadataDir() + ", or move " + settings.topicsDir()
+                    + " away to start empty");
         }
         RecordLog<TopicEvent> log = RecordLog.open(settings.metadataDir(), settings.metadataLog(), clock, storage,
                 TopicEvents.CODEC);

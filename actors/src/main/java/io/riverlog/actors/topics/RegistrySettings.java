@@ -6,8 +6,8 @@ import com.typesafe.config.Config;
 
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionSettings;
-import io.riverlog.settings.ConfigValues;
 import io.riverlog.actors.partition.ScrubSettings;
+import io.riverlog.settings.ConfigValues;
 import io.riverlog.wal.LogConfig;
 
 /**

@@ -35,10 +35,11 @@ import io.riverlog.wal.Storage;
  * <p>The metadata log ({@code <data-dir>/meta}, see {@link TopicEvents}) is the truth: at start the
  * registry replays it, removes partition directories of topics it does not name, and spawns the
  * partitions; commands wait in a bounded stash meanwhile ({@link RegistryStart}). A change (create,
- * delete, add partitions, alter configs) is validated ({@link ChangePlan}), written and fsynced, and
- * only then applied and answered ({@link ChangeInFlight}). Changes run one at a time; the next ones wait in the stash, while
- * queries are answered at once from what is already durable. All file IO runs on the blocking-IO
- * dispatcher. Its child {@link Scrubber} verifies the partitions' logs in the background.
+ * delete, add partitions, alter configs) is validated ({@link ChangePlan}), written and fsynced,
+ * and only then applied and answered ({@link ChangeInFlight}). Changes run one at a time; the next
+ * ones wait in the stash, while queries are answered at once from what is already durable. All file
+ * IO runs on the blocking-IO dispatcher. Its child {@link Scrubber} verifies the partitions' logs
+ * in the background.
  *
  * <p>Delete writes its event first, then stops the topic's partitions, then removes their
  * directories ({@link TopicDeletion}); a crash between these steps leaves directories that the next
@@ -236,7 +237,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     static Behavior<Command> create(RegistrySettings settings, Storage storage, PartitionMetrics metrics,
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return RegistryStart.loading(settings, storage, clock, (context, stash, blockingIo, loaded) ->
-                new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded, published));
+                new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded,
+                        published));
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
@@ -314,7 +316,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
 
     // ---------------------------------------------------------------- changes: planned, then written
 
-    /** Plans the change once its turn comes, then writes its event; a change refused by its plan is answered at once. */
+    /**
+     * Plans the change once its turn comes, then writes its event; a change refused by its plan is
+     * answered at once.
+     */
     private Behavior<Command> onChange(Change next, Supplier<ChangePlan> plan) {
         if (!startsNow(next)) {
             return this;
@@ -411,7 +416,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return afterPartitionsStop();
     }
 
-    /** Once no partition is stopping: a deleted topic's directories go, or, when shutting down, the metadata log closes. */
+    /**
+     * Once no partition is stopping: a deleted topic's directories go, or, when shutting down, the
+     * metadata log closes.
+     */
     private Behavior<Command> afterPartitionsStop() {
         if (!partitions.noneStopping()) {
             return this;

@@ -53,7 +53,8 @@ class GroupManagerTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionId T0 = new PartitionId("t", 0);
     private static final PartitionId T1 = new PartitionId("t", 1);
-    private static final List<Protocol> RANGE = List.of(new Protocol("range", "range".getBytes(StandardCharsets.UTF_8)));
+    private static final List<Protocol> RANGE =
+            List.of(new Protocol("range", "range".getBytes(StandardCharsets.UTF_8)));
 
     @TempDir
     Path dataDir;

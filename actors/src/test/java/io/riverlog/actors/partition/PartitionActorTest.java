@@ -15,6 +15,7 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -28,10 +29,10 @@ import com.typesafe.config.ConfigFactory;
 import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.partition.PartitionActor.AppendReply;
 import io.riverlog.actors.partition.PartitionActor.Appended;
+import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.OffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.OutOfRange;
 import io.riverlog.actors.partition.PartitionActor.PartitionState;
-import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionActor.Records;
 import io.riverlog.wal.BatchFormat;
@@ -192,8 +193,8 @@ class PartitionActorTest {
     @Test
     void theLargestTimestampIsLookedForAmongCommittedRecordsOnly() throws Exception {
         FaultInjectingChannels disk = new FaultInjectingChannels();
-        ActorRef<PartitionActor.Command> partition = kit.spawn(PartitionActor.create(id, dir.resolve(id.directoryName()),
-                SETTINGS, disk, PartitionMetrics.NONE));
+        ActorRef<PartitionActor.Command> partition = kit.spawn(
+                PartitionActor.create(id, dir.resolve(id.directoryName()), SETTINGS, disk, PartitionMetrics.NONE));
         append(partition, batchWithTimestamps(1000, 1002, 1002, 1001));
         TestProbe<AppendReply> producer = kit.createTestProbe();
         TestProbe<OffsetForTimestamp> probe = kit.createTestProbe();
@@ -297,8 +298,8 @@ class PartitionActorTest {
         ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
         TestProbe<AppendReply> producer = kit.createTestProbe();
         partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
-        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
-                failed -> {
+        assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(
+                PartitionActor.AppendFailed.class, failed -> {
                     assertThat(failed.error()).isEqualTo(PartitionActor.AppendError.STORAGE_ERROR);
                     assertThat(failed.message()).contains("offline");
                 });
@@ -340,7 +341,8 @@ class PartitionActorTest {
         TestProbe<AppendReply> producer = kit.createTestProbe();
         partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
         assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(
-                PartitionActor.AppendFailed.class, failed -> assertThat(failed.error()).isEqualTo(AppendError.STORAGE_ERROR));
+                PartitionActor.AppendFailed.class,
+                failed -> assertThat(failed.error()).isEqualTo(AppendError.STORAGE_ERROR));
         TestProbe<Done> stopped = kit.createTestProbe();
         partition.tell(new PartitionActor.Stop(stopped.getRef()));
         stopped.receiveMessage(Duration.ofSeconds(10));
@@ -376,7 +378,8 @@ class PartitionActorTest {
         TestProbe<AppendReply> producer = kit.createTestProbe();
         partition.tell(new PartitionActor.Append(batch(1, 0), producer.getRef()));
         assertThat(producer.receiveMessage(Duration.ofSeconds(10))).isInstanceOfSatisfying(
-                PartitionActor.AppendFailed.class, failed -> assertThat(failed.error()).isEqualTo(AppendError.NOT_AVAILABLE));
+                PartitionActor.AppendFailed.class,
+                failed -> assertThat(failed.error()).isEqualTo(AppendError.NOT_AVAILABLE));
         TestProbe<ReadReply> reader = kit.createTestProbe();
         partition.tell(new PartitionActor.Read(0, 100, Duration.ZERO, reader.getRef()));
         assertThat(reader.receiveMessage(Duration.ofSeconds(10))).isInstanceOf(PartitionActor.ReadFailed.class);
@@ -390,9 +393,9 @@ class PartitionActorTest {
     }
 
     private static ValidBatches idempotent(long producerId, short epoch, int baseSequence, int count) {
-        org.apache.kafka.common.record.internal.SimpleRecord[] records = new org.apache.kafka.common.record.internal.SimpleRecord[count];
+        SimpleRecord[] records = new SimpleRecord[count];
         for (int i = 0; i < count; i++) {
-            records[i] = new org.apache.kafka.common.record.internal.SimpleRecord(i, null, ("s" + (baseSequence + i)).getBytes());
+            records[i] = new SimpleRecord(i, null, ("s" + (baseSequence + i)).getBytes());
         }
         return BatchFormat.validate(MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch,
                 baseSequence, records).buffer());

@@ -8,12 +8,11 @@ import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
-import io.riverlog.wal.BatchSummary;
-
 import io.riverlog.actors.partition.ProducerStateTable.Accept;
 import io.riverlog.actors.partition.ProducerStateTable.Duplicate;
 import io.riverlog.actors.partition.ProducerStateTable.Fenced;
 import io.riverlog.actors.partition.ProducerStateTable.OutOfOrder;
+import io.riverlog.wal.BatchSummary;
 
 class ProducerStateTableTest {
     private final ProducerStateTable table = new ProducerStateTable(5);

@@ -38,7 +38,8 @@ class TopicDirectoriesTest {
         Files.writeString(unknown.resolve("file"), "x");
         Path foreign = Files.createDirectories(topicsDir.resolve("lost+found"));
 
-        TopicDirectories.Cleanup cleanup = new TopicDirectories(Storage.LOCAL, topicsDir).removeUnknown(Set.of("orders-0"));
+        TopicDirectories.Cleanup cleanup = new TopicDirectories(Storage.LOCAL, topicsDir)
+                .removeUnknown(Set.of("orders-0"));
 
         assertThat(cleanup.removed()).containsExactly(topicsDir.resolve("orders-1"));
         assertThat(cleanup.ignored()).containsExactly(foreign);

@@ -22,7 +22,8 @@ class TopicNamesTest {
         assertThat(TopicNames.problemWith("..")).hasValueSatisfying(problem -> assertThat(problem).contains("'..'"));
         assertThat(TopicNames.problemWith("x".repeat(TopicNames.MAX_LENGTH + 1)))
                 .hasValueSatisfying(problem -> assertThat(problem).contains("250", "249"));
-        assertThat(TopicNames.problemWith("a b")).hasValueSatisfying(problem -> assertThat(problem).contains("index 1"));
+        assertThat(TopicNames.problemWith("a b"))
+                .hasValueSatisfying(problem -> assertThat(problem).contains("index 1"));
         assertThat(TopicNames.problemWith("x".repeat(TopicNames.MAX_LENGTH))).isEmpty();
     }
 

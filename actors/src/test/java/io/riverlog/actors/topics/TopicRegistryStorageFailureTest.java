@@ -1,7 +1,5 @@
 package io.riverlog.actors.topics;
 
-import io.riverlog.wal.FaultInjectingChannels;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -15,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.Storage;
 
 /**

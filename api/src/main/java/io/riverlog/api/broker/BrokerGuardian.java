@@ -108,7 +108,8 @@ public final class BrokerGuardian {
                         });
                         // Streams that follow a partition's tail never end by themselves: cut what is left.
                         shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "terminate-http",
-                                () -> http.terminate(httpSettings.shutdownDeadline()).thenApply(t -> Done.getInstance()));
+                                () -> http.terminate(httpSettings.shutdownDeadline())
+                                        .thenApply(t -> Done.getInstance()));
                         return http.localAddress();
                     });
             kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http))

@@ -54,7 +54,10 @@ public final class ApiException extends RuntimeException {
                 "outcome unknown: " + message);
     }
 
-    /** The records asked for lie in damaged data of the partition's log: the message names file, positions and offsets. */
+    /**
+     * The records asked for lie in damaged data of the partition's log: the message names file,
+     * positions and offsets.
+     */
     public static ApiException damagedData(String message) {
         return new ApiException(StatusCodes.SERVICE_UNAVAILABLE, DAMAGED_DATA, message);
     }

@@ -55,7 +55,10 @@ final class Appender {
     record Outcome(List<Placed> placed, Optional<ApiException> failure) {
     }
 
-    /** One partition's offsets, in order ({@link Placed#NOT_APPENDED} where an append failed), and the first failure. */
+    /**
+     * One partition's offsets, in order ({@link Placed#NOT_APPENDED} where an append failed), and
+     * the first failure.
+     */
     private record PartitionOutcome(List<Long> offsets, ApiException failure) {
     }
 

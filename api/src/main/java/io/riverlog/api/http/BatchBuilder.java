@@ -26,7 +26,8 @@ final class BatchBuilder {
     List<Built> build(List<ProducedRecord> produced) {
         List<BatchFormat.NewRecord> records = new ArrayList<>(produced.size());
         for (ProducedRecord record : produced) {
-            records.add(new BatchFormat.NewRecord(record.timestampMs(), record.key(), record.value(), record.headers()));
+            records.add(new BatchFormat.NewRecord(record.timestampMs(), record.key(), record.value(),
+                    record.headers()));
         }
         List<Built> out = new ArrayList<>();
         int first = 0;

@@ -29,7 +29,8 @@ public final class HttpApi {
     public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
                                  SourceOptions streams, ActorSystem<?> system, StreamMetrics metrics) {
         BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
-        Readiness readiness = new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
+        Readiness readiness =
+                new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
         Partitions partitions = new Partitions(topics);
         RecordSources sources = new RecordSources(partitions, streams, system, metrics);
         return new HttpApi(readiness, List.of(

@@ -3,8 +3,8 @@ package io.riverlog.api.http;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -164,7 +164,8 @@ final class NdjsonProduce {
             return api;
         }
         if (cause instanceof org.apache.pekko.stream.scaladsl.Framing.FramingException) {
-            return ApiException.tooLarge("a line is longer than riverlog.http.max-request-bytes: " + cause.getMessage());
+            return ApiException.tooLarge(
+                    "a line is longer than riverlog.http.max-request-bytes: " + cause.getMessage());
         }
         return ApiException.badRequest("the request body could not be read: " + cause.getMessage());
     }

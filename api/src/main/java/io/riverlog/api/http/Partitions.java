@@ -44,8 +44,10 @@ final class Partitions {
         return state(id).thenApply(state -> switch (state.availability()) {
             case ONLINE -> state;
             case OPENING -> throw ApiException.unavailable("partition " + id + " is still opening its log");
-            case OFFLINE -> throw ApiException.partitionOffline("partition " + id + " is offline after a storage error");
-            case NO_LOG -> throw ApiException.partitionOffline("partition " + id + " is offline: its log could not be opened");
+            case OFFLINE -> throw ApiException.partitionOffline(
+                    "partition " + id + " is offline after a storage error");
+            case NO_LOG -> throw ApiException.partitionOffline(
+                    "partition " + id + " is offline: its log could not be opened");
         });
     }
 

@@ -66,7 +66,8 @@ final class Readiness {
                 PartitionId id = new PartitionId(topic.name(), p);
                 states.add(topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new,
                         topics.timeout()).thenAccept(state -> {
-                            if (state.filter(s -> s.availability() == PartitionActor.Availability.OPENING).isPresent()) {
+                            if (state.filter(s -> s.availability() == PartitionActor.Availability.OPENING)
+                                    .isPresent()) {
                                 throw new IllegalStateException("partition " + id + " is still opening its log");
                             }
                         }).toCompletableFuture());

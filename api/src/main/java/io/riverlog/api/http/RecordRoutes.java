@@ -28,8 +28,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * "partition"?, "headers"?, "timestamp"?}, ...]}} (see {@link RecordJson}) is appended as a whole
  * and answered {@code {"offsets": [{"partition", "offset"}, ...]}}, in request order, once every
  * record is committed. If a partition fails to append, the answer is its error, with the same
- * {@code "offsets"} list, whose offset is null for every record that was not appended. A body of Content-Type {@code application/x-ndjson} (one record object per
- * line) is streamed: see {@link NdjsonProduce}.
+ * {@code "offsets"} list, whose offset is null for every record that was not appended. A body of
+ * Content-Type {@code application/x-ndjson} (one record object per line) is streamed: see
+ * {@link NdjsonProduce}.
  */
 final class RecordRoutes {
     private final Partitions partitions;
@@ -52,7 +53,8 @@ final class RecordRoutes {
                         ? withoutSizeLimit(() -> withoutRequestTimeout(() -> completeWithFuture(
                                 new NdjsonProduce(partitions, appender, settings, clock, system)
                                         .produce(topic, entity.getDataBytes()))))
-                        : JsonBody.json(settings.maxRequestBytes(), body -> completeWithFuture(produce(topic, body))))));
+                        : JsonBody.json(settings.maxRequestBytes(),
+                                body -> completeWithFuture(produce(topic, body))))));
     }
 
     static boolean isNdjson(RequestEntity entity) {

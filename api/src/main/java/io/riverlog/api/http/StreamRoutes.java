@@ -1,7 +1,6 @@
 package io.riverlog.api.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
@@ -67,8 +66,10 @@ final class StreamRoutes {
                         .slash(PathMatchers.integerSegment()).slash("records"),
                 (topic, partition) -> get(() -> extractRequest(request -> {
                     boolean sse = accepts(request, MediaTypesOfApi.EVENT_STREAM_NAME);
-                    return withStart(sse, sse, start -> onSuccess(sources.open(new PartitionId(topic, partition), start),
-                            records -> complete(sse ? sse(topic, partition, records) : ndjson(topic, partition, records))));
+                    return withStart(sse, sse, start -> onSuccess(
+                            sources.open(new PartitionId(topic, partition), start),
+                            records -> complete(sse ? sse(topic, partition, records)
+                                    : ndjson(topic, partition, records))));
                 })));
     }
 

@@ -51,8 +51,8 @@ final class WebSocketRoute {
         Source<Message, ?> out = records
                 .map(record -> (Message) TextMessage.create(
                         new String(Json.bytes(RecordJson.toJson(topic, partition, record)), StandardCharsets.UTF_8)))
-                .recover(StreamRoutes.lastly(failure -> TextMessage.create(
-                        new String(Json.bytes(StreamRoutes.failed(topic, partition, failure)), StandardCharsets.UTF_8))));
+                .recover(StreamRoutes.lastly(failure -> TextMessage.create(new String(
+                        Json.bytes(StreamRoutes.failed(topic, partition, failure)), StandardCharsets.UTF_8))));
         // Coupled: when the client closes, the partition's stream is cancelled; when it ends, the socket closes.
         return Flow.fromSinkAndSourceCoupled(Flow.<Message>create().mapAsync(1, this::discard).to(Sink.ignore()), out);
     }

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.TopicInfo;
@@ -227,7 +228,8 @@ public final class BrokerMetrics implements PartitionMetrics, KafkaMetrics, Stre
     private Counter registerDamageCounter(PartitionId partition) {
         return Counter.builder("riverlog.partition.damage")
                 .description("Damaged ranges of fsynced data found in the partition's log since the broker started"
-                        + " (by recovery, a read or the scrub), each counted once; their offsets are refused to readers")
+                        + " (by recovery, a read or the scrub), each counted once;"
+                        + " their offsets are refused to readers")
                 .tags("topic", partition.topic(), "partition", Integer.toString(partition.partition()))
                 .register(registry);
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+
 import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.groups.GroupRequests.FetchOffsets;
 import io.riverlog.actors.groups.GroupRequests.FetchResult;

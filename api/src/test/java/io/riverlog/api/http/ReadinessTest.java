@@ -79,7 +79,8 @@ class ReadinessTest {
         assertThat(check(readiness)).contains("the broker is stopping");
     }
 
-    private static void answerTopics(TestProbe<TopicRegistry.Command> registry, TestProbe<PartitionActor.Command> partition) {
+    private static void answerTopics(TestProbe<TopicRegistry.Command> registry,
+                                     TestProbe<PartitionActor.Command> partition) {
         answerListTopics(registry);
         registry.expectMessageClass(TopicRegistry.GetPartition.class).replyTo()
                 .tell(new TopicRegistry.PartitionRef(Optional.of(partition.getRef())));

@@ -168,7 +168,8 @@ public final class SimulatedDisk implements Storage {
             }
         }
         boolean writable = set.contains(StandardOpenOption.WRITE);
-        boolean creates = writable && (set.contains(StandardOpenOption.CREATE) || set.contains(StandardOpenOption.CREATE_NEW));
+        boolean creates = writable
+                && (set.contains(StandardOpenOption.CREATE) || set.contains(StandardOpenOption.CREATE_NEW));
         Node existing = live.get(path);
         if (existing instanceof DirectoryNode) {
             return FileChannel.open(path, options);
@@ -244,7 +245,8 @@ public final class SimulatedDisk implements Storage {
         Path from = inside(source);
         Path to = inside(target);
         if (!from.getParent().equals(to.getParent())) {
-            throw new UnsupportedOperationException("renames across directories are not modelled: " + from + " to " + to);
+            throw new UnsupportedOperationException(
+                    "renames across directories are not modelled: " + from + " to " + to);
         }
         beginOperation(from);
         Node node = live.get(from);
@@ -254,7 +256,8 @@ public final class SimulatedDisk implements Storage {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         live.remove(from);
         live.put(to, node);
-        parentOf(from).pending.add(new EntryOp.Rename(from.getFileName().toString(), to.getFileName().toString(), node));
+        parentOf(from).pending.add(
+                new EntryOp.Rename(from.getFileName().toString(), to.getFileName().toString(), node));
     }
 
     @Override

@@ -38,7 +38,10 @@ class AcknowledgedRecordsSurviveRepeatedKillsIT {
     private static final int SEGMENT_BYTES = 1024 * 1024;
     private static final Duration ACKNOWLEDGEMENTS_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Kept when the test fails: the broker's data and its output ({@link BrokerProcess#outputFile()}) are the evidence. */
+    /**
+     * Kept when the test fails: the broker's data and its output
+     * ({@link BrokerProcess#outputFile()}) are the evidence.
+     */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tmp;
 

@@ -55,7 +55,10 @@ class AcknowledgedRecordsSurviveRestartIT {
         }
     }
 
-    /** Kept when the test fails: the broker's data and its output ({@link BrokerProcess#outputFile()}) are the evidence. */
+    /**
+     * Kept when the test fails: the broker's data and its output
+     * ({@link BrokerProcess#outputFile()}) are the evidence.
+     */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path tmp;
 
@@ -101,8 +104,8 @@ class AcknowledgedRecordsSurviveRestartIT {
             List<RecordLedger> ledgers = volumes.stream()
                     .map(volume -> new RecordLedger(volume.topic(), volume.partitions())).toList();
             try (Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
-                admin.createTopics(volumes.stream().map(v -> new NewTopic(v.topic(), v.partitions(), (short) 1)).toList())
-                        .all().get();
+                admin.createTopics(volumes.stream().map(v -> new NewTopic(v.topic(), v.partitions(), (short) 1))
+                        .toList()).all().get();
             }
             long started = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(),

@@ -243,8 +243,8 @@ class BitFlipsAtRandomPositionsIT {
      * the broker lists as the start of damaged data, it must stay there for a few polls (the client
      * retries, it does not skip); then the test moves it past the damaged range.
      */
-    private static Map<Long, String> readWithKafkaClients(BrokerProcess broker, HttpCalls http, TopicPartition partition,
-                                                          long end) {
+    private static Map<Long, String> readWithKafkaClients(BrokerProcess broker, HttpCalls http,
+                                                          TopicPartition partition, long end) {
         Map<Long, String> received = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(broker.bootstrapServers())) {
             consumer.assign(List.of(partition));

@@ -189,10 +189,12 @@ class BrokerPowerCutTest {
                         continue;
                     }
                     String value = tag + "-" + sent.getAndIncrement();
-                    producer.send(new ProducerRecord<>(TOPIC, value.getBytes(StandardCharsets.UTF_8)), (metadata, error) -> {
+                    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(TOPIC, bytes), (metadata, error) -> {
                         inFlight.release();
                         if (error == null) {
-                            acknowledged.record(new TopicPartition(TOPIC, metadata.partition()), metadata.offset(), value);
+                            acknowledged.record(new TopicPartition(TOPIC, metadata.partition()), metadata.offset(),
+                                    value);
                         }
                     });
                 }
@@ -214,8 +216,8 @@ class BrokerPowerCutTest {
                     if (!offsets.isEmpty()) {
                         try {
                             consumer.commitSync(offsets, Duration.ofSeconds(2));
-                            offsets.forEach((partition, offset) -> acknowledged.commits.merge(partition, offset.offset(),
-                                    Math::max));
+                            offsets.forEach((partition, offset) ->
+                                    acknowledged.commits.merge(partition, offset.offset(), Math::max));
                         } catch (RuntimeException refusedOrTimedOut) {
                             // not acknowledged: nothing is promised about it
                         }

@@ -71,7 +71,10 @@ class CommittedOffsetsPowerCutTest {
         PowerCutRuns.repeat(SEED, 800, this::cutTwice);
     }
 
-    /** Per group and partition: the last acknowledged offset and the offsets committed after it with unknown outcome. */
+    /**
+     * Per group and partition: the last acknowledged offset and the offsets committed after it with
+     * unknown outcome.
+     */
     private static final class Expected {
         long acknowledged = -1;
         final List<Long> maybe = new ArrayList<>();

@@ -92,8 +92,8 @@ class DamagedSegmentsAtStartIT {
 
             Path corruptSegment = topics.resolve("fsynced-0").resolve(SEGMENT);
             long lastBatch = lastBatchPosition(corruptSegment);
-            long flippedAt = lastBatch + BATCH_HEADER_BYTES + random.nextInt((int) (Files.size(corruptSegment) - lastBatch
-                    - BATCH_HEADER_BYTES));
+            long flippedAt = lastBatch + BATCH_HEADER_BYTES
+                    + random.nextInt((int) (Files.size(corruptSegment) - lastBatch - BATCH_HEADER_BYTES));
             flipBit(corruptSegment, flippedAt);
 
             broker.restart();
@@ -137,10 +137,11 @@ class DamagedSegmentsAtStartIT {
         FetchRequestData body = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
                 .setMaxBytes(FETCH_MAX_BYTES).setIsolationLevel((byte) 0);
         Map<String, FetchRequestData.FetchTopic> topics = new java.util.TreeMap<>();
-        offsets.forEach((partition, offset) -> topics.computeIfAbsent(partition.topic(),
-                name -> new FetchRequestData.FetchTopic().setTopic(name)).partitions().add(
-                new FetchRequestData.FetchPartition().setPartition(partition.partition()).setFetchOffset(offset)
-                        .setPartitionMaxBytes(FETCH_MAX_BYTES).setLogStartOffset(-1).setCurrentLeaderEpoch(-1)));
+        offsets.forEach((partition, offset) -> topics
+                .computeIfAbsent(partition.topic(), name -> new FetchRequestData.FetchTopic().setTopic(name))
+                .partitions().add(new FetchRequestData.FetchPartition().setPartition(partition.partition())
+                        .setFetchOffset(offset).setPartitionMaxBytes(FETCH_MAX_BYTES).setLogStartOffset(-1)
+                        .setCurrentLeaderEpoch(-1)));
         body.topics().addAll(topics.values());
         try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
             return ((FetchResponse) connection.call(ApiKeys.FETCH, FETCH_VERSION, body)).data();
@@ -187,7 +188,8 @@ class DamagedSegmentsAtStartIT {
                     byte[] value = new byte[20 + random.nextInt(200)];
                     random.nextBytes(value);
                     sent.computeIfAbsent(partition, p -> new ArrayList<>()).add(value);
-                    acks.add(producer.send(new ProducerRecord<>(partition.topic(), partition.partition(), null, value)));
+                    acks.add(producer.send(
+                            new ProducerRecord<>(partition.topic(), partition.partition(), null, value)));
                 }
             }
             for (Future<RecordMetadata> ack : acks) {
@@ -233,7 +235,10 @@ class DamagedSegmentsAtStartIT {
         return last;
     }
 
-    /** The segment's last batch, given the base offset {@code baseOffset}: a valid next batch (the CRC does not cover it). */
+    /**
+     * The segment's last batch, given the base offset {@code baseOffset}: a valid next batch (the
+     * CRC does not cover it).
+     */
     private static byte[] copyOfLastBatchAt(Path segment, long baseOffset) throws IOException {
         byte[] file = Files.readAllBytes(segment);
         int last = (int) lastBatchPosition(segment);

@@ -108,14 +108,16 @@ class PartitionActorPowerCutTest {
                         for (int r = 0; r < values.size(); r++) {
                             acknowledged.put(values.get(r), appended.baseOffset() + r);
                         }
-                    } else if (((PartitionActor.AppendFailed) reply).error() == PartitionActor.AppendError.STORAGE_ERROR) {
+                    } else if (((PartitionActor.AppendFailed) reply).error()
+                            == PartitionActor.AppendError.STORAGE_ERROR) {
                         refused.addAll(values);
                     }
                 }));
             }
             round++;
             if (round % 8 == 0) {
-                CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+                CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                        .get(ANSWER.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         disk.cutPower();

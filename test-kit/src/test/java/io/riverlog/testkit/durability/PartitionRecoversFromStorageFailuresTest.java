@@ -72,7 +72,8 @@ class PartitionRecoversFromStorageFailuresTest {
             assertStorageError(partition.tryAppend(Batches.of("lost", 10, 10, 100)));
 
             assertThat(partition.state().highWatermark()).isEqualTo(100);
-            assertThat(Batches.labels(partition.readAll(0, 1024))).hasSize(100).allMatch(label -> label.startsWith("ok:"));
+            assertThat(Batches.labels(partition.readAll(0, 1024))).hasSize(100)
+                    .allMatch(label -> label.startsWith("ok:"));
             assertThat(waitingAtTheTail.toCompletableFuture()).isNotDone();
 
             channels.heal();
@@ -145,7 +146,8 @@ class PartitionRecoversFromStorageFailuresTest {
     }
 
     private static void assertFailed(AppendReply reply, AppendError error) {
-        assertThat(reply).isInstanceOfSatisfying(AppendFailed.class, failed -> assertThat(failed.error()).isEqualTo(error));
+        assertThat(reply).isInstanceOfSatisfying(AppendFailed.class,
+                failed -> assertThat(failed.error()).isEqualTo(error));
     }
 
     /** Appends as a producer that retries storage errors would, until the partition takes it. */

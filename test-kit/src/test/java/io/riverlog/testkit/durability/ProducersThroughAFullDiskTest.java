@@ -44,7 +44,8 @@ import io.riverlog.wal.FaultInjectingChannels;
  * and producing works again once the disk does.
  */
 class ProducersThroughAFullDiskTest {
-    private static final Map<String, Object> RETRYING_SOON = Map.of("riverlog.partition.storage-retry-interval", "100ms");
+    private static final Map<String, Object> RETRYING_SOON =
+            Map.of("riverlog.partition.storage-retry-interval", "100ms");
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
     private static final TopicPartition PARTITION = new TopicPartition("full-disk", 0);
     private static final long REAL_DISK_FREE_BYTES = 1024 * 1024;
@@ -59,7 +60,8 @@ class ProducersThroughAFullDiskTest {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, RETRYING_SOON, disk);
              KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(), Map.of(
                      ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.RETRIES_CONFIG, 0,
-                     ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 6_000))) {
+                     ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                     ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 6_000))) {
             KafkaClients.createTopic(broker.bootstrapServers(), PARTITION.topic(), 1);
             Values values = new Values(1);
             List<byte[]> acknowledged = new ArrayList<>();
@@ -160,7 +162,8 @@ class ProducersThroughAFullDiskTest {
                         return false;
                     }
                 });
-                assertThat(readBack(broker)).containsExactlyElementsOf(acknowledged.stream().map(Values::text).toList());
+                assertThat(readBack(broker))
+                        .containsExactlyElementsOf(acknowledged.stream().map(Values::text).toList());
             }
         }
     }
@@ -178,7 +181,8 @@ class ProducersThroughAFullDiskTest {
 
     private static double retries(KafkaProducer<byte[], byte[]> producer) {
         for (Map.Entry<org.apache.kafka.common.MetricName, ? extends Metric> metric : producer.metrics().entrySet()) {
-            if (metric.getKey().name().equals("record-retry-total") && metric.getKey().group().equals("producer-metrics")) {
+            if (metric.getKey().name().equals("record-retry-total")
+                    && metric.getKey().group().equals("producer-metrics")) {
                 return ((Number) metric.getValue().metricValue()).doubleValue();
             }
         }

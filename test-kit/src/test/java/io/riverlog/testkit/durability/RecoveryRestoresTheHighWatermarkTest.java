@@ -28,7 +28,8 @@ class RecoveryRestoresTheHighWatermarkTest {
     Path dataDir;
 
     @ParameterizedTest(name = "{0} records, graceful stop: {1}")
-    @CsvSource({"10, true", "100, true", "500, true", "5000, true", "10, false", "100, false", "500, false", "5000, false"})
+    @CsvSource({"10, true", "100, true", "500, true", "5000, true",
+                "10, false", "100, false", "500, false", "5000, false"})
     void everyAcknowledgedRecordIsConsumableAfterARestart(int records, boolean graceful) {
         List<List<String>> written = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {

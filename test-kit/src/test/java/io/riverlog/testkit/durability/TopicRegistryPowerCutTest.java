@@ -73,12 +73,14 @@ class TopicRegistryPowerCutTest {
         Set<String> uncertain = new HashSet<>();
         for (int cut = 0; cut < 2; cut++) {
             disk.cutPowerAfter(random.nextInt(250));
-            ActorRef<TopicRegistry.Command> registry = KIT.spawn(TopicRegistry.create(settings, disk, PartitionMetrics.NONE));
+            ActorRef<TopicRegistry.Command> registry =
+                    KIT.spawn(TopicRegistry.create(settings, disk, PartitionMetrics.NONE));
             change(registry, disk, random, model, uncertain, settings.metadataDir());
             stop(registry);
             disk = disk.restartAfterPowerCut(random);
 
-            ActorRef<TopicRegistry.Command> reopened = KIT.spawn(TopicRegistry.create(settings, disk, PartitionMetrics.NONE));
+            ActorRef<TopicRegistry.Command> reopened =
+                    KIT.spawn(TopicRegistry.create(settings, disk, PartitionMetrics.NONE));
             Map<String, TopicShape> found = new HashMap<>();
             for (TopicInfo topic : ask(reopened, TopicRegistry.ListTopics::new).topics()) {
                 found.put(topic.name(), TopicShape.of(topic));

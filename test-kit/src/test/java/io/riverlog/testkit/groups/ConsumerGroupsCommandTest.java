@@ -57,7 +57,8 @@ class ConsumerGroupsCommandTest {
 
     @Test
     void theCommandListsDescribesResetsAndDeletesAClassicGroup() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "0s"))) {
+        try (EmbeddedBroker broker =
+                     EmbeddedBroker.start(dataDir, Map.of("riverlog.groups.initial-rebalance-delay", "0s"))) {
             listDescribeResetAndDelete(broker.bootstrapServers());
         }
     }
@@ -81,8 +82,8 @@ class ConsumerGroupsCommandTest {
             }
             assertThat(member.assignment()).hasSize(PRODUCED.length);
             member.commitSync(Map.of(partition(0), new OffsetAndMetadata(COMMITTED[0]),
-                    partition(1), new OffsetAndMetadata(COMMITTED[1]), partition(2), new OffsetAndMetadata(COMMITTED[2])),
-                    WAIT);
+                    partition(1), new OffsetAndMetadata(COMMITTED[1]),
+                    partition(2), new OffsetAndMetadata(COMMITTED[2])), WAIT);
 
             assertThat(run(bootstrap, "--list")).contains(GROUP);
 
@@ -100,11 +101,13 @@ class ConsumerGroupsCommandTest {
         }
 
         // The member left: the group is empty, so its offsets may be reset and deleted.
-        String reset = run(bootstrap, "--reset-offsets", "--group", GROUP, "--topic", TOPIC, "--to-earliest", "--execute");
+        String reset = run(bootstrap, "--reset-offsets", "--group", GROUP, "--topic", TOPIC, "--to-earliest",
+                "--execute");
         assertThat(rowsOf(reset)).hasSize(PRODUCED.length);
         try (Admin admin = KafkaClients.admin(bootstrap)) {
             assertThat(admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()).containsOnly(
-                    Map.entry(partition(0), new OffsetAndMetadata(0)), Map.entry(partition(1), new OffsetAndMetadata(0)),
+                    Map.entry(partition(0), new OffsetAndMetadata(0)),
+                    Map.entry(partition(1), new OffsetAndMetadata(0)),
                     Map.entry(partition(2), new OffsetAndMetadata(0)));
 
             String deleted = run(bootstrap, "--delete-offsets", "--group", GROUP, "--topic", TOPIC);

@@ -81,7 +81,8 @@ final class GroupMember implements AutoCloseable {
                 try {
                     consumer.commitSync(next, KafkaClients.TIMEOUT);
                     long at = System.nanoTime();
-                    next.forEach((partition, offset) -> committed.add(new Committed(name, partition, offset.offset(), at)));
+                    next.forEach((partition, offset) ->
+                            committed.add(new Committed(name, partition, offset.offset(), at)));
                 } catch (KafkaException e) {
                     uncommitted.addAll(batch);
                 }

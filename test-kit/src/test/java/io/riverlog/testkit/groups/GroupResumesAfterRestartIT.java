@@ -50,7 +50,8 @@ class GroupResumesAfterRestartIT {
 
     private static Map<String, Object> smallPolls(String protocol) {
         Map<String, Object> config = new HashMap<>(protocol.equals("classic")
-                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
+                ? Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000)
                 : Map.of(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer"));
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
         return config;
@@ -120,7 +121,8 @@ class GroupResumesAfterRestartIT {
                 deadline = System.nanoTime() + KafkaClients.TIMEOUT.toNanos();
                 while (consumed.size() < RECORDS && System.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> record : second.poll(POLL)) {
-                        firstOffsets.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+                        firstOffsets.putIfAbsent(new TopicPartition(record.topic(), record.partition()),
+                                record.offset());
                         consumed.add(record.partition() + "@" + record.offset());
                     }
                     second.commitSync(KafkaClients.TIMEOUT);

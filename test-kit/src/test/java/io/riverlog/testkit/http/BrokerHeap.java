@@ -60,7 +60,8 @@ final class BrokerHeap {
     }
 
     private static String run(long pid, String command) throws IOException, InterruptedException {
-        Process jcmd = new ProcessBuilder(jcmd().toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+        Process jcmd = new ProcessBuilder(jcmd().toString(), Long.toString(pid), command).redirectErrorStream(true)
+                .start();
         if (!jcmd.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             jcmd.destroyForcibly();
             throw new AssertionError("jcmd " + command + " did not finish within " + TIMEOUT_SECONDS + " s");

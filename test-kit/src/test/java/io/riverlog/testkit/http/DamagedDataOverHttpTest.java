@@ -105,7 +105,8 @@ class DamagedDataOverHttpTest {
             Await.until("the scrub finds the damage", TIMEOUT, () -> damage(http).size() == 1);
             assertThat(damage(http).get(0).get("file").asText()).isEqualTo(segment.toString());
             String metrics = http.get("/metrics").body();
-            assertThat(metrics).contains("riverlog_partition_damage_total{partition=\"0\",topic=\"" + TOPIC + "\"} 1.0");
+            assertThat(metrics)
+                    .contains("riverlog_partition_damage_total{partition=\"0\",topic=\"" + TOPIC + "\"} 1.0");
             assertThat(metrics).containsPattern("riverlog_partition_scrubbed_bytes_total\\{topic=\"" + TOPIC
                     + "\"} [1-9]");
             assertThat(metrics).as("nothing was read for a reader")

@@ -55,7 +55,8 @@ class HttpAndKafkaClientsTest {
     void recordsProducedOverKafkaAreReadOverHttp() throws Exception {
         http.createTopic("from-kafka", 2);
         List<RecordMetadata> sent = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(BROKER.broker().bootstrapServers(), Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                     KafkaClients.producer(BROKER.broker().bootstrapServers(), Map.of())) {
             for (int i = 0; i < RECORDS; i++) {
                 sent.add(producer.send(new ProducerRecord<>("from-kafka", i % 2, null, key(i), value(i), headers(i)))
                         .get(KafkaClients.TIMEOUT.toSeconds(), TimeUnit.SECONDS));

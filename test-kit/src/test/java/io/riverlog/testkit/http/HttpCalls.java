@@ -64,13 +64,15 @@ public final class HttpCalls {
     void createTopic(String name, int partitions) {
         Answer created = postJson("/v1/topics", "{\"name\":\"" + name + "\",\"partitions\":" + partitions + "}");
         if (created.status() != 201) {
-            throw new AssertionError("creating topic " + name + " answered " + created.status() + ": " + created.body());
+            throw new AssertionError(
+                    "creating topic " + name + " answered " + created.status() + ": " + created.body());
         }
     }
 
     /** Every record of a partition up to its high watermark, read as NDJSON. */
     java.util.List<JsonNode> readAll(String topic, int partition) {
-        Answer answer = get("/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&follow=false",
+        Answer answer = get(
+                "/v1/topics/" + topic + "/partitions/" + partition + "/records?offset=earliest&follow=false",
                 "application/x-ndjson");
         if (answer.status() != 200) {
             throw new AssertionError("reading " + topic + "-" + partition + " answered " + answer.status() + ": "

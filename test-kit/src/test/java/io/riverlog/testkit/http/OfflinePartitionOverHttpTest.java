@@ -44,18 +44,21 @@ class OfflinePartitionOverHttpTest {
             assertThat(places.get(0).get("partition").asInt()).isEqualTo(1);
             assertThat(places.get(0).get("offset").isNull()).as("no offset: not known to be appended").isTrue();
             assertThat(places.get(1).get("partition").asInt()).isZero();
-            assertThat(places.get(1).get("offset").asLong()).as("the healthy partition's record is committed").isEqualTo(1);
-            assertError(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"refused\",\"partition\":1}]}"),
-                    503, "partition_offline");
+            assertThat(places.get(1).get("offset").asLong()).as("the healthy partition's record is committed")
+                    .isEqualTo(1);
+            assertError(http.postJson("/v1/topics/fragile/records",
+                    "{\"records\":[{\"value\":\"refused\",\"partition\":1}]}"), 503, "partition_offline");
             assertError(http.get("/v1/topics/fragile/partitions/1/records", "application/x-ndjson"), 503,
                     "partition_offline");
 
             JsonNode states = http.get("/v1/topics/fragile").json().get("partitionStates");
             assertThat(states.get(1).get("offline").asBoolean()).isTrue();
             assertThat(states.get(0).get("offline").asBoolean()).isFalse();
-            assertThat(http.postJson("/v1/topics/fragile/records", "{\"records\":[{\"value\":\"more\",\"partition\":0}]}")
-                    .status()).as("the healthy partition still serves").isEqualTo(200);
-            assertThat(http.readAll("fragile", 0)).extracting(r -> r.get("value").asText()).containsExactly("kept", "also kept", "more");
+            assertThat(http.postJson("/v1/topics/fragile/records",
+                    "{\"records\":[{\"value\":\"more\",\"partition\":0}]}").status())
+                    .as("the healthy partition still serves").isEqualTo(200);
+            assertThat(http.readAll("fragile", 0)).extracting(r -> r.get("value").asText())
+                    .containsExactly("kept", "also kept", "more");
             channels.heal();
         }
     }

@@ -19,8 +19,8 @@ class ProduceEndpointTest {
     private static final int MAX_MESSAGE_BYTES = 64 * 1024;
 
     @RegisterExtension
-    static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of("riverlog.kafka.max-message-bytes", MAX_MESSAGE_BYTES,
-            "riverlog.http.ndjson-batch-records", 100));
+    static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of(
+            "riverlog.kafka.max-message-bytes", MAX_MESSAGE_BYTES, "riverlog.http.ndjson-batch-records", 100));
     static final HttpCalls http = BROKER.http();
 
 
@@ -41,7 +41,8 @@ class ProduceEndpointTest {
         JsonNode offsets = answer.json().get("offsets");
         assertThat(offsets).hasSize(4);
         int keyed = BuiltInPartitioner.partitionForKey("user-1".getBytes(StandardCharsets.UTF_8), 4);
-        assertThat(offsets.get(0).get("partition").asInt()).as("the partition a Kafka client would choose").isEqualTo(keyed);
+        assertThat(offsets.get(0).get("partition").asInt()).as("the partition a Kafka client would choose")
+                .isEqualTo(keyed);
         assertThat(offsets.get(1).get("partition").asInt()).isEqualTo(keyed);
         assertThat(offsets.get(1).get("offset").asLong()).isEqualTo(offsets.get(0).get("offset").asLong() + 1);
         assertThat(offsets.get(2).get("partition").asInt()).isEqualTo(3);
@@ -56,7 +57,8 @@ class ProduceEndpointTest {
         assertThat(first.get("headers").get(0).get("value").asText()).isEqualTo("test");
         JsonNode second = keyedRecords.get((int) offsets.get(1).get("offset").asLong());
         assertThat(second.get("headers").get(0).get("value").isNull()).isTrue();
-        assertThat(Base64.getDecoder().decode(second.get("headers").get(0).get("valueBase64").asText())).isEqualTo(binary);
+        assertThat(Base64.getDecoder().decode(second.get("headers").get(0).get("valueBase64").asText()))
+                .isEqualTo(binary);
 
         List<JsonNode> third = http.readAll("produced", 3);
         JsonNode bytes = third.get((int) offsets.get(2).get("offset").asLong());
@@ -141,13 +143,14 @@ class ProduceEndpointTest {
     @Test
     void refusedProducesAppendNothing() {
         http.createTopic("strict", 2);
-        assertError(http.postJson("/v1/topics/absent/records", "{\"records\":[{\"value\":\"x\"}]}"), 404, "unknown_topic");
-        assertError(http.postJson("/v1/topics/strict/records", "{\"records\":[{\"value\":\"x\"},{\"value\":\"y\",\"partition\":2}]}"),
-                404, "unknown_partition");
+        assertError(http.postJson("/v1/topics/absent/records", "{\"records\":[{\"value\":\"x\"}]}"),
+                404, "unknown_topic");
+        assertError(http.postJson("/v1/topics/strict/records",
+                "{\"records\":[{\"value\":\"x\"},{\"value\":\"y\",\"partition\":2}]}"), 404, "unknown_partition");
         assertError(http.postJson("/v1/topics/strict/records", "{\"records\":[]}"), 400, "bad_request");
         assertError(http.postJson("/v1/topics/strict/records", "{\"records\":[{\"value\":5}]}"), 400, "bad_request");
-        assertError(http.postJson("/v1/topics/strict/records", "{\"records\":[{\"valueBase64\":\"not base64!\"}]}"), 400,
-                "bad_request");
+        assertError(http.postJson("/v1/topics/strict/records", "{\"records\":[{\"valueBase64\":\"not base64!\"}]}"),
+                400, "bad_request");
         assertError(http.postJson("/v1/topics/strict/records", "[1,2"), 400, "bad_request");
         assertError(http.postJson("/v1/topics/strict/records",
                 "{\"records\":[{\"value\":\"" + "x".repeat(MAX_MESSAGE_BYTES) + "\"}]}"), 413, "too_large");

@@ -7,16 +7,17 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Timeout;
 
 /** Reading a partition over HTTP as Server-Sent Events and as NDJSON, over real sockets. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RecordStreamEndpointTest {
     @RegisterExtension
-    static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of("riverlog.http.heartbeat-interval", "300ms"));
+    static final HttpBrokerExtension BROKER =
+            new HttpBrokerExtension(Map.of("riverlog.http.heartbeat-interval", "300ms"));
     static final HttpCalls http = BROKER.http();
 
     static void produce(String topic, int first, int count) {
@@ -77,7 +78,8 @@ class RecordStreamEndpointTest {
             assertThat(ndjson.nextLine()).as("the limit ends the stream").isNull();
         }
         assertThat(http.readAll("lines", 0)).hasSize(20);
-        HttpCalls.Answer latest = http.get("/v1/topics/lines/partitions/0/records?offset=latest", "application/x-ndjson");
+        HttpCalls.Answer latest =
+                http.get("/v1/topics/lines/partitions/0/records?offset=latest", "application/x-ndjson");
         assertThat(latest.status()).isEqualTo(200);
         assertThat(latest.body()).as("nothing after the high watermark, and no waiting").isEmpty();
 
@@ -92,7 +94,8 @@ class RecordStreamEndpointTest {
     void aWebSocketSendsOneRecordPerTextFrameFollowsTheTailAndClosesAtTheLimit() throws Exception {
         http.createTopic("socket", 1);
         produce("socket", 0, 5);
-        try (WebSocketReader socket = WebSocketReader.open(http, "/v1/topics/socket/partitions/0/ws?offset=2&limit=6")) {
+        try (WebSocketReader socket =
+                     WebSocketReader.open(http, "/v1/topics/socket/partitions/0/ws?offset=2&limit=6")) {
             for (long offset = 2; offset < 5; offset++) {
                 JsonNode frame = socket.next(HttpCalls.TIMEOUT);
                 assertThat(frame.get("offset").asLong()).isEqualTo(offset);

@@ -111,7 +111,8 @@ class SlowWebSocketReaderIT {
                 System.out.printf("slow WebSocket reader: %d MB produced, %d MB unread at the end of production,"
                         + " broker heap grew by %.1f MiB (after GC)%n", megabytes, unreadBytes / MEGABYTE,
                         heapGrowth / (1024.0 * 1024));
-                assertThat(unreadBytes).as("the reader was far behind").isGreaterThanOrEqualTo(total * VALUE_BYTES * 7L / 10);
+                assertThat(unreadBytes).as("the reader was far behind")
+                        .isGreaterThanOrEqualTo(total * VALUE_BYTES * 7L / 10);
                 assertThat(heapGrowth).as("the broker held the reader back instead of buffering what it had not read;"
                                 + " its heap held:%n%s", heldObjects[0])
                         .isLessThan(unreadBytes / 2);

@@ -74,8 +74,8 @@ class TopicEndpointsTest {
         assertError(http.postJson("/v1/topics", "{\"name\":\"zero\",\"partitions\":0}"), 400, "invalid_partitions");
         assertError(http.postJson("/v1/topics", "{\"name\":\"cfg\",\"configs\":{\"no.such.config\":\"1\"}}"), 400,
                 "invalid_config");
-        assertError(http.postJson("/v1/topics", "{\"name\":\"big\",\"configs\":{\"x\":\"" + "y".repeat(1_100_000) + "\"}}"),
-                413, "too_large");
+        assertError(http.postJson("/v1/topics",
+                "{\"name\":\"big\",\"configs\":{\"x\":\"" + "y".repeat(1_100_000) + "\"}}"), 413, "too_large");
     }
 
     @Test

@@ -32,7 +32,8 @@ class BufferTrimmingNeverHidesDataTest {
     void everyRecordIsReadFromOffsetZeroContiguouslyThoughTheBufferHoldsAboutAHundredBatches(int records) {
         // About a hundred batches of ten 200-byte records.
         long bufferBytes = 100L * 10 * (VALUE_BYTES + 20);
-        try (PartitionFixture fixture = new PartitionFixture(dataDir, PartitionFixture.DEFAULTS.withBufferMaxBytes(bufferBytes))) {
+        try (PartitionFixture fixture =
+                     new PartitionFixture(dataDir, PartitionFixture.DEFAULTS.withBufferMaxBytes(bufferBytes))) {
             PartitionClient partition = fixture.partition("trim", 0);
             List<String> written = new ArrayList<>();
             Random random = new Random(records);

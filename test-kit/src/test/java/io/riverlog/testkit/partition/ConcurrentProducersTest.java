@@ -1,7 +1,5 @@
 package io.riverlog.testkit.partition;
 
-import io.riverlog.wal.FaultInjectingChannels;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -28,6 +26,7 @@ import io.riverlog.testkit.Await;
 import io.riverlog.testkit.Batches;
 import io.riverlog.testkit.PartitionClient;
 import io.riverlog.testkit.PartitionFixture;
+import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogRecord;
 
 /**
@@ -45,7 +44,8 @@ class ConcurrentProducersTest {
     @Test
     void concurrentAppendsGetContiguousOffsetsInSendOrderAndShareFsyncs() throws Exception {
         FaultInjectingChannels channels = new FaultInjectingChannels();
-        try (PartitionFixture fixture = new PartitionFixture(dataDir, PartitionFixture.DEFAULTS, channels, PartitionMetrics.NONE)) {
+        try (PartitionFixture fixture =
+                     new PartitionFixture(dataDir, PartitionFixture.DEFAULTS, channels, PartitionMetrics.NONE)) {
             PartitionClient partition = fixture.partition("busy", 0);
             Map<Long, String> labelAtOffset = new ConcurrentHashMap<>();
             List<Long> watermarks = new CopyOnWriteArrayList<>();
@@ -61,7 +61,8 @@ class ConcurrentProducersTest {
             for (int p = 0; p < PRODUCERS; p++) {
                 String tag = "producer" + p;
                 Random random = new Random(p);
-                producers.add(CompletableFuture.supplyAsync(() -> produce(partition, tag, random, labelAtOffset), threads));
+                producers.add(
+                        CompletableFuture.supplyAsync(() -> produce(partition, tag, random, labelAtOffset), threads));
             }
             long total = 0;
             for (CompletableFuture<List<Appended>> producer : producers) {

@@ -64,7 +64,8 @@ class ReadingFromAnyOffsetTest {
             Records records = (Records) partition.read(offset, 1, Duration.ZERO);
             List<LogRecord> batch = Batches.records(records.batches(), 0);
             assertThat(batch.get(0).offset()).as("first offset read at %d", offset).isLessThanOrEqualTo(offset);
-            assertThat(batch.get(batch.size() - 1).offset()).as("last offset read at %d", offset).isGreaterThanOrEqualTo(offset);
+            assertThat(batch.get(batch.size() - 1).offset()).as("last offset read at %d", offset)
+                    .isGreaterThanOrEqualTo(offset);
             assertThat(records.nextOffset()).isEqualTo(batch.get(batch.size() - 1).offset() + 1);
         }
     }

@@ -22,7 +22,8 @@ class ThreePartitionsExactTest {
 
     @Test
     void threePartitionsOfFiveThousandRecordsEachReadBackExactly() {
-        try (PartitionFixture fixture = new PartitionFixture(dataDir, PartitionFixture.DEFAULTS.withBufferMaxBytes(32 * 1024))) {
+        try (PartitionFixture fixture =
+                     new PartitionFixture(dataDir, PartitionFixture.DEFAULTS.withBufferMaxBytes(32 * 1024))) {
             List<PartitionClient> partitions = fixture.partitions("three", 3);
             for (int written = 0; written < PER_PARTITION; written += 25) {
                 for (int p = 0; p < 3; p++) {

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,9 +53,11 @@ class ExternalClientsRoundTripIT {
         for (int i = 0; i < 1_000; i++) {
             input.append("line-").append(i).append('\n');
         }
-        Result produced = run(input.toString(), "kcat", "-b", broker.bootstrapServers(), "-t", topic, "-z", codec, "-P");
+        Result produced = run(input.toString(),
+                "kcat", "-b", broker.bootstrapServers(), "-t", topic, "-z", codec, "-P");
         assertThat(produced.exitCode()).as(produced.output()).isZero();
-        Result consumed = run("", "kcat", "-b", broker.bootstrapServers(), "-t", topic, "-C", "-o", "beginning", "-e", "-q");
+        Result consumed = run("",
+                "kcat", "-b", broker.bootstrapServers(), "-t", topic, "-C", "-o", "beginning", "-e", "-q");
         assertThat(consumed.exitCode()).as(consumed.output()).isZero();
         List<String> lines = consumed.output().lines().toList();
         assertThat(lines).hasSize(1_000);
@@ -95,7 +96,8 @@ class ExternalClientsRoundTripIT {
         try (var in = getClass().getResourceAsStream("/clients/" + script)) {
             Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        List<String> command = new ArrayList<>(List.of(SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers()));
+        List<String> command =
+                new ArrayList<>(List.of(SYSTEM_PYTHON.toString(), copy.toString(), broker.bootstrapServers()));
         command.addAll(List.of(args));
         return run("", command.toArray(String[]::new));
     }

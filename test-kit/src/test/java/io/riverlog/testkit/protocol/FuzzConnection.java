@@ -87,7 +87,8 @@ final class FuzzConnection {
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(ApiKeys.API_VERSIONS.id)
                 .setRequestApiVersion(PROBE_VERSION).setCorrelationId(PROBE_CORRELATION_ID).setClientId("fuzz-probe");
         ByteBuffer body = RequestUtils.serialize(header, ApiKeys.API_VERSIONS.requestHeaderVersion(PROBE_VERSION),
-                new ApiVersionsRequestData().setClientSoftwareName("fuzz").setClientSoftwareVersion("1"), PROBE_VERSION);
+                new ApiVersionsRequestData().setClientSoftwareName("fuzz").setClientSoftwareVersion("1"),
+                PROBE_VERSION);
         return ByteBuffer.allocate(Integer.BYTES + body.remaining()).putInt(body.remaining()).put(body).array();
     }
 }

@@ -88,7 +88,8 @@ final class FuzzFrames {
                     Ending.BROKER_CLOSES);
         } else if (kind < 90) {
             int claimed = -1 - random.nextInt(Integer.MAX_VALUE);
-            return new Frame("negative size " + claimed, framed(claimed, randomBytes(random, 16)), Ending.BROKER_CLOSES);
+            return new Frame("negative size " + claimed, framed(claimed, randomBytes(random, 16)),
+                    Ending.BROKER_CLOSES);
         } else if (kind < 95) {
             short key = (short) (1000 + random.nextInt(Short.MAX_VALUE - 1000));
             return header("unknown api key " + key, key, (short) 0, correlationId, random);
@@ -108,7 +109,8 @@ final class FuzzFrames {
         if (request == null) {
             return wellFormed(random, correlationId);
         }
-        int headerBytes = new RequestHeader(headerData(key, version, correlationId), key.requestHeaderVersion(version)).size();
+        int headerBytes =
+                new RequestHeader(headerData(key, version, correlationId), key.requestHeaderVersion(version)).size();
         String how;
         byte[] body;
         switch (random.nextInt(5)) {
@@ -140,7 +142,8 @@ final class FuzzFrames {
                 for (int i = 0; i < width && at + i < body.length; i++) {
                     body[at + i] = (byte) (value >>> (8 * (width - 1 - i)));
                 }
-                how = "bytes " + (at - headerBytes) + ".." + (at - headerBytes + width) + " of the body set to " + value;
+                how = "bytes " + (at - headerBytes) + ".." + (at - headerBytes + width) + " of the body set to "
+                        + value;
             }
             default -> {
                 body = request.clone();
@@ -182,15 +185,17 @@ final class FuzzFrames {
                 ProduceRequestData data = new ProduceRequestData().setAcks((short) (random.nextInt(3) - 1))
                         .setTimeoutMs(1000);
                 ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName(TOPIC);
-                topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
-                        MemoryRecords.readableRecords(Batches.raw("fuzz", 0, 1 + random.nextInt(3), 20, Compression.NONE))));
+                ByteBuffer batch = Batches.raw("fuzz", 0, 1 + random.nextInt(3), 20, Compression.NONE);
+                topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(MemoryRecords.readableRecords(batch)));
                 data.topicData().add(topic);
                 yield data;
             }
             case FETCH -> {
                 FetchRequestData data = new FetchRequestData().setMaxWaitMs(100).setMinBytes(1).setMaxBytes(1 << 20);
                 data.topics().add(new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
-                        new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 16))));
+                        new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                                .setPartitionMaxBytes(1 << 16))));
                 yield data;
             }
             case METADATA -> new MetadataRequestData().setAllowAutoTopicCreation(false)
@@ -200,8 +205,10 @@ final class FuzzFrames {
                             new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))));
             case CREATE_TOPICS -> {
                 CreateTopicsRequestData data = new CreateTopicsRequestData().setTimeoutMs(1000);
-                // A new name each time, so that a mutated partition count or config is not hidden behind TOPIC_ALREADY_EXISTS.
-                data.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("fuzz-created-" + random.nextInt(CREATED_TOPIC_NAMES))
+                // A new name each time, so that a mutated partition count or config is not hidden behind
+                // TOPIC_ALREADY_EXISTS.
+                data.topics().add(new CreateTopicsRequestData.CreatableTopic()
+                        .setName("fuzz-created-" + random.nextInt(CREATED_TOPIC_NAMES))
                         .setNumPartitions(1).setReplicationFactor((short) 1));
                 yield data;
             }

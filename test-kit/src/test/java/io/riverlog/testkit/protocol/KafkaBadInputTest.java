@@ -81,7 +81,8 @@ class KafkaBadInputTest {
         request.topicData().add(topicData);
         try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
             List<ProduceResponseData.PartitionProduceResponse> answers = ((ProduceResponse) connection.call(
-                    ApiKeys.PRODUCE, PRODUCE_VERSION, request)).data().responses().iterator().next().partitionResponses();
+                    ApiKeys.PRODUCE, PRODUCE_VERSION, request)).data().responses().iterator().next()
+                    .partitionResponses();
             assertThat(Errors.forCode(answers.get(0).errorCode())).isEqualTo(Errors.INVALID_RECORD);
             assertThat(answers.get(0).errorMessage()).contains("record count 3 does not match its last offset delta 4");
             assertThat(Errors.forCode(answers.get(1).errorCode())).isEqualTo(Errors.NONE);
@@ -120,10 +121,12 @@ class KafkaBadInputTest {
     @Test
     void garbageAndOversizedFramesCloseOnlyTheirOwnConnection() throws Exception {
         try (RawKafkaConnection healthy = new RawKafkaConnection(broker.bootstrapServers())) {
-            assertThat(produce(healthy, "bad-input", Batches.raw("before", 0, 1, 10, Compression.NONE))).isEqualTo(Errors.NONE);
+            assertThat(produce(healthy, "bad-input", Batches.raw("before", 0, 1, 10, Compression.NONE)))
+                    .isEqualTo(Errors.NONE);
 
             try (RawKafkaConnection garbage = new RawKafkaConnection(broker.bootstrapServers())) {
-                garbage.writeRaw(new byte[] {0, 0, 0, 8, (byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 1, 2, 3, 4});
+                garbage.writeRaw(
+                        new byte[] {0, 0, 0, 8, (byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 1, 2, 3, 4});
                 assertThat(garbage.closedByBroker()).isTrue();
             }
             try (RawKafkaConnection oversized = new RawKafkaConnection(broker.bootstrapServers())) {
@@ -135,7 +138,8 @@ class KafkaBadInputTest {
                 tooOld.writeRaw(new byte[] {0, 0, 0, 10, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0});
                 assertThat(tooOld.closedByBroker()).isTrue();
             }
-            assertThat(produce(healthy, "bad-input", Batches.raw("after", 0, 1, 10, Compression.NONE))).isEqualTo(Errors.NONE);
+            assertThat(produce(healthy, "bad-input", Batches.raw("after", 0, 1, 10, Compression.NONE)))
+                    .isEqualTo(Errors.NONE);
         }
     }
 
@@ -145,7 +149,8 @@ class KafkaBadInputTest {
         topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
                 .setRecords(MemoryRecords.readableRecords(records)));
         request.topicData().add(topicData);
-        ProduceResponseData response = ((ProduceResponse) connection.call(ApiKeys.PRODUCE, PRODUCE_VERSION, request)).data();
+        ProduceResponseData response =
+                ((ProduceResponse) connection.call(ApiKeys.PRODUCE, PRODUCE_VERSION, request)).data();
         return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
     }
 }

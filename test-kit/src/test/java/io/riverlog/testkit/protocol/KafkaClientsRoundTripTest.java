@@ -60,7 +60,8 @@ class KafkaClientsRoundTripTest {
 
     @ParameterizedTest(name = "acks={0} compression={1}")
     @CsvSource({"all, none", "all, gzip", "all, snappy", "all, lz4", "all, zstd", "1, none", "0, none", "1, zstd"})
-    void recordsProducedWithEachAcksAndCompressionAreConsumedIdentically(String acks, String compression) throws Exception {
+    void recordsProducedWithEachAcksAndCompressionAreConsumedIdentically(String acks, String compression)
+            throws Exception {
         String topic = "roundtrip-" + acks + "-" + compression;
         KafkaClients.createTopic(broker.bootstrapServers(), topic, 3);
         int count = 2_000;
@@ -89,7 +90,8 @@ class KafkaClientsRoundTripTest {
         }
         for (int p = 0; p < 3; p++) {
             int partition = p;
-            List<Long> offsets = read.stream().filter(r -> r.partition() == partition).map(ConsumerRecord::offset).toList();
+            List<Long> offsets = read.stream().filter(r -> r.partition() == partition).map(ConsumerRecord::offset)
+                    .toList();
             for (int i = 0; i < offsets.size(); i++) {
                 assertThat(offsets.get(i)).isEqualTo(i);
             }
@@ -142,7 +144,8 @@ class KafkaClientsRoundTripTest {
             assertThat(cluster.nodes().get()).hasSize(1);
             assertThat(cluster.clusterId().get()).isNotBlank();
 
-            var latest = admin.listOffsets(Map.of(new TopicPartition("admin-topic", 0), OffsetSpec.latest())).all().get();
+            var latest = admin.listOffsets(Map.of(new TopicPartition("admin-topic", 0), OffsetSpec.latest()))
+                    .all().get();
             assertThat(latest.get(new TopicPartition("admin-topic", 0)).offset()).isZero();
 
             admin.deleteTopics(List.of("admin-topic")).all().get();

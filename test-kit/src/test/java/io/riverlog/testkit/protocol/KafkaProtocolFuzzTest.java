@@ -86,7 +86,8 @@ class KafkaProtocolFuzzTest {
      */
     @Test
     void answersLargerThanTheRequestFrameLimitReachTheConsumer() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES));
+        try (EmbeddedBroker broker =
+                     EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES));
              KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(broker.bootstrapServers(), Map.of())) {
             KafkaClients.createTopic(broker.bootstrapServers(), CLEAN_TOPIC, 1);
             List<byte[]> sent = new ArrayList<>();
@@ -130,12 +131,14 @@ class KafkaProtocolFuzzTest {
 
     private static long seed() {
         long seed = Long.getLong("riverlog.fuzz.seed", new Random().nextLong());
-        System.out.println("Kafka protocol fuzz seed " + seed + " (run it again with -Driverlog.fuzz.seed=" + seed + ")");
+        System.out.println(
+                "Kafka protocol fuzz seed " + seed + " (run it again with -Driverlog.fuzz.seed=" + seed + ")");
         return seed;
     }
 
     private void fuzz(long seed, int connections) throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES,
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir, Map.of(
+                "riverlog.kafka.max-frame-bytes", MAX_FRAME_BYTES,
                 // Each partition holds open files: mutated partition counts must not exhaust the test
                 // JVM's file descriptors (it runs the fuzzing clients too); larger counts are refused.
                 "riverlog.topics.max-partitions-per-topic", FUZZ_MAX_PARTITIONS_PER_TOPIC))) {
@@ -143,11 +146,13 @@ class KafkaProtocolFuzzTest {
             KafkaClients.createTopic(bootstrap, TARGET_TOPIC, 1);
             KafkaClients.createTopic(bootstrap, CLEAN_TOPIC, 1);
             FuzzFrames frames = new FuzzFrames(advertised(bootstrap), MAX_FRAME_BYTES);
-            Await.until("the set-up connections are closed", CONNECTION_TIMEOUT, () -> broker.broker().openKafkaConnections() == 0);
+            Await.until("the set-up connections are closed", CONNECTION_TIMEOUT,
+                    () -> broker.broker().openKafkaConnections() == 0);
             long heapBefore = heapUsedAfterGc();
 
             AtomicBoolean fuzzing = new AtomicBoolean(true);
-            CompletableFuture<List<byte[]>> produced = CompletableFuture.supplyAsync(() -> produceWhile(bootstrap, fuzzing));
+            CompletableFuture<List<byte[]>> produced =
+                    CompletableFuture.supplyAsync(() -> produceWhile(bootstrap, fuzzing));
             Queue<String> stuck = new ConcurrentLinkedQueue<>();
             Map<FuzzConnection.Outcome, AtomicInteger> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
             ExecutorService clients = Executors.newFixedThreadPool(CONCURRENT_CONNECTIONS);
@@ -156,7 +161,8 @@ class KafkaProtocolFuzzTest {
             for (int c = 0; c < CONCURRENT_CONNECTIONS; c++) {
                 running.add(clients.submit(() -> {
                     for (int n = next.getAndIncrement(); n < connections; n = next.getAndIncrement()) {
-                        List<FuzzFrames.Frame> sent = frames.connection(connectionRandom(seed, n), MAX_FRAMES_PER_CONNECTION);
+                        List<FuzzFrames.Frame> sent =
+                                frames.connection(connectionRandom(seed, n), MAX_FRAMES_PER_CONNECTION);
                         FuzzConnection.Outcome outcome = FuzzConnection.play(bootstrap, sent, CONNECTION_TIMEOUT);
                         outcomes.computeIfAbsent(outcome, o -> new AtomicInteger()).incrementAndGet();
                         if (outcome == FuzzConnection.Outcome.STUCK) {
@@ -183,7 +189,8 @@ class KafkaProtocolFuzzTest {
             for (int i = 0; i < read.size(); i++) {
                 assertThat(read.get(i).value()).as("record %d", i).isEqualTo(acknowledged.get(i));
             }
-            Await.until("every connection is closed", CONNECTION_TIMEOUT, () -> broker.broker().openKafkaConnections() == 0);
+            Await.until("every connection is closed", CONNECTION_TIMEOUT,
+                    () -> broker.broker().openKafkaConnections() == 0);
             assertThat(heapUsedAfterGc()).as("heap used after the fuzzing (before: %d bytes)", heapBefore)
                     .isLessThan(heapBefore + HEAP_GROWTH_BOUND_BYTES);
         }

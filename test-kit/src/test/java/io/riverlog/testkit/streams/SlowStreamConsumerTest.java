@@ -80,7 +80,8 @@ class SlowStreamConsumerTest {
             List<Boolean> sources = List.copyOf(readsFromLog);
             int firstFromLog = sources.indexOf(true);
             int lastFromLog = sources.lastIndexOf(true);
-            assertThat(firstFromLog).as("the consumer fell behind the buffer and read from the log").isGreaterThanOrEqualTo(0);
+            assertThat(firstFromLog).as("the consumer fell behind the buffer and read from the log")
+                    .isGreaterThanOrEqualTo(0);
             assertThat(sources.subList(lastFromLog + 1, sources.size())).as("then caught up through the buffer")
                     .isNotEmpty().containsOnly(false);
             assertThat(partition.state().highWatermark()).isEqualTo(total);

@@ -117,7 +117,8 @@ public final class ClassicGroup extends AbstractBehavior<Command> {
 
     private Behavior<Command> onJoin(JoinGroup join) {
         long sessionMs = join.sessionTimeoutMs();
-        if (sessionMs < settings.minSessionTimeout().toMillis() || sessionMs > settings.maxSessionTimeout().toMillis()) {
+        if (sessionMs < settings.minSessionTimeout().toMillis()
+                || sessionMs > settings.maxSessionTimeout().toMillis()) {
             join.fail(GroupError.INVALID_SESSION_TIMEOUT);
         } else if (!members.accepts(join.protocolType(), join.protocols())) {
             join.fail(GroupError.INCONSISTENT_GROUP_PROTOCOL);
@@ -171,7 +172,8 @@ public final class ClassicGroup extends AbstractBehavior<Command> {
                 } else {
                     member.update(join);
                     restartSession(member);
-                    prepareRebalance(unchanged ? "the leader rejoined" : "member " + memberId + " changed its protocols");
+                    prepareRebalance(unchanged ? "the leader rejoined"
+                            : "member " + memberId + " changed its protocols");
                 }
             }
             case EMPTY, DEAD -> join.fail(GroupError.UNKNOWN_MEMBER_ID);
@@ -199,7 +201,8 @@ public final class ClassicGroup extends AbstractBehavior<Command> {
         timers.cancelSession(oldMemberId);
         Optional.ofNullable(old.takeAwaitingJoin()).ifPresent(replyTo ->
                 replyTo.tell(JoinResult.failed(GroupError.FENCED_INSTANCE_ID, oldMemberId)));
-        Optional.ofNullable(old.takeAwaitingSync()).ifPresent(replyTo -> replyTo.tell(syncFailure(GroupError.FENCED_INSTANCE_ID)));
+        Optional.ofNullable(old.takeAwaitingSync()).ifPresent(replyTo ->
+                replyTo.tell(syncFailure(GroupError.FENCED_INSTANCE_ID)));
         awaitingSync.remove(oldMemberId);
         ClassicGroupMember member = new ClassicGroupMember(newMemberId, join);
         members.replace(oldMemberId, member);
@@ -351,7 +354,8 @@ public final class ClassicGroup extends AbstractBehavior<Command> {
             return this;
         }
         for (String memberId : List.copyOf(awaitingSync)) {
-            members.get(memberId).ifPresent(m -> removeMember(m, "it did not send SyncGroup within the rebalance timeout"));
+            members.get(memberId).ifPresent(m ->
+                    removeMember(m, "it did not send SyncGroup within the rebalance timeout"));
         }
         prepareRebalance("members did not send SyncGroup in time");
         return this;

@@ -34,8 +34,8 @@ final class ConsumerSubscriptions {
                     continue;
                 }
                 try {
-                    ConsumerProtocolSubscription subscription =
-                            ConsumerProtocol.deserializeConsumerProtocolSubscription(ByteBuffer.wrap(protocol.metadata()));
+                    ConsumerProtocolSubscription subscription = ConsumerProtocol
+                            .deserializeConsumerProtocolSubscription(ByteBuffer.wrap(protocol.metadata()));
                     topics.addAll(subscription.topics());
                 } catch (RuntimeException e) {
                     return Optional.empty();

@@ -33,7 +33,8 @@ final class MembershipChecks {
      * while the group waits for its leader's assignment (the member then rejoins, as Kafka asks).
      * Commits during PreparingRebalance are accepted: members commit before they rejoin.
      */
-    static GroupError commit(ClassicGroupMembers members, GroupState state, int currentGeneration, CommitOffsets commit) {
+    static GroupError commit(ClassicGroupMembers members, GroupState state, int currentGeneration,
+                             CommitOffsets commit) {
         GroupError error = GroupError.NONE;
         if (commit.generationId() < 0 && state == GroupState.EMPTY) {
             return GroupError.NONE;

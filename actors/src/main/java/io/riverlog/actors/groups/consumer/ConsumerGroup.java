@@ -3,6 +3,7 @@ package io.riverlog.actors.groups.consumer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -237,7 +238,8 @@ public final class ConsumerGroup extends AbstractBehavior<Command> {
                 && heartbeat.ownedPartitions().map(owned -> current.assigned().containsAll(owned)).orElse(false);
         if (received > current.epoch() || (received < current.epoch() && !previousWithSubset)) {
             return MemberLookup.refused(GroupError.FENCED_MEMBER_EPOCH, "The member epoch " + received
-                    + " is not the group's " + current.epoch() + ". The member must abandon all its partitions and rejoin.");
+                    + " is not the group's " + current.epoch()
+                    + ". The member must abandon all its partitions and rejoin.");
         }
         return MemberLookup.of(member, false);
     }
@@ -262,7 +264,8 @@ public final class ConsumerGroup extends AbstractBehavior<Command> {
             assignment.setAssignment(member, new MemberAssignment(ConsumerGroupRequests.STATIC_LEAVE_EPOCH,
                     current.epoch(), MemberAssignment.State.STABLE, current.assigned(), Set.of()));
             timers.cancel(new RevocationKey(member.memberId()));
-            getContext().getLog().info("Group {}: static member {} left for now", groupId, member.instanceId().orElse(""));
+            getContext().getLog().info("Group {}: static member {} left for now", groupId,
+                    member.instanceId().orElse(""));
             updateState();
         } else {
             removeMember(member, "it left the group");
@@ -283,9 +286,11 @@ public final class ConsumerGroup extends AbstractBehavior<Command> {
     private PartitionAssignor preferredAssignor() {
         Map<String, Integer> votes = new HashMap<>();
         members.values().forEach(m -> m.serverAssignor().ifPresent(name -> votes.merge(name, 1, Integer::sum)));
-        return settings.assignors().names().stream().filter(votes::containsKey)
-                .max((a, b) -> Integer.compare(votes.get(a), votes.get(b)) != 0 ? Integer.compare(votes.get(a), votes.get(b))
-                        : Integer.compare(settings.assignors().names().indexOf(b), settings.assignors().names().indexOf(a)))
+        List<String> offered = settings.assignors().names();
+        return offered.stream().filter(votes::containsKey)
+                .max((a, b) -> Integer.compare(votes.get(a), votes.get(b)) != 0
+                        ? Integer.compare(votes.get(a), votes.get(b))
+                        : Integer.compare(offered.indexOf(b), offered.indexOf(a)))
                 .flatMap(settings.assignors()::byName).orElse(settings.assignors().defaultAssignor());
     }
 
@@ -394,7 +399,8 @@ public final class ConsumerGroup extends AbstractBehavior<Command> {
 
     /** JoinGroup of a classic member into this non-empty group, or a classic member's other requests. */
     private Behavior<Command> onClassicRequest(GroupRequest request) {
-        request.fail(request instanceof JoinGroup ? GroupError.INCONSISTENT_GROUP_PROTOCOL : GroupError.UNKNOWN_MEMBER_ID);
+        request.fail(request instanceof JoinGroup ? GroupError.INCONSISTENT_GROUP_PROTOCOL
+                : GroupError.UNKNOWN_MEMBER_ID);
         return this;
     }
 

@@ -40,9 +40,10 @@ import io.riverlog.wal.ValidBatches;
  *   string           int32 length in bytes, then that many bytes of UTF-8
  *   nullable string  int32 length, -1 for null, then the bytes
  * </pre>
- * Records written by a snapshot of the whole table carry one header, {@code snapshot} (empty value):
- * replay counts the changes written since the last one. The batch's CRC32C guards the bytes; a record this class cannot read means a newer format or a
- * bug, never a torn write, and is refused rather than skipped.
+ * Records written by a snapshot of the whole table carry one header, {@code snapshot} (empty
+ * value): replay counts the changes written since the last one. The batch's CRC32C guards the
+ * bytes; a record this class cannot read means a newer format or a bug, never a torn write, and is
+ * refused rather than skipped.
  */
 final class OffsetRecords {
     static final byte VERSION = 1;
@@ -52,7 +53,8 @@ final class OffsetRecords {
     private static final int NULL_LENGTH = -1;
     private static final String SNAPSHOT_HEADER = "snapshot";
     private static final List<LogRecord.Header> NO_HEADERS = List.of();
-    private static final List<LogRecord.Header> SNAPSHOT_HEADERS = List.of(new LogRecord.Header(SNAPSHOT_HEADER, new byte[0]));
+    private static final List<LogRecord.Header> SNAPSHOT_HEADERS =
+            List.of(new LogRecord.Header(SNAPSHOT_HEADER, new byte[0]));
 
     /** The offsets log's codec: the changes of one write in one batch, each change a record. */
     static final RecordLog.Codec<OffsetChange> CODEC = new RecordLog.Codec<>() {

@@ -104,7 +104,10 @@ public final class OffsetStore {
         }
     }
 
-    /** Changes to write as one batch; {@code onDurable} runs once they are applied, {@code onFailure} if the write failed. */
+    /**
+     * Changes to write as one batch; {@code onDurable} runs once they are applied,
+     * {@code onFailure} if the write failed.
+     */
     private record PendingWrite(List<OffsetChange> changes, Runnable onDurable, Consumer<GroupError> onFailure) {
     }
 
@@ -191,12 +194,16 @@ public final class OffsetStore {
 
     // ---------------------------------------------------------------- changes
 
-    /** Writes a commit its group accepted (or one from outside any group); metadata over the limit is refused per partition. */
+    /**
+     * Writes a commit its group accepted (or one from outside any group); metadata over the limit
+     * is refused per partition.
+     */
     public void commit(CommitOffsets commit) {
         Map<PartitionId, GroupError> results = new LinkedHashMap<>();
         List<OffsetChange> changes = new ArrayList<>();
         commit.offsets().forEach((partition, offset) -> {
-            if (offset.metadata().map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
+            if (offset.metadata()
+                    .map(m -> m.getBytes(StandardCharsets.UTF_8).length > settings.maxOffsetMetadataBytes())
                     .orElse(false)) {
                 results.put(partition, GroupError.OFFSET_METADATA_TOO_LARGE);
             } else {

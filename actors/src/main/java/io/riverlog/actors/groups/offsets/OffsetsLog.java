@@ -43,7 +43,10 @@ import io.riverlog.wal.Storage;
  */
 final class OffsetsLog implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(OffsetsLog.class);
-    /** Records per snapshot batch: large enough to amortise batch headers, small enough to stay far below any frame limit. */
+    /**
+     * Records per snapshot batch: large enough to amortise batch headers, small enough to stay far
+     * below any frame limit.
+     */
     static final int SNAPSHOT_BATCH_RECORDS = 1000;
 
     /** The steps of a snapshot, which tests use to stop one part-way as a crash would. */

@@ -71,7 +71,8 @@ final class ClassicGroupRun {
 
     static GroupSettings settings(Duration initialRebalanceDelay) {
         return new GroupSettings(Path.of("unused"), LogConfig.fromConfig(ConfigFactory.load()), Duration.ofSeconds(1),
-                Duration.ofMinutes(30), initialRebalanceDelay, 4096, OffsetStorageSettings.fromConfig(ConfigFactory.load()));
+                Duration.ofMinutes(30), initialRebalanceDelay, 4096,
+                OffsetStorageSettings.fromConfig(ConfigFactory.load()));
     }
 
     /** Protocols named {@code names}, each with its name as metadata. */

@@ -118,7 +118,8 @@ class ConsumerGroupTest {
         assertThat(kept).hasSize(2);
         assertThat(heartbeat("b", 2, Optional.empty()).assignment()).as("nothing is free yet").isEmpty();
         group.tell(new CommitOffsets("g", 1, "a", Optional.empty(),
-                Map.of(p(0), new CommittedOffset(5, -1, Optional.empty(), 0)), kit.createTestProbe(CommitResult.class).ref()));
+                Map.of(p(0), new CommittedOffset(5, -1, Optional.empty(), 0)),
+                kit.createTestProbe(CommitResult.class).ref()));
         manager.fishForMessage(Duration.ofSeconds(3), m -> m instanceof GroupActor.CommitAccepted
                 ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()); // a may still commit
 
@@ -172,7 +173,8 @@ class ConsumerGroupTest {
         describe();
         HeartbeatResult alone = heartbeat("a", 3, Optional.of(keptForC));
         assertThat(alone.memberEpoch()).isEqualTo(5);
-        assertThat(describe().members()).extracting(ConsumerGroupRequests.DescribedMember::memberId).containsExactly("a");
+        assertThat(describe().members()).extracting(ConsumerGroupRequests.DescribedMember::memberId)
+                .containsExactly("a");
     }
 
     @Test

@@ -55,7 +55,8 @@ class OffsetExpiryTest {
         commit("standalone", P0, 100);
         commit("standalone", P1, 300);
         assertThat(at(100 + RETENTION, Set.of(), 5_000)).singleElement()
-                .satisfies(expired -> assertThat(expired.changes()).containsExactly(new OffsetChange.Deleted("standalone", P0)));
+                .satisfies(expired -> assertThat(expired.changes())
+                        .containsExactly(new OffsetChange.Deleted("standalone", P0)));
     }
 
     @Test
@@ -63,7 +64,8 @@ class OffsetExpiryTest {
         commit("g", P0, 0);
         table.apply(new OffsetChange.Membership("g", true, 0));
         assertThat(at(2_000 + RETENTION - 1, Set.of(), 2_000)).isEmpty();
-        assertThat(at(2_000 + RETENTION, Set.of(), 2_000)).extracting(OffsetExpiry.Expired::groupId).containsExactly("g");
+        assertThat(at(2_000 + RETENTION, Set.of(), 2_000)).extracting(OffsetExpiry.Expired::groupId)
+                .containsExactly("g");
     }
 
     @Test
@@ -71,6 +73,7 @@ class OffsetExpiryTest {
         table.apply(new OffsetChange.Membership("g", false, 100));
         assertThat(at(100 + RETENTION - 1, Set.of(), 0)).isEmpty();
         assertThat(at(100 + RETENTION, Set.of(), 0)).singleElement()
-                .satisfies(expired -> assertThat(expired.changes()).containsExactly(new OffsetChange.GroupDeleted("g")));
+                .satisfies(expired -> assertThat(expired.changes())
+                        .containsExactly(new OffsetChange.GroupDeleted("g")));
     }
 }

@@ -44,7 +44,8 @@ class OffsetRecordsTest {
 
     @Test
     void aTruncatedValueIsRefused() {
-        OffsetChange change = new OffsetChange.Committed("g", PARTITION, new CommittedOffset(1, 1, Optional.empty(), 1));
+        OffsetChange change = new OffsetChange.Committed("g", PARTITION,
+                new CommittedOffset(1, 1, Optional.empty(), 1));
         byte[] value = OffsetRecords.value(change);
         byte[] cut = java.util.Arrays.copyOf(value, value.length - 1);
         assertThatThrownBy(() -> OffsetRecords.decode(OffsetRecords.key(change), cut))

@@ -100,7 +100,8 @@ class OffsetStoreTest {
     }
 
     private ActorRef<GroupManager.Command> start(long snapshotAfterChanges, Storage storage) {
-        GroupSettings settings = new GroupSettings(dataDir, LogConfig.fromConfig(ConfigFactory.load()).withRetention(-1, -1),
+        GroupSettings settings = new GroupSettings(dataDir,
+                LogConfig.fromConfig(ConfigFactory.load()).withRetention(-1, -1),
                 Duration.ofSeconds(1), Duration.ofMinutes(30), Duration.ZERO, 4096,
                 new OffsetStorageSettings(snapshotAfterChanges, RETENTION, Duration.ofMillis(50)));
         ActorRef<GroupManager.Command> manager = kit.spawn(GroupManager.create(settings, storage, clock));

@@ -109,7 +109,8 @@ class OffsetsLogModelTest {
             List<OffsetChange> write = new ArrayList<>();
             if (op < 50) {
                 for (int i = 0; i < 1 + random.nextInt(4); i++) {
-                    write.add(new OffsetChange.Committed(group, new PartitionId("t" + random.nextInt(2), random.nextInt(5)),
+                    PartitionId partition = new PartitionId("t" + random.nextInt(2), random.nextInt(5));
+                    write.add(new OffsetChange.Committed(group, partition,
                             new CommittedOffset(random.nextInt(10_000), -1, Optional.empty(), nowMs)));
                 }
             } else if (op < 58) {
@@ -165,7 +166,10 @@ class OffsetsLogModelTest {
         }
     }
 
-    /** Opens the log, checks the replay against the model, and notes (as the broker does) that groups lost their members. */
+    /**
+     * Opens the log, checks the replay against the model, and notes (as the broker does) that
+     * groups lost their members.
+     */
     private void open() throws IOException {
         log = OffsetsLog.open(dir, OffsetsSnapshotCrashTest.SMALL, Storage.LOCAL, CLOCK, snapshotAfterChanges);
         table = new OffsetTable();

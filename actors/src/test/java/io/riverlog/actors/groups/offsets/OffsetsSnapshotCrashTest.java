@@ -65,7 +65,8 @@ class OffsetsSnapshotCrashTest {
                 log.append(writes);
             }
             before = Set.copyOf(table.image());
-            assertThat(before.size()).as("more than one snapshot batch").isGreaterThan(OffsetsLog.SNAPSHOT_BATCH_RECORDS);
+            assertThat(before.size()).as("more than one snapshot batch")
+                    .isGreaterThan(OffsetsLog.SNAPSHOT_BATCH_RECORDS);
             segmentsBefore = segmentFiles(dir).size();
             assertThat(segmentsBefore).isGreaterThan(5);
             log.onSnapshotSteps(step -> crashImages.put(step, copy(dir, tmp.resolve("crash-after-" + step))));
@@ -106,7 +107,10 @@ class OffsetsSnapshotCrashTest {
         assertThat(replayed(dir)).as("after the snapshot completed").isEqualTo(before);
     }
 
-    /** A power failure before the fsync loses any part of what the snapshot wrote since its last roll (which fsyncs). */
+    /**
+     * A power failure before the fsync loses any part of what the snapshot wrote since its last
+     * roll (which fsyncs).
+     */
     @Test
     void aSnapshotTornAnywhereBeforeItsFsyncReplaysToTheTableBeforeIt() throws IOException {
         Path appended = crashImages.get(SnapshotStep.APPENDED);
@@ -158,7 +162,10 @@ class OffsetsSnapshotCrashTest {
         assertThat(replayed(image)).isEqualTo(Set.copyOf(expected.image()));
     }
 
-    /** The table a log replays to, as the set of changes that rebuild it; the log is opened in a copy, which recovery may change. */
+    /**
+     * The table a log replays to, as the set of changes that rebuild it; the log is opened in a
+     * copy, which recovery may change.
+     */
     static Set<OffsetChange> replayed(Path dir) throws IOException {
         OffsetTable table = new OffsetTable();
         Path copy = copy(dir, tmp.resolve("replayed-" + replays++));

@@ -30,10 +30,11 @@ import io.riverlog.api.topics.KnownTopics;
 import io.riverlog.api.topics.TopicIds;
 
 /**
- * ConsumerGroupDescribe (KIP-848): groups of the consumer group protocol with their epochs, assignor
- * and members (subscriptions, current and target assignments). A classic group, or one that only
- * committed offsets, is GROUP_ID_NOT_FOUND ("not a consumer group"), as is one that does not exist
- * ("not found"), as Kafka answers: the admin client then describes it with DescribeGroups. Authorized operations are not computed (no ACLs).
+ * ConsumerGroupDescribe (KIP-848): groups of the consumer group protocol with their epochs,
+ * assignor and members (subscriptions, current and target assignments). A classic group, or one
+ * that only committed offsets, is GROUP_ID_NOT_FOUND ("not a consumer group"), as is one that does
+ * not exist ("not found"), as Kafka answers: the admin client then describes it with
+ * DescribeGroups. Authorized operations are not computed (no ACLs).
  */
 final class ConsumerGroupDescribeHandler implements KafkaRequestHandler {
     private static final int OPERATIONS_NOT_COMPUTED = Integer.MIN_VALUE;

@@ -12,8 +12,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 
 import io.riverlog.actors.topics.TopicRegistry;
@@ -61,9 +61,11 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
         Map<String, String> configs = new LinkedHashMap<>();
         topic.configs().forEach(config -> configs.put(config.name(), config.value()));
         if (validateOnly) {
-            return done(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1), Errors.NONE, null);
+            return done(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1),
+                    Errors.NONE, null);
         }
-        int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS : topic.numPartitions();
+        int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS
+                : topic.numPartitions();
         return topics.create(topic.name(), partitions, configs).toCompletableFuture().handle((reply, error) -> {
             if (error != null) {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
@@ -77,7 +79,8 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
         });
     }
 
-    private static CompletableFuture<CreatableTopicResult> done(CreatableTopicResult result, Errors error, String message) {
+    private static CompletableFuture<CreatableTopicResult> done(CreatableTopicResult result, Errors error,
+                                                                String message) {
         return CompletableFuture.completedFuture(result.setErrorCode(error.code()).setErrorMessage(message));
     }
 }

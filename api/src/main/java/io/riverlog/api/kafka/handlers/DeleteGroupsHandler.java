@@ -33,8 +33,11 @@ final class DeleteGroupsHandler implements KafkaRequestHandler {
         List<CompletableFuture<DeletableGroupResult>> results = new ArrayList<>();
         for (String groupId : data.groupsNames()) {
             results.add(groups.<DeleteGroupResult>ask(replyTo -> new DeleteGroup(groupId, replyTo))
-                    .handle((result, failure) -> new DeletableGroupResult().setGroupId(groupId).setErrorCode(
-                            KafkaErrors.of(failure == null ? result.error() : GroupError.COORDINATOR_NOT_AVAILABLE).code()))
+                    .handle((result, failure) -> {
+                        GroupError error = failure == null ? result.error() : GroupError.COORDINATOR_NOT_AVAILABLE;
+                        return new DeletableGroupResult().setGroupId(groupId)
+                                .setErrorCode(KafkaErrors.of(error).code());
+                    })
                     .toCompletableFuture());
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(done -> {

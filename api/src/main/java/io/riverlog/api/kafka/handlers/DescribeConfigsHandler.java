@@ -12,10 +12,9 @@ import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
-import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
 
@@ -49,7 +48,8 @@ final class DescribeConfigsHandler implements KafkaRequestHandler {
         });
     }
 
-    private CompletableFuture<DescribeConfigsResult> describe(DescribeConfigsRequestData.DescribeConfigsResource resource) {
+    private CompletableFuture<DescribeConfigsResult> describe(
+            DescribeConfigsRequestData.DescribeConfigsResource resource) {
         DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                 .setResourceName(resource.resourceName());
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());

@@ -46,8 +46,8 @@ final class DescribeGroupsHandler implements KafkaRequestHandler {
         for (String groupId : data.groups()) {
             described.add(groups.<GroupDescription>ask(replyTo -> new DescribeGroup(groupId, replyTo))
                     .handle((description, failure) -> described(failure == null ? description
-                            : new GroupDescription(GroupError.COORDINATOR_NOT_AVAILABLE, groupId, GroupState.DEAD, "", "",
-                            List.of()), version))
+                            : new GroupDescription(GroupError.COORDINATOR_NOT_AVAILABLE, groupId, GroupState.DEAD,
+                                    "", "", List.of()), version))
                     .toCompletableFuture());
         }
         return CompletableFuture.allOf(described.toArray(CompletableFuture[]::new)).thenApply(done ->
@@ -65,7 +65,8 @@ final class DescribeGroupsHandler implements KafkaRequestHandler {
                 .setProtocolData(description.protocolName()).setAuthorizedOperations(OPERATIONS_NOT_COMPUTED);
         if (version >= FIRST_VERSION_WITH_NOT_FOUND && error != Errors.NONE) {
             out.setErrorMessage(error == Errors.GROUP_ID_NOT_FOUND
-                    ? "Group " + description.groupId() + " is not a classic group or does not exist." : error.message());
+                    ? "Group " + description.groupId() + " is not a classic group or does not exist."
+                    : error.message());
         }
         description.members().forEach(m -> {
             DescribedGroupMember member = new DescribedGroupMember().setMemberId(m.memberId())

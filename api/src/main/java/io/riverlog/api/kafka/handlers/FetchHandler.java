@@ -11,10 +11,10 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
-import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 
 import io.riverlog.actors.partition.PartitionActor;
@@ -120,7 +120,8 @@ final class FetchHandler implements KafkaRequestHandler {
         PartitionId id = new PartitionId(wanted.name(), index);
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
-        return topics.<ReadReply>askPartition(id, replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, true, replyTo),
+        return topics.<ReadReply>askPartition(id,
+                        replyTo -> new PartitionActor.Read(offset, maxBytes, maxWait, true, replyTo),
                         topics.timeout().plus(maxWait))
                 .toCompletableFuture()
                 .handle((reply, failure) -> {

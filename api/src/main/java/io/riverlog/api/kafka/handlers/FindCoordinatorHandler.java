@@ -43,7 +43,8 @@ final class FindCoordinatorHandler implements KafkaRequestHandler {
             out.setCoordinators(coordinators);
         } else {
             out.setErrorCode(error.code()).setNodeId(isGroup ? settings.nodeId() : -1)
-                    .setHost(isGroup ? settings.advertisedHostOrBind() : "").setPort(isGroup ? request.listenerPort() : -1);
+                    .setHost(isGroup ? settings.advertisedHostOrBind() : "")
+                    .setPort(isGroup ? request.listenerPort() : -1);
             if (request.apiVersion() >= FIRST_VERSION_WITH_ERROR_MESSAGE) {
                 out.setErrorMessage(message);
             }

@@ -45,7 +45,8 @@ public final class KafkaApis implements KafkaRequestHandler {
     public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
                                    PartitionSettings partitionDefaults, Clock clock, KafkaMetrics metrics) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
-        routes.put(ApiKeys.METADATA, route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
+        routes.put(ApiKeys.METADATA,
+                route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
         // Produce 0-2 are advertised because some clients insist on seeing version 0; they are refused if sent.
         routes.put(ApiKeys.PRODUCE, new Route(VersionRange.of(0, ApiKeys.PRODUCE.latestVersion()),
                 new ProduceHandler(topics, settings.maxMessageBytes())));
@@ -80,7 +81,8 @@ public final class KafkaApis implements KafkaRequestHandler {
         Map<ApiKeys, VersionRange> advertised = new EnumMap<>(ApiKeys.class);
         routes.forEach((key, route) -> advertised.put(key, route.versions()));
         advertised.put(ApiKeys.API_VERSIONS, fullRange(ApiKeys.API_VERSIONS));
-        routes.put(ApiKeys.API_VERSIONS, new Route(fullRange(ApiKeys.API_VERSIONS), new ApiVersionsHandler(advertised)));
+        routes.put(ApiKeys.API_VERSIONS,
+                new Route(fullRange(ApiKeys.API_VERSIONS), new ApiVersionsHandler(advertised)));
         return new KafkaApis(Collections.unmodifiableMap(routes));
     }
 

@@ -55,7 +55,8 @@ final class ListGroupsHandler implements KafkaRequestHandler {
                         || states.contains(group.state().displayName().toLowerCase(Locale.ROOT)))) {
                     continue;
                 }
-                ListedGroup listed = new ListedGroup().setGroupId(group.groupId()).setProtocolType(group.protocolType());
+                ListedGroup listed = new ListedGroup().setGroupId(group.groupId())
+                        .setProtocolType(group.protocolType());
                 if (version >= FIRST_VERSION_WITH_STATE) {
                     listed.setGroupState(group.state().displayName());
                 }

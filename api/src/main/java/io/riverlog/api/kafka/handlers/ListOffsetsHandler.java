@@ -10,8 +10,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 import io.riverlog.actors.partition.PartitionActor;
@@ -60,7 +60,8 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
             out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
         }
         if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
-            return topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
+            return topics
+                    .<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
                     .toCompletableFuture().handle((state, error) -> {
                         if (error != null || state.isEmpty()) {
                             return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT

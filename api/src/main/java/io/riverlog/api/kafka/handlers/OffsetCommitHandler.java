@@ -85,8 +85,9 @@ final class OffsetCommitHandler implements KafkaRequestHandler {
             CompletionStage<Map<PartitionId, GroupError>> committed = offsets.isEmpty()
                     ? CompletableFuture.completedFuture(Map.of())
                     : groups.<CommitResult>ask(replyTo -> new CommitOffsets(data.groupId(),
-                            data.generationIdOrMemberEpoch(), data.memberId(), Optional.ofNullable(data.groupInstanceId()),
-                            offsets, replyTo)).thenApply(CommitResult::partitions);
+                            data.generationIdOrMemberEpoch(), data.memberId(),
+                            Optional.ofNullable(data.groupInstanceId()), offsets, replyTo))
+                            .thenApply(CommitResult::partitions);
             return committed.handle((results, failure) ->
                     Optional.<ApiMessage>of(response(answer, results, failure != null, byId)));
         }).exceptionally(failure -> Optional.of(request.body()

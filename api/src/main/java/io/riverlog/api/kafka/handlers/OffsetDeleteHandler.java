@@ -46,10 +46,13 @@ final class OffsetDeleteHandler implements KafkaRequestHandler {
                     if (answer.error() == GroupError.NONE) {
                         data.topics().forEach(topic -> {
                             OffsetDeleteResponseTopic answered = new OffsetDeleteResponseTopic().setName(topic.name());
-                            topic.partitions().forEach(p -> answered.partitions().add(new OffsetDeleteResponsePartition()
-                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(KafkaErrors.of(answer.partitions()
-                                            .getOrDefault(new PartitionId(topic.name(), p.partitionIndex()),
-                                                    GroupError.NONE)).code())));
+                            topic.partitions().forEach(p -> {
+                                PartitionId id = new PartitionId(topic.name(), p.partitionIndex());
+                                GroupError error = answer.partitions().getOrDefault(id, GroupError.NONE);
+                                answered.partitions().add(new OffsetDeleteResponsePartition()
+                                        .setPartitionIndex(p.partitionIndex())
+                                        .setErrorCode(KafkaErrors.of(error).code()));
+                            });
                             out.topics().add(answered);
                         });
                     }

@@ -164,7 +164,8 @@ final class OffsetFetchHandler implements KafkaRequestHandler {
                     OffsetFetchResponseTopics topic = byTopic.computeIfAbsent(f.partition().topic(), name -> byId
                             ? new OffsetFetchResponseTopics().setTopicId(f.topicId())
                             : new OffsetFetchResponseTopics().setName(name));
-                    topic.partitions().add(new OffsetFetchResponsePartitions().setPartitionIndex(f.partition().partition())
+                    topic.partitions().add(new OffsetFetchResponsePartitions()
+                            .setPartitionIndex(f.partition().partition())
                             .setCommittedOffset(f.offset()).setCommittedLeaderEpoch(f.leaderEpoch())
                             .setMetadata(f.metadata()).setErrorCode(f.error().code()));
                 }

@@ -12,10 +12,10 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -76,7 +76,8 @@ final class ProduceHandler implements KafkaRequestHandler {
         if (data.acks() == 0) {
             response.whenComplete((out, error) -> {
                 if (error != null) {
-                    log.warn("Produce with acks=0 from client '{}' failed: {}", request.header().clientId(), error.toString());
+                    log.warn("Produce with acks=0 from client '{}' failed: {}", request.header().clientId(),
+                            error.toString());
                 }
             });
             return CompletableFuture.completedFuture(Optional.empty());

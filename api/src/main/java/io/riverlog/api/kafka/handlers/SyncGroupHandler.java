@@ -41,7 +41,7 @@ final class SyncGroupHandler implements KafkaRequestHandler {
                         Optional.ofNullable(data.protocolName()), assignments, replyTo))
                 .handle((result, failure) -> Optional.of(response(failure == null ? result
                         : new SyncResult(GroupError.COORDINATOR_NOT_AVAILABLE, Optional.empty(), Optional.empty(),
-                        new byte[0]), request.apiVersion())));
+                                new byte[0]), request.apiVersion())));
     }
 
     static SyncGroupResponseData response(SyncResult result, short version) {

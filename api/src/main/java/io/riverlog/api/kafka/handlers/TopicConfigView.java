@@ -39,6 +39,7 @@ final class TopicConfigView {
 
     private static Entry alterable(TopicInfo topic, String key, String fallback) {
         String own = topic.configs().get(key);
-        return new Entry(own != null ? own : fallback, own != null, false, key.equals("segment.bytes") ? "INT" : "LONG");
+        return new Entry(own != null ? own : fallback, own != null, false,
+                key.equals("segment.bytes") ? "INT" : "LONG");
     }
 }

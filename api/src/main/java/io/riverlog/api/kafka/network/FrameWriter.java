@@ -48,7 +48,8 @@ final class FrameWriter {
 
     private boolean send(ResponseFrame.FileRegion region, SocketChannel socket) throws IOException {
         while (sentOfPart < region.count()) {
-            long sent = region.channel().transferTo(region.position() + sentOfPart, region.count() - sentOfPart, socket);
+            long sent = region.channel()
+                    .transferTo(region.position() + sentOfPart, region.count() - sentOfPart, socket);
             if (sent == 0) {
                 if (region.position() + sentOfPart >= region.channel().size()) {
                     throw new IOException("a segment file ends before the region being sent from it");

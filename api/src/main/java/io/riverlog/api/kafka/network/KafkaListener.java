@@ -43,7 +43,8 @@ final class KafkaListener implements Runnable {
     /** While accepting is paused after a failure: when to resume (System.nanoTime); else 0. */
     private long acceptResumesAt;
 
-    private KafkaListener(KafkaSettings settings, KafkaRequestHandler handler, KafkaMetrics metrics) throws IOException {
+    private KafkaListener(KafkaSettings settings, KafkaRequestHandler handler, KafkaMetrics metrics)
+            throws IOException {
         this.settings = settings;
         this.handler = handler;
         this.metrics = metrics;

@@ -13,6 +13,7 @@ import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.RequestUtils;
@@ -65,7 +66,7 @@ public class KafkaCodecTest {
         assertThat(parsed.apiKey()).isEqualTo(key);
         // Old versions of some APIs have no field for a top-level error: then the error reads as NONE.
         assertThat(parsed.errorCounts().keySet()).isSubsetOf(
-                org.apache.kafka.common.protocol.Errors.UNKNOWN_SERVER_ERROR, org.apache.kafka.common.protocol.Errors.NONE);
+                Errors.UNKNOWN_SERVER_ERROR, Errors.NONE);
     }
 
     @Test
@@ -86,13 +87,16 @@ public class KafkaCodecTest {
                 .isInstanceOf(MalformedRequestException.class);
         ByteBuffer unknownKey = ByteBuffer.allocate(20).putShort((short) 9999).putShort((short) 0).putInt(1)
                 .putShort((short) -1).flip();
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(unknownKey, 9092)).isInstanceOf(MalformedRequestException.class);
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(unknownKey, 9092))
+                .isInstanceOf(MalformedRequestException.class);
         ByteBuffer produceV2 = frameRaw(ApiKeys.PRODUCE.id, (short) 2);
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(produceV2, 9092)).isInstanceOf(MalformedRequestException.class)
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(produceV2, 9092))
+                .isInstanceOf(MalformedRequestException.class)
                 .hasMessageContaining("PRODUCE version 2 is not supported");
         ByteBuffer metadata = frame(ApiKeys.METADATA, (short) 12, 1, ApiMessageType.METADATA.newRequest());
         ByteBuffer truncated = metadata.duplicate().limit(metadata.limit() - 3).slice();
-        assertThatThrownBy(() -> KafkaRequestDecoder.decode(truncated, 9092)).isInstanceOf(MalformedRequestException.class);
+        assertThatThrownBy(() -> KafkaRequestDecoder.decode(truncated, 9092))
+                .isInstanceOf(MalformedRequestException.class);
     }
 
     /** A request frame as a client sends it, without its size prefix. */

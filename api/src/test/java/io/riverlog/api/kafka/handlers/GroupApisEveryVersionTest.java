@@ -370,7 +370,8 @@ class GroupApisEveryVersionTest {
             answer = send(ApiKeys.OFFSET_FETCH, version, new OffsetFetchRequestData().setGroups(List.of(
                     new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("fetched")
                             .setTopics(List.of(topic.setPartitionIndexes(List.of(0, 1)))),
-                    new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("never-committed").setTopics(null))));
+                    new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("never-committed")
+                            .setTopics(null))));
             assertThat(answer.groups()).hasSize(2);
             OffsetFetchResponseData.OffsetFetchResponseGroup group = answer.groups().get(0);
             assertThat(group.errorCode()).isZero();

@@ -46,7 +46,8 @@ class SocketFramesTest {
     @BeforeEach
     void connect() throws IOException {
         server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        clientSide = new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) server.getLocalAddress()).getPort());
+        int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        clientSide = new Socket(InetAddress.getLoopbackAddress(), port);
         brokerSide = server.accept();
         brokerSide.configureBlocking(false);
     }
@@ -68,7 +69,8 @@ class SocketFramesTest {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              Selector selector = Selector.open()) {
             ResponseFrame frame = new ResponseFrame(List.of(
-                    new ResponseFrame.Buffers(new ByteBuffer[] {ByteBuffer.wrap(head, 0, 500), ByteBuffer.wrap(head, 500, 500)}),
+                    new ResponseFrame.Buffers(
+                            new ByteBuffer[] {ByteBuffer.wrap(head, 0, 500), ByteBuffer.wrap(head, 500, 500)}),
                     new ResponseFrame.FileRegion(channel, 100, REGION_BYTES),
                     new ResponseFrame.Buffers(new ByteBuffer[] {ByteBuffer.wrap(tail)})));
             FrameWriter writer = new FrameWriter(frame);

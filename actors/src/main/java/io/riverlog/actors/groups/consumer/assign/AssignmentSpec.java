@@ -25,7 +25,8 @@ public record AssignmentSpec(Map<String, Set<String>> subscriptions, Map<String,
 
     public AssignmentSpec {
         Map<String, Set<String>> sorted = new TreeMap<>();
-        subscriptions.forEach((member, topics) -> sorted.put(member, Collections.unmodifiableSet(new TreeSet<>(topics))));
+        subscriptions.forEach((member, topics) ->
+                sorted.put(member, Collections.unmodifiableSet(new TreeSet<>(topics))));
         subscriptions = Collections.unmodifiableMap(sorted);
         partitionCounts = Collections.unmodifiableMap(new TreeMap<>(partitionCounts));
         previous = Map.copyOf(previous);

@@ -24,7 +24,8 @@ public final class RangeAssignor implements PartitionAssignor {
     public Map<String, Set<PartitionId>> assign(AssignmentSpec spec) {
         Map<String, Set<PartitionId>> out = spec.emptyAssignment();
         for (Map.Entry<String, Integer> topic : spec.partitionCounts().entrySet()) {
-            List<String> subscribers = spec.members().stream().filter(m -> spec.isSubscribed(m, topic.getKey())).toList();
+            List<String> subscribers = spec.members().stream()
+                    .filter(m -> spec.isSubscribed(m, topic.getKey())).toList();
             if (subscribers.isEmpty()) {
                 continue;
             }

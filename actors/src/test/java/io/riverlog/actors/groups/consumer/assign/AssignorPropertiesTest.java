@@ -73,7 +73,8 @@ class AssignorPropertiesTest {
     void rangeGivesEachSubscriberOfATopicAContiguousRangeLargerOnesFirst(@ForAll("groups") AssignmentSpec spec) {
         Map<String, Set<PartitionId>> assignment = new RangeAssignor().assign(spec);
         spec.partitionCounts().forEach((topic, count) -> {
-            List<String> subscribers = spec.members().stream().filter(m -> spec.isSubscribed(m, topic)).sorted().toList();
+            List<String> subscribers = spec.members().stream().filter(m -> spec.isSubscribed(m, topic)).sorted()
+                    .toList();
             int next = 0;
             int previousSize = Integer.MAX_VALUE;
             for (String member : subscribers) {
@@ -111,11 +112,12 @@ class AssignorPropertiesTest {
                 Arbitraries.integers().between(0, 12)).ofMaxSize(TOPICS.size());
         Arbitrary<Set<String>> topics = Arbitraries.subsetOf(TOPICS).ofMinSize(1);
         Arbitrary<Set<String>> members = Arbitraries.strings().alpha().ofLength(4).set().ofMinSize(1).ofMaxSize(8);
-        return Combinators.combine(members, topics, counts, Arbitraries.longs()).as((ids, subscribed, partitions, seed) -> {
-            Map<String, Set<String>> subscriptions = new TreeMap<>();
-            ids.forEach(id -> subscriptions.put(id, subscribed));
-            return withRandomPrevious(subscriptions, partitions, seed);
-        });
+        return Combinators.combine(members, topics, counts, Arbitraries.longs())
+                .as((ids, subscribed, partitions, seed) -> {
+                    Map<String, Set<String>> subscriptions = new TreeMap<>();
+                    ids.forEach(id -> subscriptions.put(id, subscribed));
+                    return withRandomPrevious(subscriptions, partitions, seed);
+                });
     }
 
     /**
