@@ -45,7 +45,7 @@ class BitRotTest {
     @Tag("volume")
     @Test
     void aFlippedBitAnywhereIsNeverServedInManyLogs() throws IOException {
-        flipMany(1000);
+        flipMany(600);
     }
 
     private void flipMany(int trials) throws IOException {

@@ -82,7 +82,7 @@ class BitFlipsAtRandomPositionsIT {
     @Tag("volume")
     @Test
     void noClientEverReceivesADamagedRecordAfterFortyRandomFlips() throws Exception {
-        trials(40);
+        trials(20);
     }
 
     private void trials(int count) throws Exception {

@@ -79,7 +79,7 @@ class PartitionActorPowerCutTest {
     @Tag("volume")
     @Test
     void acknowledgedAppendsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 1000, this::cutOnce);
+        PowerCutRuns.repeat(SEED, 600, this::cutOnce);
     }
 
     private int cutOnce(Random random, int index) throws Exception {
