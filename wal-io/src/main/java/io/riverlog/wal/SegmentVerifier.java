@@ -25,6 +25,13 @@ final class SegmentVerifier {
     private final LogConfig config;
     private final SegmentChecks checks;
 
+    /**
+     * One read buffer per thread that verifies (the blocking-IO threads, at most
+     * {@code recovery-read-bytes} each): a fetch that reaches unverified bytes would otherwise
+     * allocate and zero one per read.
+     */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+
     SegmentVerifier(Segment segment, Path file, FileChannel channel, LogConfig config, SegmentChecks checks) {
         this.segment = segment;
         this.file = file;
@@ -83,11 +90,20 @@ final class SegmentVerifier {
         return to;
     }
 
+    private ByteBuffer scratch() {
+        ByteBuffer buffer = SCRATCH.get();
+        if (buffer == null || buffer.capacity() < config.recoveryReadBytes()) {
+            buffer = ByteBuffer.allocateDirect(config.recoveryReadBytes());
+            SCRATCH.set(buffer);
+        }
+        return buffer;
+    }
+
     /** Checks batches from {@code from} to {@code stop}, none verified yet; records them, or the damage found. */
     private int verifyUnchecked(int from, int stop, long fromOffset, SegmentChecks.Run next) throws IOException {
         int size = segment.sizeInBytes();
-        BatchScanner scanner = new BatchScanner(channel, from, size, ByteBuffer.allocate(
-                Math.min(config.recoveryReadBytes(), Math.max(BatchFormat.HEADER_BYTES, stop - from))));
+        // The region ends at a batch boundary, so the scan reads no byte past it.
+        BatchScanner scanner = new BatchScanner(channel, from, stop, scratch());
         long expected = fromOffset;
         while (scanner.position() < stop) {
             int at = scanner.position();
