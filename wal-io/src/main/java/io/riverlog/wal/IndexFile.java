@@ -17,6 +17,8 @@ final class IndexFile implements AutoCloseable {
     private final int entryBytes;
     private final Storage storage;
     private final FileChannel channel;
+    /** Entries the file holds (written, maybe not fsynced); the index's own count may be ahead. */
+    private int persisted;
 
     IndexFile(Path path, int entryBytes, Storage storage) throws IOException {
         this.path = path;
@@ -43,16 +45,40 @@ final class IndexFile implements AutoCloseable {
         return buffer.flip();
     }
 
-    /** Writes {@code entries} (whole entries) so that they become entries number {@code firstEntry} on. */
-    void write(int firstEntry, ByteBuffer entries) throws IOException {
-        long position = (long) firstEntry * entryBytes;
+    /** Writes one entry, number {@code index} of the index, into {@code buffer}. */
+    @FunctionalInterface
+    interface EntryWriter {
+        void put(ByteBuffer buffer, int index);
+    }
+
+    /** The file holds the first {@code count} entries of the index, as read at open. */
+    void persisted(int count) {
+        persisted = count;
+    }
+
+    /** Writes the entries from the last written one up to {@code count}, without fsync. */
+    void writeUpTo(int count, EntryWriter writer) throws IOException {
+        if (persisted >= count) {
+            return;
+        }
+        ByteBuffer entries = ByteBuffer.allocate((count - persisted) * entryBytes);
+        for (int i = persisted; i < count; i++) {
+            writer.put(entries, i);
+        }
+        entries.flip();
+        long position = (long) persisted * entryBytes;
         while (entries.hasRemaining()) {
             position += channel.write(entries, position);
         }
+        persisted = count;
     }
 
+    /** The index kept its first {@code count} entries: the file drops what it holds beyond them. */
     void truncateToEntries(int count) throws IOException {
-        channel.truncate((long) count * entryBytes);
+        if (persisted > count) {
+            persisted = count;
+            channel.truncate((long) count * entryBytes);
+        }
     }
 
     void force() throws IOException {

@@ -32,7 +32,6 @@ final class OffsetIndex implements AutoCloseable {
     private final long baseOffset;
     private final IndexFile file;
     private volatile Entries entries = new Entries(new int[INITIAL_CAPACITY], new int[INITIAL_CAPACITY], 0);
-    private int persistedCount;
 
     private OffsetIndex(long baseOffset, IndexFile file) {
         this.baseOffset = baseOffset;
@@ -58,7 +57,7 @@ final class OffsetIndex implements AutoCloseable {
             lastRelative = relative;
             lastPosition = position;
         }
-        index.persistedCount = index.entries.count;
+        index.file.persisted(index.entries.count);
         return index;
     }
 
@@ -124,24 +123,13 @@ final class OffsetIndex implements AutoCloseable {
             keep++;
         }
         entries = new Entries(e.relativeOffsets, e.positions, keep);
-        if (persistedCount > keep) {
-            persistedCount = keep;
-            file.truncateToEntries(keep);
-        }
+        file.truncateToEntries(keep);
     }
 
     /** Writes entries added since the last call to the file, without fsync. */
     void writePending() throws IOException {
         Entries e = entries;
-        if (persistedCount == e.count) {
-            return;
-        }
-        ByteBuffer bytes = ByteBuffer.allocate((e.count - persistedCount) * ENTRY_BYTES);
-        for (int i = persistedCount; i < e.count; i++) {
-            bytes.putInt(e.relativeOffsets[i]).putInt(e.positions[i]);
-        }
-        file.write(persistedCount, bytes.flip());
-        persistedCount = e.count;
+        file.writeUpTo(e.count, (buffer, index) -> buffer.putInt(e.relativeOffsets[index]).putInt(e.positions[index]));
     }
 
     void force() throws IOException {

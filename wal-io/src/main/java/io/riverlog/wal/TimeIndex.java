@@ -30,7 +30,6 @@ final class TimeIndex implements AutoCloseable {
     private final long baseOffset;
     private final IndexFile file;
     private volatile Entries entries = new Entries(new long[INITIAL_CAPACITY], new int[INITIAL_CAPACITY], 0);
-    private int persistedCount;
 
     private TimeIndex(long baseOffset, IndexFile file) {
         this.baseOffset = baseOffset;
@@ -53,7 +52,7 @@ final class TimeIndex implements AutoCloseable {
             lastTimestamp = timestamp;
             lastRelative = relative;
         }
-        index.persistedCount = index.entries.count;
+        index.file.persisted(index.entries.count);
         return index;
     }
 
@@ -116,23 +115,14 @@ final class TimeIndex implements AutoCloseable {
             keep++;
         }
         entries = new Entries(e.timestamps, e.relativeOffsets, keep);
-        if (persistedCount > keep) {
-            persistedCount = keep;
-            file.truncateToEntries(keep);
-        }
+        file.truncateToEntries(keep);
     }
 
+    /** Writes entries added since the last call to the file, without fsync. */
     void writePending() throws IOException {
         Entries e = entries;
-        if (persistedCount == e.count) {
-            return;
-        }
-        ByteBuffer bytes = ByteBuffer.allocate((e.count - persistedCount) * ENTRY_BYTES);
-        for (int i = persistedCount; i < e.count; i++) {
-            bytes.putLong(e.timestamps[i]).putInt(e.relativeOffsets[i]);
-        }
-        file.write(persistedCount, bytes.flip());
-        persistedCount = e.count;
+        file.writeUpTo(e.count,
+                (buffer, index) -> buffer.putLong(e.timestamps[index]).putInt(e.relativeOffsets[index]));
     }
 
     void force() throws IOException {
