@@ -5,7 +5,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 /**
  * Hooks the Kafka listener and the fetch handler call, for metrics: connections opening and closing,
  * how long each request took to answer, and the records fetches carried. Called from the listener's
- * selector thread and from whichever thread completes an answer or closes a connection (often the
+ * network threads and from whichever thread completes an answer or closes a connection (often the
  * one that ran a partition's or the group manager's reply): implementations must be thread-safe and
  * cheap.
  */

@@ -19,14 +19,21 @@ import io.riverlog.wal.BatchFormat;
  * @param autoCreateTopics          whether Metadata creates a topic a client asks for and allows to create
  * @param requestTimeout            how long a handler waits on the registry or a partition
  * @param acceptFailurePause        how long the listener stops accepting after accepting failed
+ * @param networkThreads            threads that read and decode the connections' requests, each with
+ *                                  its own selector (0 in the configuration: one per available processor)
  */
 public record KafkaSettings(String host, int port, String advertisedHost, int nodeId, String clusterId,
                             int maxFrameBytes, int maxInFlightPerConnection, int maxMessageBytes,
                             boolean autoCreateTopics, java.time.Duration requestTimeout,
-                            java.time.Duration acceptFailurePause) {
+                            java.time.Duration acceptFailurePause, int networkThreads) {
 
     /** The largest port number; 0 binds any free port. */
     public static final int MAX_PORT = 65_535;
+    /**
+     * The most network threads: far more than a machine has cores to run them at once, so a larger
+     * number only adds threads and selectors that wait; it keeps a typo from starting thousands.
+     */
+    public static final int MAX_NETWORK_THREADS = 256;
     private static final String PATH = "riverlog.kafka.";
 
     public static KafkaSettings fromConfig(Config config) {
@@ -41,7 +48,13 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                 maxMessageBytes(config),
                 config.getBoolean(PATH + "auto-create-topics"),
                 ConfigValues.timerDuration(config, PATH + "request-timeout"),
-                ConfigValues.positiveDuration(config, PATH + "accept-failure-pause"));
+                ConfigValues.positiveDuration(config, PATH + "accept-failure-pause"),
+                networkThreads(ConfigValues.intValue(config, PATH + "network-threads", 0, MAX_NETWORK_THREADS)));
+    }
+
+    /** The configured number of network threads, 0 meaning one per processor the JVM may use. */
+    static int networkThreads(int configured) {
+        return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
     }
 
     /**

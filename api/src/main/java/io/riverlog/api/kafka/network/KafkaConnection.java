@@ -33,9 +33,9 @@ import io.riverlog.api.kafka.handlers.KafkaRequestHandler;
  * Answers leave in the order the requests came, as Kafka clients require; a produce with acks=0
  * gets no answer.
  *
- * <p>Threads: the listener's selector thread reads and calls the handler. The thread that completes
- * the answer at the head of the line writes it straight to the socket; when the socket is full the
- * selector thread goes on once it is writable. One writer at a time, decided under this object's
+ * <p>Threads: the network thread that owns the connection reads and calls the handler. The thread
+ * that completes the answer at the head of the line writes it straight to the socket; when the
+ * socket is full the network thread goes on once it is writable. One writer at a time, decided under this object's
  * lock. Writing in the completing thread, and sending file regions with {@code transferTo}, is what
  * lets a fetch answer leave without a hand-over between threads and without copying its batches.
  */
@@ -44,7 +44,7 @@ final class KafkaConnection {
 
     private final SocketChannel socket;
     private final SelectionKey key;
-    private final KafkaListener listener;
+    private final NetworkThread networkThread;
     private final KafkaRequestHandler handler;
     private final KafkaSettings settings;
     private final InetSocketAddress remote;
@@ -59,18 +59,18 @@ final class KafkaConnection {
     private boolean closed;
     private FrameWriter current;
 
-    KafkaConnection(SocketChannel socket, SelectionKey key, KafkaListener listener, KafkaRequestHandler handler,
+    KafkaConnection(SocketChannel socket, SelectionKey key, NetworkThread networkThread, KafkaRequestHandler handler,
                     KafkaSettings settings, InetSocketAddress remote) {
         this.socket = socket;
         this.key = key;
-        this.listener = listener;
+        this.networkThread = networkThread;
         this.handler = handler;
         this.settings = settings;
         this.remote = remote;
         this.reader = new FrameReader(settings.maxFrameBytes());
     }
 
-    // ---------------------------------------------------------------- reading (selector thread)
+    // ---------------------------------------------------------------- reading (network thread)
 
     /** Reads what the socket has, handing every whole frame to the handler. */
     void onReadable() throws IOException {
@@ -105,7 +105,7 @@ final class KafkaConnection {
     private boolean accept(ByteBuffer frame) {
         KafkaRequest request;
         try {
-            request = KafkaRequestDecoder.decode(frame, listener.port(), remote.getAddress(), appendOrder);
+            request = KafkaRequestDecoder.decode(frame, networkThread.port(), remote.getAddress(), appendOrder);
         } catch (MalformedRequestException e) {
             closeForBadInput(e.getMessage());
             return false;
@@ -135,7 +135,7 @@ final class KafkaConnection {
 
     // ---------------------------------------------------------------- writing (any thread)
 
-    /** Called by the selector thread when a full socket has room again. */
+    /** Called by the network thread when a full socket has room again. */
     void onWritable() {
         key.interestOpsAnd(~SelectionKey.OP_WRITE);
         writeAnswers();
@@ -143,7 +143,7 @@ final class KafkaConnection {
 
     /**
      * Writes the finished answers at the head of the line. Only the thread that set {@code writing}
-     * (or the selector thread it handed over to) runs this.
+     * (or the network thread it handed over to) runs this.
      */
     private void writeAnswers() {
         while (true) {
@@ -188,9 +188,9 @@ final class KafkaConnection {
                 return;
             }
             if (!sent) {
-                // Still the writer: the selector thread goes on when the socket has room.
+                // Still the writer: the network thread goes on when the socket has room.
                 key.interestOpsOr(SelectionKey.OP_WRITE);
-                listener.wakeUp();
+                networkThread.wakeUp();
                 return;
             }
             synchronized (this) {
@@ -203,7 +203,7 @@ final class KafkaConnection {
         if (readingPaused && unanswered.size() < settings.maxInFlightPerConnection()) {
             readingPaused = false;
             key.interestOpsOr(SelectionKey.OP_READ);
-            listener.wakeUp();
+            networkThread.wakeUp();
         }
     }
 
@@ -233,7 +233,7 @@ final class KafkaConnection {
         } catch (IOException e) {
             log.debug("Closing Kafka connection from {}: {}", remote, e.toString());
         }
-        listener.closed(this);
+        networkThread.closed(this);
     }
 
     // ---------------------------------------------------------------- answering

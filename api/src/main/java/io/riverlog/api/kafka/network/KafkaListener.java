@@ -3,14 +3,13 @@ package io.riverlog.api.kafka.network;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Iterator;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.slf4j.Logger;
@@ -21,56 +20,62 @@ import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.handlers.KafkaRequestHandler;
 
 /**
- * The Kafka listener: one selector thread that accepts connections and reads their requests, and
- * writes answers whenever a socket that was full has room again. Handlers run asynchronously
- * elsewhere (actors); the thread itself never blocks on anything but the selector.
+ * The Kafka listener: the server socket, its acceptor thread, and the network threads that serve
+ * the connections. The acceptor only accepts, and hands each new connection to the next network
+ * thread in turn; it pauses after a failed accept rather than retry in a busy loop.
  */
 final class KafkaListener implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(KafkaListener.class);
     private static final int BACKLOG = 100;
 
-    private final KafkaSettings settings;
-    private final KafkaRequestHandler handler;
-    private final KafkaMetrics metrics;
     private final Selector selector;
     private final ServerSocketChannel server;
+    private final SelectionKey acceptKey;
     private final InetSocketAddress localAddress;
+    private final Duration acceptFailurePause;
+    private final List<NetworkThread> networkThreads;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final Set<KafkaConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
-    private final SelectionKey acceptKey;
     /** While accepting is paused after a failure: when to resume (System.nanoTime); else 0. */
     private long acceptResumesAt;
+    /** The network thread that gets the next connection, unless it has ended. */
+    private int next;
 
     private KafkaListener(KafkaSettings settings, KafkaRequestHandler handler, KafkaMetrics metrics)
             throws IOException {
-        this.settings = settings;
-        this.handler = handler;
-        this.metrics = metrics;
+        this.acceptFailurePause = settings.acceptFailurePause();
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
+        List<NetworkThread> threads = new ArrayList<>();
         try {
             server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(settings.host(), settings.port()), BACKLOG);
             server.configureBlocking(false);
             acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+            this.localAddress = (InetSocketAddress) server.getLocalAddress();
+            for (int i = 0; i < settings.networkThreads(); i++) {
+                threads.add(new NetworkThread(settings, handler, metrics, localAddress.getPort(), i));
+            }
         } catch (IOException e) {
+            threads.forEach(NetworkThread::discard);
             server.close();
             selector.close();
             throw e;
         }
-        this.localAddress = (InetSocketAddress) server.getLocalAddress();
-        this.thread = new Thread(this, "riverlog-kafka-listener-" + localAddress.getPort());
+        this.networkThreads = List.copyOf(threads);
+        this.thread = new Thread(this, "riverlog-kafka-acceptor-" + localAddress.getPort());
         thread.setDaemon(true);
     }
 
-    /** Binds and starts the selector thread. */
+    /** Binds and starts the acceptor and the network threads. */
     static KafkaListener start(KafkaSettings settings, KafkaRequestHandler handler, KafkaMetrics metrics)
             throws IOException {
         KafkaListener listener = new KafkaListener(settings, handler, metrics);
+        listener.networkThreads.forEach(NetworkThread::start);
         listener.thread.start();
-        log.info("Kafka listener bound to {}", listener.localAddress);
+        log.info("Kafka listener bound to {}; network threads serving it: {}", listener.localAddress,
+                listener.networkThreads.size());
         return listener;
     }
 
@@ -78,13 +83,9 @@ final class KafkaListener implements Runnable {
         return localAddress;
     }
 
-    int port() {
-        return localAddress.getPort();
-    }
-
     /** Stops accepting connections; the open ones go on. */
     void unbind() {
-        execute(() -> {
+        tasks.add(() -> {
             try {
                 server.close();
                 log.info("Kafka listener on {} stopped accepting connections", localAddress);
@@ -92,30 +93,14 @@ final class KafkaListener implements Runnable {
                 log.warn("Closing the Kafka listener on {} failed: {}", localAddress, e.toString());
             }
         });
+        selector.wakeup();
     }
 
-    /** Closes every connection and ends the thread. */
+    /** Closes every connection and ends every thread. */
     void stop() {
         running = false;
         selector.wakeup();
-    }
-
-    /** Makes the selector notice interest changes made from another thread. */
-    void wakeUp() {
-        if (Thread.currentThread() != thread) {
-            selector.wakeup();
-        }
-    }
-
-    void closed(KafkaConnection connection) {
-        if (connections.remove(connection)) {
-            metrics.connectionClosed();
-        }
-    }
-
-    private void execute(Runnable task) {
-        tasks.add(task);
-        selector.wakeup();
+        networkThreads.forEach(NetworkThread::stop);
     }
 
     @Override
@@ -131,21 +116,14 @@ final class KafkaListener implements Runnable {
                 for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
                     task.run();
                 }
-                Iterator<SelectionKey> selected = selector.selectedKeys().iterator();
-                while (selected.hasNext()) {
-                    SelectionKey key = selected.next();
-                    selected.remove();
-                    if (key.attachment() == null) {
-                        accept();
-                    } else {
-                        serve(key, (KafkaConnection) key.attachment());
-                    }
+                if (!selector.selectedKeys().isEmpty()) {
+                    selector.selectedKeys().clear();
+                    accept();
                 }
             }
         } catch (IOException | RuntimeException e) {
-            log.error("The Kafka listener on {} failed: {}", localAddress, e.toString(), e);
+            log.error("The Kafka acceptor on {} failed: {}", localAddress, e.toString(), e);
         } finally {
-            connections.forEach(KafkaConnection::close);
             try {
                 server.close();
                 selector.close();
@@ -161,17 +139,30 @@ final class KafkaListener implements Runnable {
             try {
                 socket.configureBlocking(false);
                 socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                InetSocketAddress remote = (InetSocketAddress) socket.getRemoteAddress();
-                SelectionKey key = socket.register(selector, SelectionKey.OP_READ);
-                KafkaConnection connection = new KafkaConnection(socket, key, this, handler, settings, remote);
-                key.attach(connection);
-                connections.add(connection);
-                metrics.connectionOpened();
             } catch (IOException e) {
                 log.debug("Accepting a Kafka connection failed: {}", e.toString());
                 socket.close();
+                continue;
+            }
+            NetworkThread networkThread = nextNetworkThread();
+            if (networkThread == null) {
+                socket.close();
+            } else {
+                networkThread.handOver(socket);
             }
         }
+    }
+
+    /** The next network thread in turn that still runs; null if none does. */
+    private NetworkThread nextNetworkThread() {
+        for (int tried = 0; tried < networkThreads.size(); tried++) {
+            NetworkThread candidate = networkThreads.get(next);
+            next = (next + 1) % networkThreads.size();
+            if (candidate.running()) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /** The next connection, or null if there is none or accepting failed (and is paused). */
@@ -180,9 +171,9 @@ final class KafkaListener implements Runnable {
             return server.accept();
         } catch (IOException e) {
             log.warn("Accepting a Kafka connection on {} failed; accepting again in {}: {}", localAddress,
-                    settings.acceptFailurePause(), e.toString());
+                    acceptFailurePause, e.toString());
             acceptKey.interestOps(0);
-            acceptResumesAt = System.nanoTime() + settings.acceptFailurePause().toNanos();
+            acceptResumesAt = System.nanoTime() + acceptFailurePause.toNanos();
             return null;
         }
     }
@@ -193,23 +184,6 @@ final class KafkaListener implements Runnable {
             if (acceptKey.isValid()) {
                 acceptKey.interestOps(SelectionKey.OP_ACCEPT);
             }
-        }
-    }
-
-    private static void serve(SelectionKey key, KafkaConnection connection) {
-        try {
-            if (key.isReadable()) {
-                connection.onReadable();
-            }
-            if (key.isValid() && key.isWritable()) {
-                connection.onWritable();
-            }
-        } catch (IOException | CancelledKeyException e) {
-            connection.close();
-        } catch (RuntimeException e) {
-            // A fault of this connection's handling must not end the listener for every client.
-            log.error("Closing a Kafka connection after an unexpected failure: {}", e.toString(), e);
-            connection.close();
         }
     }
 }

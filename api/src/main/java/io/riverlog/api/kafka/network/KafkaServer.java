@@ -32,16 +32,16 @@ public final class KafkaServer {
         }
 
         /**
-         * Stops accepting connections: the listener's thread closes its socket at its next turn, and
-         * this returns without waiting for it. Open connections stay until their clients or the
-         * broker end them.
+         * Stops accepting connections: the acceptor thread closes the server socket at its next
+         * turn, and this returns without waiting for it. Open connections stay until their clients
+         * or the broker end them.
          */
         public void unbind() {
             listener.unbind();
         }
     }
 
-    /** Binds the listener and starts its thread; returns once it accepts connections. */
+    /** Binds the listener and starts its threads; returns once it accepts connections. */
     public static Binding bind(ActorSystem<?> system, KafkaSettings settings, KafkaRequestHandler handler,
                                KafkaMetrics metrics) throws IOException {
         try {
