@@ -38,6 +38,13 @@ class BadConfigurationIT {
     }
 
     @Test
+    void aNumberOfNetworkThreadsOutOfRangeEndsItTheSameWay() throws Exception {
+        assertRefusedAtStart("riverlog.kafka.network-threads = 257",
+                "riverlog: bad configuration: riverlog.kafka.network-threads = 257"
+                + " is out of range: it must be between 0 and 256\n");
+    }
+
+    @Test
     void aBadFlagEndsItTheSameWay() throws Exception {
         BrokerProcess.Exit exit = BrokerProcess.runUntilExit(dir.resolve("data"), EXIT_TIMEOUT, "--kafka-port", "many");
 
