@@ -49,11 +49,11 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                 config.getBoolean(PATH + "auto-create-topics"),
                 ConfigValues.timerDuration(config, PATH + "request-timeout"),
                 ConfigValues.positiveDuration(config, PATH + "accept-failure-pause"),
-                networkThreads(ConfigValues.intValue(config, PATH + "network-threads", 0, MAX_NETWORK_THREADS)));
+                threadsOrProcessors(ConfigValues.intValue(config, PATH + "network-threads", 0, MAX_NETWORK_THREADS)));
     }
 
-    /** The configured number of network threads, 0 meaning one per processor the JVM may use. */
-    static int networkThreads(int configured) {
+    /** The configured number of threads, 0 meaning one per processor the JVM may use. */
+    private static int threadsOrProcessors(int configured) {
         return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
     }
 
