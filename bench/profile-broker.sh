@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Where Riverlog's CPU goes under a produce load: runs the broker alone from its jar, drives it with
+# Kafka's ProducerPerformance (the producer settings of bench/compare-kafka.sh), and reports, for the
+# last of RUNS runs (the earlier ones warm the JVM), the broker's user and system CPU per thread
+# group (from /proc/PID/task/*/stat), and, with JFR=1, the hottest Java frames, native frames and
+# allocation sites of a Java Flight Recorder recording of the whole session.
+#
+# Usage: bench/profile-broker.sh [-h]
+# Environment (default):
+#   CASE (b)           a: RECORDS x 100 B; b: RECORDS/4 x 1 KiB
+#   RECORDS (2000000), PARTITIONS (3), RUNS (4)
+#   JFR (0)            1 records with JFR (settings=profile), which itself costs CPU
+#   CONFIG             extra lines for the broker's configuration file
+#   PORT (29092), RESULTS (/tmp/riverlog-profile/DATE), KAFKA_LIB (bench/apache-kafka/target/lib)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+case "${1:-}" in
+  "") ;;
+  -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+  *) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
+esac
+source "$ROOT/bench/lib/brokers.sh"
+CASE=${CASE:-b}
+RECORDS=${RECORDS:-2000000}
+PARTITIONS=${PARTITIONS:-3}
+RUNS=${RUNS:-4}
+PORT=${PORT:-29092}
+RESULTS=${RESULTS:-/tmp/riverlog-profile/$(date +%Y%m%d-%H%M%S)}
+case $CASE in
+  a) records=$RECORDS size=100 ;;
+  b) records=$((RECORDS / 4)) size=1024 ;;
+  *) echo "unknown CASE '$CASE' (a or b)" >&2; exit 2 ;;
+esac
+mkdir -p "$RESULTS"
+trap stop_riverlog EXIT
+build_riverlog
+fetch_kafka
+{ echo 'riverlog.groups.initial-rebalance-delay = 0s'; echo "${CONFIG:-}"; } >"$RESULTS/riverlog.conf"
+if [ "${JFR:-0}" = 1 ]; then
+  export JAVA_TOOL_OPTIONS="-XX:StartFlightRecording=settings=profile,filename=$RESULTS/broker.jfr,dumponexit=true"
+fi
+start_riverlog "$RESULTS" "$PORT" "$RESULTS/riverlog.conf"
+unset JAVA_TOOL_OPTIONS
+
+# The write rounds' data fsyncs so far (each round then fsyncs its recovery point too), from /metrics.
+fsync_count() {
+  curl -s "http://127.0.0.1:$http_port/metrics" | awk '/^riverlog_fsync_seconds_count/ {n += $2} END {printf "%d", n}'
+}
+http_port=$(grep -oE 'HTTP on http://[0-9.]+:[0-9]+' "$RESULTS/riverlog.out" | grep -oE '[0-9]+$' | tail -1)
+
+# One line per thread: its name (digits at the end dropped, so that pools add up), user and system ticks.
+thread_ticks() {
+  local task stat fields
+  for task in /proc/"$RIVERLOG_PID"/task/*; do
+    read -r stat <"$task/stat" || continue
+    read -r -a fields <<<"${stat##*) }"
+    echo "$(sed -E 's/[0-9]+$/#/' <"$task/comm")|${fields[11]}|${fields[12]}"
+  done
+}
+
+for ((run = 1; run <= RUNS; run++)); do
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --create --topic "profile-$run" \
+    --partitions "$PARTITIONS" --replication-factor 1 >/dev/null
+  sync
+  thread_ticks >"$RESULTS/ticks-before"
+  fsyncs_before=$(fsync_count)
+  kafka_tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "127.0.0.1:$PORT" --topic "profile-$run" \
+    --num-records "$records" --record-size "$size" --throughput -1 \
+    --command-property acks=all linger.ms=5 batch.size=65536 | tail -1 | tee -a "$RESULTS/producer.txt"
+  thread_ticks >"$RESULTS/ticks-after"
+  echo "write rounds fsynced: $(($(fsync_count) - fsyncs_before)) for $records records" | tee -a "$RESULTS/producer.txt"
+done
+stop_riverlog
+python3 "$ROOT/bench/profile-summary.py" threads "$RESULTS/ticks-before" "$RESULTS/ticks-after" "$(getconf CLK_TCK)" \
+  "$records" | tee "$RESULTS/threads.txt"
+if [ "${JFR:-0}" = 1 ]; then
+  python3 "$ROOT/bench/profile-summary.py" jfr "$RESULTS/broker.jfr" | tee "$RESULTS/jfr.txt"
+fi
+echo "results in $RESULTS" >&2

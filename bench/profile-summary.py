@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Summaries for bench/profile-broker.sh.
+
+    profile-summary.py threads BEFORE AFTER CLK_TCK RECORDS   CPU per thread group over one run
+    profile-summary.py jfr FILE                               hottest frames of a JFR recording
+
+BEFORE and AFTER hold one line per thread, "name|user ticks|system ticks".
+"""
+import collections
+import json
+import subprocess
+import sys
+
+TOP = 25
+
+
+def ticks(path):
+    groups = collections.defaultdict(lambda: [0, 0])
+    with open(path) as f:
+        for line in f:
+            name, user, system = line.rstrip("\n").rsplit("|", 2)
+            groups[name][0] += int(user)
+            groups[name][1] += int(system)
+    return groups
+
+
+def threads(before_path, after_path, clk_tck, records):
+    before, after = ticks(before_path), ticks(after_path)
+    rows = []
+    for name, (user, system) in after.items():
+        was = before.get(name, [0, 0])
+        rows.append((user - was[0], system - was[1], name))
+    rows.sort(key=lambda r: -(r[0] + r[1]))
+    per_million = 1e6 / float(records) / float(clk_tck)
+    user = sum(r[0] for r in rows)
+    system = sum(r[1] for r in rows)
+    print(f"Broker CPU over the last run, seconds per million records: user {user * per_million:.3f},"
+          f" system {system * per_million:.3f}\n")
+    print("| threads | user s / M records | system s / M records |")
+    print("| --- | --- | --- |")
+    for u, s, name in rows:
+        if u + s > 0:
+            print(f"| {name} | {u * per_million:.3f} | {s * per_million:.3f} |")
+
+
+def frames(stack):
+    return [f'{fr["method"]["type"]["name"].split(".")[-1]}.{fr["method"]["name"]}' for fr in stack["frames"]]
+
+
+def jfr(path):
+    for event, weighted in (("jdk.ExecutionSample", False), ("jdk.NativeMethodSample", False),
+                            ("jdk.ObjectAllocationSample", True)):
+        out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "8", "--events", event, path],
+                             capture_output=True, text=True, check=True).stdout
+        counts = collections.Counter()
+        for e in json.loads(out)["recording"]["events"]:
+            stack = e["values"].get("stackTrace")
+            if stack and stack["frames"]:
+                counts[" < ".join(frames(stack)[:3])] += e["values"].get("weight", 1) if weighted else 1
+        total = sum(counts.values()) or 1
+        print(f"\n{event} ({'bytes' if weighted else 'samples'}: {total}), top frames:")
+        for key, count in counts.most_common(TOP):
+            print(f"{100 * count / total:5.1f}%  {key}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "threads":
+        threads(*sys.argv[2:6])
+    elif sys.argv[1] == "jfr":
+        jfr(sys.argv[2])
+    else:
+        sys.exit(__doc__)
