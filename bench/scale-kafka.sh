@@ -17,6 +17,8 @@
 # Environment (default):
 #   PARTITION_COUNTS ("1 10 100 1000"), CONNECTION_COUNTS ("1 10 100")   the grid
 #   RECORDS (500000)       records produced, then consumed, at each point, of RECORD_BYTES (100)
+#   RUN_SECONDS (30)       a produce stops after this long with fewer records if need be, and the
+#                          consume reads what it produced; 0: no limit
 #   PARTITIONING (spread)  spread: each producer writes to every partition in turn; sticky: records
 #                          without a partition, which the client sends to one partition a batch at
 #                          a time (as Kafka's ProducerPerformance)
@@ -43,6 +45,7 @@ PARTITION_COUNTS=${PARTITION_COUNTS:-1 10 100 1000}
 CONNECTION_COUNTS=${CONNECTION_COUNTS:-1 10 100}
 RECORDS=${RECORDS:-500000}
 RECORD_BYTES=${RECORD_BYTES:-100}
+RUN_SECONDS=${RUN_SECONDS:-30}
 PARTITIONING=${PARTITIONING:-spread}
 WARMUP_RECORDS=${WARMUP_RECORDS:-100000}
 PAIRS=${PAIRS:-2}
@@ -63,6 +66,7 @@ MAX_CONNECTIONS=$(tr ' ' '\n' <<<"$CONNECTION_COUNTS" | sort -n | tail -1)
 mkdir -p "$RESULTS/logs"
 RESULTS=$(cd "$RESULTS" && pwd)
 RUNS_FILE=$RESULTS/runs.txt
+FD_FILE=$RESULTS/fds.tmp
 record() { echo "$*" >>"$RUNS_FILE"; }
 say() { echo "$(date +%H:%M:%S) $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -78,6 +82,7 @@ cleanup() {
   stop_pid "$CLIENT_PID"
   stop_riverlog
   stop_kafka
+  rm -f "$FD_FILE"
   [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS/riverlog/data" "$RESULTS/kafka/data"
   [ $rc = 0 ] || say "stopped (exit $rc); what was measured so far is in $RUNS_FILE"
   exit $rc
@@ -141,6 +146,9 @@ fd_sampler() {
 
 # ---------------------------------------------------------------- one run
 
+# The records each broker's last produce run acknowledged, which its consume run then reads.
+declare -A PRODUCED
+
 # measure PHASE ROUND FIRST BROKER MODE PARTITIONS CONNECTIONS TOPIC RECORDS: one LoadDriver run
 # (MODE produce or consume) against one broker, and its RUN line in runs.txt: the driver's figures;
 # the broker's CPU, user and system, from just before the driver started until it ended; the whole
@@ -149,20 +157,25 @@ fd_sampler() {
 measure() {
   local phase=$1 round=$2 first=$3 broker=$4 mode=$5 partitions=$6 connections=$7 topic=$8 records=$9
   local pid log rc=0 cpu_before cpu_after busy_before busy_after started ended writeback figures status
-  local fd_file
   pid=$(broker_pid "$broker")
   log="$RESULTS/logs/$phase$round-$mode-p$partitions-c$connections-$broker.log"
-  fd_file=$RESULTS/logs/fds.tmp
-  open_fds "$pid" >"$fd_file"
+  [ "$mode" = produce ] || records=${PRODUCED[$broker]:-$records}
+  if [ "$records" = 0 ]; then
+    say "$phase $round $mode p=$partitions c=$connections on $broker: skipped, its produce left nothing to read"
+    record "RUN phase=$phase round=$round first=$first broker=$broker mode=$mode partitions=$partitions" \
+      "connections=$connections records=0 status=skipped"
+    return
+  fi
+  open_fds "$pid" >"$FD_FILE"
   sync
   read -r -a cpu_before <<<"$(process_cpu_ms "$pid")"
   busy_before=$(machine_busy_ms)
   started=$(now_ms)
-  fd_sampler "$pid" "$fd_file" &
+  fd_sampler "$pid" "$FD_FILE" &
   SAMPLER_PID=$!
   if [ "$mode" = produce ]; then
     run_in_background "$log" driver produce "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
-      "$RECORD_BYTES" "$PARTITIONING" || rc=$?
+      "$RECORD_BYTES" "$PARTITIONING" "$RUN_SECONDS" || rc=$?
   else
     run_in_background "$log" driver consume "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
       "$topic-group" || rc=$?
@@ -180,15 +193,18 @@ measure() {
   status=ok
   if [ $rc != 0 ] || [ -z "$figures" ]; then
     status=failed
-  elif [[ " $figures " != *" count=$records "* ]]; then
+  elif [[ " $figures " != *" count=$records "* && " $figures " != *" capped=true "* ]]; then
     status=short # consumers that gave up before they had every record
   fi
+  # What the consume after it will find: the records sent, less those whose send failed.
+  [ "$mode" != produce ] || PRODUCED[$broker]=$(sed -nE 's/^count=([0-9]+) .* errors=([0-9]+) .*/\1 - \2/p' <<<"$figures")
+  [ "$mode" != produce ] || PRODUCED[$broker]=$((${PRODUCED[$broker]:-0}))
   [ $status = ok ] || say "$phase $round $mode p=$partitions c=$connections on $broker: $status (exit $rc), see $log"
   local user_ms=$((cpu_after[0] - cpu_before[0])) sys_ms=$((cpu_after[1] - cpu_before[1]))
   record "RUN phase=$phase round=$round first=$first broker=$broker mode=$mode partitions=$partitions" \
     "connections=$connections records=$records record_bytes=$RECORD_BYTES cpu_ms=$((user_ms + sys_ms))" \
     "cpu_user_ms=$user_ms cpu_sys_ms=$sys_ms wall_ms=$((ended - started)) machine_busy_ms=$((busy_after - busy_before))" \
-    "writeback_busy_ms=${writeback[0]} writeback_wall_ms=${writeback[1]} fds_max=$(cat "$fd_file") $figures status=$status"
+    "writeback_busy_ms=${writeback[0]} writeback_wall_ms=${writeback[1]} fds_max=$(cat "$FD_FILE") $figures status=$status"
 }
 
 # run_point PHASE ROUND FIRST SECOND PARTITIONS CONNECTIONS RECORDS: a fresh topic on each broker;
@@ -241,6 +257,7 @@ sample() {
   fds=$(open_fds "$pid")
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+  ls -l "/proc/$pid/fd/" >"$RESULTS/logs/footprint-$state-$broker-fds.txt" 2>&1 || true
   jcmd "$pid" GC.heap_info >"$heap" 2>&1 || true
   jcmd "$pid" VM.native_memory summary >"$nmt" 2>&1 || true
   [ -n "$load_pid" ] && kill -0 "$load_pid" 2>/dev/null && under_load=yes
@@ -258,6 +275,7 @@ sample() {
 footprint() {
   local broker mode topic log records
   for broker in riverlog kafka; do
+    records=$FOOTPRINT_RECORDS
     topic=scale-footprint-p$MAX_PARTITIONS
     say "footprint of $broker: $MAX_PARTITIONS partitions, $MAX_CONNECTIONS connections"
     create_topic "$broker" "$topic" "$MAX_PARTITIONS"
@@ -265,11 +283,10 @@ footprint() {
     for mode in produce consume; do
       log=$RESULTS/logs/footprint-$mode-$broker.log
       if [ $mode = produce ]; then
-        driver produce "${BOOTSTRAP[$broker]}" "$topic" "$MAX_CONNECTIONS" "$FOOTPRINT_RECORDS" "$RECORD_BYTES" \
-          "$PARTITIONING" >"$log" 2>&1 &
+        driver produce "${BOOTSTRAP[$broker]}" "$topic" "$MAX_CONNECTIONS" "$records" "$RECORD_BYTES" \
+          "$PARTITIONING" "$RUN_SECONDS" >"$log" 2>&1 &
       else
-        driver consume "${BOOTSTRAP[$broker]}" "$topic" "$MAX_CONNECTIONS" "$FOOTPRINT_RECORDS" "$topic-group" \
-          >"$log" 2>&1 &
+        driver consume "${BOOTSTRAP[$broker]}" "$topic" "$MAX_CONNECTIONS" "$records" "$topic-group" >"$log" 2>&1 &
       fi
       CLIENT_PID=$!
       if wait_for_line "$log" "load started" "$CLIENT_PID"; then
@@ -280,6 +297,9 @@ footprint() {
       fi
       wait "$CLIENT_PID" || say "footprint $mode on $broker: the driver failed, see $log"
       CLIENT_PID=
+      # The consume reads what the produce acknowledged.
+      [ $mode != produce ] || records=$(sed -nE 's/^RESULT .* records=([0-9]+) .*/\1/p' "$log")
+      [ -n "$records" ] || records=$FOOTPRINT_RECORDS
       sync
     done
     delete_topic "$broker" "$topic"
@@ -298,7 +318,7 @@ describe_machine() {
   record "META open_files_limit=$(ulimit -n)"
   record "META load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
   record "META settings=PARTITION_COUNTS='$PARTITION_COUNTS' CONNECTION_COUNTS='$CONNECTION_COUNTS' RECORDS=$RECORDS" \
-    "RECORD_BYTES=$RECORD_BYTES PARTITIONING=$PARTITIONING WARMUP_RECORDS=$WARMUP_RECORDS PAIRS=$PAIRS" \
+    "RECORD_BYTES=$RECORD_BYTES RUN_SECONDS=$RUN_SECONDS PARTITIONING=$PARTITIONING WARMUP_RECORDS=$WARMUP_RECORDS PAIRS=$PAIRS" \
     "FOOTPRINT_RECORDS=$FOOTPRINT_RECORDS producer='acks=all linger.ms=5 batch.size=65536'"
   record "META riverlog_heap=-Xmx$RIVERLOG_HEAP"
   record "META kafka_heap=-Xms$KAFKA_HEAP -Xmx$KAFKA_HEAP"

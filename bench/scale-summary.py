@@ -9,13 +9,15 @@ runs.txt holds one line per fact, the kind first, then name=value pairs:
     RUN phase=warmup|measure round=N first=BROKER broker=BROKER mode=produce|consume partitions=N
         connections=N records=N record_bytes=N cpu_ms=N cpu_user_ms=N cpu_sys_ms=N wall_ms=N
         machine_busy_ms=N writeback_busy_ms=N writeback_wall_ms=N fds_max=N
-        count=N seconds=S rec_s=X mb_s=X <produce: p50_ms=X p99_ms=X max_ms=X errors=N |
-        consume: fetch_seconds=S fetch_rec_s=X complete=true|false> status=ok|failed|short
+        count=N seconds=S rec_s=X mb_s=X <produce: p50_ms=X p99_ms=X max_ms=X errors=N capped=true|false |
+        consume: fetch_seconds=S fetch_rec_s=X complete=true|false> status=ok|failed|short|skipped
     FOOTPRINT broker=BROKER state=idle|produce|consume partitions=N connections=N heap_used_kb=N
         heap_committed_kb=N direct_kb=N nmt_committed_kb=N rss_kb=N fds=N threads=N under_load=yes|no
 
-A RUN is one LoadDriver run against one broker: its figures (count is what it produced or consumed;
-seconds from the moment every client exists until the last record is acknowledged or consumed);
+A RUN is one LoadDriver run against one broker: its figures (records is what it was asked for, count
+what it produced or consumed: a produce that reached RUN_SECONDS stops with fewer, capped=true, and
+the consume after it reads what it produced; seconds from the moment every client exists until the
+last record is acknowledged or consumed); per-record figures are per counted record;
 the broker's own CPU, user + system (cpu_ms) and each apart, from the driver's start to its end;
 the busy time of all CPUs of the machine in the same window (machine_busy_ms), and during the sync
 right after the run, which writes back what it left dirty (writeback_busy_ms, writeback_wall_ms);
@@ -50,7 +52,7 @@ def points(facts, mode):
 
 
 def per_million(run, field):
-    return run[field] / 1000 / (run["records"] / 1e6)
+    return run[field] / 1000 / (run["count"] / 1e6)
 
 
 def whole_machine(run):
@@ -156,6 +158,14 @@ def summary(facts):
                 "during a consume (direct: the direct buffers; JVM committed: all the JVM's own memory, heap "
                 "included; resident: the process's resident memory, which also holds mapped files):",
                 "", footprint_table(facts), ""]
+    capped = defaultdict(lambda: defaultdict(int))
+    for kind, r in facts:
+        if kind == "RUN" and r["phase"] == "measure" and r.get("capped") == "true":
+            capped[(int(r["partitions"]), int(r["connections"]))][r["broker"]] += 1
+    if capped:
+        out += ["Produce runs that stopped at RUN_SECONDS, with fewer records (their consume read as many): " +
+                ", ".join(f"{p:,} partitions × {c:,} connections (Riverlog {capped[(p, c)]['riverlog']}, Kafka "
+                          f"{capped[(p, c)]['kafka']})" for p, c in sorted(capped)) + ".", ""]
     failed = [r for kind, r in facts if kind == "RUN" and r["status"] != "ok"]
     if failed:
         out += ["Runs that failed or fell short, left out of the tables: " + ", ".join(

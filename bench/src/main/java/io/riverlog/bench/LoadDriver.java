@@ -3,11 +3,18 @@ package io.riverlog.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -15,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -25,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * <pre>
  *   java -cp bench/target/benchmarks.jar io.riverlog.bench.LoadDriver produce BOOTSTRAP TOPIC CONNECTIONS RECORDS
- *        RECORD_BYTES [spread|sticky]
+ *        RECORD_BYTES [spread|sticky [MAX_SECONDS]]
  *   java -cp bench/target/benchmarks.jar io.riverlog.bench.LoadDriver consume BOOTSTRAP TOPIC CONNECTIONS RECORDS
  *        GROUP
  * </pre>
@@ -34,8 +42,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * {@code spread} (the default): producer c sends its n-th record to partition (c + n) mod partitions, so
  * that every producer writes to every partition in turn, as records with evenly spread keys would;
  * {@code sticky}: records without a partition, which the client's own partitioner sends to one partition
- * a batch at a time (as Kafka's ProducerPerformance does). consume: CONNECTIONS consumers in group GROUP
- * read the topic from the start until they have RECORDS records between them.
+ * a batch at a time (as Kafka's ProducerPerformance does). With MAX_SECONDS the producers stop sending
+ * once that much time has passed, with fewer records if need be (then {@code capped=true}). consume:
+ * CONNECTIONS consumers in group GROUP read the topic from the start until they have RECORDS records
+ * between them.
  *
  * <p>Prints one line, {@code RESULT mode=... name=value ...}: records, seconds, records/s, MB/s (2^20
  * bytes, as Kafka's perf tools count); for produce the p50 and p99 time from send to acknowledgement; for
@@ -63,19 +73,22 @@ public final class LoadDriver {
     public static void main(String[] args) throws Exception {
         if (args.length >= 6 && args[0].equals("produce")) {
             boolean spread = args.length < 7 || args[6].equals("spread");
+            double maxSeconds = args.length < 8 ? 0 : Double.parseDouble(args[7]);
             System.exit(produce(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]),
-                    Integer.parseInt(args[5]), spread));
+                    Integer.parseInt(args[5]), spread, maxSeconds));
         } else if (args.length == 6 && args[0].equals("consume")) {
             System.exit(consume(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]), args[5]));
         } else {
             System.err.println("usage: LoadDriver produce BOOTSTRAP TOPIC CONNECTIONS RECORDS RECORD_BYTES"
-                    + " [spread|sticky]\n       LoadDriver consume BOOTSTRAP TOPIC CONNECTIONS RECORDS GROUP");
+                    + " [spread|sticky [MAX_SECONDS]]\n"
+                    + "       LoadDriver consume BOOTSTRAP TOPIC CONNECTIONS RECORDS GROUP");
             System.exit(2);
         }
     }
 
     private static int produce(String bootstrap, String topic, int connections, long records, int recordBytes,
-            boolean spread) throws InterruptedException {
+            boolean spread, double maxSeconds) throws InterruptedException, ExecutionException {
+        awaitLeaders(bootstrap, topic);
         long bufferBytes = Math.min(DEFAULT_BUFFER_BYTES, Math.max(4L * BATCH_BYTES, ALL_BUFFERS_BYTES / connections));
         List<KafkaProducer<byte[], byte[]>> producers = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
@@ -91,6 +104,7 @@ public final class LoadDriver {
         // and error count; they are read once the producer is closed.
         LatencyHistogram[] latencies = new LatencyHistogram[connections];
         long[] errors = new long[connections];
+        long[] sent = new long[connections];
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
@@ -102,7 +116,8 @@ public final class LoadDriver {
                 LatencyHistogram latency = latencies[producerIndex];
                 try {
                     start.await();
-                    for (long n = 0; n < share; n++) {
+                    long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+                    for (long n = 0; n < share && (maxSeconds <= 0 || System.nanoTime() < deadline); n++) {
                         Integer partition = spread ? (int) ((producerIndex + n) % partitions) : null;
                         long sentNanos = System.nanoTime();
                         producer.send(new ProducerRecord<>(topic, partition, null, value), (metadata, e) -> {
@@ -111,6 +126,7 @@ public final class LoadDriver {
                             }
                             latency.record((System.nanoTime() - sentNanos) / 1000);
                         });
+                        sent[producerIndex]++;
                     }
                     producer.flush();
                 } catch (InterruptedException e) {
@@ -130,16 +146,37 @@ public final class LoadDriver {
         producers.forEach(KafkaProducer::close);
         LatencyHistogram all = new LatencyHistogram();
         long failed = 0;
+        long count = 0;
         for (int c = 0; c < connections; c++) {
             all.add(latencies[c]);
             failed += errors[c];
+            count += sent[c];
         }
         System.out.printf("RESULT mode=produce connections=%d partitions=%d records=%d record_bytes=%d"
-                        + " seconds=%.3f rec_s=%.1f mb_s=%.2f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f errors=%d%n",
-                connections, partitions, records, recordBytes, seconds, records / seconds,
-                records * recordBytes / MB / seconds, all.percentileMicros(50) / 1000.0,
-                all.percentileMicros(99) / 1000.0, all.maxMicros() / 1000.0, failed);
+                        + " seconds=%.3f rec_s=%.1f mb_s=%.2f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f errors=%d"
+                        + " capped=%s%n",
+                connections, partitions, count, recordBytes, seconds, count / seconds,
+                count * recordBytes / MB / seconds, all.percentileMicros(50) / 1000.0,
+                all.percentileMicros(99) / 1000.0, all.maxMicros() / 1000.0, failed, count < records);
         return failed == 0 ? 0 : 1;
+    }
+
+    /**
+     * Returns once every partition of the topic answers at its leader. A broker may name a partition's
+     * leader before that leader takes appends: Kafka, just after creating a topic of 1,000 partitions,
+     * answered the first produce NOT_LEADER_OR_FOLLOWER for some, after which the idempotent producer
+     * retried two of them with OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout. ListOffsets goes
+     * to the leader, and the admin client retries it until the leader answers.
+     */
+    private static void awaitLeaders(String bootstrap, String topic) throws InterruptedException, ExecutionException {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(props)) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> latest = IntStream.range(0, partitions).boxed()
+                    .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()));
+            admin.listOffsets(latest).all().get();
+        }
     }
 
     private static Properties producerProperties(String bootstrap, long bufferBytes) {
