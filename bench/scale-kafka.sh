@@ -10,7 +10,7 @@
 # a client instance with its own connections. The method is in bench/README.md.
 #
 # Usage: bench/scale-kafka.sh [-h]
-#   A full run should take about an hour on 2 cores. A smoke run, to see that it works end to end:
+#   A full run should take about 45 minutes on 2 cores. A smoke run, to see that it works end to end:
 #   PARTITION_COUNTS="1 100" CONNECTION_COUNTS="1 10" RECORDS=5000 WARMUP_RECORDS=2000 PAIRS=2 \
 #     bench/scale-kafka.sh
 #
@@ -196,9 +196,12 @@ measure() {
   elif [[ " $figures " != *" count=$records "* && " $figures " != *" capped=true "* ]]; then
     status=short # consumers that gave up before they had every record
   fi
-  # What the consume after it will find: the records sent, less those whose send failed.
-  [ "$mode" != produce ] || PRODUCED[$broker]=$(sed -nE 's/^count=([0-9]+) .* errors=([0-9]+) .*/\1 - \2/p' <<<"$figures")
-  [ "$mode" != produce ] || PRODUCED[$broker]=$((${PRODUCED[$broker]:-0}))
+  if [ "$mode" = produce ]; then
+    # What the consume after it will find: the records sent, less those whose send failed.
+    local sent_less_failed
+    sent_less_failed=$(sed -nE 's/^count=([0-9]+) .* errors=([0-9]+) .*/\1 - \2/p' <<<"$figures")
+    PRODUCED[$broker]=$((${sent_less_failed:-0}))
+  fi
   [ $status = ok ] || say "$phase $round $mode p=$partitions c=$connections on $broker: $status (exit $rc), see $log"
   local user_ms=$((cpu_after[0] - cpu_before[0])) sys_ms=$((cpu_after[1] - cpu_before[1]))
   record "RUN phase=$phase round=$round first=$first broker=$broker mode=$mode partitions=$partitions" \
