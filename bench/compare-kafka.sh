@@ -3,8 +3,11 @@
 # the figures can be trusted: both brokers run at once; both are warmed with every case before
 # anything counts (the first, cold round is reported apart); then each case runs in pairs, one
 # broker right after the other, alternating which goes first. Per case: each broker's median
-# throughput, the median and range of the pairwise ratios Riverlog/Kafka, and each broker's own
-# CPU time per million records and per GB. Then produce latency at fixed shares of Kafka's peak
+# throughput, the median and range of the pairwise ratios Riverlog/Kafka, each broker's own CPU
+# time (user and system) per million records and per GB, and the whole machine's CPU per million
+# records during the run and for writing back, in the sync after it, what the run left dirty (the
+# kernel's write-back of Kafka's page cache, which Kafka's own CPU time does not count; Riverlog
+# fsyncs before acknowledging, in its own time). Then produce latency at fixed shares of Kafka's peak
 # rate, both brokers' heap, and Riverlog's first served fetch after kill -9. The method is in
 # bench/README.md; Apache Kafka comes from Maven Central (bench/apache-kafka/pom.xml).
 #
@@ -35,6 +38,7 @@ case "${1:-}" in
   *) usage >&2; exit 2 ;;
 esac
 source "$ROOT/bench/lib/brokers.sh"
+source "$ROOT/bench/lib/measure.sh"
 
 CASES=${CASES:-a b c d}
 A_RECORDS=${A_RECORDS:-2000000}
@@ -50,7 +54,6 @@ RECOVERY_MIB=${RECOVERY_MIB:-1024}
 PORT=${PORT:-19092}
 RESULTS=${RESULTS:-/tmp/riverlog-compare/$(date +%Y%m%d-%H%M%S)}
 PRODUCER_SETTINGS=(acks=all linger.ms=5 batch.size=65536)
-CLK_TCK=$(getconf CLK_TCK)
 for c in $CASES; do [[ $c == [abcd] ]] || { echo "unknown case '$c' in CASES (a b c d)" >&2; exit 2; }; done
 declare -A BOOTSTRAP=([riverlog]="127.0.0.1:$PORT" [kafka]="127.0.0.1:$((PORT + 100))")
 
@@ -93,16 +96,6 @@ run_client() {
 
 broker_pid() { if [ "$1" = riverlog ]; then echo "$RIVERLOG_PID"; else echo "$KAFKA_PID"; fi; }
 
-# The process's own CPU time so far, user + system, in ms: fields 14 and 15 of /proc/PID/stat, in
-# clock ticks, summed over all its threads. Counted after the ')' that ends field 2, the command
-# name, which may hold spaces.
-cpu_ms() {
-  local stat fields
-  read -r stat <"/proc/$1/stat"
-  read -r -a fields <<<"${stat##*) }"
-  echo $(((fields[11] + fields[12]) * 1000 / CLK_TCK))
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---------------------------------------------------------------- topics
 
@@ -142,11 +135,14 @@ consumer_figures() {
 }
 
 # measure PHASE ROUND FIRST BROKER CASE PREFIX [RATE]: one run of one case against one broker, and
-# its RUN line in runs.txt: the tool's figures, and the broker's CPU time from just before the
-# tool started until it ended. RATE (records/s) makes a produce case a latency run at that rate.
+# its RUN line in runs.txt: the tool's figures; the broker's CPU time, user and system, from just
+# before the tool started until it ended; the whole machine's busy CPU in the same window (the tool
+# and the other broker included); and then the sync that writes back what the run left dirty,
+# timed and charged to this run. RATE (records/s) makes a produce case a latency run at that rate.
 measure() {
   local phase=$1 round=$2 first=$3 broker=$4 case=$5 prefix=$6 rate=${7:--1}
-  local pid log records size topic tool rc=0 cpu_before cpu_after started ended figures status
+  local pid log records size topic tool rc=0 cpu_before cpu_after busy_before busy_after started ended
+  local writeback figures status
   pid=$(broker_pid "$broker")
   log="$RESULTS/logs/$phase$round-$case-$broker.log"
   case $case in
@@ -155,9 +151,11 @@ measure() {
     d) topic=$prefix-fsync records=$A_RECORDS size=100 ;;
     lat*) topic=$prefix-lat records=$((rate * LATENCY_SECONDS)) size=100 ;;
   esac
-  # Whatever the previous run left in the page cache goes to disk now, not during this run.
+  # The previous run's sync left the page cache clean; this one writes what creating or deleting
+  # topics left since, so that the run starts clean too.
   sync
-  cpu_before=$(cpu_ms "$pid")
+  read -r -a cpu_before <<<"$(process_cpu_ms "$pid")"
+  busy_before=$(machine_busy_ms)
   started=$(now_ms)
   case $case in
     c*)
@@ -173,8 +171,10 @@ measure() {
       ;;
   esac
   ended=$(now_ms)
+  busy_after=$(machine_busy_ms)
   kill -0 "$pid" 2>/dev/null || die "the $broker broker has ended during $phase $round $case; see $RESULTS/$broker/"
-  cpu_after=$(cpu_ms "$pid")
+  read -r -a cpu_after <<<"$(process_cpu_ms "$pid")"
+  read -r -a writeback <<<"$(timed_sync)"
   figures=$("${tool}_figures" "$log" || true)
   status=ok
   if [ $rc != 0 ] || [ -z "$figures" ]; then
@@ -183,9 +183,11 @@ measure() {
     status=short # a consumer that timed out before it had every record
   fi
   [ $status = ok ] || say "$phase $round $case on $broker: $status (exit $rc), see $log"
+  local user_ms=$((cpu_after[0] - cpu_before[0])) sys_ms=$((cpu_after[1] - cpu_before[1]))
   record "RUN phase=$phase round=$round first=$first broker=$broker case=$case records=$records" \
-    "record_bytes=$size target_rec_s=$rate cpu_ms=$((cpu_after - cpu_before)) wall_ms=$((ended - started))" \
-    "$figures status=$status"
+    "record_bytes=$size target_rec_s=$rate cpu_ms=$((user_ms + sys_ms)) cpu_user_ms=$user_ms cpu_sys_ms=$sys_ms" \
+    "wall_ms=$((ended - started)) machine_busy_ms=$((busy_after - busy_before)) writeback_busy_ms=${writeback[0]}" \
+    "writeback_wall_ms=${writeback[1]} $figures status=$status"
 }
 
 # ---------------------------------------------------------------- rounds
@@ -250,16 +252,28 @@ latency_rounds() {
 
 # Each broker's CPU use while nothing runs against it (its periodic tasks; for Kafka also its own
 # metadata quorum): it is in every run's figure, so the summary shows it and what is left without it.
-# Measured after a pause, so that compilations and collections the warm-up set off are over.
+# Measured after a pause, so that compilations and collections the warm-up set off are over. The
+# whole machine's busy CPU in the same time (both brokers idle, and whatever else runs) is in every
+# run's machine figure.
 idle_cpu() {
-  local broker before=() after=()
+  local broker before=() after=() busy
   sync
   sleep "$IDLE_SECONDS"
-  for broker in riverlog kafka; do before+=("$(cpu_ms "$(broker_pid $broker)")"); done
+  for broker in riverlog kafka; do before+=("$(broker_cpu_ms "$broker")"); done
+  busy=$(machine_busy_ms)
   sleep "$IDLE_SECONDS"
-  for broker in riverlog kafka; do after+=("$(cpu_ms "$(broker_pid $broker)")"); done
+  busy=$(($(machine_busy_ms) - busy))
+  for broker in riverlog kafka; do after+=("$(broker_cpu_ms "$broker")"); done
   record "IDLE broker=riverlog seconds=$IDLE_SECONDS cpu_ms=$((after[0] - before[0]))"
   record "IDLE broker=kafka seconds=$IDLE_SECONDS cpu_ms=$((after[1] - before[1]))"
+  record "IDLE_MACHINE seconds=$IDLE_SECONDS busy_ms=$busy"
+}
+
+# broker_cpu_ms BROKER: its user + system time so far, in ms.
+broker_cpu_ms() {
+  local cpu
+  read -r -a cpu <<<"$(process_cpu_ms "$(broker_pid "$1")")"
+  echo $((cpu[0] + cpu[1]))
 }
 
 # The largest heap in use before a collection, in MiB, from a -Xlog:gc log ("... 281M->40M(512M) ...").

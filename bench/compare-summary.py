@@ -8,14 +8,20 @@ runs.txt holds one line per fact, the kind first, then name=value pairs:
 
     META name=value                           (one per line; the value may hold spaces)
     RUN phase=cold|warmup|measure|latency round=N first=BROKER broker=BROKER case=a|b|c100|c1k|d|latP
-        records=N record_bytes=N target_rec_s=N cpu_ms=N wall_ms=N <the tool's figures> status=ok|failed|short
+        records=N record_bytes=N target_rec_s=N cpu_ms=N [cpu_user_ms=N cpu_sys_ms=N] wall_ms=N
+        [machine_busy_ms=N writeback_busy_ms=N writeback_wall_ms=N] <the tool's figures> status=ok|failed|short
     IDLE broker=BROKER seconds=N cpu_ms=N
+    IDLE_MACHINE seconds=N busy_ms=N
     HEAP broker=BROKER setting=-XmxN peak_mib=N
     RECOVERY mib=N on_disk_mib=N first_fetch_ms=N status=ok|failed
 
 A pair is one measured round of one case: the two brokers' runs, one right after the other. Ratios
 are Riverlog/Kafka, taken within each pair; the summary gives their median and range. Broker CPU is
-the broker process's own user + system time from the start of the tool's run to its end.
+the broker process's own time from the start of the tool's run to its end: cpu_ms, user + system,
+and each apart. machine_busy_ms is the busy time of all CPUs of the machine in the same window (every
+process: the tool and the other broker too); writeback_busy_ms and writeback_wall_ms are the
+machine's busy time during, and the length of, the sync right after the run, which writes back what
+the run left dirty. Fields in [ ] are missing from the lines of older runs; their columns show "—".
 """
 import statistics
 import sys
@@ -77,6 +83,14 @@ def cpu_s_per_million(run):
 
 def cpu_s_per_gb(run):
     return run["cpu_ms"] / 1000 / (run["records"] * run["record_bytes"] / 1e9)
+
+
+def user_sys_per_million(runs_of_broker):
+    """'user / system' CPU s per million records, medians, or '—' for runs that did not record them."""
+    if not runs_of_broker or any("cpu_user_ms" not in r for r in runs_of_broker):
+        return "—"
+    return " / ".join(fmt(median_of([r[field] / 1000 / (r["records"] / 1e6) for r in runs_of_broker]))
+                      for field in ("cpu_user_ms", "cpu_sys_ms"))
 
 
 def median_of(values):
@@ -149,10 +163,43 @@ def cpu_table(facts):
         pair_ratios = [r / k for r, k in zip(per_million["riverlog"], per_million["kafka"]) if k]
         busy_ratios = [busy_ms(p["riverlog"]) / busy_ms(p["kafka"]) for p in case_pairs.values() if busy_ms(p["kafka"])]
         rows.append([label, *(fmt(median_of(per_million[b])) for b in BROKERS),
+                     *(user_sys_per_million([p[b] for p in case_pairs.values()]) for b in BROKERS),
                      *(fmt(median_of(per_gb[b])) for b in BROKERS), *fmt_ratio(pair_ratios),
                      fmt(median_of(busy_ratios)) if idle else "—"])
-    return table(["case", "Riverlog CPU s / M records", "Kafka CPU s / M records", "Riverlog CPU s / GB",
-                  "Kafka CPU s / GB", "Riverlog/Kafka", "range", "Riverlog/Kafka, idle use taken out"], rows)
+    return table(["case", "Riverlog CPU s / M records", "Kafka CPU s / M records", "Riverlog user / system",
+                  "Kafka user / system", "Riverlog CPU s / GB", "Kafka CPU s / GB", "Riverlog/Kafka", "range",
+                  "Riverlog/Kafka, idle use taken out"], rows)
+
+
+def machine_s_per_million(run, field):
+    return run[field] / 1000 / (run["records"] / 1e6)
+
+
+def machine_table(facts):
+    """The whole machine's busy CPU per million records, during each run and in the sync after it; only
+    for runs that recorded them (none before the figures existed: then no table)."""
+    rows = []
+    for case, label in CPU_ROWS:
+        case_pairs = {r: p for r, p in pairs(facts, "measure", case).items()
+                      if all("machine_busy_ms" in p[b] for b in BROKERS)}
+        if not case_pairs:
+            continue
+
+        def whole(run):
+            return machine_s_per_million(run, "machine_busy_ms") + machine_s_per_million(run, "writeback_busy_ms")
+
+        cells = []
+        for b in BROKERS:
+            cells += [fmt(median_of([machine_s_per_million(p[b], f) for p in case_pairs.values()]))
+                      for f in ("machine_busy_ms", "writeback_busy_ms")]
+            cells.append(fmt_int(median_of([p[b]["writeback_wall_ms"] for p in case_pairs.values()])))
+        whole_ratios = [whole(p["riverlog"]) / whole(p["kafka"]) for p in case_pairs.values() if whole(p["kafka"])]
+        rows.append([label, *cells, *fmt_ratio(whole_ratios), len(case_pairs)])
+    if not rows:
+        return None
+    return table(["case", "Riverlog: run CPU s / M", "Riverlog: write-back CPU s / M", "Riverlog: sync ms",
+                  "Kafka: run CPU s / M", "Kafka: write-back CPU s / M", "Kafka: sync ms",
+                  "Riverlog/Kafka, run + write-back", "range", "pairs"], rows)
 
 
 def pair_ratio_table(facts):
@@ -253,12 +300,26 @@ def summary(facts):
         throughput_table(facts),
         "",
         "Broker CPU (the broker process's user + system time from the start of the tool's run to its end) "
-        "per million records and per GB of record values; the ratio is the median and range of the pairwise "
-        "ratios of CPU per record; the last column takes out of each run what the broker uses idle in as long.",
+        "per million records, user and system apart, and per GB of record values; the ratio is the median "
+        "and range of the pairwise ratios of CPU per record; the last column takes out of each run what the "
+        "broker uses idle in as long.",
         "",
         cpu_table(facts),
         "",
     ]
+    machine = machine_table(facts)
+    if machine:
+        idle_machine = [f["busy_ms"] / f["seconds"] for kind, f in facts if kind == "IDLE_MACHINE"]
+        idle_text = (f" The machine is busy {idle_machine[0]:.0f} ms/s with both brokers idle; that is in "
+                     "every figure of the run." if idle_machine else "")
+        out += ["Whole machine per million records: during the run, and for writing back afterwards. The busy "
+                "CPU of all cores (every process: the broker, the client tool, the other broker idling, the "
+                "kernel's threads) from the start of the run to its end, and during the `sync` right after it, "
+                "which writes back what the run left in the page cache (Kafka leaves its writes to the kernel; "
+                "Riverlog fsyncs before acknowledging, so its writing is already in its own system time). The "
+                "ratio is the median and range of the pairwise ratios of (run + write-back) per record; \"sync "
+                f"ms\" is the median time the sync took.{idle_text}",
+                "", machine, ""]
     if runs(facts, "latency"):
         out += [f"Produce latency at fixed rates (100 B records, shares of Kafka's peak "
                 f"{fmt_int(float(m['latency_peak_rec_s']))} rec/s, its median case-a rate above): medians over the pairs.",

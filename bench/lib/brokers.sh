@@ -1,8 +1,9 @@
 # Starting and stopping the two brokers that the comparison benchmarks run side by side: Riverlog
 # from its jar, and Apache Kafka 4.4.0 as one KRaft node (broker and controller in one process)
 # from the jars that bench/apache-kafka/pom.xml copies from Maven Central. Sourced by
-# bench/compare-kafka.sh and bench/group-rebalance.sh, which set ROOT (the repository) first and
-# stop whatever they started in an EXIT trap (stop_riverlog, stop_kafka, stop_pid).
+# bench/compare-kafka.sh, bench/scale-kafka.sh and bench/group-rebalance.sh, which set ROOT (the
+# repository) first and stop whatever they started in an EXIT trap (stop_riverlog, stop_kafka,
+# stop_pid). RIVERLOG_JVM_OPTS and KAFKA_JVM_OPTS (empty by default) add JVM options to a broker.
 #
 # start_riverlog and start_kafka set RIVERLOG_PID and KAFKA_PID: the broker's JVM itself (no
 # wrapper script), so that /proc/PID/stat counts that broker's CPU time and nothing else.
@@ -60,7 +61,8 @@ wait_for_line() {
 launch_riverlog() {
   local dir=$1 port=$2 config=$3
   mkdir -p "$dir"
-  java -Xmx"$RIVERLOG_HEAP" -Xlog:gc:file="$dir/gc.log" -jar "$RIVERLOG_JAR" --data-dir "$dir/data" \
+  # *_JVM_OPTS unquoted: the options are split on spaces.
+  java -Xmx"$RIVERLOG_HEAP" ${RIVERLOG_JVM_OPTS:-} -Xlog:gc:file="$dir/gc.log" -jar "$RIVERLOG_JAR" --data-dir "$dir/data" \
     --kafka-port "$port" --http-port 0 --config "$config" >>"$dir/riverlog.out" 2>&1 </dev/null &
   RIVERLOG_PID=$!
 }
@@ -84,8 +86,9 @@ start_kafka() {
   kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$dir/server.properties" \
     --standalone >>"$dir/format.out" 2>&1 || { cat "$dir/format.out" >&2; return 1; }
   # The JVM options of Kafka's own start scripts (kafka-server-start.sh, kafka-run-class.sh).
+  # *_JVM_OPTS unquoted: the options are split on spaces.
   java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true ${KAFKA_JVM_OPTS:-} \
     -Xlog:gc:file="$dir/gc.log" -Dlog4j2.configurationFile="$KAFKA_LOG_CONFIG" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" >>"$dir/kafka.out" 2>&1 </dev/null &
   KAFKA_PID=$!

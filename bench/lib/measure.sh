@@ -1,0 +1,42 @@
+# CPU time and clocks for the benchmarks that run Riverlog beside Apache Kafka, read from /proc.
+# Sourced by bench/compare-kafka.sh and bench/scale-kafka.sh.
+#
+# A broker's own CPU (process_cpu_ms) counts what its threads spend, in user mode and in the kernel
+# on their behalf. It does not count the kernel's background write-back threads, which write the
+# page cache that a process left dirty: Riverlog fsyncs before acknowledging, so the writing of its
+# data is charged to its own system time; Kafka leaves dirty pages to write-back, which no
+# /proc/PID/stat of Kafka counts. machine_busy_ms and timed_sync show that part: the whole machine's
+# busy CPU during a run, and during the sync that writes back what the run left dirty.
+
+CLK_TCK=$(getconf CLK_TCK)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# process_cpu_ms PID: "USER SYSTEM", the process's CPU time so far in ms, summed over all its
+# threads: fields 14 and 15 of /proc/PID/stat, in clock ticks. Counted after the ')' that ends
+# field 2, the command name, which may hold spaces.
+process_cpu_ms() {
+  local stat fields
+  read -r stat <"/proc/$1/stat"
+  read -r -a fields <<<"${stat##*) }"
+  echo "$((fields[11] * 1000 / CLK_TCK)) $((fields[12] * 1000 / CLK_TCK))"
+}
+
+# machine_busy_ms: CPU time that all CPUs of the machine have been busy since boot, in ms, from the
+# first line of /proc/stat: user, nice, system, irq and softirq, every process and kernel thread.
+# Idle and iowait are not busy; steal is time the hypervisor gave to others.
+machine_busy_ms() {
+  local _cpu user nice system idle iowait irq softirq _rest
+  read -r _cpu user nice system idle iowait irq softirq _rest </proc/stat
+  echo $(((user + nice + system + irq + softirq) * 1000 / CLK_TCK))
+}
+
+# timed_sync: runs sync and prints "BUSY_MS WALL_MS": the machine's busy CPU during it (the kernel
+# writing back every dirty page, and the sync itself) and how long it took.
+timed_sync() {
+  local busy started
+  busy=$(machine_busy_ms)
+  started=$(now_ms)
+  sync
+  echo "$(($(machine_busy_ms) - busy)) $(($(now_ms) - started))"
+}
