@@ -51,6 +51,9 @@ final class LogLoader {
     private final Path dir;
     private final LogConfig config;
     private final Storage storage;
+    /** Opening a thousand partitions must not take a thousand read buffers (see ThreadScratch). */
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
+
     private final ByteBuffer scratch;
     private long truncatedBytes;
     private long droppedBytes;
@@ -61,7 +64,7 @@ final class LogLoader {
         this.dir = dir;
         this.config = config;
         this.storage = storage;
-        this.scratch = ByteBuffer.allocateDirect(config.recoveryReadBytes());
+        this.scratch = SCRATCH.get(config.recoveryReadBytes());
     }
 
     static Loaded load(Path dir, LogConfig config, Storage storage) throws IOException {

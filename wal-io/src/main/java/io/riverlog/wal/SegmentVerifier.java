@@ -25,12 +25,8 @@ final class SegmentVerifier {
     private final LogConfig config;
     private final SegmentChecks checks;
 
-    /**
-     * One read buffer per thread that verifies (the blocking-IO threads, at most
-     * {@code recovery-read-bytes} each): a fetch that reaches unverified bytes would otherwise
-     * allocate and zero one per read.
-     */
-    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+    /** A fetch that reaches unverified bytes would otherwise allocate and zero a buffer per read. */
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
 
     SegmentVerifier(Segment segment, Path file, FileChannel channel, LogConfig config, SegmentChecks checks) {
         this.segment = segment;
@@ -91,12 +87,7 @@ final class SegmentVerifier {
     }
 
     private ByteBuffer scratch() {
-        ByteBuffer buffer = SCRATCH.get();
-        if (buffer == null || buffer.capacity() < config.recoveryReadBytes()) {
-            buffer = ByteBuffer.allocateDirect(config.recoveryReadBytes());
-            SCRATCH.set(buffer);
-        }
-        return buffer;
+        return SCRATCH.get(config.recoveryReadBytes());
     }
 
     /** Checks batches from {@code from} to {@code stop}, none verified yet; records them, or the damage found. */
