@@ -59,7 +59,7 @@ import io.riverlog.wal.ValidBatches;
  * of {@code recordBytes}-byte values (no key); each append copies a template into a buffer of its
  * own, since the partition patches offsets into it and keeps it in its tail buffer.
  *
- * <p>Settings are the defaults of wal-io and actors (1 GiB segments, 8 MiB tail buffer), except: the fsync
+ * <p>Settings are the defaults of wal-io and actors (1 GiB segments, 1 MiB tail buffer), except: the fsync
  * policy is the parameter, retention keeps {@value AppendFlushBenchmark#RETENTION_BYTES} bytes with
  * no delay before deleted segments are closed, and it is checked every second, so that disk use
  * stays bounded however fast appends run.
