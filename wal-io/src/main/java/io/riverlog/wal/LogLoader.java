@@ -104,10 +104,7 @@ final class LogLoader {
             }
             Segment last = segments.lastEntry().getValue();
             deleteSnapshotsOutside(segments.firstKey(), last.nextOffset());
-            try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, storage)) {
-                store.write(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
-                store.force();
-            }
+            writeRecoveryPoint(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
             storage.deleteIfExists(marker);
             storage.fsyncDirectory(dir);
         } catch (IOException | RuntimeException e) {
@@ -197,7 +194,10 @@ final class LogLoader {
     /**
      * Makes the log end at {@code endOffset}: segments that start after it are deleted, the one
      * holding it is cut before the batch that starts there. Each cut is logged with file, position
-     * and bytes.
+     * and bytes. The recovery point is moved to the cut, durably, before anything is cut: it may name
+     * bytes past the acknowledged end (its write reached the file, its fsync failed), and a cut that
+     * outlived it would leave a file shorter than its recovery point says, which the next opening
+     * takes for lost acknowledged data.
      */
     private void cutToEndOffset(ConcurrentSkipListMap<Long, Segment> segments, long endOffset) throws IOException {
         Segment last = segments.lastEntry().getValue();
@@ -205,7 +205,20 @@ final class LogLoader {
             throw new CorruptLogException(last.file(), last.sizeInBytes(), "the log ends at offset "
                     + last.nextOffset() + " but offsets up to " + (endOffset - 1) + " were acknowledged");
         }
-        for (Segment segment : new ArrayList<>(segments.tailMap(endOffset, false).values())) {
+        Segment holder = segments.floorEntry(endOffset).getValue();
+        Segment.RecoveryResult cut = null;
+        if (holder.nextOffset() > endOffset) {
+            OffsetIndex.Entry from = holder.trustedEntryAtOrBelowOffset(endOffset);
+            cut = holder.recover(from.position(), from.offset(), 0, from.offset(), endOffset, scratch);
+            if (cut.nextOffset() != endOffset) {
+                throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
+                        + " acknowledged end offset " + endOffset + ": the batches there end at offset "
+                        + cut.nextOffset());
+            }
+        }
+        writeRecoveryPoint(new RecoveryPoint(endOffset, holder.baseOffset,
+                cut != null ? cut.validBytes() : holder.sizeInBytes()));
+        for (Segment segment : new ArrayList<>(segments.tailMap(holder.baseOffset, false).values())) {
             log.warn("Deleting segment {}: it holds only offsets from {} on, beyond the acknowledged end offset {}",
                     segment.file(), segment.baseOffset, endOffset);
             droppedBytes += segment.sizeInBytes();
@@ -213,21 +226,24 @@ final class LogLoader {
             segment.delete();
             segment.close();
         }
-        Segment holder = segments.lastEntry().getValue();
-        if (holder.nextOffset() > endOffset) {
+        if (cut != null) {
             long oldEnd = holder.nextOffset();
-            OffsetIndex.Entry from = holder.trustedEntryAtOrBelowOffset(endOffset);
-            Segment.RecoveryResult result = holder.recover(from.position(), from.offset(), 0, from.offset(), endOffset,
-                    scratch);
             log.warn("Cut {} at position {}: dropped {} bytes of batches never acknowledged (offsets {} to {})",
-                    holder.file(), result.validBytes(), result.invalidBytes(), result.nextOffset(), oldEnd - 1);
-            holder.truncateTo(result.validBytes());
-            droppedBytes += result.invalidBytes();
+                    holder.file(), cut.validBytes(), cut.invalidBytes(), cut.nextOffset(), oldEnd - 1);
+            holder.truncateTo(cut.validBytes());
+            droppedBytes += cut.invalidBytes();
         }
         if (holder.nextOffset() != endOffset) {
             throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
                     + " acknowledged end offset " + endOffset + ": the batches there end at offset "
                     + holder.nextOffset());
+        }
+    }
+
+    private void writeRecoveryPoint(RecoveryPoint point) throws IOException {
+        try (RecoveryPoint.Store store = new RecoveryPoint.Store(dir, storage)) {
+            store.write(point);
+            store.force();
         }
     }
 

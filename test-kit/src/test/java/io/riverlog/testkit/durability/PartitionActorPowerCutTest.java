@@ -43,7 +43,8 @@ import io.riverlog.wal.LogRecord;
 
 /**
  * The actor core — a partition actor, its writer and group commit — with several producers appending
- * at once on a disk that loses power, and whose fsyncs sometimes fail before that. After the cut a
+ * at once on a disk that loses power, and whose fsyncs (of the data, or of the recovery point that
+ * commits a round) sometimes fail before that. After the cut a
  * new partition actor opens the log: every acknowledged record is at its offset, no append answered
  * STORAGE_ERROR is in the log, offsets are contiguous, and the high watermark is past every
  * acknowledged offset.
@@ -96,6 +97,9 @@ class PartitionActorPowerCutTest {
         while (!disk.powerLost() && round < 2000) {
             if (random.nextInt(40) == 0) {
                 disk.failNextForcesOf(path -> path.toString().endsWith(".log"), 1);
+            } else if (random.nextInt(40) == 0) {
+                // The second fsync of a round: its recovery point.
+                disk.failNextForcesOf(path -> path.endsWith("recovery-point"), 1);
             }
             for (int producer = 0; producer < PRODUCERS; producer++) {
                 List<String> values = new ArrayList<>();
