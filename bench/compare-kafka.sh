@@ -31,13 +31,8 @@
 #   RESULTS (/tmp/riverlog-compare/DATE)  runs.txt (one line per run), summary.md, logs/
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; }
-case "${1:-}" in
-  "") ;;
-  -h | --help) usage; exit 0 ;;
-  *) usage >&2; exit 2 ;;
-esac
 source "$ROOT/bench/lib/brokers.sh"
+answer_help "$0" "$@"
 source "$ROOT/bench/lib/measure.sh"
 
 CASES=${CASES:-a b c d}

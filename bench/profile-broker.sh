@@ -14,12 +14,8 @@
 #   PORT (29092), RESULTS (/tmp/riverlog-profile/DATE), KAFKA_LIB (bench/apache-kafka/target/lib)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-case "${1:-}" in
-  "") ;;
-  -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
-  *) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
-esac
 source "$ROOT/bench/lib/brokers.sh"
+answer_help "$0" "$@"
 CASE=${CASE:-b}
 RECORDS=${RECORDS:-2000000}
 PARTITIONS=${PARTITIONS:-3}

@@ -32,13 +32,8 @@
 #   RESULTS (/tmp/riverlog-scale/DATE)  runs.txt (one line per run), summary.md, logs/
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-usage() { sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; }
-case "${1:-}" in
-  "") ;;
-  -h | --help) usage; exit 0 ;;
-  *) usage >&2; exit 2 ;;
-esac
 source "$ROOT/bench/lib/brokers.sh"
+answer_help "$0" "$@"
 source "$ROOT/bench/lib/measure.sh"
 
 PARTITION_COUNTS=${PARTITION_COUNTS:-1 10 100 1000}

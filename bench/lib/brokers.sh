@@ -20,6 +20,18 @@ STOP_TIMEOUT_S=${STOP_TIMEOUT_S:-30}
 RIVERLOG_PID=
 KAFKA_PID=
 
+# answer_help SCRIPT [ARG]: the scripts take no arguments but -h, which prints SCRIPT's header
+# comment (from its second line to `set -euo`) and exits; anything else prints it as an error.
+answer_help() {
+  local script=$1
+  shift
+  case "${1:-}" in
+    "") return 0 ;;
+    -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$script"; exit 0 ;;
+    *) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$script" >&2; exit 2 ;;
+  esac
+}
+
 # Copies Apache Kafka's broker and tools jars, with their dependencies, into KAFKA_LIB (once).
 fetch_kafka() {
   [ -f "$KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar" ] && [ -f "$KAFKA_LIB/kafka-tools-$KAFKA_VERSION.jar" ] && return 0

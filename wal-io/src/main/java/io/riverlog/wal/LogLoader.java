@@ -211,9 +211,7 @@ final class LogLoader {
             OffsetIndex.Entry from = holder.trustedEntryAtOrBelowOffset(endOffset);
             cut = holder.recover(from.position(), from.offset(), 0, from.offset(), endOffset, scratch);
             if (cut.nextOffset() != endOffset) {
-                throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
-                        + " acknowledged end offset " + endOffset + ": the batches there end at offset "
-                        + cut.nextOffset());
+                throw cannotCut(holder, endOffset, cut.nextOffset());
             }
         }
         writeRecoveryPoint(new RecoveryPoint(endOffset, holder.baseOffset,
@@ -234,10 +232,13 @@ final class LogLoader {
             droppedBytes += cut.invalidBytes();
         }
         if (holder.nextOffset() != endOffset) {
-            throw new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
-                    + " acknowledged end offset " + endOffset + ": the batches there end at offset "
-                    + holder.nextOffset());
+            throw cannotCut(holder, endOffset, holder.nextOffset());
         }
+    }
+
+    private static CorruptLogException cannotCut(Segment holder, long endOffset, long batchesEnd) {
+        return new CorruptLogException(holder.file(), holder.sizeInBytes(), "the log cannot be cut at the"
+                + " acknowledged end offset " + endOffset + ": the batches there end at offset " + batchesEnd);
     }
 
     private void writeRecoveryPoint(RecoveryPoint point) throws IOException {
