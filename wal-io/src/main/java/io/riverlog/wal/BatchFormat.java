@@ -150,11 +150,12 @@ public final class BatchFormat {
             int recordCount = checkHeader(batch, index);
             ByteBuffer bytes = view.duplicate();
             bytes.position(position).limit(position + sizeInBytes);
-            long maxTimestamp = BatchRecords.check(batch, bytes, recordCount, index);
+            TimestampRange timestamps = BatchRecords.check(batch, bytes, recordCount, index);
+            long maxTimestamp = timestamps.max();
             if (batch.timestampType() == TimestampType.CREATE_TIME && batch.maxTimestamp() != maxTimestamp) {
                 batch.setMaxTimestamp(TimestampType.CREATE_TIME, maxTimestamp);
             }
-            batches.add(new BatchInfo(position, sizeInBytes, recordCount - 1, maxTimestamp,
+            batches.add(new BatchInfo(position, sizeInBytes, recordCount - 1, maxTimestamp, timestamps.min(),
                     batch.producerId(), batch.producerEpoch(), batch.baseSequence()));
             position += sizeInBytes;
         }
@@ -218,6 +219,22 @@ public final class BatchFormat {
             offset += batch.recordCount();
         }
         return offset;
+    }
+
+    /**
+     * Stamps every batch with the log append time {@code nowMs}, as Kafka's broker does for a topic
+     * whose message.timestamp.type is LogAppendTime: the batch's timestamp type and largest timestamp
+     * change (its CRC is recomputed), and readers take {@code nowMs} as every record's timestamp.
+     * Returns the batches as stamped; the buffer is the same.
+     */
+    public static ValidBatches stampLogAppendTime(ValidBatches batches, long nowMs) {
+        List<BatchInfo> stamped = new ArrayList<>(batches.batches().size());
+        for (BatchInfo batch : batches.batches()) {
+            batchAt(batches.buffer(), batch.position(), batch.sizeInBytes())
+                    .setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
+            stamped.add(batch.withMaxTimestamp(nowMs));
+        }
+        return new ValidBatches(batches.buffer(), List.copyOf(stamped));
     }
 
     /**

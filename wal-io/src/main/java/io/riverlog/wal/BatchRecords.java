@@ -7,7 +7,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.common.utils.internals.ByteUtils;
 import org.apache.kafka.common.utils.internals.CloseableIterator;
@@ -40,11 +39,11 @@ final class BatchRecords {
 
     /**
      * Checks the {@code recordCount} records of {@code batch}, whose whole bytes are {@code batchBytes}
-     * (position to limit); returns the largest record timestamp, or {@link RecordBatch#NO_TIMESTAMP}.
+     * (position to limit); returns the smallest and largest record timestamps.
      *
      * @throws InvalidBatchException naming the batch, the record and what is wrong
      */
-    static long check(MutableRecordBatch batch, ByteBuffer batchBytes, int recordCount, int batchIndex) {
+    static TimestampRange check(MutableRecordBatch batch, ByteBuffer batchBytes, int recordCount, int batchIndex) {
         if (batch.isCompressed()) {
             return checkCompressed(batch, recordCount, batchIndex);
         }
@@ -52,29 +51,30 @@ final class BatchRecords {
         return checkInPlace(batchBytes, baseTimestamp, recordCount, batchIndex);
     }
 
-    private static long checkCompressed(MutableRecordBatch batch, int recordCount, int batchIndex) {
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    private static TimestampRange checkCompressed(MutableRecordBatch batch, int recordCount, int batchIndex) {
+        TimestampRange.Builder timestamps = new TimestampRange.Builder();
         int index = 0;
         // The iterator yields exactly the declared count, and fails on a stream that ends early or goes on.
         try (CloseableIterator<Record> records = batch.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get())) {
             while (records.hasNext()) {
                 Record record = records.next();
                 checkOffsetDelta(record.offset() - batch.baseOffset(), index, recordCount, batchIndex);
-                maxTimestamp = Math.max(maxTimestamp, record.timestamp());
+                timestamps.add(record.timestamp());
                 index++;
             }
         } catch (KafkaException e) {
             throw invalid(batchIndex, index, recordCount,
                     "cannot be read after decompression (" + e.getMessage() + ")");
         }
-        return maxTimestamp;
+        return timestamps.build();
     }
 
-    private static long checkInPlace(ByteBuffer batchBytes, long baseTimestamp, int recordCount, int batchIndex) {
+    private static TimestampRange checkInPlace(ByteBuffer batchBytes, long baseTimestamp, int recordCount,
+                                               int batchIndex) {
         ByteBuffer in = batchBytes.duplicate();
         int end = in.limit();
         in.position(in.position() + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
-        long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        TimestampRange.Builder timestamps = new TimestampRange.Builder();
         for (int index = 0; index < recordCount; index++) {
             if (!in.hasRemaining()) {
                 throw invalid(batchIndex, index, recordCount, "is missing: the batch ends before it");
@@ -110,7 +110,7 @@ final class BatchRecords {
                             + in.remaining() + " bytes before that");
                 }
                 in.limit(end);
-                maxTimestamp = Math.max(maxTimestamp, baseTimestamp + timestampDelta);
+                timestamps.add(baseTimestamp + timestampDelta);
             } catch (BufferUnderflowException e) {
                 throw invalid(batchIndex, index, recordCount, "has fields that run past its length");
             } catch (IllegalArgumentException e) {
@@ -122,7 +122,7 @@ final class BatchRecords {
             throw new InvalidBatchException("batch " + batchIndex + ": " + in.remaining()
                     + " bytes follow its last record (" + recordCount + " records declared)");
         }
-        return maxTimestamp;
+        return timestamps.build();
     }
 
     private static void checkOffsetDelta(long offsetDelta, int index, int recordCount, int batchIndex) {

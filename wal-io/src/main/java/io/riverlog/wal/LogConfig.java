@@ -16,12 +16,18 @@ import io.riverlog.settings.ConfigValues;
  * @param retentionMs         a segment whose newest record is older than this is deleted; -1: no limit
  * @param segmentDeleteDelayMs a deleted segment's files stay open this long so in-flight reads finish
  * @param recoveryReadBytes   recovery reads the log in chunks of this size
+ * @param segmentMs           a segment rolls once it has taken appends for this long
+ * @param deletesByRetention  whether the retention limits delete segments (a topic's cleanup.policy
+ *                            includes {@code delete}); a compacted-only log keeps them
  */
 public record LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
-                        long segmentDeleteDelayMs, int recoveryReadBytes) {
+                        long segmentDeleteDelayMs, int recoveryReadBytes, long segmentMs,
+                        boolean deletesByRetention) {
     private static final String PATH = "riverlog.log.";
     /** A retention limit that keeps everything. */
     private static final long NO_LIMIT = -1;
+    /** A segment age that never rolls a segment. */
+    public static final long NEVER_ROLL_BY_AGE = Long.MAX_VALUE;
 
     public LogConfig {
         if (segmentBytes < BatchFormat.HEADER_BYTES) {
@@ -33,6 +39,16 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
         if (recoveryReadBytes < BatchFormat.HEADER_BYTES) {
             throw new IllegalArgumentException("recovery-read-bytes must be at least " + BatchFormat.HEADER_BYTES);
         }
+        if (segmentMs < 1) {
+            throw new IllegalArgumentException("segment-ms must be positive");
+        }
+    }
+
+    /** Settings that roll segments by size only and delete by retention. */
+    public LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
+                     long segmentDeleteDelayMs, int recoveryReadBytes) {
+        this(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs, recoveryReadBytes,
+                NEVER_ROLL_BY_AGE, true);
     }
 
     /** Reads the {@code riverlog.log} block of the given configuration. */
@@ -45,15 +61,39 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
                 ConfigValues.duration(config, PATH + "segment-delete-delay", Duration.ZERO, ConfigValues.MAX_DURATION)
                         .toMillis(),
                 ConfigValues.intBytes(config, PATH + "recovery-read-bytes", BatchFormat.HEADER_BYTES,
-                        ConfigValues.MAX_BUFFER_BYTES));
+                        ConfigValues.MAX_BUFFER_BYTES),
+                ConfigValues.duration(config, PATH + "segment-ms", Duration.ofMillis(1), ConfigValues.MAX_DURATION)
+                        .toMillis(),
+                true);
     }
 
     public LogConfig withSegmentBytes(int bytes) {
         return new LogConfig(bytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes);
+                recoveryReadBytes, segmentMs, deletesByRetention);
     }
 
     public LogConfig withRetention(long bytes, long ms) {
-        return new LogConfig(segmentBytes, indexIntervalBytes, bytes, ms, segmentDeleteDelayMs, recoveryReadBytes);
+        return new LogConfig(segmentBytes, indexIntervalBytes, bytes, ms, segmentDeleteDelayMs, recoveryReadBytes,
+                segmentMs, deletesByRetention);
+    }
+
+    public LogConfig withSegmentMs(long ms) {
+        return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes, ms, deletesByRetention);
+    }
+
+    public LogConfig withIndexIntervalBytes(int bytes) {
+        return new LogConfig(segmentBytes, bytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes, segmentMs, deletesByRetention);
+    }
+
+    public LogConfig withSegmentDeleteDelayMs(long ms) {
+        return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, ms, recoveryReadBytes,
+                segmentMs, deletesByRetention);
+    }
+
+    public LogConfig withDeletesByRetention(boolean deletes) {
+        return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes, segmentMs, deletes);
     }
 }

@@ -43,7 +43,8 @@ public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
 
     private final Path dir;
-    private final LogConfig config;
+    /** Changed only by the writer ({@link #reconfigure}); readers may see the old one for a while. */
+    private volatile LogConfig config;
     private final Clock clock;
     private final Storage storage;
     private final ConcurrentSkipListMap<Long, Segment> segments;
@@ -52,6 +53,8 @@ public final class PartitionLog implements AutoCloseable {
     private final SnapshottedState state;
     private final RetiredSegments retired;
     private volatile Segment active;
+    /** When the active segment took its first append since the log was opened; -1 before that. */
+    private long activeFirstAppendMs = -1;
     private volatile long durableEndOffset;
     private volatile IOException failure;
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
@@ -170,6 +173,9 @@ public final class PartitionLog implements AutoCloseable {
         long lastOffset = firstOffset + batches.recordCount() - 1;
         try {
             maybeRoll(batches.sizeInBytes(), lastOffset);
+            if (activeFirstAppendMs < 0) {
+                activeFirstAppendMs = clock.millis();
+            }
             active.append(batches.buffer(), batches.batches(), firstOffset);
         } catch (IOException e) {
             throw goOffline("append to " + active.file(), e);
@@ -209,6 +215,10 @@ public final class PartitionLog implements AutoCloseable {
     public int enforceRetention() throws IOException {
         checkWritable();
         retired.closeDue(clock.millis());
+        LogConfig config = this.config;
+        if (!config.deletesByRetention()) {
+            return 0;
+        }
         long nowMs = clock.millis();
         boolean bySize = config.retentionBytes() >= 0;
         long excessBytes = bySize ? sizeInBytes() - config.retentionBytes() : 0;
@@ -462,12 +472,28 @@ public final class PartitionLog implements AutoCloseable {
 
     // ---------------------------------------------------------------- internals
 
+    /**
+     * Takes new settings: retention and the deletion delay apply from the next check, segment sizes
+     * and ages from the next append, index intervals from the next segment.
+     */
+    public void reconfigure(LogConfig newConfig) {
+        config = newConfig;
+        retired.delayMs(newConfig.segmentDeleteDelayMs());
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
     private void maybeRoll(int incomingBytes, long lastOffset) throws IOException {
         Segment current = active;
+        LogConfig config = this.config;
         boolean full = current.sizeInBytes() > 0
                 && (long) current.sizeInBytes() + incomingBytes > config.segmentBytes();
+        boolean old = current.sizeInBytes() > 0 && activeFirstAppendMs >= 0
+                && clock.millis() - activeFirstAppendMs >= config.segmentMs();
         boolean offsetsOverflow = lastOffset - current.baseOffset > Integer.MAX_VALUE;
-        if (!full && !offsetsOverflow) {
+        if (!full && !old && !offsetsOverflow) {
             return;
         }
         rollAt(current.nextOffset());
@@ -482,6 +508,7 @@ public final class PartitionLog implements AutoCloseable {
         storage.fsyncDirectory(dir);
         segments.put(base, next);
         active = next;
+        activeFirstAppendMs = -1;
         recoveryPoint.write(new RecoveryPoint(base, base, 0));
         durableEndOffset = base;
         log.debug("Rolled {} at offset {}", dir, base);

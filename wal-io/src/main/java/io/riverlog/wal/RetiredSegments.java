@@ -22,11 +22,16 @@ final class RetiredSegments {
     }
 
     private final Deque<Retired> retired = new ArrayDeque<>();
-    private final long delayMs;
+    private volatile long delayMs;
     private volatile Executor closer = Runnable::run;
 
     RetiredSegments(long delayMs) {
         this.delayMs = delayMs;
+    }
+
+    /** Segments retired from now on stay open this long. */
+    void delayMs(long ms) {
+        delayMs = ms;
     }
 
     void closeOn(Executor executor) {

@@ -3,6 +3,7 @@ package io.riverlog.actors.partition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -28,7 +29,7 @@ import io.riverlog.wal.ValidBatches;
  */
 final class AppendQueue {
 
-    private record PendingAck(long baseOffset, long lastOffset, ActorRef<AppendReply> replyTo) {
+    private record PendingAck(long baseOffset, long lastOffset, long logAppendTimeMs, ActorRef<AppendReply> replyTo) {
     }
 
     /** What the idempotence rules make of an append. */
@@ -48,6 +49,8 @@ final class AppendQueue {
     }
 
     private static final Admission PLAIN = new Plain();
+    /** The append time of batches that keep their producer's timestamps. */
+    private static final long NO_APPEND_TIME = -1;
     private static final Admission ANSWERED = new Answered();
 
     private final PartitionWiring wiring;
@@ -65,9 +68,21 @@ final class AppendQueue {
         this.producers = producers;
     }
 
-    /** Assigns the batches the next offsets, hands them to readers (uncommitted) and to the next write round. */
+    /**
+     * Checks the batches against the topic's rules, assigns them the next offsets (stamping them with
+     * the append time under LogAppendTime), hands them to readers (uncommitted) and to the next write round.
+     */
     void append(Append append) {
-        ValidBatches batches = append.batches();
+        AppendPolicy policy = wiring.rules().appends();
+        long nowMs = System.currentTimeMillis();
+        Optional<AppendPolicy.Refused> refused = policy.check(append.batches(), nowMs);
+        if (refused.isPresent()) {
+            append.replyTo().tell(new AppendFailed(refused.get().error(), refused.get().message()));
+            return;
+        }
+        ValidBatches batches = policy.logAppendTime() ? BatchFormat.stampLogAppendTime(append.batches(), nowMs)
+                : append.batches();
+        long logAppendTimeMs = policy.logAppendTime() ? nowMs : NO_APPEND_TIME;
         Admission admission = admit(batches, append.replyTo());
         if (admission instanceof Answered) {
             return;
@@ -81,7 +96,7 @@ final class AppendQueue {
         }
         reads.appended(batches, base);
         unwritten.add(new LogWriter.PendingWrite(batches, base));
-        uncommitted.add(new PendingAck(base, end - 1, append.replyTo()));
+        uncommitted.add(new PendingAck(base, end - 1, logAppendTimeMs, append.replyTo()));
         wiring.metrics().appended(wiring.id(), batches.recordCount(), batches.sizeInBytes());
         startRoundIfIdle();
     }
@@ -93,7 +108,7 @@ final class AppendQueue {
             long logStart = reads.logStartOffset();
             while (!uncommitted.isEmpty() && uncommitted.peekFirst().lastOffset() < committedEndOffset) {
                 PendingAck ack = uncommitted.pollFirst();
-                ack.replyTo().tell(new Appended(ack.baseOffset(), ack.lastOffset(), logStart));
+                ack.replyTo().tell(new Appended(ack.baseOffset(), ack.lastOffset(), logStart, ack.logAppendTimeMs()));
             }
             reads.committed(committedEndOffset);
         }
@@ -197,9 +212,11 @@ final class AppendQueue {
         }
         if (verdict instanceof ProducerStateTable.Duplicate duplicate) {
             if (duplicate.lastOffset() < reads.highWatermark()) {
-                replyTo.tell(new Appended(duplicate.baseOffset(), duplicate.lastOffset(), reads.logStartOffset()));
+                replyTo.tell(new Appended(duplicate.baseOffset(), duplicate.lastOffset(), reads.logStartOffset(),
+                        NO_APPEND_TIME));
             } else {
-                uncommitted.add(new PendingAck(duplicate.baseOffset(), duplicate.lastOffset(), replyTo));
+                uncommitted.add(new PendingAck(duplicate.baseOffset(), duplicate.lastOffset(), NO_APPEND_TIME,
+                        replyTo));
             }
         } else if (verdict instanceof ProducerStateTable.OutOfOrder outOfOrder) {
             replyTo.tell(new AppendFailed(AppendError.OUT_OF_ORDER_SEQUENCE, outOfOrder.message()));

@@ -112,6 +112,8 @@ final class Closing extends AbstractBehavior<Command> {
                     reads.damageFound(found.damage());
                     return this;
                 })
+                // The writer is closing the log: new settings would apply to nothing.
+                .onMessage(PartitionActor.Reconfigure.class, reconfigure -> this)
                 .onMessage(WriterClosed.class, closed -> stopped())
                 .onSignal(Terminated.class, writerGone -> {
                     wiring.context().getLog().error("Writer of partition {} stopped unexpectedly while closing the log",

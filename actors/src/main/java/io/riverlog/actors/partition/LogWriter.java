@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
@@ -56,6 +57,10 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     record RetryOpen() implements Command {
     }
 
+    /** New log settings from the topic's configs; see {@link PartitionLog#reconfigure}. */
+    record Reconfigure(LogConfig log) implements Command {
+    }
+
     private enum Tick implements Command { FLUSH, RETENTION }
 
     private record CloseReplaced(PartitionLog log) implements Command {
@@ -63,7 +68,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     private final ActorRef<PartitionActor.Command> partition;
     private final PartitionId id;
-    private final PartitionSettings settings;
+    private PartitionSettings settings;
     private final PartitionMetrics metrics;
     private final Storage storage;
     private final TimerScheduler<Command> timers;
@@ -109,6 +114,8 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                                                PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
         return Behaviors.receive(Command.class)
                 .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics))
+                .onMessage(Reconfigure.class, reconfigure -> notOpened(context, partition, id, dir,
+                        settings.withLog(reconfigure.log()), storage, metrics))
                 .onMessage(Close.class, close -> {
                     partition.tell(new PartitionActor.WriterClosed());
                     return Behaviors.stopped();
@@ -152,6 +159,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
                 .onMessage(Reopen.class, this::onReopen)
+                .onMessage(Reconfigure.class, this::onReconfigure)
                 .onMessage(CloseReplaced.class, this::onCloseReplaced)
                 .onMessage(Close.class, close -> onClose())
                 .build();
@@ -219,6 +227,12 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
             }
             partition.tell(new PartitionActor.LogOpenFailed(e));
         }
+        return this;
+    }
+
+    private Behavior<Command> onReconfigure(Reconfigure reconfigure) {
+        settings = settings.withLog(reconfigure.log());
+        log.reconfigure(reconfigure.log());
         return this;
     }
 

@@ -130,6 +130,10 @@ final class Offline extends AbstractBehavior<Command> {
                     reads.damageFound(found.damage());
                     return this;
                 })
+                .onMessage(PartitionActor.Reconfigure.class, reconfigure -> {
+                    wiring.reconfigure(reconfigure);
+                    return this;
+                })
                 .onMessage(Stop.class, this::onStop)
                 .onSignal(Terminated.class, writerGone -> onWriterGone())
                 .onSignal(PostStop.class, stopped -> {

@@ -43,6 +43,10 @@ final class Opening {
                     scrub.fail(stillOpening);
                     return Behaviors.same();
                 })
+                .onMessage(PartitionActor.Reconfigure.class, reconfigure -> {
+                    wiring.reconfigure(reconfigure);
+                    return Behaviors.same();
+                })
                 .onMessage(Request.class, request -> {
                     if (stash.isFull()) {
                         request.fail(stillOpening);

@@ -19,6 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import io.riverlog.wal.Damage;
+import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogSlice;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
@@ -106,7 +107,9 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     /** The batches were committed at offsets {@code [baseOffset, lastOffset]}. */
-    public record Appended(long baseOffset, long lastOffset, long logStartOffset) implements AppendReply {
+    /** {@code logAppendTimeMs} is the time the batches were stamped with under LogAppendTime, else -1. */
+    public record Appended(long baseOffset, long lastOffset, long logStartOffset, long logAppendTimeMs)
+            implements AppendReply {
     }
 
     public enum AppendError {
@@ -130,7 +133,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         /** An idempotent producer's epoch is older than the partition has seen: it was fenced. */
         INVALID_PRODUCER_EPOCH,
         /** The request breaks a rule of the protocol, such as several batches from an idempotent producer. */
-        INVALID_RECORD
+        INVALID_RECORD,
+        /** The batches are larger than the topic's max.message.bytes. */
+        MESSAGE_TOO_LARGE,
+        /** A record's timestamp is further from the broker's clock than the topic's bounds allow. */
+        INVALID_TIMESTAMP
     }
 
     public record AppendFailed(AppendError error, String message) implements AppendReply {
@@ -300,6 +307,13 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     public record Scrubbed(PartitionId partition, long bytesChecked, boolean fullyVerified) {
     }
 
+    /**
+     * New settings from the topic's configs, applied without a restart: the append rules from the
+     * next append on, the log settings as {@link io.riverlog.wal.PartitionLog#reconfigure} says.
+     */
+    public record Reconfigure(LogConfig log, AppendPolicy appends) implements Command {
+    }
+
     /** Writes and fsyncs everything accepted, closes the log cleanly, then stops. */
     public record Stop(ActorRef<Done> replyTo) implements Command {
     }
@@ -401,6 +415,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());
+                    return this;
+                })
+                .onMessage(Reconfigure.class, reconfigure -> {
+                    wiring.reconfigure(reconfigure);
                     return this;
                 })
                 .onMessage(Stop.class, stop -> Closing.start(wiring, reads, appends, Availability.ONLINE, stop))

@@ -16,7 +16,7 @@ import io.riverlog.wal.LogConfig;
 public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
                                 Duration retentionCheckInterval, int pendingWhileOpening,
                                 int producerBatchesRemembered, Duration storageRetryInterval, LogConfig log,
-                                BufferMemory bufferMemory) {
+                                BufferMemory bufferMemory, AppendPolicy appendPolicy) {
 
     private static final String PATH = "riverlog.partition.";
 
@@ -30,26 +30,42 @@ public record PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval,
                 ConfigValues.intValue(config, PATH + "producer-batches-remembered", 1, Integer.MAX_VALUE),
                 ConfigValues.timerDuration(config, PATH + "storage-retry-interval"),
                 LogConfig.fromConfig(config),
-                new BufferMemory(ConfigValues.bytes(config, PATH + "all-buffers-max-bytes", 0, Long.MAX_VALUE)));
+                new BufferMemory(ConfigValues.bytes(config, PATH + "all-buffers-max-bytes", 0, Long.MAX_VALUE)),
+                AppendPolicy.fromConfig(config));
+    }
+
+    /** Settings from before there were per-topic append rules: every batch is taken as it comes. */
+    public PartitionSettings(FsyncPolicy fsyncPolicy, Duration fsyncInterval, long bufferMaxBytes,
+                             Duration retentionCheckInterval, int pendingWhileOpening, int producerBatchesRemembered,
+                             Duration storageRetryInterval, LogConfig log, BufferMemory bufferMemory) {
+        this(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory,
+                AppendPolicy.UNRESTRICTED);
+    }
+
+    public PartitionSettings withAppendPolicy(AppendPolicy policy) {
+        return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval,
+                pendingWhileOpening, producerBatchesRemembered, storageRetryInterval, log, bufferMemory, policy);
     }
 
     public PartitionSettings withLog(LogConfig logConfig) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval,
-                pendingWhileOpening, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory);
+                pendingWhileOpening, producerBatchesRemembered, storageRetryInterval, logConfig, bufferMemory,
+                appendPolicy);
     }
 
     public PartitionSettings withBufferMaxBytes(long bytes) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bytes, retentionCheckInterval, pendingWhileOpening,
-                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory, appendPolicy);
     }
 
     public PartitionSettings withFsyncPolicy(FsyncPolicy policy) {
         return new PartitionSettings(policy, fsyncInterval, bufferMaxBytes, retentionCheckInterval, pendingWhileOpening,
-                producerBatchesRemembered, storageRetryInterval, log, bufferMemory);
+                producerBatchesRemembered, storageRetryInterval, log, bufferMemory, appendPolicy);
     }
 
     public PartitionSettings withStorageRetryInterval(Duration interval) {
         return new PartitionSettings(fsyncPolicy, fsyncInterval, bufferMaxBytes, retentionCheckInterval,
-                pendingWhileOpening, producerBatchesRemembered, interval, log, bufferMemory);
+                pendingWhileOpening, producerBatchesRemembered, interval, log, bufferMemory, appendPolicy);
     }
 }

@@ -99,8 +99,8 @@ final class ChangeInFlight {
             context.getLog().info("Topic {} grew from {} to {} partitions", topic.name(), partitionsBefore,
                     topic.partitions());
         } else {
-            context.getLog().info("Altered configs of topic {}: now {}; running partitions keep their log"
-                    + " settings until the next start", topic.name(), topic.configs());
+            partitions.reconfigure(topic);
+            context.getLog().info("Altered configs of topic {}: now {}", topic.name(), topic.configs());
         }
         return topic;
     }

@@ -52,8 +52,7 @@ final class PartitionChildren {
 
     /** Spawns partitions {@code [from, to)} of the topic. */
     void spawn(TopicInfo topic, int from, int to) {
-        PartitionSettings partitionSettings = settings.partition()
-                .withLog(TopicConfigs.logConfig(settings.partition().log(), topic.configs()));
+        PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());
         for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
             ActorRef<PartitionActor.Command> ref = context.spawn(
                     PartitionActor.create(id, settings.partitionDir(id), partitionSettings, storage, metrics),
@@ -61,6 +60,19 @@ final class PartitionChildren {
             context.watchWith(ref, terminationMessage.apply(id));
             running.put(id, ref);
             scrubber.tell(new Scrubber.Add(id, ref));
+        }
+    }
+
+    /** Applies the topic's (new) configs to its running partitions. */
+    void reconfigure(TopicInfo topic) {
+        PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());
+        PartitionActor.Reconfigure reconfigure = new PartitionActor.Reconfigure(partitionSettings.log(),
+                partitionSettings.appendPolicy());
+        for (PartitionId id : TopicTable.partitionsOf(topic.name(), 0, topic.partitions())) {
+            ActorRef<PartitionActor.Command> ref = running.get(id);
+            if (ref != null && !stopping.contains(id)) {
+                ref.tell(reconfigure);
+            }
         }
     }
 

@@ -1,61 +1,60 @@
 package io.riverlog.actors.topics;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
-import io.riverlog.wal.BatchFormat;
+import org.apache.kafka.common.config.TopicConfig;
+
+import io.riverlog.actors.partition.AppendPolicy;
+import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.wal.LogConfig;
 
 /**
- * The per-topic configs a topic may set, with Kafka's names, and how they override the broker's
- * {@code riverlog.log} defaults for that topic's partitions:
- * <pre>
- *   retention.ms     long, -1 or more (-1: no limit)   LogConfig.retentionMs
- *   retention.bytes  long, -1 or more (-1: no limit)   LogConfig.retentionBytes
- *   segment.bytes    int, at least one batch header    LogConfig.segmentBytes
- * </pre>
- * Every other key is refused, so that a typo never passes for a setting.
+ * The configs a topic sets (Kafka's names, every one of {@link TopicConfigCatalog}), and how they
+ * override the broker's defaults for that topic's partitions: the log settings ({@link LogConfig},
+ * from {@code riverlog.log}) and the append rules ({@link AppendPolicy}, from {@code riverlog.partition}).
+ * Unknown names and values out of range are refused, so that a typo never passes for a setting.
  */
-final class TopicConfigs {
-    static final String RETENTION_MS = "retention.ms";
-    static final String RETENTION_BYTES = "retention.bytes";
-    static final String SEGMENT_BYTES = "segment.bytes";
-    static final Set<String> KEYS = Set.of(RETENTION_MS, RETENTION_BYTES, SEGMENT_BYTES);
-
-    /** The smallest retention limit; it means "no limit". */
-    private static final long UNLIMITED = -1;
+public final class TopicConfigs {
 
     private TopicConfigs() {
     }
 
     /** Why the configs cannot be set, or empty if every key is known and every value in range. */
-    static Optional<String> problemWith(Map<String, String> configs) {
+    public static Optional<String> problemWith(Map<String, String> configs) {
         for (Map.Entry<String, String> entry : configs.entrySet()) {
-            Optional<String> problem = problemWith(entry.getKey(), entry.getValue());
+            Optional<String> problem = TopicConfigCatalog.problemWith(entry.getKey(), entry.getValue());
             if (problem.isPresent()) {
                 return problem;
             }
         }
-        return Optional.empty();
+        return conflicts(configs);
     }
 
-    /** Why the changes (an empty value removes a key) cannot be applied, or empty if they can. */
-    static Optional<String> problemWithChanges(Map<String, Optional<String>> changes) {
+    /**
+     * Why the changes (an empty value removes a key) cannot be applied to a topic with configs
+     * {@code current}, or empty if they can.
+     */
+    public static Optional<String> problemWithChanges(Map<String, String> current,
+                                                      Map<String, Optional<String>> changes) {
         for (Map.Entry<String, Optional<String>> change : changes.entrySet()) {
             Optional<String> value = change.getValue();
             if (value == null) {
                 return Optional.of("config " + change.getKey() + " has a null change; an empty Optional removes a key");
             }
-            Optional<String> problem = value.isPresent() ? problemWith(change.getKey(), value.get())
-                    : unknownKey(change.getKey());
+            Optional<String> problem = value.isPresent() ? TopicConfigCatalog.problemWith(change.getKey(), value.get())
+                    : TopicConfigCatalog.key(change.getKey()).isPresent() ? Optional.empty()
+                    : Optional.of("Unknown topic config name: " + change.getKey());
             if (problem.isPresent()) {
                 return problem;
             }
         }
-        return Optional.empty();
+        return conflicts(applyChanges(current, changes));
     }
 
     /** The (valid) configs as stored: values without surrounding blanks, keys sorted. */
@@ -66,7 +65,8 @@ final class TopicConfigs {
     }
 
     /** {@code current} with the changes applied: a present value sets its key, an empty one removes it. */
-    static Map<String, String> applyChanges(Map<String, String> current, Map<String, Optional<String>> changes) {
+    public static Map<String, String> applyChanges(Map<String, String> current,
+                                                   Map<String, Optional<String>> changes) {
         Map<String, String> result = new TreeMap<>(current);
         changes.forEach((key, value) -> {
             if (value.isPresent()) {
@@ -79,48 +79,109 @@ final class TopicConfigs {
     }
 
     /** The log settings of a partition of a topic with these (valid) configs. */
-    static LogConfig logConfig(LogConfig defaults, Map<String, String> configs) {
+    public static LogConfig logConfig(LogConfig defaults, Map<String, String> configs) {
         LogConfig config = defaults;
-        if (configs.containsKey(SEGMENT_BYTES)) {
-            config = config.withSegmentBytes(Integer.parseInt(configs.get(SEGMENT_BYTES).trim()));
+        if (configs.containsKey(TopicConfig.SEGMENT_BYTES_CONFIG)) {
+            config = config.withSegmentBytes(intOf(configs, TopicConfig.SEGMENT_BYTES_CONFIG));
         }
-        long retentionBytes = configs.containsKey(RETENTION_BYTES)
-                ? Long.parseLong(configs.get(RETENTION_BYTES).trim()) : config.retentionBytes();
-        long retentionMs = configs.containsKey(RETENTION_MS)
-                ? Long.parseLong(configs.get(RETENTION_MS).trim()) : config.retentionMs();
-        return config.withRetention(retentionBytes, retentionMs);
+        if (configs.containsKey(TopicConfig.SEGMENT_MS_CONFIG)) {
+            config = config.withSegmentMs(longOf(configs, TopicConfig.SEGMENT_MS_CONFIG));
+        }
+        if (configs.containsKey(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG)) {
+            // Kafka takes 0 (an entry per batch); a Riverlog index needs at least one byte between entries.
+            config = config.withIndexIntervalBytes(Math.max(1, intOf(configs,
+                    TopicConfig.INDEX_INTERVAL_BYTES_CONFIG)));
+        }
+        if (configs.containsKey(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG)) {
+            config = config.withSegmentDeleteDelayMs(longOf(configs, TopicConfig.FILE_DELETE_DELAY_MS_CONFIG));
+        }
+        long retentionBytes = configs.containsKey(TopicConfig.RETENTION_BYTES_CONFIG)
+                ? longOf(configs, TopicConfig.RETENTION_BYTES_CONFIG) : config.retentionBytes();
+        long retentionMs = configs.containsKey(TopicConfig.RETENTION_MS_CONFIG)
+                ? longOf(configs, TopicConfig.RETENTION_MS_CONFIG) : config.retentionMs();
+        return config.withRetention(retentionBytes, retentionMs).withDeletesByRetention(cleanupPolicy(configs)
+                .contains(TopicConfig.CLEANUP_POLICY_DELETE));
     }
 
-    private static Optional<String> problemWith(String key, String value) {
-        Optional<String> unknown = unknownKey(key);
-        if (unknown.isPresent()) {
-            return unknown;
-        }
+    /** The append rules of a partition of a topic with these (valid) configs. */
+    public static AppendPolicy appendPolicy(AppendPolicy defaults, Map<String, String> configs) {
+        int maxMessageBytes = configs.containsKey(TopicConfig.MAX_MESSAGE_BYTES_CONFIG)
+                ? intOf(configs, TopicConfig.MAX_MESSAGE_BYTES_CONFIG) : defaults.maxMessageBytes();
+        boolean logAppendTime = configs.containsKey(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG)
+                ? configs.get(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG).trim().equals(AppendPolicy.LOG_APPEND_TIME)
+                : defaults.logAppendTime();
+        long beforeMaxMs = configs.containsKey(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG)
+                ? longOf(configs, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG) : defaults.timestampBeforeMaxMs();
+        long afterMaxMs = configs.containsKey(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG)
+                ? longOf(configs, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG) : defaults.timestampAfterMaxMs();
+        return new AppendPolicy(maxMessageBytes, logAppendTime, beforeMaxMs, afterMaxMs);
+    }
+
+    /** The partition settings of a topic with these (valid) configs. */
+    public static PartitionSettings partitionSettings(PartitionSettings defaults, Map<String, String> configs) {
+        return defaults.withLog(logConfig(defaults.log(), configs))
+                .withAppendPolicy(appendPolicy(defaults.appendPolicy(), configs));
+    }
+
+    /**
+     * The broker's default of every config that a Riverlog setting gives (as DescribeConfigs shows
+     * it); the other configs default to Kafka's values in {@link TopicConfigCatalog}.
+     */
+    public static Map<String, String> brokerDefaults(PartitionSettings settings) {
+        LogConfig log = settings.log();
+        AppendPolicy appends = settings.appendPolicy();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(log.retentionMs()));
+        defaults.put(TopicConfig.RETENTION_BYTES_CONFIG, Long.toString(log.retentionBytes()));
+        defaults.put(TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(log.segmentBytes()));
+        defaults.put(TopicConfig.SEGMENT_MS_CONFIG, Long.toString(log.segmentMs()));
+        defaults.put(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, Integer.toString(log.indexIntervalBytes()));
+        defaults.put(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, Long.toString(log.segmentDeleteDelayMs()));
+        defaults.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(appends.maxMessageBytes()));
+        defaults.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
+                appends.logAppendTime() ? AppendPolicy.LOG_APPEND_TIME : AppendPolicy.CREATE_TIME);
+        defaults.put(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.toString(appends.timestampBeforeMaxMs()));
+        defaults.put(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Long.toString(appends.timestampAfterMaxMs()));
+        return defaults;
+    }
+
+    /** The cleanup policies a topic's configs name, lower case; Kafka's default is delete. */
+    public static Set<String> cleanupPolicy(Map<String, String> configs) {
+        String value = configs.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (value == null) {
-            return Optional.of("config " + key + " has no value");
+            return Set.of(TopicConfig.CLEANUP_POLICY_DELETE);
         }
-        return switch (key) {
-            case RETENTION_MS, RETENTION_BYTES -> checkLong(key, value, UNLIMITED, Long.MAX_VALUE);
-            case SEGMENT_BYTES -> checkLong(key, value, BatchFormat.HEADER_BYTES, Integer.MAX_VALUE);
-            default -> throw new IllegalStateException("config " + key + " is known but has no rule");
-        };
+        Set<String> policies = new HashSet<>();
+        for (String policy : value.split(",")) {
+            policies.add(policy.trim().toLowerCase(java.util.Locale.ROOT));
+        }
+        return policies;
     }
 
-    private static Optional<String> unknownKey(String key) {
-        return key != null && KEYS.contains(key) ? Optional.empty()
-                : Optional.of("unknown topic config '" + key + "'; known are " + new TreeSet<>(KEYS));
-    }
-
-    private static Optional<String> checkLong(String key, String value, long min, long max) {
-        long parsed;
-        try {
-            parsed = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return Optional.of("config " + key + " must be a whole number, not '" + value + "'");
-        }
-        if (parsed < min || parsed > max) {
-            return Optional.of("config " + key + " must be in [" + min + ", " + max + "], not " + parsed);
+    /** Rules between configs that Kafka checks on the whole set. */
+    private static Optional<String> conflicts(Map<String, String> configs) {
+        if (configs.containsKey(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG)
+                && configs.containsKey(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG)) {
+            long min = longOf(configs, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+            long max = longOf(configs, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
+            if (min > max) {
+                return Optional.of("conflict topic config setting " + TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG
+                        + " (" + min + ") > " + TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG + " (" + max + ")");
+            }
         }
         return Optional.empty();
+    }
+
+    /** The names of the configs in the catalog, in its order. */
+    public static List<String> names() {
+        return List.copyOf(TopicConfigCatalog.keys().keySet());
+    }
+
+    private static int intOf(Map<String, String> configs, String key) {
+        return Integer.parseInt(configs.get(key).trim());
+    }
+
+    private static long longOf(Map<String, String> configs, String key) {
+        return Long.parseLong(configs.get(key).trim());
     }
 }

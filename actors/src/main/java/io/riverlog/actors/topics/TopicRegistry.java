@@ -46,8 +46,8 @@ import io.riverlog.wal.Storage;
  * start removes. Create removes leftovers under the new partitions' names before writing, so a
  * re-created topic always starts empty.
  *
- * <p>Topic configs become the log settings of partitions spawned after the change (partitions
- * added later, and every partition at the next start); partitions already running keep theirs.
+ * <p>Topic configs ({@link TopicConfigs}) become the settings of the topic's partitions: those
+ * spawned later get them at start, running ones are told once the change is durable.
  *
  * <p>The registry also reserves blocks of producer ids ({@link ProducerIdReservations}): each block
  * is written to the metadata log and fsynced, in turn with the changes, before it is answered.

@@ -148,7 +148,7 @@ final class TopicTable {
         if (!topics.containsKey(name)) {
             return unknown(name);
         }
-        return TopicConfigs.problemWithChanges(changes)
+        return TopicConfigs.problemWithChanges(topics.get(name).configs(), changes)
                 .flatMap(problem -> reject(TopicError.INVALID_CONFIG, problem));
     }
 

@@ -83,7 +83,7 @@ class AppendsCaughtByAStorageFailureTest {
         });
         assertThat(Files.size(segment())).as("cut back before the answer").isEqualTo(committedBytes);
 
-        assertThat(append(partition, batch(1))).isEqualTo(new Appended(3, 3, 0));
+        assertThat(append(partition, batch(1))).isEqualTo(new Appended(3, 3, 0, -1));
         stop(partition);
         assertThat(recordsAfterRestart()).isEqualTo(4);
     }
@@ -109,7 +109,7 @@ class AppendsCaughtByAStorageFailureTest {
         time.timePasses(RETRY);
         awaitOnline(partition);
         assertThat(append(partition, batch(1))).as("the later reopen cut the caught batch away")
-                .isEqualTo(new Appended(3, 3, 0));
+                .isEqualTo(new Appended(3, 3, 0, -1));
     }
 
     @Test
@@ -131,7 +131,7 @@ class AppendsCaughtByAStorageFailureTest {
 
     /** Commits three records, then appends two whose fsync fails; returns once the partition is offline. */
     private Caught appendCaughtByAFailedFsync(ActorRef<PartitionActor.Command> partition) throws IOException {
-        assertThat(append(partition, batch(3))).isEqualTo(new Appended(0, 2, 0));
+        assertThat(append(partition, batch(3))).isEqualTo(new Appended(0, 2, 0, -1));
         long committedBytes = Files.size(segment());
         disk.failFsyncs();
         TestProbe<AppendReply> answer = kit.createTestProbe();

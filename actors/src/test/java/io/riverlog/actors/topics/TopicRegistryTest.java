@@ -151,7 +151,8 @@ class TopicRegistryTest {
     void unknownConfigKeyAndOutOfRangeValuesAreRefusedAsInvalidConfig() {
         assertFailed(run.tryCreate("a", 1, Map.of("retention.hours", "1")), TopicError.INVALID_CONFIG);
         assertFailed(run.tryCreate("a", 1, Map.of("retention.ms", "soon")), TopicError.INVALID_CONFIG);
-        assertFailed(run.tryCreate("a", 1, Map.of("retention.bytes", "-2")), TopicError.INVALID_CONFIG);
+        assertFailed(run.tryCreate("a", 1, Map.of("retention.ms", "-2")), TopicError.INVALID_CONFIG);
+        assertFailed(run.tryCreate("a", 1, Map.of("cleanup.policy", "shred")), TopicError.INVALID_CONFIG);
         assertFailed(run.tryCreate("a", 1, Map.of("segment.bytes", "10")), TopicError.INVALID_CONFIG);
         assertThat(run.list()).isEmpty();
     }
@@ -247,7 +248,7 @@ class TopicRegistryTest {
     @Test
     void alterConfigsWithAnUnknownKeyOrOfAnUnknownTopicIsRefused() {
         run.create("orders", 1, Map.of("retention.ms", "1000"));
-        assertThat(((ChangeFailed) run.alterConfigs("orders", Map.of("cleanup.policy", Optional.of("compact"))))
+        assertThat(((ChangeFailed) run.alterConfigs("orders", Map.of("cleanup.polcy", Optional.of("compact"))))
                 .error()).isEqualTo(TopicError.INVALID_CONFIG);
         assertThat(((ChangeFailed) run.alterConfigs("orders", Map.of("retention.ms", Optional.of("-5"))))
                 .error()).isEqualTo(TopicError.INVALID_CONFIG);

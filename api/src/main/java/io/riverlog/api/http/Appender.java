@@ -162,6 +162,8 @@ final class Appender {
                 case STORAGE_ERROR -> ApiException.partitionOffline(failed.message());
                 case OUTCOME_UNKNOWN -> ApiException.outcomeUnknown(failed.message());
                 case NOT_AVAILABLE -> ApiException.unavailable(failed.message());
+                case MESSAGE_TOO_LARGE -> ApiException.tooLarge(failed.message());
+                case INVALID_TIMESTAMP -> ApiException.badRequest(failed.message());
                 default -> new ApiException(org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR,
                         "append_failed", failed.message());
             };

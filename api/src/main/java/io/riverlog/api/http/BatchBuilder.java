@@ -46,7 +46,7 @@ final class BatchBuilder {
             if (end == first) {
                 throw ApiException.tooLarge("a record of " + (length(records.get(first).key())
                         + length(records.get(first).value())) + " bytes does not fit in a record batch of at most "
-                        + maxBatchBytes + " bytes (riverlog.kafka.max-message-bytes)");
+                        + maxBatchBytes + " bytes (riverlog.partition.max-message-bytes)");
             }
             out.add(new Built(BatchFormat.batchOf(records.subList(first, end)), end - first));
             first = end;

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.actors.partition.AppendPolicy;
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.settings.ConfigValues;
 
@@ -14,7 +15,7 @@ import io.riverlog.settings.ConfigValues;
  * @param port                the port to bind (0: any free port)
  * @param maxRequestBytes     the largest JSON request body; larger ones are answered 413
  * @param maxMessageBytes     the largest record batch an HTTP produce appends to one partition
- *                            ({@code riverlog.kafka.max-message-bytes}); a record that cannot fit is answered 413
+ *                            ({@code riverlog.partition.max-message-bytes}); a record that cannot fit is answered 413
  * @param requestTimeout      how long a request waits on the topic registry or a partition
  * @param readyCheckTimeout   how long {@code /v1/ready} waits on the registry and partitions before it
  *                            answers that the broker is still recovering
@@ -34,7 +35,7 @@ public record HttpSettings(String host, int port, long maxRequestBytes, int maxM
                 ConfigValues.intValue(config, http + "port", 0, KafkaSettings.MAX_PORT),
                 // A body is held in memory whole, and an NDJSON line in one buffer.
                 ConfigValues.bytes(config, http + "max-request-bytes", 1, ConfigValues.MAX_BUFFER_BYTES),
-                KafkaSettings.maxMessageBytes(config),
+                AppendPolicy.fromConfig(config).maxMessageBytes(),
                 ConfigValues.timerDuration(config, http + "request-timeout"),
                 ConfigValues.timerDuration(config, http + "ready-check-timeout"),
                 ConfigValues.timerDurationOrZero(config, http + "shutdown-deadline"),

@@ -3,7 +3,6 @@ package io.riverlog.api.kafka;
 import com.typesafe.config.Config;
 
 import io.riverlog.settings.ConfigValues;
-import io.riverlog.wal.BatchFormat;
 
 /**
  * Settings of the Kafka protocol listener, from {@code riverlog.kafka} in api's reference.conf.
@@ -15,7 +14,6 @@ import io.riverlog.wal.BatchFormat;
  * @param clusterId                 the cluster id in Metadata answers
  * @param maxFrameBytes             a request larger than this closes its connection
  * @param maxInFlightPerConnection  requests of one connection handled at once (answers stay in order)
- * @param maxMessageBytes           the largest record batch a produce may carry per partition
  * @param autoCreateTopics          whether Metadata creates a topic a client asks for and allows to create
  * @param requestTimeout            how long a handler waits on the registry or a partition
  * @param acceptFailurePause        how long the listener stops accepting after accepting failed
@@ -23,8 +21,8 @@ import io.riverlog.wal.BatchFormat;
  *                                  its own selector (0 in the configuration: one per available processor)
  */
 public record KafkaSettings(String host, int port, String advertisedHost, int nodeId, String clusterId,
-                            int maxFrameBytes, int maxInFlightPerConnection, int maxMessageBytes,
-                            boolean autoCreateTopics, java.time.Duration requestTimeout,
+                            int maxFrameBytes, int maxInFlightPerConnection, boolean autoCreateTopics,
+                            java.time.Duration requestTimeout,
                             java.time.Duration acceptFailurePause, int networkThreads) {
 
     /** The largest port number; 0 binds any free port. */
@@ -45,7 +43,6 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
                 config.getString(PATH + "cluster-id"),
                 ConfigValues.intBytes(config, PATH + "max-frame-bytes", 1, ConfigValues.MAX_BUFFER_BYTES),
                 ConfigValues.intValue(config, PATH + "max-in-flight-requests-per-connection", 1, Integer.MAX_VALUE),
-                maxMessageBytes(config),
                 config.getBoolean(PATH + "auto-create-topics"),
                 ConfigValues.timerDuration(config, PATH + "request-timeout"),
                 ConfigValues.positiveDuration(config, PATH + "accept-failure-pause"),
@@ -55,14 +52,6 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
     /** The configured number of threads, 0 meaning one per processor the JVM may use. */
     private static int threadsOrProcessors(int configured) {
         return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
-    }
-
-    /**
-     * {@code riverlog.kafka.max-message-bytes}, which also bounds what one HTTP produce appends to a
-     * partition: at least one batch header.
-     */
-    public static int maxMessageBytes(Config config) {
-        return ConfigValues.intBytes(config, PATH + "max-message-bytes", BatchFormat.HEADER_BYTES, Integer.MAX_VALUE);
     }
 
     public String advertisedHostOrBind() {

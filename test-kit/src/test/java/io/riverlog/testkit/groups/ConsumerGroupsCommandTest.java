@@ -2,12 +2,8 @@ package io.riverlog.testkit.groups;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -17,15 +13,13 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.KafkaCommandLine;
 
 /**
  * Apache Kafka's consumer-groups command ({@code kafka-consumer-groups.sh}), run in this JVM
@@ -42,18 +36,6 @@ class ConsumerGroupsCommandTest {
 
     @TempDir
     Path dataDir;
-
-    @BeforeEach
-    void failUsageErrorsInsteadOfEndingTheJvm() {
-        Exit.setExitProcedure((status, message) -> {
-            throw new AssertionError("the command exited with status " + status + ": " + message);
-        });
-    }
-
-    @AfterEach
-    void restoreExit() {
-        Exit.resetExitProcedure();
-    }
 
     @Test
     void theCommandListsDescribesResetsAndDeletesAClassicGroup() throws Exception {
@@ -127,25 +109,7 @@ class ConsumerGroupsCommandTest {
                 .map(line -> line.split("\\s+")).toList();
     }
 
-    /** Runs the command with {@code --bootstrap-server} and {@code args}; returns what it printed. */
-    private static synchronized String run(String bootstrap, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--bootstrap-server";
-        all[1] = bootstrap;
-        System.arraycopy(args, 0, all, 2, args.length);
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        try (PrintStream capture = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(capture);
-            ConsumerGroupCommand.main(all);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String output = printed.toString(StandardCharsets.UTF_8);
-        out.println("kafka-consumer-groups " + Arrays.toString(args) + ":\n" + output);
-        return output;
+    private static String run(String bootstrap, String... args) {
+        return KafkaCommandLine.run("kafka-consumer-groups", ConsumerGroupCommand::main, bootstrap, args);
     }
 }

@@ -20,7 +20,7 @@ class ProduceEndpointTest {
 
     @RegisterExtension
     static final HttpBrokerExtension BROKER = new HttpBrokerExtension(Map.of(
-            "riverlog.kafka.max-message-bytes", MAX_MESSAGE_BYTES, "riverlog.http.ndjson-batch-records", 100));
+            "riverlog.partition.max-message-bytes", MAX_MESSAGE_BYTES, "riverlog.http.ndjson-batch-records", 100));
     static final HttpCalls http = BROKER.http();
 
 

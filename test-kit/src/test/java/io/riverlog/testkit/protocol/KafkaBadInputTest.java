@@ -45,7 +45,7 @@ class KafkaBadInputTest {
     @BeforeAll
     static void start() throws Exception {
         broker = EmbeddedBroker.start(dataDir, Map.of("riverlog.kafka.auto-create-topics", false,
-                "riverlog.kafka.max-frame-bytes", 64 * 1024, "riverlog.kafka.max-message-bytes", 8 * 1024));
+                "riverlog.kafka.max-frame-bytes", 64 * 1024, "riverlog.partition.max-message-bytes", 8 * 1024));
         KafkaClients.createTopic(broker.bootstrapServers(), "bad-input", 1);
         KafkaClients.createTopic(broker.bootstrapServers(), "half-bad", 2);
     }

@@ -11,11 +11,13 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 
+import io.riverlog.actors.topics.TopicConfigs;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
@@ -24,13 +26,16 @@ import io.riverlog.api.topics.TopicIds;
 /**
  * CreateTopics. One node holds one replica: a replication factor other than 1 (or -1, the default)
  * is refused, as are explicit replica assignments. {@code validateOnly} is answered without
- * creating anything, after the checks that do not need the registry.
+ * creating anything, after the checks that do not need the registry (the configs among them). The
+ * answer carries the new topic's configs.
  */
 final class CreateTopicsHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;
+    private final TopicConfigView view;
 
-    CreateTopicsHandler(BrokerTopics topics) {
+    CreateTopicsHandler(BrokerTopics topics, TopicConfigView view) {
         this.topics = topics;
+        this.view = view;
     }
 
     @Override
@@ -61,8 +66,12 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
         Map<String, String> configs = new LinkedHashMap<>();
         topic.configs().forEach(config -> configs.put(config.name(), config.value()));
         if (validateOnly) {
-            return done(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1),
-                    Errors.NONE, null);
+            Optional<String> problem = TopicConfigs.problemWith(configs);
+            if (problem.isPresent()) {
+                return done(result, Errors.INVALID_CONFIG, problem.get());
+            }
+            return done(withConfigs(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1),
+                    configs), Errors.NONE, null);
         }
         int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS
                 : topic.numPartitions();
@@ -71,12 +80,21 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
             }
             if (reply instanceof TopicRegistry.Changed created) {
-                return result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
-                        .setNumPartitions(created.topic().partitions()).setReplicationFactor((short) 1);
+                return withConfigs(result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
+                        .setNumPartitions(created.topic().partitions()).setReplicationFactor((short) 1),
+                        created.topic().configs());
             }
             TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
             return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
         });
+    }
+
+    /** The created topic's configs, as DescribeConfigs would show them (Admin's createTopics reports them). */
+    private CreatableTopicResult withConfigs(CreatableTopicResult result, Map<String, String> configs) {
+        view.of(configs).forEach((name, entry) -> result.configs().add(new CreatableTopicConfigs().setName(name)
+                .setValue(entry.value()).setReadOnly(entry.readOnly()).setConfigSource(entry.source().id())
+                .setIsSensitive(false)));
+        return result;
     }
 
     private static CompletableFuture<CreatableTopicResult> done(CreatableTopicResult result, Errors error,

@@ -2,31 +2,41 @@ package io.riverlog.api.kafka.handlers;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 
-import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
 
-/** IncrementalAlterConfigs of topics: SET and DELETE of the configs a topic may override. */
+/**
+ * IncrementalAlterConfigs of topics: SET and DELETE of any topic config, APPEND and SUBTRACT of the
+ * list-valued ones (from the topic's value, or the default if it sets none), as Kafka does them.
+ * Broker configs are read-only: they live in Riverlog's configuration file.
+ */
 final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
     private final BrokerTopics topics;
+    private final TopicConfigView view;
 
-    IncrementalAlterConfigsHandler(BrokerTopics topics) {
+    IncrementalAlterConfigsHandler(BrokerTopics topics, TopicConfigView view) {
         this.topics = topics;
+        this.view = view;
     }
 
     @Override
@@ -47,36 +57,69 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
             IncrementalAlterConfigsRequestData.AlterConfigsResource resource, boolean validateOnly) {
         AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
                 .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
-        if (ConfigResource.Type.forId(resource.resourceType()) != ConfigResource.Type.TOPIC) {
-            return done(result, Errors.INVALID_REQUEST, "only topic configs can be altered");
+        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+        if (type != ConfigResource.Type.TOPIC) {
+            return CompletableFuture.completedFuture(result.setErrorCode(Errors.INVALID_REQUEST.code())
+                    .setErrorMessage(type + " configs cannot be altered here; broker settings live in the"
+                            + " configuration file"));
         }
-        Map<String, Optional<String>> changes = new LinkedHashMap<>();
-        for (IncrementalAlterConfigsRequestData.AlterableConfig config : resource.configs()) {
-            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(config.configOperation());
-            if (op == AlterConfigOp.OpType.SET) {
-                changes.put(config.name(), Optional.ofNullable(config.value()));
-            } else if (op == AlterConfigOp.OpType.DELETE) {
-                changes.put(config.name(), Optional.empty());
-            } else {
-                return done(result, Errors.INVALID_REQUEST, "operation " + op + " does not apply to " + config.name());
-            }
-        }
-        if (validateOnly) {
-            return done(result, Errors.NONE, null);
-        }
-        return topics.alterConfigs(resource.resourceName(), changes).toCompletableFuture().handle((reply, error) -> {
-            if (error != null) {
-                return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code());
-            }
-            if (reply instanceof TopicRegistry.ChangeFailed failed) {
-                return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
-            }
-            return result.setErrorCode(Errors.NONE.code());
-        });
+        return TopicConfigChange.apply(topics, resource.resourceName(), validateOnly,
+                        topic -> changes(topic, resource.configs()))
+                .thenApply(outcome -> result.setErrorCode(outcome.error().code()).setErrorMessage(outcome.message()));
     }
 
-    private static CompletableFuture<AlterConfigsResourceResponse> done(AlterConfigsResourceResponse result,
-                                                                       Errors error, String message) {
-        return CompletableFuture.completedFuture(result.setErrorCode(error.code()).setErrorMessage(message));
+    private TopicConfigChange.Changes changes(TopicInfo topic, Iterable<AlterableConfig> configs) {
+        Map<String, Optional<String>> changes = new LinkedHashMap<>();
+        Map<String, TopicConfigView.Entry> current = view.of(topic);
+        for (AlterableConfig config : configs) {
+            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(config.configOperation());
+            if (op == null) {
+                return TopicConfigChange.Changes.refused(Errors.INVALID_REQUEST,
+                        "unknown operation " + config.configOperation() + " on " + config.name());
+            }
+            if (changes.containsKey(config.name())) {
+                return TopicConfigChange.Changes.refused(Errors.INVALID_REQUEST,
+                        "config " + config.name() + " is altered twice in one request");
+            }
+            switch (op) {
+                case SET -> changes.put(config.name(), Optional.ofNullable(config.value()));
+                case DELETE -> changes.put(config.name(), Optional.empty());
+                case APPEND, SUBTRACT -> {
+                    TopicConfigView.Entry entry = current.get(config.name());
+                    if (entry == null || entry.type() != ConfigType.LIST) {
+                        return TopicConfigChange.Changes.refused(Errors.INVALID_CONFIG, "Config value "
+                                + op.name().toLowerCase(java.util.Locale.ROOT) + " is not allowed for config key: "
+                                + config.name());
+                    }
+                    changes.put(config.name(), Optional.of(combined(entry.value(), config.value(),
+                            op == AlterConfigOp.OpType.APPEND)));
+                }
+                default -> throw new IllegalStateException("operation " + op);
+            }
+        }
+        return TopicConfigChange.Changes.of(changes);
+    }
+
+    /** A list value with the given items added (distinct, in order) or removed. */
+    private static String combined(String list, String items, boolean append) {
+        Set<String> values = new LinkedHashSet<>(split(list));
+        if (append) {
+            values.addAll(split(items));
+        } else {
+            values.removeAll(split(items));
+        }
+        return String.join(",", values);
+    }
+
+    private static List<String> split(String list) {
+        List<String> out = new ArrayList<>();
+        if (list != null) {
+            for (String item : list.split(",")) {
+                if (!item.isBlank()) {
+                    out.add(item.trim());
+                }
+            }
+        }
+        return out;
     }
 }

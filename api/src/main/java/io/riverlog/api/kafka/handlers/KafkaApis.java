@@ -45,22 +45,25 @@ public final class KafkaApis implements KafkaRequestHandler {
     public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
                                    PartitionSettings partitionDefaults, Clock clock, KafkaMetrics metrics) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
+        TopicConfigView topicConfigs = new TopicConfigView(partitionDefaults);
         routes.put(ApiKeys.METADATA,
                 route(ApiKeys.METADATA, new MetadataHandler(topics, settings, settings.autoCreateTopics())));
         // Produce 0-2 are advertised because some clients insist on seeing version 0; they are refused if sent.
         routes.put(ApiKeys.PRODUCE, new Route(VersionRange.of(0, ApiKeys.PRODUCE.latestVersion()),
-                new ProduceHandler(topics, settings.maxMessageBytes())));
+                new ProduceHandler(topics)));
         routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics, metrics)));
         routes.put(ApiKeys.LIST_OFFSETS, route(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics)));
         routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID,
                 new InitProducerIdHandler(new ReservedProducerIds(topics))));
-        routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics)));
+        routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS,
+                new CreateTopicsHandler(topics, topicConfigs)));
         routes.put(ApiKeys.DELETE_TOPICS, route(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
         routes.put(ApiKeys.CREATE_PARTITIONS, route(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(topics)));
         routes.put(ApiKeys.DESCRIBE_CONFIGS, route(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topics,
-                new TopicConfigView(partitionDefaults, settings.maxMessageBytes()), settings)));
+                topicConfigs, new BrokerConfigView(settings, partitionDefaults))));
+        routes.put(ApiKeys.ALTER_CONFIGS, route(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topics)));
         routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
-                new IncrementalAlterConfigsHandler(topics)));
+                new IncrementalAlterConfigsHandler(topics, topicConfigs)));
         routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
         // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
         routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(settings)));

@@ -34,6 +34,8 @@ final class KafkaErrors {
             case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case INVALID_RECORD -> Errors.INVALID_RECORD;
+            case MESSAGE_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
+            case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
         };
     }
 

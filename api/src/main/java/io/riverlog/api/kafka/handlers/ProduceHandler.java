@@ -46,11 +46,9 @@ final class ProduceHandler implements KafkaRequestHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final BrokerTopics topics;
-    private final int maxMessageBytes;
 
-    ProduceHandler(BrokerTopics topics, int maxMessageBytes) {
+    ProduceHandler(BrokerTopics topics) {
         this.topics = topics;
-        this.maxMessageBytes = maxMessageBytes;
     }
 
     /**
@@ -107,8 +105,6 @@ final class ProduceHandler implements KafkaRequestHandler {
             BaseRecords records = partition.records();
             if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
                 refused = Errors.INVALID_RECORD;
-            } else if (memory.sizeInBytes() > maxMessageBytes) {
-                refused = Errors.MESSAGE_TOO_LARGE;
             } else {
                 try {
                     batches = BatchFormat.validate(memory.buffer());
@@ -159,7 +155,8 @@ final class ProduceHandler implements KafkaRequestHandler {
                     }
                     if (reply instanceof PartitionActor.Appended appended) {
                         return out.setErrorCode(Errors.NONE.code()).setBaseOffset(appended.baseOffset())
-                                .setLogStartOffset(appended.logStartOffset());
+                                .setLogStartOffset(appended.logStartOffset())
+                                .setLogAppendTimeMs(appended.logAppendTimeMs());
                     }
                     PartitionActor.AppendFailed failed = (PartitionActor.AppendFailed) reply;
                     return out.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());

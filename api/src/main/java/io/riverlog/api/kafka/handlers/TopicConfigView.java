@@ -1,45 +1,61 @@
 package io.riverlog.api.kafka.handlers;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigType;
+
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.topics.TopicConfigCatalog;
+import io.riverlog.actors.topics.TopicConfigs;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
- * A topic's effective configuration as Kafka tools show it: the broker's settings (its defaults are
- * in each module's reference.conf), overridden by the topic's own configs, plus fixed facts of this
- * broker.
+ * A topic's configuration as Kafka tools show it: every topic config of {@link TopicConfigCatalog},
+ * the topic's own value where it sets one, else the broker's default (from Riverlog's settings where
+ * one gives it, else Kafka's), each with its source and synonyms.
  */
 final class TopicConfigView {
-    /** One config entry: its value, whether the topic overrides it, whether it can be altered, its type. */
-    record Entry(String value, boolean overridden, boolean readOnly, String type) {
+    /** One synonym: a config that gives this one's value, highest precedence first. */
+    record Synonym(String name, String value, ConfigSource source) {
     }
 
-    private final PartitionSettings defaults;
-    private final int maxMessageBytes;
+    /** One config entry as DescribeConfigs reports it. */
+    record Entry(String value, ConfigSource source, boolean readOnly, ConfigType type, List<Synonym> synonyms,
+                 String documentation) {
+    }
 
-    TopicConfigView(PartitionSettings defaults, int maxMessageBytes) {
-        this.defaults = defaults;
-        this.maxMessageBytes = maxMessageBytes;
+    private final Map<String, String> brokerDefaults;
+
+    TopicConfigView(PartitionSettings defaults) {
+        this.brokerDefaults = TopicConfigs.brokerDefaults(defaults);
     }
 
     Map<String, Entry> of(TopicInfo topic) {
-        Map<String, Entry> out = new LinkedHashMap<>();
-        out.put("retention.ms", alterable(topic, "retention.ms", Long.toString(defaults.log().retentionMs())));
-        out.put("retention.bytes", alterable(topic, "retention.bytes", Long.toString(defaults.log().retentionBytes())));
-        out.put("segment.bytes", alterable(topic, "segment.bytes", Integer.toString(defaults.log().segmentBytes())));
-        out.put("cleanup.policy", new Entry("delete", false, true, "LIST"));
-        out.put("compression.type", new Entry("producer", false, true, "STRING"));
-        out.put("max.message.bytes", new Entry(Integer.toString(maxMessageBytes), false, true, "INT"));
-        out.put("message.timestamp.type", new Entry("CreateTime", false, true, "STRING"));
-        out.put("min.insync.replicas", new Entry("1", false, true, "INT"));
-        return out;
+        return of(topic.configs());
     }
 
-    private static Entry alterable(TopicInfo topic, String key, String fallback) {
-        String own = topic.configs().get(key);
-        return new Entry(own != null ? own : fallback, own != null, false,
-                key.equals("segment.bytes") ? "INT" : "LONG");
+    /** The entries of a topic whose own configs are {@code own}. */
+    Map<String, Entry> of(Map<String, String> own) {
+        Map<String, Entry> out = new LinkedHashMap<>();
+        for (TopicConfigCatalog.Key key : TopicConfigCatalog.keys().values()) {
+            String fallback = brokerDefaults.containsKey(key.name()) ? brokerDefaults.get(key.name())
+                    : TopicConfigCatalog.render(key, key.kafkaDefault());
+            List<Synonym> synonyms = new ArrayList<>();
+            String value = own.get(key.name());
+            if (value != null) {
+                synonyms.add(new Synonym(key.name(), value, ConfigSource.TOPIC_CONFIG));
+            }
+            if (key.brokerSynonym() != null) {
+                synonyms.add(new Synonym(key.brokerSynonym(), fallback, ConfigSource.DEFAULT_CONFIG));
+            }
+            out.put(key.name(), new Entry(value != null ? value : fallback,
+                    value != null ? ConfigSource.TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG, false,
+                    ConfigType.valueOf(key.type().name()), synonyms, key.riverlogNote()));
+        }
+        return out;
     }
 }
