@@ -16,6 +16,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import io.riverlog.wal.NotWrittenException;
+import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
@@ -25,7 +27,8 @@ import io.riverlog.wal.ValidBatches;
  * blocking-IO dispatcher. It opens (and so recovers) the log, then takes one round of appends at a
  * time: it writes every batch of the round, applies the fsync policy, and reports the committed end
  * offset. The parent sends the next round only after that report, so appends that arrive during an
- * fsync are written together and share one (group commit).
+ * fsync are written together and share one (group commit). Between rounds it enforces retention and
+ * moves the log start offset when records are deleted ({@link MoveLogStart}).
  *
  * <p>A failed write or fsync is reported as a storage failure and the writer refuses all further
  * writes until the partition asks it to {@link Reopen} the log: recovery then cuts whatever the
@@ -54,6 +57,13 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     /** Tries again to open a log whose first opening failed. */
     record RetryOpen() implements Command {
+    }
+
+    /**
+     * Moves the log start offset up to {@code offset} (checked against the high watermark by the
+     * partition), durably, answers {@code replyTo}, then deletes the segments left below it.
+     */
+    record MoveLogStart(long offset, ActorRef<PartitionActor.DeleteRecordsReply> replyTo) implements Command {
     }
 
     private enum Tick implements Command { FLUSH, RETENTION }
@@ -151,6 +161,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessage(WriteRound.class, this::onWriteRound)
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
+                .onMessage(MoveLogStart.class, this::onMoveLogStart)
                 .onMessage(Reopen.class, this::onReopen)
                 .onMessage(CloseReplaced.class, this::onCloseReplaced)
                 .onMessage(Close.class, close -> onClose())
@@ -192,6 +203,43 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
             } catch (IOException e) {
                 fail(e);
             }
+        }
+        return this;
+    }
+
+    /**
+     * A failure before the new start was stored leaves it where it was, and the log writable; one while
+     * it replaced the stored start, or while deleting segments, is a storage failure like any other.
+     */
+    private Behavior<Command> onMoveLogStart(MoveLogStart move) {
+        if (failed) {
+            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(PartitionActor.DeleteRecordsError.STORAGE_ERROR,
+                    "log of " + id + " is offline after a storage error; its log start offset did not move"));
+            return this;
+        }
+        long logStart;
+        try {
+            logStart = log.moveLogStartOffset(move.offset());
+        } catch (NotWrittenException e) {
+            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(PartitionActor.DeleteRecordsError.STORAGE_ERROR,
+                    e.getMessage()));
+            return this;
+        } catch (IOException e) {
+            fail(e);
+            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(
+                    PartitionActor.DeleteRecordsError.OUTCOME_UNKNOWN, "storing the log start offset " + move.offset()
+                    + " of " + id + " failed (" + e.getMessage() + "): it may or may not have moved"));
+            return this;
+        } catch (OffsetOutOfRangeException e) {
+            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(
+                    PartitionActor.DeleteRecordsError.OFFSET_OUT_OF_RANGE, e.getMessage()));
+            return this;
+        }
+        move.replyTo().tell(new PartitionActor.LogStartMoved(logStart));
+        try {
+            log.deleteSegmentsBelowLogStart();
+        } catch (IOException e) {
+            fail(e);
         }
         return this;
     }
