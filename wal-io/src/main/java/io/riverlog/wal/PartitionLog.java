@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * these files when the log is opened (see {@link LogLoader}).
  *
  * <p>Threads: one writer (the partition's LogWriter) calls {@link #restoreState}, {@link #append},
- * {@link #flush}, {@link #enforceRetention}, {@link #moveLogStartOffset}, {@link #deleteSegmentsBelowLogStart}
- * and {@link #close}; {@link #read},
- * {@link #offsetForTimestamp}, {@link #offsetOfLargestTimestamp} and the offset accessors may be
- * called from any thread at the same time.
+ * {@link #flush}, {@link #enforceRetention}, {@link #moveLogStartOffset},
+ * {@link #deleteSegmentsBelowLogStart} and {@link #close}; {@link #read}, {@link #offsetForTimestamp},
+ * {@link #offsetOfLargestTimestamp} and the offset accessors may be called from any thread at the
+ * same time.
  *
  * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs the data, then the
  * {@link RecoveryPoint}, and moves {@link #durableEndOffset()}. A write or fsync that fails takes the

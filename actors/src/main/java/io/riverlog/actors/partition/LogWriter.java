@@ -213,27 +213,20 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
      */
     private Behavior<Command> onMoveLogStart(MoveLogStart move) {
         if (failed) {
-            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(PartitionActor.DeleteRecordsError.STORAGE_ERROR,
-                    "log of " + id + " is offline after a storage error; its log start offset did not move"));
-            return this;
+            return refuse(move, PartitionActor.DeleteRecordsError.STORAGE_ERROR, "log of " + id
+                    + " is offline after a storage error; its log start offset did not move");
         }
         long logStart;
         try {
             logStart = log.moveLogStartOffset(move.offset());
         } catch (NotWrittenException e) {
-            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(PartitionActor.DeleteRecordsError.STORAGE_ERROR,
-                    e.getMessage()));
-            return this;
+            return refuse(move, PartitionActor.DeleteRecordsError.STORAGE_ERROR, e.getMessage());
         } catch (IOException e) {
             fail(e);
-            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(
-                    PartitionActor.DeleteRecordsError.OUTCOME_UNKNOWN, "storing the log start offset " + move.offset()
-                    + " of " + id + " failed (" + e.getMessage() + "): it may or may not have moved"));
-            return this;
+            return refuse(move, PartitionActor.DeleteRecordsError.OUTCOME_UNKNOWN, "storing the log start offset "
+                    + move.offset() + " of " + id + " failed (" + e.getMessage() + "): it may or may not have moved");
         } catch (OffsetOutOfRangeException e) {
-            move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(
-                    PartitionActor.DeleteRecordsError.OFFSET_OUT_OF_RANGE, e.getMessage()));
-            return this;
+            return refuse(move, PartitionActor.DeleteRecordsError.OFFSET_OUT_OF_RANGE, e.getMessage());
         }
         move.replyTo().tell(new PartitionActor.LogStartMoved(logStart));
         try {
@@ -241,6 +234,11 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
         } catch (IOException e) {
             fail(e);
         }
+        return this;
+    }
+
+    private Behavior<Command> refuse(MoveLogStart move, PartitionActor.DeleteRecordsError error, String message) {
+        move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(error, message));
         return this;
     }
 
