@@ -315,20 +315,35 @@ public final class BatchFormat {
     }
 
     /**
-     * The offset and timestamp of the first record in {@code batchBytes} (one whole batch) whose
-     * timestamp is at or after {@code timestampMs}, or null if none is.
+     * The offset and timestamp of the first record in {@code batchBytes} (one whole batch) at or after
+     * {@code fromOffset} whose timestamp is at or after {@code timestampMs}, or null if none is.
      */
-    static TimestampOffset firstRecordAtOrAfter(ByteBuffer batchBytes, long timestampMs) {
+    static TimestampOffset firstRecordAtOrAfter(ByteBuffer batchBytes, long timestampMs, long fromOffset) {
         MutableRecordBatch batch = batchAt(batchBytes, batchBytes.position(), batchBytes.remaining());
         try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
             while (records.hasNext()) {
                 Record record = records.next();
-                if (record.timestamp() >= timestampMs) {
+                if (record.offset() >= fromOffset && record.timestamp() >= timestampMs) {
                     return new TimestampOffset(record.timestamp(), record.offset());
                 }
             }
         }
         return null;
+    }
+
+    /** The largest timestamp of the batch's records at or after {@code fromOffset}; -1 if there are none. */
+    static long maxTimestampFrom(ByteBuffer batchBytes, long fromOffset) {
+        MutableRecordBatch batch = batchAt(batchBytes, batchBytes.position(), batchBytes.remaining());
+        long max = -1;
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                if (record.offset() >= fromOffset) {
+                    max = Math.max(max, record.timestamp());
+                }
+            }
+        }
+        return max;
     }
 
     /**

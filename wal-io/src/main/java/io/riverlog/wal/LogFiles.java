@@ -10,9 +10,11 @@ package io.riverlog.wal;
  *   00000000000000000000.timeindex   time index
  *   00000000000000004096.snapshot    the log's derived state as of that offset (see StateSnapshots)
  *   recovery-point                   where the last fsync left the log (see RecoveryPoint)
+ *   log-start-offset                 where DeleteRecords moved the log start (see LogStartOffset)
  *   .clean-shutdown                  present only between a clean close and the next open
  * </pre>
- * A file renamed to end in {@code .deleted} is on its way out and is removed on the next open.
+ * A file renamed to end in {@code .deleted} is on its way out and is removed on the next open, as is a
+ * {@code log-start-offset.tmp} that a crash left before it replaced {@code log-start-offset}.
  */
 public final class LogFiles {
 
@@ -22,6 +24,8 @@ public final class LogFiles {
     public static final String SNAPSHOT_SUFFIX = ".snapshot";
     public static final String DELETED_SUFFIX = ".deleted";
     public static final String RECOVERY_POINT = "recovery-point";
+    public static final String LOG_START_OFFSET = "log-start-offset";
+    public static final String LOG_START_OFFSET_STAGED = LOG_START_OFFSET + ".tmp";
     public static final String CLEAN_SHUTDOWN = ".clean-shutdown";
 
     private static final int OFFSET_DIGITS = 20;

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableSet;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -14,7 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens a partition directory and derives the log's whole state from its files: segments, log
- * start and end offsets, durable end, and any damage. There is no other state to restore.
+ * start and end offsets, durable end, and any damage. There is no other state to restore. The log
+ * starts at its first segment's base offset, or at the {@link LogStartOffset} stored by a deletion
+ * of records if that is larger.
  *
  * <p>What is known durable, and so acknowledged or at least fsynced: every segment but the last (a
  * segment is sealed, fsynced whole, before the next one begins), and the last one up to the
@@ -42,7 +45,8 @@ final class LogLoader {
      * batches cut because they lay at or beyond the end offset the caller said was acknowledged.
      */
     record Loaded(ConcurrentSkipListMap<Long, Segment> segments, NavigableSet<Long> snapshots, boolean created,
-                  boolean clean, long truncatedBytes, long droppedBytes, List<Damage> damage) {
+                  boolean clean, long truncatedBytes, long droppedBytes, List<Damage> damage,
+                  long storedLogStartOffset) {
     }
 
     /** No end offset given: keep every valid batch. */
@@ -57,6 +61,7 @@ final class LogLoader {
     private final ByteBuffer scratch;
     private long truncatedBytes;
     private long droppedBytes;
+    private long storedLogStart;
     private final List<Damage> damage = new ArrayList<>();
     private final TreeSet<Long> snapshots = new TreeSet<>();
 
@@ -103,6 +108,7 @@ final class LogLoader {
                 cutToEndOffset(segments, endOffset);
             }
             Segment last = segments.lastEntry().getValue();
+            storedLogStart = storedLogStartOffset(last.nextOffset());
             deleteSnapshotsOutside(segments.firstKey(), last.nextOffset());
             writeRecoveryPoint(new RecoveryPoint(last.nextOffset(), last.baseOffset, last.sizeInBytes()));
             storage.deleteIfExists(marker);
@@ -114,7 +120,28 @@ final class LogLoader {
             throw e;
         }
         return new Loaded(segments, snapshots, bases.isEmpty(), clean, truncatedBytes, droppedBytes,
-                List.copyOf(damage));
+                List.copyOf(damage), storedLogStart);
+    }
+
+    /**
+     * The log start offset the {@code log-start-offset} file holds (0 if none, or if it fails its checks;
+     * see {@link LogStartOffset}). It lies at or below the log end unless records acknowledged under a
+     * policy that does not fsync them were lost; the log then starts at its end, durably, so that what
+     * is appended next is not hidden below the old value.
+     */
+    private long storedLogStartOffset(long endOffset) throws IOException {
+        OptionalLong stored = LogStartOffset.read(dir, storage);
+        if (stored.isEmpty()) {
+            return 0;
+        }
+        if (stored.getAsLong() <= endOffset) {
+            return stored.getAsLong();
+        }
+        log.warn("The log start offset of {} was moved to {}, past its end {} after recovery: records that had been"
+                + " acknowledged without an fsync were lost; the log now starts at its end", dir, stored.getAsLong(),
+                endOffset);
+        LogStartOffset.write(dir, storage, endOffset);
+        return endOffset;
     }
 
     private void openClean(ConcurrentSkipListMap<Long, Segment> segments) throws IOException {
@@ -292,14 +319,14 @@ final class LogLoader {
 
     /**
      * Lists segment base offsets, and the offsets of snapshots; removes files a crash left behind
-     * (deletions, orphan indexes).
+     * (deletions, orphan indexes, a log start offset staged but never committed).
      */
     private TreeSet<Long> listSegmentsRemovingLeftovers() throws IOException {
         TreeSet<Long> bases = new TreeSet<>();
         List<Path> indexes = new ArrayList<>();
         for (Path file : storage.list(dir)) {
             String name = file.getFileName().toString();
-            if (name.endsWith(LogFiles.DELETED_SUFFIX)) {
+            if (name.endsWith(LogFiles.DELETED_SUFFIX) || name.equals(LogFiles.LOG_START_OFFSET_STAGED)) {
                 storage.delete(file);
             } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
                 bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));

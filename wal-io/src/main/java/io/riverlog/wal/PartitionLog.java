@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * these files when the log is opened (see {@link LogLoader}).
  *
  * <p>Threads: one writer (the partition's LogWriter) calls {@link #restoreState}, {@link #append},
- * {@link #flush}, {@link #enforceRetention} and {@link #close}; {@link #read},
- * {@link #offsetForTimestamp}, {@link #offsetOfLargestTimestamp} and the offset accessors may be
- * called from any thread at the same time.
+ * {@link #flush}, {@link #enforceRetention}, {@link #moveLogStartOffset},
+ * {@link #deleteSegmentsBelowLogStart} and {@link #close}; {@link #read}, {@link #offsetForTimestamp},
+ * {@link #offsetOfLargestTimestamp} and the offset accessors may be called from any thread at the
+ * same time.
  *
  * <p>Durability: {@link #append} writes to the page cache; {@link #flush} fsyncs the data, then the
  * {@link RecoveryPoint}, and moves {@link #durableEndOffset()}. A write or fsync that fails takes the
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * from its batch headers ({@link #restoreState}, {@link SnapshottedState}). It is snapshotted to a
  * file next to the segments at every roll, as of the new segment's base offset, and at a clean
  * close, as of the log end; a snapshot goes when retention deletes its segment.
+ *
+ * <p>Log start: the first segment's base offset, unless records were deleted past it
+ * ({@link #moveLogStartOffset}, Kafka's DeleteRecords): the new start is stored durably in its own
+ * file ({@link LogStartOffset}) before the move counts, and reads below it are out of range from then
+ * on, also after any restart. Whole segments below it are deleted as retention deletes them.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -56,6 +62,8 @@ public final class PartitionLog implements AutoCloseable {
     /** When the active segment took its first append since the log was opened; -1 before that. */
     private long activeFirstAppendMs = -1;
     private volatile long durableEndOffset;
+    /** Records below this were deleted ({@link #moveLogStartOffset}); 0 if none were. */
+    private volatile long deletedBelowOffset;
     private volatile IOException failure;
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
     private boolean closed;
@@ -71,7 +79,26 @@ public final class PartitionLog implements AutoCloseable {
         this.state = new SnapshottedState(dir, storage, new StateSnapshots(dir, storage, loaded.snapshots()));
         this.active = segments.lastEntry().getValue();
         this.durableEndOffset = active.nextOffset();
+        this.deletedBelowOffset = loaded.storedLogStartOffset();
         this.recoveryPoint = new RecoveryPoint.Store(dir, storage);
+    }
+
+    /**
+     * Deletes, at open, the segments a move of the log start left below it (the move was durable, the
+     * deletions were not done yet when the broker stopped). A failure closes the log's files.
+     */
+    private PartitionLog deletingSegmentsBelowLogStart() throws IOException {
+        try {
+            retireSegmentsBelowLogStart();
+        } catch (IOException e) {
+            try {
+                close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+        return this;
     }
 
     /** Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly. */
@@ -84,7 +111,8 @@ public final class PartitionLog implements AutoCloseable {
             throws IOException {
         long started = System.nanoTime();
         LogLoader.Loaded loaded = LogLoader.load(dir, config, storage);
-        PartitionLog partitionLog = new PartitionLog(dir, config, clock, storage, loaded);
+        PartitionLog partitionLog = new PartitionLog(dir, config, clock, storage, loaded)
+                .deletingSegmentsBelowLogStart();
         if (loaded.created()) {
             log.info("Created log {}", dir);
             return partitionLog;
@@ -123,6 +151,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             throw e;
         }
+        partitionLog.deletingSegmentsBelowLogStart();
         log.info("Reopened log {} after a storage failure: offsets [{}, {}), {} torn bytes cut, {} bytes never"
                         + " acknowledged dropped", dir, partitionLog.logStartOffset(), partitionLog.logEndOffset(),
                 loaded.truncatedBytes(), loaded.droppedBytes());
@@ -209,8 +238,8 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * Deletes the oldest segments that are past the retention limits: by age of their newest record,
      * or by size while what remains is still at least {@code retention-bytes}; never the active segment. The log start
-     * offset moves to the first remaining segment, and stays there after a restart because it is
-     * derived from the files. Returns the number of segments deleted.
+     * offset moves to the first remaining segment (unless records were deleted past it), and stays
+     * there after a restart because it is derived from the files. Returns the number of segments deleted.
      */
     public int enforceRetention() throws IOException {
         checkWritable();
@@ -274,6 +303,83 @@ public final class PartitionLog implements AutoCloseable {
             }
             retire(segment, nowMs);
             deleted++;
+        }
+        return deleted;
+    }
+
+    /**
+     * Moves the log start offset up to {@code offset} (Kafka's DeleteRecords): records below it are no
+     * longer served, now or after any restart. The new start is durable before this returns (see
+     * {@link LogStartOffset}); the segments it leaves wholly below it are deleted by
+     * {@link #deleteSegmentsBelowLogStart}. An offset at or below the current start changes nothing.
+     * Returns the log start offset.
+     *
+     * @throws NotWrittenException if the new start could not be written: the start did not move, and
+     *                             the log stays writable
+     * @throws LogOfflineException if replacing the stored start failed: it may have moved or not, and
+     *                             the log is offline (reopening it reads what the file holds)
+     */
+    public long moveLogStartOffset(long offset) throws IOException {
+        checkWritable();
+        if (offset > logEndOffset()) {
+            throw new OffsetOutOfRangeException(offset, logStartOffset(), logEndOffset());
+        }
+        long current = logStartOffset();
+        if (offset <= current) {
+            return current;
+        }
+        try {
+            LogStartOffset.stage(dir, storage, offset);
+        } catch (IOException e) {
+            try {
+                LogStartOffset.discardStaged(dir, storage);
+            } catch (IOException discarding) {
+                e.addSuppressed(discarding);
+            }
+            throw new NotWrittenException("the log start offset of " + dir + " could not be moved to " + offset
+                    + " (" + e.getMessage() + "); it stays at " + current, e);
+        }
+        try {
+            LogStartOffset.commit(dir, storage);
+        } catch (IOException e) {
+            throw goOffline("moving the log start offset to " + offset, e);
+        }
+        deletedBelowOffset = offset;
+        log.info("Moved the log start offset of {} from {} to {}: the records below it are deleted", dir, current,
+                offset);
+        return offset;
+    }
+
+    /**
+     * Deletes, oldest first, every segment that holds only offsets below the log start. If every
+     * record is below it, the active segment rolls first, so that it can go too. Returns the number of
+     * segments deleted.
+     */
+    public int deleteSegmentsBelowLogStart() throws IOException {
+        checkWritable();
+        long start = logStartOffset();
+        if (start == active.nextOffset() && active.baseOffset < start) {
+            try {
+                rollAt(start);
+            } catch (IOException e) {
+                throw goOffline("roll of " + active.file(), e);
+            }
+        }
+        return retireSegmentsBelowLogStart();
+    }
+
+    private int retireSegmentsBelowLogStart() throws IOException {
+        retired.closeDue(clock.millis());
+        long nowMs = clock.millis();
+        long start = logStartOffset();
+        int deleted = 0;
+        for (Segment segment : List.copyOf(segments.values())) {
+            if (segment == active || segment.nextOffset() > start) {
+                break;
+            }
+            retire(segment, nowMs);
+            deleted++;
+            log.info("Deleted segment {}: it holds only records below the log start offset {}", segment.file(), start);
         }
         return deleted;
     }
@@ -355,23 +461,28 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * The first record with the largest timestamp among the records below {@code upperBound} (the
-     * high watermark, so that only committed records count; like it, a batch boundary); empty if
-     * none of them has a timestamp.
+     * The first record with the largest timestamp among the records from the log start to below
+     * {@code upperBound} (the high watermark, so that only committed records count; like it, a batch
+     * boundary); empty if none of them has a timestamp.
      * A rolled segment wholly below the bound answers with the largest timestamp it keeps; only a
      * segment that holds the bound, or the active one (which may be taking appends beyond it as
      * this runs), looks at batch headers.
      */
     public Optional<TimestampOffset> offsetOfLargestTimestamp(long upperBound) throws IOException {
         Segment current = active;
+        long start = logStartOffset();
         long largest = -1;
         for (Segment segment : segments.values()) {
             if (segment.baseOffset >= upperBound) {
                 break;
             }
-            boolean rolledBelow = segment.baseOffset < current.baseOffset && segment.nextOffset() <= upperBound;
+            if (segment.nextOffset() <= start) {
+                continue;
+            }
+            boolean rolledBelow = segment.baseOffset >= start && segment.baseOffset < current.baseOffset
+                    && segment.nextOffset() <= upperBound;
             largest = Math.max(largest,
-                    rolledBelow ? segment.maxTimestamp() : segment.reader().maxTimestampBelow(upperBound));
+                    rolledBelow ? segment.maxTimestamp() : segment.reader().maxTimestampBelow(start, upperBound));
         }
         if (largest < 0) {
             return Optional.empty();
@@ -381,12 +492,16 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * The first record whose timestamp is at or after {@code timestampMs}, with its offset; empty if
-     * every record is older.
+     * The first record at or after the log start whose timestamp is at or after {@code timestampMs},
+     * with its offset; empty if every such record is older.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestampMs) throws IOException {
+        long start = logStartOffset();
         for (Segment segment : segments.values()) {
-            TimestampOffset found = segment.reader().offsetForTimestamp(timestampMs);
+            if (segment.nextOffset() <= start) {
+                continue;
+            }
+            TimestampOffset found = segment.reader().offsetForTimestamp(timestampMs, start);
             if (found != null) {
                 return Optional.of(found);
             }
@@ -445,8 +560,9 @@ public final class PartitionLog implements AutoCloseable {
         return 0;
     }
 
+    /** The first segment's base offset, or where records were deleted up to if that is larger. */
     public long logStartOffset() {
-        return segments.firstKey();
+        return Math.max(segments.firstKey(), deletedBelowOffset);
     }
 
     public long logEndOffset() {

@@ -110,24 +110,25 @@ final class SegmentReader {
     }
 
     /**
-     * The first offset at or after {@code timestampMs} whose record timestamp is at or after it, or
-     * null if no record in this segment is that new.
+     * The first record at or after {@code fromOffset} whose timestamp is at or after
+     * {@code timestampMs}, or null if no such record in this segment is that new.
      */
-    TimestampOffset offsetForTimestamp(long timestampMs) throws IOException {
+    TimestampOffset offsetForTimestamp(long timestampMs, long fromOffset) throws IOException {
         if (segment.maxTimestamp() < timestampMs) {
             return null;
         }
         int size = segment.sizeInBytes();
         TimeIndex.Entry before = timeIndex.lastBefore(timestampMs);
-        int position = before == null ? 0 : positionOf(before.offset(), size);
+        long seek = Math.max(before == null ? segment.baseOffset : before.offset(), fromOffset);
+        int position = seek > segment.baseOffset ? positionOf(seek, size) : 0;
         if (position < 0) {
             position = 0;
         }
         while (position < size) {
             BatchHeader header = segment.headerAt(position);
             ByteBuffer batch = segment.readBytes(position, header.sizeInBytes());
-            if (BatchFormat.maxTimestamp(batch) >= timestampMs) {
-                TimestampOffset found = BatchFormat.firstRecordAtOrAfter(batch, timestampMs);
+            if (BatchFormat.maxTimestamp(batch) >= timestampMs && header.lastOffset() >= fromOffset) {
+                TimestampOffset found = BatchFormat.firstRecordAtOrAfter(batch, timestampMs, fromOffset);
                 if (found != null) {
                     return found;
                 }
@@ -138,16 +139,37 @@ final class SegmentReader {
     }
 
     /**
-     * The largest record timestamp among this segment's records below {@code upperBound}, or -1 if
-     * none has one. The time index answers up to its last entry below the bound; only the batches
-     * after that entry are looked at, by their headers.
+     * The largest record timestamp among this segment's records from {@code fromOffset} up to below
+     * {@code upperBound}, or -1 if none has one. From the segment's start, the time index answers up
+     * to its last entry below the bound; only the batches after that entry are looked at, by their
+     * headers. From inside the segment (records below the log start were deleted), the batch holding
+     * {@code fromOffset} is read record by record, the batches after it by their headers.
      */
-    long maxTimestampBelow(long upperBound) throws IOException {
+    long maxTimestampBelow(long fromOffset, long upperBound) throws IOException {
+        int size = segment.sizeInBytes();
+        if (fromOffset > segment.baseOffset) {
+            int position = positionOf(fromOffset, size);
+            if (position < 0 || position >= size) {
+                return -1;
+            }
+            BatchHeader first = segment.headerAt(position);
+            if (first.baseOffset() >= upperBound) {
+                return -1;
+            }
+            long max = BatchFormat.maxTimestampFrom(segment.readBytes(position, first.sizeInBytes()), fromOffset);
+            return maxTimestampOfHeaders(position + first.sizeInBytes(), size, upperBound, max);
+        }
         TimeIndex.Entry covered = timeIndex.lastBelowOffset(upperBound);
         long max = covered == null ? -1 : covered.timestampMs();
-        int size = segment.sizeInBytes();
         // An entry's offset is the last of a batch, so the batch after it starts at the next offset.
         int position = positionOf(covered == null ? segment.baseOffset : covered.offset() + 1, size);
+        return maxTimestampOfHeaders(position, size, upperBound, max);
+    }
+
+    /** The largest of {@code atLeast} and the header timestamps of the batches from {@code from} below the bound. */
+    private long maxTimestampOfHeaders(int from, int size, long upperBound, long atLeast) throws IOException {
+        long max = atLeast;
+        int position = from;
         while (position >= 0 && position < size) {
             ByteBuffer header = segment.readBytes(position, BatchFormat.TIMESTAMP_HEADER_BYTES);
             BatchHeader walk = BatchFormat.readWalkHeader(header);

@@ -18,6 +18,9 @@ import io.riverlog.actors.partition.PartitionActor.AppendFailed;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
 import io.riverlog.actors.partition.PartitionActor.DamageFound;
+import io.riverlog.actors.partition.PartitionActor.DeleteRecords;
+import io.riverlog.actors.partition.PartitionActor.DeleteRecordsError;
+import io.riverlog.actors.partition.PartitionActor.DeleteRecordsFailed;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
@@ -32,9 +35,9 @@ import io.riverlog.actors.partition.PartitionActor.WriterClosed;
 /**
  * A partition with an open log that was asked to stop. It writes and fsyncs what it accepted (the
  * round in flight and the appends waiting for the next), then has its writer close the log cleanly,
- * then stops and answers every {@link Stop}. Meanwhile appends are refused (the client may retry),
- * committed records are served, reads that would wait for more are answered at once with nothing,
- * and scrubs check nothing.
+ * then stops and answers every {@link Stop}. Meanwhile appends and deletions of records are refused
+ * (the client may retry), committed records are served, reads that would wait for more are answered
+ * at once with nothing, and scrubs check nothing.
  */
 final class Closing extends AbstractBehavior<Command> {
 
@@ -77,6 +80,11 @@ final class Closing extends AbstractBehavior<Command> {
                 })
                 .onMessage(Append.class, append -> {
                     append.replyTo().tell(new AppendFailed(AppendError.NOT_AVAILABLE,
+                            "partition " + wiring.id() + " is stopping"));
+                    return this;
+                })
+                .onMessage(DeleteRecords.class, delete -> {
+                    delete.replyTo().tell(new DeleteRecordsFailed(DeleteRecordsError.NOT_AVAILABLE,
                             "partition " + wiring.id() + " is stopping"));
                     return this;
                 })

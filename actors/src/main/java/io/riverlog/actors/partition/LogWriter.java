@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.NotWrittenException;
+import io.riverlog.wal.OffsetOutOfRangeException;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
@@ -26,7 +28,8 @@ import io.riverlog.wal.ValidBatches;
  * blocking-IO dispatcher. It opens (and so recovers) the log, then takes one round of appends at a
  * time: it writes every batch of the round, applies the fsync policy, and reports the committed end
  * offset. The parent sends the next round only after that report, so appends that arrive during an
- * fsync are written together and share one (group commit).
+ * fsync are written together and share one (group commit). Between rounds it enforces retention and
+ * moves the log start offset when records are deleted ({@link MoveLogStart}).
  *
  * <p>A failed write or fsync is reported as a storage failure and the writer refuses all further
  * writes until the partition asks it to {@link Reopen} the log: recovery then cuts whatever the
@@ -59,6 +62,13 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     /** New log settings from the topic's configs; see {@link PartitionLog#reconfigure}. */
     record Reconfigure(LogConfig log) implements Command {
+    }
+
+    /**
+     * Moves the log start offset up to {@code offset} (checked against the high watermark by the
+     * partition), durably, answers {@code replyTo}, then deletes the segments left below it.
+     */
+    record MoveLogStart(long offset, ActorRef<PartitionActor.DeleteRecordsReply> replyTo) implements Command {
     }
 
     private enum Tick implements Command { FLUSH, RETENTION }
@@ -158,6 +168,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessage(WriteRound.class, this::onWriteRound)
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
+                .onMessage(MoveLogStart.class, this::onMoveLogStart)
                 .onMessage(Reopen.class, this::onReopen)
                 .onMessage(Reconfigure.class, this::onReconfigure)
                 .onMessage(CloseReplaced.class, this::onCloseReplaced)
@@ -201,6 +212,41 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 fail(e);
             }
         }
+        return this;
+    }
+
+    /**
+     * A failure before the new start was stored leaves it where it was, and the log writable; one while
+     * it replaced the stored start, or while deleting segments, is a storage failure like any other.
+     */
+    private Behavior<Command> onMoveLogStart(MoveLogStart move) {
+        if (failed) {
+            return refuse(move, PartitionActor.DeleteRecordsError.STORAGE_ERROR, "log of " + id
+                    + " is offline after a storage error; its log start offset did not move");
+        }
+        long logStart;
+        try {
+            logStart = log.moveLogStartOffset(move.offset());
+        } catch (NotWrittenException e) {
+            return refuse(move, PartitionActor.DeleteRecordsError.STORAGE_ERROR, e.getMessage());
+        } catch (IOException e) {
+            fail(e);
+            return refuse(move, PartitionActor.DeleteRecordsError.OUTCOME_UNKNOWN, "storing the log start offset "
+                    + move.offset() + " of " + id + " failed (" + e.getMessage() + "): it may or may not have moved");
+        } catch (OffsetOutOfRangeException e) {
+            return refuse(move, PartitionActor.DeleteRecordsError.OFFSET_OUT_OF_RANGE, e.getMessage());
+        }
+        move.replyTo().tell(new PartitionActor.LogStartMoved(logStart));
+        try {
+            log.deleteSegmentsBelowLogStart();
+        } catch (IOException e) {
+            fail(e);
+        }
+        return this;
+    }
+
+    private Behavior<Command> refuse(MoveLogStart move, PartitionActor.DeleteRecordsError error, String message) {
+        move.replyTo().tell(new PartitionActor.DeleteRecordsFailed(error, message));
         return this;
     }
 

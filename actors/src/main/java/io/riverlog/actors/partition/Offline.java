@@ -15,6 +15,7 @@ import io.riverlog.actors.partition.PartitionActor.Append;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.Command;
 import io.riverlog.actors.partition.PartitionActor.DamageFound;
+import io.riverlog.actors.partition.PartitionActor.DeleteRecords;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpenFailed;
@@ -37,9 +38,10 @@ import io.riverlog.wal.CorruptLogException;
  *   <li><b>for good</b>: the log turned out corrupt, or lacks committed records. It is not tried
  *       again; an operator has to look at it.
  * </ul>
- * Appends fail at once with a storage error. If the log was open, its committed records stay
- * readable: reads, state (marked {@link Availability#OFFLINE}), timestamp lookups and scrubs are
- * served by its {@link ReadPath}, and reads parked at the high watermark stay parked for when it is back.
+ * Appends and deletions of records fail at once with a storage error. If the log was open, its
+ * committed records stay readable: reads, state (marked {@link Availability#OFFLINE}), timestamp
+ * lookups and scrubs are served by its {@link ReadPath}, and reads parked at the high watermark stay
+ * parked for when it is back.
  * Without a log, every request is refused with the reason ({@link Availability#NO_LOG}).
  *
  * <p>Appends that were handed to the writer when its write or fsync failed ({@link AppendQueue.InDoubt})
@@ -113,6 +115,10 @@ final class Offline extends AbstractBehavior<Command> {
                 .onMessage(StorageFailed.class, failed -> this)
                 .onMessage(Append.class, append -> {
                     append.fail(refusal);
+                    return this;
+                })
+                .onMessage(DeleteRecords.class, delete -> {
+                    delete.fail(refusal);
                     return this;
                 })
                 .onMessage(Read.class, read -> fromTheLog(read, log -> log.read(read)))

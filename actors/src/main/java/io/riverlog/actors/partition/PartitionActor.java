@@ -56,6 +56,11 @@ import io.riverlog.wal.ValidBatches;
  * its offsets is answered {@link DamagedData}; the partition's other offsets are served, and it
  * goes on taking appends. Damage is listed in its {@link PartitionState} and counted in its metrics.
  * The broker's {@link Scrubber} has it verify its log ahead of readers ({@link Scrub}).
+ *
+ * <p>Deleting records ({@link DeleteRecords}): while online, the partition checks the offset against
+ * its high watermark and hands the move of the log start to its writer, which stores it durably and
+ * answers; reads below it are out of range from then on ({@link RecordDeletion}). Offline or closing,
+ * it refuses.
  */
 public final class PartitionActor extends AbstractBehavior<PartitionActor.Command> {
 
@@ -69,7 +74,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * which is how a partition answers what it cannot serve: while it opens with a full stash, or
      * while it is offline without a log.
      */
-    public sealed interface Request extends Command permits Append, Read, GetState, FindOffsetForTimestamp, Scrub {
+    public sealed interface Request extends Command
+            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -314,6 +320,47 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     public record Reconfigure(LogConfig log, AppendPolicy appends) implements Command {
     }
 
+    /**
+     * Deletes the records below {@code offset} (Kafka's DeleteRecords): the log start offset moves up
+     * to it, durably, before the answer. {@link #HIGH_WATERMARK} deletes every committed record; an
+     * offset past the high watermark is out of range; one at or below the log start changes nothing.
+     */
+    public record DeleteRecords(long offset, ActorRef<DeleteRecordsReply> replyTo) implements Request {
+        /** Deletes up to the high watermark (Kafka's -1). */
+        public static final long HIGH_WATERMARK = -1;
+
+        @Override
+        public void fail(Refusal refusal) {
+            DeleteRecordsError error = refusal.availability() == Availability.OPENING
+                    ? DeleteRecordsError.NOT_AVAILABLE : DeleteRecordsError.STORAGE_ERROR;
+            replyTo.tell(new DeleteRecordsFailed(error, refusal.message()));
+        }
+    }
+
+    public sealed interface DeleteRecordsReply {
+    }
+
+    /** The log start offset is now {@code logStartOffset}, durably; the records below it are gone. */
+    public record LogStartMoved(long logStartOffset) implements DeleteRecordsReply {
+    }
+
+    public enum DeleteRecordsError {
+        /** The offset is past the high watermark (or negative, and not {@link DeleteRecords#HIGH_WATERMARK}). */
+        OFFSET_OUT_OF_RANGE,
+        /** The storage failed before the new log start offset was stored: the log start did not move. */
+        STORAGE_ERROR,
+        /**
+         * The storage failed while the new log start offset was being stored: it may or may not have
+         * moved, now or after a restart. The partition is offline until its log is reopened.
+         */
+        OUTCOME_UNKNOWN,
+        /** The partition is opening or stopping; the client may retry. */
+        NOT_AVAILABLE
+    }
+
+    public record DeleteRecordsFailed(DeleteRecordsError error, String message) implements DeleteRecordsReply {
+    }
+
     /** Writes and fsyncs everything accepted, closes the log cleanly, then stops. */
     public record Stop(ActorRef<Done> replyTo) implements Command {
     }
@@ -411,6 +458,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(Scrub.class, scrub -> {
                     reads.scrub(scrub);
+                    return this;
+                })
+                .onMessage(DeleteRecords.class, delete -> {
+                    RecordDeletion.start(delete, reads, wiring);
                     return this;
                 })
                 .onMessage(DamageFound.class, found -> {

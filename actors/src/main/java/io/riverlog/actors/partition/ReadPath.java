@@ -52,6 +52,10 @@ import io.riverlog.wal.ValidBatches;
  * waits rather than being told it is out of range and resetting.) Once the partition stops, reads
  * that would wait are answered at once with nothing.
  *
+ * <p>The log start moves up when records are deleted ({@link RecordDeletion}): the writer moves it in
+ * the log, and every read here checks it before the buffer is looked at, so the buffer never serves
+ * an offset below it; the next read drops the buffer's batches that lie wholly below it.
+ *
  * <p>Damage: a read whose offset lies in a damaged batch of the log is answered {@link DamagedData};
  * the log trims other reads before the damage. Damage that recovery found, or that a read or a
  * {@link Scrub} finds later (the log tells the actor, from any thread), is counted once in the
@@ -157,6 +161,14 @@ final class ReadPath {
         }
     }
 
+    /** Drops the buffer's batches below the log start: their records were deleted, and are never served again. */
+    private void forgetDeleted(long logStart) {
+        if (buffer.minOffset() < logStart) {
+            buffer.forgetBelow(logStart);
+            wiring.metrics().bufferBytes(id, buffer.sizeInBytes());
+        }
+    }
+
     /** The writer reopened the log after a storage failure, cut back to the high watermark. */
     void reopened(PartitionLog reopened) {
         log = reopened;
@@ -204,6 +216,7 @@ final class ReadPath {
 
     void read(Read read) {
         long logStart = log.logStartOffset();
+        forgetDeleted(logStart);
         if (read.offset() < logStart || read.offset() > logEndOffset) {
             read.replyTo().tell(new OutOfRange(read.offset(), logStart, highWatermark));
         } else if (read.offset() >= highWatermark) {

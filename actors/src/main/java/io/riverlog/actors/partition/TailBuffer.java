@@ -60,6 +60,13 @@ final class TailBuffer {
         }
     }
 
+    /** Forgets every batch that holds only offsets below {@code offset}: they were deleted. */
+    void forgetBelow(long offset) {
+        while (!batches.isEmpty() && batches.firstEntry().getValue().lastOffset < offset) {
+            forget(batches.pollFirstEntry().getValue());
+        }
+    }
+
     /** Forgets every batch, giving their bytes back to the shared bound (the partition stops). */
     void clear() {
         while (!batches.isEmpty()) {

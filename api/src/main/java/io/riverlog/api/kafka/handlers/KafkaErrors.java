@@ -4,6 +4,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.partition.PartitionActor.AppendError;
+import io.riverlog.actors.partition.PartitionActor.DeleteRecordsError;
 import io.riverlog.actors.topics.TopicError;
 
 /** How Riverlog's refusals map to the Kafka error codes clients know how to handle. */
@@ -36,6 +37,17 @@ final class KafkaErrors {
             case INVALID_RECORD -> Errors.INVALID_RECORD;
             case MESSAGE_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
             case INVALID_TIMESTAMP -> Errors.INVALID_TIMESTAMP;
+        };
+    }
+
+    static Errors of(DeleteRecordsError error) {
+        return switch (error) {
+            case OFFSET_OUT_OF_RANGE -> Errors.OFFSET_OUT_OF_RANGE;
+            case STORAGE_ERROR -> Errors.KAFKA_STORAGE_ERROR;
+            // As a request that timed out: the log start may or may not have moved.
+            case OUTCOME_UNKNOWN -> Errors.REQUEST_TIMED_OUT;
+            // Retriable: the client refreshes metadata and tries again.
+            case NOT_AVAILABLE -> Errors.NOT_LEADER_OR_FOLLOWER;
         };
     }
 
