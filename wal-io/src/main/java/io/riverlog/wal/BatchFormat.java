@@ -248,14 +248,16 @@ public final class BatchFormat {
     }
 
     /**
-     * The producer fields of a whole 61-byte batch header. kafka-clients keeps their offsets (and
-     * that of the base timestamp) package-private, so they are spelled out here, from the layout above.
+     * The producer fields and the largest timestamp of a whole 61-byte batch header. kafka-clients
+     * keeps their offsets (and that of the base timestamp) package-private, so they are spelled out
+     * here, from the layout above.
      */
     static BatchSummary readSummary(ByteBuffer header) {
         long baseOffset = header.getLong(0);
         int lastOffsetDelta = header.getInt(DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET);
         return new BatchSummary(baseOffset, baseOffset + lastOffsetDelta, header.getLong(PRODUCER_ID_OFFSET),
-                header.getShort(PRODUCER_EPOCH_OFFSET), header.getInt(BASE_SEQUENCE_OFFSET));
+                header.getShort(PRODUCER_EPOCH_OFFSET), header.getInt(BASE_SEQUENCE_OFFSET),
+                readMaxTimestamp(header));
     }
 
     /** The largest record timestamp a stored batch's header states (its first 43 bytes suffice). */

@@ -86,7 +86,7 @@ final class SnapshottedState {
         for (BatchInfo batch : batches.batches()) {
             long last = offset + batch.lastOffsetDelta();
             state.apply(new BatchSummary(offset, last, batch.producerId(), batch.producerEpoch(),
-                    batch.baseSequence()));
+                    batch.baseSequence(), batch.maxTimestamp()));
             offset = last + 1;
         }
     }

@@ -53,12 +53,12 @@ class DerivedStateTest {
 
         @Override
         public ByteBuffer snapshot() {
-            ByteBuffer out = ByteBuffer.allocate(Integer.BYTES + applied.size() * (3 * Long.BYTES + Short.BYTES
+            ByteBuffer out = ByteBuffer.allocate(Integer.BYTES + applied.size() * (4 * Long.BYTES + Short.BYTES
                     + Integer.BYTES));
             out.putInt(applied.size());
             for (BatchSummary batch : applied) {
                 out.putLong(batch.baseOffset()).putLong(batch.lastOffset()).putLong(batch.producerId())
-                        .putShort(batch.producerEpoch()).putInt(batch.baseSequence());
+                        .putShort(batch.producerEpoch()).putInt(batch.baseSequence()).putLong(batch.maxTimestamp());
             }
             return out.flip();
         }
@@ -78,12 +78,12 @@ class DerivedStateTest {
                 throw new IllegalArgumentException("not a list of headers");
             }
             int count = in.getInt();
-            if (count < 0 || in.remaining() != count * (3 * Long.BYTES + Short.BYTES + Integer.BYTES)) {
+            if (count < 0 || in.remaining() != count * (4 * Long.BYTES + Short.BYTES + Integer.BYTES)) {
                 throw new IllegalArgumentException("not a list of headers");
             }
             for (int i = 0; i < count; i++) {
                 headers.applied.add(new BatchSummary(in.getLong(), in.getLong(), in.getLong(), in.getShort(),
-                        in.getInt()));
+                        in.getInt(), in.getLong()));
             }
             return headers;
         }
@@ -288,11 +288,12 @@ class DerivedStateTest {
                         producerId, epoch, sequences[producer], values).buffer());
                 AppendResult result = log.append(batch);
                 appended.add(new BatchSummary(result.firstOffset(), result.lastOffset(), producerId, epoch,
-                        sequences[producer]));
+                        sequences[producer], 1_000L * i + records - 1));
                 sequences[producer] += records;
             } else {
                 AppendResult result = log.append(batch("plain" + i, records, 1 + random.nextInt(200), 1_000L * i));
-                appended.add(new BatchSummary(result.firstOffset(), result.lastOffset(), -1, (short) -1, -1));
+                appended.add(new BatchSummary(result.firstOffset(), result.lastOffset(), -1, (short) -1, -1,
+                        1_000L * i + records - 1));
             }
         }
         return appended;

@@ -92,7 +92,7 @@ final class AppendQueue {
         if (admission instanceof NextOfProducer next) {
             BatchInfo batch = next.batch();
             producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
-                    base, end - 1);
+                    base, end - 1, batch.maxTimestamp());
         }
         reads.appended(batches, base);
         unwritten.add(new LogWriter.PendingWrite(batches, base));
@@ -113,6 +113,11 @@ final class AppendQueue {
             reads.committed(committedEndOffset);
         }
         startRoundIfIdle();
+    }
+
+    /** The idempotent producers remembered, including those of appends not committed yet. */
+    List<ActiveProducer> activeProducers() {
+        return producers.activeProducers();
     }
 
     /** True when nothing is being written or waits to be. */

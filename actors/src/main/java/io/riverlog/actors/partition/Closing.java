@@ -2,6 +2,7 @@ package io.riverlog.actors.partition;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -22,9 +23,12 @@ import io.riverlog.actors.partition.PartitionActor.DeleteRecords;
 import io.riverlog.actors.partition.PartitionActor.DeleteRecordsError;
 import io.riverlog.actors.partition.PartitionActor.DeleteRecordsFailed;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
+import io.riverlog.actors.partition.PartitionActor.GetProducers;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
+import io.riverlog.actors.partition.PartitionActor.Producers;
 import io.riverlog.actors.partition.PartitionActor.Read;
+import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.partition.PartitionActor.RoundWritten;
 import io.riverlog.actors.partition.PartitionActor.Scrub;
 import io.riverlog.actors.partition.PartitionActor.Scrubbed;
@@ -116,6 +120,7 @@ final class Closing extends AbstractBehavior<Command> {
                     scrub.replyTo().tell(new Scrubbed(wiring.id(), 0, false));
                     return this;
                 })
+                .onMessage(GetProducers.class, this::onGetProducers)
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());
                     return this;
@@ -133,6 +138,16 @@ final class Closing extends AbstractBehavior<Command> {
                     return this;
                 })
                 .build();
+    }
+
+    /** Answered while the producer state is there: it was not, if the partition was offline. */
+    private Behavior<Command> onGetProducers(GetProducers get) {
+        if (appends != null) {
+            get.replyTo().tell(new Producers(appends.activeProducers(), Optional.empty()));
+        } else {
+            get.fail(new Refusal(wiring.id(), availability, "partition " + wiring.id() + " is stopping"));
+        }
+        return this;
     }
 
     /**

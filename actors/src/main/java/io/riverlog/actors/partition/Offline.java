@@ -17,6 +17,7 @@ import io.riverlog.actors.partition.PartitionActor.Command;
 import io.riverlog.actors.partition.PartitionActor.DamageFound;
 import io.riverlog.actors.partition.PartitionActor.DeleteRecords;
 import io.riverlog.actors.partition.PartitionActor.FindOffsetForTimestamp;
+import io.riverlog.actors.partition.PartitionActor.GetProducers;
 import io.riverlog.actors.partition.PartitionActor.GetState;
 import io.riverlog.actors.partition.PartitionActor.LogOpenFailed;
 import io.riverlog.actors.partition.PartitionActor.LogOpened;
@@ -131,6 +132,11 @@ final class Offline extends AbstractBehavior<Command> {
                         log -> get.replyTo().tell(log.state(Availability.OFFLINE))))
                 .onMessage(FindOffsetForTimestamp.class, find -> fromTheLog(find, log -> log.find(find)))
                 .onMessage(Scrub.class, scrub -> fromTheLog(scrub, log -> log.scrub(scrub)))
+                // The producer state is restored with the reopened log; until then there is none.
+                .onMessage(GetProducers.class, get -> {
+                    get.fail(refusal);
+                    return this;
+                })
                 // Only a log that was open reports damage.
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());

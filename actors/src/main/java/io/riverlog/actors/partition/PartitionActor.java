@@ -75,7 +75,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * while it is offline without a log.
      */
     public sealed interface Request extends Command
-            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords {
+            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords, GetProducers {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -294,6 +294,25 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     /**
+     * The idempotent producers the partition remembers (its producer state, appends not committed
+     * yet included), as an immutable snapshot. Only a partition that takes appends has them: one that
+     * is offline or stopping without its producer state refuses.
+     */
+    public record GetProducers(ActorRef<Producers> replyTo) implements Request {
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(new Producers(List.of(), Optional.of(refusal)));
+        }
+    }
+
+    /** The producers remembered, by producer id; or, if the partition could not tell, why not. */
+    public record Producers(List<ActiveProducer> active, Optional<Refusal> refused) {
+        public Producers {
+            active = List.copyOf(active);
+        }
+    }
+
+    /**
      * Verifies about {@code maxBytes} of the oldest bytes of the log not verified since it was opened
      * (whole batches, on the blocking-IO dispatcher, never on the partition's thread), for the
      * {@link Scrubber}. Damage found is recorded and counted as a read would find it.
@@ -462,6 +481,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(DeleteRecords.class, delete -> {
                     RecordDeletion.start(delete, reads, wiring);
+                    return this;
+                })
+                .onMessage(GetProducers.class, get -> {
+                    get.replyTo().tell(new Producers(appends.activeProducers(), Optional.empty()));
                     return this;
                 })
                 .onMessage(DamageFound.class, found -> {

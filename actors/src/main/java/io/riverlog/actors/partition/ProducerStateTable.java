@@ -2,7 +2,10 @@ package io.riverlog.actors.partition;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.riverlog.wal.BatchSummary;
@@ -10,11 +13,13 @@ import io.riverlog.wal.DerivedState;
 import io.riverlog.wal.Sequences;
 
 /**
- * The idempotence bookkeeping of one partition: for each producer id, its epoch and its last few
- * batches (first and last sequence, offsets). A batch whose sequences match a remembered one is a
- * retry and is answered with the first attempt's offsets, without a second append; a batch that does
- * not continue the sequence is out of order; an older epoch is fenced. An unknown producer (new, or
- * forgotten) is accepted at any sequence, as Kafka does since producer state may expire.
+ * The idempotence bookkeeping of one partition: for each producer id, its epoch, its last few
+ * batches (first and last sequence, offsets) and the largest timestamp of its last batch. A batch
+ * whose sequences match a remembered one is a retry and is answered with the first attempt's
+ * offsets, without a second append; a batch that does not continue the sequence is out of order; an
+ * older epoch is fenced. An unknown producer (new, or forgotten) is accepted at any sequence, as
+ * Kafka does since producer state may expire. What it holds is also answered as it is now, for
+ * Kafka's DescribeProducers ({@link #activeProducers}).
  *
  * <p>The table is a function of the log's batch headers, so the log keeps one too, as its
  * {@link DerivedState}: snapshotted with the segments ({@link ProducerStateCodec} is the format) and
@@ -48,9 +53,10 @@ final class ProducerStateTable implements DerivedState {
     record CachedBatch(int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
     }
 
-    /** One producer id's epoch and last batches, oldest first. */
+    /** One producer id's epoch, last batches (oldest first) and the largest timestamp of the last one. */
     static final class Producer {
         short epoch;
+        long lastTimestamp;
         final ArrayDeque<CachedBatch> batches = new ArrayDeque<>();
     }
 
@@ -90,8 +96,13 @@ final class ProducerStateTable implements DerivedState {
         return ACCEPT;
     }
 
-    /** Remembers an accepted batch of an idempotent producer. */
-    void record(long producerId, short epoch, int firstSequence, int lastSequence, long baseOffset, long lastOffset) {
+    /**
+     * Remembers an accepted batch of an idempotent producer.
+     *
+     * @param maxTimestamp the batch's largest record timestamp, or {@link ActiveProducer#UNKNOWN_TIMESTAMP}
+     */
+    void record(long producerId, short epoch, int firstSequence, int lastSequence, long baseOffset, long lastOffset,
+                long maxTimestamp) {
         if (producerId < 0) {
             return;
         }
@@ -101,6 +112,7 @@ final class ProducerStateTable implements DerivedState {
             producer.batches.clear();
         }
         producer.batches.addLast(new CachedBatch(firstSequence, lastSequence, baseOffset, lastOffset));
+        producer.lastTimestamp = maxTimestamp;
         while (producer.batches.size() > batchesPerProducer) {
             producer.batches.removeFirst();
         }
@@ -111,7 +123,7 @@ final class ProducerStateTable implements DerivedState {
     public void apply(BatchSummary batch) {
         if (batch.hasProducerId() && batch.baseSequence() >= 0) {
             record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
-                    batch.baseOffset(), batch.lastOffset());
+                    batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
         }
     }
 
@@ -126,9 +138,19 @@ final class ProducerStateTable implements DerivedState {
         producers.forEach((id, producer) -> {
             Producer same = copy.producers.computeIfAbsent(id, any -> new Producer());
             same.epoch = producer.epoch;
+            same.lastTimestamp = producer.lastTimestamp;
             same.batches.addAll(producer.batches);
         });
         return copy;
+    }
+
+    /** Every producer remembered, as of now, by producer id. */
+    List<ActiveProducer> activeProducers() {
+        List<ActiveProducer> out = new ArrayList<>(producers.size());
+        producers.forEach((id, producer) -> out.add(new ActiveProducer(id, producer.epoch,
+                producer.batches.getLast().lastSequence(), producer.lastTimestamp)));
+        out.sort(Comparator.comparingLong(ActiveProducer::producerId));
+        return List.copyOf(out);
     }
 
     int producerCount() {

@@ -13,12 +13,14 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.server.Route;
 
 import io.riverlog.actors.groups.GroupManager;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.console.ConsoleRoute;
@@ -33,6 +35,7 @@ import io.riverlog.api.kafka.network.KafkaServer;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsRoute;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.LogDirectory;
 import io.riverlog.wal.Storage;
 
 /**
@@ -69,8 +72,10 @@ public final class BrokerGuardian {
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
-            KafkaApis apis = KafkaApis.create(topics, groups, kafkaSettings, settings.topics().partition(),
-                    Clock.systemUTC(), metrics);
+            LogDirectory logDirectory = new LogDirectory(settings.topics().dataDir(),
+                    system.dispatchers().lookup(DispatcherSelector.fromConfig(BlockingIo.DISPATCHER)));
+            KafkaApis apis = KafkaApis.create(topics, groups, logDirectory, kafkaSettings,
+                    settings.topics().partition(), Clock.systemUTC(), metrics);
 
             CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
             shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-partitions",

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
-import io.riverlog.testkit.KafkaCommandLine;
+import io.riverlog.testkit.KafkaTool;
 
 /**
  * Apache Kafka's consumer-groups command ({@code kafka-consumer-groups.sh}), run in this JVM
@@ -109,7 +109,8 @@ class ConsumerGroupsCommandTest {
                 .map(line -> line.split("\\s+")).toList();
     }
 
-    private static String run(String bootstrap, String... args) {
-        return KafkaCommandLine.run("kafka-consumer-groups", ConsumerGroupCommand::main, bootstrap, args);
+    private static String run(String bootstrap, String... args) throws Exception {
+        return KafkaTool.run("kafka-consumer-groups", ConsumerGroupCommand::main,
+                KafkaTool.withBootstrap(bootstrap, args));
     }
 }

@@ -38,11 +38,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DeleteRecordsResponse;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.utils.internals.Exit;
 import org.apache.kafka.tools.DeleteRecordsCommand;
 import org.apache.kafka.tools.GetOffsetShell;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +47,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.KafkaTool;
 import io.riverlog.testkit.RawKafkaConnection;
 import io.riverlog.testkit.http.HttpCalls;
 
@@ -70,18 +68,6 @@ class DeleteRecordsTest {
 
     @TempDir
     Path dataDir;
-
-    @BeforeEach
-    void failUsageErrorsInsteadOfEndingTheJvm() {
-        Exit.setExitProcedure((status, message) -> {
-            throw new ToolExited(status, message);
-        });
-    }
-
-    @AfterEach
-    void restoreExit() {
-        Exit.resetExitProcedure();
-    }
 
     @Test
     void deletedRecordsAreGoneForConsumersListOffsetsHttpAndTheToolsAndStayGoneAfterARestart() throws Exception {
@@ -261,7 +247,7 @@ class DeleteRecordsTest {
     private static String deleteRecordsCommand(String bootstrap, String... args) throws IOException {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            DeleteRecordsCommand.execute(withBootstrap(bootstrap, args), out);
+            DeleteRecordsCommand.execute(KafkaTool.withBootstrap(bootstrap, args), out);
         }
         String output = printed.toString(StandardCharsets.UTF_8);
         System.out.println("kafka-delete-records " + Arrays.toString(args) + ":\n" + output);
@@ -272,43 +258,9 @@ class DeleteRecordsTest {
      * Runs {@code kafka-get-offsets} with {@code --bootstrap-server} and {@code args}; returns the
      * {@code topic:partition:offset} lines it printed.
      */
-    private static synchronized List<String> getOffsetShell(String bootstrap, String... args) {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        int status;
-        try (PrintStream capture = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(capture);
-            GetOffsetShell.main(withBootstrap(bootstrap, args));
-            status = -1;
-        } catch (ToolExited exited) {
-            status = exited.status;
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String output = printed.toString(StandardCharsets.UTF_8);
-        out.println("kafka-get-offsets " + Arrays.toString(args) + " (exit " + status + "):\n" + output);
-        assertThat(status).as("exit status of kafka-get-offsets").isZero();
+    private static List<String> getOffsetShell(String bootstrap, String... args) throws Exception {
+        String output = KafkaTool.run("kafka-get-offsets", GetOffsetShell::main,
+                KafkaTool.withBootstrap(bootstrap, args));
         return output.lines().filter(line -> line.matches(TOPIC + ":\\d+:\\d+")).toList();
-    }
-
-    private static String[] withBootstrap(String bootstrap, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--bootstrap-server";
-        all[1] = bootstrap;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return all;
-    }
-
-    /** A tool called Exit.exit: the test goes on with its status instead of the JVM ending. */
-    private static final class ToolExited extends RuntimeException {
-        private final int status;
-
-        ToolExited(int status, String message) {
-            super("exit " + status + (message == null ? "" : ": " + message));
-            this.status = status;
-        }
     }
 }

@@ -20,6 +20,7 @@ import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.handlers.ApiVersionsHandler.VersionRange;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.LogDirectory;
 import io.riverlog.api.topics.ReservedProducerIds;
 
 /**
@@ -36,14 +37,15 @@ public final class KafkaApis implements KafkaRequestHandler {
         this.routes = routes;
     }
 
-    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
-                                   PartitionSettings partitionDefaults, Clock clock) {
-        return create(topics, groups, settings, partitionDefaults, clock, KafkaMetrics.NONE);
+    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, LogDirectory logDirectory,
+                                   KafkaSettings settings, PartitionSettings partitionDefaults, Clock clock) {
+        return create(topics, groups, logDirectory, settings, partitionDefaults, clock, KafkaMetrics.NONE);
     }
 
     /** As the other {@code create}, reporting the records fetch answers carry to {@code metrics}. */
-    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, KafkaSettings settings,
-                                   PartitionSettings partitionDefaults, Clock clock, KafkaMetrics metrics) {
+    public static KafkaApis create(BrokerTopics topics, BrokerGroups groups, LogDirectory logDirectory,
+                                   KafkaSettings settings, PartitionSettings partitionDefaults, Clock clock,
+                                   KafkaMetrics metrics) {
         Map<ApiKeys, Route> routes = new EnumMap<>(ApiKeys.class);
         TopicConfigView topicConfigs = new TopicConfigView(partitionDefaults);
         routes.put(ApiKeys.METADATA,
@@ -66,6 +68,9 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
                 new IncrementalAlterConfigsHandler(topics, topicConfigs)));
         routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
+        routes.put(ApiKeys.DESCRIBE_LOG_DIRS, route(ApiKeys.DESCRIBE_LOG_DIRS,
+                new DescribeLogDirsHandler(topics, logDirectory)));
+        routes.put(ApiKeys.DESCRIBE_PRODUCERS, route(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(topics)));
         // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
         routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(settings)));
         routes.put(ApiKeys.JOIN_GROUP, route(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups)));

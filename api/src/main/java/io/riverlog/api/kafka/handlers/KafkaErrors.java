@@ -4,6 +4,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.partition.PartitionActor.AppendError;
+import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.DeleteRecordsError;
 import io.riverlog.actors.topics.TopicError;
 
@@ -23,6 +24,14 @@ final class KafkaErrors {
             // As a request that timed out: the change may or may not be in effect after a restart.
             case OUTCOME_UNKNOWN, NOT_AVAILABLE -> Errors.REQUEST_TIMED_OUT;
         };
+    }
+
+    /**
+     * A partition that refused a request: one still opening is retried as one being moved; one whose
+     * storage failed, as Kafka's offline logs.
+     */
+    static Errors unavailable(Availability availability) {
+        return availability == Availability.OPENING ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.KAFKA_STORAGE_ERROR;
     }
 
     static Errors of(AppendError error) {

@@ -68,7 +68,7 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                                     : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                         }
                         if (!state.get().offsetsKnown()) {
-                            return out.setErrorCode(unavailable(state.get().availability()).code());
+                            return out.setErrorCode(KafkaErrors.unavailable(state.get().availability()).code());
                         }
                         long offset = timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
                                 ? state.get().highWatermark() : state.get().logStartOffset();
@@ -85,17 +85,12 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
                                 : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     }
                     if (found.get().refused().isPresent()) {
-                        return out.setErrorCode(unavailable(found.get().refused().get().availability()).code());
+                        return out.setErrorCode(
+                                KafkaErrors.unavailable(found.get().refused().get().availability()).code());
                     }
                     out.setErrorCode(Errors.NONE.code());
                     found.get().found().ifPresent(at -> out.setOffset(at.offset()).setTimestamp(at.timestampMs()));
                     return out;
                 });
-    }
-
-    /** A partition still opening is retried as one being moved; one whose storage failed, as Kafka's offline logs. */
-    private static Errors unavailable(PartitionActor.Availability availability) {
-        return availability == PartitionActor.Availability.OPENING ? Errors.NOT_LEADER_OR_FOLLOWER
-                : Errors.KAFKA_STORAGE_ERROR;
     }
 }

@@ -72,6 +72,7 @@ import io.riverlog.api.kafka.codec.KafkaCodecTest;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.codec.KafkaRequestDecoder;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.LogDirectory;
 import io.riverlog.api.topics.TopicIds;
 import io.riverlog.wal.Storage;
 
@@ -103,7 +104,8 @@ class GroupApisEveryVersionTest {
         groups = kit.spawn(GroupManager.create(GroupSettings.fromConfig(config), Storage.LOCAL));
         BrokerTopics topics = new BrokerTopics(registry, kit.scheduler(), Duration.ofSeconds(10));
         apis = KafkaApis.create(topics, new BrokerGroups(groups, kit.scheduler(), Duration.ofSeconds(10)),
-                KafkaSettings.fromConfig(config), PartitionSettings.fromConfig(config), Clock.systemUTC());
+                new LogDirectory(dataDir, Runnable::run), KafkaSettings.fromConfig(config),
+                PartitionSettings.fromConfig(config), Clock.systemUTC());
         TopicRegistry.ChangeReply created = topics.create("t", 2, Map.of()).toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         topicId = TopicIds.of(((TopicRegistry.Changed) created).topic());

@@ -46,6 +46,7 @@ import io.riverlog.api.kafka.codec.KafkaCodecTest;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.codec.KafkaRequestDecoder;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.LogDirectory;
 import io.riverlog.api.topics.ReservedProducerIds;
 import io.riverlog.wal.Storage;
 
@@ -127,7 +128,8 @@ class InitProducerIdHandlerTest {
                     RegistrySettings.fromConfig(config), Storage.LOCAL, PartitionMetrics.NONE));
             KafkaApis apis = KafkaApis.create(new BrokerTopics(registry, kit.scheduler(), TIMEOUT),
                     new BrokerGroups(kit.<GroupManager.Command>createTestProbe().ref(), kit.scheduler(), TIMEOUT),
-                    KafkaSettings.fromConfig(config), PartitionSettings.fromConfig(config), clock);
+                    new LogDirectory(dataDir, Runnable::run), KafkaSettings.fromConfig(config),
+                    PartitionSettings.fromConfig(config), clock);
             List<Long> ids = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 InitProducerIdResponseData answer = send(apis, ApiKeys.INIT_PRODUCER_ID.latestVersion(),

@@ -2,6 +2,7 @@ package io.riverlog.api.kafka.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -20,6 +21,7 @@ import io.riverlog.api.groups.BrokerGroups;
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaCodecTest;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.LogDirectory;
 
 /** The route table, built over a registry and a group manager that are only probes (nothing is asked). */
 class KafkaApisTest {
@@ -34,6 +36,7 @@ class KafkaApisTest {
         apis = KafkaApis.create(
                 new BrokerTopics(kit.<TopicRegistry.Command>createTestProbe().ref(), kit.scheduler(), timeout),
                 new BrokerGroups(kit.<GroupManager.Command>createTestProbe().ref(), kit.scheduler(), timeout),
+                new LogDirectory(Path.of(config.getString("riverlog.data-dir")), Runnable::run),
                 KafkaSettings.fromConfig(config), PartitionSettings.fromConfig(config), Clock.systemUTC());
     }
 
