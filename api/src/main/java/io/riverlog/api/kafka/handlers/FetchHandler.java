@@ -126,7 +126,11 @@ final class FetchHandler implements KafkaRequestHandler {
                 .toCompletableFuture()
                 .handle((reply, failure) -> {
                     if (failure != null) {
-                        return error(index, Errors.REQUEST_TIMED_OUT);
+                        // A partition actor that stopped (the broker shutting down, the topic deleted) or did not
+                        // answer: consumers handle NOT_LEADER_OR_FOLLOWER by refreshing metadata and fetching
+                        // again, while an error they do not expect in a fetch (REQUEST_TIMED_OUT) ends them.
+                        topics.forget(id);
+                        return error(index, Errors.NOT_LEADER_OR_FOLLOWER);
                     }
                     if (reply.isEmpty()) {
                         return error(index, Errors.UNKNOWN_TOPIC_OR_PARTITION);
