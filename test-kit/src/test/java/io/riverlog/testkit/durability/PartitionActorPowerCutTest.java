@@ -141,7 +141,9 @@ class PartitionActorPowerCutTest {
                 reopened, PartitionActor.GetState::new, ANSWER, KIT.scheduler()).toCompletableFuture().get();
         Map<String, Long> found = readAll(reopened, state.highWatermark());
         for (Map.Entry<String, Long> record : acknowledged.entrySet()) {
-            assertThat(found.get(record.getKey())).as("acknowledged %s", record.getKey()).isEqualTo(record.getValue());
+            assertThat(found.get(record.getKey())).as("acknowledged %s (high watermark after the cut %d, %d records"
+                    + " read, %d acknowledged)", record.getKey(), state.highWatermark(), found.size(),
+                    acknowledged.size()).isEqualTo(record.getValue());
         }
         for (String value : refused) {
             assertThat(found).as("an append answered STORAGE_ERROR is not in the log").doesNotContainKey(value);
