@@ -219,12 +219,12 @@ final class LogLoader {
     }
 
     /**
-     * Makes the log end at {@code endOffset}: segments that start after it are deleted, the one
-     * holding it is cut before the batch that starts there. Each cut is logged with file, position
-     * and bytes. The recovery point is moved to the cut, durably, before anything is cut: it may name
-     * bytes past the acknowledged end (its write reached the file, its fsync failed), and a cut that
-     * outlived it would leave a file shorter than its recovery point says, which the next opening
-     * takes for lost acknowledged data.
+     * Makes the log end at {@code endOffset}: segments that start after it are deleted (newest first,
+     * each deletion fsynced), then the one holding it is cut before the batch that starts there. Each
+     * cut is logged with file, position and bytes. The recovery point is moved to the cut, durably,
+     * before anything is cut: it may name bytes past the acknowledged end (its write reached the file,
+     * its fsync failed), and a cut that outlived it would leave a file shorter than its recovery point
+     * says, which the next opening takes for lost acknowledged data.
      */
     private void cutToEndOffset(ConcurrentSkipListMap<Long, Segment> segments, long endOffset) throws IOException {
         Segment last = segments.lastEntry().getValue();
@@ -243,13 +243,18 @@ final class LogLoader {
         }
         writeRecoveryPoint(new RecoveryPoint(endOffset, holder.baseOffset,
                 cut != null ? cut.validBytes() : holder.sizeInBytes()));
-        for (Segment segment : new ArrayList<>(segments.tailMap(holder.baseOffset, false).values())) {
+        // Newest first, each deletion durable before the next and before the cut: whatever a power cut
+        // keeps is then the holder, whole or cut, followed by contiguous segments. A later segment that
+        // came back after a holder cut short would leave a gap the next opening takes for lost data.
+        List<Segment> beyond = new ArrayList<>(segments.tailMap(holder.baseOffset, false).descendingMap().values());
+        for (Segment segment : beyond) {
             log.warn("Deleting segment {}: it holds only offsets from {} on, beyond the acknowledged end offset {}",
                     segment.file(), segment.baseOffset, endOffset);
             droppedBytes += segment.sizeInBytes();
             segments.remove(segment.baseOffset);
             segment.delete();
             segment.close();
+            storage.fsyncDirectory(dir);
         }
         if (cut != null) {
             long oldEnd = holder.nextOffset();
