@@ -90,8 +90,14 @@ class KafkaConnectFileCopyIT {
                 until("the lines added after the restart copied, each once", () -> sameBytes(source, sink),
                         () -> lineCounts(source, sink));
                 assertThat(Files.readAllLines(sink)).hasSize(2 * LINES_PER_PART);
-            } finally {
-                stop(worker);
+            } catch (Exception | AssertionError e) {
+                worker.destroyForcibly();
+                throw new AssertionError(e.getMessage() + "; the worker's log ends with:\n" + tail(dir), e);
+            }
+            // What is checked is done: a worker slow to stop is not waited for.
+            worker.destroy();
+            if (!worker.waitFor(CHECK.toSeconds(), TimeUnit.SECONDS)) {
+                worker.destroyForcibly();
             }
 
             try (Admin admin = KafkaClients.admin(broker.bootstrapServers())) {
@@ -173,6 +179,18 @@ class KafkaConnectFileCopyIT {
                 "org.apache.kafka.connect.cli.ConnectDistributed", properties.toString()));
         Path log = dir.resolve(logName);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The last lines the worker (or the restarted worker) logged. */
+    private static String tail(Path dir) throws IOException {
+        for (String name : List.of("worker-2.log", "worker-1.log")) {
+            Path log = dir.resolve(name);
+            if (Files.exists(log)) {
+                List<String> lines = Files.readAllLines(log);
+                return name + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            }
+        }
+        return "(no worker log)";
     }
 
     /** SIGTERM: the worker commits its connectors' offsets and leaves the group before it exits. */

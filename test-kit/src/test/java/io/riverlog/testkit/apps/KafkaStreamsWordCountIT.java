@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -68,19 +69,35 @@ class KafkaStreamsWordCountIT {
 
             try (KafkaStreams streams = new KafkaStreams(wordCount(), streamsProperties(bootstrap));
                  CountReader counts = new CountReader(bootstrap, latest)) {
+                AtomicInteger rebalancesDone = new AtomicInteger();
+                streams.setStateListener((now, before) -> {
+                    if (now == KafkaStreams.State.RUNNING && before == KafkaStreams.State.REBALANCING) {
+                        rebalancesDone.incrementAndGet();
+                    }
+                });
                 streams.start();
                 produceLines(bootstrap, 0, expected);
-                until("the first half counted", () -> counts.poll() && latest.equals(expected));
+                until("the first half counted", () -> counts.poll() && latest.equals(expected),
+                        () -> "counted " + new java.util.TreeMap<>(latest) + ", expected "
+                                + new java.util.TreeMap<>(expected));
                 try (Admin admin = KafkaClients.admin(bootstrap)) {
                     // Each check also waits up to a poll's timeout for counts: no busy loop.
                     until("the first half's offsets committed", () -> counts.poll() && allCommitted(admin));
                 }
 
+                int rebalancesBefore = rebalancesDone.get();
                 assertThat(broker.stop()).isZero();
                 broker.restart();
+                // The group lives in the broker's memory: the application rejoins it. Records that arrived
+                // during that rebalance could be counted twice under at_least_once, so the second half
+                // waits for it.
+                until("the application rebalanced after the restart",
+                        () -> counts.poll() && rebalancesDone.get() > rebalancesBefore);
 
                 produceLines(bootstrap, LINES_PER_HALF, expected);
-                until("the second half counted", () -> counts.poll() && latest.equals(expected));
+                until("the second half counted", () -> counts.poll() && latest.equals(expected),
+                        () -> "counted " + new java.util.TreeMap<>(latest) + ", expected "
+                                + new java.util.TreeMap<>(expected));
                 assertThat(streams.state().isRunningOrRebalancing()).isTrue();
             }
 
@@ -140,19 +157,27 @@ class KafkaStreamsWordCountIT {
     }
 
     private static void until(String what, Check check) throws Exception {
+        until(what, check, () -> "");
+    }
+
+    private static void until(String what, Check check, java.util.function.Supplier<String> state) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!check.holds()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
+                throw new AssertionError("not within " + WAIT + ": " + what + "; " + state.get());
             }
         }
     }
 
-    /** True once the application's committed offsets on the input topic reach its end offsets. */
+    /**
+     * True once the application's committed offsets reach the end of every partition it reads: the
+     * input topic and the repartition topic, whose records are counted by a task of their own.
+     */
     private static boolean allCommitted(Admin admin) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(APPLICATION)
                 .partitionsToOffsetAndMetadata().get();
-        List<TopicPartition> partitions = KafkaClients.partitions(LINES, 2);
+        List<TopicPartition> partitions = new ArrayList<>(KafkaClients.partitions(LINES, 2));
+        partitions.addAll(KafkaClients.partitions(APPLICATION + "-counts-repartition", 2));
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(partition -> latest.put(partition, OffsetSpec.latest()));
         var ends = admin.listOffsets(latest).all().get();
