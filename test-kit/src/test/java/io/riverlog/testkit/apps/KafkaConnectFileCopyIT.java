@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.BrokerProcess;
+import io.riverlog.testkit.Eventually;
 import io.riverlog.testkit.KafkaClients;
 
 /**
@@ -48,6 +49,8 @@ class KafkaConnectFileCopyIT {
     private static final Duration WAIT = Duration.ofSeconds(120);
     /** How long one check of the worker's REST API may wait for an answer. */
     private static final Duration CHECK = Duration.ofSeconds(5);
+    /** Between two checks of a file or the REST API, which do not block by themselves. */
+    private static final Duration PAUSE = Duration.ofMillis(200);
     private static final int LINES_PER_PART = 1_000;
     private static final String TOPIC = "copied-lines";
 
@@ -236,26 +239,6 @@ class KafkaConnectFileCopyIT {
         assertThat(response.statusCode()).as("POST %s: %s", url, response.body()).isEqualTo(201);
     }
 
-    /** A condition checked until it holds; each check is bounded by its own timeout. */
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    /** Checks {@code check} every few hundred milliseconds (a file or an HTTP answer) until it holds. */
-    private static void until(String what, Check check) throws Exception {
-        until(what, check, () -> "");
-    }
-
-    private static void until(String what, Check check, java.util.concurrent.Callable<String> state) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what + " " + state.call());
-            }
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-    }
-
     private static String lineCounts(Path source, Path sink) throws IOException {
         return "(source " + Files.readAllLines(source).size() + " lines, sink "
                 + (Files.exists(sink) ? Files.readAllLines(sink).size() : 0) + ")";
@@ -265,5 +248,14 @@ class KafkaConnectFileCopyIT {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    private static void until(String what, Eventually.Check check) throws Exception {
+        until(what, check, () -> "");
+    }
+
+    private static void until(String what, Eventually.Check check, java.util.concurrent.Callable<String> state)
+            throws Exception {
+        Eventually.until(what, WAIT, PAUSE, check, state);
     }
 }

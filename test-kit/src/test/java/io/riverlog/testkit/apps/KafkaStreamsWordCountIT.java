@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.BrokerProcess;
+import io.riverlog.testkit.Eventually;
 import io.riverlog.testkit.KafkaClients;
 
 /**
@@ -151,24 +152,6 @@ class KafkaStreamsWordCountIT {
         }
     }
 
-    /** A condition checked again and again; each check blocks for a while (a poll) if it must wait. */
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void until(String what, Check check) throws Exception {
-        until(what, check, () -> "");
-    }
-
-    private static void until(String what, Check check, java.util.function.Supplier<String> state) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what + "; " + state.get());
-            }
-        }
-    }
-
     /**
      * True once the application's committed offsets reach the end of every partition it reads: the
      * input topic and the repartition topic, whose records are counted by a task of their own.
@@ -218,5 +201,14 @@ class KafkaStreamsWordCountIT {
         public void close() {
             consumer.close();
         }
+    }
+
+    private static void until(String what, Eventually.Check check) throws Exception {
+        until(what, check, () -> "");
+    }
+
+    private static void until(String what, Eventually.Check check, java.util.concurrent.Callable<String> state)
+            throws Exception {
+        Eventually.until(what, WAIT, Duration.ZERO, check, state);
     }
 }

@@ -47,12 +47,11 @@ final class TopicConfigChange {
             if (changes.refused() != null) {
                 return CompletableFuture.completedFuture(changes.refused());
             }
-            Optional<String> problem = TopicConfigs.problemWithChanges(found.get().configs(), changes.changes());
-            if (problem.isPresent()) {
-                return done(Errors.INVALID_CONFIG, problem.get());
-            }
             if (validateOnly) {
-                return CompletableFuture.completedFuture(Outcome.DONE);
+                // A change that is made is validated by the registry, against the topic as it is then.
+                Optional<String> problem = TopicConfigs.problemWithChanges(found.get().configs(), changes.changes());
+                return problem.isPresent() ? done(Errors.INVALID_CONFIG, problem.get())
+                        : CompletableFuture.completedFuture(Outcome.DONE);
             }
             return topics.alterConfigs(name, changes.changes()).toCompletableFuture().thenApply(reply -> {
                 if (reply instanceof TopicRegistry.ChangeFailed failed) {
