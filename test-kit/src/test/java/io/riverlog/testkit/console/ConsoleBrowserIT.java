@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.riverlog.testkit.Await;
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.Programs;
 
 /**
  * The console in a real browser (headless Chromium driven by playwright-core, from
@@ -48,7 +48,7 @@ class ConsoleBrowserIT {
 
     @Test
     void theConsoleListsATopicCreatedOverKafkaAndTailsARecordProducedAfterItLoaded() throws Exception {
-        assumeTrue(commandWorks("node", "--version"), "node is not installed: the console browser test is skipped");
+        assumeTrue(Programs.work("node", "--version"), "node is not installed: the console browser test is skipped");
         assumeTrue(Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core")),
                 "playwright-core is not installed (npm ci in " + SCRIPT_DIR + "): the console browser test is skipped");
         assumeTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: the console browser test is skipped");
@@ -108,19 +108,6 @@ class ConsoleBrowserIT {
             ready.completeExceptionally(new AssertionError("the browser test ended before it was ready: " + output));
         } catch (IOException e) {
             ready.completeExceptionally(e);
-        }
-    }
-
-    private static boolean commandWorks(String... command) {
-        try {
-            Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-            process.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 
