@@ -23,12 +23,14 @@ import picocli.CommandLine.Option;
 import io.riverlog.api.broker.Broker;
 import io.riverlog.api.broker.BrokerConfig;
 import io.riverlog.api.broker.BrokerSettings;
+import io.riverlog.api.broker.KnownSettings;
 
 /**
  * The broker's command line. Flags override the config file, which overrides the defaults
  * ({@link BrokerConfig}: each module's reference.conf); the whole configuration is built before any
- * setting is read. A bad flag, a setting that is missing, of the wrong type or out of range, or an
- * unusable data directory ends it with one line and exit code 2.
+ * setting is read. A bad flag, a key under {@code riverlog} that is not a setting ({@link KnownSettings}),
+ * a setting that is missing, of the wrong type or out of range, or an unusable data directory ends it
+ * with one line and exit code 2.
  * SIGTERM stops it gracefully (every partition fsynced and closed cleanly) with exit code 0.
  */
 @Command(name = "riverlog", mixinStandardHelpOptions = true, version = "Riverlog 0.1.0",
@@ -69,6 +71,7 @@ public final class Main implements Callable<Integer> {
         Config config;
         try {
             config = config();
+            KnownSettings.check(config);
             // Every setting is read and checked here, so that a bad one is reported before anything starts;
             // the callback pool first, before anything uses it.
             CallbackPool.configure(config);

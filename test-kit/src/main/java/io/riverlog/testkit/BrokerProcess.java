@@ -59,7 +59,13 @@ public final class BrokerProcess implements AutoCloseable {
      */
     public static Exit runUntilExit(Path dataDir, Duration timeout, String... extraArgs)
             throws IOException, InterruptedException {
-        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), freePort(), List.of(), List.of(extraArgs));
+        return runUntilExit(dataDir, timeout, List.of(), extraArgs);
+    }
+
+    /** As {@link #runUntilExit(Path, Duration, String...)}, with {@code jvmArgs} (e.g. "-Dname=value"). */
+    public static Exit runUntilExit(Path dataDir, Duration timeout, List<String> jvmArgs, String... extraArgs)
+            throws IOException, InterruptedException {
+        BrokerProcess broker = new BrokerProcess(dataDir, freePort(), freePort(), jvmArgs, List.of(extraArgs));
         Files.createDirectories(dataDir.getParent());
         Path errors = dataDir.resolveSibling(dataDir.getFileName() + "-broker.err");
         Process process = new ProcessBuilder(broker.command()).redirectOutput(broker.outputFile().toFile())
