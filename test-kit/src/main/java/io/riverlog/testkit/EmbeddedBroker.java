@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.api.broker.Broker;
 import io.riverlog.api.broker.BrokerConfig;
+import io.riverlog.api.broker.KnownSettings;
 import io.riverlog.wal.Storage;
 
 /** A broker in the test's own JVM, on free ports (Kafka and HTTP), with its data in a directory the test owns. */
@@ -27,13 +28,16 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /**
      * Starts with {@code settings} (paths under {@code riverlog.}, e.g. "riverlog.partition.fsync-policy") overriding
-     * the broker's defaults, as {@code --config} does.
+     * the broker's defaults, as {@code --config} does; a key under {@code riverlog.} that is not a setting is refused
+     * as {@code bin/riverlog} refuses it. (The rest of the configuration is not checked: the system properties of a
+     * test's JVM hold the tests' own keys, such as {@code riverlog.fuzz.seed}.)
      */
     public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings) {
         return start(dataDir, settings, Storage.LOCAL);
     }
 
     public static EmbeddedBroker start(Path dataDir, Map<String, Object> settings, Storage storage) {
+        KnownSettings.check(ConfigFactory.parseMap(settings));
         Config config = ConfigFactory.parseMap(settings)
                 .withFallback(ConfigFactory.parseMap(Map.of(
                         "riverlog.data-dir", dataDir.toString(),
