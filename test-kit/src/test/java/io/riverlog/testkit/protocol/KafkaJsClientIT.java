@@ -88,9 +88,14 @@ class KafkaJsClientIT {
                 .allSatisfy((p, offsets) -> assertThat(offsets)
                         .isEqualTo(Stream.iterate(0L, o -> o + 1).limit(RECORDS / PARTITIONS).toList()));
 
-        // The group: both consumers hold partitions, together all of them; each consumed only its own.
+        // The group while it consumed (once the first consumer leaves at the end, the other may rejoin alone):
+        // both consumers hold partitions, together all of them, with no rebalance after the first record was
+        // produced; each consumed only its own.
+        int describedAt = firstIndex(lines, "describeGroups");
+        assertThat(all(lines.subList(firstIndex(lines, "produced"), describedAt), "joined"))
+                .as("joins after the first record was produced").isEmpty();
         Map<String, JsonNode> lastJoin = new HashMap<>();
-        all(lines, "joined").forEach(join -> lastJoin.put(join.get("consumer").asText(), join));
+        all(lines.subList(0, describedAt), "joined").forEach(join -> lastJoin.put(join.get("consumer").asText(), join));
         assertThat(lastJoin).hasSize(2);
         Map<String, List<Integer>> assignments = new TreeMap<>();
         lastJoin.forEach((consumer, join) -> assignments.put(consumer, ints(join.get("assignment"))));
@@ -203,6 +208,15 @@ class KafkaJsClientIT {
 
     private static List<JsonNode> all(List<JsonNode> lines, String event) {
         return lines.stream().filter(line -> line.get("event").asText().equals(event)).toList();
+    }
+
+    private static int firstIndex(List<JsonNode> lines, String event) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).get("event").asText().equals(event)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no line of event " + event + " in " + lines);
     }
 
     private static JsonNode only(List<JsonNode> lines, String event) {
