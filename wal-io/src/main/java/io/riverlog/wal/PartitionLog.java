@@ -461,10 +461,11 @@ public final class PartitionLog implements AutoCloseable {
      * Replaces each group of segments that {@code prepared} compacted with its new segment, oldest group
      * first, by the writer. Per group: the new segment's file is renamed to {@code .swap} and the
      * directory fsynced (the commit: from here on the next open finishes the swap if a crash comes
-     * first), the old segments are deleted, the new files renamed to their final names, and the
-     * directory fsynced again. A group whose segments are no longer all there (retention or a deletion of
-     * records took some) is not swapped in, nor is any group after it. Reads already under way on the
-     * old segments finish; their files close after {@code file.delete.delay.ms}. Returns the groups swapped in.
+     * first), the old segments are deleted and the directory fsynced, then the new files are renamed to
+     * their final names and the directory fsynced again. A group whose segments are no longer all there
+     * (retention or a deletion of records took some) is not swapped in, nor is any group after it. Reads
+     * already under way on the old segments finish; their files close after {@code file.delete.delay.ms}.
+     * Returns the groups swapped in.
      *
      * @throws NotWrittenException if the first rename failed: nothing changed, and the log stays writable
      * @throws LogOfflineException if a step after the commit failed: the next open finishes the swap
@@ -530,6 +531,9 @@ public final class PartitionLog implements AutoCloseable {
                     old.delete();
                 }
             }
+            // Durable before the swap file loses its name: an old segment that a power cut brought back
+            // beside a finished swap would overlap the new segment's offsets.
+            storage.fsyncDirectory(dir);
             storage.rename(Segment.cleanedPath(dir, base, LogFiles.INDEX_SUFFIX),
                     dir.resolve(LogFiles.fileName(base, LogFiles.INDEX_SUFFIX)));
             storage.rename(Segment.cleanedPath(dir, base, LogFiles.TIME_INDEX_SUFFIX),
