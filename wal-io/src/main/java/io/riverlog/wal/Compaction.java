@@ -115,9 +115,15 @@ public final class Compaction {
      */
     public static Prepared run(CompactionPlan plan, KeyOffsetMap map, IoBudget budget, BooleanSupplier stopped,
                                ByteBuffer scratch) throws IOException, InterruptedException {
-        Compaction compaction = new Compaction(plan, map, budget, stopped, scratch);
+        if (!plan.log.compactionStarted()) {
+            throw new StoppedException();
+        }
+        BooleanSupplier stoppedOrClosed = () -> stopped.getAsBoolean() || plan.log.isClosed();
+        Compaction compaction = new Compaction(plan, map, budget, stoppedOrClosed, scratch);
         try (BufferSupplier ignored = compaction.decompression) {
             return compaction.run();
+        } finally {
+            plan.log.compactionEnded();
         }
     }
 

@@ -37,6 +37,11 @@ public final class CompactionPlan {
         this.cleanableBytes = all;
     }
 
+    /** Whether this is a plan of {@code partitionLog} (and not of an instance it replaced). */
+    public boolean isFor(PartitionLog partitionLog) {
+        return log == partitionLog;
+    }
+
     public Path dir() {
         return log.dir();
     }

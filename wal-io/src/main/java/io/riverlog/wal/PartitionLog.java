@@ -68,7 +68,12 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long deletedBelowOffset;
     private volatile IOException failure;
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
-    private boolean closed;
+    private volatile boolean closed;
+    /** Guards {@link #compactionRunning}; {@link #close} waits on it for a compaction to stop. */
+    private final Object compactionGuard = new Object();
+    private boolean compactionRunning;
+    /** A compaction notices a close between two batches; this bounds the wait for it, in case it does not. */
+    private static final long COMPACTION_STOP_WAIT_MS = 10_000;
 
     private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage, LogLoader.Loaded loaded)
             throws IOException {
@@ -504,6 +509,11 @@ public final class PartitionLog implements AutoCloseable {
         return swapped;
     }
 
+    /** The offset below which the log was compacted since it was opened (its start if it was not). */
+    public long compactedUpTo() {
+        return cleanedUpTo;
+    }
+
     private boolean stillHolds(List<Segment> sources) {
         for (Segment source : sources) {
             if (segments.get(source.baseOffset) != source || source == active) {
@@ -559,13 +569,58 @@ public final class PartitionLog implements AutoCloseable {
         return storage;
     }
 
+    /** Waits (holding the guard) until a running compaction noticed the close and deleted what it wrote. */
+    private void awaitCompactionStopped() {
+        long deadline = System.nanoTime() + COMPACTION_STOP_WAIT_MS * 1_000_000;
+        boolean interrupted = false;
+        while (compactionRunning && System.nanoTime() < deadline) {
+            try {
+                compactionGuard.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (compactionRunning) {
+            log.warn("Closing log {} while a compaction of it still runs; the next open removes what it wrote", dir);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A compaction of this log begins (on its thread); false if the log is closed. */
+    boolean compactionStarted() {
+        synchronized (compactionGuard) {
+            if (closed) {
+                return false;
+            }
+            compactionRunning = true;
+            return true;
+        }
+    }
+
+    void compactionEnded() {
+        synchronized (compactionGuard) {
+            compactionRunning = false;
+            compactionGuard.notifyAll();
+        }
+    }
+
+    /** Whether the log is closed (a compaction stops, and deletes what it wrote). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Flushes, seals the indexes, and leaves the marker that lets the next open skip recovery. */
     @Override
     public void close() throws IOException {
-        if (closed) {
-            return;
+        synchronized (compactionGuard) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            awaitCompactionStopped();
         }
-        closed = true;
         try {
             if (failure == null) {
                 active.seal();

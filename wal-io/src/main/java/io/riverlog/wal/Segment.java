@@ -202,7 +202,8 @@ final class Segment implements AutoCloseable {
             throw new IllegalStateException("a cleaned batch at offset " + baseOffset + " where " + nextOffset
                     + " was expected");
         }
-        BatchInfo info = new BatchInfo(0, batch.remaining(), lastOffsetDelta, maxTimestamp, -1, -1, (short) -1, -1);
+        BatchInfo info = new BatchInfo(0, batch.remaining(), lastOffsetDelta, maxTimestamp, -1, -1, (short) -1, -1,
+                false);
         append(batch, List.of(info), baseOffset);
     }
 
