@@ -52,6 +52,15 @@ public final class ConfigValues {
         return inRange(path, config.getLong(path), min, max, "");
     }
 
+    /** A fraction or other real number in {@code [min, max]}. */
+    public static double doubleValue(Config config, String path, double min, double max) {
+        double value = config.getDouble(path);
+        if (!(value >= min && value <= max)) {
+            throw new SettingOutOfRangeException(path, value, "it must be between " + min + " and " + max);
+        }
+        return value;
+    }
+
     /** A duration above zero (and short enough to count in nanoseconds). */
     public static Duration positiveDuration(Config config, String path) {
         return duration(config, path, SMALLEST_POSITIVE, MAX_DURATION);

@@ -150,13 +150,14 @@ public final class BatchFormat {
             int recordCount = checkHeader(batch, index);
             ByteBuffer bytes = view.duplicate();
             bytes.position(position).limit(position + sizeInBytes);
-            TimestampRange timestamps = BatchRecords.check(batch, bytes, recordCount, index);
+            BatchRecords.Checked checked = BatchRecords.check(batch, bytes, recordCount, index);
+            TimestampRange timestamps = checked.timestamps();
             long maxTimestamp = timestamps.max();
             if (batch.timestampType() == TimestampType.CREATE_TIME && batch.maxTimestamp() != maxTimestamp) {
                 batch.setMaxTimestamp(TimestampType.CREATE_TIME, maxTimestamp);
             }
             batches.add(new BatchInfo(position, sizeInBytes, recordCount - 1, maxTimestamp, timestamps.min(),
-                    batch.producerId(), batch.producerEpoch(), batch.baseSequence()));
+                    batch.producerId(), batch.producerEpoch(), batch.baseSequence(), checked.keyless()));
             position += sizeInBytes;
         }
         return new ValidBatches(view, List.copyOf(batches));

@@ -11,9 +11,10 @@ package io.riverlog.wal;
  * @param producerId      -1 unless the producer is idempotent or transactional
  * @param producerEpoch   the producer's epoch, -1 if none
  * @param baseSequence    the first record's sequence number, -1 if none
+ * @param keyless         whether a record of the batch has no key (which a compacted topic refuses)
  */
 public record BatchInfo(int position, int sizeInBytes, int lastOffsetDelta, long maxTimestamp, long minTimestamp,
-                        long producerId, short producerEpoch, int baseSequence) {
+                        long producerId, short producerEpoch, int baseSequence, boolean keyless) {
 
     public int recordCount() {
         return lastOffsetDelta + 1;
@@ -22,7 +23,7 @@ public record BatchInfo(int position, int sizeInBytes, int lastOffsetDelta, long
     /** This batch as the log stamps it with its append time. */
     BatchInfo withMaxTimestamp(long timestamp) {
         return new BatchInfo(position, sizeInBytes, lastOffsetDelta, timestamp, minTimestamp, producerId,
-                producerEpoch, baseSequence);
+                producerEpoch, baseSequence, keyless);
     }
 
     /** The sequence number of the batch's last record. */

@@ -37,13 +37,17 @@ final class BatchRecords {
     private BatchRecords() {
     }
 
+    /** What the check of a batch's records found: their timestamps, and whether any has no key. */
+    record Checked(TimestampRange timestamps, boolean keyless) {
+    }
+
     /**
      * Checks the {@code recordCount} records of {@code batch}, whose whole bytes are {@code batchBytes}
-     * (position to limit); returns the smallest and largest record timestamps.
+     * (position to limit); returns the smallest and largest record timestamps, and whether a record has no key.
      *
      * @throws InvalidBatchException naming the batch, the record and what is wrong
      */
-    static TimestampRange check(MutableRecordBatch batch, ByteBuffer batchBytes, int recordCount, int batchIndex) {
+    static Checked check(MutableRecordBatch batch, ByteBuffer batchBytes, int recordCount, int batchIndex) {
         if (batch.isCompressed()) {
             return checkCompressed(batch, recordCount, batchIndex);
         }
@@ -51,8 +55,9 @@ final class BatchRecords {
         return checkInPlace(batchBytes, baseTimestamp, recordCount, batchIndex);
     }
 
-    private static TimestampRange checkCompressed(MutableRecordBatch batch, int recordCount, int batchIndex) {
+    private static Checked checkCompressed(MutableRecordBatch batch, int recordCount, int batchIndex) {
         TimestampRange.Builder timestamps = new TimestampRange.Builder();
+        boolean keyless = false;
         int index = 0;
         // The iterator yields exactly the declared count, and fails on a stream that ends early or goes on.
         try (CloseableIterator<Record> records = batch.skipKeyValueIterator(DECOMPRESSION_BUFFERS.get())) {
@@ -60,21 +65,23 @@ final class BatchRecords {
                 Record record = records.next();
                 checkOffsetDelta(record.offset() - batch.baseOffset(), index, recordCount, batchIndex);
                 timestamps.add(record.timestamp());
+                keyless |= !record.hasKey();
                 index++;
             }
         } catch (KafkaException e) {
             throw invalid(batchIndex, index, recordCount,
                     "cannot be read after decompression (" + e.getMessage() + ")");
         }
-        return timestamps.build();
+        return new Checked(timestamps.build(), keyless);
     }
 
-    private static TimestampRange checkInPlace(ByteBuffer batchBytes, long baseTimestamp, int recordCount,
-                                               int batchIndex) {
+    private static Checked checkInPlace(ByteBuffer batchBytes, long baseTimestamp, int recordCount,
+                                        int batchIndex) {
         ByteBuffer in = batchBytes.duplicate();
         int end = in.limit();
         in.position(in.position() + DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
         TimestampRange.Builder timestamps = new TimestampRange.Builder();
+        boolean keyless = false;
         for (int index = 0; index < recordCount; index++) {
             if (!in.hasRemaining()) {
                 throw invalid(batchIndex, index, recordCount, "is missing: the batch ends before it");
@@ -91,7 +98,7 @@ final class BatchRecords {
                 in.get();
                 long timestampDelta = ByteUtils.readVarlong(in);
                 checkOffsetDelta(ByteUtils.readVarint(in), index, recordCount, batchIndex);
-                skipNullable(in);
+                keyless |= skipNullable(in) < 0;
                 skipNullable(in);
                 int headers = ByteUtils.readVarint(in);
                 if (headers < 0) {
@@ -122,7 +129,7 @@ final class BatchRecords {
             throw new InvalidBatchException("batch " + batchIndex + ": " + in.remaining()
                     + " bytes follow its last record (" + recordCount + " records declared)");
         }
-        return timestamps.build();
+        return new Checked(timestamps.build(), keyless);
     }
 
     private static void checkOffsetDelta(long offsetDelta, int index, int recordCount, int batchIndex) {
@@ -132,12 +139,13 @@ final class BatchRecords {
         }
     }
 
-    /** Skips a length-prefixed field whose negative length means null. */
-    private static void skipNullable(ByteBuffer in) {
+    /** Skips a length-prefixed field whose negative length means null; returns that length. */
+    private static int skipNullable(ByteBuffer in) {
         int length = ByteUtils.readVarint(in);
         if (length > 0) {
             skip(in, length);
         }
+        return length;
     }
 
     private static void skip(ByteBuffer in, int length) {

@@ -42,6 +42,7 @@ final class BatchScanner {
     private final int end;
     private ByteBuffer buffer;
     private int position;
+    private int lastValidEnd;
 
     BatchScanner(FileChannel channel, int from, int end, ByteBuffer scratch) {
         this.channel = channel;
@@ -53,6 +54,14 @@ final class BatchScanner {
 
     int position() {
         return position;
+    }
+
+    /**
+     * The bytes of the batch the last {@link #next} found valid, as a view of the scanner's buffer:
+     * good until the next call.
+     */
+    ByteBuffer lastValidBatch(int sizeInBytes) {
+        return buffer.duplicate().limit(lastValidEnd).position(lastValidEnd - sizeInBytes).slice();
     }
 
     /**
@@ -76,6 +85,7 @@ final class BatchScanner {
         }
         ScanStep step = BatchFormat.scanNext(buffer, expectedBaseOffset, Integer.MAX_VALUE);
         if (step.kind() == ScanStep.Kind.VALID) {
+            lastValidEnd = buffer.position();
             position += step.sizeInBytes();
             return new Valid(step.sizeInBytes(), step.lastOffset(), step.maxTimestamp());
         }

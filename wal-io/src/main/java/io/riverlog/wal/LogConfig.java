@@ -19,10 +19,11 @@ import io.riverlog.settings.ConfigValues;
  * @param segmentMs           a segment rolls once it has taken appends for this long
  * @param deletesByRetention  whether the retention limits delete segments (a topic's cleanup.policy
  *                            includes {@code delete}); a compacted-only log keeps them
+ * @param compaction          whether and how the log is compacted (see {@link Compaction})
  */
 public record LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
                         long segmentDeleteDelayMs, int recoveryReadBytes, long segmentMs,
-                        boolean deletesByRetention) {
+                        boolean deletesByRetention, CompactionConfig compaction) {
     private static final String PATH = "riverlog.log.";
     /** A retention limit that keeps everything. */
     private static final long NO_LIMIT = -1;
@@ -39,6 +40,9 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
         if (recoveryReadBytes < BatchFormat.HEADER_BYTES) {
             throw new IllegalArgumentException("recovery-read-bytes must be at least " + BatchFormat.HEADER_BYTES);
         }
+        if (compaction == null) {
+            throw new IllegalArgumentException("compaction settings are required");
+        }
         if (segmentMs < 1) {
             throw new IllegalArgumentException("segment-ms must be positive");
         }
@@ -48,7 +52,7 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
     public LogConfig(int segmentBytes, int indexIntervalBytes, long retentionBytes, long retentionMs,
                      long segmentDeleteDelayMs, int recoveryReadBytes) {
         this(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs, recoveryReadBytes,
-                NEVER_ROLL_BY_AGE, true);
+                NEVER_ROLL_BY_AGE, true, CompactionConfig.NONE);
     }
 
     /** Reads the {@code riverlog.log} block of the given configuration. */
@@ -64,36 +68,50 @@ public record LogConfig(int segmentBytes, int indexIntervalBytes, long retention
                         ConfigValues.MAX_BUFFER_BYTES),
                 ConfigValues.duration(config, PATH + "segment-ms", Duration.ofMillis(1), ConfigValues.MAX_DURATION)
                         .toMillis(),
-                true);
+                true, CompactionConfig.fromConfig(config));
     }
 
     public LogConfig withSegmentBytes(int bytes) {
         return new LogConfig(bytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes, segmentMs, deletesByRetention);
+                recoveryReadBytes, segmentMs, deletesByRetention, compaction);
     }
 
     public LogConfig withRetention(long bytes, long ms) {
         return new LogConfig(segmentBytes, indexIntervalBytes, bytes, ms, segmentDeleteDelayMs, recoveryReadBytes,
-                segmentMs, deletesByRetention);
+                segmentMs, deletesByRetention, compaction);
     }
 
     public LogConfig withSegmentMs(long ms) {
         return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes, ms, deletesByRetention);
+                recoveryReadBytes, ms, deletesByRetention, compaction);
     }
 
     public LogConfig withIndexIntervalBytes(int bytes) {
         return new LogConfig(segmentBytes, bytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes, segmentMs, deletesByRetention);
+                recoveryReadBytes, segmentMs, deletesByRetention, compaction);
     }
 
     public LogConfig withSegmentDeleteDelayMs(long ms) {
         return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, ms, recoveryReadBytes,
-                segmentMs, deletesByRetention);
+                segmentMs, deletesByRetention, compaction);
+    }
+
+    public LogConfig withCompaction(CompactionConfig value) {
+        return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
+                recoveryReadBytes, segmentMs, deletesByRetention, value);
+    }
+
+    /**
+     * How long the active segment takes appends before it rolls: {@code segmentMs}, or sooner for a
+     * compacted log whose records may stay uncompacted only {@code max.compaction.lag.ms}, because the
+     * active segment is never compacted.
+     */
+    public long rollAfterMs() {
+        return compaction.compacts() ? Math.min(segmentMs, compaction.maxLagMs()) : segmentMs;
     }
 
     public LogConfig withDeletesByRetention(boolean deletes) {
         return new LogConfig(segmentBytes, indexIntervalBytes, retentionBytes, retentionMs, segmentDeleteDelayMs,
-                recoveryReadBytes, segmentMs, deletes);
+                recoveryReadBytes, segmentMs, deletes, compaction);
     }
 }

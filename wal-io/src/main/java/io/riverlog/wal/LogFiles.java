@@ -1,5 +1,7 @@
 package io.riverlog.wal;
 
+import java.util.List;
+
 /**
  * Names of the files in a partition directory. A segment's files are named by the segment's
  * base offset, zero-padded to 20 digits, so that a directory listing sorts by offset (a snapshot's
@@ -15,6 +17,11 @@ package io.riverlog.wal;
  * </pre>
  * A file renamed to end in {@code .deleted} is on its way out and is removed on the next open, as is a
  * {@code log-start-offset.tmp} that a crash left before it replaced {@code log-start-offset}.
+ *
+ * <p>Compaction writes a segment's replacement as {@code <base>.log.cleaned} (with
+ * {@code .index.cleaned} and {@code .timeindex.cleaned}); renamed to {@code <base>.log.swap} it is
+ * committed: the segments it replaces go and it becomes {@code <base>.log}. The next open removes a
+ * {@code .cleaned} file and finishes a swap (see {@link Compaction}).
  */
 public final class LogFiles {
 
@@ -23,6 +30,10 @@ public final class LogFiles {
     public static final String TIME_INDEX_SUFFIX = ".timeindex";
     public static final String SNAPSHOT_SUFFIX = ".snapshot";
     public static final String DELETED_SUFFIX = ".deleted";
+    public static final String CLEANED_SUFFIX = ".cleaned";
+    /** The files of one segment: its batches and its two indexes. */
+    static final List<String> SEGMENT_SUFFIXES = List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX);
+    public static final String SWAP_SUFFIX = ".swap";
     public static final String RECOVERY_POINT = "recovery-point";
     public static final String LOG_START_OFFSET = "log-start-offset";
     public static final String LOG_START_OFFSET_STAGED = LOG_START_OFFSET + ".tmp";

@@ -89,6 +89,9 @@ final class LogLoader {
         storage.createDirectories(dir);
         Path marker = dir.resolve(LogFiles.CLEAN_SHUTDOWN);
         boolean clean = storage.exists(marker);
+        if (finishSwaps()) {
+            clean = false;
+        }
         TreeSet<Long> bases = listSegmentsRemovingLeftovers();
         ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
         try {
@@ -331,7 +334,8 @@ final class LogLoader {
         List<Path> indexes = new ArrayList<>();
         for (Path file : storage.list(dir)) {
             String name = file.getFileName().toString();
-            if (name.endsWith(LogFiles.DELETED_SUFFIX) || name.equals(LogFiles.LOG_START_OFFSET_STAGED)) {
+            if (name.endsWith(LogFiles.DELETED_SUFFIX) || name.endsWith(LogFiles.CLEANED_SUFFIX)
+                    || name.equals(LogFiles.LOG_START_OFFSET_STAGED)) {
                 storage.delete(file);
             } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
                 bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));
@@ -350,6 +354,64 @@ final class LogLoader {
             }
         }
         return bases;
+    }
+
+    /**
+     * Finishes every swap of a compacted segment that a crash interrupted: a {@code <base>.log.swap} was
+     * committed (it was fsynced whole before its rename), so the segments whose offsets it holds are
+     * deleted, with the indexes of its base segment (rebuilt from it), and it becomes {@code <base>.log}.
+     * Returns whether there was any.
+     */
+    private boolean finishSwaps() throws IOException {
+        if (!storage.exists(dir)) {
+            return false;
+        }
+        boolean any = false;
+        String swapSuffix = LogFiles.LOG_SUFFIX + LogFiles.SWAP_SUFFIX;
+        for (Path file : storage.list(dir)) {
+            long base = LogFiles.baseOffsetOf(file.getFileName().toString(), swapSuffix);
+            if (base < 0) {
+                continue;
+            }
+            long end = endOfSwap(file, base);
+            for (Path other : storage.list(dir)) {
+                String name = other.getFileName().toString();
+                for (String suffix : LogFiles.SEGMENT_SUFFIXES) {
+                    long otherBase = LogFiles.baseOffsetOf(name, suffix);
+                    boolean replaced = otherBase > base && otherBase < end;
+                    boolean staleIndex = otherBase == base && !suffix.equals(LogFiles.LOG_SUFFIX);
+                    if (replaced || staleIndex) {
+                        storage.delete(other);
+                    }
+                }
+            }
+            storage.rename(file, dir.resolve(LogFiles.fileName(base, LogFiles.LOG_SUFFIX)));
+            storage.fsyncDirectory(dir);
+            log.warn("Finished the swap of compacted segment {} (offsets {} to {}) that a stop interrupted", file,
+                    base, end - 1);
+            any = true;
+        }
+        return any;
+    }
+
+    /** The offset after the last batch of a swap file, every batch of which must pass its checks. */
+    private long endOfSwap(Path file, long base) throws IOException {
+        try (java.nio.channels.FileChannel channel = storage.open(file, java.nio.file.StandardOpenOption.READ)) {
+            BatchScanner scanner = new BatchScanner(channel, 0, Math.toIntExact(channel.size()), scratch);
+            long expected = base;
+            while (true) {
+                int at = scanner.position();
+                BatchScanner.Step step = scanner.next(expected);
+                if (step instanceof BatchScanner.End) {
+                    return expected;
+                }
+                if (!(step instanceof BatchScanner.Valid valid)) {
+                    throw new CorruptLogException(file, at, "a committed compacted segment fails its checks ("
+                            + step + "); it was fsynced before it was committed, so the disk changed it");
+                }
+                expected = valid.lastOffset() + 1;
+            }
+        }
     }
 
     private static void closeQuietly(Segment segment, Exception cause) {

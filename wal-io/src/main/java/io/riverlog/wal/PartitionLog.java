@@ -62,11 +62,18 @@ public final class PartitionLog implements AutoCloseable {
     /** When the active segment took its first append since the log was opened; -1 before that. */
     private long activeFirstAppendMs = -1;
     private volatile long durableEndOffset;
+    /** The log below this was compacted since it was opened (in memory only: a restart compacts it again). */
+    private long cleanedUpTo;
     /** Records below this were deleted ({@link #moveLogStartOffset}); 0 if none were. */
     private volatile long deletedBelowOffset;
     private volatile IOException failure;
     private volatile java.util.function.Consumer<Damage> damageListener = damage -> { };
-    private boolean closed;
+    private volatile boolean closed;
+    /** Guards {@link #compactionRunning}; {@link #close} waits on it for a compaction to stop. */
+    private final Object compactionGuard = new Object();
+    private boolean compactionRunning;
+    /** A compaction notices a close between two batches; this bounds the wait for it, in case it does not. */
+    private static final long COMPACTION_STOP_WAIT_MS = 10_000;
 
     private PartitionLog(Path dir, LogConfig config, Clock clock, Storage storage, LogLoader.Loaded loaded)
             throws IOException {
@@ -401,13 +408,219 @@ public final class PartitionLog implements AutoCloseable {
         retired.add(segment, nowMs);
     }
 
+    /**
+     * What a compaction of this log would work on now, if its topic is compacted and enough of it is
+     * dirty: at least {@code min.cleanable.dirty.ratio} of its cleanable bytes, or any if its oldest
+     * dirty segment is older than {@code max.compaction.lag.ms}. The segments are the rolled ones from
+     * the one holding the log start up to the first whose newest record is younger than
+     * {@code min.compaction.lag.ms}. By the writer; the plan is carried out on another thread
+     * ({@link Compaction#run}) and swapped in by {@link #swapIn}.
+     */
+    public Optional<CompactionPlan> planCompaction() throws IOException {
+        checkWritable();
+        LogConfig config = this.config;
+        CompactionConfig compaction = config.compaction();
+        if (!compaction.compacts()) {
+            return Optional.empty();
+        }
+        long nowMs = clock.millis();
+        long start = logStartOffset();
+        List<Segment> cleanable = new java.util.ArrayList<>();
+        for (Segment segment : segments.values()) {
+            if (segment == active) {
+                break;
+            }
+            if (segment.nextOffset() <= start) {
+                continue;
+            }
+            long newest = segment.maxTimestamp();
+            if (compaction.minLagMs() > 0 && newest >= 0 && nowMs - newest < compaction.minLagMs()) {
+                break;
+            }
+            cleanable.add(segment);
+        }
+        if (cleanable.isEmpty()) {
+            return Optional.empty();
+        }
+        long firstDirty = Math.max(cleanedUpTo, cleanable.get(0).baseOffset);
+        CompactionPlan plan = new CompactionPlan(this, cleanable, firstDirty, nowMs, config);
+        if (plan.dirtyBytes() == 0) {
+            return Optional.empty();
+        }
+        boolean overdue = false;
+        for (Segment segment : cleanable) {
+            if (segment.nextOffset() > firstDirty) {
+                long newest = segment.maxTimestamp();
+                overdue = compaction.maxLagMs() != Long.MAX_VALUE && newest >= 0
+                        && nowMs - newest > compaction.maxLagMs();
+                break;
+            }
+        }
+        if (plan.dirtyRatio() < compaction.minCleanableDirtyRatio() && !overdue) {
+            return Optional.empty();
+        }
+        return Optional.of(plan);
+    }
+
+    /**
+     * Replaces each group of segments that {@code prepared} compacted with its new segment, oldest group
+     * first, by the writer. Per group: the new segment's file is renamed to {@code .swap} and the
+     * directory fsynced (the commit: from here on the next open finishes the swap if a crash comes
+     * first), the old segments are deleted and the directory fsynced, then the new files are renamed to
+     * their final names and the directory fsynced again. A group whose segments are no longer all there
+     * (retention or a deletion of records took some) is not swapped in, nor is any group after it. Reads
+     * already under way on the old segments finish; their files close after {@code file.delete.delay.ms}.
+     * Returns the groups swapped in.
+     *
+     * @throws NotWrittenException if the first rename failed: nothing changed, and the log stays writable
+     * @throws LogOfflineException if a step after the commit failed: the next open finishes the swap
+     */
+    public int swapIn(Compaction.Prepared prepared) throws IOException {
+        if (prepared.plan().log != this) {
+            throw new IllegalArgumentException("a compaction of another log");
+        }
+        try {
+            checkWritable();
+        } catch (IOException e) {
+            prepared.discard();
+            throw e;
+        }
+        int swapped = 0;
+        List<Compaction.Group> groups = prepared.groups();
+        for (int i = 0; i < groups.size(); i++) {
+            Compaction.Group group = groups.get(i);
+            if (!stillHolds(group.sources())) {
+                new Compaction.Prepared(prepared.plan(), groups.subList(i, groups.size()), 0, null).discard();
+                log.info("Compaction of {} from offset {} was not swapped in: its segments changed meanwhile", dir,
+                        group.sources().get(0).baseOffset);
+                return swapped;
+            }
+            if (group.cleaned() != null) {
+                try {
+                    swap(group);
+                } catch (NotWrittenException e) {
+                    new Compaction.Prepared(prepared.plan(), groups.subList(i, groups.size()), 0, null).discard();
+                    throw e;
+                }
+                swapped++;
+            }
+        }
+        cleanedUpTo = Math.max(cleanedUpTo, prepared.cleanedUpTo());
+        return swapped;
+    }
+
+    /** The offset below which the log was compacted since it was opened (its start if it was not). */
+    public long compactedUpTo() {
+        return cleanedUpTo;
+    }
+
+    private boolean stillHolds(List<Segment> sources) {
+        for (Segment source : sources) {
+            if (segments.get(source.baseOffset) != source || source == active) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void swap(Compaction.Group group) throws IOException {
+        Segment cleaned = group.cleaned();
+        long base = cleaned.baseOffset;
+        Path swapFile = dir.resolve(LogFiles.fileName(base, LogFiles.LOG_SUFFIX) + LogFiles.SWAP_SUFFIX);
+        try {
+            storage.rename(Segment.cleanedPath(dir, base, LogFiles.LOG_SUFFIX), swapFile);
+        } catch (IOException e) {
+            throw new NotWrittenException("compacted segment of " + dir + " at offset " + base
+                    + " could not be committed (" + e.getMessage() + "); the log is as it was", e);
+        }
+        long nowMs = clock.millis();
+        try {
+            storage.fsyncDirectory(dir);
+            for (Segment old : group.sources()) {
+                if (old.baseOffset != base) {
+                    old.delete();
+                }
+            }
+            // Durable before the swap file loses its name: an old segment that a power cut brought back
+            // beside a finished swap would overlap the new segment's offsets.
+            storage.fsyncDirectory(dir);
+            storage.rename(Segment.cleanedPath(dir, base, LogFiles.INDEX_SUFFIX),
+                    dir.resolve(LogFiles.fileName(base, LogFiles.INDEX_SUFFIX)));
+            storage.rename(Segment.cleanedPath(dir, base, LogFiles.TIME_INDEX_SUFFIX),
+                    dir.resolve(LogFiles.fileName(base, LogFiles.TIME_INDEX_SUFFIX)));
+            storage.rename(swapFile, cleaned.file());
+            storage.fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw goOffline("swapping in the compacted segment at offset " + base, e);
+        }
+        cleaned.onDamage(damageListener);
+        segments.put(base, cleaned);
+        for (Segment old : group.sources()) {
+            if (old.baseOffset != base) {
+                segments.remove(old.baseOffset);
+            } else {
+                old.replaced();
+            }
+            retired.add(old, nowMs);
+        }
+    }
+
+    Storage storage() {
+        return storage;
+    }
+
+    /** Waits (holding the guard) until a running compaction noticed the close and deleted what it wrote. */
+    private void awaitCompactionStopped() {
+        long deadline = System.nanoTime() + COMPACTION_STOP_WAIT_MS * 1_000_000;
+        boolean interrupted = false;
+        while (compactionRunning && System.nanoTime() < deadline) {
+            try {
+                compactionGuard.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (compactionRunning) {
+            log.warn("Closing log {} while a compaction of it still runs; the next open removes what it wrote", dir);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A compaction of this log begins (on its thread); false if the log is closed. */
+    boolean compactionStarted() {
+        synchronized (compactionGuard) {
+            if (closed) {
+                return false;
+            }
+            compactionRunning = true;
+            return true;
+        }
+    }
+
+    void compactionEnded() {
+        synchronized (compactionGuard) {
+            compactionRunning = false;
+            compactionGuard.notifyAll();
+        }
+    }
+
+    /** Whether the log is closed (a compaction stops, and deletes what it wrote). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Flushes, seals the indexes, and leaves the marker that lets the next open skip recovery. */
     @Override
     public void close() throws IOException {
-        if (closed) {
-            return;
+        synchronized (compactionGuard) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            awaitCompactionStopped();
         }
-        closed = true;
         try {
             if (failure == null) {
                 active.seal();
@@ -607,7 +820,7 @@ public final class PartitionLog implements AutoCloseable {
         boolean full = current.sizeInBytes() > 0
                 && (long) current.sizeInBytes() + incomingBytes > config.segmentBytes();
         boolean old = current.sizeInBytes() > 0 && activeFirstAppendMs >= 0
-                && clock.millis() - activeFirstAppendMs >= config.segmentMs();
+                && clock.millis() - activeFirstAppendMs >= config.rollAfterMs();
         boolean offsetsOverflow = lastOffset - current.baseOffset > Integer.MAX_VALUE;
         if (!full && !old && !offsetsOverflow) {
             return;

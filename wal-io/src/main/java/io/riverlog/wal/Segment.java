@@ -79,6 +79,31 @@ final class Segment implements AutoCloseable {
     }
 
     /**
+     * Creates the files of a segment that compaction fills to replace older ones, under their
+     * {@code .cleaned} names; the segment names itself by its final {@code .log} name, which its files
+     * get when it is swapped in (an open channel follows its file through a rename).
+     */
+    static Segment createCleaned(Path dir, long baseOffset, LogConfig config, Storage storage) throws IOException {
+        Path logPath = dir.resolve(LogFiles.fileName(baseOffset, LogFiles.LOG_SUFFIX));
+        Path cleaned = cleanedPath(dir, baseOffset, LogFiles.LOG_SUFFIX);
+        Path indexPath = cleanedPath(dir, baseOffset, LogFiles.INDEX_SUFFIX);
+        Path timeIndexPath = cleanedPath(dir, baseOffset, LogFiles.TIME_INDEX_SUFFIX);
+        storage.deleteIfExists(cleaned);
+        storage.deleteIfExists(indexPath);
+        storage.deleteIfExists(timeIndexPath);
+        FileChannel channel = storage.open(cleaned, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        return new Segment(baseOffset, logPath, config, storage, channel,
+                OffsetIndex.open(indexPath, baseOffset, 0, storage),
+                TimeIndex.open(timeIndexPath, baseOffset, storage), 0);
+    }
+
+    /** Where compaction writes the file of a segment with {@code suffix} before it is swapped in. */
+    static Path cleanedPath(Path dir, long baseOffset, String suffix) {
+        return dir.resolve(LogFiles.fileName(baseOffset, suffix) + LogFiles.CLEANED_SUFFIX);
+    }
+
+    /**
      * Opens an existing segment and the sane prefix of its indexes. Its end is not known yet: the
      * loader calls {@link #walkToEnd} (after a clean close) or {@link #recover}.
      */
@@ -166,6 +191,34 @@ final class Segment implements AutoCloseable {
         checks.verified(start, (int) filePosition, firstOffset, offset);
         nextOffset = offset;
         sizeInBytes = (int) filePosition;
+    }
+
+    /**
+     * Appends one batch that compaction kept or made, whose offsets are
+     * {@code [baseOffset, baseOffset + lastOffsetDelta]}; it must start at the segment's next offset.
+     */
+    void appendCleaned(ByteBuffer batch, long baseOffset, int lastOffsetDelta, long maxTimestamp) throws IOException {
+        if (baseOffset != nextOffset) {
+            throw new IllegalStateException("a cleaned batch at offset " + baseOffset + " where " + nextOffset
+                    + " was expected");
+        }
+        BatchInfo info = new BatchInfo(0, batch.remaining(), lastOffsetDelta, maxTimestamp, -1, -1, (short) -1, -1,
+                false);
+        append(batch, List.of(info), baseOffset);
+    }
+
+    /** A scanner that checks this segment's batches one by one from its start (see {@link BatchScanner}). */
+    BatchScanner scanner(ByteBuffer scratch) {
+        return new BatchScanner(channel, 0, sizeInBytes, scratch);
+    }
+
+    /**
+     * Closes the indexes of a segment whose files compaction replaced (renamed over, or deleted as part of
+     * the swap); the channel stays open for reads under way until {@link #close}.
+     */
+    void replaced() throws IOException {
+        offsetIndex.close();
+        timeIndex.close();
     }
 
     /** fsync of the data, then the new index entries written (not fsynced: recovery rebuilds them). */
@@ -392,7 +445,7 @@ final class Segment implements AutoCloseable {
      */
     void delete() throws IOException {
         Path dir = logPath.getParent();
-        for (String suffix : new String[] {LogFiles.LOG_SUFFIX, LogFiles.INDEX_SUFFIX, LogFiles.TIME_INDEX_SUFFIX}) {
+        for (String suffix : LogFiles.SEGMENT_SUFFIXES) {
             Path file = dir.resolve(LogFiles.fileName(baseOffset, suffix));
             if (storage.exists(file)) {
                 Path gone = dir.resolve(file.getFileName() + LogFiles.DELETED_SUFFIX);

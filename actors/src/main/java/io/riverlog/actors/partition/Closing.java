@@ -120,6 +120,12 @@ final class Closing extends AbstractBehavior<Command> {
                     scrub.replyTo().tell(new Scrubbed(wiring.id(), 0, false));
                     return this;
                 })
+                // A compaction swapped in just before: reads go to the log anyway, or will.
+                .onMessage(PartitionActor.Compacted.class, compacted -> this)
+                .onMessage(PartitionActor.Compact.class, compact -> {
+                    compact.replyTo().tell(new LogCleaner.NothingToCompact(wiring.id()));
+                    return this;
+                })
                 .onMessage(GetProducers.class, this::onGetProducers)
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());

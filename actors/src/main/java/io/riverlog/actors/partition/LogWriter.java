@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -16,6 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import io.riverlog.wal.Compaction;
+import io.riverlog.wal.CompactionPlan;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.NotWrittenException;
 import io.riverlog.wal.OffsetOutOfRangeException;
@@ -69,6 +72,14 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
      * partition), durably, answers {@code replyTo}, then deletes the segments left below it.
      */
     record MoveLogStart(long offset, ActorRef<PartitionActor.DeleteRecordsReply> replyTo) implements Command {
+    }
+
+    /** Answers the {@link LogCleaner} with a plan of what to compact now, or that there is nothing. */
+    record PlanCompaction(PartitionId id, ActorRef<LogCleaner.Turn> replyTo) implements Command {
+    }
+
+    /** Swaps in what the {@link LogCleaner} compacted (see {@link PartitionLog#swapIn}), and answers. */
+    record SwapCompacted(Compaction.Prepared prepared, ActorRef<LogCleaner.Turn> replyTo) implements Command {
     }
 
     private enum Tick implements Command { FLUSH, RETENTION }
@@ -126,6 +137,15 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics))
                 .onMessage(Reconfigure.class, reconfigure -> notOpened(context, partition, id, dir,
                         settings.withLog(reconfigure.log()), storage, metrics))
+                .onMessage(PlanCompaction.class, plan -> {
+                    plan.replyTo().tell(new LogCleaner.NothingToCompact(id));
+                    return Behaviors.same();
+                })
+                .onMessage(SwapCompacted.class, swap -> {
+                    swap.prepared().discard();
+                    swap.replyTo().tell(new LogCleaner.NotSwapped(id, "its log is not open"));
+                    return Behaviors.same();
+                })
                 .onMessage(Close.class, close -> {
                     partition.tell(new PartitionActor.WriterClosed());
                     return Behaviors.stopped();
@@ -169,6 +189,8 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
                 .onMessage(MoveLogStart.class, this::onMoveLogStart)
+                .onMessage(PlanCompaction.class, this::onPlanCompaction)
+                .onMessage(SwapCompacted.class, this::onSwapCompacted)
                 .onMessage(Reopen.class, this::onReopen)
                 .onMessage(Reconfigure.class, this::onReconfigure)
                 .onMessage(CloseReplaced.class, this::onCloseReplaced)
@@ -241,6 +263,46 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
             log.deleteSegmentsBelowLogStart();
         } catch (IOException e) {
             fail(e);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onPlanCompaction(PlanCompaction plan) {
+        Optional<CompactionPlan> planned = Optional.empty();
+        if (!failed) {
+            try {
+                planned = log.planCompaction();
+            } catch (IOException e) {
+                planned = Optional.empty();
+            }
+        }
+        plan.replyTo().tell(planned.<LogCleaner.Turn>map(found -> new LogCleaner.CompactionPlanned(id, found,
+                getContext().getSelf())).orElseGet(() -> new LogCleaner.NothingToCompact(id)));
+        return this;
+    }
+
+    /**
+     * A compaction of a log this writer no longer has (it was reopened after a failure) is discarded; a
+     * failure before the swap's commit leaves the log as it was, one after it is a storage failure.
+     */
+    private Behavior<Command> onSwapCompacted(SwapCompacted swap) {
+        Compaction.Prepared prepared = swap.prepared();
+        if (failed || !prepared.plan().isFor(log)) {
+            prepared.discard();
+            swap.replyTo().tell(new LogCleaner.NotSwapped(id, "its log was reopened or is offline"));
+            return this;
+        }
+        try {
+            int groups = log.swapIn(prepared);
+            if (groups > 0) {
+                partition.tell(new PartitionActor.Compacted(log.compactedUpTo()));
+            }
+            swap.replyTo().tell(new LogCleaner.Swapped(id, groups, prepared.stats()));
+        } catch (NotWrittenException e) {
+            swap.replyTo().tell(new LogCleaner.NotSwapped(id, e.getMessage()));
+        } catch (IOException e) {
+            fail(e);
+            swap.replyTo().tell(new LogCleaner.NotSwapped(id, e.getMessage()));
         }
         return this;
     }

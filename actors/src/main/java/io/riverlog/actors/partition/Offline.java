@@ -122,6 +122,12 @@ final class Offline extends AbstractBehavior<Command> {
                     delete.fail(refusal);
                     return this;
                 })
+                // A compaction swapped in just before: reads go to the log anyway, or will.
+                .onMessage(PartitionActor.Compacted.class, compacted -> this)
+                .onMessage(PartitionActor.Compact.class, compact -> {
+                    compact.fail(refusal);
+                    return this;
+                })
                 .onMessage(Read.class, read -> fromTheLog(read, log -> log.read(read)))
                 // Only a read parked on the log can have a wait that ends.
                 .onMessage(ReadPath.WaitEnded.class, ended -> {

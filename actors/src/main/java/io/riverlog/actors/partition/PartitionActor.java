@@ -75,7 +75,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * while it is offline without a log.
      */
     public sealed interface Request extends Command
-            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords, GetProducers {
+            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords, GetProducers, Compact {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -333,6 +333,18 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     /**
+     * Asks the partition whether its log needs compaction now, for the {@link LogCleaner}: its writer
+     * answers with a plan, or that there is nothing to compact. A partition that is not online has
+     * nothing to compact.
+     */
+    public record Compact(ActorRef<LogCleaner.Turn> replyTo) implements Request {
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(new LogCleaner.NothingToCompact(refusal.partition()));
+        }
+    }
+
+    /**
      * New settings from the topic's configs, applied without a restart: the append rules from the
      * next append on, the log settings as {@link io.riverlog.wal.PartitionLog#reconfigure} says.
      */
@@ -406,6 +418,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     // ---------------------------------------------------------------- from the log, on any thread
 
     /** The log found damage after it was opened, by a read or a scrub. */
+    /** The writer swapped in a compaction of the log below {@code offset}. */
+    record Compacted(long offset) implements Command {
+    }
+
     record DamageFound(Damage damage) implements Command {
     }
 
@@ -487,8 +503,16 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     get.replyTo().tell(new Producers(appends.activeProducers(), Optional.empty()));
                     return this;
                 })
+                .onMessage(Compact.class, compact -> {
+                    wiring.writer().tell(new LogWriter.PlanCompaction(wiring.id(), compact.replyTo()));
+                    return this;
+                })
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());
+                    return this;
+                })
+                .onMessage(Compacted.class, compacted -> {
+                    reads.compactedBelow(compacted.offset());
                     return this;
                 })
                 .onMessage(Reconfigure.class, reconfigure -> {

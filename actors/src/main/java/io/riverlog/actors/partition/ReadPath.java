@@ -161,12 +161,20 @@ final class ReadPath {
         }
     }
 
-    /** Drops the buffer's batches below the log start: their records were deleted, and are never served again. */
-    private void forgetDeleted(long logStart) {
-        if (buffer.minOffset() < logStart) {
-            buffer.forgetBelow(logStart);
+    /** Drops the buffer's batches below {@code offset} (the log start: their records were deleted). */
+    private void forgetDeleted(long offset) {
+        if (buffer.minOffset() < offset) {
+            buffer.forgetBelow(offset);
             wiring.metrics().bufferBytes(id, buffer.sizeInBytes());
         }
+    }
+
+    /**
+     * The log below {@code offset} was compacted: the buffer's batches there are the records as written,
+     * so reads of those offsets go to the log from now on and see it compacted.
+     */
+    void compactedBelow(long offset) {
+        forgetDeleted(offset);
     }
 
     /** The writer reopened the log after a storage failure, cut back to the high watermark. */

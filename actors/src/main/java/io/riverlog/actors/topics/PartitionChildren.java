@@ -13,6 +13,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
+import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
@@ -23,7 +24,7 @@ import io.riverlog.wal.Storage;
 /**
  * The registry's children: one {@link PartitionActor} per partition, spawned with the log settings
  * its topic's configs give, named after its directory, watched, handed to the broker's
- * {@link Scrubber}, and stopped on request. Used only on the registry's own thread.
+ * {@link Scrubber} and {@link LogCleaner}, and stopped on request. Used only on the registry's own thread.
  *
  * <p>What counts as stopped is a partition's termination, not its reply to Stop: termination also
  * comes for a partition that already stopped on its own, and only once its writer closed the files.
@@ -34,6 +35,7 @@ final class PartitionChildren {
     private final Storage storage;
     private final PartitionMetrics metrics;
     private final ActorRef<Scrubber.Command> scrubber;
+    private final ActorRef<LogCleaner.Command> cleaner;
     /** The message the registry gets when a partition terminates. */
     private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
@@ -41,12 +43,14 @@ final class PartitionChildren {
 
     PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Storage storage,
                       PartitionMetrics metrics, ActorRef<Scrubber.Command> scrubber,
+                      ActorRef<LogCleaner.Command> cleaner,
                       Function<PartitionId, TopicRegistry.Command> terminationMessage) {
         this.context = context;
         this.settings = settings;
         this.storage = storage;
         this.metrics = metrics;
         this.scrubber = scrubber;
+        this.cleaner = cleaner;
         this.terminationMessage = terminationMessage;
     }
 
@@ -60,6 +64,7 @@ final class PartitionChildren {
             context.watchWith(ref, terminationMessage.apply(id));
             running.put(id, ref);
             scrubber.tell(new Scrubber.Add(id, ref));
+            cleaner.tell(new LogCleaner.Add(id, ref));
         }
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import com.typesafe.config.Config;
 
+import io.riverlog.actors.partition.CleanerSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.partition.ScrubSettings;
@@ -28,10 +29,11 @@ import io.riverlog.wal.LogConfig;
  * @param maxPartitionsPerTopic the most partitions a topic may be created with or grow to
  * @param scrub             the background scrub of every partition's log
  * @param producerIdBlockSize   producer ids reserved by one write to the metadata log
+ * @param cleaner           the log cleaner, which compacts the partitions of compacted topics
  */
 public record RegistrySettings(Path dataDir, PartitionSettings partition, int defaultPartitions,
                                int pendingCommands, int maxPartitionsPerTopic, ScrubSettings scrub,
-                               int producerIdBlockSize) {
+                               int producerIdBlockSize, CleanerSettings cleaner) {
 
     static final String METADATA_DIR = "meta";
     static final String TOPICS_DIR = "topics";
@@ -66,12 +68,13 @@ public record RegistrySettings(Path dataDir, PartitionSettings partition, int de
                 ConfigValues.intValue(config, topics + "pending-commands", 1, Integer.MAX_VALUE),
                 ConfigValues.intValue(config, topics + "max-partitions-per-topic", 1, Integer.MAX_VALUE),
                 ScrubSettings.fromConfig(config),
-                ConfigValues.intValue(config, topics + "producer-id-block-size", 1, Integer.MAX_VALUE));
+                ConfigValues.intValue(config, topics + "producer-id-block-size", 1, Integer.MAX_VALUE),
+                CleanerSettings.fromConfig(config));
     }
 
     public RegistrySettings withScrub(ScrubSettings scrubSettings) {
         return new RegistrySettings(dataDir, partition, defaultPartitions, pendingCommands, maxPartitionsPerTopic,
-                scrubSettings, producerIdBlockSize);
+                scrubSettings, producerIdBlockSize, cleaner);
     }
 
     public Path metadataDir() {

@@ -105,13 +105,12 @@ public final class TopicConfigCatalog {
         Map<String, Key> keys = new LinkedHashMap<>();
         Effect applied = Effect.APPLIED;
         Effect stored = Effect.STORED;
-        String compaction = "stored; applied by log compaction, which is not served yet";
         String cluster = "stored; applied by the cluster (replication), which is not served yet";
         String notServed = "stored; this broker does not serve the feature";
         add(keys, TopicConfig.CLEANUP_POLICY_CONFIG, Type.LIST, List.of("delete"),
                 ValidList.in(false, "compact", "delete"), "log.cleanup.policy", applied,
-                "delete: retention deletes old segments; compact alone: retention deletes nothing"
-                        + " (compaction itself is not served yet)");
+                "delete: retention deletes old segments; compact: the log cleaner keeps the latest record of each"
+                        + " key (retention then deletes nothing unless delete is named too)");
         add(keys, TopicConfig.COMPRESSION_TYPE_CONFIG, Type.STRING, "producer",
                 ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
                 "compression.type", stored, "stored; batches are kept as the producer compressed them");
@@ -122,7 +121,8 @@ public final class TopicConfigCatalog {
         add(keys, TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, Type.INT, 3, Range.between(-131072, 22),
                 "compression.zstd.level", stored, "stored; batches are kept as the producer compressed them");
         add(keys, TopicConfig.DELETE_RETENTION_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(0),
-                "log.cleaner.delete.retention.ms", stored, compaction);
+                "log.cleaner.delete.retention.ms", applied,
+                "a tombstone is kept this long after the first compaction that saw it");
         add(keys, TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0),
                 "log.segment.delete.delay.ms", applied, "how long a deleted segment's files stay open for reads");
         add(keys, TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(1),
@@ -142,7 +142,9 @@ public final class TopicConfigCatalog {
         add(keys, TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, Type.LONG, -2L, Range.atLeast(-2),
                 "log.local.retention.ms", stored, notServed + " (tiered storage)");
         add(keys, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(1),
-                "log.cleaner.max.compaction.lag.ms", stored, compaction);
+                "log.cleaner.max.compaction.lag.ms", applied, "a record stays uncompacted at most about this long:"
+                        + " the active segment rolls after it, and an older dirty segment is compacted whatever"
+                        + " the ratio");
         add(keys, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, Type.INT, Integer.MAX_VALUE - 8,
                 Range.between(1, Integer.MAX_VALUE - 8),
                 "max.decompressed.message.bytes", stored,
@@ -158,9 +160,11 @@ public final class TopicConfigCatalog {
                 "log.message.timestamp.type", applied,
                 "LogAppendTime stamps each batch with the broker's time on append");
         add(keys, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, Type.DOUBLE, 0.5, Range.between(0, 1),
-                "log.cleaner.min.cleanable.ratio", stored, compaction);
+                "log.cleaner.min.cleanable.ratio", applied,
+                "a log is compacted once this share of its rolled bytes is new since its last compaction");
         add(keys, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0),
-                "log.cleaner.min.compaction.lag.ms", stored, compaction);
+                "log.cleaner.min.compaction.lag.ms", applied,
+                "a segment whose newest record is younger than this is not compacted yet");
         add(keys, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(1),
                 "min.insync.replicas", stored, cluster);
         add(keys, TopicConfig.PREALLOCATE_CONFIG, Type.BOOLEAN, false, null,

@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.TopicConfig;
 
 import io.riverlog.actors.partition.AppendPolicy;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.wal.CompactionConfig;
 import io.riverlog.wal.LogConfig;
 
 /**
@@ -99,8 +100,26 @@ public final class TopicConfigs {
                 ? longOf(configs, TopicConfig.RETENTION_BYTES_CONFIG) : config.retentionBytes();
         long retentionMs = configs.containsKey(TopicConfig.RETENTION_MS_CONFIG)
                 ? longOf(configs, TopicConfig.RETENTION_MS_CONFIG) : config.retentionMs();
-        return config.withRetention(retentionBytes, retentionMs).withDeletesByRetention(cleanupPolicy(configs)
-                .contains(TopicConfig.CLEANUP_POLICY_DELETE));
+        Set<String> policy = cleanupPolicy(configs);
+        return config.withRetention(retentionBytes, retentionMs)
+                .withDeletesByRetention(policy.contains(TopicConfig.CLEANUP_POLICY_DELETE))
+                .withCompaction(compaction(config.compaction(), configs)
+                        .withCompacts(policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)));
+    }
+
+    /** How a topic with these (valid) configs is compacted, if its cleanup policy says so. */
+    private static CompactionConfig compaction(CompactionConfig defaults, Map<String, String> configs) {
+        double ratio = configs.containsKey(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG)
+                ? Double.parseDouble(configs.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG).trim())
+                : defaults.minCleanableDirtyRatio();
+        long minLagMs = configs.containsKey(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG)
+                ? longOf(configs, TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG) : defaults.minLagMs();
+        long maxLagMs = configs.containsKey(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG)
+                ? longOf(configs, TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG) : defaults.maxLagMs();
+        long deleteRetentionMs = configs.containsKey(TopicConfig.DELETE_RETENTION_MS_CONFIG)
+                ? longOf(configs, TopicConfig.DELETE_RETENTION_MS_CONFIG) : defaults.deleteRetentionMs();
+        return defaults.withMinCleanableDirtyRatio(ratio).withLags(minLagMs, maxLagMs)
+                .withDeleteRetentionMs(deleteRetentionMs);
     }
 
     /** The append rules of a partition of a topic with these (valid) configs. */
@@ -114,7 +133,8 @@ public final class TopicConfigs {
                 ? longOf(configs, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG) : defaults.timestampBeforeMaxMs();
         long afterMaxMs = configs.containsKey(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG)
                 ? longOf(configs, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG) : defaults.timestampAfterMaxMs();
-        return new AppendPolicy(maxMessageBytes, logAppendTime, beforeMaxMs, afterMaxMs);
+        boolean compacted = cleanupPolicy(configs).contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+        return new AppendPolicy(maxMessageBytes, logAppendTime, beforeMaxMs, afterMaxMs, compacted);
     }
 
     /** The partition settings of a topic with these (valid) configs. */
@@ -138,6 +158,12 @@ public final class TopicConfigs {
         defaults.put(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, Integer.toString(log.indexIntervalBytes()));
         defaults.put(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, Long.toString(log.segmentDeleteDelayMs()));
         defaults.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(appends.maxMessageBytes()));
+        CompactionConfig compaction = log.compaction();
+        defaults.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG,
+                Double.toString(compaction.minCleanableDirtyRatio()));
+        defaults.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, Long.toString(compaction.minLagMs()));
+        defaults.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Long.toString(compaction.maxLagMs()));
+        defaults.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, Long.toString(compaction.deleteRetentionMs()));
         defaults.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG,
                 appends.logAppendTime() ? AppendPolicy.LOG_APPEND_TIME : AppendPolicy.CREATE_TIME);
         defaults.put(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Long.toString(appends.timestampBeforeMaxMs()));

@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
+import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
@@ -248,7 +249,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         this.stash = stash;
         this.settings = settings;
         this.partitions = new PartitionChildren(context, settings, storage, metrics,
-                context.spawn(Scrubber.create(settings.scrub()), "scrubber"), PartitionStopped::new);
+                context.spawn(Scrubber.create(settings.scrub()), "scrubber"),
+                context.spawn(LogCleaner.create(settings.cleaner()), "log-cleaner"), PartitionStopped::new);
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();

@@ -48,13 +48,13 @@ class TopicConfigsTest {
     @Test
     void topicConfigsOverrideTheBrokerDefaultsOfTheAppendRules() {
         AppendPolicy defaults = SETTINGS.appendPolicy();
-        assertThat(defaults).isEqualTo(new AppendPolicy(1_048_588, false, Long.MAX_VALUE, 3_600_000));
+        assertThat(defaults).isEqualTo(new AppendPolicy(1_048_588, false, Long.MAX_VALUE, 3_600_000, false));
 
         AppendPolicy policy = TopicConfigs.appendPolicy(defaults, Map.of("max.message.bytes", "2048",
                 "message.timestamp.type", "LogAppendTime", "message.timestamp.before.max.ms", "10",
                 "message.timestamp.after.max.ms", "20"));
 
-        assertThat(policy).isEqualTo(new AppendPolicy(2048, true, 10, 20));
+        assertThat(policy).isEqualTo(new AppendPolicy(2048, true, 10, 20, false));
         assertThat(TopicConfigs.appendPolicy(defaults, Map.of())).isEqualTo(defaults);
     }
 

@@ -15,8 +15,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 
 class BrokerSettingsTest {
-    /** Read by Pekko for its dispatcher, not by the broker's settings. */
-    private static final String DISPATCHER = "riverlog.blocking-io-dispatcher.";
+    /** Read by Pekko for its dispatchers, not by the broker's settings. */
+    private static final List<String> DISPATCHERS = List.of("riverlog.blocking-io-dispatcher.",
+            "riverlog.cleaner-dispatcher.");
     /** Read by CallbackPool, which sizes the JVM's common pool before the broker starts; not a broker setting. */
     private static final String CALLBACK_THREADS = "riverlog.callback-threads";
 
@@ -33,7 +34,8 @@ class BrokerSettingsTest {
         for (Map.Entry<String, ConfigValue> setting : defaults.getConfig("riverlog").entrySet()) {
             String path = "riverlog." + setting.getKey();
             Object belowEveryRange = belowEveryRange(defaults, path);
-            if (path.startsWith(DISPATCHER) || path.equals(CALLBACK_THREADS) || belowEveryRange == null) {
+            boolean notTheBrokers = DISPATCHERS.stream().anyMatch(path::startsWith) || path.equals(CALLBACK_THREADS);
+            if (notTheBrokers || belowEveryRange == null) {
                 continue;
             }
             Config config = ConfigFactory.parseMap(Map.of(path, belowEveryRange)).withFallback(defaults);
