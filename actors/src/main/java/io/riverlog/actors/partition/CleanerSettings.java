@@ -18,7 +18,7 @@ import io.riverlog.settings.ConfigValues;
  */
 public record CleanerSettings(boolean enabled, Duration checkInterval, long ioBytesPerSecond, int keyMapBytes,
                               int readBufferBytes) {
-    static final String DISPATCHER = "riverlog.cleaner-dispatcher";
+    public static final String DISPATCHER = "riverlog.cleaner-dispatcher";
     private static final String PATH = "riverlog.cleaner.";
     /** The smallest key map: a few keys, so that a pass always makes progress in tests. */
     private static final int MIN_KEY_MAP_BYTES = 48;

@@ -16,13 +16,15 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
+import io.riverlog.actors.partition.CleanerSettings;
 import io.riverlog.actors.topics.BlockingIo;
 
 /**
  * Refuses a configuration that sets a key under {@code riverlog} the broker does not know, instead of
  * ignoring it: a typo, or a setting that has moved, would otherwise leave the default in force
  * unnoticed. The known keys are those of the merged reference.conf files, every module's defaults.
- * The blocking-IO dispatcher's sub-tree is open, as Pekko reads any dispatcher setting from it. A key
+ * The dispatchers' sub-trees (blocking IO, log cleaner) are open, as Pekko reads any dispatcher setting
+ * from them. A key
  * that was moved, replaced or removed is named with where it went; a near miss of a known key (or a
  * known key under another parent) is suggested. {@code Main} checks the whole configuration (flags,
  * the {@code --config} file, system properties, an application.conf) before it reads any setting.
@@ -30,7 +32,7 @@ import io.riverlog.actors.topics.BlockingIo;
 public final class KnownSettings {
     private static final String ROOT = "riverlog";
     /** Sub-trees whose keys are not Riverlog's: Pekko reads them as a dispatcher's configuration. */
-    private static final Set<String> OPEN = Set.of(BlockingIo.DISPATCHER);
+    private static final Set<String> OPEN = Set.of(BlockingIo.DISPATCHER, CleanerSettings.DISPATCHER);
     /**
      * Keys that were settings once, and what became of them. A setting that is renamed, moved or removed
      * gets an entry here, so that a configuration that still has it says where it went.
