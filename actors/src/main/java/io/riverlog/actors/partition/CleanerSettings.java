@@ -15,9 +15,10 @@ import io.riverlog.settings.ConfigValues;
  * @param ioBytesPerSecond  bytes the cleaner reads and writes per second at most; 0: no limit
  * @param keyMapBytes       memory of the map of latest offsets per key (24 bytes per key)
  * @param readBufferBytes   the cleaner reads segments in chunks of this size
+ * @param turnTimeout       a partition that does not answer the cleaner within this is passed over
  */
 public record CleanerSettings(boolean enabled, Duration checkInterval, long ioBytesPerSecond, int keyMapBytes,
-                              int readBufferBytes) {
+                              int readBufferBytes, Duration turnTimeout) {
     public static final String DISPATCHER = "riverlog.cleaner-dispatcher";
     private static final String PATH = "riverlog.cleaner.";
     /** The smallest key map: a few keys, so that a pass always makes progress in tests. */
@@ -29,6 +30,7 @@ public record CleanerSettings(boolean enabled, Duration checkInterval, long ioBy
                 ConfigValues.bytes(config, PATH + "io-bytes-per-second", 0, Long.MAX_VALUE),
                 ConfigValues.intBytes(config, PATH + "key-map-bytes", MIN_KEY_MAP_BYTES, ConfigValues.MAX_BUFFER_BYTES),
                 ConfigValues.intBytes(config, PATH + "read-buffer-bytes", io.riverlog.wal.BatchFormat.HEADER_BYTES,
-                        ConfigValues.MAX_BUFFER_BYTES));
+                        ConfigValues.MAX_BUFFER_BYTES),
+                ConfigValues.timerDuration(config, PATH + "turn-timeout"));
     }
 }

@@ -71,6 +71,13 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
 
     private enum Tick implements Command { INTERVAL }
 
+    /** The partition in turn number {@code turn} did not answer within {@code turn-timeout}. */
+    private record TurnTimedOut(long turn) implements Command {
+    }
+
+    /** Where the partition in turn is: asked for a plan, compacting on the cleaner's thread, or swapping in. */
+    private enum Phase { PLANNING, RUNNING, SWAPPING }
+
     private record Answered(Turn turn) implements Command {
     }
 
@@ -91,7 +98,10 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
     private final Deque<PartitionId> round = new ArrayDeque<>();
     private KeyOffsetMap keyMap;
     private ByteBuffer readBuffer;
+    private final TimerScheduler<Command> timers;
     private PartitionId inTurn;
+    private Phase phase;
+    private long turn;
     private long turnStartedNanos;
 
     public static Behavior<Command> create(CleanerSettings settings) {
@@ -112,6 +122,7 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
                 DispatcherSelector.fromConfig(CleanerSettings.DISPATCHER));
         this.budget = new IoBudget(settings.ioBytesPerSecond());
         this.answers = context.messageAdapter(Turn.class, Answered::new);
+        this.timers = timers;
         timers.startTimerWithFixedDelay(Tick.INTERVAL, settings.checkInterval());
     }
 
@@ -123,6 +134,7 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
                 .onMessage(Answered.class, answered -> onTurn(answered.turn()))
                 .onMessage(Ran.class, this::onRan)
                 .onMessage(Stopped.class, this::onStopped)
+                .onMessage(TurnTimedOut.class, this::onTurnTimedOut)
                 .build();
     }
 
@@ -132,10 +144,27 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
         return this;
     }
 
+    /** A partition that stops while asked or swapping gives its turn up; a compaction running for it ends first. */
     private Behavior<Command> onStopped(Stopped stopped) {
         if (partitions.get(stopped.id()) == stopped.partition()) {
             partitions.remove(stopped.id());
             round.remove(stopped.id());
+            if (stopped.id().equals(inTurn) && phase != Phase.RUNNING) {
+                nextTurn();
+            }
+        }
+        return this;
+    }
+
+    /**
+     * A partition that does not answer (still opening a large log, or stopping) is passed over in this
+     * round. What it answers later is ignored: it is no longer in turn.
+     */
+    private Behavior<Command> onTurnTimedOut(TurnTimedOut timedOut) {
+        if (timedOut.turn() == turn && inTurn != null && phase != Phase.RUNNING) {
+            getContext().getLog().debug("Partition {} did not answer the log cleaner within {}; its turn passes",
+                    inTurn, settings.turnTimeout());
+            nextTurn();
         }
         return this;
     }
@@ -152,29 +181,46 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
 
     private void nextTurn() {
         inTurn = null;
+        phase = null;
         while (!round.isEmpty()) {
             PartitionId next = round.poll();
             ActorRef<PartitionActor.Command> partition = partitions.get(next);
             if (partition != null) {
                 inTurn = next;
+                turn++;
                 turnStartedNanos = System.nanoTime();
+                enter(Phase.PLANNING);
                 partition.tell(new PartitionActor.Compact(answers));
                 return;
             }
         }
     }
 
-    private Behavior<Command> onTurn(Turn turn) {
-        if (turn instanceof CompactionPlanned planned && planned.partition().equals(inTurn)) {
-            run(planned);
-        } else if (turn instanceof Swapped swapped && swapped.partition().equals(inTurn)) {
+    /** The planning and swapping phases wait for the partition, at most {@code turn-timeout}; running does not. */
+    private void enter(Phase next) {
+        phase = next;
+        if (next == Phase.RUNNING) {
+            timers.cancel(TurnTimedOut.class);
+        } else {
+            timers.startSingleTimer(TurnTimedOut.class, new TurnTimedOut(turn), settings.turnTimeout());
+        }
+    }
+
+    private Behavior<Command> onTurn(Turn answer) {
+        if (answer instanceof CompactionPlanned planned) {
+            if (planned.partition().equals(inTurn) && phase == Phase.PLANNING) {
+                run(planned);
+            }
+        } else if (answer instanceof Swapped swapped && swapped.partition().equals(inTurn) && phase == Phase.SWAPPING) {
             logCompacted(swapped);
             nextTurn();
-        } else if (turn instanceof NotSwapped notSwapped && notSwapped.partition().equals(inTurn)) {
+        } else if (answer instanceof NotSwapped notSwapped && notSwapped.partition().equals(inTurn)
+                && phase == Phase.SWAPPING) {
             getContext().getLog().info("Compaction of partition {} was not swapped in: {}", notSwapped.partition(),
                     notSwapped.reason());
             nextTurn();
-        } else if (turn instanceof NothingToCompact nothing && nothing.partition().equals(inTurn)) {
+        } else if (answer instanceof NothingToCompact nothing && nothing.partition().equals(inTurn)
+                && phase == Phase.PLANNING) {
             nextTurn();
         }
         return this;
@@ -186,6 +232,7 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
             keyMap = new KeyOffsetMap(settings.keyMapBytes());
             readBuffer = ByteBuffer.allocate(settings.readBufferBytes());
         }
+        enter(Phase.RUNNING);
         KeyOffsetMap map = keyMap;
         ByteBuffer scratch = readBuffer;
         long started = System.nanoTime();
@@ -201,7 +248,13 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
     }
 
     private Behavior<Command> onRan(Ran ran) {
+        if (ran.failure() == null && !partitions.containsKey(ran.partition())) {
+            ran.prepared().discard();
+            nextTurn();
+            return this;
+        }
         if (ran.failure() == null) {
+            enter(Phase.SWAPPING);
             ran.writer().tell(new LogWriter.SwapCompacted(ran.prepared(), answers));
             return this;
         }
