@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.AbstractRecords;
@@ -31,21 +32,31 @@ public final class BatchRecompression {
     /**
      * The batches with every one in {@code codec}: the same instance if each already is, otherwise a
      * new buffer. Offsets are assigned later, as for any valid batches.
+     *
+     * @throws InvalidBatchException if a batch holds what kafka-clients' builder refuses to write
+     *                               (a negative timestamp other than "none", which validation lets
+     *                               pass as Kafka's does), or its codec fails
      */
     public static ValidBatches inCodec(ValidBatches batches, Compression codec) {
         List<BatchInfo> infos = batches.batches();
         List<ByteBuffer> stored = new ArrayList<>(infos.size());
         boolean rebuiltAny = false;
-        for (BatchInfo info : infos) {
+        for (int index = 0; index < infos.size(); index++) {
+            BatchInfo info = infos.get(index);
             ByteBuffer bytes = batches.buffer().duplicate();
             bytes.position(info.position()).limit(info.position() + info.sizeInBytes());
             MutableRecordBatch batch = BatchFormat.batchAt(batches.buffer(), info.position(), info.sizeInBytes());
             if (batch.compressionType() == codec.type()) {
                 stored.add(bytes.slice());
-            } else {
-                stored.add(rebuild(batch, codec));
-                rebuiltAny = true;
+                continue;
             }
+            try {
+                stored.add(rebuild(batch, codec));
+            } catch (IllegalArgumentException | KafkaException e) {
+                throw new InvalidBatchException("batch " + index + ": cannot be stored in the topic's codec "
+                        + codec.type().name + ": " + e.getMessage());
+            }
+            rebuiltAny = true;
         }
         return rebuiltAny ? joined(batches, stored) : batches;
     }

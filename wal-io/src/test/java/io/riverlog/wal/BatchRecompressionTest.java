@@ -1,6 +1,7 @@
 package io.riverlog.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -133,6 +134,16 @@ class BatchRecompressionTest {
             assertThat(offsets).hasSize(RECORDS).first().isEqualTo(5L);
             assertThat(offsets).last().isEqualTo(5L + RECORDS - 1);
         }
+    }
+
+    @Test
+    void aBatchTheBuilderWillNotWriteIsRefusedAsInvalid() {
+        ValidBatches received = BatchFormat.validate(TamperedBatches.withBaseTimestamp(
+                produced(Compression.NONE, false, 0), -FIRST_TIMESTAMP));
+        assertThatThrownBy(() -> BatchRecompression.inCodec(received, Compression.lz4().build()))
+                .isInstanceOf(InvalidBatchException.class)
+                .hasMessageContaining("batch 0: cannot be stored in the topic's codec lz4");
+        assertThat(BatchRecompression.inCodec(received, Compression.NONE)).isSameAs(received);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.riverlog.actors.partition.PartitionActor.AppendReply;
 import io.riverlog.actors.partition.PartitionActor.Appended;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.BatchInfo;
+import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -76,7 +77,13 @@ final class AppendQueue {
     void append(Append append) {
         AppendPolicy policy = wiring.rules().appends();
         long nowMs = System.currentTimeMillis();
-        ValidBatches stored = policy.compression().apply(append.batches());
+        ValidBatches stored;
+        try {
+            stored = policy.compression().apply(append.batches());
+        } catch (InvalidBatchException e) {
+            append.replyTo().tell(new AppendFailed(AppendError.INVALID_RECORD, e.getMessage()));
+            return;
+        }
         Optional<AppendPolicy.Refused> refused = policy.check(stored, nowMs);
         if (refused.isPresent()) {
             append.replyTo().tell(new AppendFailed(refused.get().error(), refused.get().message()));

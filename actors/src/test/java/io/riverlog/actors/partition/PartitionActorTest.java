@@ -42,6 +42,7 @@ import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogFiles;
 import io.riverlog.wal.Storage;
+import io.riverlog.wal.TamperedBatches;
 import io.riverlog.wal.TimestampOffset;
 import io.riverlog.wal.ValidBatches;
 
@@ -274,6 +275,20 @@ class PartitionActorTest {
             assertThat(f.error()).isEqualTo(AppendError.MESSAGE_TOO_LARGE);
             assertThat(f.message()).contains("as stored", "as received");
         });
+    }
+
+    @Test
+    void aBatchThatCannotBeRebuiltInTheTopicsCodecIsRefusedAndThePartitionGoesOn() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS.withAppendPolicy(
+                withCompression(StoredCompression.of(Compression.lz4().build()))), PartitionMetrics.NONE);
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        ValidBatches negative = BatchFormat.validate(TamperedBatches.withBaseTimestamp(batch(2, 1000).buffer(), -5000));
+        partition.tell(new PartitionActor.Append(negative, probe.getRef()));
+        assertThat(probe.receiveMessage()).isInstanceOfSatisfying(PartitionActor.AppendFailed.class, f -> {
+            assertThat(f.error()).isEqualTo(AppendError.INVALID_RECORD);
+            assertThat(f.message()).contains("cannot be stored in the topic's codec lz4");
+        });
+        assertThat(append(partition, batch(3, 1000))).isEqualTo(new Appended(0, 2, 0, -1));
     }
 
     private static AppendPolicy withCompression(StoredCompression compression) {
