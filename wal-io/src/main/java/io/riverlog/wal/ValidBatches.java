@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * One or more whole v2 record batches that {@link BatchFormat#validate} checked (framing, CRC32C,
- * header and records); only it makes one, so whatever a log appends went through the same checks.
- * {@link BatchRecompression} rebuilds checked batches in another codec, keeping what was checked.
- * The buffer is owned by the log once appended: it is patched in place with assigned offsets and
- * must not be written by anyone else.
+ * header and records); only it makes one from received bytes, so whatever a log appends went through
+ * the same checks. {@link BatchRecompression} rebuilds checked batches in another codec, into bytes
+ * that pass the same checks. The buffer is owned by the log once appended: it is patched in place
+ * with assigned offsets and must not be written by anyone else.
  */
 public final class ValidBatches {
     private final ByteBuffer buffer;
