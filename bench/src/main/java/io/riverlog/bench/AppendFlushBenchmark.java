@@ -5,21 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import com.typesafe.config.ConfigFactory;
 
@@ -36,13 +29,8 @@ import io.riverlog.wal.PartitionLog;
  * <p>The log uses the default settings from wal-io's reference.conf (1 GiB segments), except retention:
  * it keeps {@value #RETENTION_BYTES} bytes so that disk use stays bounded however fast appends run.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 5)
-@Fork(1)
 @State(Scope.Benchmark)
-public class AppendFlushBenchmark {
+public class AppendFlushBenchmark extends ThroughputBenchmark {
     static final long RETENTION_BYTES = 2L << 30;
     /** The active segment plus what retention keeps; one more means a segment can go. */
     private static final int SEGMENTS_BEFORE_RETENTION = 3;

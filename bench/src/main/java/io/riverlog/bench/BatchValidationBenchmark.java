@@ -2,7 +2,6 @@ package io.riverlog.bench;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -11,17 +10,11 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.common.utils.internals.CloseableIterator;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.ValidBatches;
@@ -34,13 +27,8 @@ import io.riverlog.wal.ValidBatches;
  * the same records the way Kafka's broker does when it validates them: the batch's own record
  * iterator, which builds an object per record (keys and values skipped when compressed).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 5)
-@Fork(1)
 @State(Scope.Benchmark)
-public class BatchValidationBenchmark {
+public class BatchValidationBenchmark extends ThroughputBenchmark {
     /** Kafka producers' default batch.size. */
     static final int BATCH_BYTES = 16 * 1024;
 

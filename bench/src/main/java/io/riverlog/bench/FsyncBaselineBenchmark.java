@@ -7,21 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The floor under {@link AppendFlushBenchmark} with {@code fsync=batch}: the same number of bytes
@@ -30,13 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@value #FILE_BYTES} bytes, as a segment would, and the previous one is deleted. Whatever this
  * cannot reach on a machine, the log cannot either.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 5)
-@Fork(1)
 @State(Scope.Benchmark)
-public class FsyncBaselineBenchmark {
+public class FsyncBaselineBenchmark extends ThroughputBenchmark {
     static final long FILE_BYTES = 1L << 30;
 
     @Param({"1024", "65536"})

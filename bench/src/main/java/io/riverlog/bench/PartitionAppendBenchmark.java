@@ -18,18 +18,12 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -64,13 +58,8 @@ import io.riverlog.wal.ValidBatches;
  * no delay before deleted segments are closed, and it is checked every second, so that disk use
  * stays bounded however fast appends run.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 5)
-@Fork(1)
 @State(Scope.Benchmark)
-public class PartitionAppendBenchmark {
+public class PartitionAppendBenchmark extends ThroughputBenchmark {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration RETENTION_CHECK_INTERVAL = Duration.ofSeconds(1);

@@ -4,21 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import com.typesafe.config.ConfigFactory;
 
@@ -32,13 +25,8 @@ import io.riverlog.wal.PartitionLog;
  * bound)} copied into a reused direct buffer, continuing at the slice's next offset and wrapping
  * at the end. The primary score is reads/s; {@code megabytes} is MB/s read (see {@link ByteCounter}).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 5)
-@Fork(1)
 @State(Scope.Benchmark)
-public class ReadBenchmark {
+public class ReadBenchmark extends ThroughputBenchmark {
     static final long LOG_BYTES = 256L << 20;
     static final int MAX_BYTES = 1 << 20;
 

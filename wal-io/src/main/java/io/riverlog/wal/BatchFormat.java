@@ -22,9 +22,9 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.common.utils.internals.CloseableIterator;
 
 /**
- * With {@link BatchRecords}, the one place in this module that touches kafka-clients' internal
- * record classes ({@code org.apache.kafka.common.record.internal}), which carry no compatibility
- * promise. An upgrade of kafka-clients that moves them touches these two files here.
+ * With {@link BatchRecords} and {@link BatchRecompression}, where this module works with kafka-clients'
+ * internal record classes ({@code org.apache.kafka.common.record.internal}), which carry no
+ * compatibility promise. An upgrade of kafka-clients that moves them touches these files.
  *
  * <p>A Kafka v2 record batch starts with a 61-byte header:
  * <pre>
@@ -160,7 +160,7 @@ public final class BatchFormat {
                     batch.producerId(), batch.producerEpoch(), batch.baseSequence(), checked.keyless()));
             position += sizeInBytes;
         }
-        return new ValidBatches(view, List.copyOf(batches));
+        return new ValidBatches(view, List.copyOf(batches), view.limit());
     }
 
     /** The length of the batch at {@code position}, once its magic and length are known to be sound. */
@@ -235,7 +235,7 @@ public final class BatchFormat {
                     .setMaxTimestamp(TimestampType.LOG_APPEND_TIME, nowMs);
             stamped.add(batch.withMaxTimestamp(nowMs));
         }
-        return new ValidBatches(batches.buffer(), List.copyOf(stamped));
+        return new ValidBatches(batches.buffer(), List.copyOf(stamped), batches.receivedSizeInBytes());
     }
 
     /**
@@ -395,7 +395,7 @@ public final class BatchFormat {
         return batchAt(batchBytes, batchBytes.position(), batchBytes.remaining()).maxTimestamp();
     }
 
-    private static MutableRecordBatch batchAt(ByteBuffer buffer, int position, int sizeInBytes) {
+    static MutableRecordBatch batchAt(ByteBuffer buffer, int position, int sizeInBytes) {
         ByteBuffer one = buffer.duplicate();
         one.position(position).limit(position + sizeInBytes);
         Iterator<MutableRecordBatch> it = MemoryRecords.readableRecords(one.slice()).batches().iterator();

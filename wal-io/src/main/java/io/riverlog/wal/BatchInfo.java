@@ -26,6 +26,12 @@ public record BatchInfo(int position, int sizeInBytes, int lastOffsetDelta, long
                 producerEpoch, baseSequence, keyless);
     }
 
+    /** This batch's records at another place, in {@code newSizeInBytes} bytes (rebuilt in another codec, or moved). */
+    BatchInfo movedTo(int newPosition, int newSizeInBytes) {
+        return new BatchInfo(newPosition, newSizeInBytes, lastOffsetDelta, maxTimestamp, minTimestamp, producerId,
+                producerEpoch, baseSequence, keyless);
+    }
+
     /** The sequence number of the batch's last record. */
     public int lastSequence() {
         return Sequences.add(baseSequence, lastOffsetDelta);

@@ -31,7 +31,7 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  */
 final class BatchRecords {
     /** Decompression buffers, kept per thread as Kafka's request handlers keep theirs. */
-    private static final ThreadLocal<BufferSupplier> DECOMPRESSION_BUFFERS =
+    static final ThreadLocal<BufferSupplier> DECOMPRESSION_BUFFERS =
             ThreadLocal.withInitial(BufferSupplier::create);
 
     private BatchRecords() {

@@ -15,6 +15,7 @@ import org.apache.kafka.common.utils.internals.Crc32C;
 public final class TamperedBatches {
     public static final int ATTRIBUTES = 21;
     public static final int LAST_OFFSET_DELTA = DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET;
+    public static final int BASE_TIMESTAMP = BatchFormat.BASE_TIMESTAMP_OFFSET;
     public static final int MAX_TIMESTAMP = 35;
     public static final int PRODUCER_ID = 43;
     public static final int RECORD_COUNT = DefaultRecordBatch.RECORDS_COUNT_OFFSET;
@@ -46,6 +47,14 @@ public final class TamperedBatches {
     /** A copy whose record count and last offset delta agree on {@code count}, whatever the records say. */
     public static ByteBuffer withConsistentCount(ByteBuffer batch, int count) {
         return changed(batch, b -> b.putInt(RECORD_COUNT, count).putInt(LAST_OFFSET_DELTA, count - 1));
+    }
+
+    /**
+     * A copy whose base timestamp is {@code timestampMs}, which moves every record's timestamp with it;
+     * a negative one passes validation (as in Kafka), but kafka-clients' builder refuses to write it.
+     */
+    public static ByteBuffer withBaseTimestamp(ByteBuffer batch, long timestampMs) {
+        return changed(batch, b -> b.putLong(BASE_TIMESTAMP, timestampMs));
     }
 
     /** A copy with byte {@code position} set to {@code value}. */

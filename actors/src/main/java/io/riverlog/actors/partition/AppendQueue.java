@@ -14,6 +14,7 @@ import io.riverlog.actors.partition.PartitionActor.AppendReply;
 import io.riverlog.actors.partition.PartitionActor.Appended;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.BatchInfo;
+import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -69,19 +70,26 @@ final class AppendQueue {
     }
 
     /**
-     * Checks the batches against the topic's rules, assigns them the next offsets (stamping them with
-     * the append time under LogAppendTime), hands them to readers (uncommitted) and to the next write round.
+     * Puts the batches in the topic's codec (the listeners did, unless its compression changed since),
+     * checks them against the topic's rules, assigns them the next offsets (stamping them with the
+     * append time under LogAppendTime), hands them to readers (uncommitted) and to the next write round.
      */
     void append(Append append) {
         AppendPolicy policy = wiring.rules().appends();
         long nowMs = System.currentTimeMillis();
-        Optional<AppendPolicy.Refused> refused = policy.check(append.batches(), nowMs);
+        ValidBatches stored;
+        try {
+            stored = policy.compression().apply(append.batches());
+        } catch (InvalidBatchException e) {
+            append.replyTo().tell(new AppendFailed(AppendError.INVALID_RECORD, e.getMessage()));
+            return;
+        }
+        Optional<AppendPolicy.Refused> refused = policy.check(stored, nowMs);
         if (refused.isPresent()) {
             append.replyTo().tell(new AppendFailed(refused.get().error(), refused.get().message()));
             return;
         }
-        ValidBatches batches = policy.logAppendTime() ? BatchFormat.stampLogAppendTime(append.batches(), nowMs)
-                : append.batches();
+        ValidBatches batches = policy.logAppendTime() ? BatchFormat.stampLogAppendTime(stored, nowMs) : stored;
         long logAppendTimeMs = policy.logAppendTime() ? nowMs : NO_APPEND_TIME;
         Admission admission = admit(batches, append.replyTo());
         if (admission instanceof Answered) {

@@ -26,7 +26,7 @@ import io.riverlog.wal.BatchFormat;
  * Riverlog takes from one batch header up (Kafka from 1 MiB), so tests can roll segments quickly.
  *
  * <p>Where a Riverlog setting gives the broker's default (retention, segment size, the append rules),
- * {@link TopicConfigDefaults} has it; the others default to Kafka's values below.
+ * {@link TopicConfigs#brokerDefaults} has it; the others default to Kafka's values below.
  */
 public final class TopicConfigCatalog {
 
@@ -111,15 +111,18 @@ public final class TopicConfigCatalog {
                 ValidList.in(false, "compact", "delete"), "log.cleanup.policy", applied,
                 "delete: retention deletes old segments; compact: the log cleaner keeps the latest record of each"
                         + " key (retention then deletes nothing unless delete is named too)");
+        String level = "the level the broker compresses at, for this codec's compression.type: only batches it"
+                + " rebuilds (one already in the codec is kept, whatever its level)";
         add(keys, TopicConfig.COMPRESSION_TYPE_CONFIG, Type.STRING, "producer",
                 ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
-                "compression.type", stored, "stored; batches are kept as the producer compressed them");
+                "compression.type", applied, "producer keeps each batch as its producer compressed it; any other"
+                        + " value stores every batch in that codec, rebuilding those sent in another");
         add(keys, TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, Type.INT, -1, gzipLevel(),
-                "compression.gzip.level", stored, "stored; batches are kept as the producer compressed them");
+                "compression.gzip.level", applied, level);
         add(keys, TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, Type.INT, 9, Range.between(1, 17),
-                "compression.lz4.level", stored, "stored; batches are kept as the producer compressed them");
+                "compression.lz4.level", applied, level);
         add(keys, TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, Type.INT, 3, Range.between(-131072, 22),
-                "compression.zstd.level", stored, "stored; batches are kept as the producer compressed them");
+                "compression.zstd.level", applied, level);
         add(keys, TopicConfig.DELETE_RETENTION_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(0),
                 "log.cleaner.delete.retention.ms", applied,
                 "a tombstone is kept this long after the first compaction that saw it");
@@ -148,7 +151,7 @@ public final class TopicConfigCatalog {
         add(keys, TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG, Type.INT, Integer.MAX_VALUE - 8,
                 Range.between(1, Integer.MAX_VALUE - 8),
                 "max.decompressed.message.bytes", stored,
-                "stored; batches are not decompressed on append beyond validation");
+                "stored; validation and recompression decompress batches without this bound");
         add(keys, TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Type.INT, 1_048_588, Range.atLeast(0),
                 "message.max.bytes", applied, "larger appends are refused with MESSAGE_TOO_LARGE");
         add(keys, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(0),

@@ -8,10 +8,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
 
 import io.riverlog.actors.partition.AppendPolicy;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.partition.StoredCompression;
 import io.riverlog.wal.CompactionConfig;
 import io.riverlog.wal.LogConfig;
 
@@ -134,7 +136,38 @@ public final class TopicConfigs {
         long afterMaxMs = configs.containsKey(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG)
                 ? longOf(configs, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG) : defaults.timestampAfterMaxMs();
         boolean compacted = cleanupPolicy(configs).contains(TopicConfig.CLEANUP_POLICY_COMPACT);
-        return new AppendPolicy(maxMessageBytes, logAppendTime, beforeMaxMs, afterMaxMs, compacted);
+        return new AppendPolicy(maxMessageBytes, logAppendTime, beforeMaxMs, afterMaxMs, compacted,
+                compression(configs));
+    }
+
+    /**
+     * The codec a topic with these (valid) configs stores its batches in, at the level its configs
+     * give. No broker setting changes the default here: it is Kafka's, {@code producer}.
+     */
+    public static StoredCompression compression(Map<String, String> configs) {
+        String type = orKafkaDefault(configs, TopicConfig.COMPRESSION_TYPE_CONFIG);
+        return switch (type) {
+            case "producer" -> StoredCompression.PRODUCER;
+            case "uncompressed" -> StoredCompression.of(Compression.NONE);
+            case "gzip" -> StoredCompression.of(Compression.gzip()
+                    .level(intOrKafkaDefault(configs, TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG)).build());
+            case "snappy" -> StoredCompression.of(Compression.snappy().build());
+            case "lz4" -> StoredCompression.of(Compression.lz4()
+                    .level(intOrKafkaDefault(configs, TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG)).build());
+            case "zstd" -> StoredCompression.of(Compression.zstd()
+                    .level(intOrKafkaDefault(configs, TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG)).build());
+            default -> throw new IllegalArgumentException("compression.type " + type + " was not validated");
+        };
+    }
+
+    /** The topic's value of {@code name}, or Kafka's default. */
+    private static String orKafkaDefault(Map<String, String> configs, String name) {
+        String value = configs.get(name);
+        return value != null ? value.trim() : String.valueOf(TopicConfigCatalog.keys().get(name).kafkaDefault());
+    }
+
+    private static int intOrKafkaDefault(Map<String, String> configs, String name) {
+        return Integer.parseInt(orKafkaDefault(configs, name));
     }
 
     /** The partition settings of a topic with these (valid) configs. */

@@ -7,12 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -39,6 +42,7 @@ import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogFiles;
 import io.riverlog.wal.Storage;
+import io.riverlog.wal.TamperedBatches;
 import io.riverlog.wal.TimestampOffset;
 import io.riverlog.wal.ValidBatches;
 
@@ -233,6 +237,64 @@ class PartitionActorTest {
         ActorRef<PartitionActor.Command> restarted = spawn(SETTINGS, PartitionMetrics.NONE);
         assertThat(append(restarted, idempotent(55L, (short) 1, 0, 4))).isEqualTo(first);
         assertThat(append(restarted, idempotent(55L, (short) 1, 4, 1))).isEqualTo(new Appended(7, 7, 0, -1));
+    }
+
+    @Test
+    void batchesAreStoredInTheTopicsCodecAndAChangeOfItAppliesFromTheNextAppend() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS.withAppendPolicy(
+                withCompression(StoredCompression.of(Compression.zstd().build()))), PartitionMetrics.NONE);
+        // Sent as no listener prepared them: the partition rebuilds them itself.
+        Appended first = append(partition, idempotent(55L, (short) 1, 0, 4));
+        assertThat(append(partition, idempotent(55L, (short) 1, 0, 4))).isEqualTo(first);
+
+        partition.tell(new PartitionActor.Reconfigure(SETTINGS.log(), withCompression(StoredCompression.PRODUCER)));
+        assertThat(append(partition, idempotent(55L, (short) 1, 4, 2))).isEqualTo(new Appended(4, 5, 0, -1));
+
+        Records read = (Records) read(partition, false);
+        List<CompressionType> codecs = new ArrayList<>();
+        MemoryRecords.readableRecords(read.batches().duplicate()).batches()
+                .forEach(batch -> codecs.add(batch.compressionType()));
+        assertThat(codecs).containsExactly(CompressionType.ZSTD, CompressionType.NONE);
+        assertThat(BatchFormat.decode(read.batches(), 0)).extracting(r -> new String(r.value()))
+                .containsExactly("s0", "s1", "s2", "s3", "s4", "s5");
+    }
+
+    @Test
+    void aBatchOverMaxMessageBytesAsReceivedIsRefusedThoughItsStoredFormWouldFit() {
+        AppendPolicy zstd = withCompression(StoredCompression.of(Compression.zstd().build()));
+        int maxMessageBytes = 2048;
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS.withAppendPolicy(new AppendPolicy(maxMessageBytes,
+                false, zstd.timestampBeforeMaxMs(), zstd.timestampAfterMaxMs(), false, zstd.compression())),
+                PartitionMetrics.NONE);
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(8192), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        builder.append(1000L, null, new byte[2 * maxMessageBytes]);
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(BatchFormat.validate(builder.build().buffer()), probe.getRef()));
+        assertThat(probe.receiveMessage()).isInstanceOfSatisfying(PartitionActor.AppendFailed.class, f -> {
+            assertThat(f.error()).isEqualTo(AppendError.MESSAGE_TOO_LARGE);
+            assertThat(f.message()).contains("as stored", "as received");
+        });
+    }
+
+    @Test
+    void aBatchThatCannotBeRebuiltInTheTopicsCodecIsRefusedAndThePartitionGoesOn() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS.withAppendPolicy(
+                withCompression(StoredCompression.of(Compression.lz4().build()))), PartitionMetrics.NONE);
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        ValidBatches negative = BatchFormat.validate(TamperedBatches.withBaseTimestamp(batch(2, 1000).buffer(), -5000));
+        partition.tell(new PartitionActor.Append(negative, probe.getRef()));
+        assertThat(probe.receiveMessage()).isInstanceOfSatisfying(PartitionActor.AppendFailed.class, f -> {
+            assertThat(f.error()).isEqualTo(AppendError.INVALID_RECORD);
+            assertThat(f.message()).contains("cannot be stored in the topic's codec lz4");
+        });
+        assertThat(append(partition, batch(3, 1000))).isEqualTo(new Appended(0, 2, 0, -1));
+    }
+
+    private static AppendPolicy withCompression(StoredCompression compression) {
+        AppendPolicy defaults = SETTINGS.appendPolicy();
+        return new AppendPolicy(defaults.maxMessageBytes(), defaults.logAppendTime(), defaults.timestampBeforeMaxMs(),
+                defaults.timestampAfterMaxMs(), defaults.keysRequired(), compression);
     }
 
     @Test

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import java.util.Optional;
 
+import org.apache.kafka.common.compress.Compression;
 import org.junit.jupiter.api.Test;
 
 import com.typesafe.config.ConfigFactory;
 
 import io.riverlog.actors.partition.AppendPolicy;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.partition.StoredCompression;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
 
@@ -36,6 +38,26 @@ class TopicConfigsTest {
     }
 
     @Test
+    void compressionTypeAndItsLevelGiveTheCodecBatchesAreStoredIn() {
+        assertThat(TopicConfigs.compression(Map.of())).isEqualTo(StoredCompression.PRODUCER);
+        assertThat(TopicConfigs.compression(Map.of("compression.type", "producer", "compression.zstd.level", "9")))
+                .isEqualTo(StoredCompression.PRODUCER);
+        assertThat(TopicConfigs.compression(Map.of("compression.type", "uncompressed")))
+                .isEqualTo(StoredCompression.of(Compression.NONE));
+        assertThat(TopicConfigs.compression(Map.of("compression.type", "snappy")))
+                .isEqualTo(StoredCompression.of(Compression.snappy().build()));
+        assertThat(TopicConfigs.compression(Map.of("compression.type", "gzip")))
+                .isEqualTo(StoredCompression.of(Compression.gzip().level(-1).build()));
+        assertThat(TopicConfigs.compression(Map.of("compression.type", "lz4", "compression.lz4.level", "17",
+                "compression.zstd.level", "1"))).isEqualTo(StoredCompression.of(Compression.lz4().level(17).build()));
+        assertThat(TopicConfigs.compression(Map.of("compression.type", " zstd ")))
+                .isEqualTo(StoredCompression.of(Compression.zstd().level(3).build()));
+        assertThat(TopicConfigs.appendPolicy(SETTINGS.appendPolicy(), Map.of("compression.type", "zstd",
+                "compression.zstd.level", "-5")).compression())
+                .isEqualTo(StoredCompression.of(Compression.zstd().level(-5).build()));
+    }
+
+    @Test
     void aCompactedOnlyTopicIsNotDeletedByRetention() {
         assertThat(TopicConfigs.logConfig(DEFAULTS, Map.of("cleanup.policy", "compact")).deletesByRetention())
                 .isFalse();
@@ -48,13 +70,14 @@ class TopicConfigsTest {
     @Test
     void topicConfigsOverrideTheBrokerDefaultsOfTheAppendRules() {
         AppendPolicy defaults = SETTINGS.appendPolicy();
-        assertThat(defaults).isEqualTo(new AppendPolicy(1_048_588, false, Long.MAX_VALUE, 3_600_000, false));
+        assertThat(defaults).isEqualTo(new AppendPolicy(1_048_588, false, Long.MAX_VALUE, 3_600_000, false,
+                StoredCompression.PRODUCER));
 
         AppendPolicy policy = TopicConfigs.appendPolicy(defaults, Map.of("max.message.bytes", "2048",
                 "message.timestamp.type", "LogAppendTime", "message.timestamp.before.max.ms", "10",
                 "message.timestamp.after.max.ms", "20"));
 
-        assertThat(policy).isEqualTo(new AppendPolicy(2048, true, 10, 20, false));
+        assertThat(policy).isEqualTo(new AppendPolicy(2048, true, 10, 20, false, StoredCompression.PRODUCER));
         assertThat(TopicConfigs.appendPolicy(defaults, Map.of())).isEqualTo(defaults);
     }
 

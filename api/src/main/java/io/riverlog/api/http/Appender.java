@@ -17,16 +17,18 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.StoredCompression;
+import io.riverlog.actors.topics.TopicConfigs;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
  * Appends records produced over HTTP: chooses each record's partition, builds one partition's
- * records into batches ({@link BatchBuilder}) and appends them through the partition's actor,
- * which answers once they are committed (fsynced, by default). Every batch is built before any is
- * appended, so a refused request (bad partition, record too large) appends nothing. The batches of
- * one partition are sent in order, so its records get offsets in request order. A failed append
- * (offline partition, no answer in time) is reported with the places of the records that were
- * committed all the same.
+ * records into batches in the topic's codec ({@link BatchBuilder}) and appends them through the
+ * partition's actor, which answers once they are committed (fsynced, by default). Every batch is
+ * built before any is appended, so a refused request (bad partition, record too large) appends
+ * nothing. The batches of one partition are sent in order, so its records get offsets in request
+ * order. A failed append (offline partition, no answer in time) is reported with the places of the
+ * records that were committed all the same.
  */
 final class Appender {
     private final Partitions partitions;
@@ -77,8 +79,9 @@ final class Appender {
             indexesByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
         }
         Map<Integer, List<BatchBuilder.Built>> built = new TreeMap<>();
+        StoredCompression compression = TopicConfigs.compression(topic.configs());
         indexesByPartition.forEach((partition, indexes) ->
-                built.put(partition, batches.build(indexes.stream().map(records::get).toList())));
+                built.put(partition, batches.build(indexes.stream().map(records::get).toList(), compression)));
 
         Map<Integer, CompletableFuture<PartitionOutcome>> outcomes = new TreeMap<>();
         built.forEach((partition, list) -> outcomes.put(partition,

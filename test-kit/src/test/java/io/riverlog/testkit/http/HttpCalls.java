@@ -57,7 +57,7 @@ public final class HttpCalls {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    Answer postJson(String path, String body) {
+    public Answer postJson(String path, String body) {
         return post(path, "application/json", body);
     }
 

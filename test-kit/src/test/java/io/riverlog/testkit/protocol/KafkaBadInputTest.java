@@ -105,6 +105,17 @@ class KafkaBadInputTest {
     }
 
     @Test
+    void aBatchThatCannotBeStoredInTheTopicsCodecIsInvalid() throws Exception {
+        KafkaClients.createTopic(broker.bootstrapServers(), "bad-codec", 1, Map.of("compression.type", "lz4"));
+        ByteBuffer negative = TamperedBatches.withBaseTimestamp(Batches.raw("neg", 0, 3, 20, Compression.NONE), -5000);
+        try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
+            assertThat(produce(connection, "bad-codec", negative)).isEqualTo(Errors.INVALID_RECORD);
+            assertThat(produce(connection, "bad-codec", Batches.raw("ok", 0, 1, 20, Compression.NONE)))
+                    .isEqualTo(Errors.NONE);
+        }
+    }
+
+    @Test
     void anUnknownTopicIsUnknownWhenAutoCreationIsOff() throws Exception {
         try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
             assertThat(produce(connection, "no-such-topic", Batches.raw("x", 0, 1, 10, Compression.NONE)))

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.topics.TopicConfigs;
+import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.api.kafka.AppendOrder;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
@@ -36,11 +38,12 @@ import io.riverlog.wal.ValidBatches;
 /**
  * Produce: each partition's records are checked as Kafka's broker checks them ({@link BatchFormat#validate}:
  * damaged bytes are CORRUPT_MESSAGE, a broken rule INVALID_RECORD, both with the reason in the
- * partition's error message; the request's other partitions go on) and appended through the
- * partition's actor, which answers once they are committed (fsynced, by default). Partitions of one
- * request are appended concurrently, and the appends of a connection's requests reach each partition
- * in request order ({@link AppendOrder}), as idempotent producers with several requests in flight
- * need. With acks=0 the client gets no answer; the records are still appended.
+ * partition's error message; the request's other partitions go on), put in their topic's codec
+ * (compression.type), and appended through the partition's actor, which answers once they are
+ * committed (fsynced, by default). Partitions of one request are appended concurrently, and the
+ * appends of a connection's requests reach each partition in request order ({@link AppendOrder}), as
+ * idempotent producers with several requests in flight need. With acks=0 the client gets no answer;
+ * the records are still appended.
  */
 final class ProduceHandler implements KafkaRequestHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -66,7 +69,7 @@ final class ProduceHandler implements KafkaRequestHandler {
         Duration timeout = Duration.ofMillis(Math.max(data.timeoutMs(), 1));
         boolean transactional = data.transactionalId() != null;
         // Preparing may wait on asks; sending the appends waits for the connection's earlier requests.
-        CompletableFuture<List<Planned>> prepared = KnownTopics.loadIf(needsIds(data), topics).toCompletableFuture()
+        CompletableFuture<List<Planned>> prepared = KnownTopics.load(topics).toCompletableFuture()
                 .thenCompose(known -> plan(data, known, transactional));
         CompletableFuture<ProduceResponseData> response = request.appendOrder()
                 .after(prepared, plans -> send(plans, timeout))
@@ -88,7 +91,7 @@ final class ProduceHandler implements KafkaRequestHandler {
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             String name = topic.name() == null || topic.name().isEmpty() ? known.nameOf(topic.topicId()) : topic.name();
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                plans.add(plan(topic, name, partition, transactional));
+                plans.add(plan(topic, name, known.byName(name), partition, transactional));
             }
         }
         return CompletableFuture.allOf(plans.toArray(CompletableFuture[]::new))
@@ -96,6 +99,7 @@ final class ProduceHandler implements KafkaRequestHandler {
     }
 
     private CompletableFuture<Planned> plan(ProduceRequestData.TopicProduceData topic, String name,
+                                            Optional<TopicInfo> info,
                                             ProduceRequestData.PartitionProduceData partition, boolean transactional) {
         Errors refused = name == null ? Errors.UNKNOWN_TOPIC_ID
                 : transactional ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
@@ -107,7 +111,7 @@ final class ProduceHandler implements KafkaRequestHandler {
                 refused = Errors.INVALID_RECORD;
             } else {
                 try {
-                    batches = BatchFormat.validate(memory.buffer());
+                    batches = storedForm(info, BatchFormat.validate(memory.buffer()));
                 } catch (InvalidBatchException e) {
                     log.debug("Rejected records for {}-{}: {}", name, partition.index(), e.getMessage());
                     refused = e instanceof CorruptBatchException ? Errors.CORRUPT_MESSAGE : Errors.INVALID_RECORD;
@@ -123,6 +127,14 @@ final class ProduceHandler implements KafkaRequestHandler {
         return topics.partition(new PartitionId(name, partition.index())).toCompletableFuture()
                 .thenApply(actor -> new Planned(topic.name(), topic.topicId(), name, partition.index(), null, null,
                         valid, actor));
+    }
+
+    /**
+     * The batches in the codec their topic stores them in, rebuilt here on the network thread so that
+     * the partition's actor has only to see that they are (a topic not known yet is left to it).
+     */
+    private static ValidBatches storedForm(Optional<TopicInfo> topic, ValidBatches batches) {
+        return topic.map(info -> TopicConfigs.compression(info.configs()).apply(batches)).orElse(batches);
     }
 
     /** Sends every append of a request at once, in the order of its partitions; returns the answers to come. */
@@ -182,10 +194,6 @@ final class ProduceHandler implements KafkaRequestHandler {
             }
             return out;
         });
-    }
-
-    private static boolean needsIds(ProduceRequestData data) {
-        return data.topicData().stream().anyMatch(t -> t.name() == null || t.name().isEmpty());
     }
 
 }
