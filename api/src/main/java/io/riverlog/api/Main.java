@@ -54,6 +54,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "ADDRESS", description = "address both listeners bind (default 127.0.0.1)")
     String host;
 
+    @Option(names = "--advertised-host", paramLabel = "HOST", description = "host Kafka clients are told to"
+            + " connect to (default: --host, or this machine's name where --host is a wildcard such as 0.0.0.0)")
+    String advertisedHost;
+
     @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding any default setting")
     Path configFile;
 
@@ -125,6 +129,9 @@ public final class Main implements Callable<Integer> {
         }
         if (httpPort != null) {
             flags.put("riverlog.http.port", httpPort);
+        }
+        if (advertisedHost != null) {
+            flags.put("riverlog.kafka.advertised-host", advertisedHost);
         }
         if (host != null) {
             flags.put("riverlog.kafka.host", host);

@@ -9,7 +9,8 @@ import io.riverlog.settings.ConfigValues;
  *
  * @param host                      the address to bind
  * @param port                      the port to bind (0: any free port)
- * @param advertisedHost            the host clients are told to connect to; the bind host if empty
+ * @param advertisedHost            the host clients are told to connect to; if empty, the bind host, or the
+ *                                  machine's name where the bind host is a wildcard (0.0.0.0, ::)
  * @param nodeId                    this broker's id in Metadata answers
  * @param clusterId                 the cluster id in Metadata answers
  * @param maxFrameBytes             a request larger than this closes its connection
@@ -54,7 +55,32 @@ public record KafkaSettings(String host, int port, String advertisedHost, int no
         return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
     }
 
+    /**
+     * The host clients are told to connect to (Metadata, FindCoordinator, DescribeCluster). A wildcard
+     * address is where the broker listens, never where a client can reach it: as Kafka does for a
+     * listener without a host, the machine's own name is advertised instead.
+     */
     public String advertisedHostOrBind() {
-        return advertisedHost.isBlank() ? host : advertisedHost;
+        if (!advertisedHost.isBlank()) {
+            return advertisedHost;
+        }
+        return isWildcard(host) ? MachineName.get() : host;
+    }
+
+    /** Whether {@code address} means every interface of the machine. */
+    static boolean isWildcard(String address) {
+        String bare = address.startsWith("[") && address.endsWith("]")
+                ? address.substring(1, address.length() - 1) : address;
+        if (bare.isEmpty()) {
+            return true;
+        }
+        if (!bare.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+            return false;
+        }
+        try {
+            return java.net.InetAddress.getByName(bare).isAnyLocalAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }

@@ -35,6 +35,22 @@ class KafkaSettingsTest {
         }
     }
 
+    @Test
+    void clientsAreToldTheAdvertisedHostTheBoundHostOrForAWildcardTheMachinesName() {
+        assertThat(with(Map.of("riverlog.kafka.host", "0.0.0.0", "riverlog.kafka.advertised-host", "broker-1.example"))
+                .advertisedHostOrBind()).isEqualTo("broker-1.example");
+        assertThat(with(Map.of("riverlog.kafka.host", "127.0.0.2")).advertisedHostOrBind()).isEqualTo("127.0.0.2");
+        for (String wildcard : new String[] {"0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"}) {
+            assertThat(with(Map.of("riverlog.kafka.host", wildcard)).advertisedHostOrBind()).as(wildcard)
+                    .isEqualTo(MachineName.get()).isNotEqualTo(wildcard).isNotBlank();
+        }
+        assertThat(KafkaSettings.isWildcard("broker.example")).as("a name is never resolved to decide").isFalse();
+    }
+
+    private static KafkaSettings with(Map<String, Object> settings) {
+        return KafkaSettings.fromConfig(ConfigFactory.parseMap(settings).withFallback(ConfigFactory.load()));
+    }
+
     private static KafkaSettings withNetworkThreads(int threads) {
         return KafkaSettings.fromConfig(ConfigFactory.parseMap(Map.of(NETWORK_THREADS, threads))
                 .withFallback(ConfigFactory.load()));
