@@ -22,6 +22,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
@@ -99,6 +100,13 @@ class CompactionModelTest {
         } finally {
             deleteTree(root);
         }
+    }
+
+    /** The long run (-Pvolume): many more sequences; a failure prints the seed that repeats it. */
+    @Property(tries = 1_500)
+    @Tag("volume")
+    void manySequencesKeepTheLatestRecordOfEveryKeyAtItsOffset(@ForAll("operations") List<Op> ops) throws Exception {
+        aCompactedLogServesTheLatestRecordOfEveryKeyAtItsOffset(ops);
     }
 
     private void run(Path root, List<Op> ops) throws Exception {
