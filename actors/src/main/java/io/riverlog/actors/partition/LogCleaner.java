@@ -106,6 +106,11 @@ public final class LogCleaner extends AbstractBehavior<LogCleaner.Command> {
 
     public static Behavior<Command> create(CleanerSettings settings) {
         return Behaviors.setup(context -> {
+            // Named here: Pekko otherwise names an actor's logger, when it first logs, after the first
+            // class on the stack outside its typed internals; for this actor that was Pekko's ActorCell,
+            // and the broker's logback.xml drops INFO under org.apache.pekko, so every "Compacted
+            // partition" line was lost.
+            context.setLoggerName(LogCleaner.class);
             if (!settings.enabled()) {
                 context.getLog().info("The log cleaner is off (riverlog.cleaner.enabled = false): compacted topics"
                         + " keep every record until retention deletes it");
