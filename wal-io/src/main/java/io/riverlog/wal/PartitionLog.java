@@ -550,6 +550,7 @@ public final class PartitionLog implements AutoCloseable {
                     dir.resolve(LogFiles.fileName(base, LogFiles.TIME_INDEX_SUFFIX)));
             storage.rename(swapFile, cleaned.file());
             storage.fsyncDirectory(dir);
+            state.segmentsCompacted(base, cleaned.nextOffset());
         } catch (IOException e) {
             throw goOffline("swapping in the compacted segment at offset " + base, e);
         }

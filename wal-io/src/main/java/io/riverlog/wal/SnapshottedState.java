@@ -117,6 +117,14 @@ final class SnapshottedState {
         snapshots.deleteBelow(logStartOffset);
     }
 
+    /**
+     * Compaction replaced the segments from {@code baseOffset} to below {@code endOffset} with one: the
+     * snapshots at the bases of the segments that went, strictly inside that range, go with them.
+     */
+    void segmentsCompacted(long baseOffset, long endOffset) throws IOException {
+        snapshots.deleteBetween(baseOffset, endOffset);
+    }
+
     /** The snapshot at {@code offset} with the batch headers after it applied; null if it is not usable. */
     private <S extends DerivedState> S fromSnapshot(long offset, DerivedState.Codec<S> codec,
                                                     NavigableMap<Long, Segment> segments) throws IOException {

@@ -44,6 +44,7 @@ class CompactionTest {
             assertThat(readAll(log, 0)).containsExactlyInAnyOrderEntriesOf(expected(latest));
             assertThat(log.sizeInBytes()).as("compacted size").isLessThan(sizeBefore / 4);
         }
+
         try (PartitionLog reopened = PartitionLog.open(dir, CONFIG, CLOCK)) {
             assertThat(readAll(reopened, 0)).containsExactlyInAnyOrderEntriesOf(expected(latest));
             assertThat(reopened.logEndOffset()).isEqualTo(200);
@@ -111,6 +112,28 @@ class CompactionTest {
                         .noneMatch(name -> name.endsWith(LogFiles.SWAP_SUFFIX)
                                 || name.endsWith(LogFiles.CLEANED_SUFFIX));
             }
+        }
+    }
+
+    @Test
+    void theStateSnapshotsOfTheSegmentsCompactionReplacedGoWithThem() throws Exception {
+        LogConfig groupsOfFour = CONFIG.withSegmentBytes(4 * 1024);
+        try (PartitionLog log = PartitionLog.open(dir, groupsOfFour, CLOCK)) {
+            log.restoreState(DerivedStateTest.CODEC);
+            for (int i = 0; i < 4; i++) {
+                appendUpdates(log, i * 10L, 10, new LinkedHashMap<>());
+                log.roll();
+            }
+            assertThat(names(LogFiles.SNAPSHOT_SUFFIX)).as("a snapshot per roll").hasSize(4);
+            compact(log);
+            assertThat(names(LogFiles.LOG_SUFFIX)).as("one compacted segment and the active one").hasSize(2);
+            assertThat(names(LogFiles.SNAPSHOT_SUFFIX)).as("snapshots left").hasSize(1);
+        }
+    }
+
+    private List<String> names(String suffix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(suffix)).toList();
         }
     }
 

@@ -117,6 +117,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
                                     Storage storage, Clock clock) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            context.setLoggerName(GroupManager.class);
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
             OffsetStore.load(context, blockingIo, settings, storage, clock);

@@ -99,7 +99,10 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     static Behavior<Command> create(ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
                                     PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
-        return Behaviors.setup(context -> open(context, partition, id, dir, settings, storage, metrics));
+        return Behaviors.setup(context -> {
+            context.setLoggerName(LogWriter.class);
+            return open(context, partition, id, dir, settings, storage, metrics);
+        });
     }
 
     /** Opens (recovers) the log and reports it; if that fails, reports why and waits to be asked again. */

@@ -62,6 +62,7 @@ public final class Scrubber extends AbstractBehavior<Scrubber.Command> {
 
     public static Behavior<Command> create(ScrubSettings settings) {
         return Behaviors.setup(context -> {
+            context.setLoggerName(Scrubber.class);
             if (!settings.enabled()) {
                 context.getLog().info("Background scrub is off ({} = 0): stored data is verified only by the reads"
                         + " that reach it", ScrubSettings.BYTES_PER_SECOND);

@@ -41,6 +41,7 @@ final class RegistryStart {
 
     static Behavior<Command> loading(RegistrySettings settings, Storage storage, Clock clock, Ready ready) {
         return Behaviors.setup(context -> Behaviors.withStash(settings.pendingCommands(), stash -> {
+            context.setLoggerName(TopicRegistry.class);
             Executor blockingIo = BlockingIo.executor(context);
             context.pipeToSelf(BlockingIo.run(blockingIo, () -> RegistryLoader.load(settings, storage, clock)),
                     (loaded, failure) -> failure == null ? new Loaded(loaded)

@@ -21,6 +21,7 @@ class LogCleanerTest {
     private static final CleanerSettings SETTINGS = new CleanerSettings(true, INTERVAL, 0, 1024, 4096, TURN_TIMEOUT);
     /** Real time in which a message that was due would have arrived. */
     private static final Duration QUIET = Duration.ofMillis(200);
+    private static final int INTERVALS_TO_START = 20;
 
     private final ActorTestKit kit = ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
     private final ManualTime time = ManualTime.get(kit.system());
@@ -40,9 +41,7 @@ class LogCleanerTest {
     @Test
     void everyPartitionIsAskedInTurnOnceARound() {
         cleanerOf(a, b);
-        time.timePasses(INTERVAL);
-
-        Asked first = asks.expectMessageClass(Asked.class);
+        Asked first = firstAsked();
         asks.expectNoMessage(QUIET);
         compactOf(first).replyTo().tell(new LogCleaner.NothingToCompact(first.id()));
         Asked second = asks.expectMessageClass(Asked.class);
@@ -57,9 +56,7 @@ class LogCleanerTest {
     @Test
     void aPartitionThatDoesNotAnswerIsPassedOverAfterTheTurnTimeout() {
         cleanerOf(a, b);
-        time.timePasses(INTERVAL);
-
-        Asked silent = asks.expectMessageClass(Asked.class);
+        Asked silent = firstAsked();
         time.timePasses(TURN_TIMEOUT.minusMillis(1));
         asks.expectNoMessage(QUIET);
         time.timePasses(Duration.ofMillis(1));
@@ -77,12 +74,47 @@ class LogCleanerTest {
         ActorRef<LogCleaner.Command> cleaner = kit.spawn(LogCleaner.create(SETTINGS));
         cleaner.tell(new LogCleaner.Add(a, first));
         cleaner.tell(new LogCleaner.Add(b, second));
-        time.timePasses(INTERVAL);
-
-        Asked stopping = asks.expectMessageClass(Asked.class);
+        Asked stopping = firstAsked();
         kit.stop(stopping.id().equals(a) ? first : second);
         Asked next = asks.expectMessageClass(Asked.class);
         assertThat(next.id()).isNotEqualTo(stopping.id());
+    }
+
+    @Test
+    void itLogsUnderItsOwnNameWhichTheBrokersLogConfigurationShows() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(LogCleaner.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            kit.spawn(LogCleaner.create(new CleanerSettings(false, INTERVAL, 0, 1024, 4096, TURN_TIMEOUT)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (lines.list.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(lines.list).extracting(event -> event.getFormattedMessage())
+                    .anyMatch(line -> line.startsWith("The log cleaner is off"));
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    /**
+     * Moves time on an interval at a time until the cleaner, which starts its timer asynchronously,
+     * asks its first partition.
+     */
+    private Asked firstAsked() {
+        for (int interval = 0; interval < INTERVALS_TO_START; interval++) {
+            time.timePasses(INTERVAL);
+            try {
+                return asks.expectMessageClass(Asked.class, QUIET);
+            } catch (AssertionError notYet) {
+                // The timer was not running yet: the next interval.
+            }
+        }
+        throw new AssertionError("the cleaner asked no partition in " + INTERVALS_TO_START + " intervals");
     }
 
     private void cleanerOf(PartitionId... ids) {

@@ -60,6 +60,7 @@ public final class BrokerGuardian {
     public static Behavior<Void> create(BrokerSettings settings, Storage storage, BrokerMetrics metrics,
                                         PartitionMetrics partitionMetrics, CompletableFuture<Started> started) {
         return Behaviors.setup(context -> {
+            context.setLoggerName(BrokerGuardian.class);
             var system = context.getSystem();
             Duration shutdownTimeout = settings.shutdownTimeout();
             PublishedTopics publishedTopics = new PublishedTopics();

@@ -87,6 +87,7 @@ public final class ClassicGroup extends AbstractBehavior<Command> {
     private ClassicGroup(ActorContext<Command> context, String groupId, GroupSettings settings,
                          ActorRef<GroupActor.Report> manager, TimerScheduler<Command> timers) {
         super(context);
+        context.setLoggerName(ClassicGroup.class);
         this.groupId = groupId;
         this.settings = settings;
         this.manager = manager;

@@ -95,6 +95,7 @@ public final class ConsumerGroup extends AbstractBehavior<Command> {
     private ConsumerGroup(ActorContext<Command> context, String groupId, ConsumerGroupSettings settings,
                           ActorRef<GroupActor.Report> manager, TimerScheduler<Command> timers) {
         super(context);
+        context.setLoggerName(ConsumerGroup.class);
         this.groupId = groupId;
         this.settings = settings;
         this.manager = manager;
