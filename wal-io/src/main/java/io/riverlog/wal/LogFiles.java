@@ -13,10 +13,11 @@ import java.util.List;
  *   00000000000000004096.snapshot    the log's derived state as of that offset (see StateSnapshots)
  *   recovery-point                   where the last fsync left the log (see RecoveryPoint)
  *   log-start-offset                 where DeleteRecords moved the log start (see LogStartOffset)
+ *   compacted-offset                 where the log is compacted up to (see CompactedOffset)
  *   .clean-shutdown                  present only between a clean close and the next open
  * </pre>
  * A file renamed to end in {@code .deleted} is on its way out and is removed on the next open, as is a
- * {@code log-start-offset.tmp} that a crash left before it replaced {@code log-start-offset}.
+ * {@code log-start-offset.tmp} (or {@code compacted-offset.tmp}) that a crash left before it replaced its file.
  *
  * <p>Compaction writes a segment's replacement as {@code <base>.log.cleaned} (with
  * {@code .index.cleaned} and {@code .timeindex.cleaned}); renamed to {@code <base>.log.swap} it is
@@ -37,6 +38,7 @@ public final class LogFiles {
     public static final String RECOVERY_POINT = "recovery-point";
     public static final String LOG_START_OFFSET = "log-start-offset";
     public static final String LOG_START_OFFSET_STAGED = LOG_START_OFFSET + ".tmp";
+    public static final String COMPACTED_OFFSET = "compacted-offset";
     public static final String CLEAN_SHUTDOWN = ".clean-shutdown";
 
     private static final int OFFSET_DIGITS = 20;

@@ -335,7 +335,7 @@ final class LogLoader {
         for (Path file : storage.list(dir)) {
             String name = file.getFileName().toString();
             if (name.endsWith(LogFiles.DELETED_SUFFIX) || name.endsWith(LogFiles.CLEANED_SUFFIX)
-                    || name.equals(LogFiles.LOG_START_OFFSET_STAGED)) {
+                    || name.equals(LogFiles.LOG_START_OFFSET_STAGED) || name.equals(CompactedOffset.stagedName())) {
                 storage.delete(file);
             } else if (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0) {
                 bases.add(LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX));

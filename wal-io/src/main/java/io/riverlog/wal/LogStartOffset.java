@@ -1,12 +1,8 @@
 package io.riverlog.wal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
-import java.util.zip.CRC32C;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,45 +12,29 @@ import org.slf4j.LoggerFactory;
  * past the first segment's base offset. Without the file the log starts at its first segment; with
  * it, at the larger of the two.
  *
- * <p>The {@code log-start-offset} file is 12 bytes:
- * <pre>
- *   int64 offset  int32 crc32c(of the first 8 bytes)
- * </pre>
- * It is replaced whole, never rewritten in place: the new value is written to
- * {@code log-start-offset.tmp} and forced, renamed over the file, and the directory fsynced. A power
- * cut at any point leaves the old file or the new one. A file that fails its checks anyway (bit rot)
- * is ignored with a warning, so the log starts at its first segment again: records that were deleted
- * may be served again, but no record that was not deleted is ever hidden.
+ * <p>The {@code log-start-offset} file is an {@link OffsetFile}: replaced whole through a staged
+ * {@code log-start-offset.tmp}, so a power cut at any point leaves the old file or the new one. A file
+ * that fails its checks anyway (bit rot) is ignored with a warning, so the log starts at its first
+ * segment again: records that were deleted may be served again, but no record that was not deleted is
+ * ever hidden.
  */
 final class LogStartOffset {
     private static final Logger log = LoggerFactory.getLogger(LogStartOffset.class);
+    private static final OffsetFile FILE = new OffsetFile(LogFiles.LOG_START_OFFSET);
 
-    static final int BYTES = 12;
-    private static final int CHECKED_BYTES = 8;
+    static final int BYTES = OffsetFile.BYTES;
 
     private LogStartOffset() {
     }
 
     /** The stored log start offset; empty if there is none, or if the file fails its checks (logged). */
     static OptionalLong read(Path dir, Storage storage) throws IOException {
-        Path path = dir.resolve(LogFiles.LOG_START_OFFSET);
-        if (!storage.exists(path)) {
-            return OptionalLong.empty();
+        OffsetFile.Stored stored = FILE.read(dir, storage);
+        if (stored.problem() != null) {
+            log.warn("Ignoring {}: {}; the log starts at its first segment, so records deleted before it may be"
+                    + " served again", FILE.path(dir), stored.problem());
         }
-        byte[] bytes = storage.readAllBytes(path);
-        if (bytes.length != BYTES) {
-            log.warn("Ignoring {}: it holds {} bytes, not {}; the log starts at its first segment, so records"
-                    + " deleted before it may be served again", path, bytes.length, BYTES);
-            return OptionalLong.empty();
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        long offset = buffer.getLong();
-        if (buffer.getInt() != crcOf(bytes) || offset < 0) {
-            log.warn("Ignoring {}: it fails its CRC32C; the log starts at its first segment, so records deleted"
-                    + " before it may be served again", path);
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(offset);
+        return stored.offset();
     }
 
     /**
@@ -62,17 +42,7 @@ final class LogStartOffset {
      * if this fails, the log start offset is where it was.
      */
     static void stage(Path dir, Storage storage, long offset) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(BYTES);
-        buffer.putLong(offset);
-        buffer.putInt(crcOf(buffer.array())).flip();
-        try (FileChannel channel = storage.open(dir.resolve(LogFiles.LOG_START_OFFSET_STAGED),
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            long at = 0;
-            while (buffer.hasRemaining()) {
-                at += channel.write(buffer, at);
-            }
-            channel.force(false);
-        }
+        FILE.stage(dir, storage, offset);
     }
 
     /**
@@ -80,24 +50,16 @@ final class LogStartOffset {
      * start offset survives a power cut. If it fails, the file may hold the old value or the new one.
      */
     static void commit(Path dir, Storage storage) throws IOException {
-        storage.rename(dir.resolve(LogFiles.LOG_START_OFFSET_STAGED), dir.resolve(LogFiles.LOG_START_OFFSET));
-        storage.fsyncDirectory(dir);
+        FILE.commit(dir, storage);
     }
 
     /** {@link #stage} then {@link #commit}. */
     static void write(Path dir, Storage storage, long offset) throws IOException {
-        stage(dir, storage, offset);
-        commit(dir, storage);
+        FILE.write(dir, storage, offset);
     }
 
     /** Removes a staged file that was never committed (a failed or interrupted move), if there is one. */
     static void discardStaged(Path dir, Storage storage) throws IOException {
-        storage.deleteIfExists(dir.resolve(LogFiles.LOG_START_OFFSET_STAGED));
-    }
-
-    private static int crcOf(byte[] bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, CHECKED_BYTES);
-        return (int) crc.getValue();
+        FILE.discardStaged(dir, storage);
     }
 }

@@ -62,7 +62,7 @@ public final class PartitionLog implements AutoCloseable {
     /** When the active segment took its first append since the log was opened; -1 before that. */
     private long activeFirstAppendMs = -1;
     private volatile long durableEndOffset;
-    /** The log below this was compacted since it was opened (in memory only: a restart compacts it again). */
+    /** The log below this is compacted (kept in {@link CompactedOffset} once each compaction is durable). */
     private long cleanedUpTo;
     /** Records below this were deleted ({@link #moveLogStartOffset}); 0 if none were. */
     private volatile long deletedBelowOffset;
@@ -88,6 +88,7 @@ public final class PartitionLog implements AutoCloseable {
         this.durableEndOffset = active.nextOffset();
         this.deletedBelowOffset = loaded.storedLogStartOffset();
         this.recoveryPoint = new RecoveryPoint.Store(dir, storage);
+        this.cleanedUpTo = CompactedOffset.read(dir, storage, active.nextOffset());
     }
 
     /**
@@ -505,11 +506,18 @@ public final class PartitionLog implements AutoCloseable {
                 swapped++;
             }
         }
-        cleanedUpTo = Math.max(cleanedUpTo, prepared.cleanedUpTo());
+        if (prepared.cleanedUpTo() > cleanedUpTo) {
+            cleanedUpTo = prepared.cleanedUpTo();
+            try {
+                CompactedOffset.write(dir, storage, cleanedUpTo);
+            } catch (IOException e) {
+                throw goOffline("storing where the log is compacted up to", e);
+            }
+        }
         return swapped;
     }
 
-    /** The offset below which the log was compacted since it was opened (its start if it was not). */
+    /** The offset below which the log is compacted (0 if it never was). */
     public long compactedUpTo() {
         return cleanedUpTo;
     }

@@ -48,6 +48,7 @@ class CompactionTest {
         try (PartitionLog reopened = PartitionLog.open(dir, CONFIG, CLOCK)) {
             assertThat(readAll(reopened, 0)).containsExactlyInAnyOrderEntriesOf(expected(latest));
             assertThat(reopened.logEndOffset()).isEqualTo(200);
+            assertThat(reopened.planCompaction()).as("a compacted log after a restart").isEmpty();
         }
     }
 
