@@ -4,8 +4,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * This machine's name as other machines know it: its canonical host name, or its plain host name
- * when that cannot be resolved; looked up once (a lookup may wait on DNS).
+ * This machine's name as other machines know it: its canonical host name, as Kafka advertises, unless
+ * that is a loopback name ({@code localhost}, where the machine's own name maps to 127.0.0.1 in its
+ * hosts file), which no other machine can use; then its plain host name. Looked up once (a lookup may
+ * wait on DNS).
  */
 final class MachineName {
     private static volatile String name;
@@ -26,7 +28,9 @@ final class MachineName {
         try {
             InetAddress local = InetAddress.getLocalHost();
             String canonical = local.getCanonicalHostName();
-            return canonical.isBlank() ? local.getHostName() : canonical;
+            boolean loopbackName = canonical.isBlank() || canonical.equals("localhost")
+                    || canonical.startsWith("localhost.");
+            return loopbackName ? local.getHostName() : canonical;
         } catch (UnknownHostException e) {
             // The host name itself is in the exception's message ("name: Name or service not known").
             String message = String.valueOf(e.getMessage());
