@@ -25,28 +25,10 @@ asking the partition for a plan until the result was swapped in.
 import statistics
 import sys
 from collections import defaultdict
+from pathlib import Path
 
-
-def read_facts(path):
-    facts = []
-    with open(path) as f:
-        for line in f:
-            kind, _, rest = line.strip().partition(" ")
-            if not kind:
-                continue
-            if kind == "META":
-                name, _, value = rest.partition("=")
-                facts.append((kind, {name: value}))
-                continue
-            fields = {}
-            for pair in rest.split():
-                name, _, value = pair.partition("=")
-                try:
-                    fields[name] = float(value)
-                except ValueError:
-                    fields[name] = value
-            facts.append((kind, fields))
-    return facts
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from runs_file import read_facts  # noqa: E402  (bench/lib is not a package on the path)
 
 
 def budget_label(budget, meta):

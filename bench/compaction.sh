@@ -65,12 +65,7 @@ BENCH_JAR=$ROOT/bench/target/benchmarks.jar
 KEY_BYTES=11 # KeyedUpdates' keys: key-%07d
 [ -n "$BUDGETS" ] || { echo "BUDGETS is empty" >&2; exit 2; }
 
-mkdir -p "$RESULTS/logs"
-RESULTS=$(cd "$RESULTS" && pwd)
-RUNS_FILE=$RESULTS/runs.txt
-record() { echo "$*" >>"$RUNS_FILE"; }
-say() { echo "$(date +%H:%M:%S) $*" >&2; }
-die() { say "$*"; exit 1; }
+open_results "$RESULTS"
 
 # ---------------------------------------------------------------- processes
 
@@ -352,12 +347,7 @@ latency_phase() {
 # ---------------------------------------------------------------- main
 
 describe_machine() {
-  record "META date=$(date -u '+%Y-%m-%d %H:%M UTC')"
-  record "META commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (uncommitted changes)')"
-  record "META cores=$(nproc)"
-  record "META cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
-  record "META memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
-  record "META java=$(java -version 2>&1 | head -1)"
+  record_machine
   record "META load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
   record "META default_budget=$(sed -nE 's/^ *io-bytes-per-second = (.*)$/\1/p' "$ROOT/actors/src/main/resources/reference.conf" | head -1)"
   record "META settings=BUDGETS='$BUDGETS' TOTAL_MIB=$TOTAL_MIB KEYS=$KEYS VALUE_BYTES=$VALUE_BYTES" \

@@ -52,12 +52,7 @@ PRODUCER_SETTINGS=(acks=all linger.ms=5 batch.size=65536)
 for c in $CASES; do [[ $c == [abcd] ]] || { echo "unknown case '$c' in CASES (a b c d)" >&2; exit 2; }; done
 declare -A BOOTSTRAP=([riverlog]="127.0.0.1:$PORT" [kafka]="127.0.0.1:$((PORT + 100))")
 
-mkdir -p "$RESULTS/logs"
-RESULTS=$(cd "$RESULTS" && pwd)
-RUNS_FILE=$RESULTS/runs.txt
-record() { echo "$*" >>"$RUNS_FILE"; }
-say() { echo "$(date +%H:%M:%S) $*" >&2; }
-die() { say "$*"; exit 1; }
+open_results "$RESULTS"
 
 # ---------------------------------------------------------------- processes
 
@@ -315,12 +310,7 @@ recovery_run() {
 # ---------------------------------------------------------------- main
 
 describe_machine() {
-  record "META date=$(date -u '+%Y-%m-%d %H:%M UTC')"
-  record "META commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (uncommitted changes)')"
-  record "META cores=$(nproc)"
-  record "META cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
-  record "META memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
-  record "META java=$(java -version 2>&1 | head -1)"
+  record_machine
   record "META load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
   record "META settings=CASES='$CASES' A_RECORDS=$A_RECORDS B_RECORDS=$B_RECORDS PARTITIONS=$PARTITIONS" \
     "WARMUP_ROUNDS=$WARMUP_ROUNDS PAIRS=$PAIRS LATENCY_RATES='$LATENCY_RATES' LATENCY_PAIRS=$LATENCY_PAIRS" \

@@ -26,6 +26,10 @@ the run left dirty. Fields in [ ] are missing from the lines of older runs; thei
 import statistics
 import sys
 from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from runs_file import read_facts  # noqa: E402  (bench/lib is not a package on the path)
 
 BROKERS = ("riverlog", "kafka")
 # (case, figure, label) in the order of the tables.
@@ -39,29 +43,6 @@ THROUGHPUT_ROWS = [
     ("d", "rec_s", "d: produce 100 B, Kafka fsyncing every append"),
 ]
 CPU_ROWS = [(case, label) for case, figure, label in THROUGHPUT_ROWS if figure == "rec_s"]
-
-
-def read_facts(path):
-    """The lines of runs.txt as (kind, {name: value}); numbers become floats."""
-    facts = []
-    with open(path) as f:
-        for line in f:
-            kind, _, rest = line.strip().partition(" ")
-            if not kind:
-                continue
-            if kind == "META":
-                name, _, value = rest.partition("=")
-                facts.append((kind, {name: value}))
-                continue
-            fields = {}
-            for pair in rest.split():
-                name, _, value = pair.partition("=")
-                try:
-                    fields[name] = float(value)
-                except ValueError:
-                    fields[name] = value
-            facts.append((kind, fields))
-    return facts
 
 
 def runs(facts, phase):

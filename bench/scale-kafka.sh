@@ -58,13 +58,8 @@ declare -A BOOTSTRAP=([riverlog]="127.0.0.1:$PORT" [kafka]="127.0.0.1:$((PORT + 
 MAX_PARTITIONS=$(tr ' ' '\n' <<<"$PARTITION_COUNTS" | sort -n | tail -1)
 MAX_CONNECTIONS=$(tr ' ' '\n' <<<"$CONNECTION_COUNTS" | sort -n | tail -1)
 
-mkdir -p "$RESULTS/logs"
-RESULTS=$(cd "$RESULTS" && pwd)
-RUNS_FILE=$RESULTS/runs.txt
+open_results "$RESULTS"
 FD_FILE=$RESULTS/fds.tmp
-record() { echo "$*" >>"$RUNS_FILE"; }
-say() { echo "$(date +%H:%M:%S) $*" >&2; }
-die() { say "$*"; exit 1; }
 
 # ---------------------------------------------------------------- processes
 
@@ -307,12 +302,7 @@ footprint() {
 # ---------------------------------------------------------------- main
 
 describe_machine() {
-  record "META date=$(date -u '+%Y-%m-%d %H:%M UTC')"
-  record "META commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (uncommitted changes)')"
-  record "META cores=$(nproc)"
-  record "META cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
-  record "META memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
-  record "META java=$(java -version 2>&1 | head -1)"
+  record_machine
   record "META open_files_limit=$(ulimit -n)"
   record "META load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
   record "META settings=PARTITION_COUNTS='$PARTITION_COUNTS' CONNECTION_COUNTS='$CONNECTION_COUNTS' RECORDS=$RECORDS" \

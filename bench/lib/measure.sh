@@ -40,3 +40,24 @@ timed_sync() {
   sync
   echo "$(($(machine_busy_ms) - busy)) $(($(now_ms) - started))"
 }
+
+# open_results DIR: makes DIR and DIR/logs, and sets RESULTS (absolute) and RUNS_FILE (DIR/runs.txt),
+# where record writes one fact per line; say and die talk to the operator.
+open_results() {
+  mkdir -p "$1/logs"
+  RESULTS=$(cd "$1" && pwd)
+  RUNS_FILE=$RESULTS/runs.txt
+}
+record() { echo "$*" >>"$RUNS_FILE"; }
+say() { echo "$(date +%H:%M:%S) $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# record_machine: the META facts every run's summary starts with: date, commit, cores, CPU, memory, Java.
+record_machine() {
+  record "META date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  record "META commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (uncommitted changes)')"
+  record "META cores=$(nproc)"
+  record "META cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+  record "META memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+  record "META java=$(java -version 2>&1 | head -1)"
+}

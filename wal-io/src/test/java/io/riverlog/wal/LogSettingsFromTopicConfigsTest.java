@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,33 +29,9 @@ class LogSettingsFromTopicConfigsTest {
     @TempDir
     Path dir;
 
-    /** A clock the test moves. */
-    private static final class MovableClock extends Clock {
-        private Instant now = START;
-
-        void advanceMs(long ms) {
-            now = now.plusMillis(ms);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void aSegmentRollsOnceItHasTakenAppendsForSegmentMs() throws IOException {
-        MovableClock clock = new MovableClock();
+        MovableClock clock = new MovableClock(START);
         LogConfig config = PartitionLogTest.SMALL.withSegmentMs(60_000);
         try (PartitionLog log = PartitionLog.open(dir, config, clock)) {
             log.append(batch("a", 1, 10, START.toEpochMilli()));

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +26,7 @@ import net.jqwik.api.statistics.Statistics;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.CompactionConfig;
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.MovableClock;
 import io.riverlog.wal.PartitionLog;
 
 /**
@@ -71,26 +69,6 @@ class CompactionModelTest {
     record CutDuringCompaction(int afterOperations, long seed) implements Op {
     }
 
-    /** A clock that moves only when told. */
-    private static final class ManualClock extends Clock {
-        private long nowMs = 1_000_000;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(nowMs);
-        }
-    }
-
     @Property(tries = 40)
     void aCompactedLogServesTheLatestRecordOfEveryKeyAtItsOffset(@ForAll("operations") List<Op> ops)
             throws Exception {
@@ -110,7 +88,7 @@ class CompactionModelTest {
     }
 
     private void run(Path root, List<Op> ops) throws Exception {
-        ManualClock clock = new ManualClock();
+        MovableClock clock = new MovableClock(Instant.ofEpochMilli(1_000_000));
         SimulatedDisk disk = new SimulatedDisk(root);
         Path dir = root.resolve("topic-0");
         PartitionLog log = PartitionLog.open(dir, CONFIG, clock, disk);
@@ -136,7 +114,7 @@ class CompactionModelTest {
                 } else if (op instanceof Read read) {
                     checkReadFrom(log, (long) (read.where() * produced.size()));
                 } else if (op instanceof Wait wait) {
-                    clock.nowMs += wait.ms();
+                    clock.advanceMs(wait.ms());
                 } else if (op instanceof PowerCut cut) {
                     disk = disk.restartAfterPowerCut(new Random(cut.seed()));
                     log = PartitionLog.open(dir, CONFIG, clock, disk);

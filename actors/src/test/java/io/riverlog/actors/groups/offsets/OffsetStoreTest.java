@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.apache.pekko.Done;
@@ -38,6 +34,7 @@ import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.wal.FaultInjectingChannels;
 import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.MovableClock;
 import io.riverlog.wal.Storage;
 
 /**
@@ -55,44 +52,11 @@ class OffsetStoreTest {
 
     @TempDir
     Path dataDir;
-    private final TestClock clock = new TestClock(Instant.parse("2026-11-27T00:00:00Z").toEpochMilli());
+    private final MovableClock clock = new MovableClock(Instant.parse("2026-11-27T00:00:00Z"));
 
     @AfterAll
     static void stopKit() {
         kit.shutdownTestKit();
-    }
-
-    /** A clock that stands still until the test moves it. */
-    private static final class TestClock extends Clock {
-        private final AtomicLong nowMs;
-
-        TestClock(long nowMs) {
-            this.nowMs = new AtomicLong(nowMs);
-        }
-
-        void advance(Duration by) {
-            nowMs.addAndGet(by.toMillis());
-        }
-
-        @Override
-        public long millis() {
-            return nowMs.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     private ActorRef<GroupManager.Command> start(long snapshotAfterChanges) {
