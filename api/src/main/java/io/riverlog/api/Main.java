@@ -58,6 +58,14 @@ public final class Main implements Callable<Integer> {
             + " connect to (default: --host, or this machine's name where --host is a wildcard such as 0.0.0.0)")
     String advertisedHost;
 
+    @Option(names = "--node-id", paramLabel = "N", description = "this node's id (default 1); in a cluster, one"
+            + " of the ids of --cluster")
+    Integer nodeId;
+
+    @Option(names = "--cluster", paramLabel = "ID@HOST:PORT,...", description = "every node of the cluster as"
+            + " id@host:port of its inter-node endpoint, the same list on every node (default: none, a single node)")
+    String cluster;
+
     @Option(names = "--config", paramLabel = "FILE", description = "a HOCON file overriding any default setting")
     Path configFile;
 
@@ -129,6 +137,12 @@ public final class Main implements Callable<Integer> {
         }
         if (httpPort != null) {
             flags.put("riverlog.http.port", httpPort);
+        }
+        if (nodeId != null) {
+            flags.put("riverlog.kafka.node-id", nodeId);
+        }
+        if (cluster != null) {
+            flags.put("riverlog.cluster.members", cluster);
         }
         if (advertisedHost != null) {
             flags.put("riverlog.kafka.advertised-host", advertisedHost);

@@ -2,10 +2,12 @@ package io.riverlog.actors.topics;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
+import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicRegistry.Change;
 import io.riverlog.wal.RecordLog;
@@ -19,6 +21,12 @@ import io.riverlog.wal.WriteOutcomeUnknownException;
  * failed is answered by {@link #fail}: the metadata log was cut back, so the change is not in
  * effect, unless the cut-back failed too ({@link TopicError#OUTCOME_UNKNOWN}). Used only on the
  * registry's own thread.
+ *
+ * <p>In a cluster the change is instead submitted to the metadata group ({@link #replicate}): the
+ * group's state machine accepts it ({@link Replicated}, at its place in the log) or refuses it
+ * ({@link Refused}: another node's change came first), and every node, this one included, applies
+ * it when its entry comes ({@link MetadataStateMachine.Applied}). The change is answered once this
+ * node has carried out the entry at its place ({@link #awaiting}).
  */
 final class ChangeInFlight {
 
@@ -30,6 +38,18 @@ final class ChangeInFlight {
     record WriteFailed(TopicEvent.OfTopic event, Throwable cause) implements TopicRegistry.Command {
     }
 
+    /** The metadata group accepted the change: the entry at {@code index} holds it. */
+    record Replicated(TopicEvent.OfTopic event, long index) implements TopicRegistry.Command {
+    }
+
+    /** The metadata group refused the change when its entry was applied. */
+    record Refused(TopicError error, String message) implements TopicRegistry.Command {
+    }
+
+    /** The metadata group did not answer the change in time: it may or may not be committed. */
+    record NotCommitted(TopicEvent.OfTopic event, Throwable cause) implements TopicRegistry.Command {
+    }
+
     private final ActorContext<TopicRegistry.Command> context;
     private final RegistrySettings settings;
     private final Executor blockingIo;
@@ -39,6 +59,8 @@ final class ChangeInFlight {
     private final PublishedTopics published;
     private final PartitionChildren partitions;
     private Change change;
+    /** In a cluster, the place in the metadata log of the change's entry, once it is known. */
+    private OptionalLong awaiting = OptionalLong.empty();
 
     ChangeInFlight(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Executor blockingIo,
                    RecordLog<TopicEvent> metadata, TopicDirectories directories, TopicTable topics,
@@ -77,6 +99,47 @@ final class ChangeInFlight {
     }
 
     /**
+     * In a cluster: submits the event to the metadata group. The registry hears {@link Replicated},
+     * {@link Refused} or {@link NotCommitted}.
+     */
+    void replicate(Change next, TopicEvent.OfTopic event, ReplicatedJournal journal) {
+        change = next;
+        byte[] entry = MetadataEntries.topicChange(event);
+        context.pipeToSelf(journal.submit(entry), (committed, failure) -> {
+            if (failure != null) {
+                return new NotCommitted(event, BlockingIo.cause(failure));
+            }
+            MetadataEntries.Answer answer = MetadataEntries.decodeAnswer(committed.reply());
+            return answer.isAccepted() ? new Replicated(event, committed.index())
+                    : new Refused(answer.error(), answer.message());
+        });
+    }
+
+    /** The entry of the change in the metadata log, once the group accepted it. */
+    OptionalLong awaiting() {
+        return awaiting;
+    }
+
+    void await(long index) {
+        awaiting = OptionalLong.of(index);
+    }
+
+    /** Answers the change the group refused; the next one may start. */
+    void refuse(Refused refused) {
+        change.fail(refused.error(), refused.message());
+        change = null;
+    }
+
+    /** Answers the change that the group did not commit in time; the next one may start. */
+    void notCommitted(NotCommitted failed) {
+        context.getLog().warn("Topic change {} was not committed by the metadata group in time; it may still come"
+                + " into effect: {}", failed.event(), failed.cause().toString());
+        change.fail(TopicError.OUTCOME_UNKNOWN, "the metadata group did not commit the change in time (is a"
+                + " majority of the nodes running?); it may still come into effect: " + failed.cause().getMessage());
+        change = null;
+    }
+
+    /**
      * Applies the durable event to the table and publishes the topics. Returns the topic as it is
      * now, with its new partitions spawned; for a delete, as it was (its partitions still run).
      */
@@ -109,6 +172,7 @@ final class ChangeInFlight {
     void answer(TopicInfo topic) {
         change.answer(topic);
         change = null;
+        awaiting = OptionalLong.empty();
     }
 
     /** Answers the change whose write failed; the next one may start. */

@@ -13,6 +13,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
+import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -38,13 +39,15 @@ final class PartitionChildren {
     private final ActorRef<LogCleaner.Command> cleaner;
     /** The message the registry gets when a partition terminates. */
     private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
+    /** Which partitions this node runs: all of them on a single node, its share in a cluster. */
+    private final Placement placement;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
     private final Set<PartitionId> stopping = new HashSet<>();
 
     PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Storage storage,
                       PartitionMetrics metrics, ActorRef<Scrubber.Command> scrubber,
                       ActorRef<LogCleaner.Command> cleaner,
-                      Function<PartitionId, TopicRegistry.Command> terminationMessage) {
+                      Function<PartitionId, TopicRegistry.Command> terminationMessage, Placement placement) {
         this.context = context;
         this.settings = settings;
         this.storage = storage;
@@ -52,12 +55,16 @@ final class PartitionChildren {
         this.scrubber = scrubber;
         this.cleaner = cleaner;
         this.terminationMessage = terminationMessage;
+        this.placement = placement;
     }
 
-    /** Spawns partitions {@code [from, to)} of the topic. */
+    /** Spawns the partitions {@code [from, to)} of the topic that this node runs. */
     void spawn(TopicInfo topic, int from, int to) {
         PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());
         for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
+            if (!placement.isLocal(topic.topicId(), id.partition())) {
+                continue;
+            }
             ActorRef<PartitionActor.Command> ref = context.spawn(
                     PartitionActor.create(id, settings.partitionDir(id), partitionSettings, storage, metrics),
                     id.directoryName());
@@ -79,6 +86,12 @@ final class PartitionChildren {
                 ref.tell(reconfigure);
             }
         }
+    }
+
+    /** The partitions of {@code [from, to)} of the topic that this node runs. */
+    List<PartitionId> local(String topic, java.util.UUID topicId, int from, int to) {
+        return TopicTable.partitionsOf(topic, from, to).stream()
+                .filter(id -> placement.isLocal(topicId, id.partition())).toList();
     }
 
     Optional<ActorRef<PartitionActor.Command>> get(PartitionId id) {

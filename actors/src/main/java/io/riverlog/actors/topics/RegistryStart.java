@@ -71,16 +71,24 @@ final class RegistryStart {
                     return Behaviors.stopped();
                 })
                 .onAnyMessage(message -> {
-                    if (!stash.isFull()) {
-                        stash.stash(message);
-                    } else if (message instanceof TopicRegistry.Shutdown shutdown) {
-                        shutdownsNotStashed.add(shutdown.replyTo());
-                    } else {
-                        message.fail(TopicError.NOT_AVAILABLE, "the topic registry is still loading and "
-                                + settings.pendingCommands() + " commands are waiting");
-                    }
+                    hold(message, stash, shutdownsNotStashed, "the topic registry is still loading and "
+                            + settings.pendingCommands() + " commands are waiting");
                     return Behaviors.same();
                 })
                 .build();
+    }
+
+    /**
+     * Keeps a command that came before the registry is ready in the stash; past its bound, a shutdown
+     * is kept aside in {@code shutdowns} and anything else refused NOT_AVAILABLE with {@code refusal}.
+     */
+    static void hold(Command message, StashBuffer<Command> stash, List<ActorRef<Done>> shutdowns, String refusal) {
+        if (!stash.isFull()) {
+            stash.stash(message);
+        } else if (message instanceof TopicRegistry.Shutdown shutdown) {
+            shutdowns.add(shutdown.replyTo());
+        } else {
+            message.fail(TopicError.NOT_AVAILABLE, refusal);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.riverlog.actors.topics;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -9,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
@@ -22,6 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
+import io.riverlog.actors.cluster.ClusterMembers;
+import io.riverlog.actors.cluster.Placement;
+import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -52,6 +58,12 @@ import io.riverlog.wal.Storage;
  *
  * <p>The registry also reserves blocks of producer ids ({@link ProducerIdReservations}): each block
  * is written to the metadata log and fsynced, in turn with the changes, before it is answered.
+ *
+ * <p>In a cluster ({@link #createReplicated}) the metadata group's log takes the metadata log's
+ * place: a change is submitted to it, accepted or refused by the group's state machine
+ * ({@link MetadataStateMachine}), and carried out by every node's registry when its entry is applied,
+ * in log order ({@link AppliedEntries}); each node runs only the partitions the {@link Placement}
+ * gives it. Producer id blocks are handed out by the group's state machine.
  */
 public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command> {
 
@@ -201,6 +213,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private record MetadataClosed(Optional<Throwable> failure) implements Command {
     }
 
+    /** Leftover directories under the names of the partitions an applied entry creates are gone. */
+    private record LeftoversRemoved(Optional<Throwable> failure) implements Command {
+    }
+
     // ---------------------------------------------------------------- state
 
     private final StashBuffer<Command> stash;
@@ -208,6 +224,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final Supplier<UUID> randomIds;
     private final Executor blockingIo;
     private final RecordLog<TopicEvent> metadata;
+    /** In a cluster, the metadata group that takes the metadata log's place; null on a single node. */
+    private final ReplicatedJournal journal;
+    private final AppliedEntries applied = new AppliedEntries();
+    private final TopicDirectories directories;
     private final TopicTable topics;
     private final PartitionChildren partitions;
     /** The change being written or carried out; the next changes wait in the stash. */
@@ -239,23 +259,42 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return RegistryStart.loading(settings, storage, clock, (context, stash, blockingIo, loaded) ->
                 new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded,
-                        published));
+                        published, null, new Placement(ClusterMembers.single(0))));
+    }
+
+    /**
+     * A registry of one node of a cluster: the metadata group (its journal once the consensus engine
+     * runs) holds the topics, and this node runs the partitions {@code placement} gives it. Every
+     * {@code retryInterval} until a majority of the nodes answers, it says in the log that it waits.
+     */
+    public static Behavior<Command> createReplicated(RegistrySettings settings, Storage storage,
+                                                     PartitionMetrics metrics, PublishedTopics published,
+                                                     Placement placement,
+                                                     CompletionStage<ReplicatedJournal> journal,
+                                                     Duration retryInterval) {
+        return ClusterRegistryStart.joining(settings, storage, placement, journal, retryInterval,
+                (context, stash, blockingIo, loaded, started) -> new TopicRegistry(context, stash, settings,
+                        storage, metrics, TopicTable::randomKafkaId, blockingIo, loaded, published, started,
+                        placement));
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
                           Storage storage, PartitionMetrics metrics, Supplier<UUID> randomIds,
-                          Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published) {
+                          Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published,
+                          ReplicatedJournal journal, Placement placement) {
         super(context);
         this.stash = stash;
         this.settings = settings;
         this.partitions = new PartitionChildren(context, settings, storage, metrics,
                 context.spawn(Scrubber.create(settings.scrub()), "scrubber"),
-                context.spawn(LogCleaner.create(settings.cleaner()), "log-cleaner"), PartitionStopped::new);
+                context.spawn(LogCleaner.create(settings.cleaner()), "log-cleaner"), PartitionStopped::new,
+                placement);
+        this.journal = journal;
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();
         this.topics = loaded.topics();
-        TopicDirectories directories = new TopicDirectories(storage, settings.topicsDir());
+        this.directories = new TopicDirectories(storage, settings.topicsDir());
         this.change = new ChangeInFlight(context, settings, blockingIo, metadata, directories, topics, published,
                 partitions);
         this.deletion = new TopicDeletion(context, settings, blockingIo, directories, partitions);
@@ -272,7 +311,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
         published.publish(topics.all());
         context.getLog().info("Topic registry loaded {} events from {}: topics {}, partitions {}",
-                loaded.events(), settings.metadataDir(), topics.all().size(), partitions.size());
+                loaded.events(), journal == null ? settings.metadataDir() : "the metadata group",
+                topics.all().size(), partitions.size());
     }
 
     @Override
@@ -296,6 +336,17 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 .onMessage(PartitionStopped.class, this::onPartitionStopped)
                 .onMessage(TopicDeletion.DirectoriesDeleted.class, this::onDirectoriesDeleted)
                 .onMessage(MetadataClosed.class, this::onMetadataClosed)
+                .onMessage(MetadataStateMachine.Applied.class, this::onApplied)
+                .onMessage(ChangeInFlight.Replicated.class, this::onReplicated)
+                .onMessage(ChangeInFlight.Refused.class, refused -> {
+                    change.refuse(refused);
+                    return changeDone();
+                })
+                .onMessage(ChangeInFlight.NotCommitted.class, failed -> {
+                    change.notCommitted(failed);
+                    return changeDone();
+                })
+                .onMessage(LeftoversRemoved.class, this::onLeftoversRemoved)
                 .build();
     }
 
@@ -328,7 +379,13 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
         ChangePlan planned = plan.get();
         planned.rejection().ifPresentOrElse(rejection -> next.fail(rejection.error(), rejection.message()),
-                () -> change.write(next, planned.event(), planned.newPartitions()));
+                () -> {
+                    if (journal == null) {
+                        change.write(next, planned.event(), planned.newPartitions());
+                    } else {
+                        change.replicate(next, planned.event(), journal);
+                    }
+                });
         return this;
     }
 
@@ -371,6 +428,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     private Behavior<Command> onReserveProducerIds(ReserveProducerIds reserve) {
+        if (journal != null) {
+            reserveReplicated(reserve);
+            return this;
+        }
         if (startsNow(reserve)) {
             producerIds.reserve(reserve);
         }
@@ -388,8 +449,121 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     private Behavior<Command> onDirectoriesDeleted(TopicDeletion.DirectoriesDeleted deleted) {
-        change.answer(deletion.finished(deleted));
-        return changeDone();
+        if (journal == null) {
+            change.answer(deletion.finished(deleted));
+            return changeDone();
+        }
+        applied.done(deletion.finished(deleted));
+        if (shuttingDown) {
+            applied.clear();
+            return stopAllPartitions();
+        }
+        boolean answered = answerIfCarriedOut();
+        return carryOut() || answered ? changeDone() : this;
+    }
+
+    // ---------------------------------------------------------------- in a cluster: entries applied
+
+    private void reserveReplicated(ReserveProducerIds reserve) {
+        int blockSize = settings.producerIdBlockSize();
+        journal.submit(MetadataEntries.reserveProducerIds(blockSize)).whenComplete((committed, failure) -> {
+            if (failure != null) {
+                reserve.fail(TopicError.NOT_AVAILABLE, "the metadata group did not reserve producer ids in time: "
+                        + BlockingIo.cause(failure).getMessage());
+                return;
+            }
+            MetadataEntries.Answer answer = MetadataEntries.decodeAnswer(committed.reply());
+            if (answer.isAccepted()) {
+                reserve.replyTo().tell(new ProducerIdBlock(answer.value(), answer.value() + blockSize));
+            } else {
+                reserve.fail(answer.error(), answer.message());
+            }
+        });
+    }
+
+    private Behavior<Command> onApplied(MetadataStateMachine.Applied entry) {
+        if (shuttingDown) {
+            return this;
+        }
+        applied.add(entry);
+        return carryOut() ? changeDone() : this;
+    }
+
+    /**
+     * Carries out the applied entries in log order until one must wait (for its partitions to stop,
+     * or for leftover directories to go). True if that answered this node's change in flight.
+     */
+    private boolean carryOut() {
+        boolean answered = false;
+        Optional<MetadataStateMachine.Applied> next;
+        while ((next = applied.next()).isPresent()) {
+            Optional<TopicEvent.OfTopic> event = next.get().change();
+            if (event.isEmpty()) {
+                applied.done(null);
+            } else if (event.get() instanceof TopicEvent.Created
+                    || event.get() instanceof TopicEvent.PartitionsAdded) {
+                removeLeftovers(event.get());
+                return answered;
+            } else if (event.get() instanceof TopicEvent.Deleted) {
+                deletion.start(change.apply(event.get()));
+                afterPartitionsStop();
+                return answered;
+            } else {
+                applied.done(change.apply(event.get()));
+            }
+            answered |= answerIfCarriedOut();
+        }
+        return answered;
+    }
+
+    /** Removes leftovers under the names of this node's new partitions, before they are spawned. */
+    private void removeLeftovers(TopicEvent.OfTopic event) {
+        int from = topics.get(event.name()).map(TopicInfo::partitions).orElse(0);
+        int to = event instanceof TopicEvent.Created created ? created.partitions()
+                : ((TopicEvent.PartitionsAdded) event).partitions();
+        List<Path> leftovers = partitions.local(event.name(), event.topicId(), from, to).stream()
+                .map(settings::partitionDir).toList();
+        getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
+            for (Path dir : leftovers) {
+                directories.delete(dir);
+            }
+            return Done.getInstance();
+        }), (done, failure) -> new LeftoversRemoved(Optional.ofNullable(failure).map(BlockingIo::cause)));
+    }
+
+    private Behavior<Command> onLeftoversRemoved(LeftoversRemoved removed) {
+        TopicEvent.OfTopic event = applied.inProgress().change().orElseThrow();
+        removed.failure().ifPresent(failure -> getContext().getLog().error("Removing leftover directories"
+                + " of topic {} failed; its new partitions may start with old data: {}", event.name(),
+                failure.toString()));
+        if (shuttingDown) {
+            applied.clear();
+            return this;
+        }
+        applied.done(change.apply(event));
+        boolean answered = answerIfCarriedOut();
+        return carryOut() || answered ? changeDone() : this;
+    }
+
+    private Behavior<Command> onReplicated(ChangeInFlight.Replicated replicated) {
+        change.await(replicated.index());
+        return answerIfCarriedOut() ? changeDone() : this;
+    }
+
+    /** Answers this node's change once the entry that holds it was carried out here. */
+    private boolean answerIfCarriedOut() {
+        OptionalLong index = change.awaiting();
+        if (change.isEmpty() || index.isEmpty() || !applied.reached(index.getAsLong())) {
+            return false;
+        }
+        Optional<TopicInfo> result = applied.resultOf(index.getAsLong());
+        if (result.isPresent()) {
+            change.answer(result.get());
+        } else {
+            change.refuse(new ChangeInFlight.Refused(TopicError.OUTCOME_UNKNOWN, "the change was committed at entry "
+                    + index.getAsLong() + " but its result is no longer known here; describe the topic"));
+        }
+        return true;
     }
 
     private Behavior<Command> changeDone() {
@@ -431,6 +605,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             return this;
         }
         RecordLog<TopicEvent> log = metadata;
+        if (log == null) {
+            getContext().getSelf().tell(new MetadataClosed(Optional.empty()));
+            return this;
+        }
         getContext().pipeToSelf(BlockingIo.run(blockingIo, () -> {
             log.close();
             return Done.getInstance();

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -18,6 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.server.Route;
 
+import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.groups.GroupManager;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.topics.BlockingIo;
@@ -35,6 +37,7 @@ import io.riverlog.api.kafka.network.KafkaServer;
 import io.riverlog.api.metrics.BrokerMetrics;
 import io.riverlog.api.metrics.MetricsRoute;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.ClusterView;
 import io.riverlog.api.topics.LogDirectory;
 import io.riverlog.wal.Storage;
 
@@ -64,12 +67,22 @@ public final class BrokerGuardian {
             var system = context.getSystem();
             Duration shutdownTimeout = settings.shutdownTimeout();
             PublishedTopics publishedTopics = new PublishedTopics();
-            ActorRef<TopicRegistry.Command> registry = context.spawn(
-                    TopicRegistry.create(settings.topics(), storage, partitionMetrics, publishedTopics), "topics");
+            KafkaSettings kafkaSettings = settings.kafka();
+            Optional<ClusterNode> cluster = settings.cluster().spec()
+                    .map(spec -> new ClusterNode(spec, settings.cluster()));
+            ActorRef<TopicRegistry.Command> registry = context.spawn(cluster
+                    .map(node -> node.registry(settings.topics(), storage, partitionMetrics, publishedTopics))
+                    .orElseGet(() -> TopicRegistry.create(settings.topics(), storage, partitionMetrics,
+                            publishedTopics)), "topics");
+            CompletionStage<Void> raftStarted = cluster
+                    .map(node -> node.start(registry, settings.topics().dataDir()))
+                    .orElse(CompletableFuture.completedFuture(null));
+            cluster.ifPresent(node -> system.getWhenTerminated().thenRun(node::close));
+            ClusterView clusterView = cluster.map(ClusterNode::view)
+                    .orElseGet(() -> ClusterView.single(kafkaSettings.nodeId()));
             ActorRef<GroupManager.Command> groupManager = context.spawn(
                     GroupManager.create(settings.groups(), settings.consumerGroups(), storage), "groups");
-            KafkaSettings kafkaSettings = settings.kafka();
-            BrokerTopics topics = new BrokerTopics(registry, publishedTopics, system.scheduler(),
+            BrokerTopics topics = new BrokerTopics(registry, publishedTopics, clusterView, system.scheduler(),
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());
             metrics.watch(topics, groups);
@@ -119,6 +132,7 @@ public final class BrokerGuardian {
                         return http.localAddress();
                     });
             kafkaBound.thenCombine(httpBound, (kafka, http) -> new Started(registry, kafka, http))
+                    .thenCombine(raftStarted, (ready, raft) -> ready)
                     .whenComplete((ready, error) -> {
                         if (error != null) {
                             started.completeExceptionally(error);
@@ -126,6 +140,9 @@ public final class BrokerGuardian {
                             return;
                         }
                         httpApi.listening();
+                        cluster.ifPresent(node -> node.register(new NodeAddress(kafkaSettings.nodeId(),
+                                kafkaSettings.advertisedHostOrBind(), ready.kafkaAddress().getPort(),
+                                ready.httpAddress().getHostString(), ready.httpAddress().getPort())));
                         started.complete(ready);
                     });
             return Behaviors.empty();

@@ -10,6 +10,7 @@ import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.api.http.HttpSettings;
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.metrics.MetricsSettings;
+import io.riverlog.raft.ClusterSettings;
 import io.riverlog.settings.ConfigValues;
 import io.riverlog.streams.SourceOptions;
 
@@ -19,16 +20,18 @@ import io.riverlog.streams.SourceOptions;
  * the start with an exception that names it, instead of failing inside an actor later.
  *
  * @param shutdownTimeout how long a graceful stop may take ({@code riverlog.shutdown-timeout})
+ * @param cluster         the cluster this node is one of ({@code riverlog.cluster}), if any
  */
 public record BrokerSettings(RegistrySettings topics, GroupSettings groups, ConsumerGroupSettings consumerGroups,
                              KafkaSettings kafka, HttpSettings http, MetricsSettings metrics, SourceOptions streams,
-                             Duration shutdownTimeout) {
+                             Duration shutdownTimeout, ClusterSettings cluster) {
 
     /** @throws com.typesafe.config.ConfigException if a setting is missing, of the wrong type or out of range */
     public static BrokerSettings fromConfig(Config config) {
         return new BrokerSettings(RegistrySettings.fromConfig(config), GroupSettings.fromConfig(config),
                 ConsumerGroupSettings.fromConfig(config), KafkaSettings.fromConfig(config),
                 HttpSettings.fromConfig(config), MetricsSettings.fromConfig(config), SourceOptions.fromConfig(config),
-                ConfigValues.timerDuration(config, "riverlog.shutdown-timeout"));
+                ConfigValues.timerDuration(config, "riverlog.shutdown-timeout"),
+                ClusterSettings.fromConfig(config, KafkaSettings.fromConfig(config).nodeId()));
     }
 }

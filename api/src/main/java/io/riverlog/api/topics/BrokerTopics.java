@@ -32,6 +32,7 @@ public final class BrokerTopics {
     private final Duration timeout;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> partitions = new ConcurrentHashMap<>();
     private final PublishedTopics published;
+    private final ClusterView cluster;
     /** Built from the last published list seen; rebuilt when the registry publishes another. */
     private volatile KnownTopics known;
 
@@ -40,13 +41,48 @@ public final class BrokerTopics {
         this(registry, new PublishedTopics(), scheduler, timeout);
     }
 
-    /** A view that reads the topics the registry publishes, asking only while it has published none. */
+    /** A view of a single node's registry that reads the topics it publishes. */
     public BrokerTopics(ActorRef<TopicRegistry.Command> registry, PublishedTopics published, Scheduler scheduler,
                         Duration timeout) {
+        this(registry, published, ClusterView.single(0), scheduler, timeout);
+    }
+
+    /**
+     * A view that reads the topics the registry publishes, asking only while it has published none,
+     * of a node of {@code cluster}.
+     */
+    public BrokerTopics(ActorRef<TopicRegistry.Command> registry, PublishedTopics published, ClusterView cluster,
+                        Scheduler scheduler, Duration timeout) {
         this.registry = registry;
         this.published = published;
+        this.cluster = cluster;
         this.scheduler = scheduler;
         this.timeout = timeout;
+    }
+
+    public ClusterView cluster() {
+        return cluster;
+    }
+
+    /**
+     * True if the partition exists and another node leads it, as far as the published topics say;
+     * false on a single node, and while the registry has published nothing.
+     */
+    public boolean ledElsewhere(PartitionId id) {
+        if (!cluster.isCluster()) {
+            return false;
+        }
+        Optional<List<TopicInfo>> current = published.current();
+        if (current.isEmpty()) {
+            return false;
+        }
+        KnownTopics cached = known;
+        if (cached == null || cached.all() != current.get()) {
+            cached = new KnownTopics(current.get());
+            known = cached;
+        }
+        return cached.byName(id.topic()).filter(topic -> KnownTopics.hasPartition(topic, id.partition()))
+                .map(topic -> cluster.ledElsewhere(topic, id.partition())).orElse(false);
     }
 
     public Duration timeout() {

@@ -61,6 +61,9 @@ final class DeleteRecordsHandler implements KafkaRequestHandler {
     private CompletableFuture<DeleteRecordsPartitionResult> delete(PartitionId id, long offset) {
         DeleteRecordsPartitionResult out = new DeleteRecordsPartitionResult().setPartitionIndex(id.partition())
                 .setLowWatermark(DeleteRecordsResponse.INVALID_LOW_WATERMARK);
+        if (topics.ledElsewhere(id)) {
+            return CompletableFuture.completedFuture(out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()));
+        }
         return topics.<PartitionActor.DeleteRecordsReply>askPartition(id,
                         replyTo -> new PartitionActor.DeleteRecords(offset, replyTo), topics.timeout())
                 .toCompletableFuture().handle((reply, error) -> {

@@ -11,13 +11,19 @@ import org.apache.kafka.common.requests.DescribeClusterRequest;
 
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaRequest;
+import io.riverlog.api.topics.ClusterView;
 
-/** DescribeCluster: one broker, which is also the controller. */
+/**
+ * DescribeCluster: every node of the cluster (this one alone on a single node); this one answers as
+ * the controller.
+ */
 final class DescribeClusterHandler implements KafkaRequestHandler {
     private final KafkaSettings settings;
+    private final ClusterView cluster;
 
-    DescribeClusterHandler(KafkaSettings settings) {
+    DescribeClusterHandler(KafkaSettings settings, ClusterView cluster) {
         this.settings = settings;
+        this.cluster = cluster;
     }
 
     @Override
@@ -26,8 +32,10 @@ final class DescribeClusterHandler implements KafkaRequestHandler {
         DescribeClusterResponseData out = new DescribeClusterResponseData().setThrottleTimeMs(0)
                 .setErrorCode(Errors.NONE.code()).setEndpointType(endpointType).setClusterId(settings.clusterId())
                 .setControllerId(settings.nodeId()).setClusterAuthorizedOperations(Integer.MIN_VALUE);
-        out.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(settings.nodeId())
-                .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()).setRack(null));
+        for (Brokers.Broker broker : Brokers.all(cluster, settings, request.listenerPort())) {
+            out.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(broker.id())
+                    .setHost(broker.host()).setPort(broker.port()).setRack(null));
+        }
         return CompletableFuture.completedFuture(Optional.of(out));
     }
 }

@@ -57,6 +57,9 @@ final class DescribeProducersHandler implements KafkaRequestHandler {
 
     private CompletableFuture<PartitionResponse> describe(PartitionId id) {
         PartitionResponse out = new PartitionResponse().setPartitionIndex(id.partition());
+        if (topics.ledElsewhere(id)) {
+            return CompletableFuture.completedFuture(out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()));
+        }
         return topics.<PartitionActor.Producers>askPartition(id, PartitionActor.GetProducers::new, topics.timeout())
                 .toCompletableFuture().handle((producers, error) -> {
                     if (error != null) {

@@ -118,6 +118,9 @@ final class FetchHandler implements KafkaRequestHandler {
             return CompletableFuture.completedFuture(error(index, Errors.UNKNOWN_TOPIC_ID));
         }
         PartitionId id = new PartitionId(wanted.name(), index);
+        if (topics.ledElsewhere(id)) {
+            return CompletableFuture.completedFuture(error(index, Errors.NOT_LEADER_OR_FOLLOWER));
+        }
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
         return topics.<ReadReply>askPartition(id,

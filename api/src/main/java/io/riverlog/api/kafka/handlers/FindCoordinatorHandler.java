@@ -14,9 +14,12 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
 
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaRequest;
+import io.riverlog.api.topics.ClusterView;
 
 /**
- * FindCoordinator: this broker coordinates every group. Transaction (and share group) coordinators
+ * FindCoordinator: the node that coordinates the group (this one on a single node; in a cluster the
+ * one its id hashes to, {@link ClusterView#coordinatorOf}; COORDINATOR_NOT_AVAILABLE while that node
+ * has not registered its address). Transaction (and share group) coordinators
  * are not served: such keys are answered INVALID_REQUEST. Versions 4 and later ask for many keys at
  * once; older ones for one.
  */
@@ -25,9 +28,11 @@ final class FindCoordinatorHandler implements KafkaRequestHandler {
     private static final short FIRST_VERSION_WITH_ERROR_MESSAGE = 1;
 
     private final KafkaSettings settings;
+    private final ClusterView cluster;
 
-    FindCoordinatorHandler(KafkaSettings settings) {
+    FindCoordinatorHandler(KafkaSettings settings, ClusterView cluster) {
         this.settings = settings;
+        this.cluster = cluster;
     }
 
     @Override
@@ -42,11 +47,10 @@ final class FindCoordinatorHandler implements KafkaRequestHandler {
                     .map(key -> coordinator(key, request.listenerPort(), error, message)).toList();
             out.setCoordinators(coordinators);
         } else {
-            out.setErrorCode(error.code()).setNodeId(isGroup ? settings.nodeId() : -1)
-                    .setHost(isGroup ? settings.advertisedHostOrBind() : "")
-                    .setPort(isGroup ? request.listenerPort() : -1);
+            Coordinator one = coordinator(data.key(), request.listenerPort(), error, message);
+            out.setErrorCode(one.errorCode()).setNodeId(one.nodeId()).setHost(one.host()).setPort(one.port());
             if (request.apiVersion() >= FIRST_VERSION_WITH_ERROR_MESSAGE) {
-                out.setErrorMessage(message);
+                out.setErrorMessage(one.errorMessage());
             }
         }
         return CompletableFuture.completedFuture(Optional.of(out));
@@ -54,8 +58,14 @@ final class FindCoordinatorHandler implements KafkaRequestHandler {
 
     private Coordinator coordinator(String key, int port, Errors error, String message) {
         Coordinator coordinator = new Coordinator().setKey(key).setErrorCode(error.code()).setErrorMessage(message);
-        return error == Errors.NONE
-                ? coordinator.setNodeId(settings.nodeId()).setHost(settings.advertisedHostOrBind()).setPort(port)
-                : coordinator.setNodeId(-1).setHost("").setPort(-1);
+        if (error != Errors.NONE) {
+            return coordinator.setNodeId(-1).setHost("").setPort(-1);
+        }
+        int node = cluster.isCluster() ? cluster.coordinatorOf(key) : settings.nodeId();
+        return Brokers.node(node, cluster, settings, port)
+                .map(broker -> coordinator.setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()))
+                .orElseGet(() -> coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                        .setErrorMessage("node " + node + " coordinates the group but has not registered yet")
+                        .setNodeId(-1).setHost("").setPort(-1));
     }
 }

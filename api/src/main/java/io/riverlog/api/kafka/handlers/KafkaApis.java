@@ -67,12 +67,14 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.ALTER_CONFIGS, route(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topics)));
         routes.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, route(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
                 new IncrementalAlterConfigsHandler(topics, topicConfigs)));
-        routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(settings)));
+        routes.put(ApiKeys.DESCRIBE_CLUSTER, route(ApiKeys.DESCRIBE_CLUSTER,
+                new DescribeClusterHandler(settings, topics.cluster())));
         routes.put(ApiKeys.DESCRIBE_LOG_DIRS, route(ApiKeys.DESCRIBE_LOG_DIRS,
                 new DescribeLogDirsHandler(topics, logDirectory)));
         routes.put(ApiKeys.DESCRIBE_PRODUCERS, route(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(topics)));
         // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
-        routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(settings)));
+        routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR,
+                new FindCoordinatorHandler(settings, topics.cluster())));
         routes.put(ApiKeys.JOIN_GROUP, route(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups)));
         routes.put(ApiKeys.SYNC_GROUP, route(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups)));
         routes.put(ApiKeys.HEARTBEAT, route(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups)));

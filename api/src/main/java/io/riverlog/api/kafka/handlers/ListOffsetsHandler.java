@@ -59,6 +59,9 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
         if (version >= FIRST_VERSION_WITH_LEADER_EPOCH) {
             out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
         }
+        if (topics.ledElsewhere(id)) {
+            return CompletableFuture.completedFuture(out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()));
+        }
         if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
             return topics
                     .<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())

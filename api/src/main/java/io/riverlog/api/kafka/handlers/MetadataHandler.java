@@ -26,7 +26,8 @@ import io.riverlog.api.topics.KnownTopics;
 import io.riverlog.api.topics.TopicIds;
 
 /**
- * Metadata: this broker, and for each topic asked for its id and partitions, all led by this node.
+ * Metadata: the brokers ({@link Brokers}), and for each topic asked for its id and partitions, each
+ * with the node that leads it (all this one, on a single node).
  * An unknown topic is created when the client allows it and {@code auto-create-topics} is on, and
  * is answered in the same response.
  */
@@ -78,8 +79,10 @@ final class MetadataHandler implements KafkaRequestHandler {
                     .setThrottleTimeMs(0)
                     .setClusterId(settings.clusterId())
                     .setControllerId(settings.nodeId());
-            response.brokers().add(new MetadataResponseBroker().setNodeId(settings.nodeId())
-                    .setHost(settings.advertisedHostOrBind()).setPort(request.listenerPort()));
+            for (Brokers.Broker broker : Brokers.all(topics.cluster(), settings, request.listenerPort())) {
+                response.brokers().add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host())
+                        .setPort(broker.port()));
+            }
             response.topics().addAll(topicAnswers);
             return Optional.of(response);
         });
@@ -105,12 +108,13 @@ final class MetadataHandler implements KafkaRequestHandler {
     private MetadataResponseTopic describe(String name, TopicInfo topic) {
         MetadataResponseTopic answer = new MetadataResponseTopic().setName(name).setTopicId(TopicIds.of(topic))
                 .setErrorCode(Errors.NONE.code()).setIsInternal(false);
-        List<Integer> self = List.of(settings.nodeId());
         for (int p = 0; p < topic.partitions(); p++) {
+            int leader = topics.cluster().isCluster() ? topics.cluster().leaderOf(topic, p) : settings.nodeId();
+            List<Integer> replicas = List.of(leader);
             answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code()).setLeaderId(settings.nodeId())
+                    .setErrorCode(Errors.NONE.code()).setLeaderId(leader)
                     .setLeaderEpoch(io.riverlog.wal.BatchFormat.LEADER_EPOCH)
-                    .setReplicaNodes(self).setIsrNodes(self).setOfflineReplicas(List.of()));
+                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
         }
         return answer;
     }

@@ -102,7 +102,8 @@ final class ProduceHandler implements KafkaRequestHandler {
                                             Optional<TopicInfo> info,
                                             ProduceRequestData.PartitionProduceData partition, boolean transactional) {
         Errors refused = name == null ? Errors.UNKNOWN_TOPIC_ID
-                : transactional ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : null;
+                : transactional ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                : topics.ledElsewhere(new PartitionId(name, partition.index())) ? Errors.NOT_LEADER_OR_FOLLOWER : null;
         ValidBatches batches = null;
         String refusedBecause = null;
         if (refused == null) {

@@ -1,0 +1,38 @@
+package io.riverlog.raft;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import com.typesafe.config.Config;
+
+import io.riverlog.settings.ConfigValues;
+
+/**
+ * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
+ * submitted entry may take, and how often a starting node retries while no majority answers.
+ */
+public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
+                             Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy) {
+    private static final String PATH = "riverlog.cluster.";
+
+    /**
+     * Reads the settings; {@code nodeId} is this node's id.
+     *
+     * @throws IllegalArgumentException if the members are malformed or lack this node, or the
+     *                                  election timeouts are not min &lt; max
+     */
+    public static ClusterSettings fromConfig(Config config, int nodeId) {
+        String members = config.getString(PATH + "members").trim();
+        Optional<ClusterSpec> spec = members.isEmpty() ? Optional.empty()
+                : Optional.of(ClusterSpec.parse(nodeId, members));
+        Duration min = ConfigValues.positiveDuration(config, PATH + "election-timeout-min");
+        Duration max = ConfigValues.positiveDuration(config, PATH + "election-timeout-max");
+        if (max.compareTo(min) <= 0) {
+            throw new IllegalArgumentException(PATH + "election-timeout-max (" + max + ") must be longer than "
+                    + PATH + "election-timeout-min (" + min + ")");
+        }
+        return new ClusterSettings(spec, min, max, ConfigValues.positiveDuration(config, PATH + "request-timeout"),
+                ConfigValues.timerDuration(config, PATH + "join-retry-interval"),
+                config.getString(PATH + "appender-retry-policy"));
+    }
+}

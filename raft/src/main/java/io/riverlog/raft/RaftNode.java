@@ -1,0 +1,158 @@
+package io.riverlog.raft;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.riverlog.actors.cluster.ReplicatedJournal;
+import io.riverlog.actors.cluster.ReplicatedStateMachine;
+
+/**
+ * This node's one Raft server (Apache Ratis, gRPC transport) on its inter-node endpoint, hosting the
+ * cluster's metadata group: every member of {@code --cluster} is a voter. The group's log lives
+ * under {@code <data-dir>/raft}; a restarted node finds it there and rejoins.
+ *
+ * <p>Committed, in Ratis, means written and fsynced on a majority of the group, the leader included
+ * (its default; the unsafe flush that would answer before the fsync is never enabled).
+ */
+public final class RaftNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
+    /** The metadata group's id: the same on every node of every cluster, which holds one such group. */
+    static final UUID METADATA_GROUP = UUID.nameUUIDFromBytes("riverlog-metadata".getBytes(StandardCharsets.UTF_8));
+    private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
+
+    private final RaftServer server;
+    private final RaftClient metadataClient;
+    private final Duration requestTimeout;
+
+    private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout) {
+        this.server = server;
+        this.metadataClient = metadataClient;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /**
+     * Starts the Raft server with the metadata group, whose entries {@code metadata} applies. Returns
+     * once the server runs: a leader is elected once a majority of the members runs.
+     */
+    public static RaftNode start(ClusterSpec spec, ClusterSettings settings, Path raftDir,
+                                 ReplicatedStateMachine metadata) throws IOException {
+        Files.createDirectories(raftDir);
+        RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(METADATA_GROUP),
+                spec.members().stream().map(RaftNode::peer).toList());
+        ClusterSpec.Member self = spec.selfMember();
+        RaftProperties properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+        GrpcConfigKeys.Server.setHost(properties, self.host());
+        GrpcConfigKeys.Server.setPort(properties, self.port());
+        RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+        RaftServerConfigKeys.setRemovedGroupsDir(properties, raftDir.resolve("removed-groups").toFile());
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, time(settings.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, time(settings.electionTimeoutMax()));
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, settings.appenderRetryPolicy());
+        // The group is formed from --cluster on the first start only; later starts recover it, with its
+        // log and its configuration, from the storage directory.
+        boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
+        RaftServer.Builder builder = RaftServer.newBuilder().setServerId(peerId(self.id()))
+                .setProperties(properties)
+                .setStateMachineRegistry(groupId -> new JournalStateMachine(metadata));
+        if (fresh) {
+            builder.setGroup(group);
+        }
+        RaftServer server = builder.build();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(server);
+            throw new IOException("the Raft server on " + self.address() + " did not start: " + e.getMessage(), e);
+        }
+        log.info("Raft server of node {} listens on {}; metadata group of nodes {} ({})", self.id(), self.address(),
+                spec.members().stream().map(ClusterSpec.Member::id).toList(), fresh ? "formed" : "recovered");
+        return new RaftNode(server, client(group, settings), settings.requestTimeout());
+    }
+
+    /** The metadata group, as the registry submits to it. */
+    public ReplicatedJournal metadataJournal() {
+        return this::submitMetadata;
+    }
+
+    private CompletionStage<ReplicatedJournal.Committed> submitMetadata(byte[] entry) {
+        CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
+        metadataClient.async().send(Message.valueOf(ByteString.copyFrom(entry))).whenComplete((reply, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (!reply.isSuccess()) {
+                result.completeExceptionally(reply.getException() != null ? reply.getException()
+                        : new IOException("the metadata group refused the entry: " + reply));
+            } else {
+                result.complete(new ReplicatedJournal.Committed(reply.getLogIndex(),
+                        reply.getMessage().getContent().toByteArray()));
+            }
+        });
+        return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(metadataClient);
+        closeQuietly(server);
+    }
+
+    private static RaftClient client(RaftGroup group, ClusterSettings settings) {
+        RaftProperties properties = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, time(settings.electionTimeoutMax()));
+        // Retries find the leader (and a new one after a failover); together they last about the
+        // request timeout, after which the submitter hears that the outcome is unknown.
+        int attempts = (int) Math.max(1, settings.requestTimeout().toMillis() / CLIENT_RETRY_SLEEP.toMillis());
+        return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, time(CLIENT_RETRY_SLEEP)))
+                .build();
+    }
+
+    private static RaftPeer peer(ClusterSpec.Member member) {
+        return RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address()).build();
+    }
+
+    private static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf("node-" + nodeId);
+    }
+
+    private static TimeDuration time(Duration duration) {
+        return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("Closing {} failed: {}", closeable.getClass().getSimpleName(), e.toString());
+        }
+    }
+}
