@@ -63,7 +63,8 @@ class KnownSettingsTest {
                 .hasMessageEndingWith(" is not a setting (did you mean riverlog.partition.fsync-policy?)");
         assertThatThrownBy(() -> KnownSettings.check(withFile("riverlog.streams.request-timeout = 1s")))
                 .hasMessageEndingWith(
-                        " (did you mean riverlog.http.request-timeout or riverlog.kafka.request-timeout?)");
+                        " (did you mean riverlog.cluster.request-timeout or riverlog.http.request-timeout or"
+                        + " riverlog.kafka.request-timeout?)");
         assertThatThrownBy(() -> KnownSettings.check(withFile("riverlog.colour = blue")))
                 .hasMessageEndingWith("riverlog.colour (String: 1) is not a setting");
     }
