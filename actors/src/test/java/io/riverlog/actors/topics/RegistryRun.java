@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import org.apache.kafka.common.compress.Compression;
@@ -26,6 +27,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.cluster.Placement;
+import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
@@ -86,6 +89,16 @@ final class RegistryRun {
 
     static RegistryRun start(ActorTestKit kit, Path dataDir, Storage storage) {
         return start(kit, false, dataDir, TopicTable::randomKafkaId, storage, Clock.systemUTC());
+    }
+
+    /** A registry of one node of a cluster, on {@code dataDir}, whose metadata group is {@code journal}. */
+    static RegistryRun startReplicated(ActorTestKit kit, Path dataDir, Placement placement,
+                                       CompletionStage<ReplicatedJournal> journal) {
+        RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
+        PublishedTopics published = new PublishedTopics();
+        ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.createReplicated(settings, Storage.LOCAL,
+                PartitionMetrics.NONE, published, placement, journal, Duration.ofMillis(200)));
+        return new RegistryRun(kit, false, settings, registry, published);
     }
 
     private static RegistryRun start(ActorTestKit kit, boolean ownsKit, Path dataDir, Supplier<UUID> topicIds) {

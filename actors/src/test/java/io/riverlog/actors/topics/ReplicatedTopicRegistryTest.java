@@ -1,0 +1,187 @@
+package io.riverlog.actors.topics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.cluster.ClusterMembers;
+import io.riverlog.actors.cluster.NodeAddress;
+import io.riverlog.actors.cluster.Placement;
+import io.riverlog.actors.cluster.PublishedNodes;
+import io.riverlog.actors.cluster.ReplicatedJournal;
+
+/**
+ * The registries of three nodes of a cluster over one metadata group (in memory here; the Raft
+ * engine in the process tests): a change made on any node is carried out on all of them, each node
+ * runs only its share of the partitions, two nodes racing for one name get one topic, producer id
+ * blocks never overlap, and a node that starts late catches up before it answers.
+ */
+class ReplicatedTopicRegistryTest {
+    private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
+    private static final List<Integer> NODES = List.of(1, 2, 3);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+    private final InMemoryMetadataGroup group = new InMemoryMetadataGroup();
+    private final List<RegistryRun> runs = new ArrayList<>();
+    private final PublishedNodes nodes = new PublishedNodes();
+
+    @AfterEach
+    void stop() {
+        runs.forEach(RegistryRun::shutdown);
+    }
+
+    @AfterAll
+    static void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    /** Waits until {@code condition} holds: other nodes carry a change out after its submitter's answer. */
+    private static void eventually(java.util.function.BooleanSupplier condition) {
+        kit.createTestProbe().awaitAssert(WAIT, () -> {
+            assertThat(condition.getAsBoolean()).isTrue();
+            return null;
+        });
+    }
+
+    private RegistryRun node(int id) {
+        Placement placement = new Placement(new ClusterMembers(id, NODES, true));
+        CompletableFuture<ReplicatedJournal> journal = new CompletableFuture<>();
+        RegistryRun run = RegistryRun.startReplicated(kit, dir.resolve("node-" + id), placement, journal);
+        group.join(new MetadataStateMachine(run.registry, nodes));
+        journal.complete(group.journal());
+        runs.add(run);
+        return run;
+    }
+
+    @Test
+    void aTopicCreatedOnOneNodeIsOnEveryNodeAndEachRunsItsShareOfThePartitions() {
+        RegistryRun one = node(1);
+        RegistryRun two = node(2);
+        RegistryRun three = node(3);
+
+        TopicInfo orders = one.create("orders", 6);
+
+        for (RegistryRun run : List.of(one, two, three)) {
+            eventually(() -> run.describe("orders").isPresent());
+            assertThat(run.describe("orders")).contains(orders);
+        }
+        Placement placement = new Placement(new ClusterMembers(1, NODES, true));
+        for (int partition = 0; partition < 6; partition++) {
+            int leader = placement.leaderOf(orders.topicId(), partition);
+            List<RegistryRun> all = List.of(one, two, three);
+            for (int node = 1; node <= 3; node++) {
+                assertThat(all.get(node - 1).partition("orders", partition).isPresent())
+                        .as("node %d runs partition %d (led by %d)", node, partition, leader)
+                        .isEqualTo(node == leader);
+            }
+        }
+        assertThat(NODES).allSatisfy(node -> assertThat(List.of(0, 1, 2, 3, 4, 5).stream()
+                .map(p -> placement.leaderOf(orders.topicId(), p))).contains(node));
+    }
+
+    @Test
+    void deletingOnAnotherNodeRemovesTheTopicEverywhere() {
+        RegistryRun one = node(1);
+        RegistryRun two = node(2);
+        one.create("orders", 3);
+        eventually(() -> two.describe("orders").isPresent());
+
+        assertThat(two.delete("orders")).isInstanceOf(TopicRegistry.Changed.class);
+
+        eventually(() -> one.describe("orders").isEmpty());
+        assertThat(one.partition("orders", 0)).isEmpty();
+        assertThat(two.list()).isEmpty();
+    }
+
+    @Test
+    void ofTwoNodesCreatingOneNameAtOnceOneWinsAndTheOtherIsToldTheTopicExists() {
+        RegistryRun one = node(1);
+        RegistryRun two = node(2);
+
+        // Both plan against the topics they have seen (none), then submit: the log decides.
+        List<TopicRegistry.ChangeReply> replies = List.of(one.tryCreate("orders", 2, Map.of()),
+                two.tryCreate("orders", 3, Map.of()));
+        // The second may also have been refused by its own plan, once the first was carried out there.
+        assertThat(replies).filteredOn(reply -> reply instanceof TopicRegistry.Changed).hasSize(1);
+        assertThat(replies).filteredOn(reply -> reply instanceof TopicRegistry.ChangeFailed failed
+                && failed.error() == TopicError.TOPIC_ALREADY_EXISTS).hasSize(1);
+        eventually(() -> two.describe("orders").isPresent());
+        assertThat(one.describe("orders")).isEqualTo(two.describe("orders"));
+    }
+
+    @Test
+    void producerIdBlocksOfDifferentNodesNeverOverlap() {
+        RegistryRun one = node(1);
+        RegistryRun two = node(2);
+
+        TopicRegistry.ProducerIdBlock first = one.reserveProducerIdBlock();
+        TopicRegistry.ProducerIdBlock second = two.reserveProducerIdBlock();
+        TopicRegistry.ProducerIdBlock third = one.reserveProducerIdBlock();
+
+        assertThat(second.firstId()).isGreaterThanOrEqualTo(first.endId());
+        assertThat(third.firstId()).isGreaterThanOrEqualTo(second.endId());
+    }
+
+    @Test
+    void aNodeThatStartsLateHasEveryTopicBeforeItAnswers() {
+        RegistryRun one = node(1);
+        one.create("orders", 3);
+        one.create("audit", 1);
+        one.delete("audit");
+
+        RegistryRun late = node(2);
+
+        assertThat(late.list()).extracting(TopicInfo::name).containsExactly("orders");
+    }
+
+    @Test
+    void aChangeThatIsNotCommittedIsAnsweredOutcomeUnknownAndTheNextOneGoesThrough() {
+        RegistryRun one = node(1);
+        assertThat(one.list()).isEmpty();
+        group.committing(false);
+
+        TopicRegistry.ChangeReply refused = one.tryCreate("orders", 1, Map.of());
+
+        assertThat(refused).isInstanceOfSatisfying(TopicRegistry.ChangeFailed.class,
+                failed -> assertThat(failed.error()).isEqualTo(TopicError.OUTCOME_UNKNOWN));
+        group.committing(true);
+        assertThat(one.tryCreate("orders", 1, Map.of())).isInstanceOf(TopicRegistry.Changed.class);
+    }
+
+    @Test
+    void aNodeWaitsForAMajorityBeforeItAnswersAndThenCatchesUp() {
+        group.committing(false);
+        RegistryRun one = node(1);
+        CompletableFuture<List<TopicInfo>> listed = CompletableFuture.supplyAsync(one::list);
+        eventually(() -> group.refused() >= 2);
+        assertThat(listed).isNotDone();
+        group.committing(true);
+
+        assertThat(listed.join()).isEmpty();
+    }
+
+    @Test
+    void registeredNodesArePublished() {
+        node(1);
+        NodeRegistration.register(group.journal(), new NodeAddress(1, "a", 9092, "a", 8080));
+        NodeRegistration.register(group.journal(), new NodeAddress(2, "b", 9092, "b", 8080));
+
+        assertThat(nodes.all().keySet()).containsExactly(1, 2);
+        assertThat(nodes.get(2)).hasValueSatisfying(node -> assertThat(node.kafkaHost()).isEqualTo("b"));
+    }
+}
