@@ -32,6 +32,8 @@ public enum GroupError {
     COORDINATOR_LOAD_IN_PROGRESS,
     /** The group is being deleted or the coordinator is stopping: find the coordinator and try again. */
     COORDINATOR_NOT_AVAILABLE,
+    /** In a cluster: another node coordinates this group; the client finds it again with FindCoordinator. */
+    NOT_COORDINATOR,
     /** The metadata of a committed offset is larger than riverlog.groups.max-offset-metadata-bytes. */
     OFFSET_METADATA_TOO_LARGE,
     /**

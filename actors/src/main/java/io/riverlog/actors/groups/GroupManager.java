@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -93,12 +94,23 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     private final OffsetStore offsets;
     private final GroupActors groups;
+    /** Which groups this node coordinates: all on a single node, its share in a cluster. */
+    private final Predicate<String> coordinatesHere;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
     public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
                                            Storage storage) {
-        return create(settings, consumerSettings, storage, Clock.systemUTC());
+        return create(settings, consumerSettings, storage, Clock.systemUTC(), groupId -> true);
+    }
+
+    /**
+     * A manager of one node of a cluster, which coordinates only the groups {@code coordinatesHere}
+     * accepts: a request about another group is answered NOT_COORDINATOR.
+     */
+    public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
+                                           Storage storage, Predicate<String> coordinatesHere) {
+        return create(settings, consumerSettings, storage, Clock.systemUTC(), coordinatesHere);
     }
 
     /** With the consumer group protocol's settings of {@link ConfigFactory#load()} (this module's reference.conf). */
@@ -111,29 +123,30 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
      * {@code clock} (which judges offset expiry).
      */
     public static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
-        return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock);
+        return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock,
+                groupId -> true);
     }
 
     static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                                    Storage storage, Clock clock) {
+                                    Storage storage, Clock clock, Predicate<String> coordinatesHere) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             context.setLoggerName(GroupManager.class);
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
             OffsetStore.load(context, blockingIo, settings, storage, clock);
-            return loading(context, settings, consumerSettings, clock, blockingIo);
+            return loading(context, settings, consumerSettings, clock, blockingIo, coordinatesHere);
         }));
     }
 
     /** Until the offsets are replayed, requests are answered COORDINATOR_LOAD_IN_PROGRESS. */
     private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings,
                                              ConsumerGroupSettings consumerSettings, Clock clock,
-                                             Executor blockingIo) {
+                                             Executor blockingIo, Predicate<String> coordinatesHere) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(OffsetStore.Loaded.class, loaded -> {
                     GroupManager manager = new GroupManager(context, settings, consumerSettings,
-                            new OffsetStore(context, blockingIo, settings, clock, loaded));
+                            new OffsetStore(context, blockingIo, settings, clock, loaded), coordinatesHere);
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
@@ -167,9 +180,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
 
     private GroupManager(ActorContext<Command> context, GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                         OffsetStore offsets) {
+                         OffsetStore offsets, Predicate<String> coordinatesHere) {
         super(context);
         this.offsets = offsets;
+        this.coordinatesHere = coordinatesHere;
         this.groups = new GroupActors(context, settings, consumerSettings,
                 context.messageAdapter(GroupActor.Report.class, Reported::new));
     }
@@ -212,6 +226,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         }
         if (groupId == null || groupId.isEmpty()) {
             request.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        if (!coordinatesHere.test(groupId)) {
+            request.fail(GroupError.NOT_COORDINATOR);
             return this;
         }
         Optional<RoutedGroup> group = groups.forRequest(request, groupId);
@@ -286,6 +304,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private Behavior<Command> onFetchOffsets(FetchOffsets fetch) {
         if (fetch.groupId() == null || fetch.groupId().isEmpty()) {
             fetch.fail(GroupError.INVALID_GROUP_ID);
+            return this;
+        }
+        if (!coordinatesHere.test(fetch.groupId())) {
+            fetch.fail(GroupError.NOT_COORDINATOR);
             return this;
         }
         Optional<RoutedGroup> group = groups.get(fetch.groupId());

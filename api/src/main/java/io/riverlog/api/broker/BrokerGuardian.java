@@ -81,7 +81,8 @@ public final class BrokerGuardian {
             ClusterView clusterView = cluster.map(ClusterNode::view)
                     .orElseGet(() -> ClusterView.single(kafkaSettings.nodeId()));
             ActorRef<GroupManager.Command> groupManager = context.spawn(
-                    GroupManager.create(settings.groups(), settings.consumerGroups(), storage), "groups");
+                    GroupManager.create(settings.groups(), settings.consumerGroups(), storage,
+                            groupId -> clusterView.coordinatorOf(groupId) == clusterView.self()), "groups");
             BrokerTopics topics = new BrokerTopics(registry, publishedTopics, clusterView, system.scheduler(),
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());

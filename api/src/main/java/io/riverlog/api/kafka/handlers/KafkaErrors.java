@@ -76,6 +76,7 @@ final class KafkaErrors {
             case GROUP_SUBSCRIBED_TO_TOPIC -> Errors.GROUP_SUBSCRIBED_TO_TOPIC;
             case COORDINATOR_LOAD_IN_PROGRESS -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
             case COORDINATOR_NOT_AVAILABLE -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_COORDINATOR -> Errors.NOT_COORDINATOR;
             case OFFSET_METADATA_TOO_LARGE -> Errors.OFFSET_METADATA_TOO_LARGE;
             // Not retriable: the change was not written; the client reports it.
             case STORAGE_ERROR -> Errors.UNKNOWN_SERVER_ERROR;
