@@ -101,7 +101,8 @@ public final class BrokerGuardian {
                             shutdownTimeout, system.scheduler()));
 
             HttpSettings httpSettings = settings.http();
-            HttpApi httpApi = HttpApi.create(registry, httpSettings, settings.streams(), system, metrics);
+            HttpApi httpApi = HttpApi.create(registry, publishedTopics, clusterView, httpSettings, settings.streams(),
+                    system, metrics);
             List<Route> routeGroups = new ArrayList<>(httpApi.routes());
             routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
             routeGroups.add(ConsoleRoute.create());

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
+import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.StoredCompression;
@@ -28,15 +29,19 @@ import io.riverlog.actors.topics.TopicInfo;
  * built before any is appended, so a refused request (bad partition, record too large) appends
  * nothing. The batches of one partition are sent in order, so its records get offsets in request
  * order. A failed append (offline partition, no answer in time) is reported with the places of the
- * records that were committed all the same.
+ * records that were committed all the same. In a cluster, the records of a partition that another
+ * node leads are sent to that node ({@link LeaderForwarding#produce}), which checks and appends them;
+ * a refusal there comes after this node's partitions may have appended theirs.
  */
 final class Appender {
     private final Partitions partitions;
     private final Partitioner partitioner = new Partitioner();
     private final BatchBuilder batches;
+    private final LeaderForwarding forwarding;
 
-    Appender(Partitions partitions, int maxBatchBytes) {
+    Appender(Partitions partitions, LeaderForwarding forwarding, int maxBatchBytes) {
         this.partitions = partitions;
+        this.forwarding = forwarding;
         this.batches = new BatchBuilder(maxBatchBytes);
     }
 
@@ -78,14 +83,26 @@ final class Appender {
             partitionOf[i] = partition;
             indexesByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
         }
+        // In a cluster, the records of a partition another node leads go to that node as they are.
+        Map<Integer, NodeAddress> remote = new TreeMap<>();
+        indexesByPartition.keySet().forEach(partition -> forwarding
+                .leaderElsewhere(new PartitionId(topic.name(), partition))
+                .ifPresent(leader -> remote.put(partition, leader)));
         Map<Integer, List<BatchBuilder.Built>> built = new TreeMap<>();
         StoredCompression compression = TopicConfigs.compression(topic.configs());
-        indexesByPartition.forEach((partition, indexes) ->
-                built.put(partition, batches.build(indexes.stream().map(records::get).toList(), compression)));
+        indexesByPartition.forEach((partition, indexes) -> {
+            if (!remote.containsKey(partition)) {
+                built.put(partition, batches.build(indexes.stream().map(records::get).toList(), compression));
+            }
+        });
 
         Map<Integer, CompletableFuture<PartitionOutcome>> outcomes = new TreeMap<>();
         built.forEach((partition, list) -> outcomes.put(partition,
                 appendAll(new PartitionId(topic.name(), partition), list).toCompletableFuture()));
+        remote.forEach((partition, leader) -> outcomes.put(partition, forwarding.produce(leader, topic.name(),
+                        partition, indexesByPartition.get(partition).stream().map(records::get).toList())
+                .thenApply(forwarded -> new PartitionOutcome(forwarded.offsets(), forwarded.failure().orElse(null)))
+                .toCompletableFuture()));
         return CompletableFuture.allOf(outcomes.values().toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<Placed> placed = new ArrayList<>(records.size());
             Map<Integer, Integer> nextInPartition = new HashMap<>();

@@ -7,8 +7,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.server.Route;
 
+import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.ClusterView;
 import io.riverlog.streams.SourceOptions;
 
 /**
@@ -28,7 +30,19 @@ public final class HttpApi {
     /** The HTTP API; its streams read with {@code streams} and count the records they hand out in {@code metrics}. */
     public static HttpApi create(ActorRef<TopicRegistry.Command> registry, HttpSettings settings,
                                  SourceOptions streams, ActorSystem<?> system, StreamMetrics metrics) {
-        BrokerTopics topics = new BrokerTopics(registry, system.scheduler(), settings.requestTimeout());
+        return create(registry, new PublishedTopics(), ClusterView.single(0), settings, streams, system, metrics);
+    }
+
+    /**
+     * The HTTP API of one node of {@code cluster}: a request about a partition another node leads is
+     * served through that node ({@link LeaderForwarding}).
+     */
+    public static HttpApi create(ActorRef<TopicRegistry.Command> registry, PublishedTopics published,
+                                 ClusterView cluster, HttpSettings settings, SourceOptions streams,
+                                 ActorSystem<?> system, StreamMetrics metrics) {
+        BrokerTopics topics = new BrokerTopics(registry, published, cluster, system.scheduler(),
+                settings.requestTimeout());
+        LeaderForwarding forwarding = new LeaderForwarding(topics, system);
         Readiness readiness =
                 new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
         Partitions partitions = new Partitions(topics);
@@ -36,9 +50,9 @@ public final class HttpApi {
         return new HttpApi(readiness, List.of(
                 new HealthRoutes(readiness).route(),
                 new TopicRoutes(partitions, settings).route(),
-                new RecordRoutes(partitions, settings, Clock.systemUTC(), system).route(),
-                new StreamRoutes(sources, settings).route(),
-                new WebSocketRoute(sources, system).route()));
+                new RecordRoutes(partitions, forwarding, settings, Clock.systemUTC(), system).route(),
+                new StreamRoutes(sources, forwarding, settings).route(),
+                new WebSocketRoute(sources, forwarding, system).route()));
     }
 
     /** The route groups of the broker's own endpoints, in the order they are tried. */

@@ -35,6 +35,15 @@ final class Json {
                 .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, bytes(body)));
     }
 
+    /** The JSON in {@code bytes}; an empty object if they are not JSON (an answer that is not this API's). */
+    static JsonNode parse(byte[] bytes) {
+        try {
+            return MAPPER.readTree(bytes);
+        } catch (java.io.IOException e) {
+            return MAPPER.createObjectNode();
+        }
+    }
+
     static ObjectNode error(String error, String message) {
         ObjectNode out = object();
         out.put("error", error);

@@ -50,6 +50,22 @@ final class RecordJson {
         return out;
     }
 
+    /** A record to produce, as a produce request gives it, to {@code partition}. */
+    static ObjectNode toJson(int partition, ProducedRecord record) {
+        ObjectNode out = Json.object();
+        out.put("partition", partition);
+        out.put("timestamp", record.timestampMs());
+        putBytesExactly(out, "key", record.key());
+        putBytesExactly(out, "value", record.value());
+        ArrayNode headers = out.putArray("headers");
+        for (LogRecord.Header header : record.headers()) {
+            ObjectNode h = headers.addObject();
+            h.put("key", header.key());
+            putBytesExactly(h, "value", header.value());
+        }
+        return out;
+    }
+
     /** A record of a produce; {@code index} names it in error messages ("record 3", "line 12"). */
     static ProducedRecord fromJson(JsonNode node, String index, long nowMs) {
         if (node == null || !node.isObject()) {
@@ -144,6 +160,15 @@ final class RecordJson {
             out.put(field, text);
         } else {
             out.putNull(field);
+            out.put(field + "Base64", BASE64.encodeToString(bytes));
+        }
+    }
+
+    /** The bytes as base64 ({@code fieldBase64}), so that they arrive exactly as they are; null stays null. */
+    private static void putBytesExactly(ObjectNode out, String field, byte[] bytes) {
+        if (bytes == null) {
+            out.putNull(field);
+        } else {
             out.put(field + "Base64", BASE64.encodeToString(bytes));
         }
     }

@@ -39,9 +39,10 @@ final class RecordRoutes {
     private final Clock clock;
     private final ActorSystem<?> system;
 
-    RecordRoutes(Partitions partitions, HttpSettings settings, Clock clock, ActorSystem<?> system) {
+    RecordRoutes(Partitions partitions, LeaderForwarding forwarding, HttpSettings settings, Clock clock,
+                 ActorSystem<?> system) {
         this.partitions = partitions;
-        this.appender = new Appender(partitions, settings.maxMessageBytes());
+        this.appender = new Appender(partitions, forwarding, settings.maxMessageBytes());
         this.settings = settings;
         this.clock = clock;
         this.system = system;

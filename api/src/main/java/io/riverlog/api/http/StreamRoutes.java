@@ -54,23 +54,26 @@ final class StreamRoutes {
     private static final ByteString NEWLINE = ByteString.fromString("\n");
 
     private final RecordSources sources;
+    private final LeaderForwarding forwarding;
     private final HttpSettings settings;
 
-    StreamRoutes(RecordSources sources, HttpSettings settings) {
+    StreamRoutes(RecordSources sources, LeaderForwarding forwarding, HttpSettings settings) {
         this.sources = sources;
+        this.forwarding = forwarding;
         this.settings = settings;
     }
 
     Route route() {
         return path(PathMatchers.segment("v1").slash("topics").slash(PathMatchers.segment()).slash("partitions")
                         .slash(PathMatchers.integerSegment()).slash("records"),
-                (topic, partition) -> get(() -> extractRequest(request -> {
-                    boolean sse = accepts(request, MediaTypesOfApi.EVENT_STREAM_NAME);
-                    return withStart(sse, sse, start -> onSuccess(
-                            sources.open(new PartitionId(topic, partition), start),
-                            records -> complete(sse ? sse(topic, partition, records)
-                                    : ndjson(topic, partition, records))));
-                })));
+                (topic, partition) -> get(() -> forwarding.proxied(new PartitionId(topic, partition),
+                        () -> extractRequest(request -> {
+                            boolean sse = accepts(request, MediaTypesOfApi.EVENT_STREAM_NAME);
+                            return withStart(sse, sse, start -> onSuccess(
+                                    sources.open(new PartitionId(topic, partition), start),
+                                    records -> complete(sse ? sse(topic, partition, records)
+                                            : ndjson(topic, partition, records))));
+                        }))));
     }
 
     /** Parses offset, limit, follow and, if {@code resumable}, Last-Event-ID (400 if any is bad). */

@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -113,15 +114,21 @@ final class TopicRoutes {
 
     private CompletionStage<HttpResponse> describe(String name) {
         return partitions.topic(name).thenCompose(topic -> {
-            List<CompletableFuture<PartitionActor.PartitionState>> states = new ArrayList<>();
+            // In a cluster, a partition another node leads is named with its leader; its state is that node's.
+            List<CompletableFuture<ObjectNode>> states = new ArrayList<>();
             for (int p = 0; p < topic.partitions(); p++) {
-                states.add(partitions.state(new PartitionId(name, p)).toCompletableFuture());
+                PartitionId id = new PartitionId(name, p);
+                OptionalInt leader = partitions.topics().leaderElsewhere(id);
+                states.add(leader.isPresent()
+                        ? CompletableFuture.completedFuture(Json.object().put("partition", p)
+                                .put("leader", leader.getAsInt()))
+                        : partitions.state(id).thenApply(TopicRoutes::partition).toCompletableFuture());
             }
             return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 ObjectNode out = summary(topic);
                 ArrayNode list = out.putArray("partitionStates");
-                for (CompletableFuture<PartitionActor.PartitionState> state : states) {
-                    list.add(partition(state.join()));
+                for (CompletableFuture<ObjectNode> state : states) {
+                    list.add(state.join());
                 }
                 return Json.response(StatusCodes.OK, out);
             });

@@ -33,18 +33,21 @@ import io.riverlog.wal.LogRecord;
 final class WebSocketRoute {
     private final RecordSources sources;
     private final ActorSystem<?> system;
+    private final LeaderForwarding forwarding;
 
-    WebSocketRoute(RecordSources sources, ActorSystem<?> system) {
+    WebSocketRoute(RecordSources sources, LeaderForwarding forwarding, ActorSystem<?> system) {
         this.sources = sources;
+        this.forwarding = forwarding;
         this.system = system;
     }
 
     Route route() {
         return path(PathMatchers.segment("v1").slash("topics").slash(PathMatchers.segment()).slash("partitions")
                         .slash(PathMatchers.integerSegment()).slash("ws"),
-                (topic, partition) -> get(() -> StreamRoutes.withStart(true, false, start ->
-                        onSuccess(sources.open(new PartitionId(topic, partition), start),
-                                records -> handleWebSocketMessages(flow(topic, partition, records))))));
+                (topic, partition) -> get(() -> forwarding.redirected(new PartitionId(topic, partition),
+                        () -> StreamRoutes.withStart(true, false, start ->
+                                onSuccess(sources.open(new PartitionId(topic, partition), start),
+                                        records -> handleWebSocketMessages(flow(topic, partition, records)))))));
     }
 
     private Flow<Message, Message, ?> flow(String topic, int partition, Source<LogRecord, ?> records) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,20 +70,29 @@ public final class BrokerTopics {
      * false on a single node, and while the registry has published nothing.
      */
     public boolean ledElsewhere(PartitionId id) {
+        return leaderElsewhere(id).isPresent();
+    }
+
+    /** The node that leads the partition, if the partition exists and that node is another one. */
+    public OptionalInt leaderElsewhere(PartitionId id) {
         if (!cluster.isCluster()) {
-            return false;
+            return OptionalInt.empty();
         }
         Optional<List<TopicInfo>> current = published.current();
         if (current.isEmpty()) {
-            return false;
+            return OptionalInt.empty();
         }
         KnownTopics cached = known;
         if (cached == null || cached.all() != current.get()) {
             cached = new KnownTopics(current.get());
             known = cached;
         }
-        return cached.byName(id.topic()).filter(topic -> KnownTopics.hasPartition(topic, id.partition()))
-                .map(topic -> cluster.ledElsewhere(topic, id.partition())).orElse(false);
+        Optional<TopicInfo> topic = cached.byName(id.topic())
+                .filter(found -> KnownTopics.hasPartition(found, id.partition()));
+        if (topic.isEmpty() || !cluster.ledElsewhere(topic.get(), id.partition())) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(cluster.leaderOf(topic.get(), id.partition()));
     }
 
     public Duration timeout() {
