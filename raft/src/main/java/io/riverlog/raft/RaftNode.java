@@ -128,11 +128,11 @@ public final class RaftNode implements AutoCloseable {
         RaftProperties properties = new RaftProperties();
         RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, time(settings.electionTimeoutMax()));
-        // Retries find the leader (and a new one after a failover); together they last about the
-        // request timeout, after which the submitter hears that the outcome is unknown.
-        int attempts = (int) Math.max(1, settings.requestTimeout().toMillis() / CLIENT_RETRY_SLEEP.toMillis());
+        // Retries find the leader (and a new one after a failover), and never give up: a client whose
+        // retries ran out fails every later request too. The submitter stops waiting after the request
+        // timeout instead (submitMetadata), and hears that the outcome is unknown.
         return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, time(CLIENT_RETRY_SLEEP)))
+                .setRetryPolicy(RetryPolicies.retryForeverWithSleep(time(CLIENT_RETRY_SLEEP)))
                 .build();
     }
 

@@ -113,7 +113,7 @@ final class ClusterRegistryStart {
                     submitBarrier();
                     return Behaviors.same();
                 })
-                .onMessage(JournalFailed.class, failed -> stop("the consensus engine did not start: "
+                .onMessage(JournalFailed.class, failed -> cannotStart("the consensus engine did not start: "
                         + failed.cause().getMessage()))
                 .onMessage(SubmitBarrier.class, submit -> {
                     submitBarrier();
@@ -153,8 +153,14 @@ final class ClusterRegistryStart {
                     }
                     return next;
                 })
-                .onMessage(CleanupFailed.class, failed -> stop("removing the directories of partitions this node"
+                .onMessage(CleanupFailed.class, failed -> cannotStart("removing the directories of partitions this node"
                         + " does not run failed: " + failed.cause().getMessage()))
+                .onMessage(TopicRegistry.Shutdown.class, shutdown -> {
+                    // Nothing runs yet: no partition was spawned. A node that never reached a majority stops at once.
+                    context.getLog().info("Topic registry stopped before it caught up with the metadata group");
+                    shutdownsNotStashed.add(shutdown.replyTo());
+                    return stopped("the node is stopping");
+                })
                 .onAnyMessage(message -> {
                     RegistryStart.hold(message, stash, shutdownsNotStashed, "the topic registry is still joining"
                             + " the metadata group and " + settings.pendingCommands() + " commands are waiting");
@@ -192,10 +198,13 @@ final class ClusterRegistryStart {
         return Behaviors.same();
     }
 
-    private Behavior<Command> stop(String reason) {
+    private Behavior<Command> cannotStart(String reason) {
         context.getLog().error("The topic registry cannot start: {}", reason);
-        stash.forEach(message -> message.fail(TopicError.NOT_AVAILABLE, "the topic registry could not start: "
-                + reason));
+        return stopped("the topic registry could not start: " + reason);
+    }
+
+    private Behavior<Command> stopped(String reason) {
+        stash.forEach(message -> message.fail(TopicError.NOT_AVAILABLE, reason));
         shutdownsNotStashed.forEach(replyTo -> replyTo.tell(Done.getInstance()));
         return Behaviors.stopped();
     }
