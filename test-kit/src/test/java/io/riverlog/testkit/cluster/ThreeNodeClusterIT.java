@@ -1,0 +1,350 @@
+package io.riverlog.testkit.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.riverlog.testkit.BrokerCluster;
+import io.riverlog.testkit.Eventually;
+import io.riverlog.testkit.KafkaClients;
+
+/**
+ * Three broker processes started as one cluster, used only through kafka-clients, each client
+ * bootstrapped from a single node: a topic created through one node is known to every node, its
+ * partitions led one third by each node; records produced through one node are consumed through
+ * another exactly once, at the offsets acknowledged, and read back the same after a node restarts;
+ * two nodes asked at once to create the same topic create it once.
+ */
+class ThreeNodeClusterIT {
+    private static final Logger log = LoggerFactory.getLogger(ThreeNodeClusterIT.class);
+    private static final int NODES = 3;
+    private static final int PARTITIONS = 6;
+    private static final int RECORDS = 3_000;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PAUSE = Duration.ofMillis(100);
+
+    /** Kept when a test fails: each node's data and its output (node-N-broker.out) are the evidence. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    static Path dir;
+
+    private static BrokerCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        long startedAt = System.nanoTime();
+        // No wait for more members before a classic group's first rebalance.
+        cluster = BrokerCluster.start(dir, NODES, List.of("-Driverlog.groups.initial-rebalance-delay=0s"));
+        log.info("Cluster of {} nodes started in {} ms; their output is in {}", NODES, millisSince(startedAt), dir);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void aTopicCreatedThroughOneNodeIsKnownToAnotherWithItsPartitionsLedByEveryNode() throws Exception {
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers());
+             Admin third = KafkaClients.admin(cluster.node(3).bootstrapServers())) {
+            first.createTopics(List.of(new NewTopic("spread", PARTITIONS, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            TopicDescription seenByThird = awaitTopic(third, "spread");
+            Collection<Node> nodes = third.describeCluster().nodes().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(nodes).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3);
+            assertThat(nodes).extracting(node -> node.host() + ":" + node.port())
+                    .containsExactlyInAnyOrder(cluster.bootstrapServers().split(","));
+            assertThat(seenByThird.partitions()).hasSize(PARTITIONS);
+            Map<Integer, Integer> leaders = leaders(seenByThird);
+            assertThat(leaders.values().stream().collect(Collectors.groupingBy(Function.identity(),
+                    Collectors.counting()))).as("partitions led by each node: %s", leaders)
+                    .isEqualTo(Map.of(1, 2L, 2, 2L, 3, 2L));
+            assertThat(leaders(awaitTopic(first, "spread"))).as("leaders as node 1 describes them")
+                    .isEqualTo(leaders);
+        }
+    }
+
+    @Test
+    void recordsProducedThroughOneNodeAreConsumedThroughAnotherExactlyOnceAndReadBackAfterARestart()
+            throws Exception {
+        String topic = "ledger";
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
+            first.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        long startedAt = System.nanoTime();
+        Ledger ledger = produce(topic, cluster.node(2).bootstrapServers());
+        log.info("{} records produced through node 2 in {} ms", RECORDS, millisSince(startedAt));
+        assertThat(ledger.failures()).as("failed sends").isEmpty();
+        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
+        assertThat(ledger.recordsByPartition()).as("records acknowledged in each partition")
+                .containsOnlyKeys(range(PARTITIONS)).doesNotContainValue(0);
+
+        startedAt = System.nanoTime();
+        consumeInGroup(topic, cluster.node(3).bootstrapServers(), ledger);
+        log.info("{} records consumed in a group through node 3 in {} ms", RECORDS, millisSince(startedAt));
+
+        startedAt = System.nanoTime();
+        assertThat(cluster.stop(1)).as("exit code of node 1 after SIGTERM").isZero();
+        cluster.restart(1);
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
+            awaitTopic(first, topic);
+        }
+        log.info("Node 1 restarted and knows {} again in {} ms", topic, millisSince(startedAt));
+
+        Read read = new Read(ledger);
+        Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.node(1).bootstrapServers(),
+                KafkaClients.partitions(topic, PARTITIONS), read::accept);
+        read.finish(topic, end);
+    }
+
+    @Test
+    void aTopicCreatedThroughTwoNodesAtOnceIsCreatedOnce() throws Exception {
+        String topic = "contested";
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers());
+             Admin second = KafkaClients.admin(cluster.node(2).bootstrapServers())) {
+            // Both connected first, so that the two requests are in flight together.
+            first.describeCluster().nodes().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            second.describeCluster().nodes().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+
+            // Different partition counts tell which of the two requests created the topic.
+            KafkaFuture<Void> withTwo = first.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all();
+            KafkaFuture<Void> withThree = second.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all();
+            Throwable twoFailed = failureOf(withTwo);
+            Throwable threeFailed = failureOf(withThree);
+
+            String outcomes = "through node 1: " + (twoFailed == null ? "created" : twoFailed)
+                    + "; through node 2: " + (threeFailed == null ? "created" : threeFailed);
+            assertThat(twoFailed == null ^ threeFailed == null).as("exactly one creation succeeds (%s)", outcomes)
+                    .isTrue();
+            assertThat(twoFailed == null ? threeFailed : twoFailed).isInstanceOf(TopicExistsException.class);
+            try (Admin third = KafkaClients.admin(cluster.node(3).bootstrapServers())) {
+                assertThat(awaitTopic(third, topic).partitions()).as("partitions of the topic created")
+                        .hasSize(twoFailed == null ? 2 : 3);
+            }
+        }
+    }
+
+    /** Sends {@link #RECORDS} keyed records with an idempotent producer; returns what was acknowledged. */
+    private static Ledger produce(String topic, String bootstrap) {
+        Ledger ledger = new Ledger();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true))) {
+            for (int i = 0; i < RECORDS; i++) {
+                int number = i;
+                producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)),
+                        (metadata, error) -> ledger.completed(number, metadata, error));
+            }
+            producer.flush();
+        }
+        return ledger;
+    }
+
+    /** A consumer in a group of its own reads every record once, each as acknowledged. */
+    private static void consumeInGroup(String topic, String bootstrap, Ledger ledger) {
+        Read read = new Read(ledger);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.groupConsumer(bootstrap, "ledger-readers",
+                Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000))) {
+            consumer.subscribe(List.of(topic));
+            long lastProgress = System.nanoTime();
+            while (read.count() < RECORDS) {
+                if (System.nanoTime() - lastProgress > TIMEOUT.toNanos()) {
+                    throw new AssertionError("no record within " + TIMEOUT + " after " + read.count() + " of "
+                            + RECORDS + " were read; assigned " + consumer.assignment());
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(PAUSE)) {
+                    read.accept(record);
+                    lastProgress = System.nanoTime();
+                }
+            }
+            read.finish(topic, consumer.endOffsets(KafkaClients.partitions(topic, PARTITIONS), TIMEOUT));
+        }
+    }
+
+    /**
+     * The topic as {@code admin}'s node describes it, once it knows the topic and a leader for each
+     * partition; a node learns of a topic created through another when its metadata catches up.
+     */
+    private static TopicDescription awaitTopic(Admin admin, String topic) throws Exception {
+        AtomicReference<Object> lastAnswer = new AtomicReference<>();
+        Eventually.until("the topic " + topic + " is described with a leader for each partition", TIMEOUT, PAUSE,
+                () -> {
+                    try {
+                        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                                .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(topic);
+                        lastAnswer.set(description);
+                        return description.partitions().stream()
+                                .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                            throw e;
+                        }
+                        lastAnswer.set(e.getCause());
+                        return false;
+                    }
+                }, () -> "; the last answer was " + lastAnswer.get());
+        return (TopicDescription) lastAnswer.get();
+    }
+
+    /** Partition → the id of its leader. */
+    private static Map<Integer, Integer> leaders(TopicDescription description) {
+        return description.partitions().stream()
+                .collect(Collectors.toMap(TopicPartitionInfo::partition, partition -> partition.leader().id()));
+    }
+
+    /** Null if {@code future} succeeds within the timeout, else why it failed. */
+    private static Throwable failureOf(KafkaFuture<Void> future) throws Exception {
+        try {
+            future.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        }
+    }
+
+    private static byte[] key(int number) {
+        return ("key-" + number).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Integer[] range(int count) {
+        Integer[] out = new Integer[count];
+        Arrays.setAll(out, i -> i);
+        return out;
+    }
+
+    private static long millisSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    /**
+     * Which record (its number: key and value derive from it) was acknowledged at each offset of each
+     * partition, and the sends that failed. Completions come from the producer's I/O thread.
+     */
+    private static final class Ledger {
+        private final Map<Integer, Map<Long, Integer>> acknowledged = new HashMap<>();
+        private final List<String> failures = new ArrayList<>();
+        private int count;
+
+        synchronized void completed(int number, RecordMetadata metadata, Exception error) {
+            if (error != null) {
+                failures.add("record " + number + ": " + error);
+                return;
+            }
+            Integer earlier = acknowledged.computeIfAbsent(metadata.partition(), p -> new HashMap<>())
+                    .putIfAbsent(metadata.offset(), number);
+            if (earlier != null) {
+                failures.add("records " + earlier + " and " + number + " both acknowledged at " + metadata);
+                return;
+            }
+            count++;
+        }
+
+        synchronized List<String> failures() {
+            return List.copyOf(failures);
+        }
+
+        synchronized int acknowledged() {
+            return count;
+        }
+
+        /** The record acknowledged at {@code offset} of {@code partition}, or null. */
+        synchronized Integer at(int partition, long offset) {
+            return acknowledged.getOrDefault(partition, Map.of()).get(offset);
+        }
+
+        synchronized Map<Integer, Integer> recordsByPartition() {
+            Map<Integer, Integer> out = new TreeMap<>();
+            acknowledged.forEach((partition, records) -> out.put(partition, records.size()));
+            return out;
+        }
+    }
+
+    /**
+     * One read of the topic, checked record by record: in each partition the offsets 0, 1, 2...
+     * without a gap or a repeat, each record the one acknowledged at its offset.
+     */
+    private static final class Read {
+        private final Ledger ledger;
+        private final Map<Integer, Long> nextOffsets = new HashMap<>();
+        private int count;
+
+        Read(Ledger ledger) {
+            this.ledger = ledger;
+        }
+
+        void accept(ConsumerRecord<byte[], byte[]> record) {
+            long due = nextOffsets.getOrDefault(record.partition(), 0L);
+            String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+            if (record.offset() != due) {
+                throw new AssertionError(where + " read where offset " + due + " was due (a gap or a repeat)");
+            }
+            Integer number = ledger.at(record.partition(), record.offset());
+            if (number == null) {
+                throw new AssertionError(where + " was read but no record was acknowledged there");
+            }
+            assertThat(new String(record.key(), StandardCharsets.UTF_8)).as("key at %s", where)
+                    .isEqualTo(new String(key(number), StandardCharsets.UTF_8));
+            assertThat(record.value()).as("value at %s", where).isEqualTo(KafkaClients.value(number));
+            nextOffsets.put(record.partition(), due + 1);
+            count++;
+        }
+
+        int count() {
+            return count;
+        }
+
+        /** Every partition was read up to its end offset, which is just past its last acknowledged record. */
+        void finish(String topic, Map<TopicPartition, Long> endOffsets) {
+            Map<Integer, Long> ends = new TreeMap<>();
+            endOffsets.forEach((partition, end) -> ends.put(partition.partition(), end));
+            Map<Integer, Long> acknowledged = new TreeMap<>();
+            ledger.recordsByPartition().forEach((partition, records) -> acknowledged.put(partition, (long) records));
+            Map<Integer, Long> read = new TreeMap<>(nextOffsets);
+            assertThat(ends).as("end offsets of %s", topic).isEqualTo(acknowledged);
+            assertThat(read).as("offsets read up to in %s", topic).isEqualTo(acknowledged);
+            assertThat(count).as("records read of %s", topic).isEqualTo(RECORDS);
+        }
+    }
+}
