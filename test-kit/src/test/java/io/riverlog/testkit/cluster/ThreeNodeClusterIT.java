@@ -139,6 +139,85 @@ class ThreeNodeClusterIT {
         read.finish(topic, end);
     }
 
+    /**
+     * kill -9 of every node at once, then all of them started again: the topic is still there (the
+     * metadata group's log was fsynced on a majority before each change was answered) and every
+     * acknowledged record is read back at its offset (each node fsyncs its partitions' appends).
+     */
+    @Test
+    void everyNodeKilledAtOnceComesBackWithItsTopicsAndEveryAcknowledgedRecord() throws Exception {
+        String topic = "survivors";
+        try (Admin second = KafkaClients.admin(cluster.node(2).bootstrapServers())) {
+            second.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        Ledger ledger = produce(topic, cluster.bootstrapServers());
+        assertThat(ledger.failures()).as("failed sends").isEmpty();
+
+        for (int node = 1; node <= NODES; node++) {
+            cluster.kill(node);
+        }
+        long startedAt = System.nanoTime();
+        for (int node = 1; node <= NODES; node++) {
+            cluster.restart(node);
+        }
+        try (Admin third = KafkaClients.admin(cluster.node(3).bootstrapServers())) {
+            awaitTopic(third, topic);
+        }
+        log.info("All {} nodes killed and restarted; {} described again after {} ms", NODES, topic,
+                millisSince(startedAt));
+
+        Read read = new Read(ledger);
+        Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
+                KafkaClients.partitions(topic, PARTITIONS), read::accept);
+        read.finish(topic, end);
+    }
+
+    /**
+     * HTTP on any node: records produced through one node's HTTP API land on their partitions'
+     * leaders, and every partition reads back through another node's HTTP API.
+     */
+    @Test
+    void recordsProducedOverHttpThroughOneNodeAreReadOverHttpThroughAnother() throws Exception {
+        String topic = "over-http";
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
+            first.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            awaitTopic(first, topic);
+        }
+        try (Admin third = KafkaClients.admin(cluster.node(3).bootstrapServers())) {
+            awaitTopic(third, topic);
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        StringBuilder body = new StringBuilder("{\"records\": [");
+        int count = 60;
+        for (int i = 0; i < count; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"key\": \"k").append(i).append("\", \"value\": \"v").append(i)
+                    .append("\"}");
+        }
+        body.append("]}");
+        java.net.http.HttpResponse<String> produced = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(cluster.node(3).httpUrl() + "/v1/topics/" + topic + "/records"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(produced.statusCode()).as("produce answer %s", produced.body()).isEqualTo(200);
+        assertThat(produced.body()).doesNotContain("null");
+
+        List<String> values = new ArrayList<>();
+        for (int partition = 0; partition < PARTITIONS; partition++) {
+            java.net.http.HttpResponse<String> read = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(cluster.node(1).httpUrl() + "/v1/topics/" + topic + "/partitions/"
+                                    + partition + "/records?follow=false")).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(read.statusCode()).as("read of partition %d: %s", partition, read.body()).isEqualTo(200);
+            read.body().lines().filter(line -> !line.isBlank())
+                    .forEach(line -> values.add(line.replaceAll(".*\"value\":\"([^\"]*)\".*", "$1")));
+        }
+        assertThat(values).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> "v" + i).toList());
+    }
+
     @Test
     void aTopicCreatedThroughTwoNodesAtOnceIsCreatedOnce() throws Exception {
         String topic = "contested";
