@@ -24,8 +24,9 @@ import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.api.topics.TopicIds;
 
 /**
- * CreateTopics. One node holds one replica: a replication factor other than 1 (or -1, the default)
- * is refused, as are explicit replica assignments. {@code validateOnly} is answered without
+ * CreateTopics. Each partition has one replica (on a single node, and in a cluster until partitions
+ * are replicated): a replication factor other than 1 (or -1, the default) is refused, as are
+ * explicit replica assignments. {@code validateOnly} is answered without
  * creating anything, after the checks that do not need the registry (the configs among them). The
  * answer carries the new topic's configs.
  */
@@ -57,8 +58,10 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
         CreatableTopicResult result = new CreatableTopicResult().setName(topic.name()).setTopicId(Uuid.ZERO_UUID)
                 .setNumPartitions(-1).setReplicationFactor((short) -1);
         if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
-            return done(result, Errors.INVALID_REPLICATION_FACTOR,
-                    "replication factor " + topic.replicationFactor() + " is not possible on a single node");
+            return done(result, Errors.INVALID_REPLICATION_FACTOR, "replication factor "
+                    + topic.replicationFactor() + " is not possible: " + (topics.cluster().isCluster()
+                    ? "this version of Riverlog keeps one replica of each partition in a cluster too"
+                    : "a single node holds one replica"));
         }
         if (!topic.assignments().isEmpty()) {
             return done(result, Errors.INVALID_REQUEST, "replica assignments are not supported");
