@@ -120,23 +120,36 @@ final class ChangeInFlight {
         return awaiting;
     }
 
+    /** The change's entry is at {@code index}; ignored if the change was answered already (at shutdown). */
     void await(long index) {
-        awaiting = OptionalLong.of(index);
+        if (change != null) {
+            awaiting = OptionalLong.of(index);
+        }
     }
 
-    /** Answers the change the group refused; the next one may start. */
+    /** Answers the change the group refused, unless it was answered already; the next one may start. */
     void refuse(Refused refused) {
-        change.fail(refused.error(), refused.message());
-        change = null;
+        finish(refused.error(), refused.message());
     }
 
     /** Answers the change that the group did not commit in time; the next one may start. */
     void notCommitted(NotCommitted failed) {
+        if (change == null) {
+            return;
+        }
         context.getLog().warn("Topic change {} was not committed by the metadata group in time; it may still come"
                 + " into effect: {}", failed.event(), failed.cause().toString());
-        change.fail(TopicError.OUTCOME_UNKNOWN, "the metadata group did not commit the change in time (is a"
+        finish(TopicError.OUTCOME_UNKNOWN, "the metadata group did not commit the change in time (is a"
                 + " majority of the nodes running?); it may still come into effect: " + failed.cause().getMessage());
+    }
+
+    /** In a cluster: answers the change in flight as refused with {@code error}, if there is one. */
+    void finish(TopicError error, String message) {
+        if (change != null) {
+            change.fail(error, message);
+        }
         change = null;
+        awaiting = OptionalLong.empty();
     }
 
     /**

@@ -626,6 +626,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         }
         shuttingDown = true;
         getContext().getLog().info("Topic registry shutting down: stopping its partitions ({})", partitions.size());
+        if (journal != null) {
+            // Its entry may be committed, but this node no longer carries entries out to answer it.
+            change.finish(TopicError.OUTCOME_UNKNOWN, "the node is stopping; the change may still come into effect");
+        }
         // A write in flight finishes first; changeDone() then refuses the commands waiting behind it.
         return nothingInFlight() ? stopAllPartitions() : this;
     }

@@ -18,6 +18,8 @@ final class InMemoryMetadataGroup {
     private final List<byte[]> log = new ArrayList<>();
     private final List<ReplicatedStateMachine> nodes = new ArrayList<>();
     private boolean committing = true;
+    private boolean holding;
+    private int held;
     private int refused;
 
     /** Adds a node: it applies every entry so far, then each new one. */
@@ -28,8 +30,18 @@ final class InMemoryMetadataGroup {
         nodes.add(node);
     }
 
+    /** While on, a submission is never answered, as when the group's leader stops answering. */
+    synchronized void holding(boolean on) {
+        holding = on;
+    }
+
     synchronized void committing(boolean on) {
         committing = on;
+    }
+
+    /** Submissions never answered, while holding. */
+    synchronized int held() {
+        return held;
     }
 
     /** Entries refused while not committing. */
@@ -43,6 +55,10 @@ final class InMemoryMetadataGroup {
     }
 
     private synchronized CompletionStage<ReplicatedJournal.Committed> submit(byte[] entry) {
+        if (holding) {
+            held++;
+            return new CompletableFuture<>();
+        }
         if (!committing) {
             refused++;
             return CompletableFuture.failedFuture(new java.io.IOException("no majority"));

@@ -176,6 +176,21 @@ class ReplicatedTopicRegistryTest {
     }
 
     @Test
+    void aNodeThatStopsWithAChangeInFlightAnswersItOutcomeUnknownAndStops() {
+        RegistryRun one = node(1);
+        assertThat(one.list()).isEmpty();
+        group.holding(true);
+        CompletableFuture<TopicRegistry.ChangeReply> reply =
+                CompletableFuture.supplyAsync(() -> one.tryCreate("orders", 1, Map.of()));
+        eventually(() -> group.held() == 1);
+
+        one.shutdown();
+
+        assertThat(reply.join()).isInstanceOfSatisfying(TopicRegistry.ChangeFailed.class,
+                failed -> assertThat(failed.error()).isEqualTo(TopicError.OUTCOME_UNKNOWN));
+    }
+
+    @Test
     void registeredNodesArePublished() {
         node(1);
         NodeRegistration.register(group.journal(), new NodeAddress(1, "a", 9092, "a", 8080));
