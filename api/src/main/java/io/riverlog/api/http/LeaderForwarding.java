@@ -20,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -77,7 +78,9 @@ final class LeaderForwarding {
             if (request.getHeader(FORWARDED_BY).isPresent()) {
                 return complete(notLeaderEither(id));
             }
-            return completeWithFuture(Http.get(system).singleRequest(passOn(request, leader.get())));
+            // A stream that follows the tail has no end: the client's limit on an answer's size must not cut it.
+            return completeWithFuture(Http.get(system).singleRequest(passOn(request, leader.get()))
+                    .thenApply(response -> response.withEntity((ResponseEntity) response.entity().withoutSizeLimit())));
         });
     }
 
