@@ -56,6 +56,8 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.FETCH, route(ApiKeys.FETCH, new FetchHandler(topics, metrics)));
         routes.put(ApiKeys.LIST_OFFSETS, route(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics)));
         routes.put(ApiKeys.DELETE_RECORDS, route(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics)));
+        routes.put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, route(ApiKeys.OFFSET_FOR_LEADER_EPOCH,
+                new OffsetsForLeaderEpochHandler(topics)));
         routes.put(ApiKeys.INIT_PRODUCER_ID, route(ApiKeys.INIT_PRODUCER_ID,
                 new InitProducerIdHandler(new ReservedProducerIds(topics))));
         routes.put(ApiKeys.CREATE_TOPICS, route(ApiKeys.CREATE_TOPICS,
