@@ -19,12 +19,22 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.RawKafkaConnection;
 
 /**
  * OffsetsForLeaderEpoch, as kafka-clients' consumer uses it (KIP-320): a position carrying a leader
@@ -80,6 +90,56 @@ class LeaderEpochTest {
                                 new OffsetAndMetadata(RECORDS, Optional.of(0), "")));
             }
         }
+    }
+
+    /**
+     * Over the bare protocol (Fetch v12, OffsetsForLeaderEpoch v4): a client whose idea of the current
+     * epoch is newer is told UNKNOWN_LEADER_EPOCH (none can be older than the first epoch, 0, yet); one
+     * that sends none (-1) is not checked; asked for an epoch the partition never had, the answer is
+     * undefined.
+     */
+    @Test
+    void aClientWithAnotherCurrentEpochIsToldSo() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dataDir)) {
+            KafkaClients.createTopic(broker.bootstrapServers(), TOPIC, 1);
+            try (RawKafkaConnection connection = new RawKafkaConnection(broker.bootstrapServers())) {
+                assertThat(fetchError(connection, 1)).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH);
+                assertThat(fetchError(connection, 0)).isEqualTo(Errors.NONE);
+                assertThat(fetchError(connection, -1)).isEqualTo(Errors.NONE);
+
+                assertThat(endOffset(connection, -1, 0).errorCode()).isEqualTo(Errors.NONE.code());
+                assertThat(endOffset(connection, 1, 0).errorCode()).isEqualTo(Errors.UNKNOWN_LEADER_EPOCH.code());
+                EpochEndOffset never = endOffset(connection, 0, 7);
+                assertThat(never.errorCode()).isEqualTo(Errors.NONE.code());
+                assertThat(never.leaderEpoch()).isEqualTo(-1);
+                assertThat(never.endOffset()).isEqualTo(-1L);
+                EpochEndOffset current = endOffset(connection, 0, 0);
+                assertThat(current.leaderEpoch()).isZero();
+                assertThat(current.endOffset()).isZero();
+            }
+        }
+    }
+
+    private static Errors fetchError(RawKafkaConnection connection, int currentLeaderEpoch) throws Exception {
+        FetchRequestData body = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                .setMaxBytes(1 << 20).setIsolationLevel((byte) 0);
+        body.topics().add(new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
+                new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                        .setPartitionMaxBytes(1 << 20).setLogStartOffset(-1)
+                        .setCurrentLeaderEpoch(currentLeaderEpoch))));
+        FetchResponseData answer = ((FetchResponse) connection.call(ApiKeys.FETCH, (short) 12, body)).data();
+        return Errors.forCode(answer.responses().get(0).partitions().get(0).errorCode());
+    }
+
+    private static EpochEndOffset endOffset(RawKafkaConnection connection, int currentLeaderEpoch, int leaderEpoch)
+            throws Exception {
+        OffsetForLeaderEpochRequestData body = new OffsetForLeaderEpochRequestData().setReplicaId(-1);
+        body.topics().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(TOPIC)
+                .setPartitions(List.of(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0)
+                        .setCurrentLeaderEpoch(currentLeaderEpoch).setLeaderEpoch(leaderEpoch))));
+        OffsetForLeaderEpochResponseData answer = ((OffsetsForLeaderEpochResponse) connection.call(
+                ApiKeys.OFFSET_FOR_LEADER_EPOCH, (short) 4, body)).data();
+        return answer.topics().iterator().next().partitions().get(0);
     }
 
     /** A consumer that never resets its position by itself: a bad position is an exception. */

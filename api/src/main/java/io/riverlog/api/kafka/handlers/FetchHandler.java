@@ -27,6 +27,7 @@ import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.codec.LogRegionRecords;
 import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.api.topics.KnownTopics;
+import io.riverlog.wal.BatchFormat;
 
 /**
  * Fetch: reads every requested partition at once. If together they hold less than {@code minBytes},
@@ -53,6 +54,9 @@ final class FetchHandler implements KafkaRequestHandler {
     }
 
     /** One requested partition, with its name resolved. */
+    /** What a client that does not know the partition's leader epoch sends: no check. */
+    private static final int NO_CURRENT_EPOCH = -1;
+
     private record Wanted(FetchRequestData.FetchTopic topic, String name, FetchRequestData.FetchPartition partition) {
     }
 
@@ -120,6 +124,12 @@ final class FetchHandler implements KafkaRequestHandler {
         PartitionId id = new PartitionId(wanted.name(), index);
         if (topics.ledElsewhere(id)) {
             return CompletableFuture.completedFuture(error(index, Errors.NOT_LEADER_OR_FOLLOWER));
+        }
+        // A consumer that believes in another leader epoch has stale or newer metadata (KIP-320).
+        int epoch = wanted.partition().currentLeaderEpoch();
+        if (epoch != NO_CURRENT_EPOCH && epoch != BatchFormat.LEADER_EPOCH) {
+            return CompletableFuture.completedFuture(error(index, epoch < BatchFormat.LEADER_EPOCH
+                    ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH));
         }
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
