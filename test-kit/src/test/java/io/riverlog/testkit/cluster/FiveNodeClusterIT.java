@@ -1,0 +1,126 @@
+package io.riverlog.testkit.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.riverlog.testkit.BrokerCluster;
+import io.riverlog.testkit.Eventually;
+import io.riverlog.testkit.KafkaClients;
+
+/**
+ * Five nodes: the metadata group needs three. With two nodes down, topics are still created and the
+ * partitions of the running nodes take records; with three down, a topic change is not committed and
+ * the client is told so within the request timeout; once they are back, the cluster goes on. Five
+ * broker processes on two cores take a minute and more: it runs with {@code -Pvolume}.
+ */
+class FiveNodeClusterIT {
+    private static final int NODES = 5;
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration PAUSE = Duration.ofMillis(100);
+    /** Short, so that a change without a majority is refused quickly. */
+    private static final String REQUEST_TIMEOUT = "-Driverlog.cluster.request-timeout=3s";
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    @Tag("volume")
+    void aMajorityOfThreeKeepsTheMetadataGoingAndWithoutItAChangeIsRefusedInTime() throws Exception {
+        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(REQUEST_TIMEOUT))) {
+            createTopic(cluster, 1, "spread", 10);
+            TopicDescription spread = describe(cluster, 2, "spread");
+            Set<Integer> leaders = new HashSet<>();
+            spread.partitions().forEach(partition -> leaders.add(partition.leader().id()));
+            assertThat(leaders).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
+
+            cluster.stop(4);
+            cluster.stop(5);
+            createTopic(cluster, 2, "with-three", 3);
+            describe(cluster, 3, "with-three");
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.node(1).bootstrapServers(),
+                    Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                for (TopicPartitionInfo partition : spread.partitions()) {
+                    if (partition.leader().id() <= 3) {
+                        RecordMetadata written = producer.send(new ProducerRecord<>("spread", partition.partition(),
+                                null, KafkaClients.value(partition.partition()))).get(TIMEOUT.toSeconds(),
+                                TimeUnit.SECONDS);
+                        assertThat(written.offset()).isZero();
+                    }
+                }
+            }
+
+            cluster.stop(3);
+            long started = System.nanoTime();
+            try (Admin admin = admin(cluster, 1)) {
+                assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("without-majority", 1, (short) 1)))
+                        .all().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("time to be refused")
+                    .isLessThan(Duration.ofSeconds(30));
+
+            cluster.restart(3);
+            cluster.restart(4);
+            cluster.restart(5);
+            createTopic(cluster, 5, "after", 2);
+            describe(cluster, 4, "after");
+        }
+    }
+
+    private static Admin admin(BrokerCluster cluster, int node) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.node(node).bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+    }
+
+    private static void createTopic(BrokerCluster cluster, int node, String topic, int partitions) throws Exception {
+        try (Admin admin = admin(cluster, node)) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** The topic as node {@code node} describes it, once it knows it with a leader for each partition. */
+    private static TopicDescription describe(BrokerCluster cluster, int node, String topic) throws Exception {
+        TopicDescription[] found = new TopicDescription[1];
+        try (Admin admin = admin(cluster, node)) {
+            Eventually.until("node " + node + " describes " + topic, TIMEOUT, PAUSE, () -> {
+                try {
+                    found[0] = admin.describeTopics(List.of(topic)).allTopicNames()
+                            .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(topic);
+                    return found[0].partitions().stream().allMatch(p -> p.leader() != null);
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                        return false;
+                    }
+                    throw e;
+                }
+            }, () -> "");
+        }
+        return found[0];
+    }
+}
