@@ -32,8 +32,19 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +56,7 @@ import org.slf4j.LoggerFactory;
 import io.riverlog.testkit.BrokerCluster;
 import io.riverlog.testkit.Eventually;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.RawKafkaConnection;
 
 /**
  * Three broker processes started as one cluster, used only through kafka-clients, each client
@@ -216,6 +228,54 @@ class ThreeNodeClusterIT {
         }
         assertThat(values).containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, count)
                 .mapToObj(i -> "v" + i).toList());
+    }
+
+    /**
+     * KIP-951: a node asked to produce to or fetch from a partition another node leads answers
+     * NOT_LEADER_OR_FOLLOWER naming the leader, with the leader's endpoint (Produce v11, Fetch v16).
+     */
+    @Test
+    void aNodeThatDoesNotLeadAPartitionNamesItsLeader() throws Exception {
+        String topic = "hints";
+        TopicDescription description;
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
+            first.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            description = awaitTopic(first, topic);
+        }
+        TopicPartitionInfo elsewhere = description.partitions().stream().filter(p -> p.leader().id() != 1)
+                .findFirst().orElseThrow();
+        int leader = elsewhere.leader().id();
+        try (RawKafkaConnection connection = new RawKafkaConnection(cluster.node(1).bootstrapServers())) {
+            ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000);
+            produce.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(
+                    List.of(new ProduceRequestData.PartitionProduceData().setIndex(elsewhere.partition())
+                            .setRecords(MemoryRecords.withRecords(Compression.NONE,
+                                    new SimpleRecord(KafkaClients.value(1)))))));
+            ProduceResponseData produced = ((ProduceResponse) connection.call(ApiKeys.PRODUCE, (short) 11, produce))
+                    .data();
+            ProduceResponseData.PartitionProduceResponse refused = produced.responses().iterator().next()
+                    .partitionResponses().get(0);
+            assertThat(Errors.forCode(refused.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+            assertThat(refused.currentLeader().leaderId()).isEqualTo(leader);
+            assertThat(produced.nodeEndpoints()).singleElement().satisfies(node -> {
+                assertThat(node.nodeId()).isEqualTo(leader);
+                assertThat(cluster.node(leader).bootstrapServers()).endsWith(":" + node.port());
+            });
+
+            FetchRequestData fetch = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
+                    .setMaxBytes(1 << 20).setIsolationLevel((byte) 0);
+            fetch.topics().add(new FetchRequestData.FetchTopic().setTopicId(description.topicId()).setPartitions(
+                    List.of(new FetchRequestData.FetchPartition().setPartition(elsewhere.partition())
+                            .setFetchOffset(0).setPartitionMaxBytes(1 << 20).setLogStartOffset(-1)
+                            .setCurrentLeaderEpoch(-1))));
+            FetchResponseData fetched = ((FetchResponse) connection.call(ApiKeys.FETCH, (short) 16, fetch)).data();
+            FetchResponseData.PartitionData notHere = fetched.responses().get(0).partitions().get(0);
+            assertThat(Errors.forCode(notHere.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+            assertThat(notHere.currentLeader().leaderId()).isEqualTo(leader);
+            assertThat(fetched.nodeEndpoints()).singleElement()
+                    .satisfies(node -> assertThat(node.nodeId()).isEqualTo(leader));
+        }
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 
+import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionActor.ReadReply;
 import io.riverlog.actors.partition.PartitionId;
@@ -79,7 +80,7 @@ final class FetchHandler implements KafkaRequestHandler {
                     return CompletableFuture.completedFuture(first);
                 }
                 return waitForData(wanted, first, Duration.ofMillis(data.maxWaitMs()));
-            }).thenApply(answers -> Optional.of(respond(data, wanted, answers, byId)));
+            }).thenApply(answers -> Optional.of(respond(data, wanted, answers, byId, request.apiVersion())));
         });
     }
 
@@ -177,7 +178,8 @@ final class FetchHandler implements KafkaRequestHandler {
     }
 
     private FetchResponseData respond(FetchRequestData data, List<Wanted> wanted, List<PartitionData> answers,
-                                      boolean byId) {
+                                      boolean byId, short version) {
+        LeaderHints hints = new LeaderHints(topics);
         FetchResponseData out = new FetchResponseData().setThrottleTimeMs(0).setErrorCode(Errors.NONE.code())
                 .setSessionId(0);
         long budget = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
@@ -209,6 +211,16 @@ final class FetchHandler implements KafkaRequestHandler {
                 out.responses().add(current);
             }
             current.partitions().add(answer);
+            if (version >= LeaderHints.FIRST_FETCH_VERSION && w.name() != null
+                    && answer.errorCode() == Errors.NOT_LEADER_OR_FOLLOWER.code()) {
+                hints.leaderOf(new PartitionId(w.name(), answer.partitionIndex()))
+                        .ifPresent(leader -> answer.setCurrentLeader(new FetchResponseData.LeaderIdAndEpoch()
+                                .setLeaderId(leader.id()).setLeaderEpoch(leader.epoch())));
+            }
+        }
+        for (NodeAddress node : hints.endpoints()) {
+            out.nodeEndpoints().add(new FetchResponseData.NodeEndpoint().setNodeId(node.nodeId())
+                    .setHost(node.kafkaHost()).setPort(node.kafkaPort()).setRack(null));
         }
         return out;
     }

@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.ask.DirectAsk;
+import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.TopicConfigs;
@@ -73,7 +74,7 @@ final class ProduceHandler implements KafkaRequestHandler {
                 .thenCompose(known -> plan(data, known, transactional));
         CompletableFuture<ProduceResponseData> response = request.appendOrder()
                 .after(prepared, plans -> send(plans, timeout))
-                .thenCompose(ProduceHandler::respond);
+                .thenCompose(answers -> respond(answers, request.apiVersion()));
         if (data.acks() == 0) {
             response.whenComplete((out, error) -> {
                 if (error != null) {
@@ -179,8 +180,13 @@ final class ProduceHandler implements KafkaRequestHandler {
     private record PlannedAnswer(Planned plan, PartitionProduceResponse response) {
     }
 
-    /** Groups the partitions' answers by topic, in the order the request named them. */
-    private static CompletableFuture<ProduceResponseData> respond(List<CompletableFuture<PlannedAnswer>> answers) {
+    /**
+     * Groups the partitions' answers by topic, in the order the request named them; a partition led by
+     * another node names it (KIP-951).
+     */
+    private CompletableFuture<ProduceResponseData> respond(List<CompletableFuture<PlannedAnswer>> answers,
+                                                           short version) {
+        LeaderHints hints = new LeaderHints(topics);
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
             ProduceResponseData out = new ProduceResponseData().setThrottleTimeMs(0);
             TopicProduceResponse current = null;
@@ -192,6 +198,17 @@ final class ProduceHandler implements KafkaRequestHandler {
                     out.responses().add(current);
                 }
                 current.partitionResponses().add(a.response());
+                if (version >= LeaderHints.FIRST_PRODUCE_VERSION
+                        && a.response().errorCode() == Errors.NOT_LEADER_OR_FOLLOWER.code()) {
+                    hints.leaderOf(new PartitionId(a.plan().resolvedName(), a.plan().partition()))
+                            .ifPresent(leader -> a.response().setCurrentLeader(
+                                    new ProduceResponseData.LeaderIdAndEpoch().setLeaderId(leader.id())
+                                            .setLeaderEpoch(leader.epoch())));
+                }
+            }
+            for (NodeAddress node : hints.endpoints()) {
+                out.nodeEndpoints().add(new ProduceResponseData.NodeEndpoint().setNodeId(node.nodeId())
+                        .setHost(node.kafkaHost()).setPort(node.kafkaPort()).setRack(null));
             }
             return out;
         });
