@@ -87,18 +87,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# in_background LOG COMMAND...: runs COMMAND with its output in LOG, in the background (bash handles
-# a signal only once the foreground command has ended) and waits for it.
-in_background() {
-  local log=$1 rc=0
-  shift
-  "$@" >"$log" 2>&1 &
-  CLIENT_PID=$!
-  wait "$CLIENT_PID" || rc=$?
-  CLIENT_PID=
-  return $rc
-}
-
 # Riverlog's jar and the benchmarks' jar (KeyedUpdates), built if missing or older than the sources.
 build() {
   local stale=0 jar

@@ -94,30 +94,18 @@ build_jars() {
   done
 }
 
-# run_in_background LOG COMMAND...: runs COMMAND with its output in LOG, in the background (bash
-# handles a signal only once a foreground command has ended), and waits for it.
-run_in_background() {
-  local log=$1 rc=0
-  shift
-  "$@" >"$log" 2>&1 &
-  CLIENT_PID=$!
-  wait "$CLIENT_PID" || rc=$?
-  CLIENT_PID=
-  return $rc
-}
-
 driver() { java -Xms256m -Xmx"$DRIVER_HEAP" -cp "$BENCH_JAR" io.riverlog.bench.LoadDriver "$@"; }
 
 broker_pid() { if [ "$1" = riverlog ]; then echo "$RIVERLOG_PID"; else echo "$KAFKA_PID"; fi; }
 
 create_topic() { # BROKER TOPIC PARTITIONS
-  run_in_background "$RESULTS/logs/topic-create.log" kafka_tool org.apache.kafka.tools.TopicCommand \
+  in_background "$RESULTS/logs/topic-create.log" kafka_tool org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "${BOOTSTRAP[$1]}" --create --topic "$2" --partitions "$3" --replication-factor 1 ||
     die "could not create $2 on $1, see $RESULTS/logs/topic-create.log"
 }
 
 delete_topic() { # BROKER TOPIC
-  run_in_background "$RESULTS/logs/topic-delete.log" kafka_tool org.apache.kafka.tools.TopicCommand \
+  in_background "$RESULTS/logs/topic-delete.log" kafka_tool org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "${BOOTSTRAP[$1]}" --delete --topic "$2" || say "could not delete $2 on $1"
 }
 
@@ -164,10 +152,10 @@ measure() {
   fd_sampler "$pid" "$FD_FILE" &
   SAMPLER_PID=$!
   if [ "$mode" = produce ]; then
-    run_in_background "$log" driver produce "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
+    in_background "$log" driver produce "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
       "$RECORD_BYTES" "$PARTITIONING" "$RUN_SECONDS" || rc=$?
   else
-    run_in_background "$log" driver consume "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
+    in_background "$log" driver consume "${BOOTSTRAP[$broker]}" "$topic" "$connections" "$records" \
       "$topic-group" || rc=$?
   fi
   ended=$(now_ms)

@@ -61,3 +61,16 @@ record_machine() {
   record "META memory=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
   record "META java=$(java -version 2>&1 | head -1)"
 }
+
+# in_background LOG COMMAND...: runs COMMAND with its output in LOG, in the background (bash handles a
+# signal only once the foreground command has ended), and waits for it. Its pid is in CLIENT_PID
+# meanwhile, for the script's cleanup to stop it.
+in_background() {
+  local log=$1 rc=0
+  shift
+  "$@" >"$log" 2>&1 &
+  CLIENT_PID=$!
+  wait "$CLIENT_PID" || rc=$?
+  CLIENT_PID=
+  return $rc
+}

@@ -38,30 +38,29 @@ final class RecordJson {
         out.put("topic", topic);
         out.put("partition", partition);
         out.put("offset", record.offset());
-        out.put("timestamp", record.timestampMs());
-        putBytes(out, "key", record.key());
-        putBytes(out, "value", record.value());
-        ArrayNode headers = out.putArray("headers");
-        for (LogRecord.Header header : record.headers()) {
-            ObjectNode h = headers.addObject();
-            h.put("key", header.key());
-            putBytes(h, "value", header.value());
-        }
-        return out;
+        return putRecord(out, record.timestampMs(), record.key(), record.value(), record.headers());
     }
 
-    /** A record to produce, as a produce request gives it, to {@code partition}. */
+    /**
+     * A record to produce, as a produce request gives it, to {@code partition}; {@link #fromJson}
+     * reads back the same bytes (text only where they are valid UTF-8, base64 otherwise).
+     */
     static ObjectNode toJson(int partition, ProducedRecord record) {
         ObjectNode out = Json.object();
         out.put("partition", partition);
-        out.put("timestamp", record.timestampMs());
-        putBytesExactly(out, "key", record.key());
-        putBytesExactly(out, "value", record.value());
+        return putRecord(out, record.timestampMs(), record.key(), record.value(), record.headers());
+    }
+
+    private static ObjectNode putRecord(ObjectNode out, long timestampMs, byte[] key, byte[] value,
+                                        List<LogRecord.Header> headerList) {
+        out.put("timestamp", timestampMs);
+        putBytes(out, "key", key);
+        putBytes(out, "value", value);
         ArrayNode headers = out.putArray("headers");
-        for (LogRecord.Header header : record.headers()) {
+        for (LogRecord.Header header : headerList) {
             ObjectNode h = headers.addObject();
             h.put("key", header.key());
-            putBytesExactly(h, "value", header.value());
+            putBytes(h, "value", header.value());
         }
         return out;
     }
@@ -160,15 +159,6 @@ final class RecordJson {
             out.put(field, text);
         } else {
             out.putNull(field);
-            out.put(field + "Base64", BASE64.encodeToString(bytes));
-        }
-    }
-
-    /** The bytes as base64 ({@code fieldBase64}), so that they arrive exactly as they are; null stays null. */
-    private static void putBytesExactly(ObjectNode out, String field, byte[] bytes) {
-        if (bytes == null) {
-            out.putNull(field);
-        } else {
             out.put(field + "Base64", BASE64.encodeToString(bytes));
         }
     }

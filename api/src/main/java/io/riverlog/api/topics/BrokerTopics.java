@@ -78,16 +78,7 @@ public final class BrokerTopics {
         if (!cluster.isCluster()) {
             return OptionalInt.empty();
         }
-        Optional<List<TopicInfo>> current = published.current();
-        if (current.isEmpty()) {
-            return OptionalInt.empty();
-        }
-        KnownTopics cached = known;
-        if (cached == null || cached.all() != current.get()) {
-            cached = new KnownTopics(current.get());
-            known = cached;
-        }
-        Optional<TopicInfo> topic = cached.byName(id.topic())
+        Optional<TopicInfo> topic = publishedKnown().flatMap(known -> known.byName(id.topic()))
                 .filter(found -> KnownTopics.hasPartition(found, id.partition()));
         if (topic.isEmpty() || !cluster.ledElsewhere(topic.get(), id.partition())) {
             return OptionalInt.empty();
@@ -114,16 +105,22 @@ public final class BrokerTopics {
 
     /** The topics by name and by id. */
     CompletionStage<KnownTopics> known() {
+        return publishedKnown().map(CompletableFuture::completedFuture)
+                .orElseGet(() -> list().thenApply(KnownTopics::new).toCompletableFuture());
+    }
+
+    /** The published topics by name and by id, rebuilt once each time the registry publishes; empty before. */
+    private Optional<KnownTopics> publishedKnown() {
         Optional<List<TopicInfo>> current = published.current();
         if (current.isEmpty()) {
-            return list().thenApply(KnownTopics::new);
+            return Optional.empty();
         }
         KnownTopics cached = known;
         if (cached == null || cached.all() != current.get()) {
             cached = new KnownTopics(current.get());
             known = cached;
         }
-        return CompletableFuture.completedFuture(cached);
+        return Optional.of(cached);
     }
 
     public CompletionStage<Optional<TopicInfo>> describe(String name) {

@@ -1,6 +1,7 @@
 package io.riverlog.api.kafka.handlers;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
@@ -25,7 +26,8 @@ final class LeaderHints {
     }
 
     private final BrokerTopics topics;
-    private final TreeMap<Integer, NodeAddress> endpoints = new TreeMap<>();
+    /** Made only when a partition is answered with a hint: most answers have none. */
+    private TreeMap<Integer, NodeAddress> endpoints;
 
     LeaderHints(BrokerTopics topics) {
         this.topics = topics;
@@ -38,6 +40,9 @@ final class LeaderHints {
             return Optional.empty();
         }
         return topics.cluster().node(leader.getAsInt()).map(node -> {
+            if (endpoints == null) {
+                endpoints = new TreeMap<>();
+            }
             endpoints.put(node.nodeId(), node);
             return new Leader(node.nodeId(), BatchFormat.LEADER_EPOCH);
         });
@@ -45,6 +50,6 @@ final class LeaderHints {
 
     /** The endpoints of every leader named so far, by node id. */
     Collection<NodeAddress> endpoints() {
-        return endpoints.values();
+        return endpoints == null ? List.of() : endpoints.values();
     }
 }

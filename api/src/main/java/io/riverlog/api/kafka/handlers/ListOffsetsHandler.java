@@ -63,20 +63,14 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()));
         }
         if (timestamp < 0 && timestamp != ListOffsetsRequest.MAX_TIMESTAMP) {
-            return topics
-                    .<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
-                    .toCompletableFuture().handle((state, error) -> {
-                        if (error != null || state.isEmpty()) {
-                            return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
-                                    : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                        }
-                        if (!state.get().offsetsKnown()) {
-                            return out.setErrorCode(KafkaErrors.unavailable(state.get().availability()).code());
-                        }
-                        long offset = timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
-                                ? state.get().highWatermark() : state.get().logStartOffset();
-                        return out.setErrorCode(Errors.NONE.code()).setOffset(offset);
-                    });
+            return OffsetsState.of(topics, id).thenApply(found -> {
+                if (!found.known()) {
+                    return out.setErrorCode(found.error().code());
+                }
+                long offset = timestamp == ListOffsetsRequest.LATEST_TIMESTAMP
+                        ? found.state().highWatermark() : found.state().logStartOffset();
+                return out.setErrorCode(Errors.NONE.code()).setOffset(offset);
+            });
         }
         long wanted = timestamp == ListOffsetsRequest.MAX_TIMESTAMP
                 ? PartitionActor.FindOffsetForTimestamp.LARGEST : timestamp;

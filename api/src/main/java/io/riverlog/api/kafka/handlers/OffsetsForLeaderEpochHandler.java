@@ -15,7 +15,6 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 
-import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
@@ -74,19 +73,11 @@ final class OffsetsForLeaderEpochHandler implements KafkaRequestHandler {
         if (topics.ledElsewhere(id)) {
             return done(out, Errors.NOT_LEADER_OR_FOLLOWER);
         }
-        return topics.<PartitionActor.PartitionState>askPartition(id, PartitionActor.GetState::new, topics.timeout())
-                .toCompletableFuture().handle((state, error) -> {
-                    if (error != null || state.isEmpty()) {
-                        return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
-                                : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    }
-                    if (!state.get().offsetsKnown()) {
-                        return out.setErrorCode(KafkaErrors.unavailable(state.get().availability()).code());
-                    }
-                    out.setErrorCode(Errors.NONE.code());
-                    return asked.leaderEpoch() == current
-                            ? out.setLeaderEpoch(current).setEndOffset(state.get().highWatermark()) : out;
-                });
+        return OffsetsState.of(topics, id).thenApply(found -> {
+            out.setErrorCode(found.error().code());
+            return found.known() && asked.leaderEpoch() == current
+                    ? out.setLeaderEpoch(current).setEndOffset(found.state().highWatermark()) : out;
+        });
     }
 
     private static CompletableFuture<EpochEndOffset> done(EpochEndOffset out, Errors error) {
