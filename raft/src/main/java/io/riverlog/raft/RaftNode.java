@@ -50,11 +50,15 @@ public final class RaftNode implements AutoCloseable {
     private final RaftServer server;
     private final RaftClient metadataClient;
     private final Duration requestTimeout;
+    /** The partition groups this node is a member of, by number (work in progress). */
+    private final java.util.Map<Integer, RaftClient> dataClients;
 
-    private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout) {
+    private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout,
+                     java.util.Map<Integer, RaftClient> dataClients) {
         this.server = server;
         this.metadataClient = metadataClient;
         this.requestTimeout = requestTimeout;
+        this.dataClients = dataClients;
     }
 
     /**
@@ -63,6 +67,28 @@ public final class RaftNode implements AutoCloseable {
      */
     public static RaftNode start(ClusterSpec spec, ClusterSettings settings, Path raftDir,
                                  ReplicatedStateMachine metadata) throws IOException {
+        return start(spec, settings, raftDir, metadata, 0, group -> null);
+    }
+
+    /**
+     * As {@link #start(ClusterSpec, ClusterSettings, Path, ReplicatedStateMachine)}, also hosting this
+     * node's share of {@code dataGroups} partition groups ({@link DataGroups}), group g's entries
+     * applied by {@code dataMachines.apply(g)}. Work in progress.
+     */
+    public static RaftNode start(ClusterSpec spec, ClusterSettings settings, Path raftDir,
+                                 ReplicatedStateMachine metadata, int dataGroups,
+                                 java.util.function.IntFunction<ReplicatedStateMachine> dataMachines)
+            throws IOException {
+        List<RaftGroup> data = DataGroups.of(spec, dataGroups);
+        java.util.Map<RaftGroupId, ReplicatedStateMachine> machines = new java.util.HashMap<>();
+        java.util.Map<Integer, RaftGroup> mine = new java.util.TreeMap<>();
+        for (int g = 0; g < data.size(); g++) {
+            RaftGroup group = data.get(g);
+            if (group.getPeer(peerId(spec.self())) != null) {
+                machines.put(group.getGroupId(), dataMachines.apply(g));
+                mine.put(g, group);
+            }
+        }
         Files.createDirectories(raftDir);
         RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(METADATA_GROUP),
                 spec.members().stream().map(RaftNode::peer).toList());
@@ -81,7 +107,8 @@ public final class RaftNode implements AutoCloseable {
         boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
         RaftServer.Builder builder = RaftServer.newBuilder().setServerId(peerId(self.id()))
                 .setProperties(properties)
-                .setStateMachineRegistry(groupId -> new JournalStateMachine(metadata));
+                .setStateMachineRegistry(groupId -> new JournalStateMachine(
+                        machines.getOrDefault(groupId, metadata)));
         if (fresh) {
             builder.setGroup(group);
         }
@@ -94,7 +121,23 @@ public final class RaftNode implements AutoCloseable {
         }
         log.info("Raft server of node {} listens on {}; metadata group of nodes {} ({})", self.id(), self.address(),
                 spec.members().stream().map(ClusterSpec.Member::id).toList(), fresh ? "formed" : "recovered");
-        return new RaftNode(server, client(group, settings), settings.requestTimeout());
+        java.util.Map<Integer, RaftClient> dataClients = new java.util.TreeMap<>();
+        long callId = 0;
+        for (java.util.Map.Entry<Integer, RaftGroup> entry : mine.entrySet()) {
+            RaftGroup dataGroup = entry.getValue();
+            if (!Files.isDirectory(raftDir.resolve(dataGroup.getGroupId().getUuid().toString()))) {
+                org.apache.ratis.protocol.RaftClientReply added = server.groupManagement(
+                        org.apache.ratis.protocol.GroupManagementRequest.newAdd(
+                                org.apache.ratis.protocol.ClientId.randomId(), peerId(self.id()), callId++, dataGroup,
+                                true));
+                if (!added.isSuccess()) {
+                    closeQuietly(server);
+                    throw new IOException("partition group " + entry.getKey() + " could not be added: " + added);
+                }
+            }
+            dataClients.put(entry.getKey(), client(dataGroup, settings));
+        }
+        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataClients);
     }
 
     /** The metadata group, as the registry submits to it. */
@@ -103,8 +146,12 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private CompletionStage<ReplicatedJournal.Committed> submitMetadata(byte[] entry) {
+        return submit(metadataClient, entry);
+    }
+
+    private CompletionStage<ReplicatedJournal.Committed> submit(RaftClient client, byte[] entry) {
         CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
-        metadataClient.async().send(Message.valueOf(ByteString.copyFrom(entry))).whenComplete((reply, failure) -> {
+        client.async().send(Message.valueOf(ByteString.copyFrom(entry))).whenComplete((reply, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else if (!reply.isSuccess()) {
@@ -118,8 +165,35 @@ public final class RaftNode implements AutoCloseable {
         return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The partition groups this node is a member of. */
+    public java.util.Set<Integer> dataGroups() {
+        return dataClients.keySet();
+    }
+
+    /** Partition group {@code group} as this node submits to it (work in progress). */
+    public ReplicatedJournal dataJournal(int group) {
+        RaftClient client = dataClients.get(group);
+        return entry -> submit(client, entry);
+    }
+
+    /** The node that leads partition group {@code group} as this node knows it, and its term. */
+    public java.util.Optional<long[]> leaderAndTerm(int group) {
+        try {
+            RaftServer.Division division = server.getDivision(DataGroups.id(group));
+            org.apache.ratis.protocol.RaftPeerId leader = division.getInfo().getLeaderId();
+            if (leader == null) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(new long[] {Long.parseLong(leader.toString().substring("node-".length())),
+                division.getInfo().getCurrentTerm()});
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     @Override
     public void close() {
+        dataClients.values().forEach(RaftNode::closeQuietly);
         closeQuietly(metadataClient);
         closeQuietly(server);
     }
@@ -140,7 +214,7 @@ public final class RaftNode implements AutoCloseable {
         return RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address()).build();
     }
 
-    private static RaftPeerId peerId(int nodeId) {
+    static RaftPeerId peerId(int nodeId) {
         return RaftPeerId.valueOf("node-" + nodeId);
     }
 

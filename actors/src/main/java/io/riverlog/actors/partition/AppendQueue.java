@@ -76,7 +76,7 @@ final class AppendQueue {
      */
     void append(Append append) {
         AppendPolicy policy = wiring.rules().appends();
-        long nowMs = System.currentTimeMillis();
+        long nowMs = append.appendTimeMs() == Append.NOW ? System.currentTimeMillis() : append.appendTimeMs();
         ValidBatches stored;
         try {
             stored = policy.compression().apply(append.batches());

@@ -100,7 +100,19 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     }
 
     /** Appends validated batches; the reply comes once they are committed (or failed). */
-    public record Append(ValidBatches batches, ActorRef<AppendReply> replyTo) implements Request {
+    /**
+     * Appends the batches. {@code appendTimeMs} is the time the topic's rules judge them by (timestamp
+     * bounds, LogAppendTime): {@link #NOW} for the broker's clock; a replicated partition's entries carry
+     * their leader's time, so that every replica decides the same (work in progress).
+     */
+    public record Append(ValidBatches batches, long appendTimeMs, ActorRef<AppendReply> replyTo) implements Request {
+        /** Judge the batches by the broker's clock when they are appended. */
+        public static final long NOW = -1;
+
+        public Append(ValidBatches batches, ActorRef<AppendReply> replyTo) {
+            this(batches, NOW, replyTo);
+        }
+
         @Override
         public void fail(Refusal refusal) {
             AppendError error = refusal.availability() == Availability.OPENING ? AppendError.NOT_AVAILABLE

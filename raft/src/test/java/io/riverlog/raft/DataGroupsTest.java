@@ -1,0 +1,108 @@
+package io.riverlog.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.cluster.ReplicatedStateMachine;
+
+/**
+ * Work in progress for replicated partitions: three nodes host six partition groups besides the
+ * metadata group; each group elects a leader, preferred leaders (Ratis priorities) end up spread two
+ * per node, and what is submitted to a group is applied by each of its members in the same order.
+ */
+class DataGroupsTest {
+    private static final int GROUPS = 6;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private final Map<Integer, RaftNode> nodes = new TreeMap<>();
+    /** node → group → entries applied, "index:text". */
+    private final Map<Integer, Map<Integer, List<String>>> applied = new TreeMap<>();
+
+    @AfterEach
+    void close() {
+        nodes.values().forEach(RaftNode::close);
+    }
+
+    @Test
+    void everyGroupElectsItsPreferredLeaderAndAppliesInOneOrderOnEveryMember() throws Exception {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                ports.add(socket.getLocalPort());
+            }
+        }
+        String list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
+        for (int id = 1; id <= 3; id++) {
+            Map<Integer, List<String>> mine = new TreeMap<>();
+            applied.put(id, mine);
+            ReplicatedStateMachine metadata = (index, entry) -> new byte[0];
+            nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("node-" + id), metadata,
+                    GROUPS, group -> {
+                        List<String> entries = new CopyOnWriteArrayList<>();
+                        mine.put(group, entries);
+                        return (index, entry) -> {
+                            entries.add(index + ":" + new String(entry, StandardCharsets.UTF_8));
+                            return entry;
+                        };
+                    }));
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertThat(nodes.get(id).dataGroups()).as("groups of node %d", id).hasSize(GROUPS);
+        }
+
+        long started = System.nanoTime();
+        eventually(() -> {
+            for (int g = 0; g < GROUPS; g++) {
+                int preferred = g % 3 + 1;
+                var seen = nodes.get(1).leaderAndTerm(g);
+                if (seen.isEmpty() || seen.get()[0] != preferred) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        System.out.printf("every group led by its preferred node after %d ms%n",
+                (System.nanoTime() - started) / 1_000_000);
+
+        for (int g = 0; g < GROUPS; g++) {
+            for (int i = 0; i < 10; i++) {
+                nodes.get(1 + i % 3).dataJournal(g).submit(("g" + g + "-" + i).getBytes(StandardCharsets.UTF_8))
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+        eventually(() -> applied.values().stream().allMatch(groups -> groups.values().stream()
+                .allMatch(entries -> entries.size() == 10)));
+        for (int g = 0; g < GROUPS; g++) {
+            assertThat(applied.get(2).get(g)).isEqualTo(applied.get(1).get(g));
+            assertThat(applied.get(3).get(g)).isEqualTo(applied.get(1).get(g));
+        }
+    }
+
+    private static void eventually(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited %s", WAIT).isLessThan(end);
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+}
