@@ -1,0 +1,110 @@
+package io.riverlog.actors.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.Storage;
+import io.riverlog.wal.ValidBatches;
+
+/**
+ * Work in progress: two replicas of one partition, each applying the same entries in the same order,
+ * end with the same log — offsets, records, and the idempotence decisions (a retried batch is not
+ * appended twice on either) — and an entry that comes before its partition's actor waits for it.
+ */
+class ReplicaApplierTest {
+    private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
+    private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
+    private static final PartitionId ID = new PartitionId("orders", 0);
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final long LEADER_TIME = 1_700_000_000_000L;
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void stop() {
+        kit.shutdownTestKit();
+    }
+
+    @Test
+    void replicasApplyingTheSameEntriesEndWithTheSameLog() throws Exception {
+        List<byte[]> entries = List.of(
+                entry(idempotent(7, 0, "a", "b")),
+                entry(idempotent(7, 2, "c")),
+                entry(idempotent(7, 2, "c")), // the producer's retry: answered with the first offsets, not appended
+                entry(idempotent(8, 0, "d")));
+        List<List<String>> answers = new ArrayList<>();
+        List<List<String>> logs = new ArrayList<>();
+        for (String replica : List.of("one", "two")) {
+            ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT);
+            List<CompletableFuture<PartitionActor.AppendReply>> replies = new ArrayList<>();
+            // The first entry comes before the actor: it waits for it.
+            replies.add(applier.apply(entries.get(0)).toCompletableFuture());
+            ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID,
+                    dir.resolve(replica).resolve(ID.directoryName()), SETTINGS, Storage.LOCAL, PartitionMetrics.NONE));
+            applier.register(ID, actor);
+            for (byte[] entry : entries.subList(1, entries.size())) {
+                replies.add(applier.apply(entry).toCompletableFuture());
+            }
+            List<String> answered = new ArrayList<>();
+            for (CompletableFuture<PartitionActor.AppendReply> reply : replies) {
+                PartitionActor.Appended appended = (PartitionActor.Appended) reply.get();
+                answered.add(appended.baseOffset() + "-" + appended.lastOffset());
+            }
+            answers.add(answered);
+            logs.add(values(actor));
+        }
+        assertThat(answers.get(0)).containsExactly("0-1", "2-2", "2-2", "3-3");
+        assertThat(answers.get(1)).isEqualTo(answers.get(0));
+        assertThat(logs.get(0)).containsExactly("a", "b", "c", "d");
+        assertThat(logs.get(1)).isEqualTo(logs.get(0));
+    }
+
+    private static byte[] entry(ValidBatches batches) {
+        return ReplicaEntry.encode(ID, LEADER_TIME, batches);
+    }
+
+    /** Records stamped at the leader's time: judged by it, they are within the topic's timestamp bounds. */
+    private static ValidBatches idempotent(long producerId, int baseSequence, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(LEADER_TIME, values[i].getBytes());
+        }
+        return BatchFormat.validate(MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0,
+                baseSequence, records).buffer());
+    }
+
+    private static List<String> values(ActorRef<PartitionActor.Command> actor) {
+        TestProbe<PartitionActor.ReadReply> probe = kit.createTestProbe();
+        List<String> values = new ArrayList<>();
+        actor.tell(new PartitionActor.Read(0, Integer.MAX_VALUE, Duration.ZERO, probe.getRef()));
+        PartitionActor.Records records = probe.expectMessageClass(PartitionActor.Records.class, WAIT);
+        for (LogRecord record : BatchFormat.decode(records.batches(), 0)) {
+            values.add(new String(record.value()));
+        }
+        return values;
+    }
+}
