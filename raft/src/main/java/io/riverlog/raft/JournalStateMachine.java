@@ -27,8 +27,8 @@ final class JournalStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
         byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-        byte[] reply = target.apply(entry.getIndex(), data);
+        CompletableFuture<byte[]> reply = target.applyAsync(entry.getIndex(), data).toCompletableFuture();
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+        return reply.thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
     }
 }

@@ -1,5 +1,8 @@
 package io.riverlog.actors.cluster;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * What a node does with each committed entry of a {@link ReplicatedJournal}: called one entry at a
  * time, in log order, on the consensus engine's thread, on every node. It must decide only from the
@@ -10,4 +13,12 @@ public interface ReplicatedStateMachine {
 
     /** Applies the entry at {@code index}; returns the answer its submitter gets. */
     byte[] apply(long index, byte[] entry);
+
+    /**
+     * As {@link #apply}, for a state machine that answers later (a partition group's hands the entry
+     * to an actor). Still called in log order; the answers may complete in any order.
+     */
+    default CompletionStage<byte[]> applyAsync(long index, byte[] entry) {
+        return CompletableFuture.completedFuture(apply(index, entry));
+    }
 }

@@ -1,0 +1,135 @@
+package io.riverlog.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.typesafe.config.ConfigFactory;
+
+import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.actors.replica.ReplicaApplier;
+import io.riverlog.actors.replica.ReplicaEntry;
+import io.riverlog.actors.replica.ReplicaStateMachine;
+import io.riverlog.wal.BatchFormat;
+import io.riverlog.wal.LogRecord;
+import io.riverlog.wal.Storage;
+
+/**
+ * Work in progress: one partition replicated by a partition group of three in-JVM Raft nodes, each
+ * with its own partition actor and files. Appends submitted through any node are answered with their
+ * offsets once committed; every replica holds the same records at the same offsets; after the
+ * group's leader is closed, the others go on from where it stopped.
+ */
+class ReplicatedPartitionTest {
+    private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
+    private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
+    private static final PartitionId ID = new PartitionId("orders", 0);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+    private final Map<Integer, RaftNode> nodes = new TreeMap<>();
+    private final Map<Integer, ActorRef<PartitionActor.Command>> replicas = new TreeMap<>();
+
+    @AfterEach
+    void close() {
+        nodes.values().forEach(RaftNode::close);
+    }
+
+    @AfterAll
+    static void stopKit() {
+        kit.shutdownTestKit();
+    }
+
+    @Test
+    void everyReplicaHoldsTheSameRecordsAndTheOthersGoOnAfterTheLeaderStops() throws Exception {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                ports.add(socket.getLocalPort());
+            }
+        }
+        String list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
+        for (int id = 1; id <= 3; id++) {
+            ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT);
+            ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID,
+                    dir.resolve("data-" + id).resolve(ID.directoryName()), SETTINGS, Storage.LOCAL,
+                    PartitionMetrics.NONE));
+            applier.register(ID, actor);
+            replicas.put(id, actor);
+            nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
+                    (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));
+        }
+
+        List<Long> offsets = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            offsets.add(append(1 + i % 3, "r" + i));
+        }
+        assertThat(offsets).containsExactlyElementsOf(java.util.stream.LongStream.range(0, 30).boxed().toList());
+
+        int leader = (int) nodes.get(1).leaderAndTerm(0).orElseThrow()[0];
+        nodes.remove(leader).close();
+        int survivor = nodes.keySet().iterator().next();
+        for (int i = 30; i < 40; i++) {
+            assertThat(append(survivor, "r" + i)).isEqualTo(i);
+        }
+
+        List<String> expected = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "r" + i).toList();
+        for (int id : nodes.keySet()) {
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (values(replicas.get(id)).size() < 40 && System.nanoTime() < end) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            assertThat(values(replicas.get(id))).as("replica %d", id).containsExactlyElementsOf(expected);
+        }
+        assertThat(values(replicas.get(leader))).as("the stopped leader").containsExactlyElementsOf(
+                expected.subList(0, 30));
+    }
+
+    private long append(int via, String value) throws Exception {
+        byte[] entry = ReplicaEntry.encode(ID, System.currentTimeMillis(), BatchFormat.validate(
+                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes())).buffer()));
+        byte[] reply = nodes.get(via).dataJournal(0).submit(entry).toCompletableFuture()
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS).reply();
+        return ((PartitionActor.Appended) ReplicaStateMachine.decode(reply)).baseOffset();
+    }
+
+    private static List<String> values(ActorRef<PartitionActor.Command> actor) {
+        TestProbe<PartitionActor.ReadReply> probe = kit.createTestProbe();
+        List<String> values = new ArrayList<>();
+        long offset = 0;
+        while (true) {
+            actor.tell(new PartitionActor.Read(offset, Integer.MAX_VALUE, Duration.ZERO, probe.getRef()));
+            PartitionActor.Records records = probe.expectMessageClass(PartitionActor.Records.class, WAIT);
+            for (LogRecord record : BatchFormat.decode(records.batches(), offset)) {
+                values.add(new String(record.value()));
+            }
+            if (records.isEmpty() || records.nextOffset() >= records.highWatermark()) {
+                return values;
+            }
+            offset = records.nextOffset();
+        }
+    }
+}
