@@ -30,6 +30,7 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.actors.replica.ReplicaEntry;
+import io.riverlog.actors.replica.ReplicaProgress;
 import io.riverlog.actors.replica.ReplicaStateMachine;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;
@@ -51,6 +52,7 @@ class ReplicatedPartitionTest {
     Path dir;
     private final Map<Integer, RaftNode> nodes = new TreeMap<>();
     private final Map<Integer, ActorRef<PartitionActor.Command>> replicas = new TreeMap<>();
+    private String list;
 
     @AfterEach
     void close() {
@@ -70,17 +72,9 @@ class ReplicatedPartitionTest {
                 ports.add(socket.getLocalPort());
             }
         }
-        String list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
-        ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
+        list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
         for (int id = 1; id <= 3; id++) {
-            ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT);
-            ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID,
-                    dir.resolve("data-" + id).resolve(ID.directoryName()), SETTINGS, Storage.LOCAL,
-                    PartitionMetrics.NONE));
-            applier.register(ID, actor);
-            replicas.put(id, actor);
-            nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
-                    (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));
+            start(id);
         }
 
         List<Long> offsets = new ArrayList<>();
@@ -106,6 +100,42 @@ class ReplicatedPartitionTest {
         }
         assertThat(values(replicas.get(leader))).as("the stopped leader").containsExactlyElementsOf(
                 expected.subList(0, 30));
+
+        // Every node stops, then all start again on their files: the group applies its log again from
+        // the start, and each replica skips what it had applied (no record twice), then catches up.
+        for (int id : List.copyOf(nodes.keySet())) {
+            nodes.remove(id).close();
+        }
+        for (int id = 1; id <= 3; id++) {
+            kit.stop(replicas.remove(id));
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        assertThat(append(2, "r40")).isEqualTo(40);
+        List<String> after = new ArrayList<>(expected);
+        after.add("r40");
+        for (int id = 1; id <= 3; id++) {
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (values(replicas.get(id)).size() < 41 && System.nanoTime() < end) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            assertThat(values(replicas.get(id))).as("replica %d after a restart of all", id)
+                    .containsExactlyElementsOf(after);
+        }
+    }
+
+    private void start(int id) throws Exception {
+        ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
+        ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
+        Path partitionDir = dir.resolve("data-" + id).resolve(ID.directoryName());
+        ReplicaProgress.Applied applied = ReplicaProgress.recover(partitionDir, SETTINGS.log(), Storage.LOCAL);
+        ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
+                Storage.LOCAL, PartitionMetrics.NONE));
+        applier.register(ID, actor, partitionDir, applied);
+        replicas.put(id, actor);
+        nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
+                (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));
     }
 
     private long append(int via, String value) throws Exception {

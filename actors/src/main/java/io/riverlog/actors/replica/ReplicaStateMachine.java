@@ -29,7 +29,7 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
 
     @Override
     public CompletionStage<byte[]> applyAsync(long index, byte[] entry) {
-        return applier.apply(entry).thenApply(ReplicaStateMachine::encode);
+        return applier.apply(index, entry).thenApply(ReplicaStateMachine::encode);
     }
 
     static byte[] encode(PartitionActor.AppendReply reply) {

@@ -59,15 +59,16 @@ class ReplicaApplierTest {
         List<List<String>> answers = new ArrayList<>();
         List<List<String>> logs = new ArrayList<>();
         for (String replica : List.of("one", "two")) {
-            ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT);
+            ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
             List<CompletableFuture<PartitionActor.AppendReply>> replies = new ArrayList<>();
             // The first entry comes before the actor: it waits for it.
-            replies.add(applier.apply(entries.get(0)).toCompletableFuture());
-            ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID,
-                    dir.resolve(replica).resolve(ID.directoryName()), SETTINGS, Storage.LOCAL, PartitionMetrics.NONE));
-            applier.register(ID, actor);
-            for (byte[] entry : entries.subList(1, entries.size())) {
-                replies.add(applier.apply(entry).toCompletableFuture());
+            replies.add(applier.apply(0, entries.get(0)).toCompletableFuture());
+            Path partitionDir = dir.resolve(replica).resolve(ID.directoryName());
+            ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
+                    Storage.LOCAL, PartitionMetrics.NONE));
+            applier.register(ID, actor, partitionDir, ReplicaProgress.Applied.NONE);
+            for (int i = 1; i < entries.size(); i++) {
+                replies.add(applier.apply(i, entries.get(i)).toCompletableFuture());
             }
             List<String> answered = new ArrayList<>();
             for (CompletableFuture<PartitionActor.AppendReply> reply : replies) {

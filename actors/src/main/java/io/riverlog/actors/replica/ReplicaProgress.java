@@ -1,0 +1,82 @@
+package io.riverlog.actors.replica;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.zip.CRC32C;
+
+import io.riverlog.wal.LogConfig;
+import io.riverlog.wal.PartitionLog;
+import io.riverlog.wal.Storage;
+
+/**
+ * How far one replica of a partition has applied its group's log (work in progress): the index of the
+ * last entry carried out and the log's end after it, in the partition directory's {@code replica-applied}
+ * file (24 bytes: index, end offset, CRC32C of both), written and fsynced after the partition answered
+ * the entry, which it does once the entry's write round was fsynced. At a restart the log is cut back to
+ * that end ({@link #recover}): what lies past it was written for entries the group applies again.
+ */
+public final class ReplicaProgress {
+    static final String FILE = "replica-applied";
+    private static final int BYTES = 24;
+
+    /** Applied: the index of the last entry carried out, and the log's end after it. */
+    public record Applied(long index, long endOffset) {
+        public static final Applied NONE = new Applied(-1, 0);
+    }
+
+    private ReplicaProgress() {
+    }
+
+    /**
+     * Before the partition's actor opens its log: cuts the log back to the recorded end, and returns
+     * what was applied (none if nothing was recorded, and then the log is cut back to empty).
+     */
+    public static Applied recover(Path dir, LogConfig config, Storage storage) throws IOException {
+        Applied applied = read(dir, storage);
+        if (storage.isDirectory(dir)) {
+            PartitionLog.openAfterStorageFailure(dir, config, Clock.systemUTC(), storage, applied.endOffset()).close();
+        }
+        return applied;
+    }
+
+    static Applied read(Path dir, Storage storage) throws IOException {
+        Path path = dir.resolve(FILE);
+        if (!storage.exists(path)) {
+            return Applied.NONE;
+        }
+        byte[] bytes = storage.readAllBytes(path);
+        if (bytes.length < BYTES) {
+            return Applied.NONE;
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        long index = in.getLong();
+        long end = in.getLong();
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, 2 * Long.BYTES);
+        return (int) in.getLong() == (int) crc.getValue() ? new Applied(index, end) : Applied.NONE;
+    }
+
+    /** Records {@code applied}, durably (the first write also fsyncs the directory that names the file). */
+    static void write(Path dir, Storage storage, Applied applied) throws IOException {
+        boolean created = !storage.exists(dir.resolve(FILE));
+        ByteBuffer out = ByteBuffer.allocate(BYTES).putLong(applied.index()).putLong(applied.endOffset());
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, 2 * Long.BYTES);
+        out.putLong(crc.getValue()).flip();
+        try (FileChannel channel = storage.open(dir.resolve(FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            long at = 0;
+            while (out.hasRemaining()) {
+                at += channel.write(out, at);
+            }
+            channel.force(false);
+        }
+        if (created) {
+            storage.fsyncDirectory(dir);
+        }
+    }
+}
