@@ -129,10 +129,10 @@ class ReplicatedPartitionTest {
         ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
         ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
         Path partitionDir = dir.resolve("data-" + id).resolve(ID.directoryName());
-        ReplicaProgress.Applied applied = ReplicaProgress.recover(partitionDir, SETTINGS.log(), Storage.LOCAL);
+        // The actor's writer cuts the log back to what was applied before it opens it.
         ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
-                Storage.LOCAL, PartitionMetrics.NONE));
-        applier.register(ID, actor, partitionDir, applied);
+                Storage.LOCAL, PartitionMetrics.NONE, ReplicaProgress.OPENER));
+        applier.register(ID, actor, partitionDir, ReplicaProgress.read(partitionDir, Storage.LOCAL));
         replicas.put(id, actor);
         nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
                 (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));

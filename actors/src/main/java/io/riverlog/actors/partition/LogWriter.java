@@ -98,24 +98,25 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     private boolean failed;
 
     static Behavior<Command> create(ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
-                                    PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
+                                    PartitionSettings settings, Storage storage, PartitionMetrics metrics,
+                                    LogOpener opener) {
         return Behaviors.setup(context -> {
             context.setLoggerName(LogWriter.class);
-            return open(context, partition, id, dir, settings, storage, metrics);
+            return open(context, partition, id, dir, settings, storage, metrics, opener);
         });
     }
 
     /** Opens (recovers) the log and reports it; if that fails, reports why and waits to be asked again. */
     private static Behavior<Command> open(ActorContext<Command> context, ActorRef<PartitionActor.Command> partition,
                                           PartitionId id, Path dir, PartitionSettings settings, Storage storage,
-                                          PartitionMetrics metrics) {
+                                          PartitionMetrics metrics, LogOpener opener) {
         PartitionLog log;
         ProducerStateTable producers;
         try {
-            log = PartitionLog.open(dir, settings.log(), Clock.systemUTC(), storage);
+            log = opener.open(dir, settings.log(), storage);
         } catch (IOException | RuntimeException e) {
             partition.tell(new PartitionActor.LogOpenFailed(e));
-            return notOpened(context, partition, id, dir, settings, storage, metrics);
+            return notOpened(context, partition, id, dir, settings, storage, metrics, opener);
         }
         try {
             producers = readyToWrite(log, settings, context);
@@ -126,7 +127,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
                 e.addSuppressed(closing);
             }
             partition.tell(new PartitionActor.LogOpenFailed(e));
-            return notOpened(context, partition, id, dir, settings, storage, metrics);
+            return notOpened(context, partition, id, dir, settings, storage, metrics, opener);
         }
         partition.tell(new PartitionActor.LogOpened(log, producers));
         return Behaviors.withTimers(timers -> new LogWriter(context, timers, partition, id, settings, metrics,
@@ -135,11 +136,13 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
 
     private static Behavior<Command> notOpened(ActorContext<Command> context,
                                                ActorRef<PartitionActor.Command> partition, PartitionId id, Path dir,
-                                               PartitionSettings settings, Storage storage, PartitionMetrics metrics) {
+                                               PartitionSettings settings, Storage storage, PartitionMetrics metrics,
+                                               LogOpener opener) {
         return Behaviors.receive(Command.class)
-                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics))
+                .onMessage(RetryOpen.class, retry -> open(context, partition, id, dir, settings, storage, metrics,
+                        opener))
                 .onMessage(Reconfigure.class, reconfigure -> notOpened(context, partition, id, dir,
-                        settings.withLog(reconfigure.log()), storage, metrics))
+                        settings.withLog(reconfigure.log()), storage, metrics, opener))
                 .onMessage(PlanCompaction.class, plan -> {
                     plan.replyTo().tell(new LogCleaner.NothingToCompact(id));
                     return Behaviors.same();

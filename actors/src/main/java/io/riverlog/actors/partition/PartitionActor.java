@@ -441,12 +441,18 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
 
     public static Behavior<Command> create(PartitionId id, Path dir, PartitionSettings settings,
                                            Storage storage, PartitionMetrics metrics) {
+        return create(id, dir, settings, storage, metrics, LogOpener.AS_IT_IS);
+    }
+
+    /** As {@link #create(PartitionId, Path, PartitionSettings, Storage, PartitionMetrics)}, opening its log so. */
+    public static Behavior<Command> create(PartitionId id, Path dir, PartitionSettings settings,
+                                           Storage storage, PartitionMetrics metrics, LogOpener opener) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
                 settings.pendingWhileOpening(), stash -> {
                     // One logger for all its behaviours: operators look for the partition, not the state it was in.
                     context.setLoggerName(PartitionActor.class);
                     ActorRef<LogWriter.Command> writer = context.spawn(
-                            LogWriter.create(context.getSelf(), id, dir, settings, storage, metrics), "writer",
+                            LogWriter.create(context.getSelf(), id, dir, settings, storage, metrics, opener), "writer",
                             DispatcherSelector.fromConfig(LogWriter.DISPATCHER));
                     context.watch(writer);
                     Executor blockingIo = context.getSystem().dispatchers()

@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.zip.CRC32C;
 
+import io.riverlog.actors.partition.LogOpener;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
@@ -28,6 +29,15 @@ public final class ReplicaProgress {
         public static final Applied NONE = new Applied(-1, 0);
     }
 
+    /**
+     * Opens a replica's log for its partition actor: cut back to what it recorded as applied first
+     * ({@link #recover}), on the writer's thread, before the actor takes anything.
+     */
+    public static final LogOpener OPENER = (dir, config, storage) -> {
+        recover(dir, config, storage);
+        return PartitionLog.open(dir, config, Clock.systemUTC(), storage);
+    };
+
     private ReplicaProgress() {
     }
 
@@ -43,7 +53,8 @@ public final class ReplicaProgress {
         return applied;
     }
 
-    static Applied read(Path dir, Storage storage) throws IOException {
+    /** What the replica in {@code dir} recorded as applied; {@link Applied#NONE} if nothing. */
+    public static Applied read(Path dir, Storage storage) throws IOException {
         Path path = dir.resolve(FILE);
         if (!storage.exists(path)) {
             return Applied.NONE;

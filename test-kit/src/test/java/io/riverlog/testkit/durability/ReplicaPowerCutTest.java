@@ -40,8 +40,9 @@ import io.riverlog.wal.LogRecord;
 /**
  * Work in progress: one replica of a partition loses power while it applies its group's entries (the
  * group's log itself is on the other replicas: here, a list that survives). After the cut the replica
- * recovers ({@link ReplicaProgress#recover}) and is handed every entry again from the first: it ends
- * with exactly the log of a replica that never lost power — nothing lost, nothing twice.
+ * recovers (its writer opens the log with {@link ReplicaProgress#OPENER}) and is handed every entry
+ * again from the first: it ends with exactly the log of a replica that never lost power — nothing
+ * lost, nothing twice.
  */
 class ReplicaPowerCutTest {
     private static final String SEED = "riverlog.power-cuts.replica.seed";
@@ -113,11 +114,10 @@ class ReplicaPowerCutTest {
     private static List<String> applyAll(SimulatedDisk disk, Path root, List<byte[]> entries, int from)
             throws Exception {
         Path dir = root.resolve(ID.directoryName());
-        ReplicaProgress.Applied applied = ReplicaProgress.recover(dir, SETTINGS.log(), disk);
         ReplicaApplier applier = new ReplicaApplier(KIT.scheduler(), ANSWER, disk);
         ActorRef<PartitionActor.Command> actor = KIT.spawn(PartitionActor.create(ID, dir, SETTINGS, disk,
-                PartitionMetrics.NONE));
-        applier.register(ID, actor, dir, applied);
+                PartitionMetrics.NONE, ReplicaProgress.OPENER));
+        applier.register(ID, actor, dir, ReplicaProgress.read(dir, disk));
         CompletableFuture<PartitionActor.AppendReply> last = null;
         for (int i = from; i < entries.size(); i++) {
             last = applier.apply(i, entries.get(i)).toCompletableFuture();
