@@ -50,7 +50,8 @@ class ReplicaPowerCutTest {
     private static final PartitionId ID = new PartitionId("replicated", 0);
     private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load())
-            .withLog(new LogConfig(16 * 1024, 512, -1, -1, 0, 4096));
+            .withLog(new LogConfig(16 * 1024, 512, -1, -1, 0, 4096))
+            .withStorageRetryInterval(Duration.ofMillis(50));
     private static final long LEADER_TIME = System.currentTimeMillis();
 
     @TempDir
@@ -63,7 +64,7 @@ class ReplicaPowerCutTest {
 
     @Test
     void aReplicaThatLostPowerEndsWithTheLogOfOneThatDidNot() throws Exception {
-        PowerCutRuns.repeat(SEED, 12, this::cutOnce);
+        PowerCutRuns.repeat(SEED, 60, this::cutOnce);
     }
 
     private int cutOnce(Random random, int run) throws Exception {
