@@ -9,11 +9,15 @@ import io.riverlog.settings.ConfigValues;
 
 /**
  * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
- * submitted entry may take, and how often a starting node retries while no majority answers.
+ * submitted entry may take, how often a starting node retries while no majority answers, and how
+ * many partition groups carry the partitions' data.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
-                             Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy) {
+                             Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
+                             int partitionGroups) {
     private static final String PATH = "riverlog.cluster.";
+    /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
+    private static final int MAX_PARTITION_GROUPS = 1024;
 
     /**
      * Reads the settings; {@code nodeId} is this node's id.
@@ -33,6 +37,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
         }
         return new ClusterSettings(spec, min, max, ConfigValues.positiveDuration(config, PATH + "request-timeout"),
                 ConfigValues.timerDuration(config, PATH + "join-retry-interval"),
-                config.getString(PATH + "appender-retry-policy"));
+                config.getString(PATH + "appender-retry-policy"),
+                ConfigValues.intValue(config, PATH + "partition-groups", 1, MAX_PARTITION_GROUPS));
     }
 }

@@ -11,7 +11,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 
 /**
- * The cluster's partition groups (work in progress for replicated partitions): a fixed number of Raft
+ * The cluster's partition groups: a fixed number of Raft
  * groups that carry the partitions' data, each with min(3, nodes) members. Group g's members are the
  * nodes g, g+1, ... (in ascending id order, wrapping), and the first of them has the highest Ratis
  * priority, so that preferred leaders are spread over the nodes as evenly as the count allows.

@@ -50,7 +50,7 @@ public final class RaftNode implements AutoCloseable {
     private final RaftServer server;
     private final RaftClient metadataClient;
     private final Duration requestTimeout;
-    /** The partition groups this node is a member of, by number (work in progress). */
+    /** The partition groups this node is a member of, by number, and how this node submits to each. */
     private final java.util.Map<Integer, RaftClient> dataClients;
 
     private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout,
@@ -73,7 +73,7 @@ public final class RaftNode implements AutoCloseable {
     /**
      * As {@link #start(ClusterSpec, ClusterSettings, Path, ReplicatedStateMachine)}, also hosting this
      * node's share of {@code dataGroups} partition groups ({@link DataGroups}), group g's entries
-     * applied by {@code dataMachines.apply(g)}. Work in progress.
+     * applied by {@code dataMachines.apply(g)}.
      */
     public static RaftNode start(ClusterSpec spec, ClusterSettings settings, Path raftDir,
                                  ReplicatedStateMachine metadata, int dataGroups,
@@ -170,10 +170,25 @@ public final class RaftNode implements AutoCloseable {
         return dataClients.keySet();
     }
 
-    /** Partition group {@code group} as this node submits to it (work in progress). */
+    /** Partition group {@code group} as this node submits to it; only a member submits. */
     public ReplicatedJournal dataJournal(int group) {
         RaftClient client = dataClients.get(group);
+        if (client == null) {
+            return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
+                    + " is not a member of partition group " + group));
+        }
         return entry -> submit(client, entry);
+    }
+
+    /** True if this node is a member of partition group {@code group}. */
+    public boolean isMember(int group) {
+        return dataClients.containsKey(group);
+    }
+
+    /** The node that leads partition group {@code group}, as this node knows it; empty while unknown. */
+    public java.util.OptionalInt leaderOf(int group) {
+        return leaderAndTerm(group).map(leader -> java.util.OptionalInt.of((int) leader[0]))
+                .orElse(java.util.OptionalInt.empty());
     }
 
     /** The node that leads partition group {@code group} as this node knows it, and its term. */

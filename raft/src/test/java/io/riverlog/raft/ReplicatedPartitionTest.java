@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.compress.Compression;
@@ -37,7 +38,7 @@ import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.Storage;
 
 /**
- * Work in progress: one partition replicated by a partition group of three in-JVM Raft nodes, each
+ * One partition replicated by a partition group of three in-JVM Raft nodes, each
  * with its own partition actor and files. Appends submitted through any node are answered with their
  * offsets once committed; every replica holds the same records at the same offsets; after the
  * group's leader is closed, the others go on from where it stopped.
@@ -46,6 +47,7 @@ class ReplicatedPartitionTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
     private static final PartitionId ID = new PartitionId("orders", 0);
+    private static final UUID TOPIC_ID = UUID.randomUUID();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
@@ -132,14 +134,14 @@ class ReplicatedPartitionTest {
         // The actor's writer cuts the log back to what was applied before it opens it.
         ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
                 Storage.LOCAL, PartitionMetrics.NONE, ReplicaProgress.OPENER));
-        applier.register(ID, actor, partitionDir, ReplicaProgress.read(partitionDir, Storage.LOCAL));
+        applier.register(ID, TOPIC_ID, actor, partitionDir, ReplicaProgress.read(partitionDir, Storage.LOCAL));
         replicas.put(id, actor);
         nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
                 (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));
     }
 
     private long append(int via, String value) throws Exception {
-        byte[] entry = ReplicaEntry.encode(ID, System.currentTimeMillis(), BatchFormat.validate(
+        byte[] entry = ReplicaEntry.encode(ID, TOPIC_ID, System.currentTimeMillis(), BatchFormat.validate(
                 MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes())).buffer()));
         byte[] reply = nodes.get(via).dataJournal(0).submit(entry).toCompletableFuture()
                 .get(WAIT.toSeconds(), TimeUnit.SECONDS).reply();

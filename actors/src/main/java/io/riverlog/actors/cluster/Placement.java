@@ -1,39 +1,93 @@
 package io.riverlog.actors.cluster;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.UUID;
 
 /**
  * Where partitions and consumer groups live, computed the same way on every node from what every
- * node knows: the members, a topic's id, a group's id. A topic's partitions are dealt out over the
- * nodes in turn, starting at a node that the topic's id picks, so that topics created one after the
- * other do not all start on the same node.
+ * node knows: the members, a topic's id, a group's id.
  *
- * <p>For now each partition has one replica, its leader; replication by per-partition Raft groups
- * will give it more, and then leadership comes from Raft rather than from here.
+ * <p>In a cluster a partition's data is replicated by one of a fixed number of partition groups
+ * (Raft groups): group g's replicas are the nodes g, g+1, ... in ascending id order, wrapping,
+ * min(3, nodes) of them, and its first node is its preferred leader. A topic's partitions are dealt
+ * out over the groups in turn, starting at a group the topic's id picks, so that topics created one
+ * after the other do not all start on the same group. Which node leads a group is Raft's election,
+ * read through {@link GroupLeaders}.
+ *
+ * <p>On a single node there are no groups and the node holds and leads everything.
  */
 public final class Placement {
-    private final ClusterMembers members;
+    private static final int MAX_REPLICATION = 3;
 
+    private final ClusterMembers members;
+    private final int groups;
+    private final GroupLeaders leaders;
+
+    /** A single node's placement: everything here. */
     public Placement(ClusterMembers members) {
+        this(members, 0, group -> OptionalInt.of(members.self()));
+    }
+
+    public Placement(ClusterMembers members, int groups, GroupLeaders leaders) {
+        if (members.replicated() && groups < 1) {
+            throw new IllegalArgumentException("a cluster needs at least one partition group, not " + groups);
+        }
         this.members = members;
+        this.groups = groups;
+        this.leaders = leaders;
     }
 
     public ClusterMembers members() {
         return members;
     }
 
-    /** The node that leads partition {@code partition} of the topic with id {@code topicId}. */
-    public int leaderOf(UUID topicId, int partition) {
-        List<Integer> nodes = members.nodeIds();
-        long spread = topicId.getMostSignificantBits() ^ topicId.getLeastSignificantBits();
-        int start = (int) Math.floorMod(spread, (long) nodes.size());
-        return nodes.get(Math.floorMod(start + partition, nodes.size()));
+    /** How many partition groups the cluster has (0 on a single node). */
+    public int groups() {
+        return groups;
     }
 
-    /** True if this node leads the partition. */
+    /** How many replicas each partition has. */
+    public int replicationFactor() {
+        return Math.min(MAX_REPLICATION, members.nodeIds().size());
+    }
+
+    /** The partition group that replicates partition {@code partition} of the topic with id {@code topicId}. */
+    public int groupOf(UUID topicId, int partition) {
+        long spread = topicId.getMostSignificantBits() ^ topicId.getLeastSignificantBits();
+        return (int) Math.floorMod(spread + partition, (long) Math.max(1, groups));
+    }
+
+    /** Group {@code group}'s replicas, its preferred leader first. */
+    public List<Integer> replicasOfGroup(int group) {
+        List<Integer> nodes = members.nodeIds();
+        List<Integer> replicas = new ArrayList<>(replicationFactor());
+        for (int k = 0; k < replicationFactor(); k++) {
+            replicas.add(nodes.get(Math.floorMod(group + k, nodes.size())));
+        }
+        return replicas;
+    }
+
+    /** The nodes that hold a replica of the partition, its preferred leader first. */
+    public List<Integer> replicasOf(UUID topicId, int partition) {
+        return members.replicated() ? replicasOfGroup(groupOf(topicId, partition)) : List.of(members.self());
+    }
+
+    /** True if this node holds a replica of the partition. */
+    public boolean hostsReplica(UUID topicId, int partition) {
+        return replicasOf(topicId, partition).contains(members.self());
+    }
+
+    /** The node that leads the partition now, as this node knows it; empty while its group elects one. */
+    public OptionalInt leaderOf(UUID topicId, int partition) {
+        return members.replicated() ? leaders.leaderOf(groupOf(topicId, partition)) : OptionalInt.of(members.self());
+    }
+
+    /** True if this node leads the partition now. */
     public boolean isLocal(UUID topicId, int partition) {
-        return leaderOf(topicId, partition) == members.self();
+        OptionalInt leader = leaderOf(topicId, partition);
+        return leader.isPresent() && leader.getAsInt() == members.self();
     }
 
     /**

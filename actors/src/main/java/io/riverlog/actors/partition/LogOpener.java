@@ -10,8 +10,7 @@ import io.riverlog.wal.Storage;
 
 /**
  * How a partition's writer opens (recovers) its log when the partition starts: as it is, or, for a
- * replica of a replicated partition, after cutting it back to what the replica recorded as applied
- * (work in progress).
+ * replica of a replicated partition, after cutting it back to what the replica recorded as applied.
  */
 @FunctionalInterface
 public interface LogOpener {

@@ -103,7 +103,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     /**
      * Appends the batches. {@code appendTimeMs} is the time the topic's rules judge them by (timestamp
      * bounds, LogAppendTime): {@link #NOW} for the broker's clock; a replicated partition's entries carry
-     * their leader's time, so that every replica decides the same (work in progress).
+     * their leader's time, so that every replica decides the same.
      */
     public record Append(ValidBatches batches, long appendTimeMs, ActorRef<AppendReply> replyTo) implements Request {
         /** Judge the batches by the broker's clock when they are appended. */

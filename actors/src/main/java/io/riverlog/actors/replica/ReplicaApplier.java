@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -20,7 +21,7 @@ import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 /**
- * The state machine of one partition group on one replica (work in progress): hands each committed
+ * The state machine of one partition group on one replica: hands each committed
  * entry to its partition's actor as an {@link PartitionActor.Append} carrying the leader's time, in
  * log order, and completes with the actor's answer. The actor assigns offsets and applies idempotence
  * as on a single node; every replica sees the same entries in the same order with the same time, so
@@ -38,12 +39,16 @@ public final class ReplicaApplier {
     private record Waiting(long index, ReplicaEntry entry, CompletableFuture<PartitionActor.AppendReply> answer) {
     }
 
-    /** A registered replica: where it keeps its progress, and how far it got. */
+    /** A registered replica: its topic's id, where it keeps its progress, and how far it got (null: not read yet). */
     private static final class Replica {
+        private final UUID topicId;
         private final Path dir;
         private ReplicaProgress.Applied applied;
+        /** Why this replica stopped applying, or null while it applies. */
+        private volatile String halted;
 
-        Replica(Path dir, ReplicaProgress.Applied applied) {
+        Replica(UUID topicId, Path dir, ReplicaProgress.Applied applied) {
+            this.topicId = topicId;
             this.dir = dir;
             this.applied = applied;
         }
@@ -52,6 +57,16 @@ public final class ReplicaApplier {
     /** The answer to an entry this replica carried out before it restarted (nobody waits for it). */
     public static final PartitionActor.AppendReply ALREADY_APPLIED = new PartitionActor.AppendFailed(
             PartitionActor.AppendError.NOT_AVAILABLE, "applied before this replica restarted");
+
+    /** Refusals that come from this replica's own state, not from the entry: the others need not share them. */
+    private static final java.util.Set<PartitionActor.AppendError> LOCAL_FAILURES = java.util.EnumSet.of(
+            PartitionActor.AppendError.STORAGE_ERROR, PartitionActor.AppendError.OUTCOME_UNKNOWN,
+            PartitionActor.AppendError.NOT_AVAILABLE);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicaApplier.class);
+
+    /** The answer to an entry of another topic of the same name, deleted since. */
+    public static final PartitionActor.AppendReply OTHER_TOPIC = new PartitionActor.AppendFailed(
+            PartitionActor.AppendError.NOT_AVAILABLE, "the entry's topic was deleted");
 
     public ReplicaApplier(Scheduler scheduler, Duration timeout, Storage storage) {
         this.scheduler = scheduler;
@@ -64,9 +79,9 @@ public final class ReplicaApplier {
      * {@code dir} and which had applied {@code applied}; entries that waited for it go to it first, in
      * order, and entries it applied already are skipped.
      */
-    public synchronized void register(PartitionId id, ActorRef<PartitionActor.Command> actor, Path dir,
-                                      ReplicaProgress.Applied applied) {
-        replicas.put(id, new Replica(dir, applied));
+    public synchronized void register(PartitionId id, UUID topicId, ActorRef<PartitionActor.Command> actor,
+                                      Path dir, ReplicaProgress.Applied applied) {
+        replicas.put(id, new Replica(topicId, dir, applied));
         actors.put(id, actor);
         ArrayDeque<Waiting> queued = waiting.remove(id);
         if (queued != null) {
@@ -82,8 +97,17 @@ public final class ReplicaApplier {
         }
     }
 
+    /**
+     * As {@link #register(PartitionId, UUID, ActorRef, Path, ReplicaProgress.Applied)}, reading what it
+     * applied from {@code dir} when its first entry comes (on the consensus engine's thread, not the caller's).
+     */
+    public void register(PartitionId id, UUID topicId, ActorRef<PartitionActor.Command> actor, Path dir) {
+        register(id, topicId, actor, dir, null);
+    }
+
     public synchronized void unregister(PartitionId id) {
         actors.remove(id);
+        replicas.remove(id);
     }
 
     /** Applies one entry; called in log order. */
@@ -103,17 +127,38 @@ public final class ReplicaApplier {
     private CompletionStage<PartitionActor.AppendReply> send(long index, ActorRef<PartitionActor.Command> actor,
                                                              ReplicaEntry entry) {
         Replica replica = replicas.get(entry.partition());
+        if (!replica.topicId.equals(entry.topicId())) {
+            // An entry of a topic deleted since (applied again at a restart): it has no partition here any more.
+            return CompletableFuture.completedFuture(OTHER_TOPIC);
+        }
+        try {
+            if (replica.applied == null) {
+                replica.applied = ReplicaProgress.read(replica.dir, storage);
+            }
+        } catch (java.io.IOException e) {
+            return CompletableFuture.completedFuture(new PartitionActor.AppendFailed(
+                    PartitionActor.AppendError.STORAGE_ERROR, "reading what replica " + replica.dir
+                    + " applied failed: " + e.getMessage()));
+        }
         if (index <= replica.applied.index()) {
             return CompletableFuture.completedFuture(ALREADY_APPLIED);
+        }
+        if (replica.halted != null) {
+            return CompletableFuture.completedFuture(new PartitionActor.AppendFailed(
+                    PartitionActor.AppendError.STORAGE_ERROR, replica.halted));
         }
         try {
             ValidBatches valid = BatchFormat.validate(entry.batches());
             return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
                     replyTo -> new PartitionActor.Append(valid, entry.appendTimeMs(), replyTo), timeout, scheduler)
-                    .thenApply(reply -> recorded(replica, index, reply));
+                    .handle((reply, failure) -> failure != null
+                            ? halt(entry.partition(), replica, index, new PartitionActor.AppendFailed(
+                                    PartitionActor.AppendError.NOT_AVAILABLE, failure.toString()))
+                            : recorded(entry.partition(), replica, index, reply));
         } catch (InvalidBatchException e) {
             // The leader validated it: only damage in transit or a bug brings this; every replica refuses alike.
-            return CompletableFuture.completedFuture(recorded(replica, index, new PartitionActor.AppendFailed(
+            return CompletableFuture.completedFuture(recorded(entry.partition(), replica, index,
+                    new PartitionActor.AppendFailed(
                     PartitionActor.AppendError.INVALID_RECORD, e.getMessage())));
         }
     }
@@ -121,8 +166,15 @@ public final class ReplicaApplier {
     /**
      * Records that the entry at {@code index} was carried out (answers come in log order for one
      * partition). The end only grows: a retried batch answered with its first offsets leaves it.
+     * A refusal that every replica makes alike (a sequence out of order, a record too large) counts
+     * as carried out; one that comes from this replica's own state (its storage failed, it was
+     * stopping) does not: see {@link #halt}.
      */
-    private PartitionActor.AppendReply recorded(Replica replica, long index, PartitionActor.AppendReply reply) {
+    private PartitionActor.AppendReply recorded(PartitionId id, Replica replica, long index,
+                                                PartitionActor.AppendReply reply) {
+        if (reply instanceof PartitionActor.AppendFailed failed && LOCAL_FAILURES.contains(failed.error())) {
+            return halt(id, replica, index, failed);
+        }
         synchronized (replica) {
             long end = reply instanceof PartitionActor.Appended appended
                     ? Math.max(replica.applied.endOffset(), appended.lastOffset() + 1) : replica.applied.endOffset();
@@ -131,9 +183,28 @@ public final class ReplicaApplier {
                 ReplicaProgress.write(replica.dir, storage, applied);
                 replica.applied = applied;
             } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("recording what replica " + replica.dir + " applied failed", e);
+                return halt(id, replica, index, new PartitionActor.AppendFailed(
+                        PartitionActor.AppendError.STORAGE_ERROR, "recording what was applied failed: " + e));
             }
         }
         return reply;
+    }
+
+    /**
+     * This replica could not carry out the entry at {@code index} while the others did: it stops
+     * applying the partition's entries, rather than give later ones the offsets this one should have
+     * had. What it recorded as applied stays, so at the node's next start its log is cut back there
+     * and the group's log (kept whole) is applied again from that entry.
+     */
+    private PartitionActor.AppendReply halt(PartitionId id, Replica replica, long index,
+                                            PartitionActor.AppendFailed failure) {
+        if (replica.halted == null) {
+            replica.halted = "this replica of " + id + " stopped applying at entry " + index + ": "
+                    + failure.message();
+            log.error("Replica of {} stopped applying its group's entries at entry {} ({}: {}); the other replicas"
+                    + " go on, and this one catches up when the node restarts", id, index, failure.error(),
+                    failure.message());
+        }
+        return failure;
     }
 }

@@ -14,11 +14,15 @@ import io.riverlog.wal.PartitionLog;
 import io.riverlog.wal.Storage;
 
 /**
- * How far one replica of a partition has applied its group's log (work in progress): the index of the
- * last entry carried out and the log's end after it, in the partition directory's {@code replica-applied}
- * file (24 bytes: index, end offset, CRC32C of both), written and fsynced after the partition answered
- * the entry, which it does once the entry's write round was fsynced. At a restart the log is cut back to
- * that end ({@link #recover}): what lies past it was written for entries the group applies again.
+ * How far one replica of a partition has applied its group's log: the index of the last entry carried
+ * out and the log's end after it, in the partition directory's {@code replica-applied} file (24 bytes:
+ * index, end offset, CRC32C of both), written after the partition answered the entry, which it does
+ * once the entry's write round was fsynced. At a restart the log is cut back to that end
+ * ({@link #recover}) and the group's entries after that index are applied again.
+ *
+ * <p>The file is not fsynced: any pair it held is one the log was durable up to, so after a power cut
+ * an older pair (or none, if the write was torn and its CRC fails) only means more entries are
+ * applied again, from a shorter log.
  */
 public final class ReplicaProgress {
     static final String FILE = "replica-applied";
@@ -71,9 +75,8 @@ public final class ReplicaProgress {
         return (int) in.getLong() == (int) crc.getValue() ? new Applied(index, end) : Applied.NONE;
     }
 
-    /** Records {@code applied}, durably (the first write also fsyncs the directory that names the file). */
+    /** Records {@code applied} (not durably: see the class comment). */
     static void write(Path dir, Storage storage, Applied applied) throws IOException {
-        boolean created = !storage.exists(dir.resolve(FILE));
         ByteBuffer out = ByteBuffer.allocate(BYTES).putLong(applied.index()).putLong(applied.endOffset());
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, 2 * Long.BYTES);
@@ -84,10 +87,6 @@ public final class ReplicaProgress {
             while (out.hasRemaining()) {
                 at += channel.write(out, at);
             }
-            channel.force(false);
-        }
-        if (created) {
-            storage.fsyncDirectory(dir);
         }
     }
 }

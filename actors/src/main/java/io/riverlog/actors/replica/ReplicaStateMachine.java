@@ -8,7 +8,7 @@ import io.riverlog.actors.cluster.ReplicatedStateMachine;
 import io.riverlog.actors.partition.PartitionActor;
 
 /**
- * A partition group's state machine on one replica (work in progress): entries go to the
+ * A partition group's state machine on one replica: entries go to the
  * {@link ReplicaApplier}; the answer (the partition actor's) travels back to the submitter encoded:
  * appended {@code [0, base, last, logStart, appendTime]} or refused {@code [1, error ordinal, message]}.
  */

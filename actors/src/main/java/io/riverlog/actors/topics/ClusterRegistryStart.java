@@ -182,7 +182,7 @@ final class ClusterRegistryStart {
         Set<String> local = new HashSet<>();
         for (TopicInfo topic : topics.all()) {
             for (PartitionId id : TopicTable.partitionsOf(topic.name(), 0, topic.partitions())) {
-                if (placement.isLocal(topic.topicId(), id.partition())) {
+                if (placement.hostsReplica(topic.topicId(), id.partition())) {
                     local.add(id.directoryName());
                 }
             }

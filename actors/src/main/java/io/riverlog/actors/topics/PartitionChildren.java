@@ -1,5 +1,6 @@
 package io.riverlog.actors.topics;
 
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,12 +15,15 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 import io.riverlog.actors.cluster.Placement;
+import io.riverlog.actors.partition.FsyncPolicy;
 import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
 import io.riverlog.actors.partition.Scrubber;
+import io.riverlog.actors.replica.ReplicaApplier;
+import io.riverlog.actors.replica.ReplicaProgress;
 import io.riverlog.wal.Storage;
 
 /**
@@ -39,15 +43,18 @@ final class PartitionChildren {
     private final ActorRef<LogCleaner.Command> cleaner;
     /** The message the registry gets when a partition terminates. */
     private final Function<PartitionId, TopicRegistry.Command> terminationMessage;
-    /** Which partitions this node runs: all of them on a single node, its share in a cluster. */
+    /** Which partitions this node runs: all of them on a single node, those it holds a replica of in a cluster. */
     private final Placement placement;
+    /** In a cluster, what hands each partition group's entries to the replicas here; null on a single node. */
+    private final ReplicaApplier replicas;
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> running = new HashMap<>();
     private final Set<PartitionId> stopping = new HashSet<>();
 
     PartitionChildren(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Storage storage,
                       PartitionMetrics metrics, ActorRef<Scrubber.Command> scrubber,
                       ActorRef<LogCleaner.Command> cleaner,
-                      Function<PartitionId, TopicRegistry.Command> terminationMessage, Placement placement) {
+                      Function<PartitionId, TopicRegistry.Command> terminationMessage, Placement placement,
+                      ReplicaApplier replicas) {
         this.context = context;
         this.settings = settings;
         this.storage = storage;
@@ -56,18 +63,26 @@ final class PartitionChildren {
         this.cleaner = cleaner;
         this.terminationMessage = terminationMessage;
         this.placement = placement;
+        this.replicas = replicas;
     }
 
     /** Spawns the partitions {@code [from, to)} of the topic that this node runs. */
     void spawn(TopicInfo topic, int from, int to) {
         PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());
         for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
-            if (!placement.isLocal(topic.topicId(), id.partition())) {
+            if (!placement.hostsReplica(topic.topicId(), id.partition())) {
                 continue;
             }
-            ActorRef<PartitionActor.Command> ref = context.spawn(
-                    PartitionActor.create(id, settings.partitionDir(id), partitionSettings, storage, metrics),
+            Path dir = settings.partitionDir(id);
+            // A replica records how far it applied only once that is durable: its rounds are always fsynced.
+            ActorRef<PartitionActor.Command> ref = context.spawn(replicas == null
+                    ? PartitionActor.create(id, dir, partitionSettings, storage, metrics)
+                    : PartitionActor.create(id, dir, partitionSettings.withFsyncPolicy(FsyncPolicy.BATCH), storage,
+                            metrics, ReplicaProgress.OPENER),
                     id.directoryName());
+            if (replicas != null) {
+                replicas.register(id, topic.topicId(), ref, dir);
+            }
             context.watchWith(ref, terminationMessage.apply(id));
             running.put(id, ref);
             scrubber.tell(new Scrubber.Add(id, ref));
@@ -91,7 +106,7 @@ final class PartitionChildren {
     /** The partitions of {@code [from, to)} of the topic that this node runs. */
     List<PartitionId> local(String topic, java.util.UUID topicId, int from, int to) {
         return TopicTable.partitionsOf(topic, from, to).stream()
-                .filter(id -> placement.isLocal(topicId, id.partition())).toList();
+                .filter(id -> placement.hostsReplica(topicId, id.partition())).toList();
     }
 
     Optional<ActorRef<PartitionActor.Command>> get(PartitionId id) {
@@ -125,6 +140,9 @@ final class PartitionChildren {
     /** A partition terminated; false if nobody told it to stop. */
     boolean terminated(PartitionId id) {
         running.remove(id);
+        if (replicas != null) {
+            replicas.unregister(id);
+        }
         return stopping.remove(id);
     }
 }

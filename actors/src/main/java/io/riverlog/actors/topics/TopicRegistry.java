@@ -33,6 +33,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.Scrubber;
+import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
@@ -62,8 +63,9 @@ import io.riverlog.wal.Storage;
  * <p>In a cluster ({@link #createReplicated}) the metadata group's log takes the metadata log's
  * place: a change is submitted to it, accepted or refused by the group's state machine
  * ({@link MetadataStateMachine}), and carried out by every node's registry when its entry is applied,
- * in log order ({@link AppliedEntries}); each node runs only the partitions the {@link Placement}
- * gives it. Producer id blocks are handed out by the group's state machine.
+ * in log order ({@link AppliedEntries}); each node runs a replica of each partition the {@link Placement}
+ * puts on it, registered with the {@link ReplicaApplier} that hands it its partition group's entries.
+ * Producer id blocks are handed out by the group's state machine.
  */
 public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command> {
 
@@ -259,36 +261,37 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return RegistryStart.loading(settings, storage, clock, (context, stash, blockingIo, loaded) ->
                 new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded,
-                        published, null, new Placement(ClusterMembers.single(0))));
+                        published, null, new Placement(ClusterMembers.single(0)), null));
     }
 
     /**
      * A registry of one node of a cluster: the metadata group (its journal once the consensus engine
-     * runs) holds the topics, and this node runs the partitions {@code placement} gives it. Every
+     * runs) holds the topics, and this node runs replicas of the partitions {@code placement} puts on it,
+     * fed by {@code replicas}. Every
      * {@code retryInterval} until a majority of the nodes answers, it says in the log that it waits.
      */
     public static Behavior<Command> createReplicated(RegistrySettings settings, Storage storage,
                                                      PartitionMetrics metrics, PublishedTopics published,
-                                                     Placement placement,
+                                                     Placement placement, ReplicaApplier replicas,
                                                      CompletionStage<ReplicatedJournal> journal,
                                                      Duration retryInterval) {
         return ClusterRegistryStart.joining(settings, storage, placement, journal, retryInterval,
                 (context, stash, blockingIo, loaded, started) -> new TopicRegistry(context, stash, settings,
                         storage, metrics, TopicTable::randomKafkaId, blockingIo, loaded, published, started,
-                        placement));
+                        placement, replicas));
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
                           Storage storage, PartitionMetrics metrics, Supplier<UUID> randomIds,
                           Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published,
-                          ReplicatedJournal journal, Placement placement) {
+                          ReplicatedJournal journal, Placement placement, ReplicaApplier replicas) {
         super(context);
         this.stash = stash;
         this.settings = settings;
         this.partitions = new PartitionChildren(context, settings, storage, metrics,
                 context.spawn(Scrubber.create(settings.scrub()), "scrubber"),
                 context.spawn(LogCleaner.create(settings.cleaner()), "log-cleaner"), PartitionStopped::new,
-                placement);
+                placement, replicas);
         this.journal = journal;
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;

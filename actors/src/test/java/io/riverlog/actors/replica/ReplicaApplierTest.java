@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.compress.Compression;
@@ -30,7 +31,7 @@ import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
 
 /**
- * Work in progress: two replicas of one partition, each applying the same entries in the same order,
+ * Two replicas of one partition, each applying the same entries in the same order,
  * end with the same log — offsets, records, and the idempotence decisions (a retried batch is not
  * appended twice on either) — and an entry that comes before its partition's actor waits for it.
  */
@@ -38,6 +39,7 @@ class ReplicaApplierTest {
     private static final ActorTestKit kit = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load());
     private static final PartitionId ID = new PartitionId("orders", 0);
+    private static final UUID TOPIC_ID = UUID.randomUUID();
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long LEADER_TIME = 1_700_000_000_000L;
 
@@ -66,7 +68,7 @@ class ReplicaApplierTest {
             Path partitionDir = dir.resolve(replica).resolve(ID.directoryName());
             ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
                     Storage.LOCAL, PartitionMetrics.NONE));
-            applier.register(ID, actor, partitionDir, ReplicaProgress.Applied.NONE);
+            applier.register(ID, TOPIC_ID, actor, partitionDir, ReplicaProgress.Applied.NONE);
             for (int i = 1; i < entries.size(); i++) {
                 replies.add(applier.apply(i, entries.get(i)).toCompletableFuture());
             }
@@ -84,8 +86,41 @@ class ReplicaApplierTest {
         assertThat(logs.get(1)).isEqualTo(logs.get(0));
     }
 
+    /**
+     * A replica whose own storage refuses an entry that the others carry out must not give the next
+     * entry the offset the refused one should have had: it stops applying, records nothing more, and
+     * is left to catch up from the group's log at the node's next start.
+     */
+    @Test
+    void aReplicaThatFailsAnEntryStopsApplyingRatherThanShiftTheOffsetsOfTheNext() throws Exception {
+        ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
+        TestProbe<PartitionActor.Command> actor = kit.createTestProbe();
+        Path partitionDir = dir.resolve(ID.directoryName());
+        java.nio.file.Files.createDirectories(partitionDir);
+        applier.register(ID, TOPIC_ID, actor.getRef(), partitionDir, ReplicaProgress.Applied.NONE);
+
+        CompletableFuture<PartitionActor.AppendReply> first = applier.apply(1, entry(idempotent(7, 0, "a")))
+                .toCompletableFuture();
+        actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo()
+                .tell(new PartitionActor.Appended(0, 0, 0, -1));
+        assertThat(first.get()).isInstanceOf(PartitionActor.Appended.class);
+        CompletableFuture<PartitionActor.AppendReply> second = applier.apply(2, entry(idempotent(7, 1, "b")))
+                .toCompletableFuture();
+        actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo().tell(new PartitionActor.AppendFailed(
+                PartitionActor.AppendError.STORAGE_ERROR, "the disk is full"));
+        assertThat(((PartitionActor.AppendFailed) second.get()).error())
+                .isEqualTo(PartitionActor.AppendError.STORAGE_ERROR);
+
+        PartitionActor.AppendReply third = applier.apply(3, entry(idempotent(7, 2, "c"))).toCompletableFuture().get();
+
+        assertThat(third).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
+                failed -> assertThat(failed.message()).contains("stopped applying at entry 2"));
+        actor.expectNoMessage(Duration.ofMillis(200));
+        assertThat(ReplicaProgress.read(partitionDir, Storage.LOCAL)).isEqualTo(new ReplicaProgress.Applied(1, 1));
+    }
+
     private static byte[] entry(ValidBatches batches) {
-        return ReplicaEntry.encode(ID, LEADER_TIME, batches);
+        return ReplicaEntry.encode(ID, TOPIC_ID, LEADER_TIME, batches);
     }
 
     /** Records stamped at the leader's time: judged by it, they are within the topic's timestamp bounds. */

@@ -32,6 +32,7 @@ import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;
 import io.riverlog.wal.Storage;
@@ -97,7 +98,9 @@ final class RegistryRun {
         RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
         PublishedTopics published = new PublishedTopics();
         ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.createReplicated(settings, Storage.LOCAL,
-                PartitionMetrics.NONE, published, placement, journal, Duration.ofMillis(200)));
+                PartitionMetrics.NONE, published, placement,
+                new ReplicaApplier(kit.scheduler(), Duration.ofSeconds(5), Storage.LOCAL), journal,
+                Duration.ofMillis(200)));
         return new RegistryRun(kit, false, settings, registry, published);
     }
 

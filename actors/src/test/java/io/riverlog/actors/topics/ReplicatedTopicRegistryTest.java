@@ -59,7 +59,12 @@ class ReplicatedTopicRegistryTest {
     }
 
     private RegistryRun node(int id) {
-        Placement placement = new Placement(new ClusterMembers(id, NODES, true));
+        return node(id, NODES);
+    }
+
+    /** Node {@code id} of a cluster of {@code members}, with as many partition groups as members. */
+    private RegistryRun node(int id, List<Integer> members) {
+        Placement placement = placement(id, members);
         CompletableFuture<ReplicatedJournal> journal = new CompletableFuture<>();
         RegistryRun run = RegistryRun.startReplicated(kit, dir.resolve("node-" + id), placement, journal);
         group.join(new MetadataStateMachine(run.registry, nodes));
@@ -69,29 +74,40 @@ class ReplicatedTopicRegistryTest {
     }
 
     @Test
-    void aTopicCreatedOnOneNodeIsOnEveryNodeAndEachRunsItsShareOfThePartitions() {
-        RegistryRun one = node(1);
-        RegistryRun two = node(2);
-        RegistryRun three = node(3);
+    void aTopicCreatedOnOneNodeIsOnEveryNodeAndEachRunsReplicasOfItsShareOfThePartitions() {
+        // Four members (the fourth never starts): each partition has three replicas, so each node holds some.
+        List<Integer> members = List.of(1, 2, 3, 4);
+        RegistryRun one = node(1, members);
+        RegistryRun two = node(2, members);
+        RegistryRun three = node(3, members);
 
-        TopicInfo orders = one.create("orders", 6);
+        TopicInfo orders = one.create("orders", 8);
 
         for (RegistryRun run : List.of(one, two, three)) {
             eventually(() -> run.describe("orders").isPresent());
             assertThat(run.describe("orders")).contains(orders);
         }
-        Placement placement = new Placement(new ClusterMembers(1, NODES, true));
-        for (int partition = 0; partition < 6; partition++) {
-            int leader = placement.leaderOf(orders.topicId(), partition);
-            List<RegistryRun> all = List.of(one, two, three);
-            for (int node = 1; node <= 3; node++) {
-                assertThat(all.get(node - 1).partition("orders", partition).isPresent())
-                        .as("node %d runs partition %d (led by %d)", node, partition, leader)
-                        .isEqualTo(node == leader);
+        Placement placement = placement(1, members);
+        List<RegistryRun> all = List.of(one, two, three);
+        for (int node = 1; node <= 3; node++) {
+            List<Integer> held = new java.util.ArrayList<>();
+            for (int partition = 0; partition < 8; partition++) {
+                List<Integer> replicas = placement.replicasOf(orders.topicId(), partition);
+                assertThat(replicas).hasSize(3).doesNotHaveDuplicates();
+                boolean runs = all.get(node - 1).partition("orders", partition).isPresent();
+                assertThat(runs).as("node %d runs partition %d (replicas %s)", node, partition, replicas)
+                        .isEqualTo(replicas.contains(node));
+                if (runs) {
+                    held.add(partition);
+                }
             }
+            assertThat(held).as("node %d's replicas", node).hasSize(6);
         }
-        assertThat(NODES).allSatisfy(node -> assertThat(List.of(0, 1, 2, 3, 4, 5).stream()
-                .map(p -> placement.leaderOf(orders.topicId(), p))).contains(node));
+    }
+
+    private static Placement placement(int self, List<Integer> members) {
+        return new Placement(new ClusterMembers(self, members, true), members.size(),
+                group -> java.util.OptionalInt.of(members.get(group)));
     }
 
     @Test

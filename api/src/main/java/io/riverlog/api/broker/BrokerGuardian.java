@@ -69,7 +69,7 @@ public final class BrokerGuardian {
             PublishedTopics publishedTopics = new PublishedTopics();
             KafkaSettings kafkaSettings = settings.kafka();
             Optional<ClusterNode> cluster = settings.cluster().spec()
-                    .map(spec -> new ClusterNode(spec, settings.cluster()));
+                    .map(spec -> new ClusterNode(spec, settings.cluster(), system.scheduler(), storage));
             ActorRef<TopicRegistry.Command> registry = context.spawn(cluster
                     .map(node -> node.registry(settings.topics(), storage, partitionMetrics, publishedTopics))
                     .orElseGet(() -> TopicRegistry.create(settings.topics(), storage, partitionMetrics,

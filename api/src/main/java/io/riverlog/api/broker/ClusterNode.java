@@ -2,12 +2,14 @@ package io.riverlog.api.broker;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +18,9 @@ import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
 import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionMetrics;
+import io.riverlog.actors.replica.ReplicaApplier;
+import io.riverlog.actors.replica.ReplicaStateMachine;
+import io.riverlog.actors.replica.ReplicatedAppends;
 import io.riverlog.actors.topics.MetadataStateMachine;
 import io.riverlog.actors.topics.NodeRegistration;
 import io.riverlog.actors.topics.PublishedTopics;
@@ -30,7 +35,8 @@ import io.riverlog.wal.Storage;
 /**
  * This broker's part in a cluster: it starts the node's Raft server (on a thread of its own, as
  * starting it blocks) with the metadata group applied by a {@link MetadataStateMachine} that feeds
- * the topic registry, and registers the node's addresses in the group once its listeners are bound,
+ * the topic registry and the partition groups it is a member of, applied by this node's replicas
+ * ({@link ReplicaApplier}), and registers the node's addresses in the group once its listeners are bound,
  * trying again every {@code join-retry-interval} until a majority commits it.
  */
 final class ClusterNode {
@@ -42,13 +48,37 @@ final class ClusterNode {
     private final PublishedNodes nodes = new PublishedNodes();
     private final ClusterView view;
     private final CompletableFuture<ReplicatedJournal> journal = new CompletableFuture<>();
+    /** Hands the partition groups' entries to this node's replicas. */
+    private final ReplicaApplier replicas;
     private volatile RaftNode raft;
     private volatile boolean closed;
 
-    ClusterNode(ClusterSpec spec, ClusterSettings settings) {
+    ClusterNode(ClusterSpec spec, ClusterSettings settings, Scheduler scheduler, Storage storage) {
         this.spec = spec;
         this.settings = settings;
-        this.view = new ClusterView(new Placement(spec.asMembers()), nodes);
+        this.replicas = new ReplicaApplier(scheduler, settings.requestTimeout(), storage);
+        this.view = new ClusterView(new Placement(spec.asMembers(), settings.partitionGroups(), this::leaderOf), nodes,
+                new ReplicatedAppends(this::dataJournal));
+    }
+
+    /**
+     * The leader of a partition group as this node's Raft server knows it. A node outside the group
+     * (clusters of more than three) does not hear its elections and names the group's preferred
+     * leader: if another node leads, that one answers NOT_LEADER_OR_FOLLOWER naming the real leader.
+     */
+    private OptionalInt leaderOf(int group) {
+        RaftNode node = raft;
+        if (node == null) {
+            return OptionalInt.empty();
+        }
+        return node.isMember(group) ? node.leaderOf(group)
+                : OptionalInt.of(view.placement().replicasOfGroup(group).get(0));
+    }
+
+    private ReplicatedJournal dataJournal(int group) {
+        RaftNode node = raft;
+        return node != null ? node.dataJournal(group) : entry -> CompletableFuture.failedFuture(
+                new IllegalStateException("the Raft server of this node has not started yet"));
     }
 
     ClusterView view() {
@@ -59,7 +89,7 @@ final class ClusterNode {
     Behavior<TopicRegistry.Command> registry(RegistrySettings registrySettings, Storage storage,
                                              PartitionMetrics metrics, PublishedTopics published) {
         return TopicRegistry.createReplicated(registrySettings, storage, metrics, published, view.placement(),
-                journal, settings.joinRetryInterval());
+                replicas, journal, settings.joinRetryInterval());
     }
 
     /** Starts the Raft server under {@code dataDir}; completes once it runs (not once a leader is elected). */
@@ -68,7 +98,8 @@ final class ClusterNode {
         Thread starter = new Thread(() -> {
             try {
                 RaftNode node = RaftNode.start(spec, settings, dataDir.resolve(RAFT_DIR),
-                        new MetadataStateMachine(registry, nodes));
+                        new MetadataStateMachine(registry, nodes), settings.partitionGroups(),
+                        group -> new ReplicaStateMachine(replicas));
                 raft = node;
                 journal.complete(node.metadataJournal());
                 started.complete(null);

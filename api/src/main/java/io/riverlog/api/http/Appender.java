@@ -13,7 +13,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionActor;
@@ -165,9 +164,8 @@ final class Appender {
 
     private CompletionStage<PartitionActor.Appended> appendOne(PartitionId id, ActorRef<PartitionActor.Command> actor,
                                                                BatchBuilder.Built batch) {
-        CompletionStage<PartitionActor.AppendReply> reply = AskPattern.ask(actor,
-                replyTo -> new PartitionActor.Append(batch.batch(), replyTo), partitions.topics().timeout(),
-                partitions.topics().scheduler());
+        CompletionStage<PartitionActor.AppendReply> reply = partitions.topics().append(id, actor, batch.batch(),
+                partitions.topics().timeout());
         return Partitions.answered(reply.whenComplete((r, error) -> {
             if (error != null) {
                 // A stopped partition actor (its topic deleted or re-created): look it up afresh next time.

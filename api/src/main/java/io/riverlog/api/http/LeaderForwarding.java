@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.ClusterView;
 
 /**
  * HTTP on any node of a cluster: a request about a partition that another node leads is served
@@ -63,6 +64,10 @@ final class LeaderForwarding {
         OptionalInt leader = topics.leaderElsewhere(id);
         if (leader.isEmpty()) {
             return Optional.empty();
+        }
+        if (leader.getAsInt() == ClusterView.NO_LEADER) {
+            throw ApiException.unavailable("partition " + id + " has no leader at the moment: its replicas are"
+                    + " electing one");
         }
         return Optional.of(topics.cluster().node(leader.getAsInt()).orElseThrow(() -> ApiException.unavailable(
                 "node " + leader.getAsInt() + " leads partition " + id + " but has not registered its address")));

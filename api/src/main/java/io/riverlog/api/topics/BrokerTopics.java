@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.wal.ValidBatches;
 
 /**
  * The topic registry as the Kafka handlers, the HTTP API and the metrics ask it: asks with a timeout,
@@ -84,6 +86,24 @@ public final class BrokerTopics {
             return OptionalInt.empty();
         }
         return OptionalInt.of(cluster.leaderOf(topic.get(), id.partition()));
+    }
+
+    /**
+     * Appends {@code batches} to the partition: on a single node its actor appends them; in a cluster
+     * they go to the partition's group and the answer is the leader's replica's, once a majority has
+     * them. {@code actor} is this node's replica of the partition.
+     */
+    public CompletionStage<PartitionActor.AppendReply> append(PartitionId id, ActorRef<PartitionActor.Command> actor,
+                                                              ValidBatches batches, Duration timeout) {
+        Optional<TopicInfo> topic = cluster.appends().isEmpty() ? Optional.empty()
+                : publishedKnown().flatMap(known -> known.byName(id.topic()));
+        if (topic.isPresent()) {
+            UUID topicId = topic.get().topicId();
+            return cluster.appends().get().append(cluster.placement().groupOf(topicId, id.partition()), id, topicId,
+                    batches);
+        }
+        return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
+                replyTo -> new PartitionActor.Append(batches, replyTo), timeout, scheduler);
     }
 
     public Duration timeout() {

@@ -1,5 +1,6 @@
 package io.riverlog.api.topics;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -7,6 +8,7 @@ import io.riverlog.actors.cluster.ClusterMembers;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
+import io.riverlog.actors.replica.ReplicatedAppends;
 import io.riverlog.actors.topics.TopicInfo;
 
 /**
@@ -15,17 +17,27 @@ import io.riverlog.actors.topics.TopicInfo;
  * themselves in the metadata group. On a single node everything is here.
  */
 public final class ClusterView {
+    /** The leader of a partition whose group is electing one. */
+    public static final int NO_LEADER = -1;
+
     private final Placement placement;
     private final PublishedNodes nodes;
+    private final Optional<ReplicatedAppends> appends;
 
-    public ClusterView(Placement placement, PublishedNodes nodes) {
+    /** A node of a cluster, which appends to its partitions through their groups' {@code appends}. */
+    public ClusterView(Placement placement, PublishedNodes nodes, ReplicatedAppends appends) {
+        this(placement, nodes, Optional.of(appends));
+    }
+
+    private ClusterView(Placement placement, PublishedNodes nodes, Optional<ReplicatedAppends> appends) {
         this.placement = placement;
         this.nodes = nodes;
+        this.appends = appends;
     }
 
     /** A single node, which leads everything. */
     public static ClusterView single(int nodeId) {
-        return new ClusterView(new Placement(ClusterMembers.single(nodeId)), new PublishedNodes());
+        return new ClusterView(new Placement(ClusterMembers.single(nodeId)), new PublishedNodes(), Optional.empty());
     }
 
     /** True in a cluster: then other nodes lead partitions and their addresses come from {@link #nodes()}. */
@@ -46,11 +58,22 @@ public final class ClusterView {
         return nodes.get(nodeId);
     }
 
+    /** The node that leads the partition now, or {@link #NO_LEADER} while its group elects one. */
     public int leaderOf(TopicInfo topic, int partition) {
-        return placement.leaderOf(topic.topicId(), partition);
+        return placement.leaderOf(topic.topicId(), partition).orElse(NO_LEADER);
     }
 
-    /** True if another node leads the partition of {@code topic}. */
+    /** The nodes that hold a replica of the partition, its preferred leader first. */
+    public List<Integer> replicasOf(TopicInfo topic, int partition) {
+        return placement.replicasOf(topic.topicId(), partition);
+    }
+
+    /** How the partitions of a cluster are appended to (through their groups); empty on a single node. */
+    public Optional<ReplicatedAppends> appends() {
+        return appends;
+    }
+
+    /** True if another node leads the partition of {@code topic}, or none does yet. */
     public boolean ledElsewhere(TopicInfo topic, int partition) {
         return !placement.isLocal(topic.topicId(), partition);
     }

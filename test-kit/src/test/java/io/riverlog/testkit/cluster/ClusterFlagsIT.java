@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -79,7 +80,8 @@ class ClusterFlagsIT {
 
             cluster.startNodes(2, 3);
             try (Admin admin = KafkaClients.admin(alone.bootstrapServers())) {
-                KafkaFuture<Void> created = admin.createTopics(List.of(new NewTopic("after-the-wait", 3, (short) 1)))
+                KafkaFuture<Void> created = admin.createTopics(List.of(new NewTopic("after-the-wait",
+                                Optional.of(3), Optional.empty())))
                         .all();
                 Await.until("node 1 answers the topic's creation", TIMEOUT, created::isDone,
                         () -> "; see " + alone.outputFile());

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +39,7 @@ import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogRecord;
 
 /**
- * Work in progress: one replica of a partition loses power while it applies its group's entries (the
+ * One replica of a partition loses power while it applies its group's entries (the
  * group's log itself is on the other replicas: here, a list that survives). After the cut the replica
  * recovers (its writer opens the log with {@link ReplicaProgress#OPENER}) and is handed every entry
  * again from the first: it ends with exactly the log of a replica that never lost power — nothing
@@ -48,6 +49,7 @@ class ReplicaPowerCutTest {
     private static final String SEED = "riverlog.power-cuts.replica.seed";
     private static final Duration ANSWER = Duration.ofSeconds(20);
     private static final PartitionId ID = new PartitionId("replicated", 0);
+    private static final UUID TOPIC_ID = UUID.randomUUID();
     private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.load());
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load())
             .withLog(new LogConfig(16 * 1024, 512, -1, -1, 0, 4096))
@@ -75,7 +77,7 @@ class ReplicaPowerCutTest {
                 records[r] = new SimpleRecord(LEADER_TIME, ("e" + i + "-" + r + "-" + "v".repeat(random.nextInt(200)))
                         .getBytes(StandardCharsets.UTF_8));
             }
-            entries.add(ReplicaEntry.encode(ID, LEADER_TIME,
+            entries.add(ReplicaEntry.encode(ID, TOPIC_ID, LEADER_TIME,
                     BatchFormat.validate(MemoryRecords.withRecords(Compression.NONE, records).buffer())));
         }
         Path root = Files.createDirectory(tmp.resolve("run-" + run));
@@ -90,7 +92,7 @@ class ReplicaPowerCutTest {
         ReplicaApplier applier = new ReplicaApplier(KIT.scheduler(), ANSWER, disk);
         ActorRef<PartitionActor.Command> actor = KIT.spawn(PartitionActor.create(ID, dir, SETTINGS, disk,
                 PartitionMetrics.NONE));
-        applier.register(ID, actor, dir, ReplicaProgress.Applied.NONE);
+        applier.register(ID, TOPIC_ID, actor, dir, ReplicaProgress.Applied.NONE);
         List<CompletableFuture<PartitionActor.AppendReply>> answers = new ArrayList<>();
         for (int i = 0; i < entries.size() && !disk.powerLost(); i++) {
             answers.add(applier.apply(i, entries.get(i)).toCompletableFuture()
@@ -118,7 +120,7 @@ class ReplicaPowerCutTest {
         ReplicaApplier applier = new ReplicaApplier(KIT.scheduler(), ANSWER, disk);
         ActorRef<PartitionActor.Command> actor = KIT.spawn(PartitionActor.create(ID, dir, SETTINGS, disk,
                 PartitionMetrics.NONE, ReplicaProgress.OPENER));
-        applier.register(ID, actor, dir, ReplicaProgress.read(dir, disk));
+        applier.register(ID, TOPIC_ID, actor, dir, ReplicaProgress.read(dir, disk));
         CompletableFuture<PartitionActor.AppendReply> last = null;
         for (int i = from; i < entries.size(); i++) {
             last = applier.apply(i, entries.get(i)).toCompletableFuture();

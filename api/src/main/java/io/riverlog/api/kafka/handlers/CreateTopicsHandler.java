@@ -57,10 +57,11 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
                                                           boolean validateOnly) {
         CreatableTopicResult result = new CreatableTopicResult().setName(topic.name()).setTopicId(Uuid.ZERO_UUID)
                 .setNumPartitions(-1).setReplicationFactor((short) -1);
-        if (topic.replicationFactor() != -1 && topic.replicationFactor() != 1) {
+        short replication = (short) topics.cluster().placement().replicationFactor();
+        if (topic.replicationFactor() != -1 && topic.replicationFactor() != replication) {
             return done(result, Errors.INVALID_REPLICATION_FACTOR, "replication factor "
                     + topic.replicationFactor() + " is not possible: " + (topics.cluster().isCluster()
-                    ? "this version of Riverlog keeps one replica of each partition in a cluster too"
+                    ? "this cluster keeps " + replication + " replicas of each partition (min(3, nodes))"
                     : "a single node holds one replica"));
         }
         if (!topic.assignments().isEmpty()) {
@@ -73,7 +74,7 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
             if (problem.isPresent()) {
                 return done(result, Errors.INVALID_CONFIG, problem.get());
             }
-            return done(withConfigs(result.setNumPartitions(topic.numPartitions()).setReplicationFactor((short) 1),
+            return done(withConfigs(result.setNumPartitions(topic.numPartitions()).setReplicationFactor(replication),
                     configs), Errors.NONE, null);
         }
         int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS
@@ -84,7 +85,7 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
             }
             if (reply instanceof TopicRegistry.Changed created) {
                 return withConfigs(result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
-                        .setNumPartitions(created.topic().partitions()).setReplicationFactor((short) 1),
+                        .setNumPartitions(created.topic().partitions()).setReplicationFactor(replication),
                         created.topic().configs());
             }
             TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;

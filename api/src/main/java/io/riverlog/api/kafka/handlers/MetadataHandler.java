@@ -22,6 +22,7 @@ import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.kafka.KafkaSettings;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
+import io.riverlog.api.topics.ClusterView;
 import io.riverlog.api.topics.KnownTopics;
 import io.riverlog.api.topics.TopicIds;
 
@@ -109,10 +110,13 @@ final class MetadataHandler implements KafkaRequestHandler {
         MetadataResponseTopic answer = new MetadataResponseTopic().setName(name).setTopicId(TopicIds.of(topic))
                 .setErrorCode(Errors.NONE.code()).setIsInternal(false);
         for (int p = 0; p < topic.partitions(); p++) {
-            int leader = topics.cluster().isCluster() ? topics.cluster().leaderOf(topic, p) : settings.nodeId();
-            List<Integer> replicas = List.of(leader);
+            ClusterView cluster = topics.cluster();
+            int leader = cluster.isCluster() ? cluster.leaderOf(topic, p) : settings.nodeId();
+            // Every replica is listed as in sync: which followers have caught up is not tracked yet.
+            List<Integer> replicas = cluster.isCluster() ? cluster.replicasOf(topic, p) : List.of(leader);
+            Errors error = leader == ClusterView.NO_LEADER ? Errors.LEADER_NOT_AVAILABLE : Errors.NONE;
             answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
-                    .setErrorCode(Errors.NONE.code()).setLeaderId(leader)
+                    .setErrorCode(error.code()).setLeaderId(leader)
                     .setLeaderEpoch(io.riverlog.wal.BatchFormat.LEADER_EPOCH)
                     .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
         }

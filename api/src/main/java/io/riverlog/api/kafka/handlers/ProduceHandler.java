@@ -21,7 +21,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -158,13 +157,12 @@ final class ProduceHandler implements KafkaRequestHandler {
         if (plan.actor().isEmpty()) {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
         }
-        return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(plan.actor().get(),
-                        replyTo -> new PartitionActor.Append(plan.batches(), replyTo), timeout, topics.scheduler())
-                .toCompletableFuture()
+        PartitionId id = new PartitionId(plan.resolvedName(), plan.partition());
+        return topics.append(id, plan.actor().get(), plan.batches(), timeout).toCompletableFuture()
                 .handle((reply, error) -> {
                     if (error != null) {
                         // A stopped partition actor (its topic deleted or re-created): look it up afresh next time.
-                        topics.forget(new PartitionId(plan.resolvedName(), plan.partition()));
+                        topics.forget(id);
                         return out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     }
                     if (reply instanceof PartitionActor.Appended appended) {
