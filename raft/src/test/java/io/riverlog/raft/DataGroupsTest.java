@@ -23,8 +23,9 @@ import com.typesafe.config.ConfigFactory;
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
 
 /**
- * Three nodes host six partition groups besides the metadata group; each group elects a leader, preferred leaders (Ratis priorities) end up spread two
- * per node, and what is submitted to a group is applied by each of its members in the same order.
+ * Three nodes host six partition groups besides the metadata group; each group elects a leader,
+ * preferred leaders (Ratis priorities) end up spread two per node, and what is submitted to a group
+ * is applied by each of its members in the same order.
  */
 class DataGroupsTest {
     private static final int GROUPS = 6;
