@@ -17,7 +17,10 @@
 #     LATENCY_SECONDS=5 IDLE_SECONDS=2 RECOVERY_MIB=32 bench/compare-kafka.sh
 #
 # Environment (default):
-#   CASES ("a b c d")  a: produce A_RECORDS x 100 B; b: produce B_RECORDS x 1 KiB; c: consume what a
+#   NODES (1)          1: one broker each; 3: a 3-node cluster each, every topic with 3 replicas
+#                      (Kafka: min.insync.replicas=2, no fsync; Riverlog: committed = fsynced on a
+#                      majority), node N of each on PORT+10(N-1) (Kafka PORT+100+10(N-1))
+#   CASES ("a b c d"; "a b" with NODES=3)  a: produce A_RECORDS x 100 B; b: produce B_RECORDS x 1 KiB; c: consume what a
 #                      and b produced; d: as a, into a topic where Kafka fsyncs every append
 #   A_RECORDS (2000000), B_RECORDS (500000), PARTITIONS (3)
 #   WARMUP_ROUNDS (2)  rounds of every case on each broker before any is measured
@@ -25,7 +28,7 @@
 #   LATENCY_RATES ("25 50 75")  % of Kafka's median case-a rate; "" skips the latency runs
 #   LATENCY_PAIRS (2), LATENCY_SECONDS (20), LATENCY_PEAK (measured)  rec/s the rates are shares of
 #   IDLE_SECONDS (10)  how long each broker's idle CPU use is measured
-#   RECOVERY_MIB (1024) 1 KiB records produced into Riverlog before kill -9; 0 skips it
+#   RECOVERY_MIB (1024; 0 with NODES=3) 1 KiB records produced into Riverlog before kill -9; 0 skips it
 #   PORT (19092)       Riverlog's Kafka port; Kafka's is PORT+100, its controller's PORT+101
 #   RIVERLOG_HEAP (512m), KAFKA_HEAP (1G), CLIENT_HEAP (1g), KAFKA_LIB (bench/apache-kafka/target/lib)
 #   RESULTS (/tmp/riverlog-compare/DATE)  runs.txt (one line per run), summary.md, logs/
@@ -35,6 +38,9 @@ source "$ROOT/bench/lib/brokers.sh"
 answer_help "$0" "$@"
 source "$ROOT/bench/lib/measure.sh"
 
+NODES=${NODES:-1}
+[[ $NODES == 1 || $NODES == 3 ]] || { echo "NODES must be 1 or 3, not '$NODES'" >&2; exit 2; }
+if [ "$NODES" = 3 ]; then CASES=${CASES:-a b}; RECOVERY_MIB=${RECOVERY_MIB:-0}; fi
 CASES=${CASES:-a b c d}
 A_RECORDS=${A_RECORDS:-2000000}
 B_RECORDS=${B_RECORDS:-500000}
@@ -50,7 +56,13 @@ PORT=${PORT:-19092}
 RESULTS=${RESULTS:-/tmp/riverlog-compare/$(date +%Y%m%d-%H%M%S)}
 PRODUCER_SETTINGS=(acks=all linger.ms=5 batch.size=65536)
 for c in $CASES; do [[ $c == [abcd] ]] || { echo "unknown case '$c' in CASES (a b c d)" >&2; exit 2; }; done
-declare -A BOOTSTRAP=([riverlog]="127.0.0.1:$PORT" [kafka]="127.0.0.1:$((PORT + 100))")
+# node_addresses BASE: the Kafka listeners of the NODES nodes whose first is on BASE.
+node_addresses() {
+  local n out=""
+  for ((n = 0; n < NODES; n++)); do out+="${out:+,}127.0.0.1:$(($1 + 10 * n))"; done
+  echo "$out"
+}
+declare -A BOOTSTRAP=([riverlog]="$(node_addresses "$PORT")" [kafka]="$(node_addresses $((PORT + 100)))")
 
 open_results "$RESULTS"
 
@@ -64,7 +76,8 @@ cleanup() {
   stop_riverlog
   stop_kafka
   # The logs stay; the brokers' data (gigabytes after a full run) goes unless KEEP_DATA=1.
-  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS/riverlog/data" "$RESULTS/kafka/data" "$RESULTS/recovery/data"
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS/riverlog/data" "$RESULTS/kafka/data" "$RESULTS/recovery/data" \
+    "$RESULTS"/riverlog/node*/data "$RESULTS"/kafka/node*/data
   [ $rc = 0 ] || say "stopped (exit $rc); what was measured so far is in $RUNS_FILE"
   exit $rc
 }
@@ -99,7 +112,7 @@ create_topics() {
     config=()
     [ "$broker" = kafka ] && [ "$suffix" = fsync ] && config=(--config flush.messages=1)
     run_client "$RESULTS/logs/topic-create.log" org.apache.kafka.tools.TopicCommand --bootstrap-server \
-      "${BOOTSTRAP[$broker]}" --create --topic "$prefix-$suffix" --partitions "$PARTITIONS" --replication-factor 1 \
+      "${BOOTSTRAP[$broker]}" --create --topic "$prefix-$suffix" --partitions "$PARTITIONS" --replication-factor "$NODES" \
       "${config[@]}" || die "could not create $prefix-$suffix on $broker, see $RESULTS/logs/topic-create.log"
   done
 }
@@ -144,7 +157,8 @@ measure() {
   # The previous run's sync left the page cache clean; this one writes what creating or deleting
   # topics left since, so that the run starts clean too.
   sync
-  read -r -a cpu_before <<<"$(process_cpu_ms "$pid")"
+  # $pid unquoted: a cluster's nodes, one pid each.
+  read -r -a cpu_before <<<"$(pids_cpu_ms $pid)"
   busy_before=$(machine_busy_ms)
   started=$(now_ms)
   case $case in
@@ -162,8 +176,8 @@ measure() {
   esac
   ended=$(now_ms)
   busy_after=$(machine_busy_ms)
-  kill -0 "$pid" 2>/dev/null || die "the $broker broker has ended during $phase $round $case; see $RESULTS/$broker/"
-  read -r -a cpu_after <<<"$(process_cpu_ms "$pid")"
+  kill -0 $pid 2>/dev/null || die "the $broker broker has ended during $phase $round $case; see $RESULTS/$broker/"
+  read -r -a cpu_after <<<"$(pids_cpu_ms $pid)"
   read -r -a writeback <<<"$(timed_sync)"
   figures=$("${tool}_figures" "$log" || true)
   status=ok
@@ -262,13 +276,14 @@ idle_cpu() {
 # broker_cpu_ms BROKER: its user + system time so far, in ms.
 broker_cpu_ms() {
   local cpu
-  read -r -a cpu <<<"$(process_cpu_ms "$(broker_pid "$1")")"
+  read -r -a cpu <<<"$(pids_cpu_ms $(broker_pid "$1"))"
   echo $((cpu[0] + cpu[1]))
 }
 
-# The largest heap in use before a collection, in MiB, from a -Xlog:gc log ("... 281M->40M(512M) ...").
+# The largest heap in use before a collection, in MiB, from -Xlog:gc logs ("... 281M->40M(512M) ..."):
+# of one broker, or the largest of a cluster's nodes.
 peak_heap_mib() {
-  grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$1" | sed -E 's/M->.*//' | sort -n | tail -1
+  cat "$@" | grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' | sed -E 's/M->.*//' | sort -n | tail -1
 }
 
 # ---------------------------------------------------------------- first fetch after kill -9
@@ -312,7 +327,7 @@ recovery_run() {
 describe_machine() {
   record_machine
   record "META load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-  record "META settings=CASES='$CASES' A_RECORDS=$A_RECORDS B_RECORDS=$B_RECORDS PARTITIONS=$PARTITIONS" \
+  record "META settings=NODES=$NODES CASES='$CASES' A_RECORDS=$A_RECORDS B_RECORDS=$B_RECORDS PARTITIONS=$PARTITIONS" \
     "WARMUP_ROUNDS=$WARMUP_ROUNDS PAIRS=$PAIRS LATENCY_RATES='$LATENCY_RATES' LATENCY_PAIRS=$LATENCY_PAIRS" \
     "LATENCY_SECONDS=$LATENCY_SECONDS producer='${PRODUCER_SETTINGS[*]}'"
   record "META riverlog_heap=-Xmx$RIVERLOG_HEAP"
@@ -327,8 +342,13 @@ describe_machine
 # As Kafka is started with group.initial.rebalance.delay.ms=0.
 echo 'riverlog.groups.initial-rebalance-delay = 0s' >"$RESULTS/riverlog.conf"
 say "starting Riverlog on ${BOOTSTRAP[riverlog]} and Kafka on ${BOOTSTRAP[kafka]}"
-start_riverlog "$RESULTS/riverlog" "$PORT" "$RESULTS/riverlog.conf"
-start_kafka "$RESULTS/kafka" "$((PORT + 100))"
+if [ "$NODES" = 3 ]; then
+  start_riverlog_cluster "$RESULTS/riverlog" "$PORT" "$RESULTS/riverlog.conf"
+  start_kafka_cluster "$RESULTS/kafka" "$((PORT + 100))"
+else
+  start_riverlog "$RESULTS/riverlog" "$PORT" "$RESULTS/riverlog.conf"
+  start_kafka "$RESULTS/kafka" "$((PORT + 100))"
+fi
 
 for ((round = 1; round <= WARMUP_ROUNDS; round++)); do
   # Round 1 meets both JVMs cold; it is reported apart. Later warm-up rounds are not reported.
@@ -340,8 +360,8 @@ for ((pair = 1; pair <= PAIRS; pair++)); do
 done
 [ -z "$LATENCY_RATES" ] || latency_rounds
 
-record "HEAP broker=riverlog setting=-Xmx$RIVERLOG_HEAP peak_mib=$(peak_heap_mib "$RESULTS/riverlog/gc.log")"
-record "HEAP broker=kafka setting=-Xms$KAFKA_HEAP,-Xmx$KAFKA_HEAP peak_mib=$(peak_heap_mib "$RESULTS/kafka/gc.log")"
+record "HEAP broker=riverlog setting=-Xmx$RIVERLOG_HEAP peak_mib=$(peak_heap_mib $(find "$RESULTS/riverlog" -name gc.log))"
+record "HEAP broker=kafka setting=-Xms$KAFKA_HEAP,-Xmx$KAFKA_HEAP peak_mib=$(peak_heap_mib $(find "$RESULTS/kafka" -name gc.log))"
 record "META load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)"
 stop_riverlog
 stop_kafka

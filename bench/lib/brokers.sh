@@ -70,12 +70,13 @@ wait_for_line() {
 
 # launch_riverlog DIR PORT CONFIG: starts Riverlog on 127.0.0.1:PORT (HTTP on any free port) with
 # its data in DIR/data, its output in DIR/riverlog.out and a GC log in DIR/gc.log; does not wait.
+# RIVERLOG_EXTRA_ARGS (unquoted, split on spaces) are added to its command line.
 launch_riverlog() {
   local dir=$1 port=$2 config=$3
   mkdir -p "$dir"
   # *_JVM_OPTS unquoted: the options are split on spaces.
   java -Xmx"$RIVERLOG_HEAP" ${RIVERLOG_JVM_OPTS:-} -Xlog:gc:file="$dir/gc.log" -jar "$RIVERLOG_JAR" --data-dir "$dir/data" \
-    --kafka-port "$port" --http-port 0 --config "$config" >>"$dir/riverlog.out" 2>&1 </dev/null &
+    --kafka-port "$port" --http-port 0 --config "$config" ${RIVERLOG_EXTRA_ARGS:-} >>"$dir/riverlog.out" 2>&1 </dev/null &
   RIVERLOG_PID=$!
 }
 
@@ -97,6 +98,14 @@ start_kafka() {
   cluster_id=$(kafka_tool kafka.tools.StorageTool random-uuid 2>>"$dir/format.out")
   kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$dir/server.properties" \
     --standalone >>"$dir/format.out" 2>&1 || { cat "$dir/format.out" >&2; return 1; }
+  launch_kafka "$dir"
+  wait_for_line "$dir/kafka.out" "Kafka Server started" "$KAFKA_PID"
+}
+
+# launch_kafka DIR: starts Kafka with DIR/server.properties, its output in DIR/kafka.out and a GC log
+# in DIR/gc.log; sets KAFKA_PID and does not wait.
+launch_kafka() {
+  local dir=$1
   # The JVM options of Kafka's own start scripts (kafka-server-start.sh, kafka-run-class.sh).
   # *_JVM_OPTS unquoted: the options are split on spaces.
   java -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
@@ -104,7 +113,6 @@ start_kafka() {
     -Xlog:gc:file="$dir/gc.log" -Dlog4j2.configurationFile="$KAFKA_LOG_CONFIG" \
     -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/server.properties" >>"$dir/kafka.out" 2>&1 </dev/null &
   KAFKA_PID=$!
-  wait_for_line "$dir/kafka.out" "Kafka Server started" "$KAFKA_PID"
 }
 
 # Kafka's defaults, with what a single node that is both broker and controller needs (as in the
@@ -133,8 +141,49 @@ log.segment.delete.delay.ms=1000
 PROPERTIES
 }
 
-stop_riverlog() { stop_pid "$RIVERLOG_PID"; RIVERLOG_PID=; }
-stop_kafka() { stop_pid "$KAFKA_PID"; KAFKA_PID=; }
+# start_riverlog_cluster DIR PORT CONFIG: three Riverlog nodes as one cluster on 127.0.0.1, node N's
+# Kafka listener on PORT+10(N-1) and its Raft endpoint one above, each in DIR/nodeN (as launch_riverlog);
+# returns once all three serve Kafka clients. RIVERLOG_PID holds the three pids, space-separated.
+start_riverlog_cluster() {
+  local dir=$1 port=$2 config=$3 n members="" pids=""
+  for n in 1 2 3; do members+="${members:+,}$n@127.0.0.1:$((port + 10 * (n - 1) + 1))"; done
+  for n in 1 2 3; do
+    RIVERLOG_EXTRA_ARGS="--node-id $n --cluster $members" launch_riverlog "$dir/node$n" $((port + 10 * (n - 1))) "$config"
+    pids+="${pids:+ }$RIVERLOG_PID"
+  done
+  RIVERLOG_PID=$pids
+  for n in 1 2 3; do wait_for_line "$dir/node$n/riverlog.out" "serving Kafka clients" "$(echo "$pids" | cut -d' ' -f$n)"; done
+}
+
+# start_kafka_cluster DIR PORT [name=value ...]: three Kafka nodes, each broker and controller (a
+# static quorum of all three), node N on PORT+10(N-1) and its controller one above, in DIR/nodeN, with
+# replication factor 3 and min.insync.replicas=2 for every topic; returns once all three have started.
+# KAFKA_PID holds the three pids, space-separated.
+start_kafka_cluster() {
+  local dir=$1 port=$2 cluster_id n voters="" pids="" setting
+  shift 2
+  for n in 1 2 3; do voters+="${voters:+,}$n@127.0.0.1:$((port + 10 * (n - 1) + 1))"; done
+  cluster_id=$(kafka_tool kafka.tools.StorageTool random-uuid 2>/dev/null)
+  for n in 1 2 3; do
+    mkdir -p "$dir/node$n/data"
+    write_kafka_properties "$dir/node$n" $((port + 10 * (n - 1))) | sed -e "s/^node.id=.*/node.id=$n/" \
+      -e "s/^controller.quorum.bootstrap.servers=.*/controller.quorum.voters=$voters/" \
+      -e 's/replication.factor=1/replication.factor=3/' -e 's/min.isr=1/min.isr=2/' >"$dir/node$n/server.properties"
+    printf '%s\n' default.replication.factor=3 min.insync.replicas=2 unclean.leader.election.enable=false \
+      "$@" >>"$dir/node$n/server.properties"
+    kafka_tool kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$dir/node$n/server.properties" \
+      >>"$dir/node$n/format.out" 2>&1 || { cat "$dir/node$n/format.out" >&2; return 1; }
+  done
+  for n in 1 2 3; do
+    launch_kafka "$dir/node$n"
+    pids+="${pids:+ }$KAFKA_PID"
+  done
+  KAFKA_PID=$pids
+  for n in 1 2 3; do wait_for_line "$dir/node$n/kafka.out" "Kafka Server started" "$(echo "$pids" | cut -d' ' -f$n)"; done
+}
+
+stop_riverlog() { local pid; for pid in $RIVERLOG_PID; do stop_pid "$pid"; done; RIVERLOG_PID=; }
+stop_kafka() { local pid; for pid in $KAFKA_PID; do stop_pid "$pid"; done; KAFKA_PID=; }
 
 # stop_pid PID: SIGTERM (both brokers then close their logs cleanly), SIGKILL after STOP_TIMEOUT_S.
 stop_pid() {

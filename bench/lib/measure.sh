@@ -22,6 +22,17 @@ process_cpu_ms() {
   echo "$((fields[11] * 1000 / CLK_TCK)) $((fields[12] * 1000 / CLK_TCK))"
 }
 
+# pids_cpu_ms PID...: "USER SYSTEM" summed over the processes (a cluster's nodes).
+pids_cpu_ms() {
+  local pid user=0 sys=0 cpu
+  for pid in "$@"; do
+    read -r -a cpu <<<"$(process_cpu_ms "$pid")"
+    user=$((user + cpu[0]))
+    sys=$((sys + cpu[1]))
+  done
+  echo "$user $sys"
+}
+
 # machine_busy_ms: CPU time that all CPUs of the machine have been busy since boot, in ms, from the
 # first line of /proc/stat: user, nice, system, irq and softirq, every process and kernel thread.
 # Idle and iowait are not busy; steal is time the hypervisor gave to others.

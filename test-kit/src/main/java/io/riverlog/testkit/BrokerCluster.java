@@ -111,6 +111,16 @@ public final class BrokerCluster implements AutoCloseable {
         node(id).kill();
     }
 
+    /** SIGSTOP of node {@code id}. */
+    public void pause(int id) throws IOException, InterruptedException {
+        node(id).pause();
+    }
+
+    /** SIGCONT of node {@code id}, after {@link #pause}. */
+    public void resume(int id) throws IOException, InterruptedException {
+        node(id).resume();
+    }
+
     /** SIGTERM to node {@code id}, then waits for its exit; returns the exit code. */
     public int stop(int id) throws InterruptedException {
         return node(id).stop();

@@ -113,6 +113,23 @@ public final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process stops where it is, its sockets open, until {@link #resume}. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " of the broker failed");
+        }
+    }
+
     /** SIGTERM, then waits for the exit; returns the exit code. */
     public int stop() throws InterruptedException {
         process.destroy();

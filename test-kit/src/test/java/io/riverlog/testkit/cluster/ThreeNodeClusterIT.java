@@ -196,13 +196,35 @@ class ThreeNodeClusterIT {
 
     /**
      * Fault 1 of the cluster's proof: kill -9 of a partition's leader while an idempotent producer
-     * streams to every partition with acks=all. Another replica takes its partitions over, every send
-     * is acknowledged once, each record is read back at the offset it was acknowledged at, and after
-     * the killed node is back every replica holds the same bytes.
+     * streams to every partition with acks=all, then its restart.
      */
     @Test
     void aLeaderKilledDuringAnAcksAllStreamLosesNothingAndAnotherReplicaTakesOver() throws Exception {
-        String topic = "failover";
+        survivesALeaderFault("failover", "killed", cluster::kill, cluster::restart);
+    }
+
+    /**
+     * Fault 2: SIGSTOP of a partition's leader for longer than the election timeout while the stream
+     * runs, then SIGCONT: the paused node finds itself deposed and catches up as a follower.
+     */
+    @Test
+    void aLeaderPausedDuringAnAcksAllStreamLosesNothingAndRejoinsAsAFollower() throws Exception {
+        survivesALeaderFault("paused", "paused", cluster::pause, cluster::resume);
+    }
+
+    /** What is done to a node, and undone. */
+    @FunctionalInterface
+    private interface NodeAction {
+        void apply(int node) throws Exception;
+    }
+
+    /**
+     * Another replica takes the victim's partitions over, every send is acknowledged once, each
+     * record is read back at the offset it was acknowledged at, and after the victim is back every
+     * replica holds the same bytes.
+     */
+    private static void survivesALeaderFault(String topic, String done, NodeAction fault, NodeAction recovery)
+            throws Exception {
         TopicDescription description;
         try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
             first.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty()))).all()
@@ -213,25 +235,26 @@ class ThreeNodeClusterIT {
         List<Integer> led = description.partitions().stream().filter(p -> p.leader().id() == victim)
                 .map(TopicPartitionInfo::partition).toList();
         Ledger ledger = new Ledger();
-        Map<Integer, Long> firstAckAfterKill = new java.util.concurrent.ConcurrentHashMap<>();
-        AtomicReference<Long> killedAt = new AtomicReference<>();
+        Map<Integer, Long> firstAckAfterFault = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicReference<Long> faultAt = new AtomicReference<>();
+        // A request to a paused node is given up after 5 s and sent to the new leader.
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.bootstrapServers(), Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 5))) {
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
             for (int i = 0; i < RECORDS; i++) {
                 int number = i;
                 producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)),
                         (metadata, error) -> {
                             ledger.completed(number, metadata, error);
-                            Long kill = killedAt.get();
-                            if (error == null && kill != null) {
-                                firstAckAfterKill.putIfAbsent(metadata.partition(), System.nanoTime() - kill);
+                            Long at = faultAt.get();
+                            if (error == null && at != null) {
+                                firstAckAfterFault.putIfAbsent(metadata.partition(), System.nanoTime() - at);
                             }
                         });
                 if (i == RECORDS / 3) {
                     producer.flush();
-                    cluster.kill(victim);
-                    killedAt.set(System.nanoTime());
+                    fault.apply(victim);
+                    faultAt.set(System.nanoTime());
                 }
                 if (i % 20 == 0) {
                     // A stream, not one burst: sends keep coming while the partitions change leader.
@@ -240,15 +263,15 @@ class ThreeNodeClusterIT {
             }
             producer.flush();
         }
-        log.info("Node {} (leader of partitions {}) killed; first acknowledgement after the kill, per partition,"
-                + " in ms: {}", victim, led, firstAckAfterKill.entrySet().stream().collect(Collectors.toMap(
-                Map.Entry::getKey, e -> e.getValue() / 1_000_000, (a, b) -> a, TreeMap::new)));
+        log.info("Node {} (leader of partitions {}) {}; first acknowledgement after that, per partition, in ms: {}",
+                victim, led, done, firstAckAfterFault.entrySet().stream().collect(Collectors.toMap(
+                        Map.Entry::getKey, e -> e.getValue() / 1_000_000, (a, b) -> a, TreeMap::new)));
+        recovery.apply(victim);
         assertThat(ledger.failures()).as("failed sends").isEmpty();
         assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
-        assertThat(firstAckAfterKill).as("partitions acknowledged after the kill").containsKeys(led.toArray(
+        assertThat(firstAckAfterFault).as("partitions acknowledged after the fault").containsKeys(led.toArray(
                 Integer[]::new));
 
-        cluster.restart(victim);
         Read read = new Read(ledger);
         Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
                 KafkaClients.partitions(topic, PARTITIONS), read::accept);
