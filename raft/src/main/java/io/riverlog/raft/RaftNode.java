@@ -10,17 +10,23 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
@@ -46,18 +52,26 @@ public final class RaftNode implements AutoCloseable {
     /** The metadata group's id: the same on every node of every cluster, which holds one such group. */
     static final UUID METADATA_GROUP = UUID.nameUUIDFromBytes("riverlog-metadata".getBytes(StandardCharsets.UTF_8));
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
+    /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
+    private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
 
     private final RaftServer server;
     private final RaftClient metadataClient;
     private final Duration requestTimeout;
-    /** The partition groups this node is a member of, by number, and how this node submits to each. */
+    /** The partition groups this node is a member of, by number. */
+    private final java.util.Map<Integer, RaftGroupId> dataGroups;
+    /** A client of each, for an entry this node took for its own while another node led. */
     private final java.util.Map<Integer, RaftClient> dataClients;
+    /** This node as the submitter of its own entries to the partition groups it leads. */
+    private final ClientId localClient = ClientId.randomId();
+    private final AtomicLong localCalls = new AtomicLong();
 
     private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout,
-                     java.util.Map<Integer, RaftClient> dataClients) {
+                     java.util.Map<Integer, RaftGroupId> dataGroups, java.util.Map<Integer, RaftClient> dataClients) {
         this.server = server;
         this.metadataClient = metadataClient;
         this.requestTimeout = requestTimeout;
+        this.dataGroups = dataGroups;
         this.dataClients = dataClients;
     }
 
@@ -121,6 +135,7 @@ public final class RaftNode implements AutoCloseable {
         }
         log.info("Raft server of node {} listens on {}; metadata group of nodes {} ({})", self.id(), self.address(),
                 spec.members().stream().map(ClusterSpec.Member::id).toList(), fresh ? "formed" : "recovered");
+        java.util.Map<Integer, RaftGroupId> dataGroupIds = new java.util.TreeMap<>();
         java.util.Map<Integer, RaftClient> dataClients = new java.util.TreeMap<>();
         long callId = 0;
         for (java.util.Map.Entry<Integer, RaftGroup> entry : mine.entrySet()) {
@@ -135,9 +150,10 @@ public final class RaftNode implements AutoCloseable {
                     throw new IOException("partition group " + entry.getKey() + " could not be added: " + added);
                 }
             }
+            dataGroupIds.put(entry.getKey(), dataGroup.getGroupId());
             dataClients.put(entry.getKey(), client(dataGroup, settings));
         }
-        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataClients);
+        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataGroupIds, dataClients);
     }
 
     /** The metadata group, as the registry submits to it. */
@@ -151,38 +167,82 @@ public final class RaftNode implements AutoCloseable {
 
     private CompletionStage<ReplicatedJournal.Committed> submit(RaftClient client, byte[] entry) {
         CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
-        client.async().send(Message.valueOf(ByteString.copyFrom(entry))).whenComplete((reply, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(failure);
-            } else if (!reply.isSuccess()) {
-                result.completeExceptionally(reply.getException() != null ? reply.getException()
-                        : new IOException("the metadata group refused the entry: " + reply));
-            } else {
-                result.complete(new ReplicatedJournal.Committed(reply.getLogIndex(),
-                        reply.getMessage().getContent().toByteArray()));
-            }
-        });
+        client.async().send(Message.valueOf(ByteString.copyFrom(entry)))
+                .whenComplete((reply, failure) -> complete(result, reply, failure));
         return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void complete(CompletableFuture<ReplicatedJournal.Committed> result, RaftClientReply reply,
+                                 Throwable failure) {
+        if (failure != null) {
+            result.completeExceptionally(failure);
+        } else if (!reply.isSuccess()) {
+            result.completeExceptionally(reply.getException() != null ? reply.getException()
+                    : new IOException("the group refused the entry: " + reply));
+        } else {
+            result.complete(new ReplicatedJournal.Committed(reply.getLogIndex(),
+                    reply.getMessage().getContent().toByteArray()));
+        }
     }
 
     /** The partition groups this node is a member of. */
     public java.util.Set<Integer> dataGroups() {
-        return dataClients.keySet();
+        return dataGroups.keySet();
     }
 
-    /** Partition group {@code group} as this node submits to it; only a member submits. */
+    /**
+     * Partition group {@code group} as this node submits to it: straight to this node's own division,
+     * as a produce is handled by the partition's leader. No Raft client in between: a client would
+     * first try the leader it last knew, which after a failover is the node that failed. Only if this
+     * node turns out not to lead (leadership moved since the handler looked) does the entry go through
+     * the group's client, which finds the leader.
+     */
     public ReplicatedJournal dataJournal(int group) {
-        RaftClient client = dataClients.get(group);
-        if (client == null) {
+        RaftGroupId id = dataGroups.get(group);
+        if (id == null) {
             return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
                     + " is not a member of partition group " + group));
         }
-        return entry -> submit(client, entry);
+        RaftClient client = dataClients.get(group);
+        return entry -> submitLocally(id, entry).handle((committed, failure) -> failure == null
+                ? CompletableFuture.completedFuture(committed)
+                : failure instanceof NotLeaderException ? submit(client, entry)
+                : CompletableFuture.<ReplicatedJournal.Committed>failedFuture(failure)).thenCompose(c -> c);
+    }
+
+    private CompletionStage<ReplicatedJournal.Committed> submitLocally(RaftGroupId group, byte[] entry) {
+        CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
+        submitLocally(group, Message.valueOf(ByteString.copyFrom(entry)), result);
+        return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * One attempt; a leader just elected is not ready until it has committed an entry of its own term,
+     * and is asked again after {@link #NOT_READY_RETRY} until {@code result} is done (or timed out).
+     */
+    private void submitLocally(RaftGroupId group, Message message,
+                               CompletableFuture<ReplicatedJournal.Committed> result) {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient)
+                .setServerId(server.getId()).setGroupId(group).setCallId(localCalls.incrementAndGet())
+                .setMessage(message).setType(RaftClientRequest.writeRequestType()).build();
+        try {
+            server.submitClientRequestAsync(request).whenComplete((reply, failure) -> {
+                if (failure == null && !reply.isSuccess() && reply.getException() instanceof LeaderNotReadyException
+                        && !result.isDone()) {
+                    CompletableFuture.delayedExecutor(NOT_READY_RETRY.toMillis(), TimeUnit.MILLISECONDS)
+                            .execute(() -> submitLocally(group, message, result));
+                } else {
+                    complete(result, reply, failure);
+                }
+            });
+        } catch (IOException e) {
+            result.completeExceptionally(e);
+        }
     }
 
     /** True if this node is a member of partition group {@code group}. */
     public boolean isMember(int group) {
-        return dataClients.containsKey(group);
+        return dataGroups.containsKey(group);
     }
 
     /** The node that leads partition group {@code group}, as this node knows it; empty while unknown. */

@@ -86,13 +86,17 @@ class DataGroupsTest {
                 GROUPS, Thread.activeCount());
 
         for (int g = 0; g < GROUPS; g++) {
+            int leader = g % 3 + 1;
             for (int i = 0; i < 10; i++) {
-                nodes.get(1 + i % 3).dataJournal(g).submit(("g" + g + "-" + i).getBytes(StandardCharsets.UTF_8))
+                nodes.get(leader).dataJournal(g).submit(("g" + g + "-" + i).getBytes(StandardCharsets.UTF_8))
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
+            // A member that no longer leads (leadership moved since it looked) passes the entry on.
+            nodes.get(leader % 3 + 1).dataJournal(g).submit(("g" + g + "-10").getBytes(StandardCharsets.UTF_8))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
         eventually(() -> applied.values().stream().allMatch(groups -> groups.values().stream()
-                .allMatch(entries -> entries.size() == 10)));
+                .allMatch(entries -> entries.size() == 11)));
         for (int g = 0; g < GROUPS; g++) {
             assertThat(applied.get(2).get(g)).isEqualTo(applied.get(1).get(g));
             assertThat(applied.get(3).get(g)).isEqualTo(applied.get(1).get(g));
