@@ -46,6 +46,8 @@ public final class ReplicaApplier {
         private ReplicaProgress.Applied applied;
         /** Why this replica stopped applying, or null while it applies. */
         private volatile String halted;
+        /** Its progress file, open once the first entry is recorded. */
+        private java.nio.channels.FileChannel progress;
 
         Replica(UUID topicId, Path dir, ReplicaProgress.Applied applied) {
             this.topicId = topicId;
@@ -81,7 +83,12 @@ public final class ReplicaApplier {
      */
     public synchronized void register(PartitionId id, UUID topicId, ActorRef<PartitionActor.Command> actor,
                                       Path dir, ReplicaProgress.Applied applied) {
-        replicas.put(id, new Replica(topicId, dir, applied));
+        Replica previous = replicas.put(id, new Replica(topicId, dir, applied));
+        if (previous != null) {
+            synchronized (previous) {
+                closeQuietly(previous);
+            }
+        }
         actors.put(id, actor);
         ArrayDeque<Waiting> queued = waiting.remove(id);
         if (queued != null) {
@@ -107,7 +114,12 @@ public final class ReplicaApplier {
 
     public synchronized void unregister(PartitionId id) {
         actors.remove(id);
-        replicas.remove(id);
+        Replica replica = replicas.remove(id);
+        if (replica != null) {
+            synchronized (replica) {
+                closeQuietly(replica);
+            }
+        }
     }
 
     /** Applies one entry; called in log order. */
@@ -180,7 +192,10 @@ public final class ReplicaApplier {
                     ? Math.max(replica.applied.endOffset(), appended.lastOffset() + 1) : replica.applied.endOffset();
             ReplicaProgress.Applied applied = new ReplicaProgress.Applied(index, end);
             try {
-                ReplicaProgress.write(replica.dir, storage, applied);
+                if (replica.progress == null) {
+                    replica.progress = ReplicaProgress.open(replica.dir, storage);
+                }
+                ReplicaProgress.write(replica.progress, applied);
                 replica.applied = applied;
             } catch (java.io.IOException e) {
                 return halt(id, replica, index, new PartitionActor.AppendFailed(
@@ -188,6 +203,17 @@ public final class ReplicaApplier {
             }
         }
         return reply;
+    }
+
+    private static void closeQuietly(Replica replica) {
+        if (replica.progress != null) {
+            try {
+                replica.progress.close();
+            } catch (java.io.IOException e) {
+                log.warn("Closing the progress file of replica {} failed: {}", replica.dir, e.toString());
+            }
+            replica.progress = null;
+        }
     }
 
     /**

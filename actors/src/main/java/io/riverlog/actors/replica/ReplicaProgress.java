@@ -75,18 +75,20 @@ public final class ReplicaProgress {
         return (int) in.getLong() == (int) crc.getValue() ? new Applied(index, end) : Applied.NONE;
     }
 
-    /** Records {@code applied} (not durably: see the class comment). */
-    static void write(Path dir, Storage storage, Applied applied) throws IOException {
+    /** Opens the replica's progress file in {@code dir} for {@link #write}s, creating it if need be. */
+    static FileChannel open(Path dir, Storage storage) throws IOException {
+        return storage.open(dir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    /** Records {@code applied} in the progress file open as {@code file} (not durably: see the class comment). */
+    static void write(FileChannel file, Applied applied) throws IOException {
         ByteBuffer out = ByteBuffer.allocate(BYTES).putLong(applied.index()).putLong(applied.endOffset());
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, 2 * Long.BYTES);
         out.putLong(crc.getValue()).flip();
-        try (FileChannel channel = storage.open(dir.resolve(FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
-            long at = 0;
-            while (out.hasRemaining()) {
-                at += channel.write(out, at);
-            }
+        long at = 0;
+        while (out.hasRemaining()) {
+            at += file.write(out, at);
         }
     }
 }
