@@ -9,15 +9,17 @@ import io.riverlog.settings.ConfigValues;
 
 /**
  * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
- * submitted entry may take, how often a starting node retries while no majority answers, and how
- * many partition groups carry the partitions' data.
+ * submitted entry may take, how often a starting node retries while no majority answers, how
+ * many partition groups carry the partitions' data, and how much memory each Raft group may hold.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
-                             int partitionGroups) {
+                             int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes) {
     private static final String PATH = "riverlog.cluster.";
     /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
     private static final int MAX_PARTITION_GROUPS = 1024;
+    /** Below this a single produce batch (up to 1 MiB by default) would not fit in a group's buffers. */
+    private static final long MIN_GROUP_BYTES = 1L << 20;
 
     /**
      * Reads the settings; {@code nodeId} is this node's id.
@@ -38,6 +40,9 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
         return new ClusterSettings(spec, min, max, ConfigValues.positiveDuration(config, PATH + "request-timeout"),
                 ConfigValues.timerDuration(config, PATH + "join-retry-interval"),
                 config.getString(PATH + "appender-retry-policy"),
-                ConfigValues.intValue(config, PATH + "partition-groups", 1, MAX_PARTITION_GROUPS));
+                ConfigValues.intValue(config, PATH + "partition-groups", 1, MAX_PARTITION_GROUPS),
+                ConfigValues.bytes(config, PATH + "raft-log-segment-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
+                ConfigValues.bytes(config, PATH + "raft-log-cache-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
+                ConfigValues.bytes(config, PATH + "pending-bytes", MIN_GROUP_BYTES, Integer.MAX_VALUE));
     }
 }

@@ -32,6 +32,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,8 @@ public final class RaftNode implements AutoCloseable {
     /** The metadata group's id: the same on every node of every cluster, which holds one such group. */
     static final UUID METADATA_GROUP = UUID.nameUUIDFromBytes("riverlog-metadata".getBytes(StandardCharsets.UTF_8));
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
+    /** Closed segments of a group's log kept in memory (the fewest Ratis allows), within raft-log-cache-size. */
+    private static final int CACHED_SEGMENTS = 2;
     /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
     private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
 
@@ -116,6 +119,13 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, time(settings.electionTimeoutMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, time(settings.electionTimeoutMax()));
         RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, settings.appenderRetryPolicy());
+        // Ratis' defaults let each group keep hundreds of MB of its log and of pending entries on the
+        // heap (a 32 MB segment, 6 cached segments up to 200 MB, 64 MB pending): with several groups
+        // per node that outgrows any heap under a sustained produce.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(settings.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, CACHED_SEGMENTS);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(settings.logCacheBytes()));
+        RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(settings.pendingBytes()));
         // The group is formed from --cluster on the first start only; later starts recover it, with its
         // log and its configuration, from the storage directory.
         boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
