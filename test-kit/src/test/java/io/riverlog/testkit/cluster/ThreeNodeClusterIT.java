@@ -153,6 +153,7 @@ class ThreeNodeClusterIT {
             awaitTopic(first, topic);
         }
         log.info("Node 1 restarted and knows {} again in {} ms", topic, millisSince(startedAt));
+        awaitPreferredLeaders(topic);
 
         Read read = new Read(ledger);
         Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.node(1).bootstrapServers(),
@@ -187,6 +188,7 @@ class ThreeNodeClusterIT {
         }
         log.info("All {} nodes killed and restarted; {} described again after {} ms", NODES, topic,
                 millisSince(startedAt));
+        awaitPreferredLeaders(topic);
 
         Read read = new Read(ledger);
         Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
@@ -276,6 +278,7 @@ class ThreeNodeClusterIT {
         Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
                 KafkaClients.partitions(topic, PARTITIONS), read::accept);
         read.finish(topic, end);
+        awaitPreferredLeaders(topic);
         for (int partition = 0; partition < PARTITIONS; partition++) {
             int p = partition;
             Eventually.until("every replica of " + topic + "-" + p + " holds the same bytes", TIMEOUT, PAUSE,
@@ -482,6 +485,23 @@ class ThreeNodeClusterIT {
                     }
                 }, () -> "; the last answer was " + lastAnswer.get());
         return (TopicDescription) lastAnswer.get();
+    }
+
+    /**
+     * Waits until each node leads two of the topic's partitions again: a restarted node takes back the
+     * groups it is the preferred leader of once it has caught up, and while leadership moves a
+     * partition briefly has no leader (an HTTP produce is then answered 503), which the next test
+     * must not meet.
+     */
+    private static void awaitPreferredLeaders(String topic) throws Exception {
+        try (Admin admin = KafkaClients.admin(cluster.bootstrapServers())) {
+            AtomicReference<Map<Integer, Integer>> leaders = new AtomicReference<>();
+            Eventually.until("every node leads two partitions of " + topic + " again", TIMEOUT, PAUSE, () -> {
+                leaders.set(leaders(awaitTopic(admin, topic)));
+                return leaders.get().values().stream().collect(Collectors.groupingBy(Function.identity(),
+                        Collectors.counting())).equals(Map.of(1, 2L, 2, 2L, 3, 2L));
+            }, () -> "; leaders " + leaders.get());
+        }
     }
 
     /** Partition → the id of its leader. */
