@@ -72,6 +72,8 @@ class ThreeNodeClusterIT {
     private static final int NODES = 3;
     private static final int PARTITIONS = 6;
     private static final int RECORDS = 3_000;
+    /** Sends of the fault tests' stream that may wait for their answer at once. */
+    private static final int IN_FLIGHT = 200;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PAUSE = Duration.ofMillis(100);
 
@@ -243,10 +245,16 @@ class ThreeNodeClusterIT {
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.bootstrapServers(), Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+            // A stream, not one burst: at most IN_FLIGHT sends wait for their answer, so sends keep coming
+            // while the partitions change leader.
+            java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
             for (int i = 0; i < RECORDS; i++) {
                 int number = i;
+                assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                        .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
                 producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)),
                         (metadata, error) -> {
+                            unanswered.release();
                             ledger.completed(number, metadata, error);
                             Long at = faultAt.get();
                             if (error == null && at != null) {
@@ -257,10 +265,6 @@ class ThreeNodeClusterIT {
                     producer.flush();
                     fault.apply(victim);
                     faultAt.set(System.nanoTime());
-                }
-                if (i % 20 == 0) {
-                    // A stream, not one burst: sends keep coming while the partitions change leader.
-                    Thread.sleep(1);
                 }
             }
             producer.flush();
