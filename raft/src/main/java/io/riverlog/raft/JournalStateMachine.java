@@ -1,34 +1,154 @@
 package io.riverlog.raft;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
 
 /**
  * A Raft group's state machine that hands each committed client entry, with its index, to the
- * actor core's {@link ReplicatedStateMachine} and answers with what that returns. It keeps no
- * snapshot: a restarted node applies the group's log again from its start (Ratis then purges
- * nothing, so the log stays whole).
+ * actor core's {@link ReplicatedStateMachine} and answers with what that returns.
+ *
+ * <p>A snapshot here holds no data: it is a marker, {@code snapshot.<term>_<index>}, written once the
+ * target made durable what every entry up to that index did ({@link ReplicatedStateMachine#snapshot}).
+ * The partitions' segments are the state; after the marker the group's log up to the index may be
+ * purged, and a restarted node applies only the entries after it. The index is the end of the
+ * entries answered without a gap: answers come back in any order, and an entry not answered yet (its
+ * partition's actor is still writing it) holds the snapshot back. A member that lags behind a purge
+ * cannot be sent such a snapshot: see {@link #notifyInstallSnapshotFromLeader}.
  */
 final class JournalStateMachine extends BaseStateMachine {
+    private static final Logger log = LoggerFactory.getLogger(JournalStateMachine.class);
+
     private final ReplicatedStateMachine target;
+    private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+    /** Entries handed to the target and not yet covered by a snapshot, in log order: their term, and if answered. */
+    private final ConcurrentSkipListMap<Long, Applying> applying = new ConcurrentSkipListMap<>();
+    private final AtomicBoolean toldCannotInstall = new AtomicBoolean();
+    /** The last entry of the answered run at the head of the log, or null if none since the last snapshot. */
+    private TermIndex answeredUpTo;
+
+    private static final class Applying {
+        private final long term;
+        private volatile boolean answered;
+
+        Applying(long term) {
+            this.term = term;
+        }
+    }
 
     JournalStateMachine(ReplicatedStateMachine target) {
         this.target = target;
     }
 
     @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        super.initialize(server, groupId, storage);
+        snapshots.init(storage);
+        loadSnapshot();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        loadSnapshot();
+    }
+
+    private void loadSnapshot() {
+        SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
+        if (latest != null) {
+            updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+        }
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return snapshots;
+    }
+
+    @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
         byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
-        CompletableFuture<byte[]> reply = target.applyAsync(entry.getIndex(), data).toCompletableFuture();
+        Applying applied = new Applying(entry.getTerm());
+        applying.put(entry.getIndex(), applied);
+        CompletableFuture<byte[]> reply = target.applyAsync(entry.getIndex(), entry.getTerm(), data)
+                .toCompletableFuture();
+        reply.whenComplete((bytes, failure) -> applied.answered = true);
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return reply.thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
+    }
+
+    /**
+     * Called by the consensus engine (on the thread that applies entries) every so many entries: marks
+     * the answered run of entries as a snapshot if the target made them durable. Returns the
+     * snapshot's index, or -1 if none was taken now.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        for (Map.Entry<Long, Applying> head; (head = applying.firstEntry()) != null && head.getValue().answered; ) {
+            answeredUpTo = TermIndex.valueOf(head.getValue().term, head.getKey());
+            applying.remove(head.getKey());
+        }
+        SingleFileSnapshotInfo latest = snapshots.getLatestSnapshot();
+        if (answeredUpTo == null || latest != null && answeredUpTo.getIndex() <= latest.getIndex()
+                || !target.snapshot(answeredUpTo.getIndex())) {
+            return -1;
+        }
+        TermIndex upTo = answeredUpTo;
+        Path marker = snapshots.getSnapshotFile(upTo.getTerm(), upTo.getIndex()).toPath();
+        try (FileChannel file = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(Long.toString(upTo.getIndex()).getBytes(StandardCharsets.UTF_8)));
+            file.force(true);
+        }
+        // The marker's name is what the next start reads: it must be durable before the log is purged.
+        try (FileChannel dir = FileChannel.open(marker.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        snapshots.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker, null), upTo.getTerm(),
+                upTo.getIndex()));
+        return upTo.getIndex();
+    }
+
+    /**
+     * The leader purged entries this member still needs. Copying a partition's segments between
+     * members is not built: the member says so once and stays behind in this group; the others go on.
+     * (The purge waits for every member's commit index, so only a member whose log was lost or that
+     * was down while the leader restarted meets this.)
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfoProto,
+                                                                        TermIndex firstTermIndexInLog) {
+        if (toldCannotInstall.compareAndSet(false, true)) {
+            log.error("Group {}: the leader no longer has the entries this member needs (its log starts at {});"
+                    + " this member cannot catch up in this group until its partitions' data is copied to it",
+                    getGroupId(), firstTermIndexInLog);
+        }
+        return CompletableFuture.failedFuture(
+                new IOException("installing a snapshot from the leader is not supported"));
     }
 }

@@ -55,6 +55,8 @@ public final class RaftNode implements AutoCloseable {
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     /** Closed segments of a group's log kept in memory (the fewest Ratis allows), within raft-log-cache-size. */
     private static final int CACHED_SEGMENTS = 2;
+    /** Snapshot markers kept per group: the newest is the one read at a start; one before it costs nothing. */
+    private static final int SNAPSHOTS_KEPT = 2;
     /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
     private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
 
@@ -126,6 +128,15 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, CACHED_SEGMENTS);
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(settings.logCacheBytes()));
         RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(settings.pendingBytes()));
+        // A snapshot is a marker that the partitions' segments hold everything up to an index
+        // (JournalStateMachine): the log before it is purged. A marker cannot be sent to a member that
+        // lags behind, so the leader must not try; purging waits for every member's commit index.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, SNAPSHOTS_KEPT);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, settings.snapshotEntries());
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
         // The group is formed from --cluster on the first start only; later starts recover it, with its
         // log and its configuration, from the storage directory.
         boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
@@ -274,6 +285,23 @@ public final class RaftNode implements AutoCloseable {
         } catch (IOException e) {
             return java.util.Optional.empty();
         }
+    }
+
+    /**
+     * The current Raft term of partition group {@code group} on this node (a member), as an int: the
+     * leader epoch of its partitions. -1 if the group is not here.
+     */
+    public int termOf(int group) {
+        try {
+            return Math.toIntExact(server.getDivision(DataGroups.id(group)).getInfo().getCurrentTerm());
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The index of the first entry partition group {@code group} still keeps in this node's log. */
+    long logStartIndex(int group) throws IOException {
+        return server.getDivision(DataGroups.id(group)).getRaftLog().getStartIndex();
     }
 
     @Override

@@ -55,6 +55,7 @@ class ReplicatedPartitionTest {
     private final Map<Integer, RaftNode> nodes = new TreeMap<>();
     private final Map<Integer, ActorRef<PartitionActor.Command>> replicas = new TreeMap<>();
     private String list;
+    private ClusterSettings clusterSettings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
 
     @AfterEach
     void close() {
@@ -68,13 +69,7 @@ class ReplicatedPartitionTest {
 
     @Test
     void everyReplicaHoldsTheSameRecordsAndTheOthersGoOnAfterTheLeaderStops() throws Exception {
-        List<Integer> ports = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                ports.add(socket.getLocalPort());
-            }
-        }
-        list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        pickPorts();
         for (int id = 1; id <= 3; id++) {
             start(id);
         }
@@ -104,6 +99,50 @@ class ReplicatedPartitionTest {
 
         // Every node stops, then all start again on their files: the group applies its log again from
         // the start, and each replica skips what it had applied (no record twice), then catches up.
+        restartAll();
+        assertThat(append("r40")).isEqualTo(40);
+        List<String> after = new ArrayList<>(expected);
+        after.add("r40");
+        everyReplicaHolds(after);
+    }
+
+    /**
+     * With a snapshot every few entries each member purges the group's log once every member has it,
+     * and a restart of all applies only what came after the snapshot: every replica ends with the same
+     * records, none twice, none missing.
+     */
+    @Test
+    void snapshotsPurgeTheGroupsLogAndARestartGoesOnFromThem() throws Exception {
+        clusterSettings = ClusterSettings.fromConfig(ConfigFactory.parseString(
+                "riverlog.cluster.raft-snapshot-entries = 8\n"
+                + "riverlog.cluster.raft-log-segment-size = 1MiB").withFallback(ConfigFactory.load()), 1);
+        pickPorts();
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        String padding = "x".repeat(60_000);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            expected.add(i + padding);
+            assertThat(append(i + padding)).isEqualTo(i);
+        }
+        for (int id = 1; id <= 3; id++) {
+            RaftNode node = nodes.get(id);
+            long end = System.nanoTime() + WAIT.toNanos();
+            while (node.logStartIndex(0) <= 0 && System.nanoTime() < end) {
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            assertThat(node.logStartIndex(0)).as("start of node %d's log", id).isPositive();
+        }
+
+        restartAll();
+        expected.add("last");
+        assertThat(append("last")).isEqualTo(80);
+        everyReplicaHolds(expected);
+    }
+
+    /** Every node stops, then all start again on their files. */
+    private void restartAll() throws Exception {
         for (int id : List.copyOf(nodes.keySet())) {
             nodes.remove(id).close();
         }
@@ -113,21 +152,31 @@ class ReplicatedPartitionTest {
         for (int id = 1; id <= 3; id++) {
             start(id);
         }
-        assertThat(append("r40")).isEqualTo(40);
-        List<String> after = new ArrayList<>(expected);
-        after.add("r40");
+    }
+
+    private void everyReplicaHolds(List<String> expected) throws InterruptedException {
         for (int id = 1; id <= 3; id++) {
             long end = System.nanoTime() + WAIT.toNanos();
-            while (values(replicas.get(id)).size() < 41 && System.nanoTime() < end) {
+            while (values(replicas.get(id)).size() < expected.size() && System.nanoTime() < end) {
                 TimeUnit.MILLISECONDS.sleep(50);
             }
             assertThat(values(replicas.get(id))).as("replica %d after a restart of all", id)
-                    .containsExactlyElementsOf(after);
+                    .containsExactlyElementsOf(expected);
         }
     }
 
+    private void pickPorts() throws java.io.IOException {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                ports.add(socket.getLocalPort());
+            }
+        }
+        list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+    }
+
     private void start(int id) throws Exception {
-        ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
+        ClusterSettings settings = clusterSettings;
         ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
         Path partitionDir = dir.resolve("data-" + id).resolve(ID.directoryName());
         // The actor's writer cuts the log back to what was applied before it opens it.

@@ -52,8 +52,9 @@ public final class BatchFormat {
     static final int WALK_HEADER_BYTES = DefaultRecordBatch.LAST_OFFSET_DELTA_OFFSET + Integer.BYTES;
 
     /**
-     * The partition leader epoch written into every stored batch. A single node is always leader in
-     * epoch 0; the field is outside the CRC, so recovery checks it to catch corruption there.
+     * The partition leader epoch of a single node, which is always leader in epoch 0. In a cluster a
+     * batch carries the term of the Raft entry that committed it; epochs never decrease along a log.
+     * The field is outside the CRC, so recovery checks that it is not negative.
      */
     public static final int LEADER_EPOCH = 0;
     private static final int LEADER_EPOCH_OFFSET = Records.LOG_OVERHEAD;
@@ -214,12 +215,25 @@ public final class BatchFormat {
      * the offset after the last batch.
      */
     public static long assignOffsets(ValidBatches batches, long firstOffset) {
+        return assignOffsets(batches, firstOffset, LEADER_EPOCH);
+    }
+
+    /** As {@link #assignOffsets(ValidBatches, long)}, writing {@code leaderEpoch} (not negative) into each batch. */
+    public static long assignOffsets(ValidBatches batches, long firstOffset, int leaderEpoch) {
+        if (leaderEpoch < 0) {
+            throw new IllegalArgumentException("leader epoch " + leaderEpoch);
+        }
         long offset = firstOffset;
         for (BatchInfo batch : batches.batches()) {
-            assignBaseOffset(batches.buffer(), batch.position(), batch.sizeInBytes(), offset);
+            assignBaseOffset(batches.buffer(), batch.position(), batch.sizeInBytes(), offset, leaderEpoch);
             offset += batch.recordCount();
         }
         return offset;
+    }
+
+    /** The partition leader epoch in a batch header that starts at {@code position} of {@code header}. */
+    static int leaderEpoch(ByteBuffer header, int position) {
+        return header.getInt(position + LEADER_EPOCH_OFFSET);
     }
 
     /**
@@ -242,10 +256,11 @@ public final class BatchFormat {
      * Writes {@code baseOffset} and the leader epoch into the batch at {@code position}; both are
      * outside the CRC, so nothing is recomputed.
      */
-    private static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset) {
+    private static void assignBaseOffset(ByteBuffer buffer, int position, int sizeInBytes, long baseOffset,
+                                         int leaderEpoch) {
         MutableRecordBatch batch = batchAt(buffer, position, sizeInBytes);
         batch.setLastOffset(baseOffset + (batch.lastOffset() - batch.baseOffset()));
-        batch.setPartitionLeaderEpoch(LEADER_EPOCH);
+        batch.setPartitionLeaderEpoch(leaderEpoch);
     }
 
     /**
@@ -303,7 +318,7 @@ public final class BatchFormat {
             return ScanStep.invalid("base offset " + baseOffset + " where " + expectedBaseOffset + " was expected");
         }
         int leaderEpoch = chunk.getInt(start + LEADER_EPOCH_OFFSET);
-        if (leaderEpoch != LEADER_EPOCH) {
+        if (leaderEpoch < 0) {
             return ScanStep.invalid("leader epoch " + leaderEpoch);
         }
         MutableRecordBatch batch = batchAt(chunk, start, sizeInBytes);

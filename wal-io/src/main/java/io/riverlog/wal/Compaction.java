@@ -252,6 +252,7 @@ public final class Compaction {
         private final Segment cleaned;
         private long gapStart = -1;
         private long gapEnd;
+        private int gapEpoch = BatchFormat.LEADER_EPOCH;
         private long gapMaxTimestamp = RecordBatch.NO_TIMESTAMP;
         boolean changed;
 
@@ -269,6 +270,8 @@ public final class Compaction {
             ByteBuffer kept = output.duplicate().flip();
             if (!kept.hasRemaining()) {
                 changed = true;
+                // The gap keeps the epoch of the last batch it replaces: epochs still never decrease.
+                gapEpoch = batch.partitionLeaderEpoch();
                 if (gapStart < 0) {
                     gapStart = batch.baseOffset();
                 }
@@ -299,7 +302,7 @@ public final class Compaction {
             }
             ByteBuffer empty = ByteBuffer.allocate(BatchFormat.HEADER_BYTES);
             DefaultRecordBatch.writeEmptyHeader(empty, RecordBatch.CURRENT_MAGIC_VALUE, RecordBatch.NO_PRODUCER_ID,
-                    RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, gapStart, gapEnd, BatchFormat.LEADER_EPOCH,
+                    RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, gapStart, gapEnd, gapEpoch,
                     TimestampType.CREATE_TIME, gapMaxTimestamp, false, false);
             empty.flip();
             write(empty, gapStart, gapEnd, gapMaxTimestamp);

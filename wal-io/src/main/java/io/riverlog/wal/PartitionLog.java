@@ -1,6 +1,7 @@
 package io.riverlog.wal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -711,6 +712,51 @@ public final class PartitionLog implements AutoCloseable {
         }
         // Records at or past the bound come after every record below it, so the first record this new is below it.
         return offsetForTimestamp(largest).filter(found -> found.offset() < upperBound);
+    }
+
+    /** Where a leader epoch ends: the largest epoch at or below the one asked for, and the offset after it. */
+    public record EpochEnd(int epoch, long endOffset) {
+    }
+
+    /**
+     * The end of leader epoch {@code epoch} among the batches below {@code upperBound} (the high
+     * watermark): the largest epoch at or below it that a batch from the log start on has, and the
+     * base offset of the first batch with a larger epoch ({@code upperBound} if there is none), as
+     * Kafka's OffsetsForLeaderEpoch answers. Empty if no such batch is left. Epochs never decrease
+     * along a log, so this is a binary search that reads one batch header per step.
+     */
+    public Optional<EpochEnd> endOfEpoch(int epoch, long upperBound) throws IOException {
+        long start = logStartOffset();
+        long low = start;
+        long high = Math.min(upperBound, logEndOffset());
+        ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_BYTES);
+        while (low < high) {
+            long mid = low + (high - low) / 2;
+            BatchSummary batch = headerAt(mid, upperBound, header);
+            if (BatchFormat.leaderEpoch(header, 0) > epoch) {
+                high = Math.max(batch.baseOffset(), low);
+            } else {
+                low = batch.lastOffset() + 1;
+            }
+        }
+        if (low <= start) {
+            return Optional.empty();
+        }
+        headerAt(low - 1, upperBound, header);
+        return Optional.of(new EpochEnd(BatchFormat.leaderEpoch(header, 0), low));
+    }
+
+    /** Reads the header of the batch that holds {@code offset} into {@code header}; returns its summary. */
+    private BatchSummary headerAt(long offset, long upperBound, ByteBuffer header) throws IOException {
+        LogSlice slice = read(offset, 1, upperBound);
+        header.clear();
+        while (header.hasRemaining()) {
+            if (slice.channel().read(header, slice.position() + header.position()) < 0) {
+                throw new java.io.EOFException("the batch header at offset " + offset + " in " + slice.file()
+                        + " ends early");
+            }
+        }
+        return BatchFormat.readSummary(header);
     }
 
     /**

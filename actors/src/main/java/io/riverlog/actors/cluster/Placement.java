@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
 
+import io.riverlog.wal.BatchFormat;
+
 /**
  * Where partitions and consumer groups live, computed the same way on every node from what every
  * node knows: the members, a topic's id, a group's id.
@@ -82,6 +84,14 @@ public final class Placement {
     /** The node that leads the partition now, as this node knows it; empty while its group elects one. */
     public OptionalInt leaderOf(UUID topicId, int partition) {
         return members.replicated() ? leaders.leaderOf(groupOf(topicId, partition)) : OptionalInt.of(members.self());
+    }
+
+    /**
+     * The partition's leader epoch as this node knows it: its group's Raft term in a cluster
+     * ({@link GroupLeaders#NO_EPOCH} if unknown here), {@link BatchFormat#LEADER_EPOCH} on a single node.
+     */
+    public int leaderEpochOf(UUID topicId, int partition) {
+        return members.replicated() ? leaders.epochOf(groupOf(topicId, partition)) : BatchFormat.LEADER_EPOCH;
     }
 
     /** True if this node leads the partition now. */

@@ -1,5 +1,6 @@
 package io.riverlog.actors.cluster;
 
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -7,7 +8,7 @@ import java.util.concurrent.CompletionStage;
  * What a node does with each committed entry of a {@link ReplicatedJournal}: called one entry at a
  * time, in log order, on the consensus engine's thread, on every node. It must decide only from the
  * entries before it, so that every node decides the same; at a restart the entries are applied
- * again from the start.
+ * again from the start, or from the last {@link #snapshot} on.
  */
 public interface ReplicatedStateMachine {
 
@@ -20,5 +21,19 @@ public interface ReplicatedStateMachine {
      */
     default CompletionStage<byte[]> applyAsync(long index, byte[] entry) {
         return CompletableFuture.completedFuture(apply(index, entry));
+    }
+
+    /** As {@link #applyAsync(long, byte[])}, knowing the term of the leader that appended the entry. */
+    default CompletionStage<byte[]> applyAsync(long index, long term, byte[] entry) {
+        return applyAsync(index, entry);
+    }
+
+    /**
+     * Makes durable what the entries up to {@code index} did (each of them has been answered), so that
+     * the group's log up to there may be dropped: after a restart only the entries after it are
+     * applied again. False if this state machine cannot vouch for that now; its log then stays.
+     */
+    default boolean snapshot(long index) throws IOException {
+        return false;
     }
 }

@@ -96,7 +96,7 @@ final class AppendQueue {
             return;
         }
         long base = reads.logEndOffset();
-        long end = BatchFormat.assignOffsets(batches, base);
+        long end = BatchFormat.assignOffsets(batches, base, append.leaderEpoch());
         if (admission instanceof NextOfProducer next) {
             BatchInfo batch = next.batch();
             producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),

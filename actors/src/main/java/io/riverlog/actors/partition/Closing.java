@@ -116,6 +116,10 @@ final class Closing extends AbstractBehavior<Command> {
                     reads.find(find);
                     return this;
                 })
+                .onMessage(PartitionActor.FindEpochEnd.class, find -> {
+                    reads.find(find);
+                    return this;
+                })
                 .onMessage(Scrub.class, scrub -> {
                     scrub.replyTo().tell(new Scrubbed(wiring.id(), 0, false));
                     return this;

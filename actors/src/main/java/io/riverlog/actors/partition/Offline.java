@@ -137,6 +137,7 @@ final class Offline extends AbstractBehavior<Command> {
                 .onMessage(GetState.class, get -> fromTheLog(get,
                         log -> get.replyTo().tell(log.state(Availability.OFFLINE))))
                 .onMessage(FindOffsetForTimestamp.class, find -> fromTheLog(find, log -> log.find(find)))
+                .onMessage(PartitionActor.FindEpochEnd.class, find -> fromTheLog(find, log -> log.find(find)))
                 .onMessage(Scrub.class, scrub -> fromTheLog(scrub, log -> log.scrub(scrub)))
                 // The producer state is restored with the reopened log; until then there is none.
                 .onMessage(GetProducers.class, get -> {

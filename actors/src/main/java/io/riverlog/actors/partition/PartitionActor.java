@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
+import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.Damage;
 import io.riverlog.wal.LogConfig;
 import io.riverlog.wal.LogSlice;
@@ -75,7 +76,8 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      * while it is offline without a log.
      */
     public sealed interface Request extends Command
-            permits Append, Read, GetState, FindOffsetForTimestamp, Scrub, DeleteRecords, GetProducers, Compact {
+            permits Append, Read, GetState, FindOffsetForTimestamp, FindEpochEnd, Scrub, DeleteRecords, GetProducers,
+            Compact {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -99,18 +101,20 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     public record Refusal(PartitionId partition, Availability availability, String message) {
     }
 
-    /** Appends validated batches; the reply comes once they are committed (or failed). */
     /**
-     * Appends the batches. {@code appendTimeMs} is the time the topic's rules judge them by (timestamp
-     * bounds, LogAppendTime): {@link #NOW} for the broker's clock; a replicated partition's entries carry
-     * their leader's time, so that every replica decides the same.
+     * Appends validated batches; the reply comes once they are committed (or failed).
+     * {@code appendTimeMs} is the time the topic's rules judge them by (timestamp bounds,
+     * LogAppendTime): {@link #NOW} for the broker's clock; a replicated partition's entries carry their
+     * leader's time, so that every replica decides the same. {@code leaderEpoch} is written into each
+     * batch: {@link BatchFormat#LEADER_EPOCH} on a single node, the Raft term of the entry in a cluster.
      */
-    public record Append(ValidBatches batches, long appendTimeMs, ActorRef<AppendReply> replyTo) implements Request {
+    public record Append(ValidBatches batches, long appendTimeMs, int leaderEpoch, ActorRef<AppendReply> replyTo)
+            implements Request {
         /** Judge the batches by the broker's clock when they are appended. */
         public static final long NOW = -1;
 
         public Append(ValidBatches batches, ActorRef<AppendReply> replyTo) {
-            this(batches, NOW, replyTo);
+            this(batches, NOW, BatchFormat.LEADER_EPOCH, replyTo);
         }
 
         @Override
@@ -291,6 +295,25 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
         @Override
         public void fail(Refusal refusal) {
             replyTo.tell(OffsetForTimestamp.refused(refusal));
+        }
+    }
+
+    /** Asks where leader epoch {@code epoch} ends among the committed batches (OffsetsForLeaderEpoch). */
+    public record FindEpochEnd(int epoch, ActorRef<EpochEndFound> replyTo) implements Request {
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(EpochEndFound.refused(refusal));
+        }
+    }
+
+    /** Where the epoch ends, if a batch of it or an earlier one is left; or, if the partition could not look, why. */
+    public record EpochEndFound(Optional<PartitionLog.EpochEnd> found, Optional<Refusal> refused) {
+        public EpochEndFound(Optional<PartitionLog.EpochEnd> found) {
+            this(found, Optional.empty());
+        }
+
+        static EpochEndFound refused(Refusal refusal) {
+            return new EpochEndFound(Optional.empty(), Optional.of(refusal));
         }
     }
 
@@ -506,6 +529,10 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                     return this;
                 })
                 .onMessage(FindOffsetForTimestamp.class, find -> {
+                    reads.find(find);
+                    return this;
+                })
+                .onMessage(FindEpochEnd.class, find -> {
                     reads.find(find);
                     return this;
                 })

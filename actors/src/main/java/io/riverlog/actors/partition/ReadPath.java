@@ -311,6 +311,22 @@ final class ReadPath {
                         + id + " failed: " + error.getCause()))));
     }
 
+    /** Looks the epoch's end up on the blocking-IO dispatcher, over committed batches only. */
+    void find(PartitionActor.FindEpochEnd find) {
+        PartitionLog partitionLog = log;
+        long hwm = highWatermark;
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return partitionLog.endOfEpoch(find.epoch(), hwm);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, wiring.blockingIo()).whenComplete((found, error) -> find.replyTo().tell(error == null
+                ? new PartitionActor.EpochEndFound(found)
+                : PartitionActor.EpochEndFound.refused(new Refusal(id, Availability.OFFLINE, "lookup of leader epoch "
+                        + find.epoch() + " in " + id + " failed: " + error.getCause()))));
+    }
+
     // ---------------------------------------------------------------- serving
 
     private void serve(Read read) {

@@ -34,9 +34,12 @@ public final class ReplicaApplier {
     private final Map<PartitionId, ActorRef<PartitionActor.Command>> actors = new HashMap<>();
     private final Map<PartitionId, ArrayDeque<Waiting>> waiting = new HashMap<>();
     private final Map<PartitionId, Replica> replicas = new HashMap<>();
+    /** Topics deleted (by id): their entries, applied late or again after a restart, get {@link #OTHER_TOPIC}. */
+    private final java.util.Set<UUID> deletedTopics = new java.util.HashSet<>();
     private final Storage storage;
 
-    private record Waiting(long index, ReplicaEntry entry, CompletableFuture<PartitionActor.AppendReply> answer) {
+    private record Waiting(long index, long term, ReplicaEntry entry,
+                           CompletableFuture<PartitionActor.AppendReply> answer) {
     }
 
     /** A registered replica: its topic's id, where it keeps its progress, and how far it got (null: not read yet). */
@@ -48,6 +51,8 @@ public final class ReplicaApplier {
         private volatile String halted;
         /** Its progress file, open once the first entry is recorded. */
         private java.nio.channels.FileChannel progress;
+        /** Unregistered: its file stays closed (a snapshot that raced with the unregistering skips it). */
+        private boolean closed;
 
         Replica(UUID topicId, Path dir, ReplicaProgress.Applied applied) {
             this.topicId = topicId;
@@ -93,7 +98,7 @@ public final class ReplicaApplier {
         ArrayDeque<Waiting> queued = waiting.remove(id);
         if (queued != null) {
             for (Waiting w : queued) {
-                send(w.index(), actor, w.entry()).whenComplete((reply, error) -> {
+                send(w.index(), w.term(), actor, w.entry()).whenComplete((reply, error) -> {
                     if (error != null) {
                         w.answer().completeExceptionally(error);
                     } else {
@@ -122,21 +127,54 @@ public final class ReplicaApplier {
         }
     }
 
-    /** Applies one entry; called in log order. */
-    public synchronized CompletionStage<PartitionActor.AppendReply> apply(long index, byte[] bytes) {
-        ReplicaEntry entry = ReplicaEntry.decode(bytes);
+    /**
+     * The topic with this id was deleted: entries of it that wait for their partition (which will never
+     * be registered again) and those still to come are answered {@link #OTHER_TOPIC}. Without this,
+     * such entries would wait forever and hold back the group's snapshots.
+     */
+    public synchronized void topicDeleted(UUID topicId) {
+        if (!deletedTopics.add(topicId)) {
+            return;
+        }
+        waiting.values().removeIf(queue -> {
+            queue.removeIf(w -> {
+                if (w.entry().topicId().equals(topicId)) {
+                    w.answer().complete(OTHER_TOPIC);
+                    return true;
+                }
+                return false;
+            });
+            return queue.isEmpty();
+        });
+    }
+
+    /** Applies one entry of term 0; called in log order. */
+    public CompletionStage<PartitionActor.AppendReply> apply(long index, byte[] bytes) {
+        return apply(index, 0, ReplicaEntry.decode(bytes));
+    }
+
+    /**
+     * Applies one entry, committed in {@code term}, which becomes its batches' leader epoch; called in
+     * log order (so terms never decrease).
+     */
+    public synchronized CompletionStage<PartitionActor.AppendReply> apply(long index, long term,
+                                                                          ReplicaEntry entry) {
+        if (deletedTopics.contains(entry.topicId())) {
+            return CompletableFuture.completedFuture(OTHER_TOPIC);
+        }
         ActorRef<PartitionActor.Command> actor = actors.get(entry.partition());
         ArrayDeque<Waiting> queued = waiting.get(entry.partition());
         if (actor == null || queued != null) {
             CompletableFuture<PartitionActor.AppendReply> answer = new CompletableFuture<>();
             waiting.computeIfAbsent(entry.partition(), id -> new ArrayDeque<>())
-                    .add(new Waiting(index, entry, answer));
+                    .add(new Waiting(index, term, entry, answer));
             return answer;
         }
-        return send(index, actor, entry);
+        return send(index, term, actor, entry);
     }
 
-    private CompletionStage<PartitionActor.AppendReply> send(long index, ActorRef<PartitionActor.Command> actor,
+    private CompletionStage<PartitionActor.AppendReply> send(long index, long term,
+                                                             ActorRef<PartitionActor.Command> actor,
                                                              ReplicaEntry entry) {
         Replica replica = replicas.get(entry.partition());
         if (!replica.topicId.equals(entry.topicId())) {
@@ -162,7 +200,8 @@ public final class ReplicaApplier {
         try {
             ValidBatches valid = BatchFormat.validate(entry.batches());
             return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
-                    replyTo -> new PartitionActor.Append(valid, entry.appendTimeMs(), replyTo), timeout, scheduler)
+                    replyTo -> new PartitionActor.Append(valid, entry.appendTimeMs(), Math.toIntExact(term), replyTo),
+                    timeout, scheduler)
                     .handle((reply, failure) -> failure != null
                             ? halt(entry.partition(), replica, index, new PartitionActor.AppendFailed(
                                     PartitionActor.AppendError.NOT_AVAILABLE, failure.toString()))
@@ -188,6 +227,9 @@ public final class ReplicaApplier {
             return halt(id, replica, index, failed);
         }
         synchronized (replica) {
+            if (replica.closed) {
+                return reply;
+            }
             long end = reply instanceof PartitionActor.Appended appended
                     ? Math.max(replica.applied.endOffset(), appended.lastOffset() + 1) : replica.applied.endOffset();
             ReplicaProgress.Applied applied = new ReplicaProgress.Applied(index, end);
@@ -205,7 +247,40 @@ public final class ReplicaApplier {
         return reply;
     }
 
+    /**
+     * Makes what the replicas of {@code partitions} applied durable ({@link ReplicaProgress#writeDurably}),
+     * so that their group's log may be purged up to the entries they carried out. False if one of them
+     * stopped applying ({@link #halt}): it catches up from the group's log at the next start, so that
+     * log must stay.
+     */
+    public boolean makeDurable(java.util.Collection<PartitionId> partitions) throws java.io.IOException {
+        java.util.List<Replica> durable = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (PartitionId id : partitions) {
+                Replica replica = replicas.get(id);
+                if (replica != null) {
+                    if (replica.halted != null) {
+                        return false;
+                    }
+                    durable.add(replica);
+                }
+            }
+        }
+        for (Replica replica : durable) {
+            synchronized (replica) {
+                if (replica.applied != null && !replica.closed) {
+                    if (replica.progress == null) {
+                        replica.progress = ReplicaProgress.open(replica.dir, storage);
+                    }
+                    ReplicaProgress.writeDurably(replica.progress, replica.applied);
+                }
+            }
+        }
+        return true;
+    }
+
     private static void closeQuietly(Replica replica) {
+        replica.closed = true;
         if (replica.progress != null) {
             try {
                 replica.progress.close();

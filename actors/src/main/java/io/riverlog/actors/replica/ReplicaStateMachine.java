@@ -1,11 +1,16 @@
 package io.riverlog.actors.replica;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
 import io.riverlog.actors.partition.PartitionActor;
+import io.riverlog.actors.partition.PartitionId;
 
 /**
  * A partition group's state machine on one replica: entries go to the
@@ -17,6 +22,8 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     private static final byte FAILED = 1;
 
     private final ReplicaApplier applier;
+    /** The partitions that got entries since the last snapshot, with the index of the last of them. */
+    private final Map<PartitionId, Long> touched = new ConcurrentHashMap<>();
 
     public ReplicaStateMachine(ReplicaApplier applier) {
         this.applier = applier;
@@ -28,8 +35,34 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     }
 
     @Override
-    public CompletionStage<byte[]> applyAsync(long index, byte[] entry) {
-        return applier.apply(index, entry).thenApply(ReplicaStateMachine::encode);
+    public CompletionStage<byte[]> applyAsync(long index, byte[] bytes) {
+        return applyAsync(index, 0, bytes);
+    }
+
+    /** Applies the entry; its term becomes its batches' leader epoch. */
+    @Override
+    public CompletionStage<byte[]> applyAsync(long index, long term, byte[] bytes) {
+        ReplicaEntry entry = ReplicaEntry.decode(bytes);
+        // Even an entry skipped as applied before a restart counts: what recorded it may not be durable yet.
+        touched.merge(entry.partition(), index, Math::max);
+        return applier.apply(index, term, entry).thenApply(ReplicaStateMachine::encode);
+    }
+
+    /**
+     * Makes the progress of every partition that got an entry since the last snapshot durable; the
+     * group's log may then be purged up to {@code index}. A partition whose last entry is after
+     * {@code index} stays listed for the next snapshot.
+     */
+    @Override
+    public boolean snapshot(long index) throws IOException {
+        List<PartitionId> partitions = List.copyOf(touched.keySet());
+        if (!applier.makeDurable(partitions)) {
+            return false;
+        }
+        for (PartitionId id : partitions) {
+            touched.computeIfPresent(id, (partition, last) -> last <= index ? null : last);
+        }
+        return true;
     }
 
     static byte[] encode(PartitionActor.AppendReply reply) {

@@ -19,6 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.actors.topics.TopicRegistry.Command;
 import io.riverlog.wal.Storage;
 
@@ -68,6 +69,7 @@ final class ClusterRegistryStart {
     private final RegistrySettings settings;
     private final Storage storage;
     private final Placement placement;
+    private final ReplicaApplier replicas;
     private final Duration retryInterval;
     private final Ready ready;
     private final Executor blockingIo;
@@ -81,28 +83,29 @@ final class ClusterRegistryStart {
 
     private ClusterRegistryStart(ActorContext<Command> context, StashBuffer<Command> stash,
                                  TimerScheduler<Command> timers, RegistrySettings settings, Storage storage,
-                                 Placement placement, Duration retryInterval, Ready ready) {
+                                 Placement placement, ReplicaApplier replicas, Duration retryInterval, Ready ready) {
         this.context = context;
         this.stash = stash;
         this.timers = timers;
         this.settings = settings;
         this.storage = storage;
         this.placement = placement;
+        this.replicas = replicas;
         this.retryInterval = retryInterval;
         this.ready = ready;
         this.blockingIo = BlockingIo.executor(context);
     }
 
     static Behavior<Command> joining(RegistrySettings settings, Storage storage, Placement placement,
-                                     CompletionStage<ReplicatedJournal> journal, Duration retryInterval,
-                                     Ready ready) {
+                                     ReplicaApplier replicas, CompletionStage<ReplicatedJournal> journal,
+                                     Duration retryInterval, Ready ready) {
         return Behaviors.setup(context -> Behaviors.withStash(settings.pendingCommands(), stash ->
                 Behaviors.withTimers(timers -> {
                     context.setLoggerName(TopicRegistry.class);
                     context.pipeToSelf(journal, (started, failure) -> failure == null ? new JournalReady(started)
                             : new JournalFailed(BlockingIo.cause(failure)));
                     return new ClusterRegistryStart(context, stash, timers, settings, storage, placement,
-                            retryInterval, ready).waiting();
+                            replicas, retryInterval, ready).waiting();
                 })));
     }
 
@@ -134,6 +137,10 @@ final class ClusterRegistryStart {
                     applied.change().ifPresent(change -> {
                         try {
                             topics.apply(change);
+                            if (change instanceof TopicEvent.Deleted) {
+                                // Entries of it left in the partition groups' logs have no replica to go to.
+                                replicas.topicDeleted(change.topicId());
+                            }
                         } catch (IllegalStateException e) {
                             context.getLog().error("Metadata entry {} does not fit the topics: {}", applied.index(),
                                     e.getMessage());

@@ -90,6 +90,13 @@ final class PartitionChildren {
         }
     }
 
+    /** The topic with this id is deleted: its entries in the partition groups' logs go nowhere. */
+    void topicDeleted(java.util.UUID topicId) {
+        if (replicas != null) {
+            replicas.topicDeleted(topicId);
+        }
+    }
+
     /** Applies the topic's (new) configs to its running partitions. */
     void reconfigure(TopicInfo topic) {
         PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());

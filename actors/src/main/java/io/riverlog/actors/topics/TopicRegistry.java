@@ -275,7 +275,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                                                      Placement placement, ReplicaApplier replicas,
                                                      CompletionStage<ReplicatedJournal> journal,
                                                      Duration retryInterval) {
-        return ClusterRegistryStart.joining(settings, storage, placement, journal, retryInterval,
+        return ClusterRegistryStart.joining(settings, storage, placement, replicas, journal, retryInterval,
                 (context, stash, blockingIo, loaded, started) -> new TopicRegistry(context, stash, settings,
                         storage, metrics, TopicTable::randomKafkaId, blockingIo, loaded, published, started,
                         placement, replicas));
@@ -508,6 +508,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 removeLeftovers(event.get());
                 return answered;
             } else if (event.get() instanceof TopicEvent.Deleted) {
+                partitions.topicDeleted(event.get().topicId());
                 deletion.start(change.apply(event.get()));
                 afterPartitionsStop();
                 return answered;

@@ -58,19 +58,21 @@ class ReplicaApplierTest {
                 entry(idempotent(7, 2, "c")),
                 entry(idempotent(7, 2, "c")), // the producer's retry: answered with the first offsets, not appended
                 entry(idempotent(8, 0, "d")));
+        // The terms the entries were committed in: they become the stored batches' leader epochs.
+        long[] terms = {1, 1, 3, 3};
         List<List<String>> answers = new ArrayList<>();
         List<List<String>> logs = new ArrayList<>();
         for (String replica : List.of("one", "two")) {
             ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
             List<CompletableFuture<PartitionActor.AppendReply>> replies = new ArrayList<>();
             // The first entry comes before the actor: it waits for it.
-            replies.add(applier.apply(0, entries.get(0)).toCompletableFuture());
+            replies.add(applier.apply(0, terms[0], ReplicaEntry.decode(entries.get(0))).toCompletableFuture());
             Path partitionDir = dir.resolve(replica).resolve(ID.directoryName());
             ActorRef<PartitionActor.Command> actor = kit.spawn(PartitionActor.create(ID, partitionDir, SETTINGS,
                     Storage.LOCAL, PartitionMetrics.NONE));
             applier.register(ID, TOPIC_ID, actor, partitionDir, ReplicaProgress.Applied.NONE);
             for (int i = 1; i < entries.size(); i++) {
-                replies.add(applier.apply(i, entries.get(i)).toCompletableFuture());
+                replies.add(applier.apply(i, terms[i], ReplicaEntry.decode(entries.get(i))).toCompletableFuture());
             }
             List<String> answered = new ArrayList<>();
             for (CompletableFuture<PartitionActor.AppendReply> reply : replies) {
@@ -79,6 +81,8 @@ class ReplicaApplierTest {
             }
             answers.add(answered);
             logs.add(values(actor));
+            assertThat(epochs(actor)).as("leader epochs of the batches of replica %s", replica)
+                    .containsExactly(1, 1, 3);
         }
         assertThat(answers.get(0)).containsExactly("0-1", "2-2", "2-2", "3-3");
         assertThat(answers.get(1)).isEqualTo(answers.get(0));
@@ -119,6 +123,39 @@ class ReplicaApplierTest {
         assertThat(ReplicaProgress.read(partitionDir, Storage.LOCAL)).isEqualTo(new ReplicaProgress.Applied(1, 1));
     }
 
+    /**
+     * Entries of a topic deleted since (left in the group's log, applied again after a restart) wait
+     * for a partition that never comes; once the topic is known deleted they are answered, so that
+     * they do not hold back the group's snapshots. A halted replica refuses a snapshot.
+     */
+    @Test
+    void entriesOfADeletedTopicAreAnsweredAndAHaltedReplicaRefusesASnapshot() throws Exception {
+        ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
+        CompletableFuture<PartitionActor.AppendReply> waiting = applier.apply(1, entry(idempotent(7, 0, "a")))
+                .toCompletableFuture();
+        assertThat(waiting).isNotDone();
+
+        applier.topicDeleted(TOPIC_ID);
+
+        assertThat(waiting.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .isSameAs(ReplicaApplier.OTHER_TOPIC);
+        assertThat(applier.apply(2, entry(idempotent(7, 1, "b"))).toCompletableFuture().get())
+                .isSameAs(ReplicaApplier.OTHER_TOPIC);
+
+        PartitionId other = new PartitionId("payments", 0);
+        TestProbe<PartitionActor.Command> actor = kit.createTestProbe();
+        Path partitionDir = java.nio.file.Files.createDirectories(dir.resolve(other.directoryName()));
+        UUID otherId = UUID.randomUUID();
+        applier.register(other, otherId, actor.getRef(), partitionDir, ReplicaProgress.Applied.NONE);
+        CompletableFuture<PartitionActor.AppendReply> failed = applier.apply(3, ReplicaEntry.encode(other, otherId,
+                LEADER_TIME, idempotent(8, 0, "c"))).toCompletableFuture();
+        actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo().tell(new PartitionActor.AppendFailed(
+                PartitionActor.AppendError.STORAGE_ERROR, "the disk is full"));
+        failed.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(applier.makeDurable(List.of(other))).as("a snapshot over a halted replica").isFalse();
+        assertThat(applier.makeDurable(List.of(ID))).as("a snapshot over a deleted topic's partition").isTrue();
+    }
+
     private static byte[] entry(ValidBatches batches) {
         return ReplicaEntry.encode(ID, TOPIC_ID, LEADER_TIME, batches);
     }
@@ -131,6 +168,16 @@ class ReplicaApplierTest {
         }
         return BatchFormat.validate(MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0,
                 baseSequence, records).buffer());
+    }
+
+    private static List<Integer> epochs(ActorRef<PartitionActor.Command> actor) {
+        TestProbe<PartitionActor.ReadReply> probe = kit.createTestProbe();
+        actor.tell(new PartitionActor.Read(0, Integer.MAX_VALUE, Duration.ZERO, probe.getRef()));
+        PartitionActor.Records records = probe.expectMessageClass(PartitionActor.Records.class, WAIT);
+        List<Integer> epochs = new ArrayList<>();
+        MemoryRecords.readableRecords(records.batches().duplicate()).batches()
+                .forEach(batch -> epochs.add(batch.partitionLeaderEpoch()));
+        return epochs;
     }
 
     private static List<String> values(ActorRef<PartitionActor.Command> actor) {

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.riverlog.actors.cluster.GroupLeaders;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
@@ -57,8 +58,17 @@ final class ClusterNode {
         this.spec = spec;
         this.settings = settings;
         this.replicas = new ReplicaApplier(scheduler, settings.requestTimeout(), storage);
-        this.view = new ClusterView(new Placement(spec.asMembers(), settings.partitionGroups(), this::leaderOf), nodes,
-                new ReplicatedAppends(this::dataJournal));
+        this.view = new ClusterView(new Placement(spec.asMembers(), settings.partitionGroups(), new GroupLeaders() {
+            @Override
+            public OptionalInt leaderOf(int group) {
+                return ClusterNode.this.leaderOf(group);
+            }
+
+            @Override
+            public int epochOf(int group) {
+                return ClusterNode.this.epochOf(group);
+            }
+        }), nodes, new ReplicatedAppends(this::dataJournal));
     }
 
     /**
@@ -73,6 +83,12 @@ final class ClusterNode {
         }
         return node.isMember(group) ? node.leaderOf(group)
                 : OptionalInt.of(view.placement().replicasOfGroup(group).get(0));
+    }
+
+    /** The group's current Raft term as this node's Raft server knows it (a member's only). */
+    private int epochOf(int group) {
+        RaftNode node = raft;
+        return node == null || !node.isMember(group) ? GroupLeaders.NO_EPOCH : node.termOf(group);
     }
 
     private ReplicatedJournal dataJournal(int group) {

@@ -16,11 +16,13 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 import io.riverlog.actors.ask.DirectAsk;
+import io.riverlog.actors.cluster.GroupLeaders;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.ValidBatches;
 
 /**
@@ -86,6 +88,20 @@ public final class BrokerTopics {
             return OptionalInt.empty();
         }
         return OptionalInt.of(cluster.leaderOf(topic.get(), id.partition()));
+    }
+
+    /**
+     * The partition's current leader epoch as this node knows it: {@link BatchFormat#LEADER_EPOCH} on a
+     * single node, its group's Raft term in a cluster ({@link GroupLeaders#NO_EPOCH} if this node does
+     * not know the partition or its group's term).
+     */
+    public int leaderEpoch(PartitionId id) {
+        if (!cluster.isCluster()) {
+            return BatchFormat.LEADER_EPOCH;
+        }
+        return publishedKnown().flatMap(known -> known.byName(id.topic()))
+                .filter(found -> KnownTopics.hasPartition(found, id.partition()))
+                .map(topic -> cluster.leaderEpochOf(topic, id.partition())).orElse(GroupLeaders.NO_EPOCH);
     }
 
     /**

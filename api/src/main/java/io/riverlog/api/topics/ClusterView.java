@@ -63,6 +63,11 @@ public final class ClusterView {
         return placement.leaderOf(topic.topicId(), partition).orElse(NO_LEADER);
     }
 
+    /** The partition's leader epoch as this node knows it (see {@link Placement#leaderEpochOf}). */
+    public int leaderEpochOf(TopicInfo topic, int partition) {
+        return placement.leaderEpochOf(topic.topicId(), partition);
+    }
+
     /** The nodes that hold a replica of the partition, its preferred leader first. */
     public List<Integer> replicasOf(TopicInfo topic, int partition) {
         return placement.replicasOf(topic.topicId(), partition);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +26,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,6 +50,7 @@ import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,6 +73,9 @@ import io.riverlog.testkit.RawKafkaConnection;
 class ThreeNodeClusterIT {
     private static final Logger log = LoggerFactory.getLogger(ThreeNodeClusterIT.class);
     private static final int NODES = 3;
+    /** The pace of the rolling restart's stream: 500 records a second. */
+    private static final Duration ROLLING_SEND_INTERVAL = Duration.ofMillis(2);
+    private static final int SNAPSHOT_ENTRIES = 32;
     private static final int PARTITIONS = 6;
     private static final int RECORDS = 3_000;
     /** Sends of the fault tests' stream that may wait for their answer at once. */
@@ -87,7 +93,9 @@ class ThreeNodeClusterIT {
     static void startCluster() throws Exception {
         long startedAt = System.nanoTime();
         // No wait for more members before a classic group's first rebalance.
-        cluster = BrokerCluster.start(dir, NODES, List.of("-Driverlog.groups.initial-rebalance-delay=0s"));
+        // Snapshots every few entries, so that the faults below also meet restarts from a snapshot.
+        cluster = BrokerCluster.start(dir, NODES, List.of("-Driverlog.groups.initial-rebalance-delay=0s",
+                "-Driverlog.cluster.raft-snapshot-entries=" + SNAPSHOT_ENTRIES));
         log.info("Cluster of {} nodes started in {} ms; their output is in {}", NODES, millisSince(startedAt), dir);
     }
 
@@ -229,12 +237,7 @@ class ThreeNodeClusterIT {
      */
     private static void survivesALeaderFault(String topic, String done, NodeAction fault, NodeAction recovery)
             throws Exception {
-        TopicDescription description;
-        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
-            first.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty()))).all()
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            description = awaitTopic(first, topic);
-        }
+        TopicDescription description = createThroughNode1(topic);
         int victim = description.partitions().get(0).leader().id();
         List<Integer> led = description.partitions().stream().filter(p -> p.leader().id() == victim)
                 .map(TopicPartitionInfo::partition).toList();
@@ -249,18 +252,12 @@ class ThreeNodeClusterIT {
             // while the partitions change leader.
             java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
             for (int i = 0; i < RECORDS; i++) {
-                int number = i;
-                assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-                        .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
-                producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)),
-                        (metadata, error) -> {
-                            unanswered.release();
-                            ledger.completed(number, metadata, error);
-                            Long at = faultAt.get();
-                            if (error == null && at != null) {
-                                firstAckAfterFault.putIfAbsent(metadata.partition(), System.nanoTime() - at);
-                            }
-                        });
+                sendInStream(producer, unanswered, topic, i, ledger, (metadata, error) -> {
+                    Long at = faultAt.get();
+                    if (error == null && at != null) {
+                        firstAckAfterFault.putIfAbsent(metadata.partition(), System.nanoTime() - at);
+                    }
+                });
                 if (i == RECORDS / 3) {
                     producer.flush();
                     fault.apply(victim);
@@ -273,11 +270,99 @@ class ThreeNodeClusterIT {
                 victim, led, done, firstAckAfterFault.entrySet().stream().collect(Collectors.toMap(
                         Map.Entry::getKey, e -> e.getValue() / 1_000_000, (a, b) -> a, TreeMap::new)));
         recovery.apply(victim);
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
-        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
         assertThat(firstAckAfterFault).as("partitions acknowledged after the fault").containsKeys(led.toArray(
                 Integer[]::new));
+        Read read = checkStream(topic, ledger, RECORDS);
+        for (int partition : led) {
+            checkLeaderEpochs(topic, partition, read);
+        }
+    }
 
+    /**
+     * The victim's partition changed leader during the stream: the records committed by the new leader
+     * carry a later leader epoch (its Raft term). A consumer positioned at the first of them, with the
+     * epoch of the record before it, has its position checked by the new leader (OffsetsForLeaderEpoch,
+     * KIP-320) and reads on from there: were the old epoch's end answered too low, it would see a
+     * truncation and, with auto.offset.reset=none, fail.
+     */
+    private static void checkLeaderEpochs(String topic, int partition, Read read) {
+        List<long[]> changes = read.epochChanges(partition);
+        assertThat(changes).as("(offset, epoch) where the epoch of %s-%d changes", topic, partition)
+                .hasSizeGreaterThanOrEqualTo(2);
+        long firstOfNewEpoch = changes.get(1)[0];
+        int oldEpoch = (int) changes.get(0)[1];
+        TopicPartition tp = new TopicPartition(topic, partition);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(cluster.bootstrapServers(),
+                Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"))) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, new OffsetAndMetadata(firstOfNewEpoch, Optional.of(oldEpoch), ""));
+            long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp);
+            List<Long> offsets = new ArrayList<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (consumer.position(tp, TIMEOUT) < end && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> offsets.add(record.offset()));
+            }
+            assertThat(offsets).as("offsets read from %d with epoch %d", firstOfNewEpoch, oldEpoch)
+                    .isEqualTo(java.util.stream.LongStream.range(firstOfNewEpoch, end).boxed().toList());
+        }
+    }
+
+    /**
+     * Fault 5: a rolling restart while the stream runs: each node in turn is stopped (SIGTERM),
+     * started again, and waited for until it describes the topic with a leader for every partition,
+     * before the next one goes. The stream goes on throughout, at a steady rate; the checks are
+     * those of the faults above, and once the stream ends the preferred leaders take their groups back.
+     */
+    @Test
+    @Tag("volume")
+    void aRollingRestartDuringAnAcksAllStreamLosesNothing() throws Exception {
+        String topic = "rolling";
+        createThroughNode1(topic);
+        Ledger ledger = new Ledger();
+        long startedAt = System.nanoTime();
+        CompletableFuture<Void> rolling = CompletableFuture.runAsync(() -> {
+            try {
+                for (int node = 1; node <= NODES; node++) {
+                    assertThat(cluster.stop(node)).as("exit code of node %d after SIGTERM", node).isZero();
+                    cluster.restart(node);
+                    // Back as a member, not necessarily as a leader: under a steady stream a group's leader
+                    // does not hand leadership back, since the restarted node is never fully caught up.
+                    try (Admin admin = KafkaClients.admin(cluster.node(node).bootstrapServers())) {
+                        awaitTopic(admin, topic);
+                    }
+                    log.info("Rolling restart: node {} back after {} ms", node, millisSince(startedAt));
+                }
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        int sent = 0;
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.bootstrapServers(), Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+            java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
+            long nextAt = System.nanoTime();
+            for (; sent < RECORDS || !rolling.isDone(); sent++) {
+                // A steady rate, so that the stream spans every restart rather than racing ahead of it.
+                nextAt += ROLLING_SEND_INTERVAL.toNanos();
+                java.util.concurrent.locks.LockSupport.parkNanos(nextAt - System.nanoTime());
+                sendInStream(producer, unanswered, topic, sent, ledger, (metadata, error) -> { });
+            }
+            producer.flush();
+        }
+        rolling.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        log.info("Rolling restart of {} nodes under a stream of {} records took {} ms", NODES, sent,
+                millisSince(startedAt));
+        checkStream(topic, ledger, sent);
+    }
+
+    /**
+     * Every one of {@code sent} sends was acknowledged once, each record is read back at the offset it
+     * was acknowledged at, and once the preferred leaders are back every replica holds the same bytes.
+     */
+    private static Read checkStream(String topic, Ledger ledger, int sent) throws Exception {
+        assertThat(ledger.failures()).as("failed sends").isEmpty();
+        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(sent);
         Read read = new Read(ledger);
         Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
                 KafkaClients.partitions(topic, PARTITIONS), read::accept);
@@ -290,6 +375,44 @@ class ThreeNodeClusterIT {
                             .mapToObj(node -> logBytes(node, topic, p)).distinct().count() == 1,
                     () -> "; sizes " + java.util.stream.IntStream.rangeClosed(1, NODES)
                             .mapToObj(node -> logBytes(node, topic, p).length()).toList());
+        }
+        for (int node = 1; node <= NODES; node++) {
+            assertThat(snapshotMarkers(node)).as("partition-group snapshots on node %d", node).isPositive();
+        }
+        return read;
+    }
+
+    /**
+     * Sends record {@code number} once fewer than {@link #IN_FLIGHT} sends wait for their answer (all
+     * taken from {@code unanswered}); its answer goes to {@code ledger}, then to {@code then}.
+     */
+    private static void sendInStream(KafkaProducer<byte[], byte[]> producer, java.util.concurrent.Semaphore unanswered,
+                                     String topic, int number, Ledger ledger,
+                                     java.util.function.BiConsumer<RecordMetadata, Exception> then)
+            throws InterruptedException {
+        assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
+        producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)), (metadata, error) -> {
+            unanswered.release();
+            ledger.completed(number, metadata, error);
+            then.accept(metadata, error);
+        });
+    }
+
+    /** Creates {@code topic} with {@link #PARTITIONS} partitions through node 1 and waits until it has its leaders. */
+    private static TopicDescription createThroughNode1(String topic) throws Exception {
+        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
+            first.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty()))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return awaitTopic(first, topic);
+        }
+    }
+
+    /** How many partition-group snapshots node {@code node} keeps (markers in its Raft directory). */
+    private static long snapshotMarkers(int node) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(cluster.node(node).dataDir()
+                .resolve("raft"))) {
+            return files.filter(file -> file.getFileName().toString().startsWith("snapshot.")).count();
         }
     }
 
@@ -314,11 +437,7 @@ class ThreeNodeClusterIT {
     @Test
     void recordsProducedOverHttpThroughOneNodeAreReadOverHttpThroughAnother() throws Exception {
         String topic = "over-http";
-        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
-            first.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty()))).all()
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            awaitTopic(first, topic);
-        }
+        createThroughNode1(topic);
         try (Admin third = KafkaClients.admin(cluster.node(3).bootstrapServers())) {
             awaitTopic(third, topic);
         }
@@ -359,12 +478,7 @@ class ThreeNodeClusterIT {
     @Test
     void aNodeThatDoesNotLeadAPartitionNamesItsLeader() throws Exception {
         String topic = "hints";
-        TopicDescription description;
-        try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers())) {
-            first.createTopics(List.of(new NewTopic(topic, Optional.of(PARTITIONS), Optional.empty()))).all()
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            description = awaitTopic(first, topic);
-        }
+        TopicDescription description = createThroughNode1(topic);
         TopicPartitionInfo elsewhere = description.partitions().stream().filter(p -> p.leader().id() != 1)
                 .findFirst().orElseThrow();
         int leader = elsewhere.leader().id();
@@ -588,6 +702,8 @@ class ThreeNodeClusterIT {
     private static final class Read {
         private final Ledger ledger;
         private final Map<Integer, Long> nextOffsets = new HashMap<>();
+        /** Per partition, each (offset, epoch) where the records' leader epoch changes, the first record's included. */
+        private final Map<Integer, List<long[]>> epochChanges = new HashMap<>();
         private int count;
 
         Read(Ledger ledger) {
@@ -607,8 +723,20 @@ class ThreeNodeClusterIT {
             assertThat(new String(record.key(), StandardCharsets.UTF_8)).as("key at %s", where)
                     .isEqualTo(new String(key(number), StandardCharsets.UTF_8));
             assertThat(record.value()).as("value at %s", where).isEqualTo(KafkaClients.value(number));
+            int epoch = record.leaderEpoch().orElse(-1);
+            List<long[]> changes = epochChanges.computeIfAbsent(record.partition(), p -> new ArrayList<>());
+            long last = changes.isEmpty() ? Long.MIN_VALUE : changes.get(changes.size() - 1)[1];
+            assertThat((long) epoch).as("leader epoch at %s (epochs never decrease)", where)
+                    .isGreaterThanOrEqualTo(last);
+            if (epoch != last) {
+                changes.add(new long[] {record.offset(), epoch});
+            }
             nextOffsets.put(record.partition(), due + 1);
             count++;
+        }
+
+        List<long[]> epochChanges(int partition) {
+            return epochChanges.getOrDefault(partition, List.of());
         }
 
         int count() {
@@ -624,7 +752,7 @@ class ThreeNodeClusterIT {
             Map<Integer, Long> read = new TreeMap<>(nextOffsets);
             assertThat(ends).as("end offsets of %s", topic).isEqualTo(acknowledged);
             assertThat(read).as("offsets read up to in %s", topic).isEqualTo(acknowledged);
-            assertThat(count).as("records read of %s", topic).isEqualTo(RECORDS);
+            assertThat(count).as("records read of %s", topic).isEqualTo(ledger.acknowledged());
         }
     }
 }

@@ -28,7 +28,6 @@ import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.kafka.codec.LogRegionRecords;
 import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.api.topics.KnownTopics;
-import io.riverlog.wal.BatchFormat;
 
 /**
  * Fetch: reads every requested partition at once. If together they hold less than {@code minBytes},
@@ -128,8 +127,9 @@ final class FetchHandler implements KafkaRequestHandler {
         }
         // A consumer that believes in another leader epoch has stale or newer metadata (KIP-320).
         int epoch = wanted.partition().currentLeaderEpoch();
-        if (epoch != NO_CURRENT_EPOCH && epoch != BatchFormat.LEADER_EPOCH) {
-            return CompletableFuture.completedFuture(error(index, epoch < BatchFormat.LEADER_EPOCH
+        int current = topics.leaderEpoch(id);
+        if (epoch != NO_CURRENT_EPOCH && epoch != current) {
+            return CompletableFuture.completedFuture(error(index, epoch < current
                     ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH));
         }
         long offset = wanted.partition().fetchOffset();

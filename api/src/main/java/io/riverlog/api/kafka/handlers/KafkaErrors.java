@@ -6,6 +6,7 @@ import io.riverlog.actors.groups.GroupError;
 import io.riverlog.actors.partition.PartitionActor.AppendError;
 import io.riverlog.actors.partition.PartitionActor.Availability;
 import io.riverlog.actors.partition.PartitionActor.DeleteRecordsError;
+import io.riverlog.actors.partition.PartitionActor.Refusal;
 import io.riverlog.actors.topics.TopicError;
 
 /** How Riverlog's refusals map to the Kafka error codes clients know how to handle. */
@@ -32,6 +33,21 @@ final class KafkaErrors {
      */
     static Errors unavailable(Availability availability) {
         return availability == Availability.OPENING ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.KAFKA_STORAGE_ERROR;
+    }
+
+    /**
+     * The error of a lookup asked of a partition: none if it answered with a result; the ask failed
+     * (timed out), the partition is unknown, or it refused (opening, offline) otherwise.
+     */
+    static <T> Errors ofLookup(Throwable failure, java.util.Optional<T> answer,
+                               java.util.function.Function<T, java.util.Optional<Refusal>> refusal) {
+        if (failure != null) {
+            return Errors.REQUEST_TIMED_OUT;
+        }
+        if (answer.isEmpty()) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        return refusal.apply(answer.get()).map(refused -> unavailable(refused.availability())).orElse(Errors.NONE);
     }
 
     static Errors of(AppendError error) {

@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.api.topics.BrokerTopics;
-import io.riverlog.wal.BatchFormat;
 
 /**
  * KIP-951: a partition answered NOT_LEADER_OR_FOLLOWER in a produce (version 10 on) or fetch
@@ -44,7 +43,7 @@ final class LeaderHints {
                 endpoints = new TreeMap<>();
             }
             endpoints.put(node.nodeId(), node);
-            return new Leader(node.nodeId(), BatchFormat.LEADER_EPOCH);
+            return new Leader(node.nodeId(), topics.leaderEpoch(id));
         });
     }
 

@@ -18,7 +18,6 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.api.kafka.codec.KafkaRequest;
 import io.riverlog.api.topics.BrokerTopics;
-import io.riverlog.wal.BatchFormat;
 
 /**
  * ListOffsets: earliest (the log start), latest (the high watermark), the first committed record
@@ -57,7 +56,7 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
         ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse().setPartitionIndex(id.partition())
                 .setTimestamp(-1).setOffset(-1);
         if (version >= FIRST_VERSION_WITH_LEADER_EPOCH) {
-            out.setLeaderEpoch(BatchFormat.LEADER_EPOCH);
+            out.setLeaderEpoch(topics.leaderEpoch(id));
         }
         if (topics.ledElsewhere(id)) {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()));
@@ -77,17 +76,11 @@ final class ListOffsetsHandler implements KafkaRequestHandler {
         return topics.<PartitionActor.OffsetForTimestamp>askPartition(id,
                         replyTo -> new PartitionActor.FindOffsetForTimestamp(wanted, replyTo), topics.timeout())
                 .toCompletableFuture().handle((found, error) -> {
-                    if (error != null || found.isEmpty()) {
-                        return out.setErrorCode((error != null ? Errors.REQUEST_TIMED_OUT
-                                : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    Errors failed = KafkaErrors.ofLookup(error, found, PartitionActor.OffsetForTimestamp::refused);
+                    if (failed == Errors.NONE) {
+                        found.get().found().ifPresent(at -> out.setOffset(at.offset()).setTimestamp(at.timestampMs()));
                     }
-                    if (found.get().refused().isPresent()) {
-                        return out.setErrorCode(
-                                KafkaErrors.unavailable(found.get().refused().get().availability()).code());
-                    }
-                    out.setErrorCode(Errors.NONE.code());
-                    found.get().found().ifPresent(at -> out.setOffset(at.offset()).setTimestamp(at.timestampMs()));
-                    return out;
+                    return out.setErrorCode(failed.code());
                 });
     }
 }

@@ -117,7 +117,7 @@ final class MetadataHandler implements KafkaRequestHandler {
             Errors error = leader == ClusterView.NO_LEADER ? Errors.LEADER_NOT_AVAILABLE : Errors.NONE;
             answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
                     .setErrorCode(error.code()).setLeaderId(leader)
-                    .setLeaderEpoch(io.riverlog.wal.BatchFormat.LEADER_EPOCH)
+                    .setLeaderEpoch(cluster.leaderEpochOf(topic, p))
                     .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
         }
         return answer;
