@@ -36,14 +36,17 @@ import io.riverlog.actors.cluster.ReplicatedStateMachine;
  *
  * <p>A snapshot here holds no data: it is a marker, {@code snapshot.<term>_<index>}, written once the
  * target made durable what every entry up to that index did ({@link ReplicatedStateMachine#snapshot}).
- * The partitions' segments are the state; after the marker the group's log up to the index may be
- * purged, and a restarted node applies only the entries after it. The index is the end of the
+ * The partitions' segments are the state; a restarted node applies only the entries after the marker
+ * (the log itself is kept whole for now: see RaftNode). The index is the end of the
  * entries answered without a gap: answers come back in any order, and an entry not answered yet (its
  * partition's actor is still writing it) holds the snapshot back. A member that lags behind a purge
  * cannot be sent such a snapshot: see {@link #notifyInstallSnapshotFromLeader}.
  */
 final class JournalStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(JournalStateMachine.class);
+
+    /** Snapshot markers kept: the newest is the one read at a start; the one before it costs nothing. */
+    private static final int MARKERS_KEPT = 2;
 
     private final ReplicatedStateMachine target;
     private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
@@ -131,7 +134,31 @@ final class JournalStateMachine extends BaseStateMachine {
         }
         snapshots.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker, null), upTo.getTerm(),
                 upTo.getIndex()));
+        deleteOlderMarkers(marker.getParent(), upTo.getIndex());
         return upTo.getIndex();
+    }
+
+    /** Keeps the newest {@link #MARKERS_KEPT} markers: only the newest is read at a start. */
+    private static void deleteOlderMarkers(Path dir, long newest) throws IOException {
+        java.util.List<Long> indexes = new java.util.ArrayList<>();
+        java.util.Map<Long, Path> byIndex = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            for (Path file : files.toList()) {
+                java.util.regex.Matcher name = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(
+                        file.getFileName().toString());
+                if (name.matches()) {
+                    long index = Long.parseLong(name.group(2));
+                    indexes.add(index);
+                    byIndex.put(index, file);
+                }
+            }
+        }
+        indexes.sort(java.util.Comparator.reverseOrder());
+        for (long index : indexes.subList(Math.min(MARKERS_KEPT, indexes.size()), indexes.size())) {
+            if (index < newest) {
+                java.nio.file.Files.deleteIfExists(byIndex.get(index));
+            }
+        }
     }
 
     /**

@@ -55,7 +55,7 @@ public final class RaftNode implements AutoCloseable {
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     /** Closed segments of a group's log kept in memory (the fewest Ratis allows), within raft-log-cache-size. */
     private static final int CACHED_SEGMENTS = 2;
-    /** Snapshot markers kept per group: the newest is the one read at a start; one before it costs nothing. */
+    /** Snapshot markers Ratis keeps per group (JournalStateMachine also deletes older ones itself). */
     private static final int SNAPSHOTS_KEPT = 2;
     /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
     private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
@@ -65,8 +65,18 @@ public final class RaftNode implements AutoCloseable {
     private final Duration requestTimeout;
     /** The partition groups this node is a member of, by number. */
     private final java.util.Map<Integer, RaftGroupId> dataGroups;
-    /** A client of each, for an entry this node took for its own while another node led. */
+    /**
+     * A client of every partition group (a member's, for an entry this node took for its own while
+     * another node led; any, to move a group's leadership).
+     */
     private final java.util.Map<Integer, RaftClient> dataClients;
+    /** Runs the consensus engine's blocking admin calls (leadership transfers), off callers' threads. */
+    private final java.util.concurrent.ExecutorService adminCalls = java.util.concurrent.Executors.newCachedThreadPool(
+            task -> {
+                Thread thread = new Thread(task, "raft-admin");
+                thread.setDaemon(true);
+                return thread;
+            });
     /** This node as the submitter of its own entries to the partition groups it leads. */
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong localCalls = new AtomicLong();
@@ -129,13 +139,16 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(settings.logCacheBytes()));
         RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(settings.pendingBytes()));
         // A snapshot is a marker that the partitions' segments hold everything up to an index
-        // (JournalStateMachine): the log before it is purged. A marker cannot be sent to a member that
-        // lags behind, so the leader must not try; purging waits for every member's commit index.
+        // (JournalStateMachine): a restart applies only the entries after it. The log is not purged:
+        // a member that needs entries the leader purged could only be sent the marker, not the data
+        // (a rolling restart under load met this: a member whose unflushed log tail was lost at its
+        // stop needed purged entries, and ended with other records than the others). Purging comes
+        // back with copying a partition's segments to such a member.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, SNAPSHOTS_KEPT);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
-        RaftServerConfigKeys.Log.setPurgeGap(properties, settings.snapshotEntries());
+        RaftServerConfigKeys.Log.setPurgeGap(properties, Integer.MAX_VALUE);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
         // The group is formed from --cluster on the first start only; later starts recover it, with its
         // log and its configuration, from the storage directory.
@@ -172,7 +185,9 @@ public final class RaftNode implements AutoCloseable {
                 }
             }
             dataGroupIds.put(entry.getKey(), dataGroup.getGroupId());
-            dataClients.put(entry.getKey(), client(dataGroup, settings));
+        }
+        for (int g = 0; g < data.size(); g++) {
+            dataClients.put(g, client(data.get(g), settings));
         }
         return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataGroupIds, dataClients);
     }
@@ -304,8 +319,33 @@ public final class RaftNode implements AutoCloseable {
         return server.getDivision(DataGroups.id(group)).getRaftLog().getStartIndex();
     }
 
+    /**
+     * Asks partition group {@code group}'s leader to hand its leadership to node {@code nodeId} (which
+     * must be a member), waiting up to {@code timeout}: done once that node leads, failed otherwise.
+     * Leadership moves only to a member that has caught up; meanwhile the leader refuses new entries.
+     */
+    public CompletionStage<Void> transferLeadership(int group, int nodeId, Duration timeout) {
+        RaftClient client = dataClients.get(group);
+        if (client == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no partition group " + group));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftClientReply reply = client.admin().transferLeadership(peerId(nodeId), timeout.toMillis());
+                if (!reply.isSuccess()) {
+                    throw new java.util.concurrent.CompletionException(reply.getException() != null
+                            ? reply.getException() : new IOException("the transfer was refused: " + reply));
+                }
+                return null;
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, adminCalls);
+    }
+
     @Override
     public void close() {
+        adminCalls.shutdownNow();
         dataClients.values().forEach(RaftNode::closeQuietly);
         closeQuietly(metadataClient);
         closeQuietly(server);

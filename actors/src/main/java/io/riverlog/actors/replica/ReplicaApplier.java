@@ -53,6 +53,8 @@ public final class ReplicaApplier {
         private java.nio.channels.FileChannel progress;
         /** Unregistered: its file stays closed (a snapshot that raced with the unregistering skips it). */
         private boolean closed;
+        /** Its partition was told to stop (the node shuts down, or the topic goes): refusals are expected. */
+        private volatile boolean stopping;
 
         Replica(UUID topicId, Path dir, ReplicaProgress.Applied applied) {
             this.topicId = topicId;
@@ -115,6 +117,17 @@ public final class ReplicaApplier {
      */
     public void register(PartitionId id, UUID topicId, ActorRef<PartitionActor.Command> actor, Path dir) {
         register(id, topicId, actor, dir, null);
+    }
+
+    /**
+     * The partition's actor was told to stop: the entries it refuses from now on stop this replica as
+     * any refusal does (they are applied again at the next start), but that is expected, not an error.
+     */
+    public synchronized void stopping(PartitionId id) {
+        Replica replica = replicas.get(id);
+        if (replica != null) {
+            replica.stopping = true;
+        }
     }
 
     public synchronized void unregister(PartitionId id) {
@@ -247,23 +260,32 @@ public final class ReplicaApplier {
         return reply;
     }
 
+    /** A partition that got an entry of its group: the last one's index, and the topic id it carried. */
+    public record Touched(PartitionId partition, UUID topicId, long index) {
+    }
+
     /**
      * Makes what the replicas of {@code partitions} applied durable ({@link ReplicaProgress#writeDurably}),
-     * so that their group's log may be purged up to the entries they carried out. False if one of them
-     * stopped applying ({@link #halt}): it catches up from the group's log at the next start, so that
-     * log must stay.
+     * so that a restart may skip the entries they carried out. False if one of them cannot vouch for its
+     * entries: it stopped applying ({@link #halt}), or it is not registered (its partition stopped, or
+     * has not started yet) while its topic is not known deleted. Such a replica applies its entries
+     * again from the group's log at its next start, so no snapshot may pass them.
      */
-    public boolean makeDurable(java.util.Collection<PartitionId> partitions) throws java.io.IOException {
+    public boolean makeDurable(java.util.Collection<Touched> partitions) throws java.io.IOException {
         java.util.List<Replica> durable = new java.util.ArrayList<>();
         synchronized (this) {
-            for (PartitionId id : partitions) {
-                Replica replica = replicas.get(id);
-                if (replica != null) {
-                    if (replica.halted != null) {
+            for (Touched touched : partitions) {
+                Replica replica = replicas.get(touched.partition());
+                if (replica == null || !replica.topicId.equals(touched.topicId())) {
+                    if (!deletedTopics.contains(touched.topicId())) {
                         return false;
                     }
-                    durable.add(replica);
+                    continue;
                 }
+                if (replica.halted != null) {
+                    return false;
+                }
+                durable.add(replica);
             }
         }
         for (Replica replica : durable) {
@@ -302,6 +324,11 @@ public final class ReplicaApplier {
         if (replica.halted == null) {
             replica.halted = "this replica of " + id + " stopped applying at entry " + index + ": "
                     + failure.message();
+            if (replica.stopping) {
+                log.debug("Replica of {} stopped applying its group's entries at entry {} as it stops; it applies"
+                        + " them at its next start", id, index);
+                return failure;
+            }
             log.error("Replica of {} stopped applying its group's entries at entry {} ({}: {}); the other replicas"
                     + " go on, and this one catches up when the node restarts", id, index, failure.error(),
                     failure.message());

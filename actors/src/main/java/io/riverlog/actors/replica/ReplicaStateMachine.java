@@ -22,8 +22,8 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     private static final byte FAILED = 1;
 
     private final ReplicaApplier applier;
-    /** The partitions that got entries since the last snapshot, with the index of the last of them. */
-    private final Map<PartitionId, Long> touched = new ConcurrentHashMap<>();
+    /** The partitions that got entries since the last snapshot: the index and topic id of the last of them. */
+    private final Map<PartitionId, ReplicaApplier.Touched> touched = new ConcurrentHashMap<>();
 
     public ReplicaStateMachine(ReplicaApplier applier) {
         this.applier = applier;
@@ -44,7 +44,7 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     public CompletionStage<byte[]> applyAsync(long index, long term, byte[] bytes) {
         ReplicaEntry entry = ReplicaEntry.decode(bytes);
         // Even an entry skipped as applied before a restart counts: what recorded it may not be durable yet.
-        touched.merge(entry.partition(), index, Math::max);
+        touched.put(entry.partition(), new ReplicaApplier.Touched(entry.partition(), entry.topicId(), index));
         return applier.apply(index, term, entry).thenApply(ReplicaStateMachine::encode);
     }
 
@@ -55,12 +55,12 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
      */
     @Override
     public boolean snapshot(long index) throws IOException {
-        List<PartitionId> partitions = List.copyOf(touched.keySet());
+        List<ReplicaApplier.Touched> partitions = List.copyOf(touched.values());
         if (!applier.makeDurable(partitions)) {
             return false;
         }
-        for (PartitionId id : partitions) {
-            touched.computeIfPresent(id, (partition, last) -> last <= index ? null : last);
+        for (ReplicaApplier.Touched partition : partitions) {
+            touched.computeIfPresent(partition.partition(), (id, last) -> last.index() <= index ? null : last);
         }
         return true;
     }

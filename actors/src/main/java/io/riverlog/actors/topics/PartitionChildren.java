@@ -130,6 +130,9 @@ final class PartitionChildren {
         for (PartitionId id : ids) {
             ActorRef<PartitionActor.Command> ref = running.get(id);
             if (ref != null && stopping.add(id)) {
+                if (replicas != null) {
+                    replicas.stopping(id);
+                }
                 ref.tell(new PartitionActor.Stop(ignored));
             }
         }

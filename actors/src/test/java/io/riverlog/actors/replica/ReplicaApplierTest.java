@@ -152,8 +152,14 @@ class ReplicaApplierTest {
         actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo().tell(new PartitionActor.AppendFailed(
                 PartitionActor.AppendError.STORAGE_ERROR, "the disk is full"));
         failed.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-        assertThat(applier.makeDurable(List.of(other))).as("a snapshot over a halted replica").isFalse();
-        assertThat(applier.makeDurable(List.of(ID))).as("a snapshot over a deleted topic's partition").isTrue();
+        assertThat(applier.makeDurable(List.of(new ReplicaApplier.Touched(other, otherId, 3))))
+                .as("a snapshot over a halted replica").isFalse();
+        assertThat(applier.makeDurable(List.of(new ReplicaApplier.Touched(ID, TOPIC_ID, 2))))
+                .as("a snapshot over a deleted topic's partition").isTrue();
+        applier.unregister(other);
+        assertThat(applier.makeDurable(List.of(new ReplicaApplier.Touched(other, otherId, 3))))
+                .as("a snapshot over a partition that stopped (its entries are applied again at the next start)")
+                .isFalse();
     }
 
     private static byte[] entry(ValidBatches batches) {

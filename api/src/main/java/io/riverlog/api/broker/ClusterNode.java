@@ -68,7 +68,7 @@ final class ClusterNode {
             public int epochOf(int group) {
                 return ClusterNode.this.epochOf(group);
             }
-        }), nodes, new ReplicatedAppends(this::dataJournal));
+        }), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
     }
 
     /**
@@ -89,6 +89,12 @@ final class ClusterNode {
     private int epochOf(int group) {
         RaftNode node = raft;
         return node == null || !node.isMember(group) ? GroupLeaders.NO_EPOCH : node.termOf(group);
+    }
+
+    private CompletionStage<Void> transferLeadership(int group, int nodeId, Duration timeout) {
+        RaftNode node = raft;
+        return node != null ? node.transferLeadership(group, nodeId, timeout) : CompletableFuture.failedFuture(
+                new IllegalStateException("the Raft server of this node has not started yet"));
     }
 
     private ReplicatedJournal dataJournal(int group) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.riverlog.actors.cluster.ClusterMembers;
+import io.riverlog.actors.cluster.LeadershipTransfers;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
@@ -23,21 +24,34 @@ public final class ClusterView {
     private final Placement placement;
     private final PublishedNodes nodes;
     private final Optional<ReplicatedAppends> appends;
+    private final Optional<LeadershipTransfers> transfers;
 
-    /** A node of a cluster, which appends to its partitions through their groups' {@code appends}. */
-    public ClusterView(Placement placement, PublishedNodes nodes, ReplicatedAppends appends) {
-        this(placement, nodes, Optional.of(appends));
+    /**
+     * A node of a cluster, which appends to its partitions through their groups' {@code appends} and
+     * moves a group's leadership with {@code transfers}.
+     */
+    public ClusterView(Placement placement, PublishedNodes nodes, ReplicatedAppends appends,
+                       LeadershipTransfers transfers) {
+        this(placement, nodes, Optional.of(appends), Optional.of(transfers));
     }
 
-    private ClusterView(Placement placement, PublishedNodes nodes, Optional<ReplicatedAppends> appends) {
+    private ClusterView(Placement placement, PublishedNodes nodes, Optional<ReplicatedAppends> appends,
+                        Optional<LeadershipTransfers> transfers) {
         this.placement = placement;
         this.nodes = nodes;
         this.appends = appends;
+        this.transfers = transfers;
     }
 
     /** A single node, which leads everything. */
     public static ClusterView single(int nodeId) {
-        return new ClusterView(new Placement(ClusterMembers.single(nodeId)), new PublishedNodes(), Optional.empty());
+        return new ClusterView(new Placement(ClusterMembers.single(nodeId)), new PublishedNodes(), Optional.empty(),
+                Optional.empty());
+    }
+
+    /** How a group's leadership is moved; empty on a single node. */
+    public Optional<LeadershipTransfers> transfers() {
+        return transfers;
     }
 
     /** True in a cluster: then other nodes lead partitions and their addresses come from {@link #nodes()}. */

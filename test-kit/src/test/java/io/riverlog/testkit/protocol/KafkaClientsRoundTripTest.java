@@ -148,6 +148,12 @@ class KafkaClientsRoundTripTest {
                     .all().get();
             assertThat(latest.get(new TopicPartition("admin-topic", 0)).offset()).isZero();
 
+            // The only replica leads: no election is needed.
+            assertThat(admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED,
+                    Set.of(new TopicPartition("admin-topic", 0))).partitions().get()
+                    .get(new TopicPartition("admin-topic", 0)))
+                    .containsInstanceOf(org.apache.kafka.common.errors.ElectionNotNeededException.class);
+
             admin.deleteTopics(List.of("admin-topic")).all().get();
             Collection<String> names = admin.listTopics().names().get();
             assertThat(names).doesNotContain("admin-topic");

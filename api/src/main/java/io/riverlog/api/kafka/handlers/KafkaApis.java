@@ -74,6 +74,7 @@ public final class KafkaApis implements KafkaRequestHandler {
         routes.put(ApiKeys.DESCRIBE_LOG_DIRS, route(ApiKeys.DESCRIBE_LOG_DIRS,
                 new DescribeLogDirsHandler(topics, logDirectory)));
         routes.put(ApiKeys.DESCRIBE_PRODUCERS, route(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(topics)));
+        routes.put(ApiKeys.ELECT_LEADERS, route(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics)));
         // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
         routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR,
                 new FindCoordinatorHandler(settings, topics.cluster())));
