@@ -39,8 +39,8 @@ import io.riverlog.actors.cluster.ReplicatedStateMachine;
  * The partitions' segments are the state; a restarted node applies only the entries after the marker
  * (the log itself is kept whole for now: see RaftNode). The index is the end of the
  * entries answered without a gap: answers come back in any order, and an entry not answered yet (its
- * partition's actor is still writing it) holds the snapshot back. A member that lags behind a purge
- * cannot be sent such a snapshot: see {@link #notifyInstallSnapshotFromLeader}.
+ * partition's actor is still writing it) holds the snapshot back. Such a snapshot cannot be sent to a
+ * member that lacks entries: see {@link #notifyInstallSnapshotFromLeader}.
  */
 final class JournalStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(JournalStateMachine.class);
@@ -128,44 +128,38 @@ final class JournalStateMachine extends BaseStateMachine {
             file.write(ByteBuffer.wrap(Long.toString(upTo.getIndex()).getBytes(StandardCharsets.UTF_8)));
             file.force(true);
         }
-        // The marker's name is what the next start reads: it must be durable before the log is purged.
+        // The marker's name is what the next start reads: durable before Ratis counts the snapshot taken.
         try (FileChannel dir = FileChannel.open(marker.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
         }
         snapshots.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker, null), upTo.getTerm(),
                 upTo.getIndex()));
-        deleteOlderMarkers(marker.getParent(), upTo.getIndex());
+        deleteOlderMarkers(marker.getParent());
         return upTo.getIndex();
     }
 
-    /** Keeps the newest {@link #MARKERS_KEPT} markers: only the newest is read at a start. */
-    private static void deleteOlderMarkers(Path dir, long newest) throws IOException {
-        java.util.List<Long> indexes = new java.util.ArrayList<>();
-        java.util.Map<Long, Path> byIndex = new java.util.HashMap<>();
+    /**
+     * Keeps the newest {@link #MARKERS_KEPT} markers: only the newest is read at a start. (Ratis' own
+     * snapshot retention left thousands of them.)
+     */
+    private static void deleteOlderMarkers(Path dir) throws IOException {
+        java.util.List<Path> markers;
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
-            for (Path file : files.toList()) {
-                java.util.regex.Matcher name = SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(
-                        file.getFileName().toString());
-                if (name.matches()) {
-                    long index = Long.parseLong(name.group(2));
-                    indexes.add(index);
-                    byIndex.put(index, file);
-                }
-            }
+            markers = files.filter(file -> SimpleStateMachineStorage.SNAPSHOT_REGEX.matcher(
+                            file.getFileName().toString()).matches())
+                    .sorted(java.util.Comparator.comparingLong((Path file) -> SimpleStateMachineStorage
+                            .getTermIndexFromSnapshotFile(file.toFile()).getIndex()).reversed())
+                    .toList();
         }
-        indexes.sort(java.util.Comparator.reverseOrder());
-        for (long index : indexes.subList(Math.min(MARKERS_KEPT, indexes.size()), indexes.size())) {
-            if (index < newest) {
-                java.nio.file.Files.deleteIfExists(byIndex.get(index));
-            }
+        for (Path older : markers.subList(Math.min(MARKERS_KEPT, markers.size()), markers.size())) {
+            java.nio.file.Files.deleteIfExists(older);
         }
     }
 
     /**
-     * The leader purged entries this member still needs. Copying a partition's segments between
-     * members is not built: the member says so once and stays behind in this group; the others go on.
-     * (The purge waits for every member's commit index, so only a member whose log was lost or that
-     * was down while the leader restarted meets this.)
+     * The leader no longer has entries this member needs. The logs are not purged (RaftNode), so only
+     * a member whose own log was lost can meet this; copying a partition's segments between members is
+     * not built: the member says so once and stays behind in this group; the others go on.
      */
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfoProto,

@@ -55,8 +55,6 @@ public final class RaftNode implements AutoCloseable {
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     /** Closed segments of a group's log kept in memory (the fewest Ratis allows), within raft-log-cache-size. */
     private static final int CACHED_SEGMENTS = 2;
-    /** Snapshot markers Ratis keeps per group (JournalStateMachine also deletes older ones itself). */
-    private static final int SNAPSHOTS_KEPT = 2;
     /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
     private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
 
@@ -146,7 +144,6 @@ public final class RaftNode implements AutoCloseable {
         // back with copying a partition's segments to such a member.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEntries());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, SNAPSHOTS_KEPT);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, Integer.MAX_VALUE);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);

@@ -17,15 +17,11 @@ public interface ReplicatedStateMachine {
 
     /**
      * As {@link #apply}, for a state machine that answers later (a partition group's hands the entry
-     * to an actor). Still called in log order; the answers may complete in any order.
+     * to an actor) or needs the {@code term} of the leader that appended the entry. Still called in
+     * log order; the answers may complete in any order.
      */
-    default CompletionStage<byte[]> applyAsync(long index, byte[] entry) {
-        return CompletableFuture.completedFuture(apply(index, entry));
-    }
-
-    /** As {@link #applyAsync(long, byte[])}, knowing the term of the leader that appended the entry. */
     default CompletionStage<byte[]> applyAsync(long index, long term, byte[] entry) {
-        return applyAsync(index, entry);
+        return CompletableFuture.completedFuture(apply(index, entry));
     }
 
     /**

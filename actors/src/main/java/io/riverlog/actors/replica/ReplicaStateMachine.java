@@ -31,12 +31,7 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
 
     @Override
     public byte[] apply(long index, byte[] entry) {
-        return applyAsync(index, entry).toCompletableFuture().join();
-    }
-
-    @Override
-    public CompletionStage<byte[]> applyAsync(long index, byte[] bytes) {
-        return applyAsync(index, 0, bytes);
+        return applyAsync(index, 0, entry).toCompletableFuture().join();
     }
 
     /** Applies the entry; its term becomes its batches' leader epoch. */

@@ -113,7 +113,7 @@ class ReplicaPowerCutTest {
         int replayFrom = 0;
         List<CompletableFuture<?>> answers = new ArrayList<>();
         for (int i = 0; i < entries.size() && !disk.powerLost(); i++) {
-            answers.add(group.applyAsync(i, entries.get(i)).toCompletableFuture().exceptionally(failed -> null));
+            answers.add(group.applyAsync(i, 0, entries.get(i)).toCompletableFuture().exceptionally(failed -> null));
             if (i == snapshotAt && answeredInTime(answers) && !disk.powerLost() && snapshotTaken(group, i)) {
                 replayFrom = i + 1;
             }

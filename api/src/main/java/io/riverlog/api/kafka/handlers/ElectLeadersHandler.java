@@ -56,7 +56,8 @@ final class ElectLeadersHandler implements KafkaRequestHandler {
             known.forEach(topic -> byName.put(topic.name(), topic));
             Map<String, List<Integer>> asked = new java.util.LinkedHashMap<>();
             if (all) {
-                known.forEach(topic -> asked.put(topic.name(), range(topic.partitions())));
+                known.forEach(topic -> asked.put(topic.name(),
+                        java.util.stream.IntStream.range(0, topic.partitions()).boxed().toList()));
             } else {
                 data.topicPartitions().forEach(topic -> asked.computeIfAbsent(topic.topic(), t -> new ArrayList<>())
                         .addAll(topic.partitions()));
@@ -82,14 +83,6 @@ final class ElectLeadersHandler implements KafkaRequestHandler {
                 return Optional.<ApiMessage>of(out);
             });
         });
-    }
-
-    private static List<Integer> range(int count) {
-        List<Integer> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            out.add(i);
-        }
-        return out;
     }
 
     /** One request's elections: one leadership move per group, shared by the group's partitions. */

@@ -127,10 +127,12 @@ final class FetchHandler implements KafkaRequestHandler {
         }
         // A consumer that believes in another leader epoch has stale or newer metadata (KIP-320).
         int epoch = wanted.partition().currentLeaderEpoch();
-        int current = topics.leaderEpoch(id);
-        if (epoch != NO_CURRENT_EPOCH && epoch != current) {
-            return CompletableFuture.completedFuture(error(index, epoch < current
-                    ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH));
+        if (epoch != NO_CURRENT_EPOCH) {
+            int current = topics.leaderEpoch(id);
+            if (epoch != current) {
+                return CompletableFuture.completedFuture(error(index, epoch < current
+                        ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH));
+            }
         }
         long offset = wanted.partition().fetchOffset();
         int maxBytes = Math.max(wanted.partition().partitionMaxBytes(), 1);
