@@ -299,6 +299,18 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /** The term in which this node leads partition group {@code group} now; empty if it does not lead it. */
+    public java.util.OptionalInt leadingTerm(int group) {
+        try {
+            RaftServer.Division division = server.getDivision(DataGroups.id(group));
+            long term = division.getInfo().getCurrentTerm();
+            return division.getInfo().isLeader() ? java.util.OptionalInt.of(Math.toIntExact(term))
+                    : java.util.OptionalInt.empty();
+        } catch (IOException e) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
     /**
      * The current Raft term of partition group {@code group} on this node (a member), as an int: the
      * leader epoch of its partitions. -1 if the group is not here.

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.compress.Compression;
@@ -193,7 +194,8 @@ class ReplicatedPartitionTest {
         applier.register(ID, TOPIC_ID, actor, partitionDir, ReplicaProgress.read(partitionDir, Storage.LOCAL));
         replicas.put(id, actor);
         nodes.put(id, RaftNode.start(ClusterSpec.parse(id, list), settings, dir.resolve("raft-" + id),
-                (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier)));
+                (index, entry) -> new byte[0], 1, group -> new ReplicaStateMachine(applier, entry ->
+                        CompletableFuture.failedFuture(new UnsupportedOperationException("no offsets here")))));
     }
 
     /**

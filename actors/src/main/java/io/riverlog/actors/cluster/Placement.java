@@ -101,15 +101,19 @@ public final class Placement {
     }
 
     /**
-     * The node that coordinates the consumer group {@code groupId} (Kafka's group coordinator).
-     * String's hash is specified by the language, so every node computes the same.
+     * The partition group whose log holds the committed offsets of consumer group {@code groupId}, and
+     * whose leader coordinates it (as a partition of Kafka's offsets topic does). String's hash is
+     * specified by the language, so every node computes the same.
      */
-    public int coordinatorOf(String groupId) {
-        List<Integer> nodes = members.nodeIds();
-        return nodes.get(Math.floorMod(groupId.hashCode(), nodes.size()));
+    public int shardOf(String groupId) {
+        return Math.floorMod(groupId.hashCode(), Math.max(1, groups));
     }
 
-    public boolean coordinatesHere(String groupId) {
-        return coordinatorOf(groupId) == members.self();
+    /**
+     * The node that coordinates the consumer group {@code groupId} (Kafka's group coordinator) now, as
+     * this node knows it: the leader of its shard; empty while that group elects one.
+     */
+    public OptionalInt coordinatorOf(String groupId) {
+        return members.replicated() ? leaders.leaderOf(shardOf(groupId)) : OptionalInt.of(members.self());
     }
 }

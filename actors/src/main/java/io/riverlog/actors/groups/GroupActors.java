@@ -143,6 +143,20 @@ final class GroupActors {
         return byGroupId.size();
     }
 
+    /**
+     * Forgets and stops the actors of the groups {@code which} accepts, quietly (the manager hears
+     * {@link Stopped} for each, but they are no longer its groups' actors); returns how many.
+     */
+    int stopWhere(java.util.function.Predicate<String> which) {
+        List<RoutedGroup> stopped = byGroupId.entrySet().stream().filter(e -> which.test(e.getKey()))
+                .map(Map.Entry::getValue).toList();
+        stopped.forEach(group -> {
+            byGroupId.remove(group.overview().groupId());
+            context.stop(group.actor());
+        });
+        return stopped.size();
+    }
+
     /** Stops every group's actor (they are watched, so the manager hears {@link Stopped} for each). */
     void stopAll() {
         List.copyOf(byGroupId.values()).forEach(group -> context.stop(group.actor()));

@@ -2,13 +2,17 @@ package io.riverlog.actors.groups;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.Predicate;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,6 +44,8 @@ import io.riverlog.actors.groups.classic.ClassicGroup;
 import io.riverlog.actors.groups.consumer.ConsumerGroup;
 import io.riverlog.actors.groups.consumer.ConsumerGroupSettings;
 import io.riverlog.actors.groups.offsets.OffsetStore;
+import io.riverlog.actors.groups.offsets.OffsetsEntry;
+import io.riverlog.actors.groups.offsets.OffsetsReplication;
 import io.riverlog.actors.topics.BlockingIo;
 import io.riverlog.wal.Storage;
 
@@ -64,6 +70,12 @@ import io.riverlog.wal.Storage;
  * offset deletions. OffsetFetch and ListGroups are answered here, from what is durable, without
  * asking the groups, which report each change of their state ({@link GroupActor.Report}); only a
  * fetch that names a member of a consumer-protocol group is checked by that group first.
+ *
+ * <p>In a cluster the offsets are replicated ({@link OffsetsReplication}): each group's changes go
+ * through the log of the partition group its id hashes to (its shard), whose leader coordinates it,
+ * and every member of the shard applies them ({@link ApplyReplicated}). A new leader serves the
+ * shard's groups once a barrier entry of its own term is applied here (until then
+ * COORDINATOR_LOAD_IN_PROGRESS); other nodes answer NOT_COORDINATOR.
  *
  * <p>Deleting a group asks its actor first: an empty group turns Dead (answering
  * COORDINATOR_NOT_AVAILABLE, so that clients look the coordinator up again and reach a fresh actor),
@@ -92,25 +104,50 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
     private enum CheckExpiry implements Command { INSTANCE }
 
+    /**
+     * In a cluster: a committed entry of a shard's log holding offset changes ({@link OffsetsEntry}), to
+     * apply here; {@code applied} completes once they are durable in this node's offsets log.
+     */
+    public record ApplyReplicated(byte[] entry, CompletableFuture<Void> applied) implements Command {
+    }
+
+    /** The barrier of {@code shard} submitted in {@code term} was applied here, or failed. */
+    private record ShardLoaded(int shard, int term, Optional<Throwable> failure) implements Command {
+    }
+
     private final OffsetStore offsets;
     private final GroupActors groups;
-    /** Which groups this node coordinates: all on a single node, its share in a cluster. */
-    private final Predicate<String> coordinatesHere;
+    /** In a cluster: where the offsets are replicated, and which node coordinates which group. */
+    private final Optional<OffsetsReplication> replication;
+    /** In a cluster: the shards whose groups this node coordinates, with the term it became ready in. */
+    private final Map<Integer, Integer> readyTerms = new HashMap<>();
+    /** The shards whose barrier is in flight. */
+    private final Set<Integer> loadingShards = new HashSet<>();
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
     public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
                                            Storage storage) {
-        return create(settings, consumerSettings, storage, Clock.systemUTC(), groupId -> true);
+        return create(settings, consumerSettings, storage, Clock.systemUTC(), Optional.empty());
     }
 
     /**
-     * A manager of one node of a cluster, which coordinates only the groups {@code coordinatesHere}
-     * accepts: a request about another group is answered NOT_COORDINATOR.
+     * A manager of one node of a cluster, which keeps the offsets in the shards' logs and coordinates
+     * the groups of the shards this node leads: a request about another group is answered NOT_COORDINATOR.
      */
     public static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                                           Storage storage, Predicate<String> coordinatesHere) {
-        return create(settings, consumerSettings, storage, Clock.systemUTC(), coordinatesHere);
+                                           Storage storage, OffsetsReplication replication) {
+        return create(settings, consumerSettings, storage, Clock.systemUTC(), Optional.of(replication));
+    }
+
+    /**
+     * Hands a committed entry of a shard's log to {@code manager}; completes once it is durable in this
+     * node's offsets log (entries that come while the log is replayed wait, in order).
+     */
+    public static CompletionStage<Void> applyReplicated(ActorRef<Command> manager, byte[] entry) {
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        manager.tell(new ApplyReplicated(entry, applied));
+        return applied;
     }
 
     /** With the consumer group protocol's settings of {@link ConfigFactory#load()} (this module's reference.conf). */
@@ -124,29 +161,31 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
      */
     public static Behavior<Command> create(GroupSettings settings, Storage storage, Clock clock) {
         return create(settings, ConsumerGroupSettings.fromConfig(ConfigFactory.load()), storage, clock,
-                groupId -> true);
+                Optional.empty());
     }
 
     static Behavior<Command> create(GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                                    Storage storage, Clock clock, Predicate<String> coordinatesHere) {
+                                    Storage storage, Clock clock, Optional<OffsetsReplication> replication) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
             context.setLoggerName(GroupManager.class);
             Executor blockingIo = BlockingIo.executor(context);
             timers.startTimerWithFixedDelay(CheckExpiry.INSTANCE, settings.offsetStorage().retentionCheckInterval());
             OffsetStore.load(context, blockingIo, settings, storage, clock);
-            return loading(context, settings, consumerSettings, clock, blockingIo, coordinatesHere);
+            return loading(context, settings, consumerSettings, clock, blockingIo, replication);
         }));
     }
 
     /** Until the offsets are replayed, requests are answered COORDINATOR_LOAD_IN_PROGRESS. */
     private static Behavior<Command> loading(ActorContext<Command> context, GroupSettings settings,
                                              ConsumerGroupSettings consumerSettings, Clock clock,
-                                             Executor blockingIo, Predicate<String> coordinatesHere) {
+                                             Executor blockingIo, Optional<OffsetsReplication> replication) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
+        List<ApplyReplicated> appliedMeanwhile = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(OffsetStore.Loaded.class, loaded -> {
                     GroupManager manager = new GroupManager(context, settings, consumerSettings,
-                            new OffsetStore(context, blockingIo, settings, clock, loaded), coordinatesHere);
+                            new OffsetStore(context, blockingIo, settings, clock, loaded, replication), replication);
+                    appliedMeanwhile.forEach(manager::onApplyReplicated);
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
@@ -157,9 +196,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     context.getLog().error("Consumer groups are unavailable: loading the offsets log {} failed",
                             settings.offsetsDir(), failed.cause());
                     shutdowns.forEach(replyTo -> replyTo.tell(Done.getInstance()));
+                    appliedMeanwhile.forEach(apply -> apply.applied().completeExceptionally(failed.cause()));
                     return Behaviors.receive(Command.class)
                             .onMessage(Request.class, request -> {
                                 request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
+                                return Behaviors.same();
+                            })
+                            .onMessage(ApplyReplicated.class, apply -> {
+                                apply.applied().completeExceptionally(failed.cause());
                                 return Behaviors.same();
                             })
                             .onMessage(Shutdown.class, shutdown -> {
@@ -172,6 +216,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     request.fail(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
                     return Behaviors.same();
                 })
+                .onMessage(ApplyReplicated.class, apply -> {
+                    appliedMeanwhile.add(apply);
+                    return Behaviors.same();
+                })
                 .onMessage(Shutdown.class, shutdown -> {
                     shutdowns.add(shutdown.replyTo());
                     return Behaviors.same();
@@ -180,10 +228,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
 
     private GroupManager(ActorContext<Command> context, GroupSettings settings, ConsumerGroupSettings consumerSettings,
-                         OffsetStore offsets, Predicate<String> coordinatesHere) {
+                         OffsetStore offsets, Optional<OffsetsReplication> replication) {
         super(context);
         this.offsets = offsets;
-        this.coordinatesHere = coordinatesHere;
+        this.replication = replication;
         this.groups = new GroupActors(context, settings, consumerSettings,
                 context.messageAdapter(GroupActor.Report.class, Reported::new));
     }
@@ -200,13 +248,23 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 .onMessage(GroupBecameActive.class, active -> onMembership(active.groupId(), true))
                 .onMessage(GroupBecameEmpty.class, empty -> onMembership(empty.groupId(), false))
                 .onMessage(CheckExpiry.class, check -> {
-                    offsets.checkExpiry();
+                    stopGroupsLedElsewhere();
+                    offsets.checkExpiry(groupId -> coordinationError(groupId).isEmpty());
                     return this;
                 })
                 .onMessage(OffsetStore.Written.class, written -> {
                     offsets.written(written);
                     return this;
                 })
+                .onMessage(OffsetStore.Replicated.class, replicated -> {
+                    offsets.replicated(replicated);
+                    return this;
+                })
+                .onMessage(ApplyReplicated.class, apply -> {
+                    onApplyReplicated(apply);
+                    return this;
+                })
+                .onMessage(ShardLoaded.class, this::onShardLoaded)
                 .onMessage(Shutdown.class, this::onShutdown)
                 .onMessage(OffsetStore.Closed.class, this::onOffsetsClosed)
                 .build();
@@ -228,8 +286,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             request.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        if (!coordinatesHere.test(groupId)) {
-            request.fail(GroupError.NOT_COORDINATOR);
+        Optional<GroupError> notHere = coordinationError(groupId);
+        if (notHere.isPresent()) {
+            if (notHere.get() == GroupError.NOT_COORDINATOR) {
+                // Left from when this node coordinated it: its members now go to the new coordinator.
+                groups.stopWhere(groupId::equals);
+            }
+            request.fail(notHere.get());
             return this;
         }
         Optional<RoutedGroup> group = groups.forRequest(request, groupId);
@@ -299,6 +362,73 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                 ? "Group " + groupId + " is not a consumer group." : "Group " + groupId + " not found."));
     }
 
+    // ---------------------------------------------------------------- coordination in a cluster
+
+    /**
+     * Why this node does not serve the group now: empty if it coordinates it (always on a single
+     * node; in a cluster once it leads the group's shard and applied the shard's log up to its own
+     * term), NOT_COORDINATOR if another node leads the shard, COORDINATOR_LOAD_IN_PROGRESS while this
+     * new leader applies what earlier leaders committed (a barrier entry it submits tells when).
+     */
+    private Optional<GroupError> coordinationError(String groupId) {
+        if (replication.isEmpty()) {
+            return Optional.empty();
+        }
+        OffsetsReplication shards = replication.get();
+        int shard = shards.shardOf(groupId);
+        OptionalInt term = shards.leadingTerm(shard);
+        if (term.isEmpty()) {
+            return Optional.of(GroupError.NOT_COORDINATOR);
+        }
+        Integer ready = readyTerms.get(shard);
+        if (ready != null && ready == term.getAsInt()) {
+            return Optional.empty();
+        }
+        if (loadingShards.add(shard)) {
+            int leading = term.getAsInt();
+            getContext().pipeToSelf(shards.submit(shard, OffsetsEntry.barrier()),
+                    (done, failure) -> new ShardLoaded(shard, leading, Optional.ofNullable(failure)));
+        }
+        return Optional.of(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+
+    /**
+     * The shard's log is applied here up to this node's term: it coordinates the shard's groups from
+     * now on. Group actors left from an earlier term of its are stopped (their members may have
+     * joined another coordinator since): members join again.
+     */
+    private Behavior<Command> onShardLoaded(ShardLoaded loaded) {
+        loadingShards.remove(loaded.shard());
+        OffsetsReplication shards = replication.orElseThrow();
+        if (loaded.failure().isPresent()) {
+            getContext().getLog().debug("The barrier of partition group {} failed; the next request tries again: {}",
+                    loaded.shard(), loaded.failure().get().toString());
+            return this;
+        }
+        if (!shards.leadingTerm(loaded.shard()).equals(OptionalInt.of(loaded.term()))) {
+            return this;
+        }
+        readyTerms.put(loaded.shard(), loaded.term());
+        int stopped = groups.stopWhere(groupId -> shards.shardOf(groupId) == loaded.shard());
+        offsets.coordinating(loaded.shard());
+        getContext().getLog().info("Coordinating the consumer groups of partition group {} from term {}{}",
+                loaded.shard(), loaded.term(), stopped == 0 ? "" : "; " + stopped + " groups of an earlier term"
+                        + " stopped, their members join again");
+        return this;
+    }
+
+    /** Stops the actors of groups this node no longer coordinates (their members found the new coordinator). */
+    private void stopGroupsLedElsewhere() {
+        replication.ifPresent(shards -> {
+            readyTerms.keySet().removeIf(shard -> shards.leadingTerm(shard).isEmpty());
+            groups.stopWhere(groupId -> shards.leadingTerm(shards.shardOf(groupId)).isEmpty());
+        });
+    }
+
+    private void onApplyReplicated(ApplyReplicated apply) {
+        offsets.applyReplicated(apply.entry(), apply.applied());
+    }
+
     // ---------------------------------------------------------------- offsets and listings
 
     private Behavior<Command> onFetchOffsets(FetchOffsets fetch) {
@@ -306,8 +436,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             fetch.fail(GroupError.INVALID_GROUP_ID);
             return this;
         }
-        if (!coordinatesHere.test(fetch.groupId())) {
-            fetch.fail(GroupError.NOT_COORDINATOR);
+        Optional<GroupError> notHere = coordinationError(fetch.groupId());
+        if (notHere.isPresent()) {
+            fetch.fail(notHere.get());
             return this;
         }
         Optional<RoutedGroup> group = groups.get(fetch.groupId());
@@ -325,6 +456,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             all.put(groupId, new GroupOverview(groupId, "", GroupState.EMPTY));
         }
         groups.overviews().forEach(overview -> all.put(overview.groupId(), overview));
+        // In a cluster each node lists the groups it coordinates; clients ask every node.
+        all.keySet().removeIf(groupId -> replication.map(shards -> shards.leadingTerm(shards.shardOf(groupId))
+                .isEmpty()).orElse(false));
         list.replyTo().tell(new GroupListing(GroupError.NONE, List.copyOf(all.values())));
         return this;
     }

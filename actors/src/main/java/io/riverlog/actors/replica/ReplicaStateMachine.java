@@ -7,26 +7,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
+import io.riverlog.actors.groups.offsets.OffsetsEntry;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 
 /**
- * A partition group's state machine on one replica: entries go to the
- * {@link ReplicaApplier}; the answer (the partition actor's) travels back to the submitter encoded:
+ * A partition group's state machine on one replica: entries of batches go to the
+ * {@link ReplicaApplier}, entries of committed offsets ({@link OffsetsEntry}: the group's log also
+ * holds the offsets of the consumer groups its leader coordinates) to this node's group manager; the
+ * answer to a batch (the partition actor's) travels back to the submitter encoded:
  * appended {@code [0, base, last, logStart, appendTime]} or refused {@code [1, error ordinal, message]}.
  */
 public final class ReplicaStateMachine implements ReplicatedStateMachine {
     private static final byte APPENDED = 0;
     private static final byte FAILED = 1;
+    private static final Logger log = LoggerFactory.getLogger(ReplicaStateMachine.class);
+
+    private static final byte[] OFFSETS_APPLIED = new byte[0];
 
     private final ReplicaApplier applier;
+    /** Applies an offsets entry to this node's group manager; completes once it is durable here. */
+    private final Function<byte[], CompletionStage<Void>> offsets;
+    /** Why an offsets entry could not be applied here: no snapshot may pass it then (the next start applies it). */
+    private volatile Throwable offsetsFailure;
     /** The partitions that got entries since the last snapshot: the index and topic id of the last of them. */
     private final Map<PartitionId, ReplicaApplier.Touched> touched = new ConcurrentHashMap<>();
 
-    public ReplicaStateMachine(ReplicaApplier applier) {
+    public ReplicaStateMachine(ReplicaApplier applier, Function<byte[], CompletionStage<Void>> offsets) {
         this.applier = applier;
+        this.offsets = offsets;
     }
 
     @Override
@@ -37,6 +52,16 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     /** Applies the entry; its term becomes its batches' leader epoch. */
     @Override
     public CompletionStage<byte[]> applyAsync(long index, long term, byte[] bytes) {
+        if (OffsetsEntry.isOffsets(bytes)) {
+            return offsets.apply(bytes).handle((done, failure) -> {
+                if (failure != null && offsetsFailure == null) {
+                    offsetsFailure = failure;
+                    log.error("Applying the committed offsets of entry {} failed; this node's offsets lack it until"
+                            + " its next start, which applies it again: {}", index, failure.toString());
+                }
+                return OFFSETS_APPLIED;
+            });
+        }
         ReplicaEntry entry = ReplicaEntry.decode(bytes);
         // Even an entry skipped as applied before a restart counts: what recorded it may not be durable yet.
         touched.put(entry.partition(), new ReplicaApplier.Touched(entry.partition(), entry.topicId(), index));
@@ -50,6 +75,9 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
      */
     @Override
     public boolean snapshot(long index) throws IOException {
+        if (offsetsFailure != null) {
+            return false;
+        }
         List<ReplicaApplier.Touched> partitions = List.copyOf(touched.values());
         if (!applier.makeDurable(partitions)) {
             return false;

@@ -74,15 +74,19 @@ public final class BrokerGuardian {
                     .map(node -> node.registry(settings.topics(), storage, partitionMetrics, publishedTopics))
                     .orElseGet(() -> TopicRegistry.create(settings.topics(), storage, partitionMetrics,
                             publishedTopics)), "topics");
+            // In a cluster the partition groups' logs also hold the committed offsets: the group manager
+            // exists before the Raft server starts applying them.
+            ActorRef<GroupManager.Command> groupManager = context.spawn(cluster
+                    .map(node -> GroupManager.create(settings.groups(), settings.consumerGroups(), storage,
+                            node.offsets()))
+                    .orElseGet(() -> GroupManager.create(settings.groups(), settings.consumerGroups(), storage)),
+                    "groups");
             CompletionStage<Void> raftStarted = cluster
-                    .map(node -> node.start(registry, settings.topics().dataDir()))
+                    .map(node -> node.start(registry, groupManager, settings.topics().dataDir()))
                     .orElse(CompletableFuture.completedFuture(null));
             cluster.ifPresent(node -> system.getWhenTerminated().thenRun(node::close));
             ClusterView clusterView = cluster.map(ClusterNode::view)
                     .orElseGet(() -> ClusterView.single(kafkaSettings.nodeId()));
-            ActorRef<GroupManager.Command> groupManager = context.spawn(
-                    GroupManager.create(settings.groups(), settings.consumerGroups(), storage,
-                            groupId -> clusterView.coordinatorOf(groupId) == clusterView.self()), "groups");
             BrokerTopics topics = new BrokerTopics(registry, publishedTopics, clusterView, system.scheduler(),
                     kafkaSettings.requestTimeout());
             BrokerGroups groups = new BrokerGroups(groupManager, system.scheduler(), kafkaSettings.requestTimeout());

@@ -18,6 +18,8 @@ import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
 import io.riverlog.actors.cluster.ReplicatedJournal;
+import io.riverlog.actors.groups.GroupManager;
+import io.riverlog.actors.groups.offsets.OffsetsReplication;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.actors.replica.ReplicaStateMachine;
@@ -37,8 +39,9 @@ import io.riverlog.wal.Storage;
  * This broker's part in a cluster: it starts the node's Raft server (on a thread of its own, as
  * starting it blocks) with the metadata group applied by a {@link MetadataStateMachine} that feeds
  * the topic registry and the partition groups it is a member of, applied by this node's replicas
- * ({@link ReplicaApplier}), and registers the node's addresses in the group once its listeners are bound,
- * trying again every {@code join-retry-interval} until a majority commits it.
+ * ({@link ReplicaApplier}) and, for the committed offsets the groups' logs also hold, by its group
+ * manager; and registers the node's addresses in the group once its listeners are bound, trying again
+ * every {@code join-retry-interval} until a majority commits it.
  */
 final class ClusterNode {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
@@ -97,6 +100,30 @@ final class ClusterNode {
                 new IllegalStateException("the Raft server of this node has not started yet"));
     }
 
+    /**
+     * The committed offsets as this node replicates them: in the log of the partition group each
+     * consumer group's id hashes to, whose leader coordinates it.
+     */
+    OffsetsReplication offsets() {
+        return new OffsetsReplication() {
+            @Override
+            public int shardOf(String groupId) {
+                return view.placement().shardOf(groupId);
+            }
+
+            @Override
+            public OptionalInt leadingTerm(int shard) {
+                RaftNode node = raft;
+                return node == null || !node.isMember(shard) ? OptionalInt.empty() : node.leadingTerm(shard);
+            }
+
+            @Override
+            public CompletionStage<?> submit(int shard, byte[] entry) {
+                return dataJournal(shard).submit(entry);
+            }
+        };
+    }
+
     private ReplicatedJournal dataJournal(int group) {
         RaftNode node = raft;
         return node != null ? node.dataJournal(group) : entry -> CompletableFuture.failedFuture(
@@ -115,13 +142,16 @@ final class ClusterNode {
     }
 
     /** Starts the Raft server under {@code dataDir}; completes once it runs (not once a leader is elected). */
-    CompletionStage<Void> start(ActorRef<TopicRegistry.Command> registry, Path dataDir) {
+    CompletionStage<Void> start(ActorRef<TopicRegistry.Command> registry, ActorRef<GroupManager.Command> groups,
+                                Path dataDir) {
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
                 RaftNode node = RaftNode.start(spec, settings, dataDir.resolve(RAFT_DIR),
                         new MetadataStateMachine(registry, nodes), settings.partitionGroups(),
-                        group -> new ReplicaStateMachine(replicas));
+                        group -> new ReplicaStateMachine(replicas, entry -> GroupManager.applyReplicated(groups,
+                                entry).toCompletableFuture().orTimeout(settings.requestTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS)));
                 raft = node;
                 journal.complete(node.metadataJournal());
                 started.complete(null);

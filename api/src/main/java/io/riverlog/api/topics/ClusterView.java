@@ -97,7 +97,8 @@ public final class ClusterView {
         return !placement.isLocal(topic.topicId(), partition);
     }
 
-    public int coordinatorOf(String groupId) {
+    /** The node that coordinates the group now (the leader of its shard); empty while none is known. */
+    public java.util.OptionalInt coordinatorOf(String groupId) {
         return placement.coordinatorOf(groupId);
     }
 

@@ -590,6 +590,80 @@ class ThreeNodeClusterIT {
         }
     }
 
+    /**
+     * The committed offsets are replicated by the log of the partition group the consumer group's id
+     * hashes to, whose leader coordinates the group: a consumer commits what it read, its
+     * coordinator is killed (-9), and the next consumer of the group, through another coordinator,
+     * finds the same committed offsets and reads on from exactly there (no record skipped or read
+     * twice); after the old coordinator is back, every node that coordinates the group still has them.
+     */
+    @Test
+    void committedOffsetsSurviveTheKillOfTheirCoordinator() throws Exception {
+        String topic = "positions";
+        String group = "position-keepers";
+        createThroughNode1(topic);
+        Ledger ledger = produce(topic, cluster.bootstrapServers());
+        assertThat(ledger.failures()).as("failed sends").isEmpty();
+        Collection<TopicPartition> partitions = KafkaClients.partitions(topic, PARTITIONS);
+        Map<String, Object> member = Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        Read read = new Read(ledger);
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try (KafkaConsumer<byte[], byte[]> first = KafkaClients.groupConsumer(cluster.bootstrapServers(), group,
+                member)) {
+            first.subscribe(List.of(topic));
+            readInGroup(first, read, RECORDS / 2);
+            first.commitSync(TIMEOUT);
+            committed = first.committed(java.util.Set.copyOf(partitions), TIMEOUT);
+        }
+        assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum())
+                .as("offsets committed after reading %d records", read.count()).isEqualTo(read.count());
+        int coordinator;
+        try (Admin admin = KafkaClients.admin(cluster.bootstrapServers())) {
+            coordinator = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).coordinator().id();
+        }
+        cluster.kill(coordinator);
+        long killedAt = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> next = KafkaClients.groupConsumer(cluster.bootstrapServers(), group,
+                member)) {
+            assertThat(next.committed(java.util.Set.copyOf(partitions), TIMEOUT))
+                    .as("the offsets committed through node %d, after its kill", coordinator).isEqualTo(committed);
+            log.info("Node {} (coordinator of {}) killed; its committed offsets served by another node after {} ms",
+                    coordinator, group, millisSince(killedAt));
+            next.subscribe(List.of(topic));
+            // Read checks that each partition goes on at the offset the first consumer committed.
+            readInGroup(next, read, RECORDS);
+            next.commitSync(TIMEOUT);
+        }
+        try (KafkaConsumer<byte[], byte[]> plain = KafkaClients.consumer(cluster.bootstrapServers(), Map.of())) {
+            read.finish(topic, plain.endOffsets(partitions, TIMEOUT));
+        }
+        cluster.restart(coordinator);
+        awaitPreferredLeaders(topic);
+        try (KafkaConsumer<byte[], byte[]> after = KafkaClients.groupConsumer(cluster.bootstrapServers(), group,
+                member)) {
+            Map<TopicPartition, OffsetAndMetadata> end = after.committed(java.util.Set.copyOf(partitions), TIMEOUT);
+            assertThat(end.values().stream().mapToLong(OffsetAndMetadata::offset).sum())
+                    .as("offsets committed at the end, after node %d is back", coordinator).isEqualTo(RECORDS);
+        }
+    }
+
+    /** Polls until {@code read} holds {@code records} records (each checked as it comes); fails after a quiet spell. */
+    private static void readInGroup(KafkaConsumer<byte[], byte[]> consumer, Read read, int records) {
+        long lastProgress = System.nanoTime();
+        while (read.count() < records) {
+            if (System.nanoTime() - lastProgress > TIMEOUT.toNanos()) {
+                throw new AssertionError("no record within " + TIMEOUT + " after " + read.count() + " were read;"
+                        + " assigned " + consumer.assignment());
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(PAUSE)) {
+                read.accept(record);
+                lastProgress = System.nanoTime();
+            }
+        }
+    }
+
     /** Sends {@link #RECORDS} keyed records with an idempotent producer; returns what was acknowledged. */
     private static Ledger produce(String topic, String bootstrap) {
         Ledger ledger = new Ledger();

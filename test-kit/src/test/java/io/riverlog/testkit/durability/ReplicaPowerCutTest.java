@@ -108,7 +108,8 @@ class ReplicaPowerCutTest {
         ActorRef<PartitionActor.Command> actor = KIT.spawn(PartitionActor.create(ID, dir, SETTINGS, disk,
                 PartitionMetrics.NONE));
         applier.register(ID, TOPIC_ID, actor, dir, ReplicaProgress.Applied.NONE);
-        ReplicaStateMachine group = new ReplicaStateMachine(applier);
+        ReplicaStateMachine group = new ReplicaStateMachine(applier,
+                entry -> CompletableFuture.failedFuture(new UnsupportedOperationException("no offsets here")));
         int snapshotAt = snapshot ? 5 + random.nextInt(40) : Integer.MAX_VALUE;
         int replayFrom = 0;
         List<CompletableFuture<?>> answers = new ArrayList<>();

@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -47,6 +50,11 @@ import io.riverlog.wal.WriteOutcomeUnknownException;
  * changes are answered STORAGE_ERROR (not in effect, now or after a restart); if the cut-back failed
  * too, OUTCOME_UNKNOWN (they may come into effect at the next start). Fetches are answered from the
  * table, which holds only what is durable.
+ *
+ * <p>In a cluster ({@link OffsetsReplication}) a change is not written here but submitted to the log
+ * of its group's shard and answered once that entry is committed and applied here; every member of
+ * the shard applies the entry ({@link #applyReplicated}) by writing it to its own offsets log as
+ * above. So the table of every member holds the shard's offsets, and the next leader has them.
  *
  * <p>Not an actor of its own but a part of the {@link GroupManager}, used on its thread only: the
  * manager's routing asks the table whether a group exists (one without an actor exists while it has
@@ -104,11 +112,30 @@ public final class OffsetStore {
         }
     }
 
+    /** A replicated write finished, or failed: hand it to {@link #replicated}. */
+    public static final class Replicated implements GroupManager.Command {
+        private final int shard;
+        private final List<PendingWrite> writes;
+        private final Optional<Throwable> failure;
+
+        private Replicated(int shard, List<PendingWrite> writes, Optional<Throwable> failure) {
+            this.shard = shard;
+            this.writes = writes;
+            this.failure = failure;
+        }
+    }
+
     /**
      * Changes to write as one batch; {@code onDurable} runs once they are applied,
      * {@code onFailure} if the write failed.
      */
     private record PendingWrite(List<OffsetChange> changes, Runnable onDurable, Consumer<GroupError> onFailure) {
+    }
+
+    /** The writes of one shard waiting to be replicated, and whether one is in flight (one at a time, in order). */
+    private static final class Lane {
+        private final List<PendingWrite> queued = new ArrayList<>();
+        private boolean inFlight;
     }
 
     private final ActorContext<GroupManager.Command> context;
@@ -118,6 +145,9 @@ public final class OffsetStore {
     private final OffsetsLog log;
     private final OffsetTable offsets;
     private final List<PendingWrite> queued = new ArrayList<>();
+    /** In a cluster: the changes go through the shards' Raft logs, and come back to the table as applied entries. */
+    private final Optional<OffsetsReplication> replication;
+    private final Map<Integer, Lane> lanes = new HashMap<>();
     /** Groups that have members now, whatever protocol they use; their offsets do not expire. */
     private final Set<String> groupsWithMembers = new HashSet<>();
     private final long startedAtMs;
@@ -150,8 +180,9 @@ public final class OffsetStore {
      * they are written down as empty since now, so that their offsets expire from now on.
      */
     public OffsetStore(ActorContext<GroupManager.Command> context, Executor blockingIo, GroupSettings settings,
-                       Clock clock, Loaded loaded) {
+                       Clock clock, Loaded loaded, Optional<OffsetsReplication> replication) {
         this.context = context;
+        this.replication = replication;
         this.blockingIo = blockingIo;
         this.settings = settings;
         this.clock = clock;
@@ -160,7 +191,9 @@ public final class OffsetStore {
         this.startedAtMs = clock.millis();
         context.getLog().info("Consumer groups loaded {} records from {}: {} groups with {} committed offsets",
                 loaded.records, settings.offsetsDir(), offsets.groups().size(), offsets.size());
-        recordMembersLostByTheRestart();
+        if (replication.isEmpty()) {
+            recordMembersLostByTheRestart();
+        }
     }
 
     // ---------------------------------------------------------------- queries
@@ -263,11 +296,39 @@ public final class OffsetStore {
         }
     }
 
-    /** Deletes the offsets that expired, before the next write (now, if none is in flight). */
-    public void checkExpiry() {
+    /**
+     * Deletes the offsets that expired, before the next write (now, if none is in flight); in a cluster,
+     * of the groups {@code coordinatedHere} accepts, through their shards.
+     */
+    public void checkExpiry(Predicate<String> coordinatedHere) {
+        if (replication.isPresent()) {
+            expiries(groupId -> groupsWithMembers.contains(groupId) || !coordinatedHere.test(groupId))
+                    .ifPresent(this::replicate);
+            return;
+        }
         expiryDue = true;
         if (!writing) {
             startWrite();
+        }
+    }
+
+    /**
+     * This node now coordinates the groups of {@code shard} (it leads the shard and applied its log):
+     * those the log last saw with members have none here (their members were with another coordinator,
+     * and must join again); they are written down as empty since now, so that their offsets expire from
+     * now on.
+     */
+    public void coordinating(int shard) {
+        OffsetsReplication shards = replication.orElseThrow();
+        long now = clock.millis();
+        List<OffsetChange> lost = offsets.groupsWithAnyState().stream()
+                .filter(groupId -> shards.shardOf(groupId) == shard)
+                .filter(groupId -> offsets.membershipOf(groupId).map(OffsetChange.Membership::hasMembers).orElse(false))
+                .map(groupId -> (OffsetChange) new OffsetChange.Membership(groupId, false, now))
+                .toList();
+        groupsWithMembers.removeIf(groupId -> shards.shardOf(groupId) == shard);
+        if (!lost.isEmpty()) {
+            replicate(new PendingWrite(lost, () -> { }, error -> { }));
         }
     }
 
@@ -282,8 +343,8 @@ public final class OffsetStore {
     }
 
     /** One write deleting every expired offset, which logs one line per group once it is durable. */
-    private Optional<PendingWrite> expiries() {
-        List<OffsetExpiry.Expired> expired = OffsetExpiry.find(offsets, groupsWithMembers::contains, clock.millis(),
+    private Optional<PendingWrite> expiries(Predicate<String> keep) {
+        List<OffsetExpiry.Expired> expired = OffsetExpiry.find(offsets, keep, clock.millis(),
                 settings.offsetStorage().retention().toMillis(), startedAtMs);
         if (expired.isEmpty()) {
             return Optional.empty();
@@ -297,7 +358,16 @@ public final class OffsetStore {
 
     // ---------------------------------------------------------------- writes
 
+    /** A change from a request: written to the offsets log here, or in a cluster replicated through its shard. */
     private void enqueue(PendingWrite write) {
+        if (replication.isPresent()) {
+            replicate(write);
+        } else {
+            writeLocally(write);
+        }
+    }
+
+    private void writeLocally(PendingWrite write) {
         if (closing) {
             // Only what was accepted before the shutdown began is written before the log closes.
             write.onFailure().accept(GroupError.COORDINATOR_NOT_AVAILABLE);
@@ -318,7 +388,7 @@ public final class OffsetStore {
         List<PendingWrite> batch = new ArrayList<>();
         if (expiryDue && !closing) {
             expiryDue = false;
-            expiries().ifPresent(batch::add);
+            expiries(groupsWithMembers::contains).ifPresent(batch::add);
         }
         batch.addAll(queued);
         queued.clear();
@@ -332,7 +402,11 @@ public final class OffsetStore {
             if (snapshot != null) {
                 target.snapshot(snapshot);
             }
-            target.append(batch.stream().map(PendingWrite::changes).toList());
+            List<List<OffsetChange>> writes = batch.stream().map(PendingWrite::changes)
+                    .filter(changes -> !changes.isEmpty()).toList();
+            if (!writes.isEmpty()) {
+                target.append(writes);
+            }
             return Done.getInstance();
         }), (done, failure) -> new Written(batch, Optional.ofNullable(failure).map(BlockingIo::cause)));
         return true;
@@ -359,11 +433,94 @@ public final class OffsetStore {
         }
     }
 
+    // ---------------------------------------------------------------- replication (a cluster)
+
+    /**
+     * Submits the write's changes to their shards' logs (one entry per shard, the writes queued behind
+     * one in flight going together in the next); it is answered once every shard committed and applied
+     * its part, which has then reached the table through {@link #applyReplicated}.
+     */
+    private void replicate(PendingWrite write) {
+        if (closing) {
+            write.onFailure().accept(GroupError.COORDINATOR_NOT_AVAILABLE);
+            return;
+        }
+        OffsetsReplication shards = replication.orElseThrow();
+        Map<Integer, List<OffsetChange>> byShard = new LinkedHashMap<>();
+        for (OffsetChange change : write.changes()) {
+            byShard.computeIfAbsent(shards.shardOf(change.groupId()), shard -> new ArrayList<>()).add(change);
+        }
+        int[] left = {byShard.size()};
+        boolean[] failed = {false};
+        byShard.forEach((shard, changes) -> {
+            PendingWrite part = byShard.size() == 1 ? write : new PendingWrite(changes, () -> {
+                if (--left[0] == 0 && !failed[0]) {
+                    write.onDurable().run();
+                }
+            }, error -> {
+                if (!failed[0]) {
+                    failed[0] = true;
+                    write.onFailure().accept(error);
+                }
+            });
+            lanes.computeIfAbsent(shard, s -> new Lane()).queued.add(part);
+            startReplicated(shard);
+        });
+    }
+
+    private void startReplicated(int shard) {
+        Lane lane = lanes.get(shard);
+        if (lane.inFlight || lane.queued.isEmpty()) {
+            return;
+        }
+        List<PendingWrite> batch = List.copyOf(lane.queued);
+        lane.queued.clear();
+        lane.inFlight = true;
+        byte[] entry = OffsetsEntry.encode(batch.stream().flatMap(write -> write.changes().stream()).toList());
+        context.pipeToSelf(replication.orElseThrow().submit(shard, entry),
+                (done, failure) -> new Replicated(shard, batch, Optional.ofNullable(failure)));
+    }
+
+    /**
+     * Answers a replicated write: committed and applied here, or not (this node may no longer lead the
+     * shard: the client finds the coordinator again and retries, which a commit allows).
+     */
+    public void replicated(Replicated done) {
+        lanes.get(done.shard).inFlight = false;
+        if (done.failure.isPresent()) {
+            context.getLog().info("Replicating {} offset changes through partition group {} failed; answered"
+                    + " NOT_COORDINATOR: {}", done.writes.size(), done.shard, done.failure.get().toString());
+            done.writes.forEach(write -> write.onFailure().accept(GroupError.NOT_COORDINATOR));
+        } else {
+            done.writes.forEach(write -> write.onDurable().run());
+        }
+        startReplicated(done.shard);
+    }
+
+    /**
+     * Applies a committed entry of a shard's log, on every member of the shard: the changes are
+     * written to this node's offsets log (in the order the entries come) and applied to the table;
+     * {@code applied} completes once they are durable here, or fails.
+     */
+    public void applyReplicated(byte[] entry, CompletableFuture<Void> applied) {
+        List<OffsetChange> changes;
+        try {
+            changes = OffsetsEntry.decode(entry);
+        } catch (IllegalArgumentException e) {
+            applied.completeExceptionally(e);
+            return;
+        }
+        writeLocally(new PendingWrite(changes, () -> applied.complete(null),
+                error -> applied.completeExceptionally(new IllegalStateException("the offset changes were not"
+                        + " written here: " + error))));
+    }
+
     // ---------------------------------------------------------------- close
 
     /** The writes queued or in flight, which are written before the log closes. */
     public int writesPending() {
-        return queued.size() + (writing ? 1 : 0);
+        return queued.size() + (writing ? 1 : 0) + lanes.values().stream()
+                .mapToInt(lane -> lane.queued.size() + (lane.inFlight ? 1 : 0)).sum();
     }
 
     /**

@@ -18,8 +18,9 @@ import io.riverlog.api.topics.ClusterView;
 
 /**
  * FindCoordinator: the node that coordinates the group (this one on a single node; in a cluster the
- * one its id hashes to, {@link ClusterView#coordinatorOf}; COORDINATOR_NOT_AVAILABLE while that node
- * has not registered its address). Transaction (and share group) coordinators
+ * leader of the partition group its id hashes to, {@link ClusterView#coordinatorOf};
+ * COORDINATOR_NOT_AVAILABLE while that group elects a leader or its leader has not registered its
+ * address). Transaction (and share group) coordinators
  * are not served: such keys are answered INVALID_REQUEST. Versions 4 and later ask for many keys at
  * once; older ones for one.
  */
@@ -61,7 +62,14 @@ final class FindCoordinatorHandler implements KafkaRequestHandler {
         if (error != Errors.NONE) {
             return coordinator.setNodeId(-1).setHost("").setPort(-1);
         }
-        int node = cluster.isCluster() ? cluster.coordinatorOf(key) : settings.nodeId();
+        java.util.OptionalInt leader = cluster.isCluster() ? cluster.coordinatorOf(key)
+                : java.util.OptionalInt.of(settings.nodeId());
+        if (leader.isEmpty()) {
+            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
+                    .setErrorMessage("the partition group that coordinates " + key + " is electing a leader")
+                    .setNodeId(-1).setHost("").setPort(-1);
+        }
+        int node = leader.getAsInt();
         return Brokers.node(node, cluster, settings, port)
                 .map(broker -> coordinator.setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port()))
                 .orElseGet(() -> coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code())
