@@ -11,12 +11,13 @@ import io.riverlog.settings.ConfigValues;
  * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
  * submitted entry may take, how often a starting node retries while no majority answers, how
  * many partition groups carry the partitions' data, how much memory each Raft group may hold, and
- * how many entries a group applies between snapshots (after which its log is purged).
+ * how many entries a group applies between snapshots, and how far behind a follower may fall and
+ * still be in sync.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
-                             int snapshotEntries) {
+                             int snapshotEntries, Duration replicaLagTime) {
     private static final String PATH = "riverlog.cluster.";
     /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
     private static final int MAX_PARTITION_GROUPS = 1024;
@@ -46,6 +47,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
                 ConfigValues.bytes(config, PATH + "raft-log-segment-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "raft-log-cache-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "pending-bytes", MIN_GROUP_BYTES, Integer.MAX_VALUE),
-                ConfigValues.intValue(config, PATH + "raft-snapshot-entries", 1, Integer.MAX_VALUE));
+                ConfigValues.intValue(config, PATH + "raft-snapshot-entries", 1, Integer.MAX_VALUE),
+                ConfigValues.positiveDuration(config, PATH + "replica-lag-time"));
     }
 }

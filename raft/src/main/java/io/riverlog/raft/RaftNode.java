@@ -78,14 +78,26 @@ public final class RaftNode implements AutoCloseable {
     /** This node as the submitter of its own entries to the partition groups it leads. */
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong localCalls = new AtomicLong();
+    private final InSyncReplicas inSync;
+    /** Samples the partition groups' commit indexes for {@link #inSync}. */
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "raft-isr-sampler");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout,
-                     java.util.Map<Integer, RaftGroupId> dataGroups, java.util.Map<Integer, RaftClient> dataClients) {
+                     java.util.Map<Integer, RaftGroupId> dataGroups, java.util.Map<Integer, RaftClient> dataClients,
+                     Duration replicaLagTime) {
         this.server = server;
         this.metadataClient = metadataClient;
         this.requestTimeout = requestTimeout;
         this.dataGroups = dataGroups;
         this.dataClients = dataClients;
+        this.inSync = new InSyncReplicas(replicaLagTime);
+        long every = inSync.sampleInterval().toMillis();
+        sampler.scheduleWithFixedDelay(this::sampleCommitIndexes, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -186,7 +198,8 @@ public final class RaftNode implements AutoCloseable {
         for (int g = 0; g < data.size(); g++) {
             dataClients.put(g, client(data.get(g), settings));
         }
-        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataGroupIds, dataClients);
+        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataGroupIds, dataClients,
+                settings.replicaLagTime());
     }
 
     /** The metadata group, as the registry submits to it. */
@@ -323,6 +336,51 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    private void sampleCommitIndexes() {
+        long now = System.nanoTime() / 1_000_000;
+        for (java.util.Map.Entry<Integer, RaftGroupId> group : dataGroups.entrySet()) {
+            try {
+                inSync.sample(group.getKey(), now,
+                        server.getDivision(group.getValue()).getRaftLog().getLastCommittedIndex());
+            } catch (IOException | RuntimeException e) {
+                log.debug("Sampling the commit index of partition group {} failed: {}", group.getKey(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * The members of partition group {@code group} that are in sync ({@link InSyncReplicas}), as this
+     * node (a member) knows them; empty if it is not a member.
+     */
+    public java.util.Optional<java.util.Set<Integer>> inSyncReplicas(int group) {
+        RaftGroupId id = dataGroups.get(group);
+        if (id == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            RaftServer.Division division = server.getDivision(id);
+            java.util.Map<Integer, Long> commits = new java.util.HashMap<>();
+            division.getCommitInfos().forEach(info -> commits.put(nodeIdOf(info.getServer().getId().toStringUtf8()),
+                    info.getCommitIndex()));
+            java.util.Set<Integer> silent = new java.util.HashSet<>();
+            org.apache.ratis.proto.RaftProtos.RoleInfoProto role = division.getInfo().getRoleInfoProto();
+            if (role.hasLeaderInfo()) {
+                role.getLeaderInfo().getFollowerInfoList().stream()
+                        .filter(follower -> follower.getLastRpcElapsedTimeMs() > inSync.lagMs())
+                        .forEach(follower -> silent.add(nodeIdOf(follower.getId().getId().toStringUtf8())));
+            }
+            RaftPeerId leader = division.getInfo().getLeaderId();
+            return java.util.Optional.of(inSync.inSync(leader == null ? -1 : nodeIdOf(leader.toString()), commits,
+                    inSync.required(group, System.nanoTime() / 1_000_000), silent));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static int nodeIdOf(String peerId) {
+        return Integer.parseInt(peerId.substring("node-".length()));
+    }
+
     /** The index of the first entry partition group {@code group} still keeps in this node's log. */
     long logStartIndex(int group) throws IOException {
         return server.getDivision(DataGroups.id(group)).getRaftLog().getStartIndex();
@@ -354,6 +412,7 @@ public final class RaftNode implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         adminCalls.shutdownNow();
         dataClients.values().forEach(RaftNode::closeQuietly);
         closeQuietly(metadataClient);

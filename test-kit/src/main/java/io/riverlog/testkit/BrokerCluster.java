@@ -14,11 +14,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * Broker processes ({@link BrokerProcess}) on loopback that form one cluster: nodes 1 to N, each
+ * Broker processes ({@link BrokerProcess}) on loopback (or each on a {@link NodeHost} of its own) that
+ * form one cluster: nodes 1 to N, each
  * with its data in {@code dir/node-<id>} and its output in {@code dir/node-<id>-broker.out}, its own
  * Kafka and HTTP ports, and an inter-node port chosen before any node starts, so that every node is
  * given the same {@code --cluster} list with its own {@code --node-id}.
@@ -29,12 +31,16 @@ public final class BrokerCluster implements AutoCloseable {
     private final String members;
     private final List<String> jvmArgs;
     private final List<String> extraArgs;
+    private final IntFunction<NodeHost> hosts;
     private final NavigableMap<Integer, BrokerProcess> started = new ConcurrentSkipListMap<>();
 
-    private BrokerCluster(Path dir, List<Integer> interNodePorts, List<String> jvmArgs, List<String> extraArgs) {
+    private BrokerCluster(Path dir, List<Integer> interNodePorts, IntFunction<NodeHost> hosts, List<String> jvmArgs,
+                          List<String> extraArgs) {
         this.dir = dir;
         this.size = interNodePorts.size();
-        this.members = IntStream.rangeClosed(1, size).mapToObj(id -> id + "@127.0.0.1:" + interNodePorts.get(id - 1))
+        this.hosts = hosts;
+        this.members = IntStream.rangeClosed(1, size)
+                .mapToObj(id -> id + "@" + hosts.apply(id).address() + ":" + interNodePorts.get(id - 1))
                 .collect(Collectors.joining(","));
         this.jvmArgs = List.copyOf(jvmArgs);
         this.extraArgs = List.copyOf(extraArgs);
@@ -51,7 +57,28 @@ public final class BrokerCluster implements AutoCloseable {
      */
     public static BrokerCluster start(Path dir, int nodes, List<String> jvmArgs, String... extraArgs)
             throws IOException, InterruptedException {
-        BrokerCluster cluster = configure(dir, nodes, jvmArgs, extraArgs);
+        return start(dir, nodes, id -> NodeHost.LOOPBACK, jvmArgs, extraArgs);
+    }
+
+    /** A cluster of {@code nodes} nodes of which none runs yet: {@link #startNodes} starts them. */
+    public static BrokerCluster configure(Path dir, int nodes, List<String> jvmArgs, String... extraArgs)
+            throws IOException {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a cluster has at least one node, not " + nodes);
+        }
+        return new BrokerCluster(dir, freePorts(nodes), id -> NodeHost.LOOPBACK, jvmArgs, List.of(extraArgs));
+    }
+
+    /**
+     * Starts a cluster of {@code nodes} nodes, node {@code id} on {@code hosts.apply(id)} (each in a
+     * network namespace of its own, say), and waits until each accepts Kafka and HTTP connections.
+     */
+    public static BrokerCluster start(Path dir, int nodes, IntFunction<NodeHost> hosts, List<String> jvmArgs,
+                                      String... extraArgs) throws IOException, InterruptedException {
+        if (nodes < 1) {
+            throw new IllegalArgumentException("a cluster has at least one node, not " + nodes);
+        }
+        BrokerCluster cluster = new BrokerCluster(dir, freePorts(nodes), hosts, jvmArgs, List.of(extraArgs));
         try {
             cluster.startNodes(IntStream.rangeClosed(1, nodes).toArray());
         } catch (RuntimeException | Error | InterruptedException e) {
@@ -63,15 +90,6 @@ public final class BrokerCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
-    }
-
-    /** A cluster of {@code nodes} nodes of which none runs yet: {@link #startNodes} starts them. */
-    public static BrokerCluster configure(Path dir, int nodes, List<String> jvmArgs, String... extraArgs)
-            throws IOException {
-        if (nodes < 1) {
-            throw new IllegalArgumentException("a cluster has at least one node, not " + nodes);
-        }
-        return new BrokerCluster(dir, freePorts(nodes), jvmArgs, List.of(extraArgs));
     }
 
     /**
@@ -87,8 +105,8 @@ public final class BrokerCluster implements AutoCloseable {
             }
             toStart.add(id);
         }
-        inParallel("starting", toStart, id -> started.put(id, BrokerProcess.start(dir.resolve("node-" + id), jvmArgs,
-                args(id))));
+        inParallel("starting", toStart, id -> started.put(id, BrokerProcess.start(dir.resolve("node-" + id),
+                hosts.apply(id), jvmArgs, args(id))));
     }
 
     /** The started node {@code id} (1 to the cluster's size). */

@@ -26,9 +26,16 @@ public final class BrokerProcess implements AutoCloseable {
     private final int httpPort;
     private final List<String> extraArgs;
     private final List<String> jvmArgs;
+    private final NodeHost host;
     private Process process;
 
     private BrokerProcess(Path dataDir, int kafkaPort, int httpPort, List<String> jvmArgs, List<String> extraArgs) {
+        this(dataDir, NodeHost.LOOPBACK, kafkaPort, httpPort, jvmArgs, extraArgs);
+    }
+
+    private BrokerProcess(Path dataDir, NodeHost host, int kafkaPort, int httpPort, List<String> jvmArgs,
+                          List<String> extraArgs) {
+        this.host = host;
         this.jvmArgs = List.copyOf(jvmArgs);
         this.dataDir = dataDir;
         this.kafkaPort = kafkaPort;
@@ -44,6 +51,17 @@ public final class BrokerProcess implements AutoCloseable {
     /** As {@link #start(Path, String...)}, with {@code jvmArgs} (e.g. "-Xmx256m") before the main class. */
     public static BrokerProcess start(Path dataDir, List<String> jvmArgs, String... extraArgs) throws IOException {
         BrokerProcess broker = new BrokerProcess(dataDir, freePort(), freePort(), jvmArgs, List.of(extraArgs));
+        broker.launch();
+        return broker;
+    }
+
+    /**
+     * As {@link #start(Path, List, String...)}, on {@code host}: bound to its address (flag
+     * {@code --host}) and launched through its launcher.
+     */
+    public static BrokerProcess start(Path dataDir, NodeHost host, List<String> jvmArgs, String... extraArgs)
+            throws IOException {
+        BrokerProcess broker = new BrokerProcess(dataDir, host, freePort(), freePort(), jvmArgs, List.of(extraArgs));
         broker.launch();
         return broker;
     }
@@ -78,7 +96,7 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + kafkaPort;
+        return host.address() + ":" + kafkaPort;
     }
 
     /** The broker process's id (for JDK tools such as jcmd). */
@@ -90,9 +108,9 @@ public final class BrokerProcess implements AutoCloseable {
         return httpPort;
     }
 
-    /** {@code http://127.0.0.1:port} of the broker's HTTP API. */
+    /** {@code http://host:port} of the broker's HTTP API. */
     public String httpUrl() {
-        return "http://127.0.0.1:" + httpPort;
+        return "http://" + host.address() + ":" + httpPort;
     }
 
     public Path dataDir() {
@@ -175,9 +193,8 @@ public final class BrokerProcess implements AutoCloseable {
     }
 
     private List<String> command() {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m"));
+        List<String> command = new ArrayList<>(host.launcher());
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         // A later -Xmx wins: the caller's limits override the default one.
         command.addAll(jvmArgs);
         command.addAll(List.of(
@@ -186,6 +203,9 @@ public final class BrokerProcess implements AutoCloseable {
                 "--data-dir", dataDir.toString(),
                 "--kafka-port", Integer.toString(kafkaPort),
                 "--http-port", Integer.toString(httpPort)));
+        if (!host.isLoopback()) {
+            command.addAll(List.of("--host", host.address()));
+        }
         command.addAll(extraArgs);
         return command;
     }
@@ -195,9 +215,9 @@ public final class BrokerProcess implements AutoCloseable {
         return dataDir.resolveSibling(dataDir.getFileName() + "-broker.out");
     }
 
-    private static boolean accepts(int port) {
+    private boolean accepts(int port) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), (int) POLL.toMillis());
+            socket.connect(new InetSocketAddress(host.address(), port), (int) POLL.toMillis());
             return true;
         } catch (IOException e) {
             return false;

@@ -1,6 +1,8 @@
 package io.riverlog.actors.cluster;
 
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /** Which node leads each partition group now, and in which term, as this node's Raft server knows it. */
 @FunctionalInterface
@@ -17,5 +19,13 @@ public interface GroupLeaders {
      */
     default int epochOf(int group) {
         return NO_EPOCH;
+    }
+
+    /**
+     * The group's members that are in sync (have caught up with the leader lately), as this node knows
+     * them; empty if it cannot tell (it is not a member).
+     */
+    default Optional<Set<Integer>> inSyncOf(int group) {
+        return Optional.empty();
     }
 }

@@ -76,6 +76,19 @@ public final class Placement {
         return members.replicated() ? replicasOfGroup(groupOf(topicId, partition)) : List.of(members.self());
     }
 
+    /**
+     * The partition's replicas that are in sync, in the order of {@link #replicasOf}: those its group
+     * judges so where this node is a member of the group, else every replica (it cannot tell).
+     */
+    public List<Integer> inSyncReplicasOf(UUID topicId, int partition) {
+        List<Integer> replicas = replicasOf(topicId, partition);
+        if (!members.replicated()) {
+            return replicas;
+        }
+        return leaders.inSyncOf(groupOf(topicId, partition))
+                .map(inSync -> replicas.stream().filter(inSync::contains).toList()).orElse(replicas);
+    }
+
     /** True if this node holds a replica of the partition. */
     public boolean hostsReplica(UUID topicId, int partition) {
         return replicasOf(topicId, partition).contains(members.self());

@@ -71,6 +71,12 @@ final class ClusterNode {
             public int epochOf(int group) {
                 return ClusterNode.this.epochOf(group);
             }
+
+            @Override
+            public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
+                RaftNode node = raft;
+                return node == null ? java.util.Optional.empty() : node.inSyncReplicas(group);
+            }
         }), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
     }
 

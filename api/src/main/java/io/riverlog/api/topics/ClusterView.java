@@ -87,6 +87,11 @@ public final class ClusterView {
         return placement.replicasOf(topic.topicId(), partition);
     }
 
+    /** The partition's replicas that are in sync, as this node knows them ({@link Placement#inSyncReplicasOf}). */
+    public List<Integer> inSyncReplicasOf(TopicInfo topic, int partition) {
+        return placement.inSyncReplicasOf(topic.topicId(), partition);
+    }
+
     /** How the partitions of a cluster are appended to (through their groups); empty on a single node. */
     public Optional<ReplicatedAppends> appends() {
         return appends;

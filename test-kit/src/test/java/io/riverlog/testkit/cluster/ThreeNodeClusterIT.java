@@ -2,13 +2,11 @@ package io.riverlog.testkit.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,6 +82,7 @@ class ThreeNodeClusterIT {
     private static final int IN_FLIGHT = 200;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PAUSE = Duration.ofMillis(100);
+    private static final Duration REPLICA_LAG = Duration.ofSeconds(3);
 
     /** Kept when a test fails: each node's data and its output (node-N-broker.out) are the evidence. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -96,8 +95,10 @@ class ThreeNodeClusterIT {
         long startedAt = System.nanoTime();
         // No wait for more members before a classic group's first rebalance.
         // Snapshots every few entries, so that the faults below also meet restarts from a snapshot.
+        // A follower out of sync after 3 s rather than 10, so that the fault tests see it leave the ISR soon.
         cluster = BrokerCluster.start(dir, NODES, List.of("-Driverlog.groups.initial-rebalance-delay=0s",
-                "-Driverlog.cluster.raft-snapshot-entries=" + SNAPSHOT_ENTRIES));
+                "-Driverlog.cluster.raft-snapshot-entries=" + SNAPSHOT_ENTRIES,
+                "-Driverlog.cluster.replica-lag-time=" + REPLICA_LAG.toMillis() + "ms"));
         log.info("Cluster of {} nodes started in {} ms; their output is in {}", NODES, millisSince(startedAt), dir);
     }
 
@@ -271,7 +272,13 @@ class ThreeNodeClusterIT {
         log.info("Node {} (leader of partitions {}) {}; first acknowledgement after that, per partition, in ms: {}",
                 victim, led, done, firstAckAfterFault.entrySet().stream().collect(Collectors.toMap(
                         Map.Entry::getKey, e -> e.getValue() / 1_000_000, (a, b) -> a, TreeMap::new)));
+        int survivor = victim % NODES + 1;
+        awaitInSyncReplicas(topic, survivor, "without node " + victim,
+                described -> described.partitions().stream().allMatch(p -> p.isr().stream()
+                        .noneMatch(node -> node.id() == victim)));
         recovery.apply(victim);
+        awaitInSyncReplicas(topic, survivor, "with every replica again", described -> described.partitions()
+                .stream().allMatch(p -> p.isr().size() == p.replicas().size()));
         assertThat(firstAckAfterFault).as("partitions acknowledged after the fault").containsKeys(led.toArray(
                 Integer[]::new));
         Read read = checkStream(topic, ledger, RECORDS);
@@ -465,16 +472,7 @@ class ThreeNodeClusterIT {
 
     /** The records of a partition's replica on {@code node}: its segments' bytes, in order (a String to compare). */
     private static String logBytes(int node, String topic, int partition) {
-        Path dir = cluster.node(node).dataDir().resolve("topics").resolve(topic + "-" + partition);
-        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
-            StringBuilder out = new StringBuilder();
-            for (Path segment : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
-                out.append(new String(java.nio.file.Files.readAllBytes(segment), StandardCharsets.ISO_8859_1));
-            }
-            return out.toString();
-        } catch (java.io.IOException e) {
-            return "unreadable: " + e;
-        }
+        return ReplicaBytes.of(cluster.node(node).dataDir(), topic, partition);
     }
 
     /**
@@ -743,6 +741,24 @@ class ThreeNodeClusterIT {
         }
     }
 
+    /**
+     * Waits until node {@code node} describes the topic's in-sync replicas as {@code expected} says: a
+     * follower that stopped leaves them after the replica lag time, and comes back once it caught up.
+     */
+    private static void awaitInSyncReplicas(String topic, int node, String what,
+                                            java.util.function.Predicate<TopicDescription> expected) throws Exception {
+        try (Admin admin = KafkaClients.admin(cluster.node(node).bootstrapServers())) {
+            AtomicReference<TopicDescription> last = new AtomicReference<>();
+            long startedAt = System.nanoTime();
+            Eventually.until("node " + node + " describes the in-sync replicas of " + topic + " " + what,
+                    TIMEOUT, PAUSE, () -> {
+                        last.set(awaitTopic(admin, topic));
+                        return expected.test(last.get());
+                    }, () -> "; the last description was " + last.get());
+            log.info("In-sync replicas of {} {} after {} ms", topic, what, millisSince(startedAt));
+        }
+    }
+
     /** Partition → the id of its leader. */
     private static Map<Integer, Integer> leaders(TopicDescription description) {
         return description.partitions().stream()
@@ -760,7 +776,7 @@ class ThreeNodeClusterIT {
     }
 
     private static byte[] key(int number) {
-        return ("key-" + number).getBytes(StandardCharsets.UTF_8);
+        return Ledger.key(number);
     }
 
     private static Integer[] range(int count) {
@@ -771,109 +787,5 @@ class ThreeNodeClusterIT {
 
     private static long millisSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;
-    }
-
-    /**
-     * Which record (its number: key and value derive from it) was acknowledged at each offset of each
-     * partition, and the sends that failed. Completions come from the producer's I/O thread.
-     */
-    private static final class Ledger {
-        private final Map<Integer, Map<Long, Integer>> acknowledged = new HashMap<>();
-        private final List<String> failures = new ArrayList<>();
-        private int count;
-
-        synchronized void completed(int number, RecordMetadata metadata, Exception error) {
-            if (error != null) {
-                failures.add("record " + number + ": " + error);
-                return;
-            }
-            Integer earlier = acknowledged.computeIfAbsent(metadata.partition(), p -> new HashMap<>())
-                    .putIfAbsent(metadata.offset(), number);
-            if (earlier != null) {
-                failures.add("records " + earlier + " and " + number + " both acknowledged at " + metadata);
-                return;
-            }
-            count++;
-        }
-
-        synchronized List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        synchronized int acknowledged() {
-            return count;
-        }
-
-        /** The record acknowledged at {@code offset} of {@code partition}, or null. */
-        synchronized Integer at(int partition, long offset) {
-            return acknowledged.getOrDefault(partition, Map.of()).get(offset);
-        }
-
-        synchronized Map<Integer, Integer> recordsByPartition() {
-            Map<Integer, Integer> out = new TreeMap<>();
-            acknowledged.forEach((partition, records) -> out.put(partition, records.size()));
-            return out;
-        }
-    }
-
-    /**
-     * One read of the topic, checked record by record: in each partition the offsets 0, 1, 2...
-     * without a gap or a repeat, each record the one acknowledged at its offset.
-     */
-    private static final class Read {
-        private final Ledger ledger;
-        private final Map<Integer, Long> nextOffsets = new HashMap<>();
-        /** Per partition, each (offset, epoch) where the records' leader epoch changes, the first record's included. */
-        private final Map<Integer, List<long[]>> epochChanges = new HashMap<>();
-        private int count;
-
-        Read(Ledger ledger) {
-            this.ledger = ledger;
-        }
-
-        void accept(ConsumerRecord<byte[], byte[]> record) {
-            long due = nextOffsets.getOrDefault(record.partition(), 0L);
-            String where = record.topic() + "-" + record.partition() + "@" + record.offset();
-            if (record.offset() != due) {
-                throw new AssertionError(where + " read where offset " + due + " was due (a gap or a repeat)");
-            }
-            Integer number = ledger.at(record.partition(), record.offset());
-            if (number == null) {
-                throw new AssertionError(where + " was read but no record was acknowledged there");
-            }
-            assertThat(new String(record.key(), StandardCharsets.UTF_8)).as("key at %s", where)
-                    .isEqualTo(new String(key(number), StandardCharsets.UTF_8));
-            assertThat(record.value()).as("value at %s", where).isEqualTo(KafkaClients.value(number));
-            int epoch = record.leaderEpoch().orElse(-1);
-            List<long[]> changes = epochChanges.computeIfAbsent(record.partition(), p -> new ArrayList<>());
-            long last = changes.isEmpty() ? Long.MIN_VALUE : changes.get(changes.size() - 1)[1];
-            assertThat((long) epoch).as("leader epoch at %s (epochs never decrease)", where)
-                    .isGreaterThanOrEqualTo(last);
-            if (epoch != last) {
-                changes.add(new long[] {record.offset(), epoch});
-            }
-            nextOffsets.put(record.partition(), due + 1);
-            count++;
-        }
-
-        List<long[]> epochChanges(int partition) {
-            return epochChanges.getOrDefault(partition, List.of());
-        }
-
-        int count() {
-            return count;
-        }
-
-        /** Every partition was read up to its end offset, which is just past its last acknowledged record. */
-        void finish(String topic, Map<TopicPartition, Long> endOffsets) {
-            Map<Integer, Long> ends = new TreeMap<>();
-            endOffsets.forEach((partition, end) -> ends.put(partition.partition(), end));
-            Map<Integer, Long> acknowledged = new TreeMap<>();
-            ledger.recordsByPartition().forEach((partition, records) -> acknowledged.put(partition, (long) records));
-            Map<Integer, Long> read = new TreeMap<>(nextOffsets);
-            assertThat(ends).as("end offsets of %s", topic).isEqualTo(acknowledged);
-            assertThat(read).as("offsets read up to in %s", topic).isEqualTo(acknowledged);
-            assertThat(count).as("records read of %s", topic).isEqualTo(ledger.acknowledged());
-        }
     }
 }

@@ -112,13 +112,13 @@ final class MetadataHandler implements KafkaRequestHandler {
         for (int p = 0; p < topic.partitions(); p++) {
             ClusterView cluster = topics.cluster();
             int leader = cluster.isCluster() ? cluster.leaderOf(topic, p) : settings.nodeId();
-            // Every replica is listed as in sync: which followers have caught up is not tracked yet.
             List<Integer> replicas = cluster.isCluster() ? cluster.replicasOf(topic, p) : List.of(leader);
+            List<Integer> inSync = cluster.isCluster() ? cluster.inSyncReplicasOf(topic, p) : replicas;
             Errors error = leader == ClusterView.NO_LEADER ? Errors.LEADER_NOT_AVAILABLE : Errors.NONE;
             answer.partitions().add(new MetadataResponsePartition().setPartitionIndex(p)
                     .setErrorCode(error.code()).setLeaderId(leader)
                     .setLeaderEpoch(cluster.leaderEpochOf(topic, p))
-                    .setReplicaNodes(replicas).setIsrNodes(replicas).setOfflineReplicas(List.of()));
+                    .setReplicaNodes(replicas).setIsrNodes(inSync).setOfflineReplicas(List.of()));
         }
         return answer;
     }

@@ -1,0 +1,60 @@
+package io.riverlog.testkit.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import io.riverlog.testkit.KafkaClients;
+
+/**
+ * Which record (its number: key and value derive from it) was acknowledged at each offset of each
+ * partition, and the sends that failed. Completions come from the producer's I/O thread.
+ */
+final class Ledger {
+    private final Map<Integer, Map<Long, Integer>> acknowledged = new HashMap<>();
+    private final List<String> failures = new ArrayList<>();
+    private int count;
+
+    synchronized void completed(int number, RecordMetadata metadata, Exception error) {
+        if (error != null) {
+            failures.add("record " + number + ": " + error);
+            return;
+        }
+        Integer earlier = acknowledged.computeIfAbsent(metadata.partition(), p -> new HashMap<>())
+                .putIfAbsent(metadata.offset(), number);
+        if (earlier != null) {
+            failures.add("records " + earlier + " and " + number + " both acknowledged at " + metadata);
+            return;
+        }
+        count++;
+    }
+
+    synchronized List<String> failures() {
+        return List.copyOf(failures);
+    }
+
+    synchronized int acknowledged() {
+        return count;
+    }
+
+    /** The record acknowledged at {@code offset} of {@code partition}, or null. */
+    synchronized Integer at(int partition, long offset) {
+        return acknowledged.getOrDefault(partition, Map.of()).get(offset);
+    }
+
+    synchronized Map<Integer, Integer> recordsByPartition() {
+        Map<Integer, Integer> out = new TreeMap<>();
+        acknowledged.forEach((partition, records) -> out.put(partition, records.size()));
+        return out;
+    }
+
+    /** The key of record {@code number}; its value is {@link KafkaClients#value}. */
+    static byte[] key(int number) {
+        return ("key-" + number).getBytes(StandardCharsets.UTF_8);
+    }
+}
