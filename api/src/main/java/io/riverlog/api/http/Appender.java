@@ -82,11 +82,21 @@ final class Appender {
             partitionOf[i] = partition;
             indexesByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(i);
         }
-        // In a cluster, the records of a partition another node leads go to that node as they are.
-        Map<Integer, NodeAddress> remote = new TreeMap<>();
-        indexesByPartition.keySet().forEach(partition -> forwarding
-                .leaderElsewhere(new PartitionId(topic.name(), partition))
-                .ifPresent(leader -> remote.put(partition, leader)));
+        // In a cluster, the records of a partition another node leads go to that node as they are; a
+        // partition that elects a leader is waited for.
+        Map<Integer, CompletableFuture<Optional<NodeAddress>>> leaders = new TreeMap<>();
+        indexesByPartition.keySet().forEach(partition -> leaders.put(partition, forwarding
+                .leaderOnceElected(new PartitionId(topic.name(), partition)).toCompletableFuture()));
+        return CompletableFuture.allOf(leaders.values().toArray(CompletableFuture[]::new)).thenCompose(found -> {
+            Map<Integer, NodeAddress> remote = new TreeMap<>();
+            leaders.forEach((partition, leader) -> leader.join().ifPresent(node -> remote.put(partition, node)));
+            return append(topic, records, partitionOf, indexesByPartition, remote);
+        });
+    }
+
+    private CompletionStage<Outcome> append(TopicInfo topic, List<ProducedRecord> records, int[] partitionOf,
+                                            Map<Integer, List<Integer>> indexesByPartition,
+                                            Map<Integer, NodeAddress> remote) {
         Map<Integer, List<BatchBuilder.Built>> built = new TreeMap<>();
         StoredCompression compression = TopicConfigs.compression(topic.configs());
         indexesByPartition.forEach((partition, indexes) -> {

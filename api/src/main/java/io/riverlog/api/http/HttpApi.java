@@ -42,7 +42,7 @@ public final class HttpApi {
                                  ActorSystem<?> system, StreamMetrics metrics) {
         BrokerTopics topics = new BrokerTopics(registry, published, cluster, system.scheduler(),
                 settings.requestTimeout());
-        LeaderForwarding forwarding = new LeaderForwarding(topics, system);
+        LeaderForwarding forwarding = new LeaderForwarding(topics, system, settings.leaderWait());
         Readiness readiness =
                 new Readiness(new BrokerTopics(registry, system.scheduler(), settings.readyCheckTimeout()));
         Partitions partitions = new Partitions(topics);

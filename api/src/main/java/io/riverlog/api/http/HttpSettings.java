@@ -23,10 +23,12 @@ import io.riverlog.settings.ConfigValues;
  * @param heartbeatInterval   an idle Server-Sent Events stream gets a comment line this often
  * @param ndjsonBatchRecords  records of a streamed NDJSON produce appended together, at most
  * @param ndjsonBatchLinger   how long a streamed NDJSON produce waits for more lines before it appends what it has
+ * @param leaderWait          in a cluster, how long a request waits for a partition that elects a leader
  */
 public record HttpSettings(String host, int port, long maxRequestBytes, int maxMessageBytes, Duration requestTimeout,
                            Duration readyCheckTimeout, Duration shutdownDeadline,
-                           Duration heartbeatInterval, int ndjsonBatchRecords, Duration ndjsonBatchLinger) {
+                           Duration heartbeatInterval, int ndjsonBatchRecords, Duration ndjsonBatchLinger,
+                           Duration leaderWait) {
 
     public static HttpSettings fromConfig(Config config) {
         String http = "riverlog.http.";
@@ -41,6 +43,7 @@ public record HttpSettings(String host, int port, long maxRequestBytes, int maxM
                 ConfigValues.timerDurationOrZero(config, http + "shutdown-deadline"),
                 ConfigValues.timerDuration(config, http + "heartbeat-interval"),
                 ConfigValues.intValue(config, http + "ndjson-batch-records", 1, Integer.MAX_VALUE),
-                ConfigValues.timerDuration(config, http + "ndjson-batch-linger"));
+                ConfigValues.timerDuration(config, http + "ndjson-batch-linger"),
+                ConfigValues.timerDuration(config, http + "leader-wait"));
     }
 }

@@ -3,13 +3,17 @@ package io.riverlog.api.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.redirect;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -43,7 +47,8 @@ import io.riverlog.api.topics.ClusterView;
  * have to carry every frame); the records of a produce that belong to such a partition are sent to
  * the leader's produce endpoint. A request that this node got passed on by another carries
  * {@value #FORWARDED_BY} and is never passed on again: if this node does not lead the partition
- * either (leadership moved meanwhile), it answers 503 and the client retries.
+ * either (leadership moved meanwhile), it answers 503 and the client retries. While a partition's
+ * replicas elect a leader, a request waits for one, up to {@code riverlog.http.leader-wait}.
  */
 final class LeaderForwarding {
     static final String FORWARDED_BY = "Riverlog-Forwarded-By";
@@ -51,12 +56,40 @@ final class LeaderForwarding {
     private static final List<String> HOP_HEADERS = List.of("host", "timeout-access", "content-length",
             "transfer-encoding", "connection", "content-type");
 
+    /** How many times a request looks for a leader while it waits for one. */
+    private static final int LEADER_LOOKS_PER_WAIT = 100;
+
     private final BrokerTopics topics;
     private final ActorSystem<?> system;
+    private final Duration leaderWait;
 
-    LeaderForwarding(BrokerTopics topics, ActorSystem<?> system) {
+    LeaderForwarding(BrokerTopics topics, ActorSystem<?> system, Duration leaderWait) {
         this.topics = topics;
         this.system = system;
+        this.leaderWait = leaderWait;
+    }
+
+    /**
+     * As {@link #leaderElsewhere}, once the partition has a leader: while its replicas elect one, it is
+     * looked for again until the leader wait is over (then it fails as {@link #leaderElsewhere} does).
+     */
+    CompletionStage<Optional<NodeAddress>> leaderOnceElected(PartitionId id) {
+        CompletableFuture<Optional<NodeAddress>> found = new CompletableFuture<>();
+        lookForLeader(id, System.nanoTime() + leaderWait.toNanos(), found);
+        return found;
+    }
+
+    private void lookForLeader(PartitionId id, long deadline, CompletableFuture<Optional<NodeAddress>> found) {
+        try {
+            found.complete(leaderElsewhere(id));
+        } catch (ApiException noLeaderYet) {
+            if (System.nanoTime() >= deadline) {
+                found.completeExceptionally(noLeaderYet);
+                return;
+            }
+            CompletableFuture.delayedExecutor(Math.max(1, leaderWait.toMillis() / LEADER_LOOKS_PER_WAIT),
+                    TimeUnit.MILLISECONDS).execute(() -> lookForLeader(id, deadline, found));
+        }
     }
 
     /** The node that leads the partition, if it is another one whose address is known. */
@@ -75,8 +108,7 @@ final class LeaderForwarding {
 
     /** {@code inner} if this node leads the partition; otherwise the leader's answer to the same request. */
     Route proxied(PartitionId id, Supplier<Route> inner) {
-        return extractRequest(request -> {
-            Optional<NodeAddress> leader = leaderElsewhere(id);
+        return extractRequest(request -> onSuccess(leaderOnceElected(id), leader -> {
             if (leader.isEmpty()) {
                 return inner.get();
             }
@@ -86,7 +118,7 @@ final class LeaderForwarding {
             // A stream that follows the tail has no end: the client's limit on an answer's size must not cut it.
             return completeWithFuture(Http.get(system).singleRequest(passOn(request, leader.get()))
                     .thenApply(response -> response.withEntity((ResponseEntity) response.entity().withoutSizeLimit())));
-        });
+        }));
     }
 
     /** {@code inner} if this node leads the partition; otherwise a redirect to the same path on the leader. */
