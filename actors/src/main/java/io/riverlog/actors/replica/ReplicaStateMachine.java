@@ -3,8 +3,10 @@ package io.riverlog.actors.replica;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -27,6 +29,8 @@ import io.riverlog.actors.partition.PartitionId;
 public final class ReplicaStateMachine implements ReplicatedStateMachine {
     private static final byte APPENDED = 0;
     private static final byte FAILED = 1;
+    /** The answer to an entry of several appends: theirs, in order, each preceded by its length. */
+    private static final byte SEVERAL = 2;
     private static final Logger log = LoggerFactory.getLogger(ReplicaStateMachine.class);
 
     private static final byte[] OFFSETS_APPLIED = new byte[0];
@@ -61,6 +65,16 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
                 }
                 return OFFSETS_APPLIED;
             });
+        }
+        if (ReplicaEntry.holdsSeveral(bytes)) {
+            List<CompletableFuture<PartitionActor.AppendReply>> replies = new ArrayList<>();
+            for (ReplicaEntry append : ReplicaEntry.decodeAll(bytes)) {
+                touched.put(append.partition(), new ReplicaApplier.Touched(append.partition(), append.topicId(),
+                        index));
+                replies.add(applier.apply(index, term, append).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> encodeAll(replies.stream().map(CompletableFuture::join).toList()));
         }
         ReplicaEntry entry = ReplicaEntry.decode(bytes);
         // Even an entry skipped as applied before a restart counts: what recorded it may not be durable yet.
@@ -98,6 +112,30 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
         byte[] message = String.valueOf(failed.message()).getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(1 + Integer.BYTES + message.length).put(FAILED).putInt(failed.error().ordinal())
                 .put(message).array();
+    }
+
+    static byte[] encodeAll(List<PartitionActor.AppendReply> replies) {
+        List<byte[]> encoded = replies.stream().map(ReplicaStateMachine::encode).toList();
+        ByteBuffer out = ByteBuffer.allocate(1 + Integer.BYTES + encoded.stream()
+                .mapToInt(reply -> Integer.BYTES + reply.length).sum()).put(SEVERAL).putInt(encoded.size());
+        encoded.forEach(reply -> out.putInt(reply.length).put(reply));
+        return out.array();
+    }
+
+    /** The answers to an entry of several appends, in their order. */
+    public static List<PartitionActor.AppendReply> decodeAll(byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        if (in.get() != SEVERAL) {
+            throw new IllegalArgumentException("not the answer to an entry of several appends");
+        }
+        int count = in.getInt();
+        List<PartitionActor.AppendReply> replies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte[] reply = new byte[in.getInt()];
+            in.get(reply);
+            replies.add(decode(reply));
+        }
+        return replies;
     }
 
     public static PartitionActor.AppendReply decode(byte[] bytes) {

@@ -162,6 +162,40 @@ class ReplicaApplierTest {
                 .isFalse();
     }
 
+    /**
+     * The appends of one produce request to partitions of one group travel as one entry: each is applied
+     * to its own partition, answered in order, and recorded as applied at that entry, so that after a
+     * restart the entry is skipped for each of them.
+     */
+    @Test
+    void anEntryOfSeveralAppendsIsAppliedToEachOfItsPartitions() throws Exception {
+        PartitionId other = new PartitionId("orders", 1);
+        ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
+        ReplicaStateMachine machine = new ReplicaStateMachine(applier,
+                entry -> CompletableFuture.failedFuture(new UnsupportedOperationException("no offsets here")));
+        for (PartitionId id : List.of(ID, other)) {
+            Path partitionDir = dir.resolve("several").resolve(id.directoryName());
+            applier.register(id, TOPIC_ID, kit.spawn(PartitionActor.create(id, partitionDir, SETTINGS, Storage.LOCAL,
+                    PartitionMetrics.NONE)), partitionDir, ReplicaProgress.Applied.NONE);
+        }
+        byte[] first = ReplicaEntry.encodeAll(List.of(new ReplicaEntry.Part(ID, TOPIC_ID, idempotent(7, 0, "a", "b")),
+                new ReplicaEntry.Part(other, TOPIC_ID, idempotent(8, 0, "c"))), LEADER_TIME);
+        assertThat(ReplicaEntry.holdsSeveral(first)).isTrue();
+        assertThat(ReplicaEntry.decodeAll(first)).extracting(ReplicaEntry::partition).containsExactly(ID, other);
+        List<PartitionActor.AppendReply> replies = ReplicaStateMachine.decodeAll(
+                machine.applyAsync(1, 1, first).toCompletableFuture().get());
+        assertThat(replies).extracting(reply -> ((PartitionActor.Appended) reply).baseOffset() + "-"
+                + ((PartitionActor.Appended) reply).lastOffset()).containsExactly("0-1", "0-0");
+
+        byte[] second = ReplicaEntry.encodeAll(List.of(new ReplicaEntry.Part(other, TOPIC_ID, idempotent(8, 1, "d")),
+                new ReplicaEntry.Part(ID, TOPIC_ID, idempotent(7, 2, "e"))), LEADER_TIME);
+        assertThat(ReplicaStateMachine.decodeAll(machine.applyAsync(2, 1, second).toCompletableFuture().get()))
+                .extracting(reply -> ((PartitionActor.Appended) reply).baseOffset()).containsExactly(1L, 2L);
+        assertThat(ReplicaStateMachine.decodeAll(machine.applyAsync(1, 1, first).toCompletableFuture().get()))
+                .as("applied again (a restart replays it): skipped by both partitions")
+                .containsExactly(ReplicaApplier.ALREADY_APPLIED, ReplicaApplier.ALREADY_APPLIED);
+    }
+
     private static byte[] entry(ValidBatches batches) {
         return ReplicaEntry.encode(ID, TOPIC_ID, LEADER_TIME, batches);
     }

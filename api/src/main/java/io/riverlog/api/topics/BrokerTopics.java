@@ -1,6 +1,7 @@
 package io.riverlog.api.topics;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,8 @@ import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.cluster.GroupLeaders;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.actors.replica.ReplicaEntry;
+import io.riverlog.actors.replica.ReplicatedAppends;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
@@ -120,6 +123,43 @@ public final class BrokerTopics {
         }
         return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
                 replyTo -> new PartitionActor.Append(batches, replyTo), timeout, scheduler);
+    }
+
+    /** One append of a produce request: the partition, this node's replica of it, and the batches. */
+    public record Append(PartitionId id, ActorRef<PartitionActor.Command> actor, ValidBatches batches) {
+    }
+
+    /**
+     * Appends each of {@code appends} as {@link #append} does, and returns their answers in the same
+     * order; in a cluster the appends to partitions of one group go to it as one entry
+     * ({@link ReplicatedAppends#appendAll}).
+     */
+    public List<CompletableFuture<PartitionActor.AppendReply>> appendAll(List<Append> appends, Duration timeout) {
+        List<CompletableFuture<PartitionActor.AppendReply>> answers = new ArrayList<>(
+                java.util.Collections.nCopies(appends.size(), null));
+        Map<Integer, List<Integer>> byGroup = new java.util.TreeMap<>();
+        Map<Integer, List<ReplicaEntry.Part>> parts = new java.util.TreeMap<>();
+        for (int i = 0; i < appends.size(); i++) {
+            Append append = appends.get(i);
+            Optional<TopicInfo> topic = cluster.appends().isEmpty() ? Optional.empty()
+                    : publishedKnown().flatMap(known -> known.byName(append.id().topic()));
+            if (topic.isEmpty()) {
+                answers.set(i, append(append.id(), append.actor(), append.batches(), timeout).toCompletableFuture());
+                continue;
+            }
+            int group = cluster.placement().groupOf(topic.get().topicId(), append.id().partition());
+            byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(i);
+            parts.computeIfAbsent(group, g -> new ArrayList<>()).add(new ReplicaEntry.Part(append.id(),
+                    topic.get().topicId(), append.batches()));
+        }
+        byGroup.forEach((group, indexes) -> {
+            List<CompletableFuture<PartitionActor.AppendReply>> replies = cluster.appends().orElseThrow()
+                    .appendAll(group, parts.get(group));
+            for (int k = 0; k < indexes.size(); k++) {
+                answers.set(indexes.get(k), replies.get(k));
+            }
+        });
+        return answers;
     }
 
     public Duration timeout() {

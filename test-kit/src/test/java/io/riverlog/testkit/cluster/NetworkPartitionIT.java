@@ -51,7 +51,8 @@ import io.riverlog.testkit.NetworkNamespaces;
 class NetworkPartitionIT {
     private static final Logger log = LoggerFactory.getLogger(NetworkPartitionIT.class);
     private static final int NODES = 3;
-    private static final int PARTITIONS = 6;
+    /** Two partitions per partition group: a produce request's appends to one group travel as one entry. */
+    private static final int PARTITIONS = 12;
     private static final int RECORDS = 3_000;
     private static final int IN_FLIGHT = 200;
     /** Sends spread over the partition and after it: one every 2 ms. */

@@ -56,7 +56,8 @@ import io.riverlog.testkit.NodeHost;
 class RandomFaultsIT {
     private static final Logger log = LoggerFactory.getLogger(RandomFaultsIT.class);
     private static final int NODES = 3;
-    private static final int PARTITIONS = 6;
+    /** Four partitions per partition group: a produce request's appends to one group travel as one entry. */
+    private static final int PARTITIONS = 24;
     private static final int FAULTS = 6;
     private static final int IN_FLIGHT = 200;
     private static final Duration SEND_INTERVAL = Duration.ofMillis(2);

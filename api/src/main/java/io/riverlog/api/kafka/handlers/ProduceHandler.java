@@ -138,16 +138,31 @@ final class ProduceHandler implements KafkaRequestHandler {
         return topic.map(info -> TopicConfigs.compression(info.configs()).apply(batches)).orElse(batches);
     }
 
-    /** Sends every append of a request at once, in the order of its partitions; returns the answers to come. */
+    /**
+     * Sends every append of a request at once, in the order of its partitions (in a cluster, those of
+     * one partition group as one entry); returns the answers to come.
+     */
     private List<CompletableFuture<PlannedAnswer>> send(List<Planned> plans, Duration timeout) {
+        List<BrokerTopics.Append> appends = new ArrayList<>();
+        for (Planned plan : plans) {
+            if (plan.refused() == null && plan.actor().isPresent()) {
+                appends.add(new BrokerTopics.Append(new PartitionId(plan.resolvedName(), plan.partition()),
+                        plan.actor().get(), plan.batches()));
+            }
+        }
+        java.util.Iterator<CompletableFuture<PartitionActor.AppendReply>> replies = topics.appendAll(appends, timeout)
+                .iterator();
         List<CompletableFuture<PlannedAnswer>> answers = new ArrayList<>(plans.size());
         for (Planned plan : plans) {
-            answers.add(answer(plan, timeout).thenApply(out -> new PlannedAnswer(plan, out)));
+            boolean appended = plan.refused() == null && plan.actor().isPresent();
+            answers.add(answer(plan, appended ? replies.next() : null).thenApply(out -> new PlannedAnswer(plan, out)));
         }
         return answers;
     }
 
-    private CompletableFuture<PartitionProduceResponse> answer(Planned plan, Duration timeout) {
+    /** The partition's answer: its refusal, or what became of its append ({@code reply}). */
+    private CompletableFuture<PartitionProduceResponse> answer(Planned plan,
+                                                               CompletableFuture<PartitionActor.AppendReply> reply) {
         PartitionProduceResponse out = new PartitionProduceResponse().setIndex(plan.partition())
                 .setLogAppendTimeMs(-1).setBaseOffset(-1).setLogStartOffset(-1);
         if (plan.refused() != null) {
@@ -158,21 +173,20 @@ final class ProduceHandler implements KafkaRequestHandler {
             return CompletableFuture.completedFuture(out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
         }
         PartitionId id = new PartitionId(plan.resolvedName(), plan.partition());
-        return topics.append(id, plan.actor().get(), plan.batches(), timeout).toCompletableFuture()
-                .handle((reply, error) -> {
-                    if (error != null) {
-                        // A stopped partition actor (its topic deleted or re-created): look it up afresh next time.
-                        topics.forget(id);
-                        return out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
-                    }
-                    if (reply instanceof PartitionActor.Appended appended) {
-                        return out.setErrorCode(Errors.NONE.code()).setBaseOffset(appended.baseOffset())
-                                .setLogStartOffset(appended.logStartOffset())
-                                .setLogAppendTimeMs(appended.logAppendTimeMs());
-                    }
-                    PartitionActor.AppendFailed failed = (PartitionActor.AppendFailed) reply;
-                    return out.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
-                });
+        return reply.handle((answered, error) -> {
+            if (error != null) {
+                // A stopped partition actor (its topic deleted or re-created): look it up afresh next time.
+                topics.forget(id);
+                return out.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+            }
+            if (answered instanceof PartitionActor.Appended appended) {
+                return out.setErrorCode(Errors.NONE.code()).setBaseOffset(appended.baseOffset())
+                        .setLogStartOffset(appended.logStartOffset())
+                        .setLogAppendTimeMs(appended.logAppendTimeMs());
+            }
+            PartitionActor.AppendFailed failed = (PartitionActor.AppendFailed) answered;
+            return out.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
+        });
     }
 
     private record PlannedAnswer(Planned plan, PartitionProduceResponse response) {
