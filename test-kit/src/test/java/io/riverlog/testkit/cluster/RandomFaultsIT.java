@@ -58,7 +58,7 @@ class RandomFaultsIT {
     private static final int NODES = 3;
     /** Four partitions per partition group: a produce request's appends to one group travel as one entry. */
     private static final int PARTITIONS = 24;
-    private static final int FAULTS = 6;
+    private static final int FAULTS = 4;
     private static final int IN_FLIGHT = 200;
     private static final Duration SEND_INTERVAL = Duration.ofMillis(2);
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
