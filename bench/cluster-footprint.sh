@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What 1,000 partitions per node cost a 3-node cluster: Riverlog's three nodes (and, with KAFKA=1,
 # Apache Kafka 4.4.0's, for comparison) each hold a replica of every partition of one topic of
-# PARTITIONS partitions with replication factor 3. Each node's threads, heap in use, resident memory
+# PARTITIONS partitions with replication factor 3 (Kafka for its footprint; its produce rate there
+# is one cold run, not a comparison). Each node's threads, heap in use, resident memory
 # and open file descriptors are sampled idle (SETTLE_S after the topic is created) and under load
 # (FOOTPRINT_DELAY_S after a produce of RECORDS records of 100 B by CONNECTIONS producers has started,
 # acks=all, spread over every partition), and the produce's throughput is recorded. The clusters run

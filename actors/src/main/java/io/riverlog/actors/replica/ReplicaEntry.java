@@ -62,13 +62,11 @@ public record ReplicaEntry(PartitionId partition, UUID topicId, long appendTimeM
         for (int i = 0; i < count; i++) {
             int partition = in.getInt();
             UUID topicId = new UUID(in.getLong(), in.getLong());
-            byte[] topic = new byte[Short.toUnsignedInt(in.getShort())];
-            in.get(topic);
+            PartitionId id = new PartitionId(topicName(in), partition);
             int length = in.getInt();
             ByteBuffer batches = in.slice().limit(length);
             in.position(in.position() + length);
-            appends.add(new ReplicaEntry(new PartitionId(new String(topic, StandardCharsets.UTF_8), partition),
-                    topicId, time, batches));
+            appends.add(new ReplicaEntry(id, topicId, time, batches));
         }
         return appends;
     }
@@ -88,9 +86,13 @@ public record ReplicaEntry(PartitionId partition, UUID topicId, long appendTimeM
         int partition = in.getInt();
         long time = in.getLong();
         UUID topicId = new UUID(in.getLong(), in.getLong());
+        return new ReplicaEntry(new PartitionId(topicName(in), partition), topicId, time, in.slice());
+    }
+
+    /** A topic's name as an entry holds it: its length, then UTF-8. */
+    private static String topicName(ByteBuffer in) {
         byte[] topic = new byte[Short.toUnsignedInt(in.getShort())];
         in.get(topic);
-        return new ReplicaEntry(new PartitionId(new String(topic, StandardCharsets.UTF_8), partition), topicId, time,
-                in.slice());
+        return new String(topic, StandardCharsets.UTF_8);
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,15 +113,7 @@ public final class BrokerTopics {
      */
     public CompletionStage<PartitionActor.AppendReply> append(PartitionId id, ActorRef<PartitionActor.Command> actor,
                                                               ValidBatches batches, Duration timeout) {
-        Optional<TopicInfo> topic = cluster.appends().isEmpty() ? Optional.empty()
-                : publishedKnown().flatMap(known -> known.byName(id.topic()));
-        if (topic.isPresent()) {
-            UUID topicId = topic.get().topicId();
-            return cluster.appends().get().append(cluster.placement().groupOf(topicId, id.partition()), id, topicId,
-                    batches);
-        }
-        return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
-                replyTo -> new PartitionActor.Append(batches, replyTo), timeout, scheduler);
+        return appendAll(List.of(new Append(id, actor, batches)), timeout).get(0);
     }
 
     /** One append of a produce request: the partition, this node's replica of it, and the batches. */
@@ -144,7 +135,10 @@ public final class BrokerTopics {
             Optional<TopicInfo> topic = cluster.appends().isEmpty() ? Optional.empty()
                     : publishedKnown().flatMap(known -> known.byName(append.id().topic()));
             if (topic.isEmpty()) {
-                answers.set(i, append(append.id(), append.actor(), append.batches(), timeout).toCompletableFuture());
+                // A single node, or a topic this node does not know yet: its actor answers.
+                answers.set(i, DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(append.actor(),
+                        replyTo -> new PartitionActor.Append(append.batches(), replyTo), timeout, scheduler)
+                        .toCompletableFuture());
                 continue;
             }
             int group = cluster.placement().groupOf(topic.get().topicId(), append.id().partition());

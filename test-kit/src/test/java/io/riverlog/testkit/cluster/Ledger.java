@@ -1,12 +1,20 @@
 package io.riverlog.testkit.cluster;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 import io.riverlog.testkit.KafkaClients;
@@ -51,6 +59,22 @@ final class Ledger {
         Map<Integer, Integer> out = new TreeMap<>();
         acknowledged.forEach((partition, records) -> out.put(partition, records.size()));
         return out;
+    }
+
+    /**
+     * Sends record {@code number} once a place among the unanswered sends is free (taken from
+     * {@code unanswered}, waiting at most {@code timeout}); its answer is noted here, then goes to
+     * {@code then}. A stream that keeps sending while partitions change leader, not one burst.
+     */
+    void sendInStream(KafkaProducer<byte[], byte[]> producer, Semaphore unanswered, String topic, int number,
+                      Duration timeout, BiConsumer<RecordMetadata, Exception> then) throws InterruptedException {
+        assertThat(unanswered.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .as("an answer to one of the sends before record %d within %s", number, timeout).isTrue();
+        producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)), (metadata, error) -> {
+            unanswered.release();
+            completed(number, metadata, error);
+            then.accept(metadata, error);
+        });
     }
 
     /** The key of record {@code number}; its value is {@link KafkaClients#value}. */

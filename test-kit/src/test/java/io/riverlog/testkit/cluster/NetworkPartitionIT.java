@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.AfterAll;
@@ -116,18 +115,11 @@ class NetworkPartitionIT {
             for (int i = 0; i < RECORDS; i++) {
                 nextAt += SEND_INTERVAL.toNanos();
                 LockSupport.parkNanos(nextAt - System.nanoTime());
-                int number = i;
-                assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-                        .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
-                producer.send(new ProducerRecord<>(topic, Ledger.key(number), KafkaClients.value(number)),
-                        (metadata, error) -> {
-                            unanswered.release();
-                            ledger.completed(number, metadata, error);
-                            if (error == null && cut.get() && !healed.get()
-                                    && ledPartitions.contains(metadata.partition())) {
-                                takenOver.putIfAbsent(metadata.partition(), System.nanoTime() - cutNanos.get());
-                            }
-                        });
+                ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> {
+                    if (error == null && cut.get() && !healed.get() && ledPartitions.contains(metadata.partition())) {
+                        takenOver.putIfAbsent(metadata.partition(), System.nanoTime() - cutNanos.get());
+                    }
+                });
                 if (i == RECORDS / 3) {
                     producer.flush();
                     namespaces.isolate(victim);

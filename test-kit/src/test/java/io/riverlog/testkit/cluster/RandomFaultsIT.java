@@ -27,7 +27,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
@@ -163,14 +162,7 @@ class RandomFaultsIT {
             for (; !faults.isDone(); sent++) {
                 nextAt += SEND_INTERVAL.toNanos();
                 LockSupport.parkNanos(nextAt - System.nanoTime());
-                int number = sent;
-                assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-                        .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
-                producer.send(new ProducerRecord<>(topic, Ledger.key(number), KafkaClients.value(number)),
-                        (metadata, error) -> {
-                            unanswered.release();
-                            ledger.completed(number, metadata, error);
-                        });
+                ledger.sendInStream(producer, unanswered, topic, sent, TIMEOUT, (metadata, error) -> { });
             }
             producer.flush();
         }

@@ -28,7 +28,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
@@ -255,7 +254,7 @@ class ThreeNodeClusterIT {
             // while the partitions change leader.
             java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
             for (int i = 0; i < RECORDS; i++) {
-                sendInStream(producer, unanswered, topic, i, ledger, (metadata, error) -> {
+                ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> {
                     Long at = faultAt.get();
                     if (error == null && at != null) {
                         firstAckAfterFault.putIfAbsent(metadata.partition(), System.nanoTime() - at);
@@ -371,7 +370,7 @@ class ThreeNodeClusterIT {
                 // A steady rate, so that the stream spans every restart rather than racing ahead of it.
                 nextAt += ROLLING_SEND_INTERVAL.toNanos();
                 java.util.concurrent.locks.LockSupport.parkNanos(nextAt - System.nanoTime());
-                sendInStream(producer, unanswered, topic, sent, ledger, (metadata, error) -> { });
+                ledger.sendInStream(producer, unanswered, topic, sent, TIMEOUT, (metadata, error) -> { });
             }
             producer.flush();
         }
@@ -437,23 +436,6 @@ class ThreeNodeClusterIT {
             assertThat(snapshotMarkers(node)).as("partition-group snapshots on node %d", node).isPositive();
         }
         return read;
-    }
-
-    /**
-     * Sends record {@code number} once fewer than {@link #IN_FLIGHT} sends wait for their answer (all
-     * taken from {@code unanswered}); its answer goes to {@code ledger}, then to {@code then}.
-     */
-    private static void sendInStream(KafkaProducer<byte[], byte[]> producer, java.util.concurrent.Semaphore unanswered,
-                                     String topic, int number, Ledger ledger,
-                                     java.util.function.BiConsumer<RecordMetadata, Exception> then)
-            throws InterruptedException {
-        assertThat(unanswered.tryAcquire(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
-                .as("an answer to one of the sends before record %d within %s", number, TIMEOUT).isTrue();
-        producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)), (metadata, error) -> {
-            unanswered.release();
-            ledger.completed(number, metadata, error);
-            then.accept(metadata, error);
-        });
     }
 
     /** Creates {@code topic} with {@link #PARTITIONS} partitions through node 1 and waits until it has its leaders. */
