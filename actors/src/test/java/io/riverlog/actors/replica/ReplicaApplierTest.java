@@ -2,6 +2,7 @@ package io.riverlog.actors.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,6 +174,8 @@ class ReplicaApplierTest {
         ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
         ReplicaStateMachine machine = new ReplicaStateMachine(applier,
                 entry -> CompletableFuture.failedFuture(new UnsupportedOperationException("no offsets here")));
+        // Made here: two partitions' writers creating their common parent at once may race, and one fail.
+        Files.createDirectories(dir.resolve("several"));
         for (PartitionId id : List.of(ID, other)) {
             Path partitionDir = dir.resolve("several").resolve(id.directoryName());
             applier.register(id, TOPIC_ID, kit.spawn(PartitionActor.create(id, partitionDir, SETTINGS, Storage.LOCAL,
