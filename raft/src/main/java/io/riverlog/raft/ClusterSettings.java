@@ -11,13 +11,13 @@ import io.riverlog.settings.ConfigValues;
  * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
  * submitted entry may take, how often a starting node retries while no majority answers, how
  * many partition groups carry the partitions' data, how much memory each Raft group may hold, and
- * how many entries a group applies between snapshots, and how far behind a follower may fall and
- * still be in sync.
+ * how many entries a group applies between snapshots, how far behind a follower may fall and
+ * still be in sync, and how often moves of partition groups are looked for.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
-                             int snapshotEntries, Duration replicaLagTime) {
+                             int snapshotEntries, Duration replicaLagTime, Duration moveCheckInterval) {
     private static final String PATH = "riverlog.cluster.";
     /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
     private static final int MAX_PARTITION_GROUPS = 1024;
@@ -48,6 +48,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
                 ConfigValues.bytes(config, PATH + "raft-log-cache-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "pending-bytes", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.intValue(config, PATH + "raft-snapshot-entries", 1, Integer.MAX_VALUE),
-                ConfigValues.positiveDuration(config, PATH + "replica-lag-time"));
+                ConfigValues.positiveDuration(config, PATH + "replica-lag-time"),
+                ConfigValues.timerDuration(config, PATH + "move-check-interval"));
     }
 }

@@ -164,6 +164,11 @@ final class JournalStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfoProto,
                                                                         TermIndex firstTermIndexInLog) {
+        if (firstTermIndexInLog.getIndex() <= getLastAppliedTermIndex().getIndex() + 1) {
+            // The leader still has every entry this member needs (a member just added to the group is asked
+            // once, whatever the log holds): no snapshot, and it sends the entries.
+            return CompletableFuture.completedFuture(null);
+        }
         if (toldCannotInstall.compareAndSet(false, true)) {
             log.error("Group {}: the leader no longer has the entries this member needs (its log starts at {});"
                     + " this member cannot catch up in this group until its partitions' data is copied to it",

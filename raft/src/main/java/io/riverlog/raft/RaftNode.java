@@ -18,6 +18,7 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -25,6 +26,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -61,7 +63,9 @@ public final class RaftNode implements AutoCloseable {
     private final RaftServer server;
     private final RaftClient metadataClient;
     private final Duration requestTimeout;
-    /** The partition groups this node is a member of, by number. */
+    private final ClusterSpec spec;
+    private final ClusterSettings settings;
+    /** The partition groups whose division runs on this node, by number; they change as groups move. */
     private final java.util.Map<Integer, RaftGroupId> dataGroups;
     /**
      * A client of every partition group (a member's, for an entry this node took for its own while
@@ -87,9 +91,12 @@ public final class RaftNode implements AutoCloseable {
                 return thread;
             });
 
-    private RaftNode(RaftServer server, RaftClient metadataClient, Duration requestTimeout,
+    private RaftNode(ClusterSpec spec, ClusterSettings settings, RaftServer server, RaftClient metadataClient,
+                     Duration requestTimeout,
                      java.util.Map<Integer, RaftGroupId> dataGroups, java.util.Map<Integer, RaftClient> dataClients,
                      Duration replicaLagTime) {
+        this.spec = spec;
+        this.settings = settings;
         this.server = server;
         this.metadataClient = metadataClient;
         this.requestTimeout = requestTimeout;
@@ -119,12 +126,12 @@ public final class RaftNode implements AutoCloseable {
                                  java.util.function.IntFunction<ReplicatedStateMachine> dataMachines)
             throws IOException {
         List<RaftGroup> data = DataGroups.of(spec, dataGroups);
-        java.util.Map<RaftGroupId, ReplicatedStateMachine> machines = new java.util.HashMap<>();
+        java.util.Map<RaftGroupId, Integer> numbers = new java.util.HashMap<>();
         java.util.Map<Integer, RaftGroup> mine = new java.util.TreeMap<>();
         for (int g = 0; g < data.size(); g++) {
             RaftGroup group = data.get(g);
+            numbers.put(group.getGroupId(), g);
             if (group.getPeer(peerId(spec.self())) != null) {
-                machines.put(group.getGroupId(), dataMachines.apply(g));
                 mine.put(g, group);
             }
         }
@@ -159,13 +166,23 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, Integer.MAX_VALUE);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
-        // The group is formed from --cluster on the first start only; later starts recover it, with its
-        // log and its configuration, from the storage directory.
+        // The groups are formed from --cluster on the first start only; later starts recover them, with
+        // their logs and configurations, from the storage directory: those this node hosts then, after
+        // partition groups moved, are those whose directories it has.
         boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
         RaftServer.Builder builder = RaftServer.newBuilder().setServerId(peerId(self.id()))
                 .setProperties(properties)
-                .setStateMachineRegistry(groupId -> new JournalStateMachine(
-                        machines.getOrDefault(groupId, metadata)));
+                .setStateMachineRegistry(groupId -> {
+                    if (groupId.getUuid().equals(METADATA_GROUP)) {
+                        return new JournalStateMachine(metadata);
+                    }
+                    Integer number = numbers.get(groupId);
+                    if (number == null) {
+                        throw new IllegalStateException("group " + groupId + " is neither the metadata group nor one"
+                                + " of the " + data.size() + " partition groups (riverlog.cluster.partition-groups)");
+                    }
+                    return new JournalStateMachine(dataMachines.apply(number));
+                });
         if (fresh) {
             builder.setGroup(group);
         }
@@ -178,14 +195,21 @@ public final class RaftNode implements AutoCloseable {
         }
         log.info("Raft server of node {} listens on {}; metadata group of nodes {} ({})", self.id(), self.address(),
                 spec.members().stream().map(ClusterSpec.Member::id).toList(), fresh ? "formed" : "recovered");
-        java.util.Map<Integer, RaftGroupId> dataGroupIds = new java.util.TreeMap<>();
-        java.util.Map<Integer, RaftClient> dataClients = new java.util.TreeMap<>();
+        java.util.Map<Integer, RaftGroupId> dataGroupIds = new java.util.concurrent.ConcurrentSkipListMap<>();
+        java.util.Map<Integer, RaftClient> dataClients = new java.util.concurrent.ConcurrentHashMap<>();
         long callId = 0;
-        for (java.util.Map.Entry<Integer, RaftGroup> entry : mine.entrySet()) {
+        for (RaftGroupId recovered : server.getGroupIds()) {
+            Integer number = numbers.get(recovered);
+            if (number != null) {
+                dataGroupIds.put(number, recovered);
+            }
+        }
+        for (java.util.Map.Entry<Integer, RaftGroup> entry : fresh ? mine.entrySet()
+                : java.util.Set.<java.util.Map.Entry<Integer, RaftGroup>>of()) {
             RaftGroup dataGroup = entry.getValue();
             if (!Files.isDirectory(raftDir.resolve(dataGroup.getGroupId().getUuid().toString()))) {
                 org.apache.ratis.protocol.RaftClientReply added = server.groupManagement(
-                        org.apache.ratis.protocol.GroupManagementRequest.newAdd(
+                        GroupManagementRequest.newAdd(
                                 org.apache.ratis.protocol.ClientId.randomId(), peerId(self.id()), callId++, dataGroup,
                                 true));
                 if (!added.isSuccess()) {
@@ -196,10 +220,15 @@ public final class RaftNode implements AutoCloseable {
             dataGroupIds.put(entry.getKey(), dataGroup.getGroupId());
         }
         for (int g = 0; g < data.size(); g++) {
-            dataClients.put(g, client(data.get(g), settings));
+            RaftGroup known = data.get(g);
+            if (dataGroupIds.containsKey(g)) {
+                // A group that moved since the first start has other members than --cluster gives.
+                known = server.getDivision(known.getGroupId()).getGroup();
+            }
+            dataClients.put(g, client(known, settings));
         }
-        return new RaftNode(server, client(group, settings), settings.requestTimeout(), dataGroupIds, dataClients,
-                settings.replicaLagTime());
+        return new RaftNode(spec, settings, server, client(group, settings), settings.requestTimeout(), dataGroupIds,
+                dataClients, settings.replicaLagTime());
     }
 
     /** The metadata group, as the registry submits to it. */
@@ -231,9 +260,96 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    /** The partition groups this node is a member of. */
+    /** The partition groups whose division runs on this node. */
     public java.util.Set<Integer> dataGroups() {
-        return dataGroups.keySet();
+        return java.util.Set.copyOf(dataGroups.keySet());
+    }
+
+    /**
+     * Starts a division of partition group {@code group} on this node, outside the group's configuration
+     * ({@code members}, the group's members now, this node not among them): it starts without a role
+     * and waits for the leader to send it the log; it counts once a configuration naming it commits.
+     */
+    public CompletionStage<Void> joinGroup(int group, List<Integer> members) {
+        List<RaftPeer> others = members.stream().filter(node -> node != spec.self()).map(this::peerOf).toList();
+        RaftGroup joined = RaftGroup.valueOf(DataGroups.id(group), others);
+        return groupManagement(GroupManagementRequest.newAdd(localClient, server.getId(),
+                localCalls.incrementAndGet(), joined, true)).thenRun(() -> {
+                    dataGroups.put(group, joined.getGroupId());
+                    replaceClient(group, members);
+                    log.info("Node {} joined partition group {} (members {})", spec.self(), group, members);
+                });
+    }
+
+    /** Stops this node's division of partition group {@code group} and removes its log. */
+    public CompletionStage<Void> leaveGroup(int group) {
+        RaftGroupId id = DataGroups.id(group);
+        dataGroups.remove(group);
+        return groupManagement(GroupManagementRequest.newRemove(localClient,
+                server.getId(), localCalls.incrementAndGet(), id, true, false))
+                .exceptionally(failure -> {
+                    // A division the leader told to shut down (it was removed) may be gone already.
+                    if (java.util.stream.StreamSupport.stream(server.getGroupIds().spliterator(), false)
+                            .anyMatch(id::equals)) {
+                        throw new java.util.concurrent.CompletionException(failure);
+                    }
+                    return null;
+                })
+                .thenRun(() -> log.info("Node {} left partition group {}", spec.self(), group));
+    }
+
+    private CompletionStage<Void> groupManagement(GroupManagementRequest request) {
+        return server.groupManagementAsync(request).thenAccept(reply -> {
+            if (!reply.isSuccess()) {
+                throw new java.util.concurrent.CompletionException(reply.getException() != null
+                        ? reply.getException() : new IOException("refused: " + reply));
+            }
+        });
+    }
+
+    /**
+     * Changes partition group {@code group}'s configuration to {@code members} (the first the preferred
+     * leader), through this node's division, which must lead: new members catch up with the log before
+     * the configuration that counts them is committed (joint consensus). Done once it is.
+     */
+    public CompletionStage<Void> reconfigure(int group, List<Integer> members) {
+        List<RaftPeer> peers = new java.util.ArrayList<>();
+        for (int k = 0; k < members.size(); k++) {
+            ClusterSpec.Member member = memberOf(members.get(k));
+            peers.add(RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address())
+                    .setPriority(members.size() - k).build());
+        }
+        SetConfigurationRequest request = new SetConfigurationRequest(localClient, server.getId(),
+                DataGroups.id(group), localCalls.incrementAndGet(),
+                SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(peers).build());
+        try {
+            return server.setConfigurationAsync(request).thenAccept(reply -> {
+                if (!reply.isSuccess()) {
+                    throw new java.util.concurrent.CompletionException(reply.getException() != null
+                            ? reply.getException() : new IOException("refused: " + reply));
+                }
+                replaceClient(group, members);
+            });
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void replaceClient(int group, List<Integer> members) {
+        RaftClient old = dataClients.put(group, client(RaftGroup.valueOf(DataGroups.id(group),
+                members.stream().map(this::peerOf).toList()), settings));
+        if (old != null) {
+            closeQuietly(old);
+        }
+    }
+
+    private RaftPeer peerOf(int nodeId) {
+        return peer(memberOf(nodeId));
+    }
+
+    private ClusterSpec.Member memberOf(int nodeId) {
+        return spec.member(nodeId).orElseThrow(() -> new IllegalArgumentException("node " + nodeId
+                + " is not a member of the cluster"));
     }
 
     /**

@@ -16,7 +16,8 @@ import io.riverlog.wal.BatchFormat;
  * min(3, nodes) of them, and its first node is its preferred leader. A topic's partitions are dealt
  * out over the groups in turn, starting at a group the topic's id picks, so that topics created one
  * after the other do not all start on the same group. Which node leads a group is Raft's election,
- * read through {@link GroupLeaders}.
+ * read through {@link GroupLeaders}. A group's members change when its partitions are reassigned: the
+ * metadata group records the move ({@link GroupMembers}), and from then on its members are those.
  *
  * <p>On a single node there are no groups and the node holds and leads everything.
  */
@@ -26,6 +27,7 @@ public final class Placement {
     private final ClusterMembers members;
     private final int groups;
     private final GroupLeaders leaders;
+    private final GroupMembers moved;
 
     /** A single node's placement: everything here. */
     public Placement(ClusterMembers members) {
@@ -33,12 +35,23 @@ public final class Placement {
     }
 
     public Placement(ClusterMembers members, int groups, GroupLeaders leaders) {
+        this(members, groups, leaders, new GroupMembers());
+    }
+
+    /** A cluster's placement, where the groups that moved have the members {@code moved} records. */
+    public Placement(ClusterMembers members, int groups, GroupLeaders leaders, GroupMembers moved) {
         if (members.replicated() && groups < 1) {
             throw new IllegalArgumentException("a cluster needs at least one partition group, not " + groups);
         }
         this.members = members;
         this.groups = groups;
         this.leaders = leaders;
+        this.moved = moved;
+    }
+
+    /** The groups' moves, as the metadata group decided them. */
+    public GroupMembers moved() {
+        return moved;
     }
 
     public ClusterMembers members() {
@@ -63,6 +76,25 @@ public final class Placement {
 
     /** Group {@code group}'s replicas, its preferred leader first. */
     public List<Integer> replicasOfGroup(int group) {
+        return moved.of(group).map(GroupMembers.Membership::members).orElseGet(() -> firstReplicasOfGroup(group));
+    }
+
+    /** The members a move of group {@code group} under way goes to; empty if none is under way. */
+    public java.util.Optional<List<Integer>> targetOfGroup(int group) {
+        return moved.of(group).flatMap(GroupMembers.Membership::target);
+    }
+
+    /**
+     * True if this node holds group {@code group}'s replicas: it is a member, or a move under way takes
+     * the group to it (it catches up first), or away from it (it serves until the move is over).
+     */
+    public boolean hostsGroup(int group) {
+        int self = members.self();
+        return replicasOfGroup(group).contains(self) || targetOfGroup(group).filter(t -> t.contains(self)).isPresent();
+    }
+
+    /** Group {@code group}'s members at the cluster's first start, before any move. */
+    public List<Integer> firstReplicasOfGroup(int group) {
         List<Integer> nodes = members.nodeIds();
         List<Integer> replicas = new ArrayList<>(replicationFactor());
         for (int k = 0; k < replicationFactor(); k++) {
@@ -91,12 +123,17 @@ public final class Placement {
 
     /** True if this node holds a replica of the partition. */
     public boolean hostsReplica(UUID topicId, int partition) {
-        return replicasOf(topicId, partition).contains(members.self());
+        return !members.replicated() || hostsGroup(groupOf(topicId, partition));
     }
 
     /** The node that leads the partition now, as this node knows it; empty while its group elects one. */
     public OptionalInt leaderOf(UUID topicId, int partition) {
-        return members.replicated() ? leaders.leaderOf(groupOf(topicId, partition)) : OptionalInt.of(members.self());
+        return members.replicated() ? leaderOfGroup(groupOf(topicId, partition)) : OptionalInt.of(members.self());
+    }
+
+    /** The node that leads partition group {@code group} now, as this node knows it; empty while it elects one. */
+    public OptionalInt leaderOfGroup(int group) {
+        return leaders.leaderOf(group);
     }
 
     /**

@@ -15,14 +15,24 @@ import io.riverlog.actors.cluster.NodeAddress;
  * The entries of a cluster's metadata group and the answers to them (the format; the
  * {@link MetadataStateMachine} gives them meaning). An entry is a kind byte and its body: a topic
  * change in the metadata log's own format ({@link TopicEvents}), a request for a block of producer
- * ids, a node's addresses, or a barrier that only marks a place in the log. An answer is accepted,
- * with a number (the first producer id of a block), or refused, with the reason.
+ * ids, a node's addresses, a barrier that only marks a place in the log, moves of partition groups to
+ * other nodes asked for (a reassignment), or a group's move done (its Raft configuration changed).
+ * An answer is accepted, with a number (the first producer id of a block), or refused, with the reason.
  */
 final class MetadataEntries {
     static final byte TOPIC_CHANGE = 1;
     static final byte RESERVE_PRODUCER_IDS = 2;
     static final byte REGISTER_NODE = 3;
     static final byte BARRIER = 4;
+    static final byte MOVE_GROUPS = 5;
+    static final byte GROUP_MOVED = 6;
+
+    /** Partition group {@code group} is to be (or is now) replicated by {@code members}, its preferred leader first. */
+    record GroupMove(int group, java.util.List<Integer> members) {
+        GroupMove {
+            members = java.util.List.copyOf(members);
+        }
+    }
 
     /** The answer to one entry. {@code error} is null when it was accepted. */
     record Answer(TopicError error, String message, long value) {
@@ -67,6 +77,71 @@ final class MetadataEntries {
 
     static byte[] barrier() {
         return new byte[] {BARRIER};
+    }
+
+    /** Moves asked for: each group to its target members. */
+    static byte[] moveGroups(java.util.List<GroupMove> moves) {
+        return write(out -> {
+            out.writeByte(MOVE_GROUPS);
+            out.writeInt(moves.size());
+            for (GroupMove move : moves) {
+                writeMove(out, move);
+            }
+        });
+    }
+
+    /** A group's Raft configuration is {@code move.members()} now. */
+    static byte[] groupMoved(GroupMove move) {
+        return write(out -> {
+            out.writeByte(GROUP_MOVED);
+            writeMove(out, move);
+        });
+    }
+
+    private static void writeMove(DataOutputStream out, GroupMove move) throws IOException {
+        out.writeInt(move.group());
+        out.writeInt(move.members().size());
+        for (int node : move.members()) {
+            out.writeInt(node);
+        }
+    }
+
+    static java.util.List<GroupMove> movesOf(byte[] entry) {
+        ByteBuffer in = body(entry);
+        try {
+            int count = in.getInt();
+            if (count < 0 || count > in.remaining()) {
+                throw new IllegalArgumentException("a group move entry claims " + count + " moves");
+            }
+            java.util.List<GroupMove> moves = new java.util.ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                moves.add(readMove(in));
+            }
+            return moves;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("a group move entry ends early", e);
+        }
+    }
+
+    static GroupMove movedOf(byte[] entry) {
+        try {
+            return readMove(body(entry));
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("a group moved entry ends early", e);
+        }
+    }
+
+    private static GroupMove readMove(ByteBuffer in) {
+        int group = in.getInt();
+        int size = in.getInt();
+        if (size < 1 || size > in.remaining() / Integer.BYTES) {
+            throw new IllegalArgumentException("a group move to " + size + " members");
+        }
+        java.util.List<Integer> members = new java.util.ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            members.add(in.getInt());
+        }
+        return new GroupMove(group, members);
     }
 
     static byte kindOf(byte[] entry) {

@@ -66,11 +66,20 @@ final class PartitionChildren {
         this.replicas = replicas;
     }
 
-    /** Spawns the partitions {@code [from, to)} of the topic that this node runs. */
+    /**
+     * Spawns the partitions {@code [from, to)} of the topic that this node runs, but not those running or
+     * stopping (a partition group's move to this node spawns what it did not run yet).
+     */
     void spawn(TopicInfo topic, int from, int to) {
+        spawn(topic, from, to, Set.of());
+    }
+
+    /** As {@link #spawn(TopicInfo, int, int)}, but not the partitions in {@code held} either. */
+    void spawn(TopicInfo topic, int from, int to, Set<PartitionId> held) {
         PartitionSettings partitionSettings = TopicConfigs.partitionSettings(settings.partition(), topic.configs());
         for (PartitionId id : TopicTable.partitionsOf(topic.name(), from, to)) {
-            if (!placement.hostsReplica(topic.topicId(), id.partition())) {
+            if (!placement.hostsReplica(topic.topicId(), id.partition()) || running.containsKey(id)
+                    || stopping.contains(id) || held.contains(id)) {
                 continue;
             }
             Path dir = settings.partitionDir(id);

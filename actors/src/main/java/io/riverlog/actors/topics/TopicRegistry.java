@@ -26,6 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 
 import io.riverlog.actors.cluster.ClusterMembers;
+import io.riverlog.actors.cluster.GroupHosting;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.LogCleaner;
@@ -207,6 +208,28 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     public record ProducerIdsRefused(TopicError error, String message) implements ProducerIdsReply {
     }
 
+    // ---------------------------------------------------------------- partition groups moving
+
+    /**
+     * Moves partition groups (each with all its partitions) to other nodes: {@code targets} maps a
+     * group to its new members, its preferred leader first; a group's present members as target end a
+     * move under way. Answered once the moves are recorded in the metadata group, before they are done.
+     */
+    public record MoveGroups(Map<Integer, List<Integer>> targets, ActorRef<MovesReply> replyTo) implements Command {
+        public MoveGroups {
+            targets = Map.copyOf(targets);
+        }
+
+        @Override
+        public void fail(TopicError error, String message) {
+            replyTo.tell(new MovesReply(Optional.of(error), message));
+        }
+    }
+
+    /** The moves are recorded (no error), or were not. */
+    public record MovesReply(Optional<TopicError> error, String message) {
+    }
+
     // ---------------------------------------------------------------- internal
 
     private record PartitionStopped(PartitionId id) implements Command {
@@ -237,6 +260,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final TopicDeletion deletion;
     /** The reservation of producer ids being written; the next ones wait in the stash, as changes do. */
     private final ProducerIdReservations producerIds;
+    /** In a cluster, the partition groups moving to or away from this node; null on a single node. */
+    private final GroupMoves moves;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
@@ -261,30 +286,34 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                                     Clock clock, Supplier<UUID> randomIds, PublishedTopics published) {
         return RegistryStart.loading(settings, storage, clock, (context, stash, blockingIo, loaded) ->
                 new TopicRegistry(context, stash, settings, storage, metrics, randomIds, blockingIo, loaded,
-                        published, null, new Placement(ClusterMembers.single(0)), null));
+                        published, null, new Placement(ClusterMembers.single(0)), null, GroupHosting.NONE,
+                        Duration.ZERO));
     }
 
     /**
      * A registry of one node of a cluster: the metadata group (its journal once the consensus engine
      * runs) holds the topics, and this node runs replicas of the partitions {@code placement} puts on it,
-     * fed by {@code replicas}. Every
+     * fed by {@code replicas}; partition groups move to and away from it through {@code hosting},
+     * looked for every {@code moveCheckInterval} ({@link GroupMoves}). Every
      * {@code retryInterval} until a majority of the nodes answers, it says in the log that it waits.
      */
     public static Behavior<Command> createReplicated(RegistrySettings settings, Storage storage,
                                                      PartitionMetrics metrics, PublishedTopics published,
                                                      Placement placement, ReplicaApplier replicas,
                                                      CompletionStage<ReplicatedJournal> journal,
-                                                     Duration retryInterval) {
+                                                     Duration retryInterval, GroupHosting hosting,
+                                                     Duration moveCheckInterval) {
         return ClusterRegistryStart.joining(settings, storage, placement, replicas, journal, retryInterval,
                 (context, stash, blockingIo, loaded, started) -> new TopicRegistry(context, stash, settings,
                         storage, metrics, TopicTable::randomKafkaId, blockingIo, loaded, published, started,
-                        placement, replicas));
+                        placement, replicas, hosting, moveCheckInterval));
     }
 
     private TopicRegistry(ActorContext<Command> context, StashBuffer<Command> stash, RegistrySettings settings,
                           Storage storage, PartitionMetrics metrics, Supplier<UUID> randomIds,
                           Executor blockingIo, RegistryLoader.Loaded loaded, PublishedTopics published,
-                          ReplicatedJournal journal, Placement placement, ReplicaApplier replicas) {
+                          ReplicatedJournal journal, Placement placement, ReplicaApplier replicas,
+                          GroupHosting hosting, Duration moveCheckInterval) {
         super(context);
         this.stash = stash;
         this.settings = settings;
@@ -313,6 +342,12 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             partitions.spawn(topic, 0, topic.partitions());
         }
         published.publish(topics.all());
+        this.moves = journal == null ? null : new GroupMoves(context, settings, blockingIo, directories, partitions,
+                placement, hosting, journal, moveCheckInterval);
+        if (moves != null) {
+            moves.reconcile(topics);
+            moves.start();
+        }
         context.getLog().info("Topic registry loaded {} events from {}: topics {}, partitions {}",
                 loaded.events(), journal == null ? settings.metadataDir() : "the metadata group",
                 topics.all().size(), partitions.size());
@@ -350,6 +385,29 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                     return changeDone();
                 })
                 .onMessage(LeftoversRemoved.class, this::onLeftoversRemoved)
+                .onMessage(MoveGroups.class, this::onMoveGroups)
+                .onMessage(GroupMoves.Check.class, check -> {
+                    if (!shuttingDown) {
+                        moves.check();
+                    }
+                    return this;
+                })
+                .onMessage(GroupMoves.HostingChanged.class, changed -> {
+                    moves.hostingChanged(changed);
+                    return reconcileGroups();
+                })
+                .onMessage(GroupMoves.Reconfigured.class, reconfigured -> {
+                    moves.reconfigured(reconfigured);
+                    return this;
+                })
+                .onMessage(GroupMoves.MoveRecorded.class, recorded -> {
+                    moves.recorded(recorded);
+                    return this;
+                })
+                .onMessage(GroupMoves.MovedAwayRemoved.class, removed -> {
+                    moves.removed(removed);
+                    return reconcileGroups();
+                })
                 .build();
     }
 
@@ -501,7 +559,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         Optional<MetadataStateMachine.Applied> next;
         while ((next = applied.next()).isPresent()) {
             Optional<TopicEvent.OfTopic> event = next.get().change();
-            if (event.isEmpty()) {
+            if (next.get().groupsMoved()) {
+                applied.done(null);
+                moves.reconcile(topics);
+            } else if (event.isEmpty()) {
                 applied.done(null);
             } else if (event.get() instanceof TopicEvent.Created
                     || event.get() instanceof TopicEvent.PartitionsAdded) {
@@ -580,12 +641,42 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return stash.unstashAll(this);
     }
 
+    // ---------------------------------------------------------------- partition groups moving
+
+    private Behavior<Command> onMoveGroups(MoveGroups move) {
+        if (journal == null) {
+            move.fail(TopicError.NOT_AVAILABLE, "a single node has no partition groups to move");
+            return this;
+        }
+        List<MetadataEntries.GroupMove> entry = new ArrayList<>();
+        move.targets().forEach((group, members) -> entry.add(new MetadataEntries.GroupMove(group, members)));
+        journal.submit(MetadataEntries.moveGroups(entry)).whenComplete((committed, failure) -> {
+            if (failure != null) {
+                move.fail(TopicError.OUTCOME_UNKNOWN, "the metadata group did not record the move in time: "
+                        + BlockingIo.cause(failure).getMessage());
+            } else {
+                move.replyTo().tell(new MovesReply(Optional.empty(), ""));
+            }
+        });
+        return this;
+    }
+
+    private Behavior<Command> reconcileGroups() {
+        if (!shuttingDown) {
+            moves.reconcile(topics);
+        }
+        return this;
+    }
+
     // ---------------------------------------------------------------- partitions
 
     private Behavior<Command> onPartitionStopped(PartitionStopped stopped) {
         if (!partitions.terminated(stopped.id())) {
             getContext().getLog().error("Partition {} stopped on its own; it is unavailable until the broker restarts",
                     stopped.id());
+            return this;
+        }
+        if (moves != null && moves.terminated(stopped.id()) && !shuttingDown && !deletion.inProgress()) {
             return this;
         }
         return afterPartitionsStop();

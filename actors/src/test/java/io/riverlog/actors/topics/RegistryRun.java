@@ -27,6 +27,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
+import io.riverlog.actors.cluster.GroupHosting;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.partition.PartitionActor;
@@ -95,12 +96,18 @@ final class RegistryRun {
     /** A registry of one node of a cluster, on {@code dataDir}, whose metadata group is {@code journal}. */
     static RegistryRun startReplicated(ActorTestKit kit, Path dataDir, Placement placement,
                                        CompletionStage<ReplicatedJournal> journal) {
+        return startReplicated(kit, dataDir, placement, journal, new InMemoryGroupHosting(placement));
+    }
+
+    /** As the other, with partition groups hosted, joined and left through {@code hosting}. */
+    static RegistryRun startReplicated(ActorTestKit kit, Path dataDir, Placement placement,
+                                       CompletionStage<ReplicatedJournal> journal, GroupHosting hosting) {
         RegistrySettings settings = RegistrySettings.fromConfig(config(dataDir));
         PublishedTopics published = new PublishedTopics();
         ActorRef<TopicRegistry.Command> registry = kit.spawn(TopicRegistry.createReplicated(settings, Storage.LOCAL,
                 PartitionMetrics.NONE, published, placement,
                 new ReplicaApplier(kit.scheduler(), Duration.ofSeconds(5), Storage.LOCAL), journal,
-                Duration.ofMillis(200)));
+                Duration.ofMillis(200), hosting, Duration.ofMillis(50)));
         return new RegistryRun(kit, false, settings, registry, published);
     }
 
@@ -138,6 +145,12 @@ final class RegistryRun {
     TopicRegistry.ChangeReply delete(String name) {
         TestProbe<TopicRegistry.ChangeReply> probe = kit.createTestProbe();
         registry.tell(new TopicRegistry.DeleteTopic(name, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    TopicRegistry.MovesReply moveGroups(Map<Integer, List<Integer>> targets) {
+        TestProbe<TopicRegistry.MovesReply> probe = kit.createTestProbe();
+        registry.tell(new TopicRegistry.MoveGroups(targets, probe.getRef()));
         return probe.receiveMessage();
     }
 

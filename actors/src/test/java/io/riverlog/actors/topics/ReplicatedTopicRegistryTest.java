@@ -105,6 +105,58 @@ class ReplicatedTopicRegistryTest {
         }
     }
 
+    /**
+     * A partition group moved (a reassignment): the node it goes to joins the group and runs its
+     * partitions, the group's leader changes the group's configuration and records the end of the
+     * move, and the node it left leaves the group and removes its replicas' directories.
+     */
+    @Test
+    void aMovedGroupRunsOnTheNodesItMovedToAndLeavesTheNodeItLeft() {
+        List<Integer> members = List.of(1, 2, 3, 4);
+        Map<Integer, InMemoryGroupHosting> hostings = new java.util.HashMap<>();
+        Map<Integer, Placement> placements = new java.util.HashMap<>();
+        List<RegistryRun> all = new ArrayList<>();
+        for (int id : members) {
+            Placement placement = placement(id, members);
+            InMemoryGroupHosting hosting = new InMemoryGroupHosting(placement);
+            CompletableFuture<ReplicatedJournal> journal = new CompletableFuture<>();
+            RegistryRun run = RegistryRun.startReplicated(kit, dir.resolve("node-" + id), placement, journal, hosting);
+            group.join(new MetadataStateMachine(run.registry, nodes, placement));
+            journal.complete(group.journal());
+            runs.add(run);
+            all.add(run);
+            hostings.put(id, hosting);
+            placements.put(id, placement);
+        }
+        TopicInfo orders = all.get(0).create("orders", 8);
+        Placement one = placements.get(1);
+        // Group 0 is on nodes 1, 2, 3 and led by node 1; it moves to 4, 2, 3.
+        assertThat(one.replicasOfGroup(0)).containsExactly(1, 2, 3);
+        List<Integer> moved = new ArrayList<>();
+        for (int partition = 0; partition < 8; partition++) {
+            if (one.groupOf(orders.topicId(), partition) == 0) {
+                moved.add(partition);
+            }
+        }
+        assertThat(moved).isNotEmpty();
+        eventually(() -> moved.stream().allMatch(p -> all.get(0).partition("orders", p).isPresent()));
+        Path leftBehind = all.get(0).settings.partitionDir(new io.riverlog.actors.partition.PartitionId("orders",
+                moved.get(0)));
+        assertThat(leftBehind).isDirectory();
+
+        assertThat(all.get(1).moveGroups(Map.of(0, List.of(4, 2, 3))).error()).isEmpty();
+
+        eventually(() -> placements.values().stream().allMatch(p -> p.replicasOfGroup(0).equals(List.of(4, 2, 3))
+                && p.targetOfGroup(0).isEmpty()));
+        assertThat(hostings.get(1).reconfigured).containsEntry(0, List.of(4, 2, 3));
+        eventually(() -> moved.stream().allMatch(p -> all.get(3).partition("orders", p).isPresent()
+                && all.get(0).partition("orders", p).isEmpty()));
+        assertThat(hostings.get(4).hosted()).contains(0);
+        eventually(() -> !hostings.get(1).hosted().contains(0) && !java.nio.file.Files.exists(leftBehind));
+        assertThat(all.get(1).partition("orders", moved.get(0))).as("a member that stays keeps its replica")
+                .isPresent();
+    }
+
     private static Placement placement(int self, List<Integer> members) {
         return new Placement(new ClusterMembers(self, members, true), members.size(),
                 group -> java.util.OptionalInt.of(members.get(group)));

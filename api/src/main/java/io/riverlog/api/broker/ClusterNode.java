@@ -13,7 +13,9 @@ import org.apache.pekko.actor.typed.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.riverlog.actors.cluster.GroupHosting;
 import io.riverlog.actors.cluster.GroupLeaders;
+import io.riverlog.actors.cluster.GroupMembers;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
@@ -77,7 +79,7 @@ final class ClusterNode {
                 RaftNode node = raft;
                 return node == null ? java.util.Optional.empty() : node.inSyncReplicas(group);
             }
-        }), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
+        }, new GroupMembers()), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
     }
 
     /**
@@ -130,6 +132,44 @@ final class ClusterNode {
         };
     }
 
+    /** The partition groups this node's Raft server hosts, joined and left as groups move. */
+    private GroupHosting hosting() {
+        return new GroupHosting() {
+            @Override
+            public java.util.Set<Integer> hosted() {
+                RaftNode node = raft;
+                return node == null ? java.util.Set.of() : node.dataGroups();
+            }
+
+            @Override
+            public CompletionStage<Void> join(int group, java.util.List<Integer> members) {
+                return started().thenCompose(node -> node.joinGroup(group, members));
+            }
+
+            @Override
+            public CompletionStage<Void> leave(int group) {
+                return started().thenCompose(node -> node.leaveGroup(group));
+            }
+
+            @Override
+            public boolean leads(int group) {
+                RaftNode node = raft;
+                return node != null && node.isMember(group) && node.leadingTerm(group).isPresent();
+            }
+
+            @Override
+            public CompletionStage<Void> reconfigure(int group, java.util.List<Integer> members) {
+                return started().thenCompose(node -> node.reconfigure(group, members));
+            }
+        };
+    }
+
+    private CompletionStage<RaftNode> started() {
+        RaftNode node = raft;
+        return node != null ? CompletableFuture.completedFuture(node) : CompletableFuture.failedFuture(
+                new IllegalStateException("the Raft server of this node has not started yet"));
+    }
+
     private ReplicatedJournal dataJournal(int group) {
         RaftNode node = raft;
         return node != null ? node.dataJournal(group) : entry -> CompletableFuture.failedFuture(
@@ -144,7 +184,7 @@ final class ClusterNode {
     Behavior<TopicRegistry.Command> registry(RegistrySettings registrySettings, Storage storage,
                                              PartitionMetrics metrics, PublishedTopics published) {
         return TopicRegistry.createReplicated(registrySettings, storage, metrics, published, view.placement(),
-                replicas, journal, settings.joinRetryInterval());
+                replicas, journal, settings.joinRetryInterval(), hosting(), settings.moveCheckInterval());
     }
 
     /** Starts the Raft server under {@code dataDir}; completes once it runs (not once a leader is elected). */
@@ -154,7 +194,7 @@ final class ClusterNode {
         Thread starter = new Thread(() -> {
             try {
                 RaftNode node = RaftNode.start(spec, settings, dataDir.resolve(RAFT_DIR),
-                        new MetadataStateMachine(registry, nodes), settings.partitionGroups(),
+                        new MetadataStateMachine(registry, nodes, view.placement()), settings.partitionGroups(),
                         group -> new ReplicaStateMachine(replicas, entry -> GroupManager.applyReplicated(groups,
                                 entry).toCompletableFuture().orTimeout(settings.requestTimeout().toMillis(),
                                 TimeUnit.MILLISECONDS)));

@@ -222,6 +222,14 @@ public final class BrokerTopics {
                 replyTo -> new TopicRegistry.AlterConfigs(name, changes, replyTo), timeout, scheduler);
     }
 
+    /**
+     * Moves partition groups to other nodes ({@link TopicRegistry.MoveGroups}): answered once the moves
+     * are recorded in the metadata group, which carries them out afterwards.
+     */
+    public CompletionStage<TopicRegistry.MovesReply> moveGroups(Map<Integer, List<Integer>> targets) {
+        return AskPattern.ask(registry, replyTo -> new TopicRegistry.MoveGroups(targets, replyTo), timeout, scheduler);
+    }
+
     /** Reserves the next block of producer ids (see {@link ReservedProducerIds}, which hands them out). */
     public CompletionStage<TopicRegistry.ProducerIdsReply> reserveProducerIds() {
         return AskPattern.ask(registry, TopicRegistry.ReserveProducerIds::new, timeout, scheduler);

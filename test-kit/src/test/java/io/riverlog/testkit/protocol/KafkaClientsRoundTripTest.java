@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -153,6 +154,21 @@ class KafkaClientsRoundTripTest {
                     Set.of(new TopicPartition("admin-topic", 0))).partitions().get()
                     .get(new TopicPartition("admin-topic", 0)))
                     .containsInstanceOf(org.apache.kafka.common.errors.ElectionNotNeededException.class);
+
+            // The only replica is this node: a reassignment to it is done at once, any other is refused.
+            TopicPartition first = new TopicPartition("admin-topic", 0);
+            TopicPartition second = new TopicPartition("admin-topic", 1);
+            var moves = admin.alterPartitionReassignments(Map.of(
+                    first, Optional.of(new org.apache.kafka.clients.admin.NewPartitionReassignment(
+                            List.of(cluster.nodes().get().iterator().next().id()))),
+                    second, Optional.of(new org.apache.kafka.clients.admin.NewPartitionReassignment(List.of(7))),
+                    new TopicPartition("admin-topic", 2), Optional.empty())).values();
+            moves.get(first).get();
+            assertThatThrownBy(() -> moves.get(second).get()).hasCauseInstanceOf(
+                    org.apache.kafka.common.errors.InvalidReplicaAssignmentException.class);
+            assertThatThrownBy(() -> moves.get(new TopicPartition("admin-topic", 2)).get()).hasCauseInstanceOf(
+                    org.apache.kafka.common.errors.NoReassignmentInProgressException.class);
+            assertThat(admin.listPartitionReassignments().reassignments().get()).isEmpty();
 
             admin.deleteTopics(List.of("admin-topic")).all().get();
             Collection<String> names = admin.listTopics().names().get();

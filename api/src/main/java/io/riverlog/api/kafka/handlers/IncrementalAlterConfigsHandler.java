@@ -28,9 +28,13 @@ import io.riverlog.api.topics.BrokerTopics;
 /**
  * IncrementalAlterConfigs of topics: SET and DELETE of any topic config, APPEND and SUBTRACT of the
  * list-valued ones (from the topic's value, or the default if it sets none), as Kafka does them.
- * Broker configs are read-only: they live in Riverlog's configuration file.
+ * Broker configs are read-only: they live in Riverlog's configuration file (deleting Kafka's replication
+ * throttles, which are never set here, is answered as done).
  */
 final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
+    /** Kafka's broker-level replication throttles; Riverlog throttles no replication, so deleting them does nothing. */
+    private static final java.util.Set<String> BROKER_THROTTLES = java.util.Set.of("leader.replication.throttled.rate",
+            "follower.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second");
     private final BrokerTopics topics;
     private final TopicConfigView view;
 
@@ -58,6 +62,10 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
         AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
                 .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+        if (type == ConfigResource.Type.BROKER && onlyDeletesThrottles(resource)) {
+            // Kafka's reassignment tool clears replication throttles once a move is over: none are set here.
+            return CompletableFuture.completedFuture(result.setErrorCode(Errors.NONE.code()));
+        }
         if (type != ConfigResource.Type.TOPIC) {
             return CompletableFuture.completedFuture(result.setErrorCode(Errors.INVALID_REQUEST.code())
                     .setErrorMessage(type + " configs cannot be altered here; broker settings live in the"
@@ -66,6 +74,16 @@ final class IncrementalAlterConfigsHandler implements KafkaRequestHandler {
         return TopicConfigChange.apply(topics, resource.resourceName(), validateOnly,
                         topic -> changes(topic, resource.configs()))
                 .thenApply(outcome -> result.setErrorCode(outcome.error().code()).setErrorMessage(outcome.message()));
+    }
+
+    private static boolean onlyDeletesThrottles(IncrementalAlterConfigsRequestData.AlterConfigsResource resource) {
+        for (AlterableConfig config : resource.configs()) {
+            if (AlterConfigOp.OpType.forId(config.configOperation()) != AlterConfigOp.OpType.DELETE
+                    || !BROKER_THROTTLES.contains(config.name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private TopicConfigChange.Changes changes(TopicInfo topic, Iterable<AlterableConfig> configs) {

@@ -75,6 +75,10 @@ public final class KafkaApis implements KafkaRequestHandler {
                 new DescribeLogDirsHandler(topics, logDirectory)));
         routes.put(ApiKeys.DESCRIBE_PRODUCERS, route(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(topics)));
         routes.put(ApiKeys.ELECT_LEADERS, route(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics)));
+        routes.put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, route(ApiKeys.ALTER_PARTITION_REASSIGNMENTS,
+                new AlterPartitionReassignmentsHandler(topics)));
+        routes.put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, route(ApiKeys.LIST_PARTITION_REASSIGNMENTS,
+                new ListPartitionReassignmentsHandler(topics)));
         // Consumer groups, classic and of the consumer group protocol (KIP-848), and committed offsets.
         routes.put(ApiKeys.FIND_COORDINATOR, route(ApiKeys.FIND_COORDINATOR,
                 new FindCoordinatorHandler(settings, topics.cluster())));
