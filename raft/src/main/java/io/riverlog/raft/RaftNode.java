@@ -298,13 +298,20 @@ public final class RaftNode implements AutoCloseable {
                 .thenRun(() -> log.info("Node {} left partition group {}", spec.self(), group));
     }
 
+    /**
+     * Runs on an admin thread, off the caller's: Ratis removes a group on the calling thread (closing its
+     * division waits for the state machine), which must not be an actor's; and never for longer than a
+     * request may take.
+     */
     private CompletionStage<Void> groupManagement(GroupManagementRequest request) {
-        return server.groupManagementAsync(request).thenAccept(reply -> {
-            if (!reply.isSuccess()) {
-                throw new java.util.concurrent.CompletionException(reply.getException() != null
-                        ? reply.getException() : new IOException("refused: " + reply));
-            }
-        });
+        return CompletableFuture.supplyAsync(() -> server.groupManagementAsync(request), adminCalls)
+                .thenCompose(reply -> reply).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenAccept(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw new java.util.concurrent.CompletionException(reply.getException() != null
+                                ? reply.getException() : new IOException("refused: " + reply));
+                    }
+                });
     }
 
     /**
@@ -322,17 +329,19 @@ public final class RaftNode implements AutoCloseable {
         SetConfigurationRequest request = new SetConfigurationRequest(localClient, server.getId(),
                 DataGroups.id(group), localCalls.incrementAndGet(),
                 SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(peers).build());
-        try {
-            return server.setConfigurationAsync(request).thenAccept(reply -> {
-                if (!reply.isSuccess()) {
-                    throw new java.util.concurrent.CompletionException(reply.getException() != null
-                            ? reply.getException() : new IOException("refused: " + reply));
-                }
-                replaceClient(group, members);
-            });
-        } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return server.setConfigurationAsync(request);
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, adminCalls).thenCompose(reply -> reply).thenAccept(reply -> {
+            if (!reply.isSuccess()) {
+                throw new java.util.concurrent.CompletionException(reply.getException() != null
+                        ? reply.getException() : new IOException("refused: " + reply));
+            }
+            replaceClient(group, members);
+        });
     }
 
     private void replaceClient(int group, List<Integer> members) {

@@ -3,8 +3,10 @@ package io.riverlog.actors.topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -52,7 +54,8 @@ final class GroupMoves {
     }
 
     /** The end of a move this node carried out is recorded in the metadata group (or failed to be). */
-    record MoveRecorded(int group, Optional<Throwable> failure) implements TopicRegistry.Command {
+    record MoveRecorded(int group, List<Integer> members, Optional<Throwable> failure)
+            implements TopicRegistry.Command {
     }
 
     /** A partition that moved away from this node has no directory here any more. */
@@ -72,6 +75,15 @@ final class GroupMoves {
     private final Set<Integer> hostingChanges = new HashSet<>();
     /** Groups whose configuration this node is changing. */
     private final Set<Integer> reconfiguring = new HashSet<>();
+    /** The last failure of each group's move, to say a repeated one once. */
+    private final Map<Integer, String> lastFailure = new HashMap<>();
+    /** The target each group was last tried for, to say so once per target rather than once per attempt. */
+    private final Map<Integer, List<Integer>> tried = new HashMap<>();
+    /**
+     * Moves this node carried out and recorded, until the metadata group's entry reaches this node: not
+     * tried again meanwhile (a leader the move removed is stepping down).
+     */
+    private final Map<Integer, List<Integer>> recorded = new HashMap<>();
     /** Partitions stopped because their group left this node; their directories go once they stopped. */
     private final Set<PartitionId> movingAway = new HashSet<>();
 
@@ -99,6 +111,26 @@ final class GroupMoves {
      * it hosts, and stops those of groups it no longer does (the division first, then the replicas).
      */
     void reconcile(TopicTable topics) {
+        Set<Integer> hosted = reconcileHosting();
+        for (TopicInfo topic : topics.all()) {
+            partitions.spawn(topic, 0, topic.partitions(), movingAway);
+            List<PartitionId> away = new ArrayList<>();
+            for (PartitionId id : TopicTable.partitionsOf(topic.name(), 0, topic.partitions())) {
+                int group = placement.groupOf(topic.topicId(), id.partition());
+                if (partitions.get(id).isPresent() && !placement.hostsGroup(group) && !hosted.contains(group)
+                        && movingAway.add(id)) {
+                    away.add(id);
+                }
+            }
+            partitions.stop(away);
+        }
+    }
+
+    /**
+     * Starts the divisions of the groups this node hosts and stops those of groups it no longer does;
+     * returns the groups whose division ran here before.
+     */
+    Set<Integer> reconcileHosting() {
         Set<Integer> hosted = hosting.hosted();
         for (int group = 0; group < placement.groups(); group++) {
             if (hostingChanges.contains(group)) {
@@ -116,18 +148,7 @@ final class GroupMoves {
                 changeHosting(group, "leaving", hosting.leave(group));
             }
         }
-        for (TopicInfo topic : topics.all()) {
-            partitions.spawn(topic, 0, topic.partitions(), movingAway);
-            List<PartitionId> away = new ArrayList<>();
-            for (PartitionId id : TopicTable.partitionsOf(topic.name(), 0, topic.partitions())) {
-                int group = placement.groupOf(topic.topicId(), id.partition());
-                if (partitions.get(id).isPresent() && !placement.hostsGroup(group) && !hosted.contains(group)
-                        && movingAway.add(id)) {
-                    away.add(id);
-                }
-            }
-            partitions.stop(away);
-        }
+        return hosted;
     }
 
     private void changeHosting(int group, String what, CompletionStage<Void> change) {
@@ -136,19 +157,27 @@ final class GroupMoves {
                 Optional.ofNullable(failure).map(BlockingIo::cause)));
     }
 
-    /** A division started or stopped; false if it failed (logged; tried again at the next check). */
-    void hostingChanged(HostingChanged changed) {
+    /**
+     * A division started or stopped; false if that failed (logged; tried again at the next check, not at
+     * once, as the failure may last).
+     */
+    boolean hostingChanged(HostingChanged changed) {
         hostingChanges.remove(changed.group());
         changed.failure().ifPresent(failure -> context.getLog().warn("{} partition group {} failed; trying again in"
                 + " {}: {}", changed.what(), changed.group(), checkInterval, failure.toString()));
+        return changed.failure().isEmpty();
     }
 
     /** As a group's leader, changes the configuration of the groups whose move is under way. */
     void check() {
+        recorded.entrySet().removeIf(move -> !placement.targetOfGroup(move.getKey())
+                .equals(Optional.of(move.getValue())));
         placement.moved().all().forEach((group, membership) -> membership.target().ifPresent(target -> {
-            if (hosting.leads(group) && reconfiguring.add(group)) {
-                context.getLog().info("Moving partition group {} from nodes {} to {}", group, membership.members(),
-                        target);
+            if (hosting.leads(group) && !target.equals(recorded.get(group)) && reconfiguring.add(group)) {
+                if (!target.equals(tried.put(group, target))) {
+                    context.getLog().info("Moving partition group {} from nodes {} to {}", group,
+                            membership.members(), target);
+                }
                 context.pipeToSelf(hosting.reconfigure(group, target), (done, failure) -> new Reconfigured(group,
                         target, Optional.ofNullable(failure).map(BlockingIo::cause)));
             }
@@ -160,19 +189,26 @@ final class GroupMoves {
     void reconfigured(Reconfigured reconfigured) {
         if (reconfigured.failure().isPresent()) {
             reconfiguring.remove(reconfigured.group());
-            context.getLog().warn("Moving partition group {} to nodes {} failed; trying again in {}: {}",
-                    reconfigured.group(), reconfigured.members(), checkInterval,
-                    reconfigured.failure().get().toString());
+            // Said once per target (a target node that is down fails every attempt until it is back).
+            String failure = reconfigured.failure().get().toString();
+            if (!failure.equals(lastFailure.put(reconfigured.group(), failure))) {
+                context.getLog().warn("Moving partition group {} to nodes {} failed; trying again every {}: {}",
+                        reconfigured.group(), reconfigured.members(), checkInterval, failure);
+            }
             return;
         }
+        lastFailure.remove(reconfigured.group());
         byte[] entry = MetadataEntries.groupMoved(new MetadataEntries.GroupMove(reconfigured.group(),
                 reconfigured.members()));
         context.pipeToSelf(journal.submit(entry), (committed, failure) -> new MoveRecorded(reconfigured.group(),
-                Optional.ofNullable(failure).map(BlockingIo::cause)));
+                reconfigured.members(), Optional.ofNullable(failure).map(BlockingIo::cause)));
     }
 
     void recorded(MoveRecorded recorded) {
         reconfiguring.remove(recorded.group());
+        if (recorded.failure().isEmpty()) {
+            this.recorded.put(recorded.group(), recorded.members());
+        }
         recorded.failure().ifPresent(failure -> context.getLog().warn("Recording the move of partition group {}"
                 + " failed; trying again in {}: {}", recorded.group(), checkInterval, failure.toString()));
     }

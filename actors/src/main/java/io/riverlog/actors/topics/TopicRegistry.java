@@ -389,13 +389,12 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 .onMessage(GroupMoves.Check.class, check -> {
                     if (!shuttingDown) {
                         moves.check();
+                        moves.reconcileHosting();
                     }
                     return this;
                 })
-                .onMessage(GroupMoves.HostingChanged.class, changed -> {
-                    moves.hostingChanged(changed);
-                    return reconcileGroups();
-                })
+                .onMessage(GroupMoves.HostingChanged.class, changed -> moves.hostingChanged(changed)
+                        ? reconcileGroups() : this)
                 .onMessage(GroupMoves.Reconfigured.class, reconfigured -> {
                     moves.reconfigured(reconfigured);
                     return this;

@@ -43,13 +43,14 @@ import io.riverlog.testkit.KafkaTool;
  * nodes 1, 2, 3 move to nodes 4, 2, 3 while an idempotent acks=all stream writes to every partition.
  * Node 4 copies the group's log and takes over as preferred leader, node 1 leaves and removes its
  * replicas; every send is acknowledged once and read back at its offset, and the new replicas hold
- * the same bytes.
+ * the same bytes, also after both ends of the move restarted.
  */
 class ReassignmentIT {
     private static final Logger log = LoggerFactory.getLogger(ReassignmentIT.class);
     private static final int NODES = 4;
     private static final int PARTITIONS = 4;
     private static final int RECORDS = 3_000;
+    private static final int RECORDS_AFTER_RESTARTS = 500;
     private static final int IN_FLIGHT = 100;
     /** The stream's pace (500 records a second), so that it spans the move rather than racing ahead of it. */
     private static final Duration SEND_INTERVAL = Duration.ofMillis(2);
@@ -124,8 +125,26 @@ class ReassignmentIT {
                     + " is completed");
             refusesMovesRaftCannotMake(cluster, moving.get(0));
 
+            // Both ends of the move restart: node 4 recovers the group it joined from its storage, node 1
+            // does not take back the one it left; then the partitions take records again.
+            for (int node : List.of(1, 4)) {
+                cluster.kill(node);
+                cluster.restart(node);
+            }
+            int total = RECORDS + RECORDS_AFTER_RESTARTS;
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(bootstrap, Map.of(
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+                Semaphore unanswered = new Semaphore(IN_FLIGHT);
+                for (int i = RECORDS; i < total; i++) {
+                    ledger.sendInStream(producer, unanswered, TOPIC, i, TIMEOUT, (metadata, error) -> { });
+                }
+                producer.flush();
+            }
+            awaitMoved(cluster, moving);
+
             assertThat(ledger.failures()).as("failed sends").isEmpty();
-            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
+            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(total);
             Read read = new Read(ledger);
             Map<TopicPartition, Long> end = KafkaClients.readToEnd(bootstrap,
                     KafkaClients.partitions(TOPIC, PARTITIONS), read::accept);
@@ -164,8 +183,8 @@ class ReassignmentIT {
     }
 
     /**
-     * Waits until every node describes the moved partitions on nodes 4, 2, 3 with node 4 leading and
-     * lists no reassignment; returns when.
+     * Waits until every node describes the moved partitions on nodes 4, 2, 3, all in sync, with node 4
+     * leading, and lists no reassignment; returns when.
      */
     private static long awaitMoved(BrokerCluster cluster, List<Integer> moving) throws Exception {
         for (int node = 1; node <= NODES; node++) {
@@ -178,7 +197,8 @@ class ReassignmentIT {
                             return admin.listPartitionReassignments().reassignments()
                                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).isEmpty()
                                     && moving.stream().map(p -> now.partitions().get(p)).allMatch(p ->
-                                            ids(p.replicas()).equals(List.of(4, 2, 3)) && p.leader().id() == 4);
+                                            ids(p.replicas()).equals(List.of(4, 2, 3)) && p.leader().id() == 4
+                                            && ids(p.isr()).containsAll(List.of(4, 2, 3)));
                         }, () -> "; last seen " + seen[0]);
             }
         }

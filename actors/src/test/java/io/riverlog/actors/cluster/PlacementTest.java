@@ -1,0 +1,57 @@
+package io.riverlog.actors.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where partition groups are: their first members from the member list, then wherever their moves
+ * took them; a node hosts a group's replicas while it is a member, and while a move under way takes
+ * the group to it or away from it.
+ */
+class PlacementTest {
+    private static final List<Integer> NODES = List.of(1, 2, 3, 4);
+
+    private static Placement placementOf(int self, GroupMembers moved) {
+        return new Placement(new ClusterMembers(self, NODES, true), NODES.size(), group -> OptionalInt.empty(), moved);
+    }
+
+    @Test
+    void groupsStartOnConsecutiveNodesWithThePreferredLeaderFirst() {
+        Placement placement = placementOf(1, new GroupMembers());
+        assertThat(placement.replicasOfGroup(0)).containsExactly(1, 2, 3);
+        assertThat(placement.replicasOfGroup(3)).containsExactly(4, 1, 2);
+        assertThat(placement.hostsGroup(1)).as("group 1 is on nodes 2, 3, 4").isFalse();
+        assertThat(placement.targetOfGroup(0)).isEmpty();
+    }
+
+    @Test
+    void aMoveUnderWayIsHostedByBothEndsAndItsEndMakesTheTargetTheMembers() {
+        GroupMembers moved = new GroupMembers();
+        Placement one = placementOf(1, moved);
+        Placement four = placementOf(4, moved);
+        UUID topic = UUID.randomUUID();
+        int partition = java.util.stream.IntStream.range(0, 8).filter(p -> one.groupOf(topic, p) == 0).findFirst()
+                .orElseThrow();
+
+        moved.moving(0, one.replicasOfGroup(0), List.of(4, 2, 3));
+        assertThat(one.replicasOfGroup(0)).as("members until the move is over").containsExactly(1, 2, 3);
+        assertThat(one.targetOfGroup(0)).contains(List.of(4, 2, 3));
+        assertThat(one.hostsReplica(topic, partition)).as("the node the move takes the group from").isTrue();
+        assertThat(four.hostsReplica(topic, partition)).as("the node the move takes the group to").isTrue();
+
+        moved.moving(0, one.replicasOfGroup(0), List.of(2, 3, 4));
+        moved.moved(0, List.of(4, 2, 3));
+        assertThat(one.replicasOfGroup(0)).containsExactly(4, 2, 3);
+        assertThat(one.targetOfGroup(0)).as("a later target stays under way").contains(List.of(2, 3, 4));
+
+        moved.moved(0, List.of(2, 3, 4));
+        assertThat(one.targetOfGroup(0)).isEmpty();
+        assertThat(one.hostsReplica(topic, partition)).isFalse();
+        assertThat(four.replicasOf(topic, partition)).containsExactly(2, 3, 4);
+    }
+}
