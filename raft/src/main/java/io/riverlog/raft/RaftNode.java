@@ -335,13 +335,15 @@ public final class RaftNode implements AutoCloseable {
             } catch (IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, adminCalls).thenCompose(reply -> reply).thenAccept(reply -> {
-            if (!reply.isSuccess()) {
-                throw new java.util.concurrent.CompletionException(reply.getException() != null
-                        ? reply.getException() : new IOException("refused: " + reply));
-            }
-            replaceClient(group, members);
-        });
+        }, adminCalls).thenCompose(reply -> reply)
+                // Given up after a while (the next check asks again, and Ratis answers at once once it is done).
+                .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).thenAccept(reply -> {
+                    if (!reply.isSuccess()) {
+                        throw new java.util.concurrent.CompletionException(reply.getException() != null
+                                ? reply.getException() : new IOException("refused: " + reply));
+                    }
+                    replaceClient(group, members);
+                });
     }
 
     private void replaceClient(int group, List<Integer> members) {

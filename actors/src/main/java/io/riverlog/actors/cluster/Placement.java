@@ -103,9 +103,21 @@ public final class Placement {
         return replicas;
     }
 
-    /** The nodes that hold a replica of the partition, its preferred leader first. */
+    /**
+     * The nodes that hold a replica of the partition, its preferred leader first; while its group moves,
+     * as Kafka lists a partition being reassigned: the target's members, then those being removed.
+     */
     public List<Integer> replicasOf(UUID topicId, int partition) {
-        return members.replicated() ? replicasOfGroup(groupOf(topicId, partition)) : List.of(members.self());
+        if (!members.replicated()) {
+            return List.of(members.self());
+        }
+        int group = groupOf(topicId, partition);
+        List<Integer> replicas = replicasOfGroup(group);
+        return targetOfGroup(group).map(target -> {
+            List<Integer> all = new ArrayList<>(target);
+            replicas.stream().filter(node -> !target.contains(node)).forEach(all::add);
+            return List.copyOf(all);
+        }).orElse(replicas);
     }
 
     /**

@@ -43,6 +43,8 @@ class PlacementTest {
         assertThat(one.targetOfGroup(0)).contains(List.of(4, 2, 3));
         assertThat(one.hostsReplica(topic, partition)).as("the node the move takes the group from").isTrue();
         assertThat(four.hostsReplica(topic, partition)).as("the node the move takes the group to").isTrue();
+        assertThat(four.replicasOf(topic, partition)).as("as Kafka lists a partition being reassigned")
+                .containsExactly(4, 2, 3, 1);
 
         moved.moving(0, one.replicasOfGroup(0), List.of(2, 3, 4));
         moved.moved(0, List.of(4, 2, 3));

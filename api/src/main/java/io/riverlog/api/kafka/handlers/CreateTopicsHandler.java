@@ -24,9 +24,10 @@ import io.riverlog.api.topics.BrokerTopics;
 import io.riverlog.api.topics.TopicIds;
 
 /**
- * CreateTopics. Each partition has one replica (on a single node, and in a cluster until partitions
- * are replicated): a replication factor other than 1 (or -1, the default) is refused, as are
- * explicit replica assignments. {@code validateOnly} is answered without
+ * CreateTopics. Each partition has the node's replication factor (1 on a single node, min(3, nodes) in
+ * a cluster, where its replicas are its partition group's members): another factor is refused, as are
+ * explicit replica assignments (a cluster places partitions on its groups; a reassignment moves a
+ * group afterwards). {@code validateOnly} is answered without
  * creating anything, after the checks that do not need the registry (the configs among them). The
  * answer carries the new topic's configs.
  */
@@ -65,7 +66,9 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
                     : "a single node holds one replica"));
         }
         if (!topic.assignments().isEmpty()) {
-            return done(result, Errors.INVALID_REQUEST, "replica assignments are not supported");
+            return done(result, Errors.INVALID_REQUEST, "replica assignments are not supported: partitions are"
+                    + " placed on the cluster's partition groups; create the topic, then move its partitions with"
+                    + " a reassignment");
         }
         Map<String, String> configs = new LinkedHashMap<>();
         topic.configs().forEach(config -> configs.put(config.name(), config.value()));

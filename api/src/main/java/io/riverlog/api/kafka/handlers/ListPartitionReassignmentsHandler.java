@@ -54,7 +54,7 @@ final class ListPartitionReassignmentsHandler implements KafkaRequestHandler {
                     int group = placement.groupOf(topic.topicId(), partition);
                     int index = partition;
                     placement.targetOfGroup(group).ifPresent(target -> moving.add(ongoing(index,
-                            placement.replicasOfGroup(group), target)));
+                            placement.replicasOf(topic.topicId(), index), placement.replicasOfGroup(group), target)));
                 }
                 if (!moving.isEmpty()) {
                     out.topics().add(new OngoingTopicReassignment().setName(topic.name()).setPartitions(moving));
@@ -75,11 +75,10 @@ final class ListPartitionReassignmentsHandler implements KafkaRequestHandler {
         return asked;
     }
 
-    private static OngoingPartitionReassignment ongoing(int partition, List<Integer> members, List<Integer> target) {
-        List<Integer> all = new ArrayList<>(target);
+    private static OngoingPartitionReassignment ongoing(int partition, List<Integer> all, List<Integer> members,
+                                                        List<Integer> target) {
         List<Integer> adding = target.stream().filter(node -> !members.contains(node)).toList();
         List<Integer> removing = members.stream().filter(node -> !target.contains(node)).toList();
-        all.addAll(removing);
         return new OngoingPartitionReassignment().setPartitionIndex(partition).setReplicas(all)
                 .setAddingReplicas(adding).setRemovingReplicas(removing);
     }
