@@ -40,14 +40,26 @@ public final class DataGroups {
         int replicas = replicationFactor(nodes.size());
         List<RaftGroup> groups = new ArrayList<>(count);
         for (int g = 0; g < count; g++) {
-            List<RaftPeer> peers = new ArrayList<>(replicas);
+            List<ClusterSpec.Member> members = new ArrayList<>(replicas);
             for (int k = 0; k < replicas; k++) {
-                ClusterSpec.Member member = nodes.get((g + k) % nodes.size());
-                peers.add(RaftPeer.newBuilder().setId(RaftNode.peerId(member.id())).setAddress(member.address())
-                        .setPriority(replicas - k).build());
+                members.add(nodes.get((g + k) % nodes.size()));
             }
-            groups.add(RaftGroup.valueOf(id(g), peers));
+            groups.add(RaftGroup.valueOf(id(g), peers(members)));
         }
         return groups;
+    }
+
+    /**
+     * A group's members as Raft peers, the first with the highest priority and each next one lower, so
+     * that the first is the group's preferred leader.
+     */
+    static List<RaftPeer> peers(List<ClusterSpec.Member> members) {
+        List<RaftPeer> peers = new ArrayList<>(members.size());
+        for (int k = 0; k < members.size(); k++) {
+            ClusterSpec.Member member = members.get(k);
+            peers.add(RaftPeer.newBuilder().setId(RaftNode.peerId(member.id())).setAddress(member.address())
+                    .setPriority(members.size() - k).build());
+        }
+        return peers;
     }
 }

@@ -306,12 +306,15 @@ public final class RaftNode implements AutoCloseable {
     private CompletionStage<Void> groupManagement(GroupManagementRequest request) {
         return CompletableFuture.supplyAsync(() -> server.groupManagementAsync(request), adminCalls)
                 .thenCompose(reply -> reply).orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenAccept(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw new java.util.concurrent.CompletionException(reply.getException() != null
-                                ? reply.getException() : new IOException("refused: " + reply));
-                    }
-                });
+                .thenAccept(RaftNode::requireSuccess);
+    }
+
+    /** Throws what the group answered if it refused a request (as the exception of the stage it runs in). */
+    private static void requireSuccess(RaftClientReply reply) {
+        if (!reply.isSuccess()) {
+            throw new java.util.concurrent.CompletionException(reply.getException() != null
+                    ? reply.getException() : new IOException("refused: " + reply));
+        }
     }
 
     /**
@@ -320,12 +323,7 @@ public final class RaftNode implements AutoCloseable {
      * the configuration that counts them is committed (joint consensus). Done once it is.
      */
     public CompletionStage<Void> reconfigure(int group, List<Integer> members) {
-        List<RaftPeer> peers = new java.util.ArrayList<>();
-        for (int k = 0; k < members.size(); k++) {
-            ClusterSpec.Member member = memberOf(members.get(k));
-            peers.add(RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address())
-                    .setPriority(members.size() - k).build());
-        }
+        List<RaftPeer> peers = DataGroups.peers(members.stream().map(this::memberOf).toList());
         SetConfigurationRequest request = new SetConfigurationRequest(localClient, server.getId(),
                 DataGroups.id(group), localCalls.incrementAndGet(),
                 SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(peers).build());
@@ -338,10 +336,7 @@ public final class RaftNode implements AutoCloseable {
         }, adminCalls).thenCompose(reply -> reply)
                 // Given up after a while (the next check asks again, and Ratis answers at once once it is done).
                 .orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).thenAccept(reply -> {
-                    if (!reply.isSuccess()) {
-                        throw new java.util.concurrent.CompletionException(reply.getException() != null
-                                ? reply.getException() : new IOException("refused: " + reply));
-                    }
+                    requireSuccess(reply);
                     replaceClient(group, members);
                 });
     }
@@ -525,11 +520,7 @@ public final class RaftNode implements AutoCloseable {
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                RaftClientReply reply = client.admin().transferLeadership(peerId(nodeId), timeout.toMillis());
-                if (!reply.isSuccess()) {
-                    throw new java.util.concurrent.CompletionException(reply.getException() != null
-                            ? reply.getException() : new IOException("the transfer was refused: " + reply));
-                }
+                requireSuccess(client.admin().transferLeadership(peerId(nodeId), timeout.toMillis()));
                 return null;
             } catch (IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
