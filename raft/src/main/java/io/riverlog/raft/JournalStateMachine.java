@@ -6,15 +6,17 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -25,6 +27,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +39,11 @@ import io.riverlog.actors.cluster.ReplicatedStateMachine;
  *
  * <p>A snapshot here holds no data: it is a marker, {@code snapshot.<term>_<index>}, written once the
  * target made durable what every entry up to that index did ({@link ReplicatedStateMachine#snapshot}).
- * The partitions' segments are the state; a restarted node applies only the entries after the marker
- * (the log itself is kept whole for now: see RaftNode). The index is the end of the
- * entries answered without a gap: answers come back in any order, and an entry not answered yet (its
- * partition's actor is still writing it) holds the snapshot back. Such a snapshot cannot be sent to a
- * member that lacks entries: see {@link #notifyInstallSnapshotFromLeader}.
+ * The partitions' segments are the state; a restarted node applies only the entries after the marker,
+ * and the log may be purged up to it. The index is the end of the entries answered without a gap:
+ * answers come back in any order, and an entry not answered yet (its partition's actor is still
+ * writing it) holds the snapshot back. A member that needs entries the leader purged copies the
+ * state itself ({@link #notifyInstallSnapshotFromLeader}, through {@link ReplicatedStateMachine#install}).
  */
 final class JournalStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(JournalStateMachine.class);
@@ -52,7 +55,8 @@ final class JournalStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
     /** Entries handed to the target and not yet covered by a snapshot, in log order: their term, and if answered. */
     private final ConcurrentSkipListMap<Long, Applying> applying = new ConcurrentSkipListMap<>();
-    private final AtomicBoolean toldCannotInstall = new AtomicBoolean();
+    /** How long a member whose installation failed waits before it is asked again. */
+    private final Duration installRetryInterval;
     /** The last entry of the answered run at the head of the log, or null if none since the last snapshot. */
     private TermIndex answeredUpTo;
 
@@ -65,20 +69,40 @@ final class JournalStateMachine extends BaseStateMachine {
         }
     }
 
-    JournalStateMachine(ReplicatedStateMachine target) {
+    JournalStateMachine(ReplicatedStateMachine target, Duration installRetryInterval) {
         this.target = target;
+        this.installRetryInterval = installRetryInterval;
     }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
         super.initialize(server, groupId, storage);
         snapshots.init(storage);
-        loadSnapshot();
+        getLifeCycle().startAndTransition(this::loadSnapshot);
     }
 
+    /** Before a snapshot that a member copied from its leader is loaded ({@link #reinitialize}). */
     @Override
-    public void reinitialize() throws IOException {
+    public synchronized void pause() {
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /**
+     * After a snapshot was installed: the entries handed over before it are behind it, and the
+     * consensus engine applies those after it.
+     */
+    @Override
+    public synchronized void reinitialize() throws IOException {
+        applying.clear();
+        answeredUpTo = null;
         loadSnapshot();
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     private void loadSnapshot() {
@@ -112,7 +136,7 @@ final class JournalStateMachine extends BaseStateMachine {
      * snapshot's index, or -1 if none was taken now.
      */
     @Override
-    public long takeSnapshot() throws IOException {
+    public synchronized long takeSnapshot() throws IOException {
         for (Map.Entry<Long, Applying> head; (head = applying.firstEntry()) != null && head.getValue().answered; ) {
             answeredUpTo = TermIndex.valueOf(head.getValue().term, head.getKey());
             applying.remove(head.getKey());
@@ -122,7 +146,12 @@ final class JournalStateMachine extends BaseStateMachine {
                 || !target.snapshot(answeredUpTo.getIndex())) {
             return -1;
         }
-        TermIndex upTo = answeredUpTo;
+        writeMarker(answeredUpTo);
+        return answeredUpTo.getIndex();
+    }
+
+    /** Writes the marker of a snapshot at {@code upTo}, durably, and makes it the latest. */
+    private synchronized void writeMarker(TermIndex upTo) throws IOException {
         Path marker = snapshots.getSnapshotFile(upTo.getTerm(), upTo.getIndex()).toPath();
         try (FileChannel file = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             file.write(ByteBuffer.wrap(Long.toString(upTo.getIndex()).getBytes(StandardCharsets.UTF_8)));
@@ -135,7 +164,6 @@ final class JournalStateMachine extends BaseStateMachine {
         snapshots.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(marker, null), upTo.getTerm(),
                 upTo.getIndex()));
         deleteOlderMarkers(marker.getParent());
-        return upTo.getIndex();
     }
 
     /**
@@ -157,9 +185,11 @@ final class JournalStateMachine extends BaseStateMachine {
     }
 
     /**
-     * The leader no longer has entries this member needs. The logs are not purged (RaftNode), so only
-     * a member whose own log was lost can meet this; copying a partition's segments between members is
-     * not built: the member says so once and stays behind in this group; the others go on.
+     * The leader no longer has entries this member needs (its log was purged behind its snapshots: the
+     * member was down while the others went on, its disk was replaced, or a move takes the group to
+     * it). The target copies the state from the leader at one of its snapshots; its marker is written
+     * here, and the consensus engine then sends the entries after it. A copy that fails is answered
+     * after the retry interval, so that the leader, which asks again, does not ask in a tight loop.
      */
     @Override
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfoProto,
@@ -169,12 +199,30 @@ final class JournalStateMachine extends BaseStateMachine {
             // once, whatever the log holds): no snapshot, and it sends the entries.
             return CompletableFuture.completedFuture(null);
         }
-        if (toldCannotInstall.compareAndSet(false, true)) {
-            log.error("Group {}: the leader no longer has the entries this member needs (its log starts at {});"
-                    + " this member cannot catch up in this group until its partitions' data is copied to it",
-                    getGroupId(), firstTermIndexInLog);
-        }
-        return CompletableFuture.failedFuture(
-                new IOException("installing a snapshot from the leader is not supported"));
+        int leader = RaftNode.nodeOf(RaftPeerId.valueOf(roleInfoProto.getFollowerInfo().getLeaderInfo().getId()
+                .getId()));
+        log.info("Group {}: the leader, node {}, no longer has the entries this member needs (its log starts at {},"
+                + " this member applied up to {}); copying the group's state from it", getGroupId(), leader,
+                firstTermIndexInLog.getIndex(), getLastAppliedTermIndex().getIndex());
+        CompletableFuture<TermIndex> installed = new CompletableFuture<>();
+        target.install(leader).whenComplete((point, failure) -> {
+            if (failure == null) {
+                try {
+                    TermIndex at = TermIndex.valueOf(point.term(), point.index());
+                    writeMarker(at);
+                    log.info("Group {}: installed the leader's snapshot at entry {}", getGroupId(), point.index());
+                    installed.complete(at);
+                    return;
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            log.warn("Group {}: copying the group's state from node {} failed; asking again in {}: {}", getGroupId(),
+                    leader, installRetryInterval, failure.toString());
+            Throwable cause = failure;
+            CompletableFuture.delayedExecutor(installRetryInterval.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> installed.completeExceptionally(cause));
+        });
+        return installed;
     }
 }

@@ -156,15 +156,16 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(settings.logCacheBytes()));
         RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(settings.pendingBytes()));
         // A snapshot is a marker that the partitions' segments hold everything up to an index
-        // (JournalStateMachine): a restart applies only the entries after it. The log is not purged:
-        // a member that needs entries the leader purged could only be sent the marker, not the data
-        // (a rolling restart under load met this: a member whose unflushed log tail was lost at its
-        // stop needed purged entries, and ended with other records than the others). Purging comes
-        // back with copying a partition's segments to such a member.
+        // (JournalStateMachine): a restart applies only the entries after it, and the log is purged up
+        // to it, but not past what any member has committed (a member that is down holds the purge
+        // back, rather than have to copy whole partitions when it returns). A member that still needs
+        // purged entries is told to install a snapshot, which it copies itself from the leader (notify
+        // mode: the consensus engine never sends the partitions' data).
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotEntries());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
-        RaftServerConfigKeys.Log.setPurgeGap(properties, Integer.MAX_VALUE);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, settings.purgeRaftLogs() ? settings.snapshotEntries()
+                : Integer.MAX_VALUE);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
         // The groups are formed from --cluster on the first start only; later starts recover them, with
         // their logs and configurations, from the storage directory: those this node hosts then, after
@@ -174,14 +175,14 @@ public final class RaftNode implements AutoCloseable {
                 .setProperties(properties)
                 .setStateMachineRegistry(groupId -> {
                     if (groupId.getUuid().equals(METADATA_GROUP)) {
-                        return new JournalStateMachine(metadata);
+                        return new JournalStateMachine(metadata, settings.installRetryInterval());
                     }
                     Integer number = numbers.get(groupId);
                     if (number == null) {
                         throw new IllegalStateException("group " + groupId + " is neither the metadata group nor one"
                                 + " of the " + data.size() + " partition groups (riverlog.cluster.partition-groups)");
                     }
-                    return new JournalStateMachine(dataMachines.apply(number));
+                    return new JournalStateMachine(dataMachines.apply(number), settings.installRetryInterval());
                 });
         if (fresh) {
             builder.setGroup(group);
@@ -427,8 +428,23 @@ public final class RaftNode implements AutoCloseable {
             if (leader == null) {
                 return java.util.Optional.empty();
             }
-            return java.util.Optional.of(new long[] {Long.parseLong(leader.toString().substring("node-".length())),
+            return java.util.Optional.of(new long[] {nodeOf(leader),
                 division.getInfo().getCurrentTerm()});
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * The newest snapshot of partition group {@code group} on this node: everything its entries up to
+     * there did is durable in its partitions. Empty if it has taken none, or the group is not here.
+     */
+    public java.util.Optional<io.riverlog.actors.cluster.SnapshotPoint> latestSnapshot(int group) {
+        try {
+            org.apache.ratis.statemachine.SnapshotInfo latest = server.getDivision(DataGroups.id(group))
+                    .getStateMachine().getLatestSnapshot();
+            return latest == null ? java.util.Optional.empty() : java.util.Optional.of(
+                    new io.riverlog.actors.cluster.SnapshotPoint(latest.getTerm(), latest.getIndex()));
         } catch (IOException e) {
             return java.util.Optional.empty();
         }
@@ -551,6 +567,11 @@ public final class RaftNode implements AutoCloseable {
 
     private static RaftPeer peer(ClusterSpec.Member member) {
         return RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address()).build();
+    }
+
+    /** The node whose Raft server is {@code peer}. */
+    static int nodeOf(RaftPeerId peer) {
+        return Integer.parseInt(peer.toString().substring("node-".length()));
     }
 
     static RaftPeerId peerId(int nodeId) {

@@ -32,4 +32,15 @@ public interface ReplicatedStateMachine {
     default boolean snapshot(long index) throws IOException {
         return false;
     }
+
+    /**
+     * The leader no longer has the entries this member needs next (they were purged behind its
+     * snapshots): brings this member's state to the leader's, node {@code leaderNode}, at one of its
+     * snapshots, and completes with that snapshot's point; the leader then sends the entries after it.
+     * Fails if the state cannot be copied now (the member is asked again later).
+     */
+    default CompletionStage<SnapshotPoint> install(int leaderNode) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                "this state machine cannot copy its state from the leader"));
+    }
 }

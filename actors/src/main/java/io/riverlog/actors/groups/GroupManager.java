@@ -75,7 +75,9 @@ import io.riverlog.wal.Storage;
  * through the log of the partition group its id hashes to (its shard), whose leader coordinates it,
  * and every member of the shard applies them ({@link ApplyReplicated}). A new leader serves the
  * shard's groups once a barrier entry of its own term is applied here (until then
- * COORDINATOR_LOAD_IN_PROGRESS); other nodes answer NOT_COORDINATOR.
+ * COORDINATOR_LOAD_IN_PROGRESS); other nodes answer NOT_COORDINATOR. A member behind a purge of a
+ * shard's log is sent the shard's offsets instead of the entries: {@link ExportShard} on a member
+ * that has them, {@link ReplaceShard} on the one behind.
  *
  * <p>Deleting a group asks its actor first: an empty group turns Dead (answering
  * COORDINATOR_NOT_AVAILABLE, so that clients look the coordinator up again and reach a fresh actor),
@@ -105,10 +107,51 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     private enum CheckExpiry implements Command { INSTANCE }
 
     /**
+     * What a shard's log hands the manager: waits, in order, while the offsets log is replayed at start,
+     * and fails with the load's failure.
+     */
+    private sealed interface ShardLogCommand extends Command permits ApplyReplicated, ExportShard, ReplaceShard {
+        CompletableFuture<?> answer();
+    }
+
+    /**
      * In a cluster: a committed entry of a shard's log holding offset changes ({@link OffsetsEntry}), to
      * apply here; {@code applied} completes once they are durable in this node's offsets log.
      */
-    public record ApplyReplicated(byte[] entry, CompletableFuture<Void> applied) implements Command {
+    public record ApplyReplicated(byte[] entry, CompletableFuture<Void> applied) implements ShardLogCommand {
+        @Override
+        public CompletableFuture<?> answer() {
+            return applied;
+        }
+    }
+
+    /**
+     * In a cluster: the committed offsets of {@code shard}'s groups on this node, for a member behind a
+     * purge of the shard's log (or with a new disk), which is sent them with the shard's snapshot and
+     * {@link ReplaceShard replaces} its own with them. {@code exported} completes with one
+     * {@link OffsetsEntry} holding each group's offsets and membership, as this node has them once the
+     * entries handed to it before are applied; it fails with IllegalStateException on a single node.
+     */
+    public record ExportShard(int shard, CompletableFuture<byte[]> exported) implements ShardLogCommand {
+        @Override
+        public CompletableFuture<?> answer() {
+            return exported;
+        }
+    }
+
+    /**
+     * In a cluster, on a member behind a purge of {@code shard}'s log: makes this node's offsets of the
+     * shard's groups those of {@code entry} ({@link ExportShard} of an up-to-date member). The groups
+     * of the shard this node has are deleted and the entry's changes applied, as one write to this
+     * node's offsets log; {@code replaced} completes once it is durable here. A malformed entry (or one
+     * naming a group of another shard) fails it with IllegalArgumentException and changes nothing; on a
+     * single node it fails with IllegalStateException.
+     */
+    public record ReplaceShard(int shard, byte[] entry, CompletableFuture<Void> replaced) implements ShardLogCommand {
+        @Override
+        public CompletableFuture<?> answer() {
+            return replaced;
+        }
     }
 
     /** The barrier of {@code shard} submitted in {@code term} was applied here, or failed. */
@@ -150,6 +193,20 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         return applied;
     }
 
+    /** Asks {@code manager} for its offsets of {@code shard}'s groups ({@link ExportShard}). */
+    public static CompletionStage<byte[]> exportShard(ActorRef<Command> manager, int shard) {
+        CompletableFuture<byte[]> exported = new CompletableFuture<>();
+        manager.tell(new ExportShard(shard, exported));
+        return exported;
+    }
+
+    /** Has {@code manager} replace its offsets of {@code shard}'s groups by {@code entry}'s ({@link ReplaceShard}). */
+    public static CompletionStage<Void> replaceShard(ActorRef<Command> manager, int shard, byte[] entry) {
+        CompletableFuture<Void> replaced = new CompletableFuture<>();
+        manager.tell(new ReplaceShard(shard, entry, replaced));
+        return replaced;
+    }
+
     /** With the consumer group protocol's settings of {@link ConfigFactory#load()} (this module's reference.conf). */
     public static Behavior<Command> create(GroupSettings settings, Storage storage) {
         return create(settings, storage, Clock.systemUTC());
@@ -180,12 +237,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                                              ConsumerGroupSettings consumerSettings, Clock clock,
                                              Executor blockingIo, Optional<OffsetsReplication> replication) {
         List<ActorRef<Done>> shutdowns = new ArrayList<>();
-        List<ApplyReplicated> appliedMeanwhile = new ArrayList<>();
+        List<ShardLogCommand> fromShardLogs = new ArrayList<>();
         return Behaviors.receive(Command.class)
                 .onMessage(OffsetStore.Loaded.class, loaded -> {
                     GroupManager manager = new GroupManager(context, settings, consumerSettings,
                             new OffsetStore(context, blockingIo, settings, clock, loaded, replication), replication);
-                    appliedMeanwhile.forEach(manager::onApplyReplicated);
+                    fromShardLogs.forEach(manager::onShardLog);
                     Behavior<Command> next = manager;
                     for (ActorRef<Done> replyTo : shutdowns) {
                         next = manager.onShutdown(new Shutdown(replyTo));
@@ -196,14 +253,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     context.getLog().error("Consumer groups are unavailable: loading the offsets log {} failed",
                             settings.offsetsDir(), failed.cause());
                     shutdowns.forEach(replyTo -> replyTo.tell(Done.getInstance()));
-                    appliedMeanwhile.forEach(apply -> apply.applied().completeExceptionally(failed.cause()));
+                    fromShardLogs.forEach(command -> command.answer().completeExceptionally(failed.cause()));
                     return Behaviors.receive(Command.class)
                             .onMessage(Request.class, request -> {
                                 request.fail(GroupError.COORDINATOR_NOT_AVAILABLE);
                                 return Behaviors.same();
                             })
-                            .onMessage(ApplyReplicated.class, apply -> {
-                                apply.applied().completeExceptionally(failed.cause());
+                            .onMessage(ShardLogCommand.class, command -> {
+                                command.answer().completeExceptionally(failed.cause());
                                 return Behaviors.same();
                             })
                             .onMessage(Shutdown.class, shutdown -> {
@@ -216,8 +273,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     request.fail(GroupError.COORDINATOR_LOAD_IN_PROGRESS);
                     return Behaviors.same();
                 })
-                .onMessage(ApplyReplicated.class, apply -> {
-                    appliedMeanwhile.add(apply);
+                .onMessage(ShardLogCommand.class, command -> {
+                    fromShardLogs.add(command);
                     return Behaviors.same();
                 })
                 .onMessage(Shutdown.class, shutdown -> {
@@ -260,10 +317,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     offsets.replicated(replicated);
                     return this;
                 })
-                .onMessage(ApplyReplicated.class, apply -> {
-                    onApplyReplicated(apply);
-                    return this;
-                })
+                .onMessage(ShardLogCommand.class, this::onShardLog)
                 .onMessage(ShardLoaded.class, this::onShardLoaded)
                 .onMessage(Shutdown.class, this::onShutdown)
                 .onMessage(OffsetStore.Closed.class, this::onOffsetsClosed)
@@ -425,8 +479,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         });
     }
 
-    private void onApplyReplicated(ApplyReplicated apply) {
-        offsets.applyReplicated(apply.entry(), apply.applied());
+    private Behavior<Command> onShardLog(ShardLogCommand command) {
+        if (command instanceof ApplyReplicated apply) {
+            offsets.applyReplicated(apply.entry(), apply.applied());
+        } else if (command instanceof ExportShard export) {
+            offsets.exportShard(export.shard(), export.exported());
+        } else if (command instanceof ReplaceShard replace) {
+            offsets.replaceShard(replace.shard(), replace.entry(), replace.replaced());
+        }
+        return this;
     }
 
     // ---------------------------------------------------------------- offsets and listings

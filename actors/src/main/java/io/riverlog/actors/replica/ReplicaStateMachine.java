@@ -10,11 +10,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
+import io.riverlog.actors.cluster.SnapshotPoint;
 import io.riverlog.actors.groups.offsets.OffsetsEntry;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -43,9 +45,36 @@ public final class ReplicaStateMachine implements ReplicatedStateMachine {
     /** The partitions that got entries since the last snapshot: the index and topic id of the last of them. */
     private final Map<PartitionId, ReplicaApplier.Touched> touched = new ConcurrentHashMap<>();
 
+    /** Copies the group's state from its leader (the node given) for a member behind a purge; null: cannot. */
+    private final IntFunction<CompletionStage<SnapshotPoint>> installer;
+
     public ReplicaStateMachine(ReplicaApplier applier, Function<byte[], CompletionStage<Void>> offsets) {
+        this(applier, offsets, null);
+    }
+
+    /**
+     * A group's state machine that, as a member needing entries its leader purged, copies the group's
+     * replicas and offsets from the leader through {@code installer}.
+     */
+    public ReplicaStateMachine(ReplicaApplier applier, Function<byte[], CompletionStage<Void>> offsets,
+                               IntFunction<CompletionStage<SnapshotPoint>> installer) {
         this.applier = applier;
         this.offsets = offsets;
+        this.installer = installer;
+    }
+
+    @Override
+    public CompletionStage<SnapshotPoint> install(int leaderNode) {
+        if (installer == null) {
+            return ReplicatedStateMachine.super.install(leaderNode);
+        }
+        CompletionStage<SnapshotPoint> installed = installer.apply(leaderNode);
+        // What the replicas applied before is replaced: a snapshot after this one starts from the copies.
+        return installed.thenApply(point -> {
+            touched.clear();
+            offsetsFailure = null;
+            return point;
+        });
     }
 
     @Override

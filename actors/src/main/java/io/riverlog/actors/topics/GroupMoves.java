@@ -29,7 +29,8 @@ import io.riverlog.actors.partition.PartitionId;
  * <ul>
  *   <li>a node that a move takes a group to starts the group's division, outside its configuration,
  *       and its replicas of the group's partitions: the leader sends it the group's log from the
- *       start (it is never purged), which its replicas apply as any member's do;</li>
+ *       start (or, if it was purged, the member copies the group's state first), which its replicas
+ *       apply as any member's do;</li>
  *   <li>the group's leader changes the group's configuration to the target ({@link #check}): Raft
  *       has the new members catch up before the configuration that counts them commits;</li>
  *   <li>a node the group left stops its division (removing its Raft log), then its replicas of the
@@ -86,10 +87,12 @@ final class GroupMoves {
     private final Map<Integer, List<Integer>> recorded = new HashMap<>();
     /** Partitions stopped because their group left this node; their directories go once they stopped. */
     private final Set<PartitionId> movingAway = new HashSet<>();
+    /** Partitions being replaced by copies from their group's leader ({@link ReplicaInstalls}): not spawned here. */
+    private final Set<PartitionId> installing;
 
     GroupMoves(ActorContext<TopicRegistry.Command> context, RegistrySettings settings, Executor blockingIo,
                TopicDirectories directories, PartitionChildren partitions, Placement placement,
-               GroupHosting hosting, ReplicatedJournal journal, Duration checkInterval) {
+               GroupHosting hosting, ReplicatedJournal journal, Duration checkInterval, Set<PartitionId> installing) {
         this.context = context;
         this.settings = settings;
         this.blockingIo = blockingIo;
@@ -99,6 +102,7 @@ final class GroupMoves {
         this.hosting = hosting;
         this.journal = journal;
         this.checkInterval = checkInterval;
+        this.installing = installing;
     }
 
     /** Starts looking for moves every check interval. */
@@ -112,8 +116,10 @@ final class GroupMoves {
      */
     void reconcile(TopicTable topics) {
         Set<Integer> hosted = reconcileHosting();
+        Set<PartitionId> held = new HashSet<>(movingAway);
+        held.addAll(installing);
         for (TopicInfo topic : topics.all()) {
-            partitions.spawn(topic, 0, topic.partitions(), movingAway);
+            partitions.spawn(topic, 0, topic.partitions(), held);
             List<PartitionId> away = new ArrayList<>();
             for (PartitionId id : TopicTable.partitionsOf(topic.name(), 0, topic.partitions())) {
                 int group = placement.groupOf(topic.topicId(), id.partition());

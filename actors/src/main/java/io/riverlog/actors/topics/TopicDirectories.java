@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import io.riverlog.actors.replica.ReplicaFiles;
 import io.riverlog.wal.Storage;
 
 /**
@@ -34,18 +35,23 @@ final class TopicDirectories {
         return dirs;
     }
 
-    /** What {@link #removeUnknown} did: partition directories removed, and other directories left alone. */
-    record Cleanup(List<Path> removed, List<Path> ignored) {
+    /**
+     * What {@link #removeUnknown} did: partition directories removed, other directories left alone, and
+     * copies of replicas from their group's leader that a crash cut short, finished or undone.
+     */
+    record Cleanup(List<Path> removed, List<Path> ignored, List<String> recovered) {
     }
 
     /**
      * Removes every partition directory whose name is not in {@code known}. A directory whose name
      * is not {@code <legal topic name>-<partition>} was not made by the registry (say, a file
-     * system's lost+found) and is left alone.
+     * system's lost+found) and is left alone. Copies of replicas cut short by a crash are finished or
+     * undone first ({@link ReplicaFiles#recover}).
      */
     Cleanup removeUnknown(Set<String> known) throws IOException {
         List<Path> removed = new ArrayList<>();
         List<Path> ignored = new ArrayList<>();
+        List<String> recovered = ReplicaFiles.recover(topicsDir, storage);
         for (Path dir : list()) {
             String name = dir.getFileName().toString();
             if (!isPartitionDirectoryName(name)) {
@@ -55,7 +61,7 @@ final class TopicDirectories {
                 removed.add(dir);
             }
         }
-        return new Cleanup(removed, ignored);
+        return new Cleanup(removed, ignored, recovered);
     }
 
     /** True if {@code name} is {@code <legal topic name>-<partition number without leading zeros>}. */

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -35,6 +36,7 @@ import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.Scrubber;
 import io.riverlog.actors.replica.ReplicaApplier;
+import io.riverlog.actors.replica.ReplicaProgress;
 import io.riverlog.wal.RecordLog;
 import io.riverlog.wal.Storage;
 
@@ -230,6 +232,30 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     public record MovesReply(Optional<TopicError> error, String message) {
     }
 
+    /**
+     * Replaces this node's replicas of a partition group's partitions by copies from the group's leader,
+     * staged beside them (a member that needs entries the leader purged: {@link ReplicaInstalls});
+     * {@code installed} completes once they are in place.
+     */
+    public record InstallReplicas(int group, List<StagedReplica> replicas, CompletableFuture<Void> installed)
+            implements Command {
+        public InstallReplicas {
+            replicas = List.copyOf(replicas);
+        }
+
+        @Override
+        public void fail(TopicError error, String message) {
+            installed.completeExceptionally(new IllegalStateException(message));
+        }
+    }
+
+    /**
+     * A copy of a partition's replica in {@code staged}, whose files are written and fsynced, of topic
+     * {@code topicId}, and what the copied replica had applied.
+     */
+    public record StagedReplica(PartitionId id, UUID topicId, Path staged, ReplicaProgress.Applied applied) {
+    }
+
     // ---------------------------------------------------------------- internal
 
     private record PartitionStopped(PartitionId id) implements Command {
@@ -262,6 +288,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final ProducerIdReservations producerIds;
     /** In a cluster, the partition groups moving to or away from this node; null on a single node. */
     private final GroupMoves moves;
+    /** In a cluster, replicas being replaced by copies from their group's leader; null on a single node. */
+    private final ReplicaInstalls installs;
     private final List<ActorRef<Done>> shutdownRequests = new ArrayList<>();
     private boolean shuttingDown;
 
@@ -335,6 +363,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         for (Path removed : loaded.cleanup().removed()) {
             context.getLog().info("Removed {}: it belongs to no partition of a known topic", removed);
         }
+        for (String recovered : loaded.cleanup().recovered()) {
+            context.getLog().warn("Recovered {}", recovered);
+        }
         for (Path ignored : loaded.cleanup().ignored()) {
             context.getLog().warn("Ignoring {}: its name is not that of a partition directory", ignored);
         }
@@ -342,8 +373,10 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             partitions.spawn(topic, 0, topic.partitions());
         }
         published.publish(topics.all());
+        this.installs = journal == null ? null : new ReplicaInstalls(context, settings, storage, blockingIo,
+                partitions);
         this.moves = journal == null ? null : new GroupMoves(context, settings, blockingIo, directories, partitions,
-                placement, hosting, journal, moveCheckInterval);
+                placement, hosting, journal, moveCheckInterval, installs.held());
         if (moves != null) {
             moves.reconcile(topics);
             moves.start();
@@ -386,6 +419,11 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 })
                 .onMessage(LeftoversRemoved.class, this::onLeftoversRemoved)
                 .onMessage(MoveGroups.class, this::onMoveGroups)
+                .onMessage(InstallReplicas.class, this::onInstallReplicas)
+                .onMessage(ReplicaInstalls.Replaced.class, replaced -> {
+                    installs.replaced(replaced);
+                    return reconcileGroups();
+                })
                 .onMessage(GroupMoves.Check.class, check -> {
                     if (!shuttingDown) {
                         moves.check();
@@ -660,6 +698,16 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
         return this;
     }
 
+    private Behavior<Command> onInstallReplicas(InstallReplicas install) {
+        if (installs == null || shuttingDown) {
+            install.fail(TopicError.NOT_AVAILABLE, installs == null ? "a single node has no replicas to install"
+                    : "the topic registry is shutting down");
+            return this;
+        }
+        installs.install(install, topics);
+        return this;
+    }
+
     private Behavior<Command> reconcileGroups() {
         if (!shuttingDown) {
             moves.reconcile(topics);
@@ -676,6 +724,9 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
             return this;
         }
         if (moves != null && moves.terminated(stopped.id()) && !shuttingDown && !deletion.inProgress()) {
+            return this;
+        }
+        if (installs != null && installs.terminated(stopped.id()) && !shuttingDown && !deletion.inProgress()) {
             return this;
         }
         return afterPartitionsStop();

@@ -82,7 +82,7 @@ public final class BrokerGuardian {
                     .orElseGet(() -> GroupManager.create(settings.groups(), settings.consumerGroups(), storage)),
                     "groups");
             CompletionStage<Void> raftStarted = cluster
-                    .map(node -> node.start(registry, groupManager, settings.topics().dataDir()))
+                    .map(node -> node.start(registry, groupManager, settings.topics(), storage))
                     .orElse(CompletableFuture.completedFuture(null));
             cluster.ifPresent(node -> system.getWhenTerminated().thenRun(node::close));
             ClusterView clusterView = cluster.map(ClusterNode::view)
@@ -110,6 +110,9 @@ public final class BrokerGuardian {
             List<Route> routeGroups = new ArrayList<>(httpApi.routes());
             routeGroups.add(MetricsRoute.create(metrics, Clock.systemUTC()));
             routeGroups.add(ConsoleRoute.create());
+            cluster.ifPresent(node -> routeGroups.add(node.snapshotRoutes(publishedTopics, settings.topics(),
+                    groupManager, storage, system.dispatchers().lookup(DispatcherSelector.fromConfig(
+                            BlockingIo.DISPATCHER)))));
             Route httpRoutes = HttpRoutes.of(routeGroups);
 
             // The Kafka listener binds here, the HTTP listener asynchronously; the broker has started when

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ import io.riverlog.actors.topics.NodeRegistration;
 import io.riverlog.actors.topics.PublishedTopics;
 import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.api.cluster.GroupSnapshotInstaller;
+import io.riverlog.api.cluster.GroupSnapshotRoutes;
 import io.riverlog.api.topics.ClusterView;
 import io.riverlog.raft.ClusterSettings;
 import io.riverlog.raft.ClusterSpec;
@@ -48,6 +51,8 @@ import io.riverlog.wal.Storage;
 final class ClusterNode {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     private static final String RAFT_DIR = "raft";
+    /** Copies of groups' state at once: more only compete for the same disk and network. */
+    private static final int INSTALL_THREADS = 2;
 
     private final ClusterSpec spec;
     private final ClusterSettings settings;
@@ -58,6 +63,13 @@ final class ClusterNode {
     private final ReplicaApplier replicas;
     private volatile RaftNode raft;
     private volatile boolean closed;
+    /** Where partition groups' state is copied from other members (blocking HTTP and file IO). */
+    private final java.util.concurrent.ExecutorService installs = java.util.concurrent.Executors.newFixedThreadPool(
+            INSTALL_THREADS, runnable -> {
+                Thread thread = new Thread(runnable, "riverlog-snapshot-install");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     ClusterNode(ClusterSpec spec, ClusterSettings settings, Scheduler scheduler, Storage storage) {
         this.spec = spec;
@@ -187,9 +199,24 @@ final class ClusterNode {
                 replicas, journal, settings.joinRetryInterval(), hosting(), settings.moveCheckInterval());
     }
 
-    /** Starts the Raft server under {@code dataDir}; completes once it runs (not once a leader is elected). */
+    /**
+     * What this node serves the other members over HTTP: its snapshots of the partition groups, for a
+     * member that needs entries a group's leader purged.
+     */
+    Route snapshotRoutes(PublishedTopics published, RegistrySettings topics, ActorRef<GroupManager.Command> groups,
+                         Storage storage, java.util.concurrent.Executor blockingIo) {
+        return new GroupSnapshotRoutes(group -> {
+            RaftNode node = raft;
+            return node == null ? java.util.Optional.empty() : node.latestSnapshot(group);
+        }, view.placement(), published, topics::partitionDir, storage, groups, blockingIo).route();
+    }
+
+    /** Starts the Raft server under the data directory; completes once it runs (not once a leader is elected). */
     CompletionStage<Void> start(ActorRef<TopicRegistry.Command> registry, ActorRef<GroupManager.Command> groups,
-                                Path dataDir) {
+                                RegistrySettings topics, Storage storage) {
+        Path dataDir = topics.dataDir();
+        GroupSnapshotInstaller installer = new GroupSnapshotInstaller(nodes, registry, groups, topics::partitionDir,
+                storage, installs, settings.requestTimeout());
         CompletableFuture<Void> started = new CompletableFuture<>();
         Thread starter = new Thread(() -> {
             try {
@@ -197,7 +224,7 @@ final class ClusterNode {
                         new MetadataStateMachine(registry, nodes, view.placement()), settings.partitionGroups(),
                         group -> new ReplicaStateMachine(replicas, entry -> GroupManager.applyReplicated(groups,
                                 entry).toCompletableFuture().orTimeout(settings.requestTimeout().toMillis(),
-                                TimeUnit.MILLISECONDS)));
+                                TimeUnit.MILLISECONDS), leader -> installer.install(group, leader)));
                 raft = node;
                 journal.complete(node.metadataJournal());
                 started.complete(null);
@@ -229,6 +256,7 @@ final class ClusterNode {
 
     void close() {
         closed = true;
+        installs.shutdownNow();
         RaftNode node = raft;
         if (node != null) {
             node.close();

@@ -68,9 +68,16 @@ final class Ledger {
      */
     void sendInStream(KafkaProducer<byte[], byte[]> producer, Semaphore unanswered, String topic, int number,
                       Duration timeout, BiConsumer<RecordMetadata, Exception> then) throws InterruptedException {
+        sendInStream(producer, unanswered, topic, number, timeout, then, 0);
+    }
+
+    /** As above, the value padded to at least {@code valueBytes} (the same for the same number: {@link #value}). */
+    void sendInStream(KafkaProducer<byte[], byte[]> producer, Semaphore unanswered, String topic, int number,
+                      Duration timeout, BiConsumer<RecordMetadata, Exception> then, int valueBytes)
+            throws InterruptedException {
         assertThat(unanswered.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS))
                 .as("an answer to one of the sends before record %d within %s", number, timeout).isTrue();
-        producer.send(new ProducerRecord<>(topic, key(number), KafkaClients.value(number)), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topic, key(number), value(number, valueBytes)), (metadata, error) -> {
             unanswered.release();
             completed(number, metadata, error);
             then.accept(metadata, error);
@@ -80,5 +87,16 @@ final class Ledger {
     /** The key of record {@code number}; its value is {@link KafkaClients#value}. */
     static byte[] key(int number) {
         return ("key-" + number).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The value of record {@code number}: {@link KafkaClients#value}, padded to {@code valueBytes} if shorter. */
+    static byte[] value(int number, int valueBytes) {
+        byte[] value = KafkaClients.value(number);
+        if (value.length >= valueBytes) {
+            return value;
+        }
+        byte[] padded = java.util.Arrays.copyOf(value, valueBytes);
+        java.util.Arrays.fill(padded, value.length, valueBytes, (byte) 'p');
+        return padded;
     }
 }

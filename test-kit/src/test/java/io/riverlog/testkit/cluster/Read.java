@@ -12,8 +12,6 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
-import io.riverlog.testkit.KafkaClients;
-
 /**
  * One read of the topic, checked record by record: in each partition the offsets 0, 1, 2...
  * without a gap or a repeat, each record the one acknowledged at its offset.
@@ -23,10 +21,17 @@ final class Read {
     private final Map<Integer, Long> nextOffsets = new HashMap<>();
     /** Per partition, each (offset, epoch) where the records' leader epoch changes, the first record's included. */
     private final Map<Integer, List<long[]>> epochChanges = new HashMap<>();
+    private final int valueBytes;
     private int count;
 
     Read(Ledger ledger) {
+        this(ledger, 0);
+    }
+
+    /** A read of records whose values were padded to {@code valueBytes} ({@link Ledger#value}). */
+    Read(Ledger ledger, int valueBytes) {
         this.ledger = ledger;
+        this.valueBytes = valueBytes;
     }
 
     void accept(ConsumerRecord<byte[], byte[]> record) {
@@ -41,7 +46,7 @@ final class Read {
         }
         assertThat(new String(record.key(), StandardCharsets.UTF_8)).as("key at %s", where)
                 .isEqualTo(new String(Ledger.key(number), StandardCharsets.UTF_8));
-        assertThat(record.value()).as("value at %s", where).isEqualTo(KafkaClients.value(number));
+        assertThat(record.value()).as("value at %s", where).isEqualTo(Ledger.value(number, valueBytes));
         int epoch = record.leaderEpoch().orElse(-1);
         List<long[]> changes = epochChanges.computeIfAbsent(record.partition(), p -> new ArrayList<>());
         long last = changes.isEmpty() ? Long.MIN_VALUE : changes.get(changes.size() - 1)[1];

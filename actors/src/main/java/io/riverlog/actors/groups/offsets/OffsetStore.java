@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -54,7 +56,9 @@ import io.riverlog.wal.WriteOutcomeUnknownException;
  * <p>In a cluster ({@link OffsetsReplication}) a change is not written here but submitted to the log
  * of its group's shard and answered once that entry is committed and applied here; every member of
  * the shard applies the entry ({@link #applyReplicated}) by writing it to its own offsets log as
- * above. So the table of every member holds the shard's offsets, and the next leader has them.
+ * above. So the table of every member holds the shard's offsets, and the next leader has them. A
+ * member behind a purge of a shard's log gets the shard's offsets from another member instead
+ * ({@link #exportShard} there, {@link #replaceShard} here).
  *
  * <p>Not an actor of its own but a part of the {@link GroupManager}, used on its thread only: the
  * manager's routing asks the table whether a group exists (one without an actor exists while it has
@@ -152,7 +156,8 @@ public final class OffsetStore {
     private final Set<String> groupsWithMembers = new HashSet<>();
     private final long startedAtMs;
     private boolean expiryDue;
-    private boolean writing;
+    /** The batch being written to the offsets log; empty while none is. */
+    private List<PendingWrite> inFlight = List.of();
     private boolean closing;
 
     /**
@@ -307,7 +312,7 @@ public final class OffsetStore {
             return;
         }
         expiryDue = true;
-        if (!writing) {
+        if (inFlight.isEmpty()) {
             startWrite();
         }
     }
@@ -374,7 +379,7 @@ public final class OffsetStore {
             return;
         }
         queued.add(write);
-        if (!writing) {
+        if (inFlight.isEmpty()) {
             startWrite();
         }
     }
@@ -395,7 +400,7 @@ public final class OffsetStore {
         if (batch.isEmpty()) {
             return false;
         }
-        writing = true;
+        inFlight = batch;
         OffsetsLog target = log;
         List<OffsetChange> snapshot = log.snapshotDue() ? offsets.image() : null;
         context.pipeToSelf(BlockingIo.run(blockingIo, () -> {
@@ -414,7 +419,7 @@ public final class OffsetStore {
 
     /** Applies and answers a write that is durable, or answers its failure; then starts the next one. */
     public void written(Written done) {
-        writing = false;
+        inFlight = List.of();
         if (done.failure.isPresent()) {
             boolean unknown = done.failure.get() instanceof WriteOutcomeUnknownException;
             context.getLog().error("Writing {} offset changes to {} failed; {}: {}", done.writes.size(),
@@ -515,11 +520,81 @@ public final class OffsetStore {
                         + " written here: " + error))));
     }
 
+    // ---------------------------------------------------------------- a shard's offsets sent to a member
+
+    /**
+     * Answers the offsets of {@code shard}'s groups as one entry ({@link OffsetsEntry}): each group's
+     * committed offsets, then its membership if one is known, as the table holds them once every change
+     * handed here before (entries of the shard's log being written) is applied. A member behind a purge
+     * of the shard's log is sent them, and {@link #replaceShard replaces} its own with them.
+     */
+    public void exportShard(int shard, CompletableFuture<byte[]> exported) {
+        if (replication.isEmpty()) {
+            exported.completeExceptionally(new IllegalStateException("the committed offsets are not replicated"));
+            return;
+        }
+        OffsetsReplication shards = replication.get();
+        Runnable answer = () -> exported.complete(
+                OffsetsEntry.encode(offsets.imageOf(groupId -> shards.shardOf(groupId) == shard)));
+        if (inFlight.isEmpty() && queued.isEmpty()) {
+            answer.run();
+            return;
+        }
+        // An empty write, answered in its turn: once the changes ahead of it are in the table.
+        writeLocally(new PendingWrite(List.of(), answer, error -> exported.completeExceptionally(
+                new IllegalStateException("the offset changes before the export were not written here: " + error))));
+    }
+
+    /**
+     * Makes this node's offsets of {@code shard} those of {@code entry} ({@link #exportShard} of another
+     * member): every group of the shard that this node has, or that a write ahead of this one names, is
+     * deleted, then the entry's changes follow, in one write (one batch of the offsets log: after a crash
+     * it is there whole or not at all). {@code replaced} completes once that is durable here and applied;
+     * an entry that is malformed, or names a group of another shard, fails it with
+     * IllegalArgumentException and nothing is written.
+     */
+    public void replaceShard(int shard, byte[] entry, CompletableFuture<Void> replaced) {
+        if (replication.isEmpty()) {
+            replaced.completeExceptionally(new IllegalStateException("the committed offsets are not replicated"));
+            return;
+        }
+        OffsetsReplication shards = replication.get();
+        List<OffsetChange> changes;
+        try {
+            changes = OffsetsEntry.decode(entry);
+        } catch (IllegalArgumentException e) {
+            replaced.completeExceptionally(e);
+            return;
+        }
+        Optional<String> stranger = changes.stream().map(OffsetChange::groupId)
+                .filter(groupId -> shards.shardOf(groupId) != shard).findFirst();
+        if (stranger.isPresent()) {
+            replaced.completeExceptionally(new IllegalArgumentException("group " + stranger.get()
+                    + " is not of partition group " + shard));
+            return;
+        }
+        // Groups the entry names are deleted too: a partition or membership it lacks must not stay.
+        Set<String> known = new TreeSet<>(offsets.groupsWithAnyState());
+        Stream.concat(inFlight.stream(), queued.stream())
+                .forEach(write -> write.changes().forEach(change -> known.add(change.groupId())));
+        List<OffsetChange> replacement = new ArrayList<>();
+        known.stream().filter(groupId -> shards.shardOf(groupId) == shard)
+                .forEach(groupId -> replacement.add(new OffsetChange.GroupDeleted(groupId)));
+        int deletions = replacement.size();
+        replacement.addAll(changes);
+        writeLocally(new PendingWrite(replacement, () -> {
+            context.getLog().info("The committed offsets of partition group {} replaced by those sent to this node:"
+                    + " {} groups cleared, then {} changes applied", shard, deletions, changes.size());
+            replaced.complete(null);
+        }, error -> replaced.completeExceptionally(new IllegalStateException("the offsets of partition group "
+                + shard + " were not written here: " + error))));
+    }
+
     // ---------------------------------------------------------------- close
 
     /** The writes queued or in flight, which are written before the log closes. */
     public int writesPending() {
-        return queued.size() + (writing ? 1 : 0) + lanes.values().stream()
+        return queued.size() + (inFlight.isEmpty() ? 0 : 1) + lanes.values().stream()
                 .mapToInt(lane -> lane.queued.size() + (lane.inFlight ? 1 : 0)).sum();
     }
 
@@ -529,7 +604,7 @@ public final class OffsetStore {
      */
     public void close() {
         closing = true;
-        if (!writing) {
+        if (inFlight.isEmpty()) {
             closeLog();
         }
     }

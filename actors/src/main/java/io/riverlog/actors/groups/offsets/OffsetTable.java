@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 import io.riverlog.actors.groups.CommittedOffset;
 import io.riverlog.actors.partition.PartitionId;
@@ -87,6 +88,22 @@ final class OffsetTable {
         byGroup.forEach((groupId, offsets) -> offsets.forEach((partition, offset) ->
                 changes.add(new OffsetChange.Committed(groupId, partition, offset))));
         changes.addAll(memberships.values());
+        return changes;
+    }
+
+    /**
+     * The changes that rebuild the state of the groups {@code included} accepts: group by group in
+     * order of their ids, each group's offsets (by topic and partition), then its membership.
+     */
+    List<OffsetChange> imageOf(Predicate<String> included) {
+        List<OffsetChange> changes = new ArrayList<>();
+        for (String groupId : groupsWithAnyState()) {
+            if (included.test(groupId)) {
+                offsetsOf(groupId).forEach((partition, offset) ->
+                        changes.add(new OffsetChange.Committed(groupId, partition, offset)));
+                membershipOf(groupId).ifPresent(changes::add);
+            }
+        }
         return changes;
     }
 
