@@ -74,6 +74,61 @@ public final class Placement {
         return (int) Math.floorMod(spread + partition, (long) Math.max(1, groups));
     }
 
+    /**
+     * The group that partition 0 of a new topic must go to for its partitions to have the replicas
+     * {@code assignments} (partition i's at i, preferred leader first), or empty if no group fits: a
+     * topic's partitions go to consecutive groups, so partition i goes to (that group + i). A
+     * partition's replicas fit a group's if they are the same nodes with the same preferred leader
+     * (the others' order is the group's). On a single node every partition's replicas must be this node.
+     */
+    public OptionalInt firstGroupFor(List<List<Integer>> assignments) {
+        for (int first = 0; first < Math.max(1, groups); first++) {
+            boolean all = true;
+            for (int p = 0; p < assignments.size() && all; p++) {
+                all = fits(assignments.get(p), replicasOfGroupFor(Math.floorMod(first + p, Math.max(1, groups))));
+            }
+            if (all) {
+                return OptionalInt.of(first);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * The partitions from {@code from} on (partition from + i has {@code assignments} i) that would not
+     * get those replicas in the topic with id {@code topicId}: empty if every one fits its group.
+     */
+    public List<Integer> misfits(UUID topicId, int from, List<List<Integer>> assignments) {
+        List<Integer> misfits = new ArrayList<>();
+        for (int i = 0; i < assignments.size(); i++) {
+            if (!fits(assignments.get(i), replicasOf(topicId, from + i))) {
+                misfits.add(from + i);
+            }
+        }
+        return misfits;
+    }
+
+    /** Every group's replicas, preferred leader first ("g0 [1, 2, 3], g1 [2, 3, 1]"), to say what fits. */
+    public String describeGroups() {
+        if (!members.replicated()) {
+            return "a single node holds every partition: [" + members.self() + "]";
+        }
+        List<String> all = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            all.add("g" + g + " " + replicasOfGroup(g));
+        }
+        return String.join(", ", all);
+    }
+
+    private List<Integer> replicasOfGroupFor(int group) {
+        return members.replicated() ? replicasOfGroup(group) : List.of(members.self());
+    }
+
+    private static boolean fits(List<Integer> wanted, List<Integer> replicas) {
+        return wanted.size() == replicas.size() && !wanted.isEmpty() && wanted.get(0).equals(replicas.get(0))
+                && new java.util.HashSet<>(wanted).equals(new java.util.HashSet<>(replicas));
+    }
+
     /** Group {@code group}'s replicas, its preferred leader first. */
     public List<Integer> replicasOfGroup(int group) {
         return moved.of(group).map(GroupMembers.Membership::members).orElseGet(() -> firstReplicasOfGroup(group));

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -117,13 +118,18 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     /** Creates a topic; a count of {@link #DEFAULT_PARTITIONS} takes {@code riverlog.topics.default-partitions}. */
-    public record CreateTopic(String name, int partitions, Map<String, String> configs,
+    public record CreateTopic(String name, int partitions, Map<String, String> configs, OptionalInt firstGroup,
                               ActorRef<ChangeReply> replyTo) implements Change {
         public static final int DEFAULT_PARTITIONS = -1;
 
         public CreateTopic {
             Objects.requireNonNull(name, "name");
             configs = configs == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(configs));
+        }
+
+        /** A topic whose partitions go where the placement deals them. */
+        public CreateTopic(String name, int partitions, Map<String, String> configs, ActorRef<ChangeReply> replyTo) {
+            this(name, partitions, configs, OptionalInt.empty(), replyTo);
         }
     }
 
@@ -286,6 +292,8 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     private final TopicDeletion deletion;
     /** The reservation of producer ids being written; the next ones wait in the stash, as changes do. */
     private final ProducerIdReservations producerIds;
+    /** Where partitions and groups are (everything here on a single node). */
+    private final Placement placement;
     /** In a cluster, the partition groups moving to or away from this node; null on a single node. */
     private final GroupMoves moves;
     /** In a cluster, replicas being replaced by copies from their group's leader; null on a single node. */
@@ -350,6 +358,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 context.spawn(LogCleaner.create(settings.cleaner()), "log-cleaner"), PartitionStopped::new,
                 placement, replicas);
         this.journal = journal;
+        this.placement = placement;
         this.randomIds = randomIds;
         this.blockingIo = blockingIo;
         this.metadata = loaded.log();
@@ -393,7 +402,7 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
                 .onMessage(DescribeTopic.class, this::onDescribeTopic)
                 .onMessage(GetPartition.class, this::onGetPartition)
                 .onMessage(CreateTopic.class, create -> onChange(create,
-                        () -> ChangePlan.of(create, topics, settings, randomIds)))
+                        () -> ChangePlan.of(create, topics, settings, idsFor(create))))
                 .onMessage(DeleteTopic.class, delete -> onChange(delete, () -> ChangePlan.of(delete, topics)))
                 .onMessage(CreatePartitions.class, create -> onChange(create,
                         () -> ChangePlan.of(create, topics, settings)))
@@ -449,6 +458,25 @@ public final class TopicRegistry extends AbstractBehavior<TopicRegistry.Command>
     }
 
     // ---------------------------------------------------------------- queries
+
+    /**
+     * Where the new topic's ids come from: any id, or, for a topic whose partition 0 must go to a given
+     * partition group (its replicas were asked for), one that the placement puts there.
+     */
+    private Supplier<UUID> idsFor(CreateTopic create) {
+        if (create.firstGroup().isEmpty()) {
+            return randomIds;
+        }
+        // A group the placement has (the handler picked it from the same placement): the loop always ends.
+        int first = Math.floorMod(create.firstGroup().getAsInt(), Math.max(1, placement.groups()));
+        return () -> {
+            UUID id = randomIds.get();
+            while (placement.groupOf(id, 0) != first) {
+                id = randomIds.get();
+            }
+            return id;
+        };
+    }
 
     private Behavior<Command> onListTopics(ListTopics list) {
         list.replyTo().tell(new Topics(topics.all()));

@@ -56,4 +56,31 @@ class PlacementTest {
         assertThat(one.hostsReplica(topic, partition)).isFalse();
         assertThat(four.replicasOf(topic, partition)).containsExactly(2, 3, 4);
     }
+
+    @Test
+    void replicaAssignmentsThatFollowTheGroupsFromSomeGroupOnPickThatGroupForPartitionZero() {
+        Placement placement = placementOf(1, new GroupMembers());
+        // Groups on nodes 1-4: g0 [1, 2, 3], g1 [2, 3, 4], g2 [3, 4, 1], g3 [4, 1, 2].
+        assertThat(placement.firstGroupFor(List.of(List.of(3, 1, 4), List.of(4, 2, 1)))).as("g2 then g3, others"
+                + " in any order").isEqualTo(OptionalInt.of(2));
+        assertThat(placement.firstGroupFor(List.of(List.of(4, 1, 2), List.of(1, 2, 3)))).as("wrapping")
+                .isEqualTo(OptionalInt.of(3));
+        assertThat(placement.firstGroupFor(List.of(List.of(1, 2, 3), List.of(1, 2, 3))))
+                .as("two partitions led by node 1 are not in consecutive groups").isEmpty();
+        assertThat(placement.firstGroupFor(List.of(List.of(2, 1, 3)))).as("the preferred leader counts").isEmpty();
+        assertThat(placement.describeGroups()).isEqualTo("g0 [1, 2, 3], g1 [2, 3, 4], g2 [3, 4, 1], g3 [4, 1, 2]");
+
+        UUID topic = UUID.randomUUID();
+        int group = placement.groupOf(topic, 2);
+        assertThat(placement.misfits(topic, 2, List.of(placement.replicasOfGroup(group),
+                placement.replicasOfGroup(group)))).as("partition 3 goes to the group after partition 2's")
+                .containsExactly(3);
+    }
+
+    @Test
+    void onASingleNodeOnlyThatNodeFits() {
+        Placement single = new Placement(ClusterMembers.single(5));
+        assertThat(single.firstGroupFor(List.of(List.of(5), List.of(5)))).isEqualTo(OptionalInt.of(0));
+        assertThat(single.firstGroupFor(List.of(List.of(6)))).isEmpty();
+    }
 }

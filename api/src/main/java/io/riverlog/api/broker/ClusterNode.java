@@ -98,14 +98,19 @@ final class ClusterNode {
      * The leader of a partition group as this node's Raft server knows it. A node outside the group
      * (clusters of more than three) does not hear its elections and names the group's preferred
      * leader: if another node leads, that one answers NOT_LEADER_OR_FOLLOWER naming the real leader.
+     * It never names itself (a member whose division is still starting): clients wait for a leader.
      */
     private OptionalInt leaderOf(int group) {
         RaftNode node = raft;
         if (node == null) {
             return OptionalInt.empty();
         }
-        return node.isMember(group) ? node.leaderOf(group)
-                : OptionalInt.of(view.placement().replicasOfGroup(group).get(0));
+        if (node.isMember(group)) {
+            return node.leaderOf(group);
+        }
+        // Never itself: a node whose division of the group has not started (yet) does not lead it.
+        int preferred = view.placement().replicasOfGroup(group).get(0);
+        return preferred == spec.self() ? OptionalInt.empty() : OptionalInt.of(preferred);
     }
 
     /** The group's current Raft term as this node's Raft server knows it (a member's only). */

@@ -201,8 +201,15 @@ public final class BrokerTopics {
 
     public CompletionStage<TopicRegistry.ChangeReply> create(String name, int partitionCount,
                                                                   Map<String, String> configs) {
-        return AskPattern.ask(registry,
-                replyTo -> new TopicRegistry.CreateTopic(name, partitionCount, configs, replyTo), timeout, scheduler);
+        return create(name, partitionCount, configs, java.util.OptionalInt.empty());
+    }
+
+    /** As {@link #create(String, int, Map)}, partition 0 in partition group {@code firstGroup} if given. */
+    public CompletionStage<TopicRegistry.ChangeReply> create(String name, int partitionCount,
+                                                                  Map<String, String> configs,
+                                                                  java.util.OptionalInt firstGroup) {
+        return AskPattern.ask(registry, replyTo -> new TopicRegistry.CreateTopic(name, partitionCount, configs,
+                firstGroup, replyTo), timeout, scheduler);
     }
 
     public CompletionStage<TopicRegistry.ChangeReply> delete(String name) {

@@ -104,8 +104,9 @@ class SnapshotInstallIT {
                     KafkaClients.partitions(TOPIC, PARTITIONS), read::accept));
             awaitSameBytes(cluster, List.of(1, 2, 3));
             // Node 1 coordinates the group again (its shard is the one group), from the offsets it copied.
-            assertThat(admin.describeConsumerGroups(List.of(GROUP)).describedGroups().get(GROUP)
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).coordinator().id()).isEqualTo(1);
+            Eventually.until("node 1 coordinates " + GROUP, TIMEOUT, PAUSE, () -> admin.describeConsumerGroups(
+                    List.of(GROUP)).describedGroups().get(GROUP).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .coordinator().id() == 1, () -> "");
             assertThat(admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata()
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(committed);
 

@@ -108,6 +108,32 @@ class ThreeNodeClusterIT {
         }
     }
 
+    /**
+     * CreateTopics with replica assignments: those that follow the partition groups (consecutive
+     * partitions on consecutive groups) are taken, and each partition is led by its first replica;
+     * others are refused, saying what would fit.
+     */
+    @Test
+    void aTopicCreatedWithReplicaAssignmentsThatFollowThePartitionGroupsHasThem() throws Exception {
+        Map<Integer, List<Integer>> assignments = Map.of(0, List.of(2, 3, 1), 1, List.of(3, 1, 2),
+                2, List.of(1, 2, 3));
+        try (Admin admin = KafkaClients.admin(cluster.node(2).bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic("assigned", assignments))).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            AtomicReference<TopicDescription> described = new AtomicReference<>();
+            Eventually.until("each partition of assigned led by its first replica", TIMEOUT, PAUSE, () -> {
+                described.set(awaitTopic(admin, "assigned"));
+                return described.get().partitions().stream().allMatch(p -> p.leader().id() == assignments
+                        .get(p.partition()).get(0) && p.replicas().stream().map(Node::id).sorted().toList()
+                        .equals(List.of(1, 2, 3)));
+            }, () -> "; described " + described.get());
+            Throwable refused = failureOf(admin.createTopics(List.of(new NewTopic("misassigned", Map.of(
+                    0, List.of(1, 2, 3), 1, List.of(1, 2, 3))))).all());
+            assertThat(refused).isInstanceOf(org.apache.kafka.common.errors.InvalidReplicaAssignmentException.class)
+                    .hasMessageContaining("consecutive partition groups");
+        }
+    }
+
     @Test
     void aTopicCreatedThroughOneNodeIsKnownToAnotherWithItsPartitionsLedByEveryNode() throws Exception {
         try (Admin first = KafkaClients.admin(cluster.node(1).bootstrapServers());

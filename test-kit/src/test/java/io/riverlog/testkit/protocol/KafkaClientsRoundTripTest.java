@@ -170,6 +170,21 @@ class KafkaClientsRoundTripTest {
                     org.apache.kafka.common.errors.NoReassignmentInProgressException.class);
             assertThat(admin.listPartitionReassignments().reassignments().get()).isEmpty();
 
+            // Replica assignments: this node for every partition is what a single node gives; another is refused.
+            int self = cluster.nodes().get().iterator().next().id();
+            admin.createTopics(List.of(new NewTopic("assigned", Map.of(0, List.of(self), 1, List.of(self))))).all()
+                    .get();
+            assertThat(admin.describeTopics(List.of("assigned")).allTopicNames().get().get("assigned").partitions())
+                    .hasSize(2);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("misassigned",
+                    Map.of(0, List.of(self + 1))))).all().get()).hasCauseInstanceOf(
+                    org.apache.kafka.common.errors.InvalidReplicaAssignmentException.class);
+            admin.createPartitions(Map.of("assigned", NewPartitions.increaseTo(3, List.of(List.of(self))))).all()
+                    .get();
+            assertThatThrownBy(() -> admin.createPartitions(Map.of("assigned", NewPartitions.increaseTo(4,
+                    List.of(List.of(self + 1))))).all().get()).hasCauseInstanceOf(
+                    org.apache.kafka.common.errors.InvalidReplicaAssignmentException.class);
+
             admin.deleteTopics(List.of("admin-topic")).all().get();
             Collection<String> names = admin.listTopics().names().get();
             assertThat(names).doesNotContain("admin-topic");

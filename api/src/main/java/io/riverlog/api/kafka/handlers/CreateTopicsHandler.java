@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -17,6 +18,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 
+import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.topics.TopicConfigs;
 import io.riverlog.actors.topics.TopicRegistry;
 import io.riverlog.api.kafka.codec.KafkaRequest;
@@ -25,9 +27,10 @@ import io.riverlog.api.topics.TopicIds;
 
 /**
  * CreateTopics. Each partition has the node's replication factor (1 on a single node, min(3, nodes) in
- * a cluster, where its replicas are its partition group's members): another factor is refused, as are
- * explicit replica assignments (a cluster places partitions on its groups; a reassignment moves a
- * group afterwards). {@code validateOnly} is answered without
+ * a cluster, where its replicas are its partition group's members): another factor is refused.
+ * Explicit replica assignments are taken where they follow the partition groups
+ * ({@link ReplicaAssignments}): the topic's partition 0 goes to the group they start at, and each
+ * next partition to the next group. {@code validateOnly} is answered without
  * creating anything, after the checks that do not need the registry (the configs among them). The
  * answer carries the new topic's configs.
  */
@@ -65,11 +68,34 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
                     ? "this cluster keeps " + replication + " replicas of each partition (min(3, nodes))"
                     : "a single node holds one replica"));
         }
+        OptionalInt firstGroup = OptionalInt.empty();
         if (!topic.assignments().isEmpty()) {
-            return done(result, Errors.INVALID_REQUEST, "replica assignments are not supported: partitions are"
-                    + " placed on the cluster's partition groups; create the topic, then move its partitions with"
-                    + " a reassignment");
+            if (topic.numPartitions() != -1 || topic.replicationFactor() != -1) {
+                return done(result, Errors.INVALID_REQUEST, "a topic with replica assignments takes its partition"
+                        + " count and replication factor from them: numPartitions and replicationFactor must be -1");
+            }
+            List<List<Integer>> assignments = new ArrayList<>();
+            for (int p = 0; p < topic.assignments().size(); p++) {
+                CreateTopicsRequestData.CreatableReplicaAssignment assignment = topic.assignments().find(p);
+                if (assignment == null) {
+                    return done(result, Errors.INVALID_REPLICA_ASSIGNMENT, "the assignments must be of partitions"
+                            + " 0 to " + (topic.assignments().size() - 1) + ", each once; partition " + p
+                            + " has none");
+                }
+                assignments.add(assignment.brokerIds());
+            }
+            Placement placement = topics.cluster().placement();
+            Optional<String> problem = ReplicaAssignments.problemWith(assignments, placement);
+            if (problem.isPresent()) {
+                return done(result, Errors.INVALID_REPLICA_ASSIGNMENT, problem.get());
+            }
+            firstGroup = placement.firstGroupFor(assignments);
+            if (firstGroup.isEmpty()) {
+                return done(result, Errors.INVALID_REPLICA_ASSIGNMENT, "the replicas " + assignments + " cannot be"
+                        + " given: " + ReplicaAssignments.whatFits(placement));
+            }
         }
+        int count = topic.assignments().isEmpty() ? topic.numPartitions() : topic.assignments().size();
         Map<String, String> configs = new LinkedHashMap<>();
         topic.configs().forEach(config -> configs.put(config.name(), config.value()));
         if (validateOnly) {
@@ -77,21 +103,21 @@ final class CreateTopicsHandler implements KafkaRequestHandler {
             if (problem.isPresent()) {
                 return done(result, Errors.INVALID_CONFIG, problem.get());
             }
-            return done(withConfigs(result.setNumPartitions(topic.numPartitions()).setReplicationFactor(replication),
+            return done(withConfigs(result.setNumPartitions(count).setReplicationFactor(replication),
                     configs), Errors.NONE, null);
         }
-        int partitions = topic.numPartitions() == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS
-                : topic.numPartitions();
-        return topics.create(topic.name(), partitions, configs).toCompletableFuture().handle((reply, error) -> {
+        int partitions = count == -1 ? TopicRegistry.CreateTopic.DEFAULT_PARTITIONS : count;
+        CompletionStage<TopicRegistry.ChangeReply> reply = topics.create(topic.name(), partitions, configs, firstGroup);
+        return reply.toCompletableFuture().handle((created, error) -> {
             if (error != null) {
                 return result.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(error.getMessage());
             }
-            if (reply instanceof TopicRegistry.Changed created) {
-                return withConfigs(result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(created.topic()))
-                        .setNumPartitions(created.topic().partitions()).setReplicationFactor(replication),
-                        created.topic().configs());
+            if (created instanceof TopicRegistry.Changed changed) {
+                return withConfigs(result.setErrorCode(Errors.NONE.code()).setTopicId(TopicIds.of(changed.topic()))
+                        .setNumPartitions(changed.topic().partitions()).setReplicationFactor(replication),
+                        changed.topic().configs());
             }
-            TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) reply;
+            TopicRegistry.ChangeFailed failed = (TopicRegistry.ChangeFailed) created;
             return result.setErrorCode(KafkaErrors.of(failed.error()).code()).setErrorMessage(failed.message());
         });
     }
