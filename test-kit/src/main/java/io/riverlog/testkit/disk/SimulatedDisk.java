@@ -256,6 +256,14 @@ public final class SimulatedDisk implements Storage {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         live.remove(from);
         live.put(to, node);
+        if (node instanceof DirectoryNode) {
+            // What was under the directory is under its new name now (the nodes keep their entries by name).
+            for (Path below : List.copyOf(live.keySet())) {
+                if (below.startsWith(from) && !below.equals(from)) {
+                    live.put(to.resolve(from.relativize(below)), live.remove(below));
+                }
+            }
+        }
         parentOf(from).pending.add(
                 new EntryOp.Rename(from.getFileName().toString(), to.getFileName().toString(), node));
     }
