@@ -59,6 +59,8 @@ public final class RaftNode implements AutoCloseable {
     private static final int CACHED_SEGMENTS = 2;
     /** How soon a leader that is not ready yet is asked again: it usually is within a heartbeat. */
     private static final Duration NOT_READY_RETRY = Duration.ofMillis(20);
+    /** How soon a leadership transfer that failed (another member was elected meanwhile) is asked again. */
+    private static final Duration TRANSFER_RETRY = Duration.ofMillis(200);
 
     private final RaftServer server;
     private final RaftClient metadataClient;
@@ -535,11 +537,26 @@ public final class RaftNode implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no partition group " + group));
         }
         return CompletableFuture.supplyAsync(() -> {
-            try {
-                requireSuccess(client.admin().transferLeadership(peerId(nodeId), timeout.toMillis()));
-                return null;
-            } catch (IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    requireSuccess(client.admin().transferLeadership(peerId(nodeId), Math.max(1, left)));
+                    return null;
+                } catch (IOException | RuntimeException e) {
+                    // Another member may win an election while leadership moves (a node restarting under
+                    // load: "different leader"); the new leader is asked again while there is time.
+                    if (left < 2 * TRANSFER_RETRY.toMillis()) {
+                        throw e instanceof RuntimeException runtime ? runtime
+                                : new java.util.concurrent.CompletionException(e);
+                    }
+                    try {
+                        TimeUnit.MILLISECONDS.sleep(TRANSFER_RETRY.toMillis());
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw new java.util.concurrent.CompletionException(interrupted);
+                    }
+                }
             }
         }, adminCalls);
     }

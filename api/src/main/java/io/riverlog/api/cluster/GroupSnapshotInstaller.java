@@ -119,7 +119,8 @@ public final class GroupSnapshotInstaller {
 
     /** Fetches a file of {@code length} bytes into {@code to}, durably. */
     private void fetch(URI uri, Path to, long length) throws IOException, InterruptedException {
-        HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(uri).GET().build(),
+        // The timeout bounds the wait for the answer to start (a node that stopped answering), not the copy.
+        HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
                 HttpResponse.BodyHandlers.ofFile(to));
         if (answer.statusCode() != 200) {
             throw new IOException(uri + " answered " + answer.statusCode());
