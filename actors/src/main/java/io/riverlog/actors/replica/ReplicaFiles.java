@@ -26,10 +26,13 @@ public final class ReplicaFiles {
     private ReplicaFiles() {
     }
 
-    /** True for the files of a partition directory that a copy carries. */
-    static boolean copied(String name) {
-        return LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0 || name.equals(LogFiles.LOG_START_OFFSET)
-                || name.equals(LogFiles.COMPACTED_OFFSET);
+    /**
+     * True for the names of the files of a partition directory that a copy carries: a segment, or where
+     * the log starts or is compacted to (never a path: safe to write into a staging directory).
+     */
+    public static boolean isCopiedName(String name) {
+        return !name.contains("/") && !name.contains("\\") && (LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0
+                || name.equals(LogFiles.LOG_START_OFFSET) || name.equals(LogFiles.COMPACTED_OFFSET));
     }
 
     /**
@@ -43,7 +46,7 @@ public final class ReplicaFiles {
         List<GroupSnapshot.FileCopy> files = new ArrayList<>();
         for (Path file : storage.list(dir)) {
             String name = file.getFileName().toString();
-            if (copied(name)) {
+            if (isCopiedName(name)) {
                 try (FileChannel channel = storage.open(file)) {
                     files.add(new GroupSnapshot.FileCopy(name, channel.size()));
                 }
@@ -58,10 +61,6 @@ public final class ReplicaFiles {
         return sibling(dir, STAGING_SUFFIX);
     }
 
-    /** True if {@code name} may be a file a copy carries (and so, safe to write into a staging directory). */
-    public static boolean isCopiedName(String name) {
-        return copied(name) && !name.contains("/") && !name.contains("\\");
-    }
 
     /**
      * Makes the copy in {@code staged} (its files written and fsynced) the replica in {@code dir}: it
