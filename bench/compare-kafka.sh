@@ -145,7 +145,7 @@ consumer_figures() {
 measure() {
   local phase=$1 round=$2 first=$3 broker=$4 case=$5 prefix=$6 rate=${7:--1}
   local pid log records size topic tool rc=0 cpu_before cpu_after busy_before busy_after started ended
-  local writeback figures status
+  local writeback figures status jit_before jit_after
   pid=$(broker_pid "$broker")
   log="$RESULTS/logs/$phase$round-$case-$broker.log"
   case $case in
@@ -159,6 +159,7 @@ measure() {
   sync
   # $pid unquoted: a cluster's nodes, one pid each.
   read -r -a cpu_before <<<"$(pids_cpu_ms $pid)"
+  jit_before=$(pids_jit_ms $pid)
   busy_before=$(machine_busy_ms)
   started=$(now_ms)
   case $case in
@@ -178,6 +179,7 @@ measure() {
   busy_after=$(machine_busy_ms)
   kill -0 $pid 2>/dev/null || die "the $broker broker has ended during $phase $round $case; see $RESULTS/$broker/"
   read -r -a cpu_after <<<"$(pids_cpu_ms $pid)"
+  jit_after=$(pids_jit_ms $pid)
   read -r -a writeback <<<"$(timed_sync)"
   figures=$("${tool}_figures" "$log" || true)
   status=ok
@@ -190,6 +192,7 @@ measure() {
   local user_ms=$((cpu_after[0] - cpu_before[0])) sys_ms=$((cpu_after[1] - cpu_before[1]))
   record "RUN phase=$phase round=$round first=$first broker=$broker case=$case records=$records" \
     "record_bytes=$size target_rec_s=$rate cpu_ms=$((user_ms + sys_ms)) cpu_user_ms=$user_ms cpu_sys_ms=$sys_ms" \
+    "jit_ms=$((jit_after - jit_before))" \
     "wall_ms=$((ended - started)) machine_busy_ms=$((busy_after - busy_before)) writeback_busy_ms=${writeback[0]}" \
     "writeback_wall_ms=${writeback[1]} $figures status=$status"
 }

@@ -8,7 +8,7 @@ runs.txt holds one line per fact, the kind first, then name=value pairs:
 
     META name=value                           (one per line; the value may hold spaces)
     RUN phase=cold|warmup|measure|latency round=N first=BROKER broker=BROKER case=a|b|c100|c1k|d|latP
-        records=N record_bytes=N target_rec_s=N cpu_ms=N [cpu_user_ms=N cpu_sys_ms=N] wall_ms=N
+        records=N record_bytes=N target_rec_s=N cpu_ms=N [cpu_user_ms=N cpu_sys_ms=N jit_ms=N] wall_ms=N
         [machine_busy_ms=N writeback_busy_ms=N writeback_wall_ms=N] <the tool's figures> status=ok|failed|short
     IDLE broker=BROKER seconds=N cpu_ms=N
     IDLE_MACHINE seconds=N busy_ms=N
@@ -21,7 +21,8 @@ the broker process's own time from the start of the tool's run to its end: cpu_m
 and each apart. machine_busy_ms is the busy time of all CPUs of the machine in the same window (every
 process: the tool and the other broker too); writeback_busy_ms and writeback_wall_ms are the
 machine's busy time during, and the length of, the sync right after the run, which writes back what
-the run left dirty. Fields in [ ] are missing from the lines of older runs; their columns show "—".
+the run left dirty; jit_ms is the part of cpu_ms that the broker's JIT compiler threads spent (a
+broker still compiling is not warm yet). Fields in [ ] are missing from the lines of older runs; their columns show "—".
 """
 import statistics
 import sys
@@ -150,6 +151,19 @@ def cpu_table(facts):
     return table(["case", "Riverlog CPU s / M records", "Kafka CPU s / M records", "Riverlog user / system",
                   "Kafka user / system", "Riverlog CPU s / GB", "Kafka CPU s / GB", "Riverlog/Kafka", "range",
                   "Riverlog/Kafka, idle use taken out"], rows)
+
+
+def jit_table(facts):
+    """The JIT compiler's share of each broker's CPU over the measured runs of each case: near zero when warm."""
+    rows = []
+    for case, label in CPU_ROWS:
+        case_pairs = pairs(facts, "measure", case)
+        if not case_pairs or any("jit_ms" not in p[b] for p in case_pairs.values() for b in BROKERS):
+            continue
+        share = {b: sum(p[b]["jit_ms"] for p in case_pairs.values())
+                 / max(sum(p[b]["cpu_ms"] for p in case_pairs.values()), 1) for b in BROKERS}
+        rows.append([label, *(f"{100 * share[b]:.1f} %" for b in BROKERS)])
+    return table(["case", "Riverlog: JIT compiler's share of its CPU", "Kafka: JIT compiler's share"], rows) if rows else ""
 
 
 def machine_s_per_million(run, field):
@@ -288,6 +302,10 @@ def summary(facts):
         cpu_table(facts),
         "",
     ]
+    jit = jit_table(facts)
+    if jit:
+        out += ["How warm each broker was: the share of its CPU in the measured runs that its JIT compiler "
+                "threads spent (counted in the CPU figures above; a few per cent at most when warm).", "", jit, ""]
     machine = machine_table(facts)
     if machine:
         idle_machine = [f["busy_ms"] / f["seconds"] for kind, f in facts if kind == "IDLE_MACHINE"]

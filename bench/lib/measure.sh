@@ -33,6 +33,23 @@ pids_cpu_ms() {
   echo "$user $sys"
 }
 
+# pids_jit_ms PID...: the CPU time, user + system in ms, of the processes' JIT compiler threads
+# (named "C1 CompilerThread#" and "C2 CompilerThread#"): how far from warm a broker still is.
+pids_jit_ms() {
+  local pid task name stat ticks=0
+  local -a fields
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      read -r name <"$task/comm" 2>/dev/null || continue
+      [[ $name == C[12]\ CompilerThre* ]] || continue
+      read -r stat <"$task/stat" 2>/dev/null || continue
+      read -r -a fields <<<"${stat##*) }"
+      ticks=$((ticks + fields[11] + fields[12]))
+    done
+  done
+  echo $((ticks * 1000 / CLK_TCK))
+}
+
 # machine_busy_ms: CPU time that all CPUs of the machine have been busy since boot, in ms, from the
 # first line of /proc/stat: user, nice, system, irq and softirq, every process and kernel thread.
 # Idle and iowait are not busy; steal is time the hypervisor gave to others.

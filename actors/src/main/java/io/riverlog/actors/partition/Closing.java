@@ -130,6 +130,11 @@ final class Closing extends AbstractBehavior<Command> {
                     compact.replyTo().tell(new LogCleaner.NothingToCompact(wiring.id()));
                     return this;
                 })
+                // The close fsyncs everything, but no snapshot may count on a partition that stops.
+                .onMessage(PartitionActor.Flush.class, flush -> {
+                    flush.replyTo().tell(new PartitionActor.FlushFailed("partition " + wiring.id() + " is stopping"));
+                    return this;
+                })
                 .onMessage(GetProducers.class, this::onGetProducers)
                 .onMessage(DamageFound.class, found -> {
                     reads.damageFound(found.damage());

@@ -82,6 +82,10 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
     record SwapCompacted(Compaction.Prepared prepared, ActorRef<LogCleaner.Turn> replyTo) implements Command {
     }
 
+    /** Fsyncs what was written, answers how far the log is durable ({@link PartitionActor.Flush}). */
+    record Flush(ActorRef<PartitionActor.FlushReply> replyTo) implements Command {
+    }
+
     private enum Tick implements Command { FLUSH, RETENTION }
 
     private record CloseReplaced(PartitionLog log) implements Command {
@@ -193,6 +197,7 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
         return newReceiveBuilder()
                 .onMessage(WriteRound.class, this::onWriteRound)
                 .onMessageEquals(Tick.FLUSH, this::onFlushTick)
+                .onMessage(Flush.class, this::onFlush)
                 .onMessageEquals(Tick.RETENTION, this::onRetentionTick)
                 .onMessage(MoveLogStart.class, this::onMoveLogStart)
                 .onMessage(PlanCompaction.class, this::onPlanCompaction)
@@ -228,6 +233,20 @@ final class LogWriter extends AbstractBehavior<LogWriter.Command> {
             } catch (IOException e) {
                 fail(e);
             }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onFlush(Flush request) {
+        if (failed) {
+            request.replyTo().tell(new PartitionActor.FlushFailed("log of " + id + " is offline"));
+            return this;
+        }
+        try {
+            request.replyTo().tell(new PartitionActor.Flushed(flush()));
+        } catch (IOException e) {
+            request.replyTo().tell(new PartitionActor.FlushFailed("fsync of the log of " + id + " failed: " + e));
+            fail(e);
         }
         return this;
     }

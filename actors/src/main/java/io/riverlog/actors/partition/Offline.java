@@ -128,6 +128,10 @@ final class Offline extends AbstractBehavior<Command> {
                     compact.fail(refusal);
                     return this;
                 })
+                .onMessage(PartitionActor.Flush.class, flush -> {
+                    flush.fail(refusal);
+                    return this;
+                })
                 .onMessage(Read.class, read -> fromTheLog(read, log -> log.read(read)))
                 // Only a read parked on the log can have a wait that ends.
                 .onMessage(ReadPath.WaitEnded.class, ended -> {

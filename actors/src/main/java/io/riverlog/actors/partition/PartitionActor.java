@@ -77,7 +77,7 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
      */
     public sealed interface Request extends Command
             permits Append, Read, GetState, FindOffsetForTimestamp, FindEpochEnd, Scrub, DeleteRecords, GetProducers,
-            Compact {
+            Compact, Flush {
         /** Answers this request with nothing but {@code refusal}. */
         void fail(Refusal refusal);
     }
@@ -427,6 +427,30 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
     public record DeleteRecordsFailed(DeleteRecordsError error, String message) implements DeleteRecordsReply {
     }
 
+    /**
+     * Makes every append answered so far durable (fsyncs the log), whatever the fsync policy, and
+     * answers with the offset the log is durable up to. A replica's partition, whose appends its
+     * group's Raft log already holds durably, writes without fsyncing: its group asks this before a
+     * snapshot lets the Raft log be purged. A partition that is not online refuses.
+     */
+    public record Flush(ActorRef<FlushReply> replyTo) implements Request {
+        @Override
+        public void fail(Refusal refusal) {
+            replyTo.tell(new FlushFailed(refusal.message()));
+        }
+    }
+
+    public sealed interface FlushReply {
+    }
+
+    /** Everything the log held when the flush began is durable: it is durable up to {@code durableEndOffset}. */
+    public record Flushed(long durableEndOffset) implements FlushReply {
+    }
+
+    /** The log could not be made durable: it is offline, or the fsync failed (and took it offline). */
+    public record FlushFailed(String message) implements FlushReply {
+    }
+
     /** Writes and fsyncs everything accepted, closes the log cleanly, then stops. */
     public record Stop(ActorRef<Done> replyTo) implements Command {
     }
@@ -550,6 +574,11 @@ public final class PartitionActor extends AbstractBehavior<PartitionActor.Comman
                 })
                 .onMessage(Compact.class, compact -> {
                     wiring.writer().tell(new LogWriter.PlanCompaction(wiring.id(), compact.replyTo()));
+                    return this;
+                })
+                .onMessage(Flush.class, flush -> {
+                    // Behind every round sent so far: the writer fsyncs after writing them.
+                    wiring.writer().tell(new LogWriter.Flush(flush.replyTo()));
                     return this;
                 })
                 .onMessage(DamageFound.class, found -> {

@@ -37,6 +37,8 @@ public final class ReplicaApplier {
     /** Topics deleted (by id): their entries, applied late or again after a restart, get {@link #OTHER_TOPIC}. */
     private final java.util.Set<UUID> deletedTopics = new java.util.HashSet<>();
     private final Storage storage;
+    /** How soon a partition that answered it is still opening (its stash was full) is asked again. */
+    private static final Duration OPENING_RECHECK = Duration.ofMillis(10);
 
     private record Waiting(long index, long term, ReplicaEntry entry,
                            CompletableFuture<PartitionActor.AppendReply> answer) {
@@ -196,6 +198,8 @@ public final class ReplicaApplier {
         }
         try {
             if (replica.applied == null) {
+                // Its actor recovers its log first, which may go back to the durable record: read after that.
+                awaitOpened(actor);
                 replica.applied = ReplicaProgress.read(replica.dir, storage);
             }
         } catch (java.io.IOException e) {
@@ -216,7 +220,7 @@ public final class ReplicaApplier {
                     replyTo -> new PartitionActor.Append(valid, entry.appendTimeMs(), Math.toIntExact(term), replyTo),
                     timeout, scheduler)
                     .handle((reply, failure) -> failure != null
-                            ? halt(entry.partition(), replica, index, new PartitionActor.AppendFailed(
+                            ? halt(replica, index, new PartitionActor.AppendFailed(
                                     PartitionActor.AppendError.NOT_AVAILABLE, failure.toString()))
                             : recorded(entry.partition(), replica, index, reply));
         } catch (InvalidBatchException e) {
@@ -224,6 +228,34 @@ public final class ReplicaApplier {
             return CompletableFuture.completedFuture(recorded(entry.partition(), replica, index,
                     new PartitionActor.AppendFailed(
                     PartitionActor.AppendError.INVALID_RECORD, e.getMessage())));
+        }
+    }
+
+    /**
+     * Waits until the partition's actor has opened its log ({@link ReplicaProgress#recover} ran), or
+     * could not: a partition opening with a full stash answers at once, and is asked again.
+     */
+    private void awaitOpened(ActorRef<PartitionActor.Command> actor) throws java.io.IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            PartitionActor.PartitionState state;
+            try {
+                state = DirectAsk.<PartitionActor.Command, PartitionActor.PartitionState>ask(actor,
+                        PartitionActor.GetState::new, timeout, scheduler).toCompletableFuture()
+                        .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for " + actor + " to open its log");
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new java.io.IOException("the partition " + actor + " did not open its log in time", e);
+            }
+            if (state.availability() != PartitionActor.Availability.OPENING) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new java.io.IOException("the partition " + actor + " did not open its log in " + timeout);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(OPENING_RECHECK.toNanos());
         }
     }
 
@@ -237,10 +269,11 @@ public final class ReplicaApplier {
     private PartitionActor.AppendReply recorded(PartitionId id, Replica replica, long index,
                                                 PartitionActor.AppendReply reply) {
         if (reply instanceof PartitionActor.AppendFailed failed && LOCAL_FAILURES.contains(failed.error())) {
-            return halt(id, replica, index, failed);
+            return halt(replica, index, failed);
         }
         synchronized (replica) {
-            if (replica.closed) {
+            // Halted: an entry before this one was not carried out here, so no later one may count as applied.
+            if (replica.closed || replica.halted != null) {
                 return reply;
             }
             long end = reply instanceof PartitionActor.Appended appended
@@ -253,7 +286,7 @@ public final class ReplicaApplier {
                 ReplicaProgress.write(replica.progress, applied);
                 replica.applied = applied;
             } catch (java.io.IOException e) {
-                return halt(id, replica, index, new PartitionActor.AppendFailed(
+                return halt(replica, index, new PartitionActor.AppendFailed(
                         PartitionActor.AppendError.STORAGE_ERROR, "recording what was applied failed: " + e));
             }
         }
@@ -265,14 +298,16 @@ public final class ReplicaApplier {
     }
 
     /**
-     * Makes what the replicas of {@code partitions} applied durable ({@link ReplicaProgress#writeDurably}),
-     * so that a restart may skip the entries they carried out. False if one of them cannot vouch for its
-     * entries: it stopped applying ({@link #halt}), or it is not registered (its partition stopped, or
-     * has not started yet) while its topic is not known deleted. Such a replica applies its entries
-     * again from the group's log at its next start, so no snapshot may pass them.
+     * Makes what the replicas of {@code partitions} applied durable: each partition's log is fsynced
+     * ({@link PartitionActor.Flush}), then its pair ({@link ReplicaProgress#writeDurably}), so that a
+     * restart, even after a power cut, may skip the entries they carried out. False if one of them
+     * cannot vouch for its entries: it stopped applying ({@link #halt}), its log could not be made
+     * durable, or it is not registered (its partition stopped, or has not started yet) while its topic is
+     * not known deleted. Such a replica applies its entries again from the group's log at its next
+     * start, so no snapshot may pass them.
      */
     public boolean makeDurable(java.util.Collection<Touched> partitions) throws java.io.IOException {
-        java.util.List<Replica> durable = new java.util.ArrayList<>();
+        java.util.Map<Replica, ActorRef<PartitionActor.Command>> durable = new java.util.LinkedHashMap<>();
         synchronized (this) {
             for (Touched touched : partitions) {
                 Replica replica = replicas.get(touched.partition());
@@ -285,20 +320,57 @@ public final class ReplicaApplier {
                 if (replica.halted != null) {
                     return false;
                 }
-                durable.add(replica);
+                durable.put(replica, actors.get(touched.partition()));
             }
         }
-        for (Replica replica : durable) {
+        // The pairs first, then the fsyncs: each log is then durable at least up to its pair.
+        java.util.Map<Replica, ReplicaProgress.Applied> pairs = new java.util.HashMap<>();
+        java.util.Map<Replica, CompletableFuture<PartitionActor.FlushReply>> flushes = new java.util.HashMap<>();
+        for (Map.Entry<Replica, ActorRef<PartitionActor.Command>> entry : durable.entrySet()) {
+            synchronized (entry.getKey()) {
+                if (entry.getKey().applied == null || entry.getKey().closed) {
+                    continue;
+                }
+                pairs.put(entry.getKey(), entry.getKey().applied);
+            }
+            flushes.put(entry.getKey(), DirectAsk.<PartitionActor.Command, PartitionActor.FlushReply>ask(
+                    entry.getValue(), PartitionActor.Flush::new, timeout, scheduler).toCompletableFuture());
+        }
+        boolean all = true;
+        for (Map.Entry<Replica, ReplicaProgress.Applied> pair : pairs.entrySet()) {
+            Replica replica = pair.getKey();
+            PartitionActor.FlushReply reply = flushed(flushes.get(replica));
+            if (!(reply instanceof PartitionActor.Flushed flushed)
+                    || flushed.durableEndOffset() < pair.getValue().endOffset()) {
+                if (reply instanceof PartitionActor.FlushFailed failed && !replica.stopping) {
+                    halt(replica, pair.getValue().index(), new PartitionActor.AppendFailed(
+                            PartitionActor.AppendError.STORAGE_ERROR, failed.message()));
+                }
+                all = false;
+                continue;
+            }
             synchronized (replica) {
-                if (replica.applied != null && !replica.closed) {
+                if (!replica.closed) {
                     if (replica.progress == null) {
                         replica.progress = ReplicaProgress.open(replica.dir, storage);
                     }
-                    ReplicaProgress.writeDurably(replica.progress, replica.applied);
+                    ReplicaProgress.writeDurably(replica.progress, pair.getValue());
                 }
             }
         }
-        return true;
+        return all;
+    }
+
+    /** The answer to a flush; a flush that did not answer in time counts as failed, without a reason. */
+    private PartitionActor.FlushReply flushed(CompletableFuture<PartitionActor.FlushReply> reply) {
+        try {
+            return reply.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        }
     }
 
     private static void closeQuietly(Replica replica) {
@@ -316,22 +388,34 @@ public final class ReplicaApplier {
     /**
      * This replica could not carry out the entry at {@code index} while the others did: it stops
      * applying the partition's entries, rather than give later ones the offsets this one should have
-     * had. What it recorded as applied stays, so at the node's next start its log is cut back there
-     * and the group's log (kept whole) is applied again from that entry.
+     * had. At the node's next start its log is cut back to what it recorded as applied and the group's
+     * log (kept whole behind it) is applied again from there. If its storage failed, what it wrote since
+     * its last snapshot may never reach the disk (after a failed fsync the page cache may hold bytes the
+     * disk does not): it goes back to the snapshot ({@link ReplicaProgress#rollBack}).
      */
-    private PartitionActor.AppendReply halt(PartitionId id, Replica replica, long index,
-                                            PartitionActor.AppendFailed failure) {
+    private PartitionActor.AppendReply halt(Replica replica, long index, PartitionActor.AppendFailed failure) {
         if (replica.halted == null) {
-            replica.halted = "this replica of " + id + " stopped applying at entry " + index + ": "
+            replica.halted = "this replica in " + replica.dir + " stopped applying at entry " + index + ": "
                     + failure.message();
             if (replica.stopping) {
-                log.debug("Replica of {} stopped applying its group's entries at entry {} as it stops; it applies"
-                        + " them at its next start", id, index);
+                log.debug("Replica {} stopped applying its group's entries at entry {} as it stops; it applies"
+                        + " them at its next start", replica.dir, index);
                 return failure;
             }
-            log.error("Replica of {} stopped applying its group's entries at entry {} ({}: {}); the other replicas"
-                    + " go on, and this one catches up when the node restarts", id, index, failure.error(),
+            log.error("Replica {} stopped applying its group's entries at entry {} ({}: {}); the other replicas"
+                    + " go on, and this one catches up when the node restarts", replica.dir, index, failure.error(),
                     failure.message());
+            if (failure.error() == PartitionActor.AppendError.STORAGE_ERROR
+                    || failure.error() == PartitionActor.AppendError.OUTCOME_UNKNOWN) {
+                synchronized (replica) {
+                    try {
+                        ReplicaProgress.rollBack(replica.dir, storage);
+                    } catch (java.io.IOException e) {
+                        log.error("Replica {} could not go back to its last snapshot after its storage failed: {}",
+                                replica.dir, e.toString());
+                    }
+                }
+            }
         }
         return failure;
     }

@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 import io.riverlog.actors.cluster.Placement;
-import io.riverlog.actors.partition.FsyncPolicy;
 import io.riverlog.actors.partition.LogCleaner;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
@@ -83,10 +82,10 @@ final class PartitionChildren {
                 continue;
             }
             Path dir = settings.partitionDir(id);
-            // A replica records how far it applied only once that is durable: its rounds are always fsynced.
+            // A replica's log is the state its group's Raft log builds: written without fsyncing (ReplicaProgress).
             ActorRef<PartitionActor.Command> ref = context.spawn(replicas == null
                     ? PartitionActor.create(id, dir, partitionSettings, storage, metrics)
-                    : PartitionActor.create(id, dir, partitionSettings.withFsyncPolicy(FsyncPolicy.BATCH), storage,
+                    : PartitionActor.create(id, dir, ReplicaProgress.settingsOf(partitionSettings), storage,
                             metrics, ReplicaProgress.OPENER),
                     id.directoryName());
             if (replicas != null) {

@@ -94,7 +94,8 @@ class ReplicaApplierTest {
     /**
      * A replica whose own storage refuses an entry that the others carry out must not give the next
      * entry the offset the refused one should have had: it stops applying, records nothing more, and
-     * is left to catch up from the group's log at the node's next start.
+     * is left to catch up from the group's log at the node's next start. As its storage failed, what
+     * it wrote since its last snapshot is not trusted either: it goes back to the snapshot's pair.
      */
     @Test
     void aReplicaThatFailsAnEntryStopsApplyingRatherThanShiftTheOffsetsOfTheNext() throws Exception {
@@ -109,19 +110,33 @@ class ReplicaApplierTest {
         actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo()
                 .tell(new PartitionActor.Appended(0, 0, 0, -1));
         assertThat(first.get()).isInstanceOf(PartitionActor.Appended.class);
-        CompletableFuture<PartitionActor.AppendReply> second = applier.apply(2, entry(idempotent(7, 1, "b")))
+        // A snapshot after the first entry: the partition is asked to fsync its log, then the pair is durable.
+        CompletableFuture<Boolean> snapshot = CompletableFuture.supplyAsync(() -> {
+            try {
+                return applier.makeDurable(List.of(new ReplicaApplier.Touched(ID, TOPIC_ID, 1)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        actor.expectMessageClass(PartitionActor.Flush.class, WAIT).replyTo().tell(new PartitionActor.Flushed(1));
+        assertThat(snapshot.get()).isTrue();
+        applier.apply(2, entry(idempotent(7, 1, "b")));
+        actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo()
+                .tell(new PartitionActor.Appended(1, 1, 0, -1));
+        CompletableFuture<PartitionActor.AppendReply> third = applier.apply(3, entry(idempotent(7, 2, "c")))
                 .toCompletableFuture();
         actor.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo().tell(new PartitionActor.AppendFailed(
                 PartitionActor.AppendError.STORAGE_ERROR, "the disk is full"));
-        assertThat(((PartitionActor.AppendFailed) second.get()).error())
+        assertThat(((PartitionActor.AppendFailed) third.get()).error())
                 .isEqualTo(PartitionActor.AppendError.STORAGE_ERROR);
 
-        PartitionActor.AppendReply third = applier.apply(3, entry(idempotent(7, 2, "c"))).toCompletableFuture().get();
+        PartitionActor.AppendReply fourth = applier.apply(4, entry(idempotent(7, 3, "d"))).toCompletableFuture().get();
 
-        assertThat(third).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
-                failed -> assertThat(failed.message()).contains("stopped applying at entry 2"));
+        assertThat(fourth).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
+                failed -> assertThat(failed.message()).contains("stopped applying at entry 3"));
         actor.expectNoMessage(Duration.ofMillis(200));
-        assertThat(ReplicaProgress.read(partitionDir, Storage.LOCAL)).isEqualTo(new ReplicaProgress.Applied(1, 1));
+        assertThat(ReplicaProgress.read(partitionDir, Storage.LOCAL)).as("back to the snapshot's pair")
+                .isEqualTo(new ReplicaProgress.Applied(1, 1));
     }
 
     /**
