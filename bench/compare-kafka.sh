@@ -23,7 +23,9 @@
 #   CASES ("a b c d"; "a b" with NODES=3)  a: produce A_RECORDS x 100 B; b: produce B_RECORDS x 1 KiB; c: consume what a
 #                      and b produced; d: as a, into a topic where Kafka fsyncs every append
 #   A_RECORDS (2000000), B_RECORDS (500000), PARTITIONS (3)
-#   WARMUP_ROUNDS (2)  rounds of every case on each broker before any is measured
+#   WARMUP_ROUNDS (2)  rounds of every case on each broker before any is measured (the summary says
+#                      "Not warm" if a JIT compiler still took over 10 % of its broker's CPU; a 3-node
+#                      comparison needed about 20 rounds here)
 #   PAIRS (6)          measured pairs per case; an even number lets each broker go first equally often
 #   LATENCY_RATES ("25 50 75")  % of Kafka's median case-a rate; "" skips the latency runs
 #   LATENCY_PAIRS (2), LATENCY_SECONDS (20), LATENCY_PEAK (measured)  rec/s the rates are shares of

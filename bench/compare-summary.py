@@ -153,6 +153,10 @@ def cpu_table(facts):
                   "Riverlog/Kafka, idle use taken out"], rows)
 
 
+# Above this share of a broker's CPU spent by its JIT compiler in the measured runs, the summary says it was not warm.
+JIT_WARM_PERCENT = 10
+
+
 def jit_table(facts):
     """The JIT compiler's share of each broker's CPU over the measured runs of each case: near zero when warm."""
     rows = []
@@ -163,7 +167,13 @@ def jit_table(facts):
         share = {b: sum(p[b]["jit_ms"] for p in case_pairs.values())
                  / max(sum(p[b]["cpu_ms"] for p in case_pairs.values()), 1) for b in BROKERS}
         rows.append([label, *(f"{100 * share[b]:.1f} %" for b in BROKERS)])
-    return table(["case", "Riverlog: JIT compiler's share of its CPU", "Kafka: JIT compiler's share"], rows) if rows else ""
+    if not rows:
+        return ""
+    out = table(["case", "Riverlog: JIT compiler's share of its CPU", "Kafka: JIT compiler's share"], rows)
+    if any(float(cell.rstrip(" %")) > JIT_WARM_PERCENT for row in rows for cell in row[1:]):
+        out += (f"\n\n**Not warm**: a broker's JIT compiler took more than {JIT_WARM_PERCENT} % of its CPU in the "
+                "measured runs, so its figures still include compiling; run again with more WARMUP_ROUNDS.")
+    return out
 
 
 def machine_s_per_million(run, field):

@@ -1,6 +1,7 @@
 package io.riverlog.bench;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import org.apache.kafka.common.compress.Compression;
@@ -25,7 +26,10 @@ import io.riverlog.wal.ValidBatches;
  * {@value #BATCH_BYTES} fills one, with values of {@code valueBytes} random bytes, uncompressed or
  * compressed. The score is batches checked per second. For comparison, {@code recordIterator} walks
  * the same records the way Kafka's broker does when it validates them: the batch's own record
- * iterator, which builds an object per record (keys and values skipped when compressed).
+ * iterator, which builds an object per record (keys and values skipped when compressed). And
+ * {@code validateSummarized} is the check a partition group's replica makes of a batch its leader
+ * validated ({@link BatchFormat#validateSummarized}: framing, CRC32C and header, with the leader's
+ * summary of the records).
  */
 @State(Scope.Benchmark)
 public class BatchValidationBenchmark extends ThroughputBenchmark {
@@ -39,6 +43,7 @@ public class BatchValidationBenchmark extends ThroughputBenchmark {
     public String compression;
 
     private ByteBuffer batch;
+    private List<BatchFormat.Summary> summaries;
     private final BufferSupplier buffers = BufferSupplier.create();
 
     @Setup(Level.Trial)
@@ -46,11 +51,17 @@ public class BatchValidationBenchmark extends ThroughputBenchmark {
         Compression codec = Compression.of(compression).build();
         batch = RecordBatches.filledAsProducer(BATCH_BYTES, valueBytes, System.currentTimeMillis(),
                 new SplittableRandom(42), codec);
+        summaries = BatchFormat.summaries(BatchFormat.validate(batch));
     }
 
     @Benchmark
     public ValidBatches validate() {
         return BatchFormat.validate(batch);
+    }
+
+    @Benchmark
+    public ValidBatches validateSummarized() {
+        return BatchFormat.validateSummarized(batch, summaries);
     }
 
     @Benchmark

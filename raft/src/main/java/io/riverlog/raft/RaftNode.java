@@ -33,7 +33,7 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -245,7 +245,7 @@ public final class RaftNode implements AutoCloseable {
 
     private CompletionStage<ReplicatedJournal.Committed> submit(RaftClient client, byte[] entry) {
         CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
-        client.async().send(Message.valueOf(ByteString.copyFrom(entry)))
+        client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)))
                 .whenComplete((reply, failure) -> complete(result, reply, failure));
         return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -383,7 +383,8 @@ public final class RaftNode implements AutoCloseable {
 
     private CompletionStage<ReplicatedJournal.Committed> submitLocally(RaftGroupId group, byte[] entry) {
         CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
-        submitLocally(group, Message.valueOf(ByteString.copyFrom(entry)), result);
+        // The entry's bytes were encoded for this submission alone and are never written again: wrapped, not copied.
+        submitLocally(group, Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)), result);
         return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -142,12 +142,7 @@ public final class BatchFormat {
         while (position < view.limit()) {
             int index = batches.size();
             int sizeInBytes = checkFraming(view, position, index);
-            MutableRecordBatch batch = batchAt(view, position, sizeInBytes);
-            try {
-                batch.ensureValid();
-            } catch (CorruptRecordException e) {
-                throw new CorruptBatchException("batch " + index + ": " + e.getMessage());
-            }
+            MutableRecordBatch batch = crcChecked(view, position, sizeInBytes, index);
             int recordCount = checkHeader(batch, index);
             ByteBuffer bytes = view.duplicate();
             bytes.position(position).limit(position + sizeInBytes);
@@ -162,6 +157,68 @@ public final class BatchFormat {
             position += sizeInBytes;
         }
         return new ValidBatches(view, List.copyOf(batches), view.limit());
+    }
+
+    /**
+     * What {@link #validate} learnt from a batch's records, which its header does not say: its
+     * largest and smallest timestamps and whether a record has no key. A partition group's leader
+     * sends it with the batches it validated ({@link #summaries}), so that its replicas need not read
+     * every record again ({@link #validateSummarized}).
+     */
+    public record Summary(long maxTimestamp, long minTimestamp, boolean keyless) {
+    }
+
+    /** The summaries of {@code batches}, in their order. */
+    public static List<Summary> summaries(ValidBatches batches) {
+        List<Summary> summaries = new ArrayList<>(batches.batches().size());
+        for (BatchInfo batch : batches.batches()) {
+            summaries.add(new Summary(batch.maxTimestamp(), batch.minTimestamp(), batch.keyless()));
+        }
+        return summaries;
+    }
+
+    /**
+     * Checks batches that {@link #validate} accepted elsewhere and whose {@link #summaries} came with
+     * them: framing, CRC32C and header as {@link #validate} does, but the records are not read again.
+     * The CRC covers every byte after it, so bytes that pass it are the bytes that were checked, and
+     * the summaries stand for what reading the records would find.
+     *
+     * @throws InvalidBatchException if a batch fails a check, or the summaries do not match the batches
+     */
+    public static ValidBatches validateSummarized(ByteBuffer buffer, List<Summary> summaries) {
+        ByteBuffer view = buffer.isReadOnly() ? ByteBuffer.allocate(buffer.remaining()).put(buffer.duplicate()).flip()
+                : buffer.slice();
+        List<BatchInfo> batches = new ArrayList<>(summaries.size());
+        int position = 0;
+        while (position < view.limit()) {
+            int index = batches.size();
+            if (index == summaries.size()) {
+                throw new InvalidBatchException("more batches than the " + summaries.size() + " summaries");
+            }
+            int sizeInBytes = checkFraming(view, position, index);
+            MutableRecordBatch batch = crcChecked(view, position, sizeInBytes, index);
+            int recordCount = checkHeader(batch, index);
+            Summary summary = summaries.get(index);
+            batches.add(new BatchInfo(position, sizeInBytes, recordCount - 1, summary.maxTimestamp(),
+                    summary.minTimestamp(), batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                    summary.keyless()));
+            position += sizeInBytes;
+        }
+        if (batches.isEmpty() || batches.size() != summaries.size()) {
+            throw new InvalidBatchException(batches.size() + " batches for " + summaries.size() + " summaries");
+        }
+        return new ValidBatches(view, List.copyOf(batches), view.limit());
+    }
+
+    /** The batch at {@code position}, of {@code sizeInBytes}, once its CRC32C is known to hold. */
+    private static MutableRecordBatch crcChecked(ByteBuffer view, int position, int sizeInBytes, int index) {
+        MutableRecordBatch batch = batchAt(view, position, sizeInBytes);
+        try {
+            batch.ensureValid();
+        } catch (CorruptRecordException e) {
+            throw new CorruptBatchException("batch " + index + ": " + e.getMessage());
+        }
+        return batch;
     }
 
     /** The length of the batch at {@code position}, once its magic and length are known to be sound. */

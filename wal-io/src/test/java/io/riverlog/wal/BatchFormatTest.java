@@ -46,6 +46,36 @@ class BatchFormatTest {
         }
     }
 
+    /**
+     * A replica checks batches with the summaries of their leader's validation: it describes them as
+     * the full validation does, and refuses bytes that fail their CRC or summaries that do not fit.
+     */
+    @Test
+    void summarizedBatchesAreDescribedAsTheFullValidationDoesAndCheckedAgainstTheirCrc() {
+        ByteBuffer keyed = TestBatches.raw("a", 3, 10, 100, Compression.NONE);
+        ByteBuffer keyless = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(300L, null, "v".getBytes()),
+                new SimpleRecord(250L, null, "w".getBytes())).buffer();
+        ValidBatches full = BatchFormat.validate(concat(keyed, keyless));
+        List<BatchFormat.Summary> summaries = BatchFormat.summaries(full);
+        assertThat(summaries.get(1)).isEqualTo(new BatchFormat.Summary(300, 250, true));
+
+        ValidBatches summarized = BatchFormat.validateSummarized(full.buffer().duplicate(), summaries);
+        assertThat(summarized.batches()).isEqualTo(full.batches());
+        assertThat(summarized.buffer()).isEqualTo(full.buffer());
+
+        for (int position = 21; position < 80; position++) {
+            ByteBuffer flipped = TamperedBatches.copy(full.buffer());
+            flipped.put(position, (byte) (flipped.get(position) ^ 0x10));
+            int at = position;
+            assertThatThrownBy(() -> BatchFormat.validateSummarized(flipped, summaries)).as("flip at %d", at)
+                    .isInstanceOf(InvalidBatchException.class);
+        }
+        assertThatThrownBy(() -> BatchFormat.validateSummarized(full.buffer().duplicate(), summaries.subList(0, 1)))
+                .isInstanceOf(InvalidBatchException.class);
+        assertThatThrownBy(() -> BatchFormat.validateSummarized(keyed.duplicate(), summaries))
+                .isInstanceOf(InvalidBatchException.class);
+    }
+
     @Test
     void oldMagicTruncatedAndEmptyInputsAreRejected() {
         ByteBuffer legacy = MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V1, Compression.NONE,

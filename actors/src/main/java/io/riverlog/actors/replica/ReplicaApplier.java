@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.Scheduler;
 import io.riverlog.actors.ask.DirectAsk;
 import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
-import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.InvalidBatchException;
 import io.riverlog.wal.Storage;
 import io.riverlog.wal.ValidBatches;
@@ -215,7 +214,7 @@ public final class ReplicaApplier {
                     PartitionActor.AppendError.STORAGE_ERROR, replica.halted));
         }
         try {
-            ValidBatches valid = BatchFormat.validate(entry.batches());
+            ValidBatches valid = entry.validate();
             return DirectAsk.<PartitionActor.Command, PartitionActor.AppendReply>ask(actor,
                     replyTo -> new PartitionActor.Append(valid, entry.appendTimeMs(), Math.toIntExact(term), replyTo),
                     timeout, scheduler)
