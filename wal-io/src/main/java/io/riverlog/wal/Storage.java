@@ -72,7 +72,7 @@ public interface Storage {
 
     /**
      * Creates {@code dir} and any missing parents, each made durable in its own parent, so that a
-     * directory this returns survives a power cut.
+     * directory this returns survives a power cut. Callers may race to create the same directories.
      */
     default void createDirectories(Path dir) throws IOException {
         Deque<Path> missing = new ArrayDeque<>();
@@ -80,7 +80,15 @@ public interface Storage {
             missing.push(at);
         }
         for (Path create : missing) {
-            createDirectory(create);
+            try {
+                createDirectory(create);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // Created meanwhile by another caller (a broker opens its logs in parallel, each creating the
+                // data directory if missing): fine if it is a directory, and made durable here all the same.
+                if (!isDirectory(create)) {
+                    throw e;
+                }
+            }
             fsyncDirectory(create.getParent());
         }
     }
