@@ -80,7 +80,7 @@ class PartitionActorPowerCutTest {
     @Tag("volume")
     @Test
     void acknowledgedAppendsSurviveManyPowerCuts() throws Exception {
-        PowerCutRuns.repeat(SEED, 600, this::cutOnce);
+        PowerCutRuns.repeat(SEED, 400, this::cutOnce);
     }
 
     private int cutOnce(Random random, int index) throws Exception {
