@@ -13,14 +13,14 @@ import io.riverlog.settings.ConfigValues;
  * many partition groups carry the partitions' data, how much memory each Raft group may hold, and
  * how many entries a group applies between snapshots, how far behind a follower may fall and
  * still be in sync, how often moves of partition groups are looked for, whether the partition
- * groups' logs are purged behind their snapshots, and how long a member waits before it asks again
- * for a snapshot whose installation failed.
+ * groups' logs are purged behind their snapshots and how far a lagging member holds that back, and how
+ * long a member waits before it asks again for a snapshot whose installation failed.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
                              int snapshotEntries, Duration replicaLagTime, Duration moveCheckInterval,
-                             boolean purgeRaftLogs, Duration installRetryInterval) {
+                             boolean purgeRaftLogs, int laggingMemberEntries, Duration installRetryInterval) {
     private static final String PATH = "riverlog.cluster.";
     /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
     private static final int MAX_PARTITION_GROUPS = 1024;
@@ -54,6 +54,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
                 ConfigValues.positiveDuration(config, PATH + "replica-lag-time"),
                 ConfigValues.timerDuration(config, PATH + "move-check-interval"),
                 config.getBoolean(PATH + "purge-raft-logs"),
+                ConfigValues.intValue(config, PATH + "lagging-member-entries", 0, Integer.MAX_VALUE),
                 ConfigValues.timerDuration(config, PATH + "snapshot-install-retry-interval"));
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
@@ -44,6 +45,11 @@ import io.riverlog.actors.cluster.ReplicatedStateMachine;
  * answers come back in any order, and an entry not answered yet (its partition's actor is still
  * writing it) holds the snapshot back. A member that needs entries the leader purged copies the
  * state itself ({@link #notifyInstallSnapshotFromLeader}, through {@link ReplicatedStateMachine#install}).
+ *
+ * <p>The consensus engine purges the log up to a snapshot, but never past the commit index of any
+ * member: a member that is down would hold the purge back, and the log grow, for as long as it is
+ * down. Here a member more than so many entries behind the snapshot holds it back no longer
+ * ({@link #purgePastLaggingMembers}); when it returns, it copies the state instead.
  */
 final class JournalStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(JournalStateMachine.class);
@@ -55,8 +61,15 @@ final class JournalStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
     /** Entries handed to the target and not yet covered by a snapshot, in log order: their term, and if answered. */
     private final ConcurrentSkipListMap<Long, Applying> applying = new ConcurrentSkipListMap<>();
+    /** For a log that is never purged past a lagging member. */
+    static final long NEVER_PAST_LAGGING_MEMBERS = -1;
+
     /** How long a member whose installation failed waits before it is asked again. */
     private final Duration installRetryInterval;
+    /** How far behind a snapshot a member may be and still hold the purge back (or never passed). */
+    private final long laggingMemberEntries;
+    /** Whether the last snapshot purged past a lagging member: logged when that starts and when it ends. */
+    private boolean purgingPastLaggingMember;
     /** The last entry of the answered run at the head of the log, or null if none since the last snapshot. */
     private TermIndex answeredUpTo;
 
@@ -69,9 +82,10 @@ final class JournalStateMachine extends BaseStateMachine {
         }
     }
 
-    JournalStateMachine(ReplicatedStateMachine target, Duration installRetryInterval) {
+    JournalStateMachine(ReplicatedStateMachine target, Duration installRetryInterval, long laggingMemberEntries) {
         this.target = target;
         this.installRetryInterval = installRetryInterval;
+        this.laggingMemberEntries = laggingMemberEntries;
     }
 
     @Override
@@ -147,7 +161,47 @@ final class JournalStateMachine extends BaseStateMachine {
             return -1;
         }
         writeMarker(answeredUpTo);
+        purgePastLaggingMembers(answeredUpTo.getIndex());
         return answeredUpTo.getIndex();
+    }
+
+    /**
+     * Purges the log up to {@code laggingMemberEntries} behind the snapshot at {@code snapshotIndex}
+     * if a member's commit index is further behind than that (the consensus engine, which purges next,
+     * would stop at that member's index); otherwise leaves the purge to the engine.
+     */
+    private void purgePastLaggingMembers(long snapshotIndex) throws IOException {
+        if (laggingMemberEntries == NEVER_PAST_LAGGING_MEMBERS) {
+            return;
+        }
+        RaftServer.Division division = getServer().join().getDivision(getGroupId());
+        long slowest = division.getCommitInfos().stream().mapToLong(CommitInfoProto::getCommitIndex).min()
+                .orElse(snapshotIndex);
+        long upTo = purgeIndexPastLaggingMembers(snapshotIndex, slowest, laggingMemberEntries);
+        boolean pastMember = upTo > slowest;
+        if (pastMember != purgingPastLaggingMember) {
+            purgingPastLaggingMember = pastMember;
+            if (pastMember) {
+                log.info("Group {}: a member's commit index ({}) is more than {} entries behind the snapshot at {};"
+                        + " the log is purged past it, and it will copy the group's state when it returns",
+                        getGroupId(), slowest, laggingMemberEntries, snapshotIndex);
+            } else {
+                log.info("Group {}: no member is more than {} entries behind the snapshot at {} any more",
+                        getGroupId(), laggingMemberEntries, snapshotIndex);
+            }
+        }
+        if (pastMember) {
+            division.getRaftLog().purge(upTo);
+        }
+    }
+
+    /**
+     * The index up to which a log with a snapshot at {@code snapshotIndex} may be purged when its
+     * slowest member committed up to {@code slowest}: up to that member, but never more than
+     * {@code laggingMemberEntries} behind the snapshot, and never past the snapshot.
+     */
+    static long purgeIndexPastLaggingMembers(long snapshotIndex, long slowest, long laggingMemberEntries) {
+        return Math.min(snapshotIndex, Math.max(slowest, snapshotIndex - laggingMemberEntries));
     }
 
     /** Writes the marker of a snapshot at {@code upTo}, durably, and makes it the latest. */

@@ -160,7 +160,8 @@ public final class RaftNode implements AutoCloseable {
         // A snapshot is a marker that the partitions' segments hold everything up to an index
         // (JournalStateMachine): a restart applies only the entries after it, and the log is purged up
         // to it, but not past what any member has committed (a member that is down holds the purge
-        // back, rather than have to copy whole partitions when it returns). A member that still needs
+        // back, rather than have to copy whole partitions when it returns), unless that member is more than
+        // lagging-member-entries behind (JournalStateMachine purges past it). A member that still needs
         // purged entries is told to install a snapshot, which it copies itself from the leader (notify
         // mode: the consensus engine never sends the partitions' data).
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
@@ -169,6 +170,8 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeGap(properties, settings.purgeRaftLogs() ? settings.snapshotEntries()
                 : Integer.MAX_VALUE);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(properties, false);
+        long laggingMemberEntries = settings.purgeRaftLogs() ? settings.laggingMemberEntries()
+                : JournalStateMachine.NEVER_PAST_LAGGING_MEMBERS;
         // The groups are formed from --cluster on the first start only; later starts recover them, with
         // their logs and configurations, from the storage directory: those this node hosts then, after
         // partition groups moved, are those whose directories it has.
@@ -177,14 +180,15 @@ public final class RaftNode implements AutoCloseable {
                 .setProperties(properties)
                 .setStateMachineRegistry(groupId -> {
                     if (groupId.getUuid().equals(METADATA_GROUP)) {
-                        return new JournalStateMachine(metadata, settings.installRetryInterval());
+                        return new JournalStateMachine(metadata, settings.installRetryInterval(), laggingMemberEntries);
                     }
                     Integer number = numbers.get(groupId);
                     if (number == null) {
                         throw new IllegalStateException("group " + groupId + " is neither the metadata group nor one"
                                 + " of the " + data.size() + " partition groups (riverlog.cluster.partition-groups)");
                     }
-                    return new JournalStateMachine(dataMachines.apply(number), settings.installRetryInterval());
+                    return new JournalStateMachine(dataMachines.apply(number), settings.installRetryInterval(),
+                            laggingMemberEntries);
                 });
         if (fresh) {
             builder.setGroup(group);

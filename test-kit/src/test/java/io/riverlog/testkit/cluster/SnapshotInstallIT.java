@@ -41,8 +41,10 @@ import io.riverlog.testkit.KafkaClients;
  * partitions' segments and the committed offsets), and then applies the entries after the copy's
  * snapshot. One partition group carries everything, so that its log holds several segments to purge,
  * and its preferred leader, node 1, is the node wiped: once it has caught up it leads again, and
- * serves the records and the committed offsets from what it copied. Then the group moves to a fourth
- * node, which joins it after the purge and so copies the state too.
+ * serves the records and the committed offsets from what it copied. Then node 3 is down while more
+ * entries are written than a lagging member may hold the purge back by: the others purge their logs
+ * past it anyway, and when it returns it copies the state. Then the group moves to a fourth node,
+ * which joins it after the purge and so copies the state too.
  */
 class SnapshotInstallIT {
     private static final Logger log = LoggerFactory.getLogger(SnapshotInstallIT.class);
@@ -52,6 +54,9 @@ class SnapshotInstallIT {
     private static final int PARTITIONS = 3;
     private static final int RECORDS = 4_000;
     private static final int RECORDS_AFTER = 500;
+    /** Written while node 3 is down: 4 MB, several of the log's segments and far more entries than it may lag. */
+    private static final int RECORDS_WHILE_DOWN = 2_000;
+    private static final int LAGGING_MEMBER_ENTRIES = 64;
     /** Records of 2 KiB: 8 MB in all, eight segments of the group's Raft log to purge. */
     private static final int VALUE_BYTES = 2048;
     private static final int IN_FLIGHT = 200;
@@ -68,7 +73,8 @@ class SnapshotInstallIT {
         try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(
                 "-Driverlog.cluster.partition-groups=1", "-Driverlog.cluster.raft-snapshot-entries=16",
                 "-Driverlog.cluster.raft-log-segment-size=1MiB", "-Driverlog.cluster.replica-lag-time=3s",
-                "-Driverlog.cluster.snapshot-install-retry-interval=500ms"));
+                "-Driverlog.cluster.snapshot-install-retry-interval=500ms",
+                "-Driverlog.cluster.lagging-member-entries=" + LAGGING_MEMBER_ENTRIES));
              Admin admin = KafkaClients.admin(cluster.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic(TOPIC, Optional.of(PARTITIONS), Optional.empty()))).all()
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -110,6 +116,22 @@ class SnapshotInstallIT {
             assertThat(admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata()
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(committed);
 
+            // Node 3 is down while the others write on: without a bound on how far it may lag, it would hold
+            // the purge back behind what it had committed, in the log's segment open when it went down.
+            int sent = RECORDS + RECORDS_AFTER;
+            cluster.kill(3);
+            long openAtKill = newestRaftSegmentStart(cluster.node(2).dataDir());
+            send(cluster, ledger, sent, sent + RECORDS_WHILE_DOWN);
+            sent += RECORDS_WHILE_DOWN;
+            Eventually.until("node 2 purged its log past the segment open when node 3 went down", TIMEOUT, PAUSE,
+                    () -> firstRaftIndex(cluster.node(2).dataDir()) > openAtKill,
+                    () -> "; its log starts at " + firstRaftIndex(cluster.node(2).dataDir()) + ", that segment at "
+                            + openAtKill);
+            cluster.restart(3);
+            Eventually.until("node 3 copied the group's state from a member", TIMEOUT, PAUSE,
+                    () -> cluster.node(3).output().contains("installed the leader's snapshot"), () -> "");
+            awaitSameBytes(cluster, List.of(1, 2, 3));
+
             // The group moves from nodes 1, 2, 3 to 1, 2, 4: node 4 needs entries purged long ago.
             admin.alterPartitionReassignments(Map.of(new TopicPartition(TOPIC, 0),
                     Optional.of(new NewPartitionReassignment(List.of(1, 2, 4))))).all()
@@ -122,7 +144,7 @@ class SnapshotInstallIT {
                             .allMatch(p -> p.replicas().stream().map(Node::id).sorted().toList()
                                     .equals(List.of(1, 2, 4))), () -> "");
             assertThat(cluster.node(4).output()).contains("installed the leader's snapshot");
-            send(cluster, ledger, RECORDS + RECORDS_AFTER, RECORDS + 2 * RECORDS_AFTER);
+            send(cluster, ledger, sent, sent + RECORDS_AFTER);
             assertThat(ledger.failures()).as("failed sends").isEmpty();
             Read again = new Read(ledger, VALUE_BYTES);
             again.finish(TOPIC, KafkaClients.readToEnd(cluster.bootstrapServers(),
@@ -163,29 +185,42 @@ class SnapshotInstallIT {
         }, () -> "");
     }
 
-    /**
-     * The first index in the partition group's Raft log on the node: the smallest start of its log
-     * files (closed ones are {@code log_<start>-<end>}, the open one {@code log_inprogress_<start>}).
-     * The metadata group's directory is the one whose log starts at 0 and is never purged; the data
-     * group's is the other, so the largest of the two starts is the data group's.
-     */
+    /** The first index in the partition group's Raft log on the node, or -1 if it has none. */
     private static long firstRaftIndex(Path dataDir) throws IOException {
+        return raftSegmentStarts(dataDir).stream().mapToLong(Long::longValue).min().orElse(-1);
+    }
+
+    /** Where the newest segment of the partition group's Raft log on the node starts, or -1 if it has none. */
+    private static long newestRaftSegmentStart(Path dataDir) throws IOException {
+        return raftSegmentStarts(dataDir).stream().mapToLong(Long::longValue).max().orElse(-1);
+    }
+
+    /**
+     * The first indexes of the partition group's Raft log segments on the node (closed ones are named
+     * {@code log_<start>-<end>}, the open one {@code log_inprogress_<start>}). The metadata group's
+     * directory is the one whose log starts at 0 and is never purged; the data group's is the other,
+     * so the one whose first start is the larger is the data group's.
+     */
+    private static List<Long> raftSegmentStarts(Path dataDir) throws IOException {
         Path raft = dataDir.resolve("raft");
+        List<Long> data = List.of();
         if (!Files.isDirectory(raft)) {
-            return -1;
+            return data;
         }
-        long first = -1;
         try (Stream<Path> groups = Files.list(raft)) {
             for (Path group : groups.filter(d -> Files.isDirectory(d.resolve("current"))).toList()) {
                 try (Stream<Path> files = Files.list(group.resolve("current"))) {
-                    long start = files.map(f -> f.getFileName().toString()).filter(name -> name.startsWith("log_"))
-                            .mapToLong(name -> Long.parseLong(name.replace("log_inprogress_", "").replace("log_", "")
-                                    .split("-")[0])).min().orElse(-1);
-                    first = Math.max(first, start);
+                    List<Long> starts = files.map(f -> f.getFileName().toString())
+                            .filter(name -> name.startsWith("log_"))
+                            .map(name -> Long.parseLong(name.replace("log_inprogress_", "").replace("log_", "")
+                                    .split("-")[0])).sorted().toList();
+                    if (!starts.isEmpty() && (data.isEmpty() || starts.get(0) > data.get(0))) {
+                        data = starts;
+                    }
                 }
             }
         }
-        return first;
+        return data;
     }
 
     private static void deleteTree(Path root) throws IOException {
