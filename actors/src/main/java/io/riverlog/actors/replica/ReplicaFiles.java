@@ -1,11 +1,15 @@
 package io.riverlog.actors.replica;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.zip.CRC32C;
 
 import io.riverlog.wal.LogFiles;
 import io.riverlog.wal.Storage;
@@ -15,7 +19,9 @@ import io.riverlog.wal.Storage;
  * log). Only what cannot be derived is copied: the segments' records, where the log starts and how
  * far it is compacted. The indexes and the producer state are rebuilt from the records when the
  * copy is opened, and the log is cut back to the end the leader's replica recorded with the entry
- * it had applied, so that it holds exactly what those entries made. Blocking file IO.
+ * it had applied, so that it holds exactly what those entries made. A member that still holds a
+ * segment of the replica reuses as much of it as is byte for byte the other's (a {@link Prefix}),
+ * and only the rest travels. Blocking file IO.
  */
 public final class ReplicaFiles {
     /** The suffix of a partition directory being copied in, beside the one it replaces. */
@@ -23,7 +29,69 @@ public final class ReplicaFiles {
     /** The suffix a replaced partition directory has until it is removed. */
     public static final String REPLACED_SUFFIX = ".replaced";
 
+    /** Bytes read or copied at a time when a segment's prefix is checked or reused. */
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
+
     private ReplicaFiles() {
+    }
+
+    /** The first {@code length} bytes of a file, and their CRC32C. */
+    public record Prefix(long length, long crc) {
+        /** No bytes. */
+        public static final Prefix NONE = new Prefix(0, new CRC32C().getValue());
+    }
+
+    /**
+     * True for a segment, the only kind of file a member reuses a prefix of: the small files are
+     * copied whole.
+     */
+    public static boolean isSegmentName(String name) {
+        return LogFiles.baseOffsetOf(name, LogFiles.LOG_SUFFIX) >= 0;
+    }
+
+    /** The CRC32C of the first {@code length} bytes of {@code file}, or empty if it is shorter. */
+    public static Optional<Prefix> prefixOf(Path file, long length, Storage storage) throws IOException {
+        try (FileChannel in = storage.open(file, StandardOpenOption.READ)) {
+            if (in.size() < length) {
+                return Optional.empty();
+            }
+            return Optional.of(copyPrefix(in, null, length));
+        }
+    }
+
+    /**
+     * Copies the first bytes of {@code from}, at most {@code maxLength}, into a new file {@code to},
+     * and returns how many it copied and their CRC32C: what a member offers to reuse of a segment it
+     * holds. The CRC covers exactly the bytes copied, whatever happens to {@code from} meanwhile.
+     */
+    public static Prefix reusePrefix(Path from, Path to, long maxLength, Storage storage) throws IOException {
+        try (FileChannel in = storage.open(from, StandardOpenOption.READ);
+             FileChannel out = storage.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            return copyPrefix(in, out, Math.min(maxLength, in.size()));
+        }
+    }
+
+    /** Reads the first {@code length} bytes of {@code in}, writing them to {@code out} unless it is null. */
+    private static Prefix copyPrefix(FileChannel in, FileChannel out, long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(COPY_BUFFER_BYTES);
+        long position = 0;
+        while (position < length) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), length - position));
+            int read = in.read(buffer, position);
+            if (read < 0) {
+                break;
+            }
+            buffer.flip();
+            crc.update(buffer.duplicate());
+            if (out != null) {
+                while (buffer.hasRemaining()) {
+                    out.write(buffer, position + buffer.position());
+                }
+            }
+            position += read;
+        }
+        return new Prefix(position, crc.getValue());
     }
 
     /**

@@ -2,14 +2,11 @@ package io.riverlog.api.cluster;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +33,8 @@ import io.riverlog.wal.Storage;
 /**
  * Copies a partition group's state from another member, for a member that needs entries the group's
  * leader purged: it asks that node for its snapshot of the group ({@link GroupSnapshotRoutes}), copies
- * each partition's files into a staging directory beside the replica's (fsynced), has the registry
+ * each partition's files into a staging directory beside the replica's (fsynced; of a segment this
+ * node holds, the part that is byte for byte the other node's is taken from its own), has the registry
  * put them in place of this node's replicas ({@link TopicRegistry.InstallReplicas}), makes this
  * node's committed offsets of the group's consumer groups those of the other node, and completes with
  * the snapshot's point: the consensus engine then sends the entries after it. Blocking HTTP and file
@@ -44,6 +42,7 @@ import io.riverlog.wal.Storage;
  */
 public final class GroupSnapshotInstaller {
     private static final Logger log = LoggerFactory.getLogger(GroupSnapshotInstaller.class);
+    private static final int HTTP_OK = 200;
 
     private final PublishedNodes nodes;
     private final ActorRef<TopicRegistry.Command> registry;
@@ -53,6 +52,7 @@ public final class GroupSnapshotInstaller {
     private final Executor executor;
     private final Duration requestTimeout;
     private final HttpClient http;
+    private final ReplicaFileFetcher files;
 
     public GroupSnapshotInstaller(PublishedNodes nodes, ActorRef<TopicRegistry.Command> registry,
                                   ActorRef<GroupManager.Command> groups, Function<PartitionId, Path> dirs,
@@ -65,11 +65,12 @@ public final class GroupSnapshotInstaller {
         this.executor = executor;
         this.requestTimeout = requestTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+        this.files = new ReplicaFileFetcher(http, storage, requestTimeout);
     }
 
     /** Copies partition group {@code group}'s state from node {@code from}; completes with its snapshot's point. */
     public CompletionStage<SnapshotPoint> install(int group, int from) {
-        CompletableFuture<GroupSnapshotOffer> copied = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Copied> copied = CompletableFuture.supplyAsync(() -> {
             try {
                 return copy(group, from);
             } catch (IOException e) {
@@ -79,58 +80,38 @@ public final class GroupSnapshotInstaller {
                 throw new IllegalStateException("interrupted", e);
             }
         }, executor);
-        return copied.thenCompose(offer -> put(group, offer)).thenCompose(offer -> GroupManager.replaceShard(groups,
-                group, offer.offsets()).thenApply(replaced -> {
+        return copied.thenCompose(copy -> put(group, copy.offer()).thenCompose(offer -> GroupManager.replaceShard(
+                groups, group, offer.offsets())).thenApply(replaced -> {
+                    GroupSnapshot snapshot = copy.offer().snapshot();
                     log.info("Partition group {}: copied {} replicas and the committed offsets from node {}, at its"
-                            + " snapshot of entry {}", group, offer.snapshot().partitions().size(), from,
-                            offer.snapshot().index());
-                    return new SnapshotPoint(offer.snapshot().term(), offer.snapshot().index());
+                            + " snapshot of entry {} ({} bytes fetched, {} reused from this node's replicas)", group,
+                            snapshot.partitions().size(), from, snapshot.index(), copy.bytes().fetchedBytes(),
+                            copy.bytes().reusedBytes());
+                    return new SnapshotPoint(snapshot.term(), snapshot.index());
                 }));
     }
 
-    private GroupSnapshotOffer copy(int group, int from) throws IOException, InterruptedException {
+    /** What a copy brought: the other node's offer, and how many bytes came from it and from this node. */
+    private record Copied(GroupSnapshotOffer offer, ReplicaFileFetcher.Fetched bytes) {
+    }
+
+    private Copied copy(int group, int from) throws IOException, InterruptedException {
         NodeAddress node = nodes.get(from).orElseThrow(() -> new IOException("node " + from
                 + " has not registered its HTTP address yet"));
         String base = "http://" + node.httpHost() + ":" + node.httpPort() + "/cluster/v1/";
         HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create(base + "groups/" + group
                 + "/snapshot")).timeout(requestTimeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (answer.statusCode() != 200) {
+        if (answer.statusCode() != HTTP_OK) {
             throw new IOException("node " + from + " answered " + answer.statusCode() + ": "
                     + new String(answer.body(), StandardCharsets.UTF_8));
         }
         GroupSnapshotOffer offer = GroupSnapshotRoutes.MAPPER.readValue(answer.body(), GroupSnapshotOffer.class);
+        ReplicaFileFetcher.Fetched fetched = ReplicaFileFetcher.Fetched.NOTHING;
         for (GroupSnapshot.PartitionCopy partition : offer.snapshot().partitions()) {
-            PartitionId id = new PartitionId(partition.topic(), partition.partition());
-            Path staged = ReplicaFiles.stagingDir(dirs.apply(id));
-            storage.deleteTree(staged);
-            storage.createDirectories(staged);
-            for (GroupSnapshot.FileCopy file : partition.files()) {
-                if (!ReplicaFiles.isCopiedName(file.name())) {
-                    throw new IOException("node " + from + " offered a file named " + file.name() + " for " + id);
-                }
-                fetch(URI.create(base + "partitions/" + URLEncoder.encode(partition.topic(), StandardCharsets.UTF_8)
-                        + "/" + partition.partition() + "/files/" + file.name() + "?length=" + file.length()),
-                        staged.resolve(file.name()), file.length());
-            }
-            storage.fsyncDirectory(staged);
+            Path replica = dirs.apply(new PartitionId(partition.topic(), partition.partition()));
+            fetched = fetched.plus(files.fetch(base, partition, replica, ReplicaFiles.stagingDir(replica)));
         }
-        return offer;
-    }
-
-    /** Fetches a file of {@code length} bytes into {@code to}, durably. */
-    private void fetch(URI uri, Path to, long length) throws IOException, InterruptedException {
-        // The timeout bounds the wait for the answer to start (a node that stopped answering), not the copy.
-        HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
-                HttpResponse.BodyHandlers.ofFile(to));
-        if (answer.statusCode() != 200) {
-            throw new IOException(uri + " answered " + answer.statusCode());
-        }
-        try (FileChannel file = storage.open(to, StandardOpenOption.WRITE)) {
-            if (file.size() != length) {
-                throw new IOException(uri + " sent " + file.size() + " bytes, not " + length);
-            }
-            file.force(true);
-        }
+        return new Copied(offer, fetched);
     }
 
     private CompletionStage<GroupSnapshotOffer> put(int group, GroupSnapshotOffer offer) {

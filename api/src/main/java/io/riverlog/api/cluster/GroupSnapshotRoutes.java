@@ -1,17 +1,11 @@
 package io.riverlog.api.cluster;
 
-import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.parameter;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
-import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +23,6 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.javadsl.StreamConverters;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,8 +45,7 @@ import io.riverlog.wal.Storage;
  *       its partitions, what this node's replica applied and its files ({@link ReplicaFiles#describe}),
  *       with the group's committed offsets ({@link GroupSnapshotOffer}); 404 if this node has no
  *       snapshot of the group;</li>
- *   <li>{@code GET /cluster/v1/partitions/{topic}/{p}/files/{name}?length=N}: the first N bytes of a
- *       file of a replica here (a segment grows meanwhile: only what was listed is sent).</li>
+ *   <li>the files of the replicas it lists ({@link ReplicaFileRoutes}).</li>
  * </ul>
  */
 public final class GroupSnapshotRoutes {
@@ -66,6 +58,7 @@ public final class GroupSnapshotRoutes {
     private final Storage storage;
     private final ActorRef<GroupManager.Command> groups;
     private final Executor blockingIo;
+    private final ReplicaFileRoutes files;
 
     /**
      * Over this node's snapshots of each group, where its topics' partitions are placed, the topics it
@@ -82,17 +75,14 @@ public final class GroupSnapshotRoutes {
         this.storage = storage;
         this.groups = groups;
         this.blockingIo = blockingIo;
+        this.files = new ReplicaFileRoutes(dirs, storage, blockingIo);
     }
 
     public Route route() {
         return concat(
                 path(PathMatchers.segment("cluster").slash("v1").slash("groups").slash(PathMatchers.integerSegment())
                         .slash("snapshot"), group -> get(() -> completeWithFuture(offer(group)))),
-                pathPrefix(PathMatchers.segment("cluster").slash("v1").slash("partitions")
-                        .slash(PathMatchers.segment()).slash(PathMatchers.integerSegment()), (topic, partition) ->
-                        path(PathMatchers.segment("files").slash(PathMatchers.segment()), name -> get(() ->
-                                parameter("length", length -> file(new PartitionId(topic, partition), name,
-                                        length))))));
+                files.route());
     }
 
     private CompletionStage<HttpResponse> offer(int group) {
@@ -129,54 +119,5 @@ public final class GroupSnapshotRoutes {
                 throw new IllegalStateException(e);
             }
         });
-    }
-
-    private Route file(PartitionId id, String name, String lengthParameter) {
-        long length;
-        try {
-            length = Long.parseLong(lengthParameter);
-        } catch (NumberFormatException e) {
-            length = -1;
-        }
-        Path file = dirs.apply(id).resolve(name);
-        if (!ReplicaFiles.isCopiedName(name) || length < 0 || !storage.exists(file)) {
-            return complete(StatusCodes.NOT_FOUND, "no file " + name + " of length " + lengthParameter
-                    + " in the replica of " + id + " here");
-        }
-        long limit = length;
-        return complete(HttpResponse.create().withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM,
-                limit, StreamConverters.fromInputStream(() -> firstBytes(file, limit)))));
-    }
-
-    /** The first {@code length} bytes of {@code file}, however long it has grown since it was listed. */
-    private InputStream firstBytes(Path file, long length) throws IOException {
-        InputStream in = Channels.newInputStream(storage.open(file));
-        return new FilterInputStream(in) {
-            private long left = length;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = super.read();
-                if (b >= 0) {
-                    left--;
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] into, int offset, int max) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int read = super.read(into, offset, (int) Math.min(max, left));
-                if (read > 0) {
-                    left -= read;
-                }
-                return read;
-            }
-        };
     }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -63,6 +65,8 @@ class SnapshotInstallIT {
     private static final String GROUP = "copied-offsets";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Duration PAUSE = Duration.ofMillis(200);
+    /** How a node that installed a snapshot says what it copied. */
+    private static final Pattern COPIED = Pattern.compile("\\((\\d+) bytes fetched, (\\d+) reused");
 
     /** Kept when the test fails: each node's data and its output (node-N-broker.out) are the evidence. */
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -130,6 +134,14 @@ class SnapshotInstallIT {
             cluster.restart(3);
             Eventually.until("node 3 copied the group's state from a member", TIMEOUT, PAUSE,
                     () -> cluster.node(3).output().contains("installed the leader's snapshot"), () -> "");
+            // It fetched what it missed; the segments' bytes it held already it took from its own replicas.
+            Matcher copied = COPIED.matcher(cluster.node(3).output());
+            assertThat(copied.find()).as("node 3 says what it copied").isTrue();
+            long fetched = Long.parseLong(copied.group(1));
+            long reused = Long.parseLong(copied.group(2));
+            log.info("Node 3, back after {} records, fetched {} bytes and reused {} of its own", RECORDS_WHILE_DOWN,
+                    fetched, reused);
+            assertThat(reused).as("bytes reused").isGreaterThan(fetched);
             awaitSameBytes(cluster, List.of(1, 2, 3));
 
             // The group moves from nodes 1, 2, 3 to 1, 2, 4: node 4 needs entries purged long ago.
