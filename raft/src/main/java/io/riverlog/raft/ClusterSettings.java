@@ -10,7 +10,8 @@ import io.riverlog.settings.ConfigValues;
 /**
  * {@code riverlog.cluster}: the members (none on a single node), the election timeouts, how long a
  * submitted entry may take, how often a starting node retries while no majority answers, how
- * many partition groups carry the partitions' data, how much memory each Raft group may hold, and
+ * many partition groups carry the partitions' data, how much memory each Raft group may hold, whether
+ * its leader records its commit index in its log, and
  * how many entries a group applies between snapshots, how far behind a follower may fall and
  * still be in sync, how often moves of partition groups are looked for, whether the partition
  * groups' logs are purged behind their snapshots and how far a lagging member holds that back, and how
@@ -19,6 +20,7 @@ import io.riverlog.settings.ConfigValues;
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
+                             boolean logCommitIndex,
                              int snapshotEntries, Duration replicaLagTime, Duration moveCheckInterval,
                              boolean purgeRaftLogs, int laggingMemberEntries, Duration installRetryInterval) {
     private static final String PATH = "riverlog.cluster.";
@@ -50,6 +52,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
                 ConfigValues.bytes(config, PATH + "raft-log-segment-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "raft-log-cache-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "pending-bytes", MIN_GROUP_BYTES, Integer.MAX_VALUE),
+                config.getBoolean(PATH + "raft-log-commit-index"),
                 ConfigValues.intValue(config, PATH + "raft-snapshot-entries", 1, Integer.MAX_VALUE),
                 ConfigValues.positiveDuration(config, PATH + "replica-lag-time"),
                 ConfigValues.timerDuration(config, PATH + "move-check-interval"),

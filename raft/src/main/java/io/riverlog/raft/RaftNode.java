@@ -85,6 +85,8 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong localCalls = new AtomicLong();
     private final InSyncReplicas inSync;
+    /** Run after each sample ({@link #afterEachSample}); null if none. */
+    private volatile Runnable afterSample;
     /** Samples the partition groups' commit indexes for {@link #inSync}. */
     private final java.util.concurrent.ScheduledExecutorService sampler =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
@@ -157,6 +159,7 @@ public final class RaftNode implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(properties, CACHED_SEGMENTS);
         RaftServerConfigKeys.Log.setSegmentCacheSizeMax(properties, SizeInBytes.valueOf(settings.logCacheBytes()));
         RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(settings.pendingBytes()));
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, settings.logCommitIndex());
         // A snapshot is a marker that the partitions' segments hold everything up to an index
         // (JournalStateMachine): a restart applies only the entries after it, and the log is purged up
         // to it, but not past what any member has committed (a member that is down holds the purge
@@ -481,7 +484,27 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the sampling thread after each sample of the groups' commit indexes (every
+     * {@code replica-lag-time} / {@value InSyncReplicas#SAMPLES_PER_LAG}), once the in-sync members are fresh.
+     */
+    public void afterEachSample(Runnable task) {
+        afterSample = task;
+    }
+
     private void sampleCommitIndexes() {
+        sampleEach();
+        Runnable task = afterSample;
+        if (task != null) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("A task after sampling the partition groups' commit indexes failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void sampleEach() {
         long now = System.nanoTime() / 1_000_000;
         for (java.util.Map.Entry<Integer, RaftGroupId> group : dataGroups.entrySet()) {
             try {

@@ -28,6 +28,7 @@ public final class Placement {
     private final int groups;
     private final GroupLeaders leaders;
     private final GroupMembers moved;
+    private final GroupStates reported = new GroupStates();
 
     /** A single node's placement: everything here. */
     public Placement(ClusterMembers members) {
@@ -52,6 +53,11 @@ public final class Placement {
     /** The groups' moves, as the metadata group decided them. */
     public GroupMembers moved() {
         return moved;
+    }
+
+    /** The groups' leaders and in-sync members, as their leaders reported them through the metadata group. */
+    public GroupStates reported() {
+        return reported;
     }
 
     public ClusterMembers members() {

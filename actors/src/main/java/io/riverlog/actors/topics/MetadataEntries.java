@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import io.riverlog.actors.cluster.GroupStates;
 import io.riverlog.actors.cluster.NodeAddress;
 
 /**
@@ -16,7 +17,8 @@ import io.riverlog.actors.cluster.NodeAddress;
  * {@link MetadataStateMachine} gives them meaning). An entry is a kind byte and its body: a topic
  * change in the metadata log's own format ({@link TopicEvents}), a request for a block of producer
  * ids, a node's addresses, a barrier that only marks a place in the log, moves of partition groups to
- * other nodes asked for (a reassignment), or a group's move done (its Raft configuration changed).
+ * other nodes asked for (a reassignment), a group's move done (its Raft configuration changed), or a
+ * group's leader and in-sync members as its leader sees them.
  * An answer is accepted, with a number (the first producer id of a block), or refused, with the reason.
  */
 final class MetadataEntries {
@@ -26,6 +28,7 @@ final class MetadataEntries {
     static final byte BARRIER = 4;
     static final byte MOVE_GROUPS = 5;
     static final byte GROUP_MOVED = 6;
+    static final byte GROUP_STATE = 7;
 
     /** Partition group {@code group} is to be (or is now) replicated by {@code members}, its preferred leader first. */
     record GroupMove(int group, java.util.List<Integer> members) {
@@ -98,6 +101,36 @@ final class MetadataEntries {
         });
     }
 
+    /** Group {@code group}'s leader reports its state. */
+    static byte[] groupState(int group, GroupStates.GroupState state) {
+        return write(out -> {
+            out.writeByte(GROUP_STATE);
+            out.writeInt(group);
+            out.writeLong(state.term());
+            out.writeInt(state.leader());
+            out.writeInt(state.inSync().size());
+            for (int node : state.inSync()) {
+                out.writeInt(node);
+            }
+        });
+    }
+
+    /** The group and its state of a {@link #GROUP_STATE} entry. */
+    record ReportedState(int group, GroupStates.GroupState state) {
+    }
+
+    static ReportedState groupStateOf(byte[] entry) {
+        ByteBuffer in = body(entry);
+        try {
+            int group = in.getInt();
+            long term = in.getLong();
+            int leader = in.getInt();
+            return new ReportedState(group, new GroupStates.GroupState(term, leader, readNodes(in, 0)));
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("a group state entry ends early", e);
+        }
+    }
+
     private static void writeMove(DataOutputStream out, GroupMove move) throws IOException {
         out.writeInt(move.group());
         out.writeInt(move.members().size());
@@ -133,15 +166,20 @@ final class MetadataEntries {
 
     private static GroupMove readMove(ByteBuffer in) {
         int group = in.getInt();
+        return new GroupMove(group, readNodes(in, 1));
+    }
+
+    /** A count, at least {@code least}, then that many node ids. */
+    private static java.util.List<Integer> readNodes(ByteBuffer in, int least) {
         int size = in.getInt();
-        if (size < 1 || size > in.remaining() / Integer.BYTES) {
-            throw new IllegalArgumentException("a group move to " + size + " members");
+        if (size < least || size > in.remaining() / Integer.BYTES) {
+            throw new IllegalArgumentException("an entry claims a list of " + size + " nodes");
         }
-        java.util.List<Integer> members = new java.util.ArrayList<>(size);
+        java.util.List<Integer> nodes = new java.util.ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            members.add(in.getInt());
+            nodes.add(in.getInt());
         }
-        return new GroupMove(group, members);
+        return nodes;
     }
 
     static byte kindOf(byte[] entry) {

@@ -95,6 +95,11 @@ public final class MetadataStateMachine implements ReplicatedStateMachine {
                     answer = Answer.accepted(0);
                     groupsMoved = true;
                 }
+                case MetadataEntries.GROUP_STATE -> {
+                    MetadataEntries.ReportedState reported = MetadataEntries.groupStateOf(entry);
+                    placement.reported().report(reported.group(), reported.state());
+                    answer = Answer.accepted(0);
+                }
                 default -> throw new IllegalArgumentException("unknown kind " + MetadataEntries.kindOf(entry));
             }
         } catch (IllegalArgumentException e) {

@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import io.riverlog.actors.cluster.GroupHosting;
 import io.riverlog.actors.cluster.GroupLeaders;
 import io.riverlog.actors.cluster.GroupMembers;
+import io.riverlog.actors.cluster.GroupStates;
 import io.riverlog.actors.cluster.NodeAddress;
 import io.riverlog.actors.cluster.Placement;
 import io.riverlog.actors.cluster.PublishedNodes;
@@ -27,6 +28,7 @@ import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.actors.replica.ReplicaStateMachine;
 import io.riverlog.actors.replica.ReplicatedAppends;
+import io.riverlog.actors.topics.GroupStateReporter;
 import io.riverlog.actors.topics.MetadataStateMachine;
 import io.riverlog.actors.topics.NodeRegistration;
 import io.riverlog.actors.topics.PublishedTopics;
@@ -88,17 +90,53 @@ final class ClusterNode {
 
             @Override
             public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
-                RaftNode node = raft;
-                return node == null ? java.util.Optional.empty() : node.inSyncReplicas(group);
+                return ClusterNode.this.inSyncOf(group);
             }
         }, new GroupMembers()), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
     }
 
+    /** The groups this node is a member of, as its Raft server knows them; nothing of the others. */
+    private GroupLeaders ownGroups(RaftNode node) {
+        return new GroupLeaders() {
+            @Override
+            public OptionalInt leaderOf(int group) {
+                return node.isMember(group) ? node.leaderOf(group) : OptionalInt.empty();
+            }
+
+            @Override
+            public int epochOf(int group) {
+                return node.isMember(group) ? node.termOf(group) : GroupLeaders.NO_EPOCH;
+            }
+
+            @Override
+            public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
+                return node.inSyncReplicas(group);
+            }
+        };
+    }
+
+    /**
+     * The group's members in sync: as this node's Raft server judges them where it is a member, else
+     * as the group's leader last reported them through the metadata group (empty if it never did).
+     */
+    private java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
+        RaftNode node = raft;
+        if (node == null) {
+            return java.util.Optional.empty();
+        }
+        if (node.isMember(group)) {
+            return node.inSyncReplicas(group);
+        }
+        return view.placement().reported().of(group).map(state -> java.util.Set.copyOf(state.inSync()));
+    }
+
     /**
      * The leader of a partition group as this node's Raft server knows it. A node outside the group
-     * (clusters of more than three) does not hear its elections and names the group's preferred
-     * leader: if another node leads, that one answers NOT_LEADER_OR_FOLLOWER naming the real leader.
-     * It never names itself (a member whose division is still starting): clients wait for a leader.
+     * (clusters of more than three) does not hear its elections: it names the leader that last
+     * reported the group's state through the metadata group ({@link GroupStateReporter}), or before
+     * any report the group's preferred leader; if another node leads, that one answers
+     * NOT_LEADER_OR_FOLLOWER naming the real leader. It never names itself (a member whose division
+     * is still starting): clients wait for a leader.
      */
     private OptionalInt leaderOf(int group) {
         RaftNode node = raft;
@@ -109,8 +147,9 @@ final class ClusterNode {
             return node.leaderOf(group);
         }
         // Never itself: a node whose division of the group has not started (yet) does not lead it.
-        int preferred = view.placement().replicasOfGroup(group).get(0);
-        return preferred == spec.self() ? OptionalInt.empty() : OptionalInt.of(preferred);
+        int named = view.placement().reported().of(group).map(GroupStates.GroupState::leader)
+                .orElse(view.placement().replicasOfGroup(group).get(0));
+        return named == spec.self() ? OptionalInt.empty() : OptionalInt.of(named);
     }
 
     /** The group's current Raft term as this node's Raft server knows it (a member's only). */
@@ -232,6 +271,9 @@ final class ClusterNode {
                                 TimeUnit.MILLISECONDS), leader -> installer.install(group, leader)));
                 raft = node;
                 journal.complete(node.metadataJournal());
+                GroupStateReporter reporter = new GroupStateReporter(spec.self(), settings.partitionGroups(),
+                        ownGroups(node), view.placement().reported(), node.metadataJournal());
+                node.afterEachSample(reporter::check);
                 started.complete(null);
             } catch (Exception e) {
                 journal.completeExceptionally(e);

@@ -23,6 +23,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.MetadataResponse;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -31,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.riverlog.testkit.BrokerCluster;
 import io.riverlog.testkit.Eventually;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.RawKafkaConnection;
 
 /**
  * Five nodes: the metadata group needs three. With two nodes down, topics are still created and the
@@ -44,6 +49,8 @@ class FiveNodeClusterIT {
     private static final Duration PAUSE = Duration.ofMillis(100);
     /** Short, so that a change without a majority is refused quickly. */
     private static final String REQUEST_TIMEOUT = "-Driverlog.cluster.request-timeout=3s";
+    /** Short, so that stopped nodes leave the in-sync replicas soon. */
+    private static final String LAG_TIME = "-Driverlog.cluster.replica-lag-time=3s";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -51,7 +58,7 @@ class FiveNodeClusterIT {
     @Test
     @Tag("volume")
     void aMajorityOfThreeKeepsTheMetadataGoingAndWithoutItAChangeIsRefusedInTime() throws Exception {
-        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(REQUEST_TIMEOUT))) {
+        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(REQUEST_TIMEOUT, LAG_TIME))) {
             createTopic(cluster, 1, "spread", 10);
             // Each group's preferred leader takes over once it has caught up: then every node leads some.
             Set<Integer> leaders = new HashSet<>();
@@ -81,6 +88,30 @@ class FiveNodeClusterIT {
                 }
             }
 
+            // A node outside a partition's group names the leader and in-sync replicas its members name
+            // (the group's leader reports them through the metadata group), without the stopped nodes.
+            int checked = 0;
+            for (TopicPartitionInfo partition : spread.partitions()) {
+                List<Integer> replicas = partition.replicas().stream().map(node -> node.id()).toList();
+                Optional<Integer> outside = List.of(1, 2, 3).stream().filter(n -> !replicas.contains(n)).findFirst();
+                Optional<Integer> member = replicas.stream().filter(n -> n <= 3).findFirst();
+                if (outside.isEmpty() || replicas.stream().filter(n -> n <= 3).count() < 2) {
+                    continue;
+                }
+                checked++;
+                int p = partition.partition();
+                List<List<Integer>> seen = new java.util.ArrayList<>(List.of(List.of(), List.of()));
+                Eventually.until("node " + outside.get() + " names the leader and in-sync replicas of spread-" + p
+                        + " as member " + member.get() + " does, without nodes 4 and 5", TIMEOUT, PAUSE, () -> {
+                            seen.set(0, leaderAndIsr(cluster, outside.get(), "spread", p));
+                            seen.set(1, leaderAndIsr(cluster, member.get(), "spread", p));
+                            return seen.get(0).equals(seen.get(1)) && !seen.get(0).contains(4)
+                                    && !seen.get(0).contains(5);
+                        }, () -> "; leader and in-sync replicas from outside " + seen.get(0) + ", from a member "
+                                + seen.get(1));
+            }
+            assertThat(checked).as("partitions seen from outside their group").isPositive();
+
             cluster.stop(3);
             long started = System.nanoTime();
             try (Admin admin = admin(cluster, 1)) {
@@ -96,6 +127,25 @@ class FiveNodeClusterIT {
             cluster.restart(5);
             createTopic(cluster, 5, "after", 2);
             describe(cluster, 4, "after");
+        }
+    }
+
+    /**
+     * Partition {@code p}'s leader (-1 if none), then its in-sync replicas in order, as node {@code node}
+     * answers Metadata: asked on one connection to it, since an admin client sends its requests to
+     * whichever node it likes.
+     */
+    private static List<Integer> leaderAndIsr(BrokerCluster cluster, int node, String topic, int p) throws Exception {
+        try (RawKafkaConnection connection = new RawKafkaConnection(cluster.node(node).bootstrapServers())) {
+            MetadataResponse response = (MetadataResponse) connection.call(ApiKeys.METADATA, (short) 12,
+                    new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic()
+                            .setName(topic))));
+            MetadataResponseData.MetadataResponsePartition partition = response.data().topics().find(topic)
+                    .partitions().stream().filter(info -> info.partitionIndex() == p).findFirst().orElseThrow();
+            List<Integer> seen = new java.util.ArrayList<>();
+            seen.add(partition.leaderId());
+            partition.isrNodes().stream().sorted().forEach(seen::add);
+            return seen;
         }
     }
 
