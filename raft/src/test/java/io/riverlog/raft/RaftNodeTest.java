@@ -132,7 +132,8 @@ class RaftNodeTest {
 
         start(3);
         submit(1, "after");
-        eventually(() -> entriesOf(3, "after").size() == 1);
+        // A submission is answered once the leader applied it; a follower applies it once it hears the commit.
+        eventually(() -> entriesOf(3, "after").size() == 1 && entriesOf(1, "after").size() == 1);
         assertThat(entriesOf(3, "")).extracting(e -> e.substring(e.indexOf(':') + 1))
                 .containsSubsequence("before", "while-down", "after");
         assertThat(entriesOf(3, "")).isEqualTo(entriesOf(1, ""));
