@@ -183,7 +183,8 @@ public final class RaftNode implements AutoCloseable {
                 .setProperties(properties)
                 .setStateMachineRegistry(groupId -> {
                     if (groupId.getUuid().equals(METADATA_GROUP)) {
-                        return new JournalStateMachine(metadata, settings.installRetryInterval(), laggingMemberEntries);
+                        return new JournalStateMachine(metadata, settings.installRetryInterval(), laggingMemberEntries,
+                                !settings.logCommitIndex());
                     }
                     Integer number = numbers.get(groupId);
                     if (number == null) {
@@ -191,7 +192,7 @@ public final class RaftNode implements AutoCloseable {
                                 + " of the " + data.size() + " partition groups (riverlog.cluster.partition-groups)");
                     }
                     return new JournalStateMachine(dataMachines.apply(number), settings.installRetryInterval(),
-                            laggingMemberEntries);
+                            laggingMemberEntries, false);
                 });
         if (fresh) {
             builder.setGroup(group);
