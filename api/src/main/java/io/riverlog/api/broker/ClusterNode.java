@@ -85,7 +85,7 @@ final class ClusterNode {
 
             @Override
             public int epochOf(int group) {
-                return ClusterNode.this.epochOf(group);
+                return ownGroups.epochOf(group);
             }
 
             @Override
@@ -95,24 +95,33 @@ final class ClusterNode {
         }, new GroupMembers()), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
     }
 
-    /** The groups this node is a member of, as its Raft server knows them; nothing of the others. */
-    private GroupLeaders ownGroups(RaftNode node) {
-        return new GroupLeaders() {
-            @Override
-            public OptionalInt leaderOf(int group) {
-                return node.isMember(group) ? node.leaderOf(group) : OptionalInt.empty();
-            }
+    /**
+     * The groups this node is a member of, as its Raft server knows them; nothing of the others (and
+     * nothing before the server started).
+     */
+    private final GroupLeaders ownGroups = new GroupLeaders() {
+        @Override
+        public OptionalInt leaderOf(int group) {
+            RaftNode node = raft;
+            return node != null && node.isMember(group) ? node.leaderOf(group) : OptionalInt.empty();
+        }
 
-            @Override
-            public int epochOf(int group) {
-                return node.isMember(group) ? node.termOf(group) : GroupLeaders.NO_EPOCH;
-            }
+        @Override
+        public int epochOf(int group) {
+            RaftNode node = raft;
+            return node != null && node.isMember(group) ? node.termOf(group) : GroupLeaders.NO_EPOCH;
+        }
 
-            @Override
-            public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
-                return node.inSyncReplicas(group);
-            }
-        };
+        @Override
+        public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
+            RaftNode node = raft;
+            return node != null && node.isMember(group) ? node.inSyncReplicas(group) : java.util.Optional.empty();
+        }
+    };
+
+    private boolean isMember(int group) {
+        RaftNode node = raft;
+        return node != null && node.isMember(group);
     }
 
     /**
@@ -120,12 +129,8 @@ final class ClusterNode {
      * as the group's leader last reported them through the metadata group (empty if it never did).
      */
     private java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
-        RaftNode node = raft;
-        if (node == null) {
-            return java.util.Optional.empty();
-        }
-        if (node.isMember(group)) {
-            return node.inSyncReplicas(group);
+        if (raft == null || isMember(group)) {
+            return ownGroups.inSyncOf(group);
         }
         return view.placement().reported().of(group).map(state -> java.util.Set.copyOf(state.inSync()));
     }
@@ -139,23 +144,13 @@ final class ClusterNode {
      * is still starting): clients wait for a leader.
      */
     private OptionalInt leaderOf(int group) {
-        RaftNode node = raft;
-        if (node == null) {
-            return OptionalInt.empty();
-        }
-        if (node.isMember(group)) {
-            return node.leaderOf(group);
+        if (raft == null || isMember(group)) {
+            return ownGroups.leaderOf(group);
         }
         // Never itself: a node whose division of the group has not started (yet) does not lead it.
         int named = view.placement().reported().of(group).map(GroupStates.GroupState::leader)
                 .orElse(view.placement().replicasOfGroup(group).get(0));
         return named == spec.self() ? OptionalInt.empty() : OptionalInt.of(named);
-    }
-
-    /** The group's current Raft term as this node's Raft server knows it (a member's only). */
-    private int epochOf(int group) {
-        RaftNode node = raft;
-        return node == null || !node.isMember(group) ? GroupLeaders.NO_EPOCH : node.termOf(group);
     }
 
     private CompletionStage<Void> transferLeadership(int group, int nodeId, Duration timeout) {
@@ -272,7 +267,7 @@ final class ClusterNode {
                 raft = node;
                 journal.complete(node.metadataJournal());
                 GroupStateReporter reporter = new GroupStateReporter(spec.self(), settings.partitionGroups(),
-                        ownGroups(node), view.placement().reported(), node.metadataJournal());
+                        ownGroups, view.placement().reported(), node.metadataJournal());
                 node.afterEachSample(reporter::check);
                 started.complete(null);
             } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.riverlog.api.cluster;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +43,6 @@ import io.riverlog.wal.Storage;
  */
 public final class GroupSnapshotInstaller {
     private static final Logger log = LoggerFactory.getLogger(GroupSnapshotInstaller.class);
-    private static final int HTTP_OK = 200;
 
     private final PublishedNodes nodes;
     private final ActorRef<TopicRegistry.Command> registry;
@@ -101,7 +101,7 @@ public final class GroupSnapshotInstaller {
         String base = "http://" + node.httpHost() + ":" + node.httpPort() + "/cluster/v1/";
         HttpResponse<byte[]> answer = http.send(HttpRequest.newBuilder(URI.create(base + "groups/" + group
                 + "/snapshot")).timeout(requestTimeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (answer.statusCode() != HTTP_OK) {
+        if (answer.statusCode() != HttpURLConnection.HTTP_OK) {
             throw new IOException("node " + from + " answered " + answer.statusCode() + ": "
                     + new String(answer.body(), StandardCharsets.UTF_8));
         }

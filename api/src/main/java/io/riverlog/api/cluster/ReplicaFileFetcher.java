@@ -1,6 +1,7 @@
 package io.riverlog.api.cluster;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -25,8 +26,6 @@ import io.riverlog.wal.Storage;
  * partitions. Blocking HTTP and file IO.
  */
 public final class ReplicaFileFetcher {
-    private static final int HTTP_OK = 200;
-    private static final int HTTP_CONFLICT = 409;
     private static final OpenOption[] WHOLE = {StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING};
     private static final OpenOption[] REST = {StandardOpenOption.WRITE, StandardOpenOption.APPEND};
@@ -92,12 +91,13 @@ public final class ReplicaFileFetcher {
     private boolean fetch(URI uri, Path to, long length, OpenOption[] options)
             throws IOException, InterruptedException {
         HttpResponse<Path> answer = http.send(HttpRequest.newBuilder(uri).timeout(requestTimeout).GET().build(),
-                info -> info.statusCode() == HTTP_OK ? HttpResponse.BodySubscribers.ofFile(to, options)
+                info -> info.statusCode() == HttpURLConnection.HTTP_OK
+                        ? HttpResponse.BodySubscribers.ofFile(to, options)
                         : HttpResponse.BodySubscribers.replacing(to));
-        if (answer.statusCode() == HTTP_CONFLICT && options == REST) {
+        if (answer.statusCode() == HttpURLConnection.HTTP_CONFLICT && options == REST) {
             return false;
         }
-        if (answer.statusCode() != HTTP_OK) {
+        if (answer.statusCode() != HttpURLConnection.HTTP_OK) {
             throw new IOException(uri + " answered " + answer.statusCode());
         }
         try (FileChannel file = storage.open(to, StandardOpenOption.WRITE)) {
