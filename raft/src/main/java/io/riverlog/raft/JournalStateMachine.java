@@ -80,9 +80,19 @@ final class JournalStateMachine extends BaseStateMachine {
     /** The last entry of the answered run at the head of the log, or null if none since the last snapshot. */
     private TermIndex answeredUpTo;
 
+    /**
+     * The newest term whose first entry this member reached with every entry before it answered; -1
+     * before any. A leader of that term has then carried out all that earlier leaders committed.
+     */
+    private final java.util.concurrent.atomic.AtomicLong caughtUpTerm = new java.util.concurrent.atomic.AtomicLong(-1);
+    /** The term of the last entry applied; only the applying thread reads or writes it. */
+    private long appliedTerm = -1;
+
     private static final class Applying {
         private final long term;
         private volatile boolean answered;
+        /** Completes once the target answered the entry (either way). */
+        private CompletableFuture<?> answer = CompletableFuture.completedFuture(null);
 
         Applying(long term) {
             this.term = term;
@@ -144,6 +154,7 @@ final class JournalStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
         LogEntryProto entry = transaction.getLogEntry();
         ByteString logData = entry.getStateMachineLogEntry().getLogData();
+        enteringTerm(entry.getTerm(), entry.getIndex());
         Applying applied = new Applying(entry.getTerm());
         applying.put(entry.getIndex(), applied);
         if (logData.isEmpty()) {
@@ -158,9 +169,43 @@ final class JournalStateMachine extends BaseStateMachine {
         byte[] data = logData.toByteArray();
         CompletableFuture<byte[]> reply = target.applyAsync(entry.getIndex(), entry.getTerm(), data)
                 .toCompletableFuture();
-        reply.whenComplete((bytes, failure) -> applied.answered = true);
+        applied.answer = reply.whenComplete((bytes, failure) -> applied.answered = true);
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return reply.thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
+    }
+
+    /**
+     * Configuration entries (a new leader's first entry is one) are applied here, in log order with
+     * the client entries.
+     */
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        enteringTerm(term, index);
+        super.notifyTermIndexUpdated(term, index);
+    }
+
+    /**
+     * At the first entry of a newer term: once every entry before it is answered, this member has
+     * carried out all that the earlier terms committed, and its leader of that term may serve reads.
+     */
+    private void enteringTerm(long term, long index) {
+        if (term <= appliedTerm) {
+            return;
+        }
+        appliedTerm = term;
+        CompletableFuture<?>[] unanswered = applying.headMap(index).values().stream()
+                .filter(entry -> !entry.answered).map(entry -> entry.answer).toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(unanswered).whenComplete((done, failure) -> caughtUpTerm.accumulateAndGet(term,
+                Math::max));
+    }
+
+    /**
+     * True once this member carried out every entry of the terms before {@code term} (their answers
+     * are in): a new leader's partitions are behind the committed log until then, and a read served
+     * from them would give a consumer an end of the log that moved back.
+     */
+    boolean caughtUpIn(long term) {
+        return caughtUpTerm.get() >= term;
     }
 
     /**

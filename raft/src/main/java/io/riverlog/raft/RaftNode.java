@@ -431,12 +431,18 @@ public final class RaftNode implements AutoCloseable {
                 .orElse(java.util.OptionalInt.empty());
     }
 
-    /** The node that leads partition group {@code group} as this node knows it, and its term. */
+    /**
+     * The node that leads partition group {@code group} as this node knows it, and its term. This node
+     * names itself only once it carried out every entry that earlier leaders committed: until then
+     * its partitions are behind what consumers were served (Raft elects a member that holds every
+     * committed entry, not one that applied them), and clients wait as during an election.
+     */
     public java.util.Optional<long[]> leaderAndTerm(int group) {
         try {
             RaftServer.Division division = server.getDivision(DataGroups.id(group));
             org.apache.ratis.protocol.RaftPeerId leader = division.getInfo().getLeaderId();
-            if (leader == null) {
+            if (leader == null || leader.equals(server.getId()) && !((JournalStateMachine) division.getStateMachine())
+                    .caughtUpIn(division.getInfo().getCurrentTerm())) {
                 return java.util.Optional.empty();
             }
             return java.util.Optional.of(new long[] {nodeOf(leader),
