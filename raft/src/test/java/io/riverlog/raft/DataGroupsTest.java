@@ -2,11 +2,9 @@ package io.riverlog.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,13 +42,7 @@ class DataGroupsTest {
 
     @Test
     void everyGroupElectsItsPreferredLeaderAndAppliesInOneOrderOnEveryMember() throws Exception {
-        List<Integer> ports = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                ports.add(socket.getLocalPort());
-            }
-        }
-        String list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        String list = LoopbackMembers.ofThree();
         ClusterSettings settings = ClusterSettings.fromConfig(ConfigFactory.load(), 1);
         for (int id = 1; id <= 3; id++) {
             Map<Integer, List<String>> mine = new TreeMap<>();

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,13 +70,7 @@ class RaftNodeTest {
     }
 
     private void startCluster() throws IOException {
-        List<Integer> ports = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                ports.add(socket.getLocalPort());
-            }
-        }
-        String list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        String list = LoopbackMembers.ofThree();
         specs = new ClusterSpec[] {null, ClusterSpec.parse(1, list), ClusterSpec.parse(2, list),
             ClusterSpec.parse(3, list)};
         for (int id = 1; id <= 3; id++) {

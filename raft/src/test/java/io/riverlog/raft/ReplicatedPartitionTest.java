@@ -2,7 +2,6 @@ package io.riverlog.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -184,13 +183,7 @@ class ReplicatedPartitionTest {
     }
 
     private void pickPorts() throws java.io.IOException {
-        List<Integer> ports = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                ports.add(socket.getLocalPort());
-            }
-        }
-        list = "1@127.0.0.1:" + ports.get(0) + ",2@127.0.0.1:" + ports.get(1) + ",3@127.0.0.1:" + ports.get(2);
+        list = LoopbackMembers.ofThree();
     }
 
     private void start(int id) throws Exception {
