@@ -84,7 +84,7 @@ final class JournalStateMachine extends BaseStateMachine {
      * The newest term whose first entry this member reached with every entry before it answered; -1
      * before any. A leader of that term has then carried out all that earlier leaders committed.
      */
-    private final java.util.concurrent.atomic.AtomicLong caughtUpTerm = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final AtomicLong caughtUpTerm = new AtomicLong(-1);
     /** The term of the last entry applied; only the applying thread reads or writes it. */
     private long appliedTerm = -1;
 
