@@ -16,9 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
@@ -73,10 +71,8 @@ final class JournalStateMachine extends BaseStateMachine {
     private final long laggingMemberEntries;
     /** Whether the last snapshot purged past a lagging member: logged when that starts and when it ends. */
     private boolean purgingPastLaggingMember;
-    /** Whether the leader follows each applied entry with an empty one ({@link #announceCommit}). */
-    private final boolean announceCommits;
-    private final ClientId announcer = ClientId.randomId();
-    private final AtomicLong announcements = new AtomicLong();
+    /** Submits the leader's commit announcements ({@link #announceCommit}); null for a group without them. */
+    private final LocalSubmitter announcer;
     /** The last entry of the answered run at the head of the log, or null if none since the last snapshot. */
     private TermIndex answeredUpTo;
 
@@ -100,9 +96,9 @@ final class JournalStateMachine extends BaseStateMachine {
     }
 
     JournalStateMachine(ReplicatedStateMachine target, Duration installRetryInterval, long laggingMemberEntries,
-                        boolean announceCommits) {
+                        LocalSubmitter announcer) {
         this.target = target;
-        this.announceCommits = announceCommits;
+        this.announcer = announcer;
         this.installRetryInterval = installRetryInterval;
         this.laggingMemberEntries = laggingMemberEntries;
     }
@@ -163,7 +159,7 @@ final class JournalStateMachine extends BaseStateMachine {
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
-        if (announceCommits) {
+        if (announcer != null) {
             CompletableFuture.runAsync(this::announceCommit);
         }
         byte[] data = logData.toByteArray();
@@ -209,8 +205,8 @@ final class JournalStateMachine extends BaseStateMachine {
     }
 
     /**
-     * On the leader: appends an empty entry, whose replication tells the followers that the entry just
-     * applied is committed. Without it (and with the engine's own commit-index entries off) an idle
+     * On the leader: appends an empty entry, whose replication tells the followers that the entry
+     * just applied is committed. Without it (and with the engine's own commit-index entries off) an idle
      * group's followers learn that only from the next heartbeat, up to half the minimum election
      * timeout later: a topic just created would be unknown that long to the nodes that did not answer.
      * Runs off the applying thread: a submission takes the server's locks.
@@ -221,18 +217,15 @@ final class JournalStateMachine extends BaseStateMachine {
             if (!server.getDivision(getGroupId()).getInfo().isLeader()) {
                 return;
             }
-            RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(announcer)
-                    .setServerId(server.getId()).setGroupId(getGroupId()).setCallId(announcements.incrementAndGet())
-                    .setMessage(Message.EMPTY).setType(RaftClientRequest.writeRequestType()).build();
-            server.submitClientRequestAsync(request).whenComplete((reply, failure) -> {
-                if (failure != null || !reply.isSuccess()) {
-                    log.debug("Group {}: a commit announcement was not appended: {}", getGroupId(),
-                            failure != null ? failure : reply.getException());
-                }
-            });
         } catch (IOException e) {
             log.debug("Group {}: no commit announcement: {}", getGroupId(), e.toString());
+            return;
         }
+        announcer.submit(server, getGroupId(), new byte[0]).whenComplete((committed, failure) -> {
+            if (failure != null) {
+                log.debug("Group {}: a commit announcement was not appended: {}", getGroupId(), failure.toString());
+            }
+        });
     }
 
     /**

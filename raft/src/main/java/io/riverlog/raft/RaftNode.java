@@ -21,13 +21,11 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
@@ -81,7 +79,9 @@ public final class RaftNode implements AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
-    /** This node as the submitter of its own entries to the partition groups it leads. */
+    /** Submits to this node's own divisions: produce to the partition groups it leads. */
+    private final LocalSubmitter local;
+    /** This node as the sender of its own requests to its server (group membership, configurations). */
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong localCalls = new AtomicLong();
     private final InSyncReplicas inSync;
@@ -98,8 +98,9 @@ public final class RaftNode implements AutoCloseable {
     private RaftNode(ClusterSpec spec, ClusterSettings settings, RaftServer server, RaftClient metadataClient,
                      Duration requestTimeout,
                      java.util.Map<Integer, RaftGroupId> dataGroups, java.util.Map<Integer, RaftClient> dataClients,
-                     Duration replicaLagTime) {
+                     Duration replicaLagTime, LocalSubmitter local) {
         this.spec = spec;
+        this.local = local;
         this.settings = settings;
         this.server = server;
         this.metadataClient = metadataClient;
@@ -179,12 +180,13 @@ public final class RaftNode implements AutoCloseable {
         // their logs and configurations, from the storage directory: those this node hosts then, after
         // partition groups moved, are those whose directories it has.
         boolean fresh = !Files.isDirectory(raftDir.resolve(METADATA_GROUP.toString()));
+        LocalSubmitter local = new LocalSubmitter(settings.requestTimeout(), NOT_READY_RETRY);
         RaftServer.Builder builder = RaftServer.newBuilder().setServerId(peerId(self.id()))
                 .setProperties(properties)
                 .setStateMachineRegistry(groupId -> {
                     if (groupId.getUuid().equals(METADATA_GROUP)) {
                         return new JournalStateMachine(metadata, settings.installRetryInterval(), laggingMemberEntries,
-                                !settings.logCommitIndex());
+                                settings.logCommitIndex() ? null : local);
                     }
                     Integer number = numbers.get(groupId);
                     if (number == null) {
@@ -192,7 +194,7 @@ public final class RaftNode implements AutoCloseable {
                                 + " of the " + data.size() + " partition groups (riverlog.cluster.partition-groups)");
                     }
                     return new JournalStateMachine(dataMachines.apply(number), settings.installRetryInterval(),
-                            laggingMemberEntries, false);
+                            laggingMemberEntries, null);
                 });
         if (fresh) {
             builder.setGroup(group);
@@ -239,7 +241,7 @@ public final class RaftNode implements AutoCloseable {
             dataClients.put(g, client(known, settings));
         }
         return new RaftNode(spec, settings, server, client(group, settings), settings.requestTimeout(), dataGroupIds,
-                dataClients, settings.replicaLagTime());
+                dataClients, settings.replicaLagTime(), local);
     }
 
     /** The metadata group, as the registry submits to it. */
@@ -258,8 +260,8 @@ public final class RaftNode implements AutoCloseable {
         return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static void complete(CompletableFuture<ReplicatedJournal.Committed> result, RaftClientReply reply,
-                                 Throwable failure) {
+    static void complete(CompletableFuture<ReplicatedJournal.Committed> result, RaftClientReply reply,
+                         Throwable failure) {
         if (failure != null) {
             result.completeExceptionally(failure);
         } else if (!reply.isSuccess()) {
@@ -383,41 +385,10 @@ public final class RaftNode implements AutoCloseable {
                     + " is not a member of partition group " + group));
         }
         RaftClient client = dataClients.get(group);
-        return entry -> submitLocally(id, entry).handle((committed, failure) -> failure == null
+        return entry -> local.submit(server, id, entry).handle((committed, failure) -> failure == null
                 ? CompletableFuture.completedFuture(committed)
                 : failure instanceof NotLeaderException ? submit(client, entry)
                 : CompletableFuture.<ReplicatedJournal.Committed>failedFuture(failure)).thenCompose(c -> c);
-    }
-
-    private CompletionStage<ReplicatedJournal.Committed> submitLocally(RaftGroupId group, byte[] entry) {
-        CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
-        // The entry's bytes were encoded for this submission alone and are never written again: wrapped, not copied.
-        submitLocally(group, Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)), result);
-        return result.orTimeout(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * One attempt; a leader just elected is not ready until it has committed an entry of its own term,
-     * and is asked again after {@link #NOT_READY_RETRY} until {@code result} is done (or timed out).
-     */
-    private void submitLocally(RaftGroupId group, Message message,
-                               CompletableFuture<ReplicatedJournal.Committed> result) {
-        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient)
-                .setServerId(server.getId()).setGroupId(group).setCallId(localCalls.incrementAndGet())
-                .setMessage(message).setType(RaftClientRequest.writeRequestType()).build();
-        try {
-            server.submitClientRequestAsync(request).whenComplete((reply, failure) -> {
-                if (failure == null && !reply.isSuccess() && reply.getException() instanceof LeaderNotReadyException
-                        && !result.isDone()) {
-                    CompletableFuture.delayedExecutor(NOT_READY_RETRY.toMillis(), TimeUnit.MILLISECONDS)
-                            .execute(() -> submitLocally(group, message, result));
-                } else {
-                    complete(result, reply, failure);
-                }
-            });
-        } catch (IOException e) {
-            result.completeExceptionally(e);
-        }
     }
 
     /** True if this node is a member of partition group {@code group}. */
