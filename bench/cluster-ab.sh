@@ -17,6 +17,7 @@
 #   JVM_A, JVM_B (none)     JVM options for each cluster's nodes
 #   WARM (20), ROUNDS (8), RECORDS (300000), SIZE (100 bytes), PARTITIONS (6)
 #   OUT (bench/target/cluster-ab-TIME)   where the clusters' data, logs and runs.txt go
+#   KEEP_DATA (0)           1 keeps the clusters' data directories after the run
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib/brokers.sh"
@@ -34,7 +35,12 @@ mkdir -p "$OUT"
 declare -A PIDS PORT
 PORT[A]=39092
 PORT[B]=49092
-cleanup() { local v p; for v in A B; do for p in ${PIDS[$v]:-}; do stop_pid "$p"; done; done; }
+# The clusters' data (gigabytes after a run of 1 KiB records) goes with them unless KEEP_DATA=1.
+cleanup() {
+  local v p
+  for v in A B; do for p in ${PIDS[$v]:-}; do stop_pid "$p"; done; done
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$OUT"/A/node*/data "$OUT"/B/node*/data
+}
 trap cleanup EXIT
 
 for v in A B; do
