@@ -85,7 +85,7 @@ final class ClusterNode {
 
             @Override
             public int epochOf(int group) {
-                return ownGroups.epochOf(group);
+                return ClusterNode.this.epochOf(group);
             }
 
             @Override
@@ -133,6 +133,19 @@ final class ClusterNode {
             return ownGroups.inSyncOf(group);
         }
         return view.placement().reported().of(group).map(state -> java.util.Set.copyOf(state.inSync()));
+    }
+
+    /**
+     * The partition group's leader epoch (its Raft term): as this node's Raft server knows it where it is
+     * a member, else the term that the leader named by {@link #leaderOf} reported with it (the two come
+     * from one report, so a client that knows a newer leader sees an older epoch and keeps its own);
+     * {@link GroupLeaders#NO_EPOCH} before any report.
+     */
+    private int epochOf(int group) {
+        if (raft == null || isMember(group)) {
+            return ownGroups.epochOf(group);
+        }
+        return view.placement().reported().of(group).map(state -> (int) state.term()).orElse(GroupLeaders.NO_EPOCH);
     }
 
     /**

@@ -88,8 +88,9 @@ class FiveNodeClusterIT {
                 }
             }
 
-            // A node outside a partition's group names the leader and in-sync replicas its members name
-            // (the group's leader reports them through the metadata group), without the stopped nodes.
+            // A node outside a partition's group names the leader, leader epoch and in-sync replicas its
+            // members name (the group's leader reports them through the metadata group), without the
+            // stopped nodes.
             int checked = 0;
             for (TopicPartitionInfo partition : spread.partitions()) {
                 List<Integer> replicas = partition.replicas().stream().map(node -> node.id()).toList();
@@ -100,15 +101,14 @@ class FiveNodeClusterIT {
                 }
                 checked++;
                 int p = partition.partition();
-                List<List<Integer>> seen = new java.util.ArrayList<>(List.of(List.of(), List.of()));
-                Eventually.until("node " + outside.get() + " names the leader and in-sync replicas of spread-" + p
-                        + " as member " + member.get() + " does, without nodes 4 and 5", TIMEOUT, PAUSE, () -> {
-                            seen.set(0, leaderAndIsr(cluster, outside.get(), "spread", p));
-                            seen.set(1, leaderAndIsr(cluster, member.get(), "spread", p));
-                            return seen.get(0).equals(seen.get(1)) && !seen.get(0).contains(4)
-                                    && !seen.get(0).contains(5);
-                        }, () -> "; leader and in-sync replicas from outside " + seen.get(0) + ", from a member "
-                                + seen.get(1));
+                List<PartitionState> seen = new java.util.ArrayList<>(java.util.Arrays.asList(null, null));
+                Eventually.until("node " + outside.get() + " names the leader, epoch and in-sync replicas of spread-"
+                        + p + " as member " + member.get() + " does, without nodes 4 and 5", TIMEOUT, PAUSE, () -> {
+                            seen.set(0, partitionState(cluster, outside.get(), "spread", p));
+                            seen.set(1, partitionState(cluster, member.get(), "spread", p));
+                            return seen.get(0).equals(seen.get(1)) && seen.get(0).leader() >= 0
+                                    && !seen.get(0).inSync().contains(4) && !seen.get(0).inSync().contains(5);
+                        }, () -> "; from outside " + seen.get(0) + ", from a member " + seen.get(1));
             }
             assertThat(checked).as("partitions seen from outside their group").isPositive();
 
@@ -130,22 +130,24 @@ class FiveNodeClusterIT {
         }
     }
 
+    /** A partition as a node answers Metadata: its leader (-1 if none), leader epoch and in-sync replicas. */
+    private record PartitionState(int leader, int epoch, List<Integer> inSync) {
+    }
+
     /**
-     * Partition {@code p}'s leader (-1 if none), then its in-sync replicas in order, as node {@code node}
-     * answers Metadata: asked on one connection to it, since an admin client sends its requests to
-     * whichever node it likes.
+     * Partition {@code p} as node {@code node} answers Metadata: asked on one connection to it, since an
+     * admin client sends its requests to whichever node it likes.
      */
-    private static List<Integer> leaderAndIsr(BrokerCluster cluster, int node, String topic, int p) throws Exception {
+    private static PartitionState partitionState(BrokerCluster cluster, int node, String topic, int p)
+            throws Exception {
         try (RawKafkaConnection connection = new RawKafkaConnection(cluster.node(node).bootstrapServers())) {
             MetadataResponse response = (MetadataResponse) connection.call(ApiKeys.METADATA, (short) 12,
                     new MetadataRequestData().setTopics(List.of(new MetadataRequestData.MetadataRequestTopic()
                             .setName(topic))));
             MetadataResponseData.MetadataResponsePartition partition = response.data().topics().find(topic)
                     .partitions().stream().filter(info -> info.partitionIndex() == p).findFirst().orElseThrow();
-            List<Integer> seen = new java.util.ArrayList<>();
-            seen.add(partition.leaderId());
-            partition.isrNodes().stream().sorted().forEach(seen::add);
-            return seen;
+            return new PartitionState(partition.leaderId(), partition.leaderEpoch(),
+                    partition.isrNodes().stream().sorted().toList());
         }
     }
 
