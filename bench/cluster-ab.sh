@@ -16,6 +16,9 @@
 #   CONF_A, CONF_B (none)   HOCON files of settings for each cluster's nodes
 #   JVM_A, JVM_B (none)     JVM options for each cluster's nodes
 #   WARM (20), ROUNDS (8), RECORDS (300000), SIZE (100 bytes), PARTITIONS (6)
+#   RATE (-1)               records/s of each measured run, for latency at a fixed load (-1: as fast as
+#                           it goes); the warm-up runs always go as fast as they can
+#   MEASURED_RECORDS (RECORDS)  records of each measured run (at a RATE: the rate times the seconds wanted)
 #   OUT (bench/target/cluster-ab-TIME)   where the clusters' data, logs and runs.txt go
 #   KEEP_DATA (0)           1 keeps the clusters' data directories after the run
 set -euo pipefail
@@ -27,6 +30,7 @@ answer_help "$0" "$@"
 JAR_A=${JAR_A:-$ROOT/api/target/riverlog.jar}
 JAR_B=${JAR_B:-$ROOT/api/target/riverlog.jar}
 WARM=${WARM:-20}; ROUNDS=${ROUNDS:-8}; RECORDS=${RECORDS:-300000}; SIZE=${SIZE:-100}; PARTITIONS=${PARTITIONS:-6}
+RATE=${RATE:--1}; MEASURED_RECORDS=${MEASURED_RECORDS:-$RECORDS}
 OUT=${OUT:-$ROOT/bench/target/cluster-ab-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 [ -f "$JAR_A" ] && [ -f "$JAR_B" ] || { echo "no jar at $JAR_A or $JAR_B: build it first (mvn -B package)" >&2; exit 1; }
@@ -54,19 +58,20 @@ for v in A B; do
   PIDS[$v]=$RIVERLOG_PID
 done
 
-# run VARIANT TOPIC: one ProducerPerformance run; appends its figures to runs.txt.
+# run VARIANT TOPIC [COUNT RATE]: one ProducerPerformance run (RECORDS as fast as it goes unless
+# given); appends its figures to runs.txt.
 run() {
-  local v=$1 topic=$2 before after line records p99 cpu
+  local v=$1 topic=$2 count=${3:-$RECORDS} rate=${4:--1} before after line records p99 cpu
   read -r -a before <<<"$(pids_cpu_ms ${PIDS[$v]})"
   kafka_tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server 127.0.0.1:"${PORT[$v]}" --topic "$topic" \
-    --num-records "$RECORDS" --record-size "$SIZE" --throughput -1 \
+    --num-records "$count" --record-size "$SIZE" --throughput "$rate" \
     --command-property acks=all linger.ms=5 batch.size=65536 >"$OUT/$v-$topic.log" 2>&1
   read -r -a after <<<"$(pids_cpu_ms ${PIDS[$v]})"
   line=$(grep -E 'records sent' "$OUT/$v-$topic.log" | tail -1)
   records=$(echo "$line" | sed -E 's/^[0-9]+ records sent, ([0-9.]+) records.*/\1/')
   p99=$(echo "$line" | sed -E 's/.* ([0-9]+) ms 99th.*/\1/')
   cpu=$((after[0] - before[0] + after[1] - before[1]))
-  echo "variant=$v topic=$topic rec_s=$records p99_ms=$p99 cpu_us_per_rec=$((cpu * 1000 / RECORDS))" >>"$OUT/runs.txt"
+  echo "variant=$v topic=$topic rec_s=$records p99_ms=$p99 cpu_us_per_rec=$((cpu * 1000 / count))" >>"$OUT/runs.txt"
 }
 
 create() {
@@ -83,7 +88,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for v in $order; do
     create "$v" "t$r"
     sync
-    run "$v" "t$r"
+    run "$v" "t$r" "$MEASURED_RECORDS" "$RATE"
   done
 done
 grep -v 'topic=warm' "$OUT/runs.txt" >"$OUT/runs.txt.measured"
