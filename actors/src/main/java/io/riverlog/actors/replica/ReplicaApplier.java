@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
@@ -25,7 +26,8 @@ import io.riverlog.wal.ValidBatches;
  * log order, and completes with the actor's answer. The actor assigns offsets and applies idempotence
  * as on a single node; every replica sees the same entries in the same order with the same time, so
  * every replica computes the same log. An entry for a partition whose actor is not registered yet
- * (this node's metadata has not caught up with the group) waits, in order, until it is.
+ * (this node's metadata has not caught up with the group), or has not opened its log yet, waits, in
+ * order, until it is; the entries of the group's other partitions go on meanwhile.
  */
 public final class ReplicaApplier {
     private final Scheduler scheduler;
@@ -56,6 +58,8 @@ public final class ReplicaApplier {
         private boolean closed;
         /** Its partition was told to stop (the node shuts down, or the topic goes): refusals are expected. */
         private volatile boolean stopping;
+        /** Whether its actor is being asked if it opened its log (entries wait meanwhile). */
+        private boolean opening;
 
         Replica(UUID topicId, Path dir, ReplicaProgress.Applied applied) {
             this.topicId = topicId;
@@ -98,18 +102,7 @@ public final class ReplicaApplier {
             }
         }
         actors.put(id, actor);
-        ArrayDeque<Waiting> queued = waiting.remove(id);
-        if (queued != null) {
-            for (Waiting w : queued) {
-                send(w.index(), w.term(), actor, w.entry()).whenComplete((reply, error) -> {
-                    if (error != null) {
-                        w.answer().completeExceptionally(error);
-                    } else {
-                        w.answer().complete(reply);
-                    }
-                });
-            }
-        }
+        drain(id);
     }
 
     /**
@@ -177,14 +170,96 @@ public final class ReplicaApplier {
             return CompletableFuture.completedFuture(OTHER_TOPIC);
         }
         ActorRef<PartitionActor.Command> actor = actors.get(entry.partition());
-        ArrayDeque<Waiting> queued = waiting.get(entry.partition());
-        if (actor == null || queued != null) {
+        if (actor == null || waiting.containsKey(entry.partition())
+                || replicas.get(entry.partition()).applied == null) {
             CompletableFuture<PartitionActor.AppendReply> answer = new CompletableFuture<>();
             waiting.computeIfAbsent(entry.partition(), id -> new ArrayDeque<>())
                     .add(new Waiting(index, term, entry, answer));
+            drain(entry.partition());
             return answer;
         }
         return send(index, term, actor, entry);
+    }
+
+    /**
+     * Hands the entries that wait for the partition to its actor, in order, once it is registered and
+     * has opened its log; until then they wait. What the replica applied is read once its actor opened
+     * the log: the recovery may go back to the durable record. The question runs off the applying
+     * thread, so that one partition opening its log does not hold back its group's other partitions.
+     */
+    private void drain(PartitionId id) {
+        ArrayDeque<Waiting> queued = waiting.get(id);
+        ActorRef<PartitionActor.Command> actor = actors.get(id);
+        if (queued == null || actor == null) {
+            return;
+        }
+        Replica replica = replicas.get(id);
+        if (replica.applied == null && replica.halted == null) {
+            if (!replica.opening) {
+                replica.opening = true;
+                askWhetherOpened(id, replica, actor, System.nanoTime() + timeout.toNanos());
+            }
+            return;
+        }
+        waiting.remove(id);
+        for (Waiting w : queued) {
+            send(w.index(), w.term(), actor, w.entry()).whenComplete((reply, error) -> {
+                if (error != null) {
+                    w.answer().completeExceptionally(error);
+                } else {
+                    w.answer().complete(reply);
+                }
+            });
+        }
+    }
+
+    /**
+     * Asks the partition's actor until it has opened its log ({@link ReplicaProgress#recover} ran), or
+     * could not: a partition opening with a full stash answers at once, and is asked again.
+     */
+    private void askWhetherOpened(PartitionId id, Replica replica, ActorRef<PartitionActor.Command> actor,
+                                  long deadline) {
+        DirectAsk.<PartitionActor.Command, PartitionActor.PartitionState>ask(actor, PartitionActor.GetState::new,
+                timeout, scheduler).whenCompleteAsync((state, failure) -> {
+                    if (failure == null && state.availability() == PartitionActor.Availability.OPENING
+                            && System.nanoTime() < deadline) {
+                        CompletableFuture.delayedExecutor(OPENING_RECHECK.toNanos(), TimeUnit.NANOSECONDS)
+                                .execute(() -> askWhetherOpened(id, replica, actor, deadline));
+                        return;
+                    }
+                    opened(id, replica, failure != null ? "the partition " + actor + " did not answer: " + failure
+                            : state.availability() == PartitionActor.Availability.OPENING
+                            ? "the partition " + actor + " did not open its log in " + timeout : null);
+                });
+    }
+
+    /**
+     * The partition's actor opened its log, or could not ({@code failure}): reads what the replica applied
+     * and hands it the entries that waited. A replica that cannot tell what it applied stops applying
+     * ({@link #halt}), as one whose storage refuses an entry does.
+     */
+    private synchronized void opened(PartitionId id, Replica replica, String failure) {
+        replica.opening = false;
+        ArrayDeque<Waiting> queued = waiting.get(id);
+        if (replicas.get(id) != replica || queued == null) {
+            // Unregistered or registered again since (its entries wait for the next registration), or
+            // nothing waits any more (its topic was deleted): the next entry asks again.
+            return;
+        }
+        PartitionActor.AppendFailed refusal = failure == null ? null
+                : new PartitionActor.AppendFailed(PartitionActor.AppendError.NOT_AVAILABLE, failure);
+        if (refusal == null) {
+            try {
+                replica.applied = ReplicaProgress.read(replica.dir, storage);
+            } catch (java.io.IOException e) {
+                refusal = new PartitionActor.AppendFailed(PartitionActor.AppendError.STORAGE_ERROR,
+                        "reading what replica " + replica.dir + " applied failed: " + e.getMessage());
+            }
+        }
+        if (refusal != null) {
+            halt(replica, queued.peekFirst().index(), refusal);
+        }
+        drain(id);
     }
 
     private CompletionStage<PartitionActor.AppendReply> send(long index, long term,
@@ -195,18 +270,8 @@ public final class ReplicaApplier {
             // An entry of a topic deleted since (applied again at a restart): it has no partition here any more.
             return CompletableFuture.completedFuture(OTHER_TOPIC);
         }
-        try {
-            if (replica.applied == null) {
-                // Its actor recovers its log first, which may go back to the durable record: read after that.
-                awaitOpened(actor);
-                replica.applied = ReplicaProgress.read(replica.dir, storage);
-            }
-        } catch (java.io.IOException e) {
-            return CompletableFuture.completedFuture(new PartitionActor.AppendFailed(
-                    PartitionActor.AppendError.STORAGE_ERROR, "reading what replica " + replica.dir
-                    + " applied failed: " + e.getMessage()));
-        }
-        if (index <= replica.applied.index()) {
+        // Null only for a replica that stopped before it could read what it applied.
+        if (replica.applied != null && index <= replica.applied.index()) {
             return CompletableFuture.completedFuture(ALREADY_APPLIED);
         }
         if (replica.halted != null) {
@@ -227,34 +292,6 @@ public final class ReplicaApplier {
             return CompletableFuture.completedFuture(recorded(entry.partition(), replica, index,
                     new PartitionActor.AppendFailed(
                     PartitionActor.AppendError.INVALID_RECORD, e.getMessage())));
-        }
-    }
-
-    /**
-     * Waits until the partition's actor has opened its log ({@link ReplicaProgress#recover} ran), or
-     * could not: a partition opening with a full stash answers at once, and is asked again.
-     */
-    private void awaitOpened(ActorRef<PartitionActor.Command> actor) throws java.io.IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            PartitionActor.PartitionState state;
-            try {
-                state = DirectAsk.<PartitionActor.Command, PartitionActor.PartitionState>ask(actor,
-                        PartitionActor.GetState::new, timeout, scheduler).toCompletableFuture()
-                        .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for " + actor + " to open its log");
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new java.io.IOException("the partition " + actor + " did not open its log in time", e);
-            }
-            if (state.availability() != PartitionActor.Availability.OPENING) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new java.io.IOException("the partition " + actor + " did not open its log in " + timeout);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(OPENING_RECHECK.toNanos());
         }
     }
 

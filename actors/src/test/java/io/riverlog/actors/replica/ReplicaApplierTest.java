@@ -140,6 +140,51 @@ class ReplicaApplierTest {
     }
 
     /**
+     * A partition still opening its log (a restart recovers it) holds back only its own entries: those of
+     * the group's other partitions are carried out meanwhile, and its own follow, in order, once it is open.
+     * (The applying thread used to wait for it, holding back every group of the node.)
+     */
+    @Test
+    void aPartitionOpeningItsLogHoldsBackOnlyItsOwnEntries() throws Exception {
+        ReplicaApplier applier = new ReplicaApplier(kit.scheduler(), WAIT, Storage.LOCAL);
+        PartitionId other = new PartitionId("orders", 1);
+        TestProbe<PartitionActor.Command> opening = kit.createTestProbe();
+        TestProbe<PartitionActor.Command> open = kit.createTestProbe();
+        // What the opening one applied is read from its directory once it is open: nothing yet.
+        applier.register(ID, TOPIC_ID, opening.getRef(), Files.createDirectories(dir.resolve(ID.directoryName())));
+        applier.register(other, TOPIC_ID, open.getRef(), Files.createDirectories(dir.resolve(other.directoryName())),
+                ReplicaProgress.Applied.NONE);
+
+        CompletableFuture<PartitionActor.AppendReply> first = applier.apply(1, entry(idempotent(7, 0, "a")))
+                .toCompletableFuture();
+        CompletableFuture<PartitionActor.AppendReply> second = applier.apply(2, entry(idempotent(7, 1, "b")))
+                .toCompletableFuture();
+        opening.expectMessageClass(PartitionActor.GetState.class, WAIT).replyTo()
+                .tell(state(PartitionActor.Availability.OPENING));
+        CompletableFuture<PartitionActor.AppendReply> elsewhere = applier.apply(3, ReplicaEntry.encode(other,
+                TOPIC_ID, LEADER_TIME, idempotent(8, 0, "c"))).toCompletableFuture();
+        open.expectMessageClass(PartitionActor.Append.class, WAIT).replyTo()
+                .tell(new PartitionActor.Appended(0, 0, 0, -1));
+
+        assertThat(elsewhere.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(PartitionActor.Appended.class);
+        assertThat(first).as("waiting for its partition to open").isNotDone();
+        assertThat(second).isNotDone();
+        opening.expectMessageClass(PartitionActor.GetState.class, WAIT).replyTo()
+                .tell(state(PartitionActor.Availability.ONLINE));
+        PartitionActor.Append a = opening.expectMessageClass(PartitionActor.Append.class, WAIT);
+        PartitionActor.Append b = opening.expectMessageClass(PartitionActor.Append.class, WAIT);
+        assertThat(BatchFormat.decode(b.batches().buffer(), 0)).extracting(record -> new String(record.value()))
+                .as("in log order").containsExactly("b");
+        a.replyTo().tell(new PartitionActor.Appended(0, 0, 0, -1));
+        b.replyTo().tell(new PartitionActor.Appended(1, 1, 0, -1));
+        assertThat(((PartitionActor.Appended) first.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .baseOffset()).isEqualTo(0);
+        assertThat(((PartitionActor.Appended) second.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                .baseOffset()).isEqualTo(1);
+    }
+
+    /**
      * Entries of a topic deleted since (left in the group's log, applied again after a restart) wait
      * for a partition that never comes; once the topic is known deleted they are answered, so that
      * they do not hold back the group's snapshots. A halted replica refuses a snapshot.
@@ -212,6 +257,10 @@ class ReplicaApplierTest {
         assertThat(ReplicaStateMachine.decodeAll(machine.applyAsync(1, 1, first).toCompletableFuture().get()))
                 .as("applied again (a restart replays it): skipped by both partitions")
                 .containsExactly(ReplicaApplier.ALREADY_APPLIED, ReplicaApplier.ALREADY_APPLIED);
+    }
+
+    private static PartitionActor.PartitionState state(PartitionActor.Availability availability) {
+        return new PartitionActor.PartitionState(ID, 0, 0, 0, 0, 0, availability, List.of());
     }
 
     private static byte[] entry(ValidBatches batches) {

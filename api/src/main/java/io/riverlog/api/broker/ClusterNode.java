@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -125,45 +126,45 @@ final class ClusterNode {
     }
 
     /**
-     * The group's members in sync: as this node's Raft server judges them where it is a member, else
-     * as the group's leader last reported them through the metadata group (empty if it never did).
+     * What this node knows of a partition group: where it is a member (or before its Raft server
+     * started), what its own Raft server says ({@code own}); else what the group's leader last reported
+     * through the metadata group ({@link GroupStateReporter}), empty before any report ({@code reported}).
+     * A node outside the group (clusters of more than three) does not hear its elections.
      */
+    private <T> T knownOf(int group, Function<GroupLeaders, T> own,
+                          Function<java.util.Optional<GroupStates.GroupState>, T> reported) {
+        return raft == null || isMember(group) ? own.apply(ownGroups)
+                : reported.apply(view.placement().reported().of(group));
+    }
+
+    /** The group's members in sync; outside the group, as its leader last reported them (empty if never). */
     private java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
-        if (raft == null || isMember(group)) {
-            return ownGroups.inSyncOf(group);
-        }
-        return view.placement().reported().of(group).map(state -> java.util.Set.copyOf(state.inSync()));
+        return knownOf(group, own -> own.inSyncOf(group),
+                report -> report.map(state -> java.util.Set.copyOf(state.inSync())));
     }
 
     /**
-     * The partition group's leader epoch (its Raft term): as this node's Raft server knows it where it is
-     * a member, else the term that the leader named by {@link #leaderOf} reported with it (the two come
-     * from one report, so a client that knows a newer leader sees an older epoch and keeps its own);
-     * {@link GroupLeaders#NO_EPOCH} before any report.
+     * The partition group's leader epoch (its Raft term). Outside the group, the term that the leader
+     * named by {@link #leaderOf} reported with it (the two come from one report, so a client that knows
+     * a newer leader sees an older epoch and keeps its own); {@link GroupLeaders#NO_EPOCH} before any report.
      */
     private int epochOf(int group) {
-        if (raft == null || isMember(group)) {
-            return ownGroups.epochOf(group);
-        }
-        return view.placement().reported().of(group).map(state -> (int) state.term()).orElse(GroupLeaders.NO_EPOCH);
+        return knownOf(group, own -> own.epochOf(group),
+                report -> report.map(state -> (int) state.term()).orElse(GroupLeaders.NO_EPOCH));
     }
 
     /**
-     * The leader of a partition group as this node's Raft server knows it. A node outside the group
-     * (clusters of more than three) does not hear its elections: it names the leader that last
-     * reported the group's state through the metadata group ({@link GroupStateReporter}), or before
-     * any report the group's preferred leader; if another node leads, that one answers
-     * NOT_LEADER_OR_FOLLOWER naming the real leader. It never names itself (a member whose division
-     * is still starting): clients wait for a leader.
+     * The leader of a partition group. Outside the group, the leader that last reported the group's
+     * state, or before any report the group's preferred leader; if another node leads, that one answers
+     * NOT_LEADER_OR_FOLLOWER naming the real leader. It never names itself (a member whose division is
+     * still starting does not lead it): clients wait for a leader.
      */
     private OptionalInt leaderOf(int group) {
-        if (raft == null || isMember(group)) {
-            return ownGroups.leaderOf(group);
-        }
-        // Never itself: a node whose division of the group has not started (yet) does not lead it.
-        int named = view.placement().reported().of(group).map(GroupStates.GroupState::leader)
-                .orElse(view.placement().replicasOfGroup(group).get(0));
-        return named == spec.self() ? OptionalInt.empty() : OptionalInt.of(named);
+        return knownOf(group, own -> own.leaderOf(group), report -> {
+            int named = report.map(GroupStates.GroupState::leader)
+                    .orElse(view.placement().replicasOfGroup(group).get(0));
+            return named == spec.self() ? OptionalInt.empty() : OptionalInt.of(named);
+        });
     }
 
     private CompletionStage<Void> transferLeadership(int group, int nodeId, Duration timeout) {
