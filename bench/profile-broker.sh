@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Where Riverlog's CPU goes under a produce load: runs the broker alone from its jar, drives it with
+# Where Riverlog's CPU goes under a produce load: runs the broker (or, with NODES=3, a 3-node cluster
+# with replication factor 3) alone from its jar, drives it with
 # Kafka's ProducerPerformance (the producer settings of bench/compare-kafka.sh), and reports, for the
-# last of RUNS runs (the earlier ones warm the JVM), the broker's user and system CPU per thread
-# group (from /proc/PID/task/*/stat), and, with JFR=1, the hottest Java frames, native frames and
+# last of RUNS runs (the earlier ones warm the JVM), the broker's user and system CPU and context
+# switches per thread group (from /proc/PID/task/*/stat and status), and, with JFR=1, the hottest Java frames, native frames and
 # allocation sites of a Java Flight Recorder recording of the whole session.
 #
 # Usage: bench/profile-broker.sh [-h]
 # Environment (default):
 #   CASE (b)           a: RECORDS x 100 B; b: RECORDS/4 x 1 KiB
 #   RECORDS (2000000), PARTITIONS (3), RUNS (4)
+#   NODES (1)          3: a cluster of three nodes on this machine, their threads added up by name
 #   JFR (0)            1 records with JFR (settings=profile), which itself costs CPU
 #   CONFIG             extra lines for the broker's configuration file
 #   PORT (29092), RESULTS (/tmp/riverlog-profile/DATE), KAFKA_LIB (bench/apache-kafka/target/lib)
@@ -20,6 +22,7 @@ CASE=${CASE:-b}
 RECORDS=${RECORDS:-2000000}
 PARTITIONS=${PARTITIONS:-3}
 RUNS=${RUNS:-4}
+NODES=${NODES:-1}
 PORT=${PORT:-29092}
 RESULTS=${RESULTS:-/tmp/riverlog-profile/$(date +%Y%m%d-%H%M%S)}
 case $CASE in
@@ -35,28 +38,40 @@ fetch_kafka
 if [ "${JFR:-0}" = 1 ]; then
   export JAVA_TOOL_OPTIONS="-XX:StartFlightRecording=settings=profile,filename=$RESULTS/broker.jfr,dumponexit=true"
 fi
-start_riverlog "$RESULTS" "$PORT" "$RESULTS/riverlog.conf"
+case $NODES in
+  1) start_riverlog "$RESULTS" "$PORT" "$RESULTS/riverlog.conf"; replicas=1 ;;
+  3) start_riverlog_cluster "$RESULTS" "$PORT" "$RESULTS/riverlog.conf"; replicas=3 ;;
+  *) echo "NODES must be 1 or 3, not '$NODES'" >&2; exit 2 ;;
+esac
 unset JAVA_TOOL_OPTIONS
 
-# The write rounds' data fsyncs so far (each round then fsyncs its recovery point too), from /metrics.
+# The write rounds' data fsyncs so far (each round then fsyncs its recovery point too), from /metrics
+# of every node.
 fsync_count() {
-  curl -s "http://127.0.0.1:$http_port/metrics" | awk '/^riverlog_fsync_seconds_count/ {n += $2} END {printf "%d", n}'
+  local out port
+  for out in "$RESULTS"/riverlog.out "$RESULTS"/node*/riverlog.out; do
+    [ -f "$out" ] || continue
+    port=$(grep -oE 'HTTP on http://[0-9.]+:[0-9]+' "$out" | grep -oE '[0-9]+$' | tail -1)
+    curl -s "http://127.0.0.1:$port/metrics"
+  done | awk '/^riverlog_fsync_seconds_count/ {n += $2} END {printf "%d", n}'
 }
-http_port=$(grep -oE 'HTTP on http://[0-9.]+:[0-9]+' "$RESULTS/riverlog.out" | grep -oE '[0-9]+$' | tail -1)
 
-# One line per thread: its name (digits at the end dropped, so that pools add up), user and system ticks.
+# One line per thread of every node: its name (digits at the end dropped, so that pools add up), user
+# and system ticks, and how often it gave up the CPU (to wait: a hand-off) and was made to give it up.
 thread_ticks() {
-  local task stat fields
-  for task in /proc/"$RIVERLOG_PID"/task/*; do
+  local pid task stat fields switches
+  for pid in $RIVERLOG_PID; do for task in /proc/"$pid"/task/*; do
     read -r stat <"$task/stat" || continue
     read -r -a fields <<<"${stat##*) }"
-    echo "$(sed -E 's/[0-9]+$/#/' <"$task/comm")|${fields[11]}|${fields[12]}"
-  done
+    switches=$(awk '/^voluntary_ctxt_switches/ {v = $2} /^nonvoluntary_ctxt_switches/ {n = $2} END {print v "|" n}' \
+      "$task/status" 2>/dev/null) || continue
+    echo "$(sed -E 's/[0-9]+$/#/' <"$task/comm")|${fields[11]}|${fields[12]}|$switches"
+  done; done
 }
 
 for ((run = 1; run <= RUNS; run++)); do
   kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --create --topic "profile-$run" \
-    --partitions "$PARTITIONS" --replication-factor 1 >/dev/null
+    --partitions "$PARTITIONS" --replication-factor "$replicas" >/dev/null
   sync
   thread_ticks >"$RESULTS/ticks-before"
   fsyncs_before=$(fsync_count)

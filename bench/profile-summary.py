@@ -4,7 +4,8 @@
     profile-summary.py threads BEFORE AFTER CLK_TCK RECORDS   CPU per thread group over one run
     profile-summary.py jfr FILE                               hottest frames of a JFR recording
 
-BEFORE and AFTER hold one line per thread, "name|user ticks|system ticks".
+BEFORE and AFTER hold one line per thread, "name|user ticks|system ticks|voluntary|involuntary context
+switches".
 """
 import collections
 import json
@@ -15,32 +16,35 @@ TOP = 25
 
 
 def ticks(path):
-    groups = collections.defaultdict(lambda: [0, 0])
+    """Per thread group: user ticks, system ticks, voluntary and involuntary context switches."""
+    groups = collections.defaultdict(lambda: [0, 0, 0, 0])
     with open(path) as f:
         for line in f:
-            name, user, system = line.rstrip("\n").rsplit("|", 2)
-            groups[name][0] += int(user)
-            groups[name][1] += int(system)
+            name, *counts = line.rstrip("\n").split("|")
+            for i, count in enumerate(counts):
+                groups[name][i] += int(count or 0)
     return groups
 
 
 def threads(before_path, after_path, clk_tck, records):
     before, after = ticks(before_path), ticks(after_path)
     rows = []
-    for name, (user, system) in after.items():
-        was = before.get(name, [0, 0])
-        rows.append((user - was[0], system - was[1], name))
+    for name, counts in after.items():
+        was = before.get(name, [0, 0, 0, 0])
+        rows.append([now - then for now, then in zip(counts, was)] + [name])
     rows.sort(key=lambda r: -(r[0] + r[1]))
     per_million = 1e6 / float(records) / float(clk_tck)
-    user = sum(r[0] for r in rows)
-    system = sum(r[1] for r in rows)
+    per_thousand = 1e3 / float(records)
+    user, system, waits, preempted = (sum(r[i] for r in rows) for i in range(4))
     print(f"Broker CPU over the last run, seconds per million records: user {user * per_million:.3f},"
-          f" system {system * per_million:.3f}\n")
-    print("| threads | user s / M records | system s / M records |")
-    print("| --- | --- | --- |")
-    for u, s, name in rows:
+          f" system {system * per_million:.3f}; context switches per thousand records: to wait"
+          f" {waits * per_thousand:.1f}, preempted {preempted * per_thousand:.1f}\n")
+    print("| threads | user s / M records | system s / M records | waits / k records | preempted / k records |")
+    print("| --- | --- | --- | --- | --- |")
+    for u, s, w, p, name in rows:
         if u + s > 0:
-            print(f"| {name} | {u * per_million:.3f} | {s * per_million:.3f} |")
+            print(f"| {name} | {u * per_million:.3f} | {s * per_million:.3f} | {w * per_thousand:.1f}"
+                  f" | {p * per_thousand:.1f} |")
 
 
 def frames(stack):

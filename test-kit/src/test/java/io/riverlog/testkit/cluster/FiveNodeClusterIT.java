@@ -49,6 +49,10 @@ class FiveNodeClusterIT {
     private static final Duration PAUSE = Duration.ofMillis(100);
     /** Short, so that a change without a majority is refused quickly. */
     private static final String REQUEST_TIMEOUT = "-Driverlog.cluster.request-timeout=3s";
+    /** The kill test's stream: records, partitions, and sends that may wait for their answer at once. */
+    private static final int STREAM_RECORDS = 3_000;
+    private static final int STREAM_PARTITIONS = 5;
+    private static final int IN_FLIGHT = 200;
     /** Short, so that stopped nodes leave the in-sync replicas soon. */
     private static final String LAG_TIME = "-Driverlog.cluster.replica-lag-time=3s";
 
@@ -127,6 +131,77 @@ class FiveNodeClusterIT {
             cluster.restart(5);
             createTopic(cluster, 5, "after", 2);
             describe(cluster, 4, "after");
+        }
+    }
+
+    /**
+     * Fault 1 on five nodes: kill -9 of a partition's leader during an acks=all, idempotent stream whose
+     * producer knows only a node outside the partition's group. The group's other two members elect a
+     * leader; the node outside hears of it through the metadata group and names it (with its newer epoch),
+     * so the producer finds it. Every send is acknowledged once, each record reads back at the offset it
+     * was acknowledged at, and once the killed node is back every replica holds the same bytes.
+     */
+    @Test
+    @Tag("volume")
+    void aLeaderKilledDuringAStreamLosesNothingAndANodeOutsideItsGroupNamesTheNewLeader() throws Exception {
+        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(LAG_TIME))) {
+            String topic = "stream";
+            createTopic(cluster, 1, topic, STREAM_PARTITIONS);
+            // Its preferred leader takes the group over once it has caught up: killed before, it would not lead.
+            TopicPartitionInfo[] target = new TopicPartitionInfo[1];
+            Eventually.until("the preferred leader of " + topic + "-0 leads it", TIMEOUT, PAUSE, () -> {
+                target[0] = describe(cluster, 1, topic).partitions().get(0);
+                return target[0].leader().id() == target[0].replicas().get(0).id();
+            }, () -> "; " + target[0]);
+            List<Integer> replicas = target[0].replicas().stream().map(node -> node.id()).toList();
+            int victim = target[0].leader().id();
+            int outside = java.util.stream.IntStream.rangeClosed(1, NODES).filter(n -> !replicas.contains(n))
+                    .findFirst().orElseThrow();
+            int survivor = replicas.stream().filter(n -> n != victim).findFirst().orElseThrow();
+            int epochBefore = partitionState(cluster, victim, topic, 0).epoch();
+
+            Ledger ledger = new Ledger();
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.node(outside)
+                    .bootstrapServers(), Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+                java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
+                for (int i = 0; i < STREAM_RECORDS; i++) {
+                    ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> { });
+                    if (i == STREAM_RECORDS / 3) {
+                        producer.flush();
+                        cluster.kill(victim);
+                    }
+                }
+                producer.flush();
+            }
+            PartitionState[] named = new PartitionState[2];
+            Eventually.until("node " + outside + ", outside the group of " + topic + "-0, names the leader and epoch"
+                    + " that member " + survivor + " names, after node " + victim + " was killed", TIMEOUT, PAUSE,
+                    () -> {
+                        named[0] = partitionState(cluster, outside, topic, 0);
+                        named[1] = partitionState(cluster, survivor, topic, 0);
+                        return named[0].leader() >= 0 && named[0].leader() != victim
+                                && named[0].epoch() > epochBefore && named[0].leader() == named[1].leader()
+                                && named[0].epoch() == named[1].epoch();
+                    }, () -> "; from outside " + named[0] + ", from a member " + named[1]);
+            cluster.restart(victim);
+
+            assertThat(ledger.failures()).as("failed sends").isEmpty();
+            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(STREAM_RECORDS);
+            Read read = new Read(ledger);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = KafkaClients.readToEnd(
+                    cluster.node(outside).bootstrapServers(), KafkaClients.partitions(topic, STREAM_PARTITIONS),
+                    read::accept);
+            read.finish(topic, end);
+            for (TopicPartitionInfo partition : describe(cluster, outside, topic).partitions()) {
+                List<Integer> members = partition.replicas().stream().map(node -> node.id()).toList();
+                int p = partition.partition();
+                String what = "every replica of " + topic + "-" + p + " (nodes " + members + ") holds the same bytes";
+                Eventually.until(what, TIMEOUT, PAUSE, () -> members.stream()
+                        .map(node -> ReplicaBytes.of(cluster.node(node).dataDir(), topic, p)).distinct().count() == 1,
+                        () -> "");
+            }
         }
     }
 
