@@ -14,6 +14,7 @@
 #   JFR (0)            1 records with JFR (settings=profile), which itself costs CPU
 #   CONFIG             extra lines for the broker's configuration file
 #   PORT (29092), RESULTS (/tmp/riverlog-profile/DATE), KAFKA_LIB (bench/apache-kafka/target/lib)
+#   KEEP_DATA (0)      1 keeps the brokers' data directories after the run
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib/brokers.sh"
@@ -31,7 +32,12 @@ case $CASE in
   *) echo "unknown CASE '$CASE' (a or b)" >&2; exit 2 ;;
 esac
 mkdir -p "$RESULTS"
-trap stop_riverlog EXIT
+# The brokers' data (gigabytes after the runs) goes with them unless KEEP_DATA=1.
+cleanup() {
+  stop_riverlog
+  [ "${KEEP_DATA:-0}" = 1 ] || rm -rf "$RESULTS"/data "$RESULTS"/node*/data
+}
+trap cleanup EXIT
 build_riverlog
 fetch_kafka
 { echo 'riverlog.groups.initial-rebalance-delay = 0s'; echo "${CONFIG:-}"; } >"$RESULTS/riverlog.conf"
@@ -58,14 +64,29 @@ fsync_count() {
 
 # One line per thread of every node: its name (digits at the end dropped, so that pools add up), user
 # and system ticks, and how often it gave up the CPU (to wait: a hand-off) and was made to give it up.
+# A thread's name in /proc is cut at 15 characters: the Java names (from a thread dump, by native id)
+# are used where known, with numbers and Raft group ids replaced so that pools and groups add up.
+java_thread_names() {
+  local pid
+  for pid in $RIVERLOG_PID; do
+    jcmd "$pid" Thread.print 2>/dev/null | sed -nE 's/^"([^"]*)".* nid=(0x[0-9a-f]+|[0-9]+) .*/\2|\1/p' |
+      while IFS='|' read -r nid name; do echo "$pid/$((nid))|$name"; done
+  done | sed -E 's/group-[0-9A-F]{12}/group-G/g; s/[0-9]+$/#/; s/-[0-9]+-/-#-/g' >"$RESULTS/thread-names"
+}
+
 thread_ticks() {
-  local pid task stat fields switches
+  local pid task stat fields switches name
+  declare -A names=()
+  if [ -f "$RESULTS/thread-names" ]; then
+    while IFS='|' read -r task name; do names[$task]=$name; done <"$RESULTS/thread-names"
+  fi
   for pid in $RIVERLOG_PID; do for task in /proc/"$pid"/task/*; do
     read -r stat <"$task/stat" || continue
     read -r -a fields <<<"${stat##*) }"
     switches=$(awk '/^voluntary_ctxt_switches/ {v = $2} /^nonvoluntary_ctxt_switches/ {n = $2} END {print v "|" n}' \
       "$task/status" 2>/dev/null) || continue
-    echo "$(sed -E 's/[0-9]+$/#/' <"$task/comm")|${fields[11]}|${fields[12]}|$switches"
+    name=${names[$pid/${task##*/}]:-$(sed -E 's/[0-9]+$/#/' <"$task/comm")}
+    echo "${name//|/}|${fields[11]}|${fields[12]}|$switches"
   done; done
 }
 
@@ -73,6 +94,7 @@ for ((run = 1; run <= RUNS; run++)); do
   kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$PORT" --create --topic "profile-$run" \
     --partitions "$PARTITIONS" --replication-factor "$replicas" >/dev/null
   sync
+  [ "$run" -lt "$RUNS" ] || java_thread_names
   thread_ticks >"$RESULTS/ticks-before"
   fsyncs_before=$(fsync_count)
   kafka_tool org.apache.kafka.tools.ProducerPerformance --bootstrap-server "127.0.0.1:$PORT" --topic "profile-$run" \
