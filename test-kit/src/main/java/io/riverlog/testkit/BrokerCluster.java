@@ -119,6 +119,11 @@ public final class BrokerCluster implements AutoCloseable {
         return node;
     }
 
+    /** The ids of all the cluster's nodes, 1 to its size, started or not. */
+    public List<Integer> ids() {
+        return IntStream.rangeClosed(1, size).boxed().toList();
+    }
+
     /** {@code host:port} of every started node's Kafka listener, comma-separated, in the order of their ids. */
     public String bootstrapServers() {
         return started.values().stream().map(BrokerProcess::bootstrapServers).collect(Collectors.joining(","));

@@ -187,20 +187,11 @@ class FiveNodeClusterIT {
                     }, () -> "; from outside " + named[0] + ", from a member " + named[1]);
             cluster.restart(victim);
 
-            assertThat(ledger.failures()).as("failed sends").isEmpty();
-            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(STREAM_RECORDS);
-            Read read = new Read(ledger);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = KafkaClients.readToEnd(
-                    cluster.node(outside).bootstrapServers(), KafkaClients.partitions(topic, STREAM_PARTITIONS),
-                    read::accept);
-            read.finish(topic, end);
+            ledger.assertEverySendAcknowledgedOnce(STREAM_RECORDS);
+            Read.everyAcknowledgedRecord(cluster.node(outside).bootstrapServers(), topic, STREAM_PARTITIONS, ledger);
             for (TopicPartitionInfo partition : describe(cluster, outside, topic).partitions()) {
                 List<Integer> members = partition.replicas().stream().map(node -> node.id()).toList();
-                int p = partition.partition();
-                String what = "every replica of " + topic + "-" + p + " (nodes " + members + ") holds the same bytes";
-                Eventually.until(what, TIMEOUT, PAUSE, () -> members.stream()
-                        .map(node -> ReplicaBytes.of(cluster.node(node).dataDir(), topic, p)).distinct().count() == 1,
-                        () -> "");
+                ReplicaBytes.awaitSameOf(cluster, members, topic, partition.partition(), TIMEOUT);
             }
         }
     }

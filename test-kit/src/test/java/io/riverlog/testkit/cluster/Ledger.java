@@ -42,6 +42,12 @@ final class Ledger {
         count++;
     }
 
+    /** No send failed, and each of the {@code sent} sends was acknowledged once. */
+    void assertEverySendAcknowledgedOnce(int sent) {
+        assertThat(failures()).as("failed sends").isEmpty();
+        assertThat(acknowledged()).as("acknowledged sends").isEqualTo(sent);
+    }
+
     synchronized List<String> failures() {
         return List.copyOf(failures);
     }

@@ -147,8 +147,7 @@ class NetworkPartitionIT {
         assertThat(takenOver).as("partitions of the cut-off node acknowledged by another leader during the cut")
                 .containsOnlyKeys(ledPartitions);
 
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
-        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
+        ledger.assertEverySendAcknowledgedOnce(RECORDS);
         for (ConsumerRecord<byte[], byte[]> record : servedByTheCutOff) {
             Integer number = ledger.at(record.partition(), record.offset());
             assertThat(number).as("the record the cut-off node served at %s-%d@%d was acknowledged there",
@@ -157,22 +156,14 @@ class NetworkPartitionIT {
                     record.partition(), record.offset()).isEqualTo(KafkaClients.value(number));
         }
         log.info("The cut-off node served {} records while cut off, each committed", servedByTheCutOff.size());
-        Read read = new Read(ledger);
-        read.finish(topic, KafkaClients.readToEnd(cluster.bootstrapServers(), KafkaClients.partitions(topic,
-                PARTITIONS), read::accept));
+        Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, PARTITIONS, ledger);
         try (Admin admin = KafkaClients.admin(cluster.bootstrapServers())) {
             Eventually.until("every replica of " + topic + " is in sync again", TIMEOUT, PAUSE,
                     () -> admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT.toSeconds(),
                             TimeUnit.SECONDS).get(topic).partitions().stream()
                             .allMatch(p -> p.isr().size() == NODES), () -> "");
         }
-        for (int partition = 0; partition < PARTITIONS; partition++) {
-            int p = partition;
-            Eventually.until("every replica of " + topic + "-" + p + " holds the same bytes", TIMEOUT, PAUSE,
-                    () -> java.util.stream.IntStream.rangeClosed(1, NODES)
-                            .mapToObj(node -> ReplicaBytes.of(cluster.node(node).dataDir(), topic, p))
-                            .distinct().count() == 1, () -> "");
-        }
+        ReplicaBytes.awaitSame(cluster, cluster.ids(), topic, PARTITIONS, TIMEOUT);
     }
 
     private static void heal(int victim, AtomicBoolean healed) throws java.io.IOException {

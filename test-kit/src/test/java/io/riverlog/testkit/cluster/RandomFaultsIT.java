@@ -37,7 +37,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.riverlog.testkit.BrokerCluster;
-import io.riverlog.testkit.Eventually;
 import io.riverlog.testkit.KafkaClients;
 import io.riverlog.testkit.NetworkNamespaces;
 import io.riverlog.testkit.NodeHost;
@@ -103,19 +102,11 @@ class RandomFaultsIT {
             faults.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             reading.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
 
-            assertThat(ledger.failures()).as("failed sends (seed %d)", seed).isEmpty();
-            assertThat(ledger.acknowledged()).as("acknowledged sends (seed %d)", seed).isEqualTo(sent);
-            Read read = new Read(ledger);
-            read.finish(topic, KafkaClients.readToEnd(cluster.bootstrapServers(),
-                    KafkaClients.partitions(topic, PARTITIONS), read::accept));
+            // A failure below is replayed with the seed logged at the start.
+            ledger.assertEverySendAcknowledgedOnce(sent);
+            Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, PARTITIONS, ledger);
             reader.check(seed);
-            for (int partition = 0; partition < PARTITIONS; partition++) {
-                int p = partition;
-                Eventually.until("every replica of " + topic + "-" + p + " holds the same bytes (seed " + seed + ")",
-                        TIMEOUT, PAUSE, () -> java.util.stream.IntStream.rangeClosed(1, NODES)
-                                .mapToObj(node -> ReplicaBytes.of(cluster.node(node).dataDir(), topic, p))
-                                .distinct().count() == 1, () -> "");
-            }
+            ReplicaBytes.awaitSame(cluster, cluster.ids(), topic, PARTITIONS, TIMEOUT);
             log.info("Seed {}: {} records acknowledged through {} faults; the group committed {} times", seed, sent,
                     FAULTS, reader.commits());
         }

@@ -12,6 +12,8 @@ import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
+import io.riverlog.testkit.KafkaClients;
+
 /**
  * One read of the topic, checked record by record: in each partition the offsets 0, 1, 2...
  * without a gap or a repeat, each record the one acknowledged at its offset.
@@ -32,6 +34,24 @@ final class Read {
     Read(Ledger ledger, int valueBytes) {
         this.ledger = ledger;
         this.valueBytes = valueBytes;
+    }
+
+    /**
+     * Reads {@code topic}'s partitions 0 to {@code partitions - 1} through {@code bootstrap} from their
+     * first offset to their end, and checks that they hold exactly what {@code ledger} acknowledged, each
+     * record at its offset ({@link #finish}).
+     */
+    static Read everyAcknowledgedRecord(String bootstrap, String topic, int partitions, Ledger ledger) {
+        return everyAcknowledgedRecord(bootstrap, topic, partitions, ledger, 0);
+    }
+
+    /** As above, of records whose values were padded to {@code valueBytes}. */
+    static Read everyAcknowledgedRecord(String bootstrap, String topic, int partitions, Ledger ledger,
+                                        int valueBytes) {
+        Read read = new Read(ledger, valueBytes);
+        read.finish(topic, KafkaClients.readToEnd(bootstrap, KafkaClients.partitions(topic, partitions),
+                read::accept));
+        return read;
     }
 
     void accept(ConsumerRecord<byte[], byte[]> record) {

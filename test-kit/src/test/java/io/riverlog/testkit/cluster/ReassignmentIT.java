@@ -143,16 +143,10 @@ class ReassignmentIT {
             }
             awaitMoved(cluster, moving);
 
-            assertThat(ledger.failures()).as("failed sends").isEmpty();
-            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(total);
-            Read read = new Read(ledger);
-            Map<TopicPartition, Long> end = KafkaClients.readToEnd(bootstrap,
-                    KafkaClients.partitions(TOPIC, PARTITIONS), read::accept);
-            read.finish(TOPIC, end);
+            ledger.assertEverySendAcknowledgedOnce(total);
+            Read.everyAcknowledgedRecord(bootstrap, TOPIC, PARTITIONS, ledger);
             for (int partition : moving) {
-                Eventually.until("nodes 4, 2 and 3 hold the same bytes of " + TOPIC + "-" + partition, TIMEOUT, PAUSE,
-                        () -> List.of(4, 2, 3).stream().map(node -> ReplicaBytes.of(cluster.node(node).dataDir(),
-                                TOPIC, partition)).distinct().count() == 1, () -> "");
+                ReplicaBytes.awaitSameOf(cluster, List.of(4, 2, 3), TOPIC, partition, TIMEOUT);
                 Path left = cluster.node(1).dataDir().resolve("topics").resolve(TOPIC + "-" + partition);
                 Eventually.until("node 1 removed its replica of " + TOPIC + "-" + partition, TIMEOUT, PAUSE,
                         () -> !Files.exists(left), () -> "");

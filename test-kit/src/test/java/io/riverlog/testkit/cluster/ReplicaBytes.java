@@ -4,12 +4,39 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
+
+import io.riverlog.testkit.BrokerCluster;
+import io.riverlog.testkit.Eventually;
 
 /** A partition replica's records as they are on disk, to compare replicas byte for byte. */
 final class ReplicaBytes {
+    private static final Duration PAUSE = Duration.ofMillis(100);
 
     private ReplicaBytes() {
+    }
+
+    /**
+     * Waits up to {@code timeout} until {@code nodes} hold the same bytes of {@code topic}'s partitions 0 to
+     * {@code partitions - 1} (a follower applies what its leader committed a little later).
+     */
+    static void awaitSame(BrokerCluster cluster, List<Integer> nodes, String topic, int partitions, Duration timeout)
+            throws Exception {
+        for (int partition = 0; partition < partitions; partition++) {
+            awaitSameOf(cluster, nodes, topic, partition, timeout);
+        }
+    }
+
+    /** As above, for one partition. */
+    static void awaitSameOf(BrokerCluster cluster, List<Integer> nodes, String topic, int partition, Duration timeout)
+            throws Exception {
+        Eventually.until("nodes " + nodes + " hold the same bytes of " + topic + "-" + partition, timeout, PAUSE,
+                () -> nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)).distinct()
+                        .count() == 1,
+                () -> "; sizes " + nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)
+                        .length()).toList());
     }
 
     /** The segments' bytes of the replica under the node's {@code dataDir}, in order (a String to compare). */

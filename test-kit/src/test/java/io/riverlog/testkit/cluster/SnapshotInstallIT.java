@@ -106,13 +106,10 @@ class SnapshotInstallIT {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt));
 
             send(cluster, ledger, RECORDS, RECORDS + RECORDS_AFTER);
-            assertThat(ledger.failures()).as("failed sends").isEmpty();
-            assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS + RECORDS_AFTER);
+            ledger.assertEverySendAcknowledgedOnce(RECORDS + RECORDS_AFTER);
             // Read from node 1, the leader of every partition: what it copied, then what it applied since.
-            Read read = new Read(ledger, VALUE_BYTES);
-            read.finish(TOPIC, KafkaClients.readToEnd(cluster.node(1).bootstrapServers(),
-                    KafkaClients.partitions(TOPIC, PARTITIONS), read::accept));
-            awaitSameBytes(cluster, List.of(1, 2, 3));
+            Read.everyAcknowledgedRecord(cluster.node(1).bootstrapServers(), TOPIC, PARTITIONS, ledger, VALUE_BYTES);
+            ReplicaBytes.awaitSame(cluster, List.of(1, 2, 3), TOPIC, PARTITIONS, TIMEOUT);
             // Node 1 coordinates the group again (its shard is the one group), from the offsets it copied.
             Eventually.until("node 1 coordinates " + GROUP, TIMEOUT, PAUSE, () -> admin.describeConsumerGroups(
                     List.of(GROUP)).describedGroups().get(GROUP).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)
@@ -142,7 +139,7 @@ class SnapshotInstallIT {
             log.info("Node 3, back after {} records, fetched {} bytes and reused {} of its own", RECORDS_WHILE_DOWN,
                     fetched, reused);
             assertThat(reused).as("bytes reused").isGreaterThan(fetched);
-            awaitSameBytes(cluster, List.of(1, 2, 3));
+            ReplicaBytes.awaitSame(cluster, List.of(1, 2, 3), TOPIC, PARTITIONS, TIMEOUT);
 
             // The group moves from nodes 1, 2, 3 to 1, 2, 4: node 4 needs entries purged long ago.
             admin.alterPartitionReassignments(Map.of(new TopicPartition(TOPIC, 0),
@@ -157,21 +154,9 @@ class SnapshotInstallIT {
                                     .equals(List.of(1, 2, 4))), () -> "");
             assertThat(cluster.node(4).output()).contains("installed the leader's snapshot");
             send(cluster, ledger, sent, sent + RECORDS_AFTER);
-            assertThat(ledger.failures()).as("failed sends").isEmpty();
-            Read again = new Read(ledger, VALUE_BYTES);
-            again.finish(TOPIC, KafkaClients.readToEnd(cluster.bootstrapServers(),
-                    KafkaClients.partitions(TOPIC, PARTITIONS), again::accept));
-            awaitSameBytes(cluster, List.of(1, 2, 4));
-        }
-    }
-
-    /** Waits until {@code nodes} hold the same bytes of every partition of the topic. */
-    private static void awaitSameBytes(BrokerCluster cluster, List<Integer> nodes) throws Exception {
-        for (int partition = 0; partition < PARTITIONS; partition++) {
-            int p = partition;
-            Eventually.until("nodes " + nodes + " hold the same bytes of " + TOPIC + "-" + p, TIMEOUT, PAUSE,
-                    () -> nodes.stream().map(node -> ReplicaBytes.of(cluster.node(node).dataDir(), TOPIC, p))
-                            .distinct().count() == 1, () -> "");
+            ledger.assertEverySendAcknowledgedOnce(sent + RECORDS_AFTER);
+            Read.everyAcknowledgedRecord(cluster.bootstrapServers(), TOPIC, PARTITIONS, ledger, VALUE_BYTES);
+            ReplicaBytes.awaitSame(cluster, List.of(1, 2, 4), TOPIC, PARTITIONS, TIMEOUT);
         }
     }
 

@@ -175,8 +175,7 @@ class ThreeNodeClusterIT {
         long startedAt = System.nanoTime();
         Ledger ledger = produce(topic, cluster.node(2).bootstrapServers());
         log.info("{} records produced through node 2 in {} ms", RECORDS, millisSince(startedAt));
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
-        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(RECORDS);
+        ledger.assertEverySendAcknowledgedOnce(RECORDS);
         assertThat(ledger.recordsByPartition()).as("records acknowledged in each partition")
                 .containsOnlyKeys(range(PARTITIONS)).doesNotContainValue(0);
 
@@ -193,10 +192,7 @@ class ThreeNodeClusterIT {
         log.info("Node 1 restarted and knows {} again in {} ms", topic, millisSince(startedAt));
         awaitPreferredLeaders(topic);
 
-        Read read = new Read(ledger);
-        Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.node(1).bootstrapServers(),
-                KafkaClients.partitions(topic, PARTITIONS), read::accept);
-        read.finish(topic, end);
+        Read.everyAcknowledgedRecord(cluster.node(1).bootstrapServers(), topic, PARTITIONS, ledger);
     }
 
     /**
@@ -212,7 +208,7 @@ class ThreeNodeClusterIT {
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
         Ledger ledger = produce(topic, cluster.bootstrapServers());
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
+        ledger.assertEverySendAcknowledgedOnce(RECORDS);
 
         for (int node = 1; node <= NODES; node++) {
             cluster.kill(node);
@@ -228,10 +224,7 @@ class ThreeNodeClusterIT {
                 millisSince(startedAt));
         awaitPreferredLeaders(topic);
 
-        Read read = new Read(ledger);
-        Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
-                KafkaClients.partitions(topic, PARTITIONS), read::accept);
-        read.finish(topic, end);
+        Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, PARTITIONS, ledger);
     }
 
     /**
@@ -443,21 +436,10 @@ class ThreeNodeClusterIT {
      * was acknowledged at, and once the preferred leaders are back every replica holds the same bytes.
      */
     private static Read checkStream(String topic, Ledger ledger, int sent) throws Exception {
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
-        assertThat(ledger.acknowledged()).as("acknowledged sends").isEqualTo(sent);
-        Read read = new Read(ledger);
-        Map<TopicPartition, Long> end = KafkaClients.readToEnd(cluster.bootstrapServers(),
-                KafkaClients.partitions(topic, PARTITIONS), read::accept);
-        read.finish(topic, end);
+        ledger.assertEverySendAcknowledgedOnce(sent);
+        Read read = Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, PARTITIONS, ledger);
         awaitPreferredLeaders(topic);
-        for (int partition = 0; partition < PARTITIONS; partition++) {
-            int p = partition;
-            Eventually.until("every replica of " + topic + "-" + p + " holds the same bytes", TIMEOUT, PAUSE,
-                    () -> java.util.stream.IntStream.rangeClosed(1, NODES)
-                            .mapToObj(node -> logBytes(node, topic, p)).distinct().count() == 1,
-                    () -> "; sizes " + java.util.stream.IntStream.rangeClosed(1, NODES)
-                            .mapToObj(node -> logBytes(node, topic, p).length()).toList());
-        }
+        ReplicaBytes.awaitSame(cluster, cluster.ids(), topic, PARTITIONS, TIMEOUT);
         for (int node = 1; node <= NODES; node++) {
             assertThat(snapshotMarkers(node)).as("partition-group snapshots on node %d", node).isPositive();
         }
@@ -489,11 +471,6 @@ class ThreeNodeClusterIT {
             }
         }
         return markers;
-    }
-
-    /** The records of a partition's replica on {@code node}: its segments' bytes, in order (a String to compare). */
-    private static String logBytes(int node, String topic, int partition) {
-        return ReplicaBytes.of(cluster.node(node).dataDir(), topic, partition);
     }
 
     /**
@@ -622,7 +599,7 @@ class ThreeNodeClusterIT {
         String group = "position-keepers";
         createThroughNode1(topic);
         Ledger ledger = produce(topic, cluster.bootstrapServers());
-        assertThat(ledger.failures()).as("failed sends").isEmpty();
+        ledger.assertEverySendAcknowledgedOnce(RECORDS);
         Collection<TopicPartition> partitions = KafkaClients.partitions(topic, PARTITIONS);
         Map<String, Object> member = Map.of(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200,
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
