@@ -4,10 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * in this namespace: node n has address 10.211.S.n of a /24 (S picked at random, so that runs side by
  * side do not meet), this namespace 10.211.S.254, through which clients here reach every node.
  *
- * <p>{@link #isolate} cuts a node off from the other nodes, both ways, while clients here still reach
- * it (a network partition between brokers): each side gets a blackhole route to the other, so packets
+ * <p>{@link #isolate} cuts a node off from the other nodes, and {@link #split} a group of nodes off from the
+ * rest, both ways, while clients here still reach every node (a network partition between brokers):
+ * each side gets a blackhole route to the other, so packets
  * between them are dropped (a new connection is refused at once by the sender's kernel, an open one
  * goes silent). Routes rather than packet filters: they need nothing but the {@code ip} tool, while
  * the kernels tests run on may lack tc's filter actions and netem. {@link #heal} removes them.
@@ -34,7 +35,8 @@ public final class NetworkNamespaces implements AutoCloseable {
     private final String tag;
     private final int subnet;
     private final int nodes;
-    private final Set<Integer> isolated = new TreeSet<>();
+    /** Each pair of nodes cut apart, as {smaller, larger}. */
+    private final Set<List<Integer>> cut = new HashSet<>();
 
     private NetworkNamespaces(String tag, int subnet, int nodes) {
         this.tag = tag;
@@ -90,28 +92,37 @@ public final class NetworkNamespaces implements AutoCloseable {
     }
 
     /** Cuts node {@code node} off from every other node, both ways; clients in this namespace still reach it. */
-    public synchronized void isolate(int node) throws IOException {
-        if (!isolated.add(node)) {
-            return;
-        }
-        for (int other = 1; other <= nodes; other++) {
-            if (other != node) {
-                inside(node, "ip", "route", "add", "blackhole", address(other) + "/32");
-                inside(other, "ip", "route", "add", "blackhole", address(node) + "/32");
+    public void isolate(int node) throws IOException {
+        split(Set.of(node));
+    }
+
+    /** Cuts the nodes of {@code side} off from every node not in it, both ways; each side still reaches itself. */
+    public synchronized void split(Set<Integer> side) throws IOException {
+        for (int node : side) {
+            for (int other = 1; other <= nodes; other++) {
+                List<Integer> pair = List.of(Math.min(node, other), Math.max(node, other));
+                if (!side.contains(other) && cut.add(pair)) {
+                    inside(node, "ip", "route", "add", "blackhole", address(other) + "/32");
+                    inside(other, "ip", "route", "add", "blackhole", address(node) + "/32");
+                }
             }
         }
     }
 
-    /** Joins node {@code node} to the others again, after {@link #isolate}. */
+    /** Joins node {@code node} to every node it was cut off from ({@link #isolate}, {@link #split}). */
     public synchronized void heal(int node) throws IOException {
-        if (!isolated.remove(node)) {
-            return;
-        }
         for (int other = 1; other <= nodes; other++) {
-            if (other != node) {
+            if (cut.remove(List.of(Math.min(node, other), Math.max(node, other)))) {
                 inside(node, "ip", "route", "delete", "blackhole", address(other) + "/32");
                 inside(other, "ip", "route", "delete", "blackhole", address(node) + "/32");
             }
+        }
+    }
+
+    /** Joins every node to every other again. */
+    public synchronized void healAll() throws IOException {
+        for (int node = 1; node <= nodes; node++) {
+            heal(node);
         }
     }
 
