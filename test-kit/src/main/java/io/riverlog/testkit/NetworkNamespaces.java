@@ -16,12 +16,12 @@ import java.util.concurrent.TimeUnit;
  * in this namespace: node n has address 10.211.S.n of a /24 (S picked at random, so that runs side by
  * side do not meet), this namespace 10.211.S.254, through which clients here reach every node.
  *
- * <p>{@link #isolate} cuts a node off from the other nodes, and {@link #split} a group of nodes off from the
- * rest, both ways, while clients here still reach every node (a network partition between brokers):
- * each side gets a blackhole route to the other, so packets
- * between them are dropped (a new connection is refused at once by the sender's kernel, an open one
- * goes silent). Routes rather than packet filters: they need nothing but the {@code ip} tool, while
- * the kernels tests run on may lack tc's filter actions and netem. {@link #heal} removes them.
+ * <p>{@link #isolate} cuts a node off from the other nodes, and {@link #split} a group of nodes off
+ * from the rest, both ways, while clients here still reach every node (a network partition between
+ * brokers): each side gets a blackhole route to the other, so packets between them are dropped (a new
+ * connection is refused at once by the sender's kernel, an open one goes silent). Routes rather than
+ * packet filters: they need nothing but the {@code ip} tool, while the kernels tests run on may lack
+ * tc's filter actions and netem. {@link #heal} and {@link #healAll} remove them.
  *
  * <p>Creating namespaces takes root (CI runs as root); {@link #unavailableBecause} says why it
  * cannot be done here, for a test to skip saying so.

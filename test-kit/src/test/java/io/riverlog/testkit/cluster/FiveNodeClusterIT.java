@@ -205,7 +205,6 @@ class FiveNodeClusterIT {
         }
     }
 
-    /** A partition as a node answers Metadata: its leader (-1 if none), leader epoch and in-sync replicas. */
     /**
      * Fault 3 on five nodes, split two against three: a partition's leader and one of its followers
      * are cut off, together, from the other three nodes (each node in a network namespace of its own,
@@ -292,6 +291,7 @@ class FiveNodeClusterIT {
         return target[0];
     }
 
+    /** A partition as a node answers Metadata: its leader (-1 if none), leader epoch and in-sync replicas. */
     private record PartitionState(int leader, int epoch, List<Integer> inSync) {
     }
 
