@@ -154,6 +154,11 @@ public final class BrokerCluster implements AutoCloseable {
         node(id).restart();
     }
 
+    /** Every running node prints a dump of its threads into its output ({@link BrokerProcess#dumpThreads}). */
+    public void dumpThreads() throws InterruptedException {
+        inParallel("dumping the threads of", started.keySet(), id -> started.get(id).dumpThreads());
+    }
+
     /** Stops every node that still runs (SIGTERM), all at the same time. */
     @Override
     public void close() throws InterruptedException {

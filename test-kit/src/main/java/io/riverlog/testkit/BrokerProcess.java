@@ -136,6 +136,16 @@ public final class BrokerProcess implements AutoCloseable {
         signal("STOP");
     }
 
+    /**
+     * SIGQUIT: the broker's JVM prints a dump of its threads into its output and goes on; for a
+     * failure that needs to show where a node was stuck. Nothing is done if the process is not running.
+     */
+    public void dumpThreads() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            signal("QUIT");
+        }
+    }
+
     /** SIGCONT after {@link #pause}. */
     public void resume() throws IOException, InterruptedException {
         signal("CONT");

@@ -32,11 +32,17 @@ final class ReplicaBytes {
     /** As above, for one partition. */
     static void awaitSameOf(BrokerCluster cluster, List<Integer> nodes, String topic, int partition, Duration timeout)
             throws Exception {
-        Eventually.until("nodes " + nodes + " hold the same bytes of " + topic + "-" + partition, timeout, PAUSE,
-                () -> nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)).distinct()
-                        .count() == 1,
-                () -> "; sizes " + nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)
-                        .length()).toList());
+        try {
+            Eventually.until("nodes " + nodes + " hold the same bytes of " + topic + "-" + partition, timeout, PAUSE,
+                    () -> nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)).distinct()
+                            .count() == 1,
+                    () -> "; sizes " + nodes.stream().map(node -> of(cluster.node(node).dataDir(), topic, partition)
+                            .length()).toList() + " (each node's threads are dumped into its output)");
+        } catch (AssertionError e) {
+            // A replica that does not catch up is stuck somewhere: the dumps show where.
+            cluster.dumpThreads();
+            throw e;
+        }
     }
 
     /** The segments' bytes of the replica under the node's {@code dataDir}, in order (a String to compare). */
