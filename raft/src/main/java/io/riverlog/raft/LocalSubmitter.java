@@ -36,23 +36,37 @@ final class LocalSubmitter {
 
     /** Fails with {@code NotLeaderException} if this node does not lead {@code group}. */
     CompletionStage<ReplicatedJournal.Committed> submit(RaftServer server, RaftGroupId group, byte[] entry) {
+        return submit(server, group, entry, true);
+    }
+
+    /**
+     * As {@link #submit}, but a leader that is not ready yet refuses the entry too
+     * ({@code LeaderNotReadyException}) rather than have it asked again: nothing waits here, so entries
+     * reach the group's log in the order they were submitted, or fail.
+     */
+    CompletionStage<ReplicatedJournal.Committed> submitNow(RaftServer server, RaftGroupId group, byte[] entry) {
+        return submit(server, group, entry, false);
+    }
+
+    private CompletionStage<ReplicatedJournal.Committed> submit(RaftServer server, RaftGroupId group, byte[] entry,
+                                                                boolean untilReady) {
         CompletableFuture<ReplicatedJournal.Committed> result = new CompletableFuture<>();
         // The entry's bytes were encoded for this submission alone and are never written again: wrapped, not copied.
-        submit(server, group, Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)), result);
+        submit(server, group, Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)), untilReady, result);
         return result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void submit(RaftServer server, RaftGroupId group, Message message,
+    private void submit(RaftServer server, RaftGroupId group, Message message, boolean untilReady,
                         CompletableFuture<ReplicatedJournal.Committed> result) {
         RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(client)
                 .setServerId(server.getId()).setGroupId(group).setCallId(calls.incrementAndGet())
                 .setMessage(message).setType(RaftClientRequest.writeRequestType()).build();
         try {
             server.submitClientRequestAsync(request).whenComplete((reply, failure) -> {
-                if (failure == null && !reply.isSuccess() && reply.getException() instanceof LeaderNotReadyException
-                        && !result.isDone()) {
+                if (untilReady && failure == null && !reply.isSuccess()
+                        && reply.getException() instanceof LeaderNotReadyException && !result.isDone()) {
                     CompletableFuture.delayedExecutor(notReadyRetry.toMillis(), TimeUnit.MILLISECONDS)
-                            .execute(() -> submit(server, group, message, result));
+                            .execute(() -> submit(server, group, message, true, result));
                 } else {
                     RaftNode.complete(result, reply, failure);
                 }

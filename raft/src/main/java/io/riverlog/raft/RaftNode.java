@@ -372,11 +372,12 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
-     * Partition group {@code group} as this node submits to it: straight to this node's own division,
-     * as a produce is handled by the partition's leader. No Raft client in between: a client would
-     * first try the leader it last knew, which after a failover is the node that failed. Only if this
-     * node turns out not to lead (leadership moved since the handler looked) does the entry go through
-     * the group's client, which finds the leader.
+     * Partition group {@code group} as this node submits its other entries to it (committed offsets of
+     * the consumer groups whose shard it is): straight to this node's own division if it leads. No Raft
+     * client in between: a client would first try the leader it last knew, which after a failover is
+     * the node that failed. Only if this node turns out not to lead (leadership moved since the handler
+     * looked) does the entry go through the group's client, which finds the leader. Produce uses
+     * {@link #leaderJournal}.
      */
     public ReplicatedJournal dataJournal(int group) {
         RaftGroupId id = dataGroups.get(group);
@@ -389,6 +390,24 @@ public final class RaftNode implements AutoCloseable {
                 ? CompletableFuture.completedFuture(committed)
                 : failure instanceof NotLeaderException ? submit(client, entry)
                 : CompletableFuture.<ReplicatedJournal.Committed>failedFuture(failure)).thenCompose(c -> c);
+    }
+
+    /**
+     * Partition group {@code group} as a produce submits to it: to this node's own division, only if it
+     * leads and is ready; otherwise the entry fails at once ({@code NotLeaderException},
+     * {@code LeaderNotReadyException}), and the producer, told NOT_LEADER_OR_FOLLOWER, sends it again.
+     * Nothing waits or goes round through the group's client, as {@link #dataJournal}'s entries may:
+     * an idempotent producer's batch held back that way was overtaken by its next batch, sent to the
+     * new leader meanwhile, which the log then took as the producer's first; the held batch, refused
+     * from then on as out of sequence, was never written (the rolling restart test saw it).
+     */
+    public ReplicatedJournal leaderJournal(int group) {
+        RaftGroupId id = dataGroups.get(group);
+        if (id == null) {
+            return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
+                    + " is not a member of partition group " + group));
+        }
+        return entry -> local.submitNow(server, id, entry);
     }
 
     /** True if this node is a member of partition group {@code group}. */

@@ -1,6 +1,7 @@
 package io.riverlog.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -86,9 +87,17 @@ class DataGroupsTest {
             // A member that no longer leads (leadership moved since it looked) passes the entry on.
             nodes.get(leader % 3 + 1).dataJournal(g).submit(("g" + g + "-10").getBytes(StandardCharsets.UTF_8))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // A produce's journal takes entries only at the leader; elsewhere it refuses at once, and the
+            // entry is not passed on (the producer sends it again, in its order).
+            nodes.get(leader).leaderJournal(g).submit(("g" + g + "-11").getBytes(StandardCharsets.UTF_8))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            java.util.concurrent.CompletableFuture<?> refused = nodes.get(leader % 3 + 1).leaderJournal(g)
+                    .submit(("g" + g + "-refused").getBytes(StandardCharsets.UTF_8)).toCompletableFuture();
+            assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.ratis.protocol.exceptions.NotLeaderException.class);
         }
         eventually(() -> applied.values().stream().allMatch(groups -> groups.values().stream()
-                .allMatch(entries -> entries.size() == 11)));
+                .allMatch(entries -> entries.size() == 12)));
         for (int g = 0; g < GROUPS; g++) {
             assertThat(applied.get(2).get(g)).isEqualTo(applied.get(1).get(g));
             assertThat(applied.get(3).get(g)).isEqualTo(applied.get(1).get(g));

@@ -93,7 +93,7 @@ final class ClusterNode {
             public java.util.Optional<java.util.Set<Integer>> inSyncOf(int group) {
                 return ClusterNode.this.inSyncOf(group);
             }
-        }, new GroupMembers()), nodes, new ReplicatedAppends(this::dataJournal), this::transferLeadership);
+        }, new GroupMembers()), nodes, new ReplicatedAppends(this::leaderJournal), this::transferLeadership);
     }
 
     /**
@@ -232,6 +232,12 @@ final class ClusterNode {
     private CompletionStage<RaftNode> started() {
         RaftNode node = raft;
         return node != null ? CompletableFuture.completedFuture(node) : CompletableFuture.failedFuture(
+                new IllegalStateException("the Raft server of this node has not started yet"));
+    }
+
+    private ReplicatedJournal leaderJournal(int group) {
+        RaftNode node = raft;
+        return node != null ? node.leaderJournal(group) : entry -> CompletableFuture.failedFuture(
                 new IllegalStateException("the Raft server of this node has not started yet"));
     }
 
