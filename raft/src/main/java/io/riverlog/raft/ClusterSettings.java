@@ -18,7 +18,7 @@ import io.riverlog.settings.ConfigValues;
  * long a member waits before it asks again for a snapshot whose installation failed.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
-                             Duration requestTimeout, Duration joinRetryInterval, String appenderRetryPolicy,
+                             Duration requestTimeout, Duration joinRetryInterval, Duration appenderRetryInterval,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
                              boolean logCommitIndex,
                              int snapshotEntries, Duration replicaLagTime, Duration moveCheckInterval,
@@ -47,7 +47,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
         }
         return new ClusterSettings(spec, min, max, ConfigValues.positiveDuration(config, PATH + "request-timeout"),
                 ConfigValues.timerDuration(config, PATH + "join-retry-interval"),
-                config.getString(PATH + "appender-retry-policy"),
+                ConfigValues.positiveDuration(config, PATH + "appender-retry-interval"),
                 ConfigValues.intValue(config, PATH + "partition-groups", 1, MAX_PARTITION_GROUPS),
                 ConfigValues.bytes(config, PATH + "raft-log-segment-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),
                 ConfigValues.bytes(config, PATH + "raft-log-cache-size", MIN_GROUP_BYTES, Integer.MAX_VALUE),

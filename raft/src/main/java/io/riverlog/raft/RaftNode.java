@@ -16,7 +16,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
@@ -28,7 +28,6 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -41,7 +40,7 @@ import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
 
 /**
- * This node's one Raft server (Apache Ratis, gRPC transport) on its inter-node endpoint, hosting the
+ * This node's one Raft server (Apache Ratis, Netty transport) on its inter-node endpoint, hosting the
  * cluster's metadata group: every member of {@code --cluster} is a voter. The group's log lives
  * under {@code <data-dir>/raft}; a restarted node finds it there and rejoins.
  *
@@ -145,14 +144,14 @@ public final class RaftNode implements AutoCloseable {
                 spec.members().stream().map(RaftNode::peer).toList());
         ClusterSpec.Member self = spec.selfMember();
         RaftProperties properties = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
-        GrpcConfigKeys.Server.setHost(properties, self.host());
-        GrpcConfigKeys.Server.setPort(properties, self.port());
+        RaftConfigKeys.Rpc.setType(properties, new NettyTransport());
+        NettyConfigKeys.Server.setHost(properties, self.host());
+        NettyConfigKeys.Server.setPort(properties, self.port());
         RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
         RaftServerConfigKeys.setRemovedGroupsDir(properties, raftDir.resolve("removed-groups").toFile());
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, time(settings.electionTimeoutMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, time(settings.electionTimeoutMax()));
-        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, settings.appenderRetryPolicy());
+        RaftServerConfigKeys.Rpc.setSleepTime(properties, time(settings.appenderRetryInterval()));
         // Ratis' defaults let each group keep hundreds of MB of its log and of pending entries on the
         // heap (a 32 MB segment, 6 cached segments up to 200 MB, 64 MB pending): with several groups
         // per node that outgrows any heap under a sustained produce.
@@ -597,7 +596,7 @@ public final class RaftNode implements AutoCloseable {
 
     private static RaftClient client(RaftGroup group, ClusterSettings settings) {
         RaftProperties properties = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(properties, new NettyTransport());
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, time(settings.electionTimeoutMax()));
         // Retries find the leader (and a new one after a failover), and never give up: a client whose
         // retries ran out fails every later request too. The submitter stops waiting after the request

@@ -24,7 +24,7 @@ import io.riverlog.actors.cluster.ReplicatedJournal;
 import io.riverlog.actors.cluster.ReplicatedStateMachine;
 
 /**
- * Three Raft nodes in one JVM on loopback (real gRPC, real files): what one node submits is applied by
+ * Three Raft nodes in one JVM on loopback (real Netty transport, real files): what one node submits is applied by
  * every node, in the same order at the same indexes; two of three still commit; a restarted node
  * applies its group's log again from the start; and with no majority a submission fails within the
  * request timeout instead of hanging.
