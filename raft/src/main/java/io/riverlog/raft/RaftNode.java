@@ -381,8 +381,7 @@ public final class RaftNode implements AutoCloseable {
     public ReplicatedJournal dataJournal(int group) {
         RaftGroupId id = dataGroups.get(group);
         if (id == null) {
-            return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
-                    + " is not a member of partition group " + group));
+            return notAMember(group);
         }
         RaftClient client = dataClients.get(group);
         return entry -> local.submit(server, id, entry).handle((committed, failure) -> failure == null
@@ -402,11 +401,13 @@ public final class RaftNode implements AutoCloseable {
      */
     public ReplicatedJournal leaderJournal(int group) {
         RaftGroupId id = dataGroups.get(group);
-        if (id == null) {
-            return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
-                    + " is not a member of partition group " + group));
-        }
-        return entry -> local.submitNow(server, id, entry);
+        return id == null ? notAMember(group) : entry -> local.submitNow(server, id, entry);
+    }
+
+    /** The journal of a group this node is not a member of: every entry fails. */
+    private ReplicatedJournal notAMember(int group) {
+        return entry -> CompletableFuture.failedFuture(new IllegalStateException("node " + server.getId()
+                + " is not a member of partition group " + group));
     }
 
     /** True if this node is a member of partition group {@code group}. */

@@ -236,14 +236,17 @@ final class ClusterNode {
     }
 
     private ReplicatedJournal leaderJournal(int group) {
-        RaftNode node = raft;
-        return node != null ? node.leaderJournal(group) : entry -> CompletableFuture.failedFuture(
-                new IllegalStateException("the Raft server of this node has not started yet"));
+        return journalOf(node -> node.leaderJournal(group));
     }
 
     private ReplicatedJournal dataJournal(int group) {
+        return journalOf(node -> node.dataJournal(group));
+    }
+
+    /** A journal of this node's Raft server; until the server started, every entry fails. */
+    private ReplicatedJournal journalOf(java.util.function.Function<RaftNode, ReplicatedJournal> journal) {
         RaftNode node = raft;
-        return node != null ? node.dataJournal(group) : entry -> CompletableFuture.failedFuture(
+        return node != null ? journal.apply(node) : entry -> CompletableFuture.failedFuture(
                 new IllegalStateException("the Raft server of this node has not started yet"));
     }
 
