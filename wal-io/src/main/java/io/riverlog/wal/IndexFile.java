@@ -2,6 +2,7 @@ package io.riverlog.wal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,12 +12,19 @@ import java.nio.file.StandardOpenOption;
  * Index files are derived data: they are written without their own fsync on the hot path (a
  * segment's indexes are fsynced when it rolls and at a clean close), and recovery rebuilds
  * whatever part of them a crash may have lost. Only the partition's writer calls the mutators.
+ *
+ * <p>The index itself lives in memory; the file is open only while it may be written. A sealed
+ * segment's index file is {@link #release released} after its final fsync (so that a partition
+ * with many segments holds one descriptor for each of them, not three), and opened again only if
+ * the segment is cut back and written once more.
  */
 final class IndexFile implements AutoCloseable {
     private final Path path;
     private final int entryBytes;
     private final Storage storage;
-    private final FileChannel channel;
+    /** Open while the file may be written; null once released. */
+    private FileChannel channel;
+    private boolean closed;
     /** Entries the file holds (written, maybe not fsynced); the index's own count may be ahead. */
     private int persisted;
 
@@ -34,11 +42,12 @@ final class IndexFile implements AutoCloseable {
 
     /** The whole entries stored; a torn last entry is left out. */
     ByteBuffer readEntries() throws IOException {
-        long size = channel.size();
+        FileChannel file = channel();
+        long size = file.size();
         int whole = (int) (size / entryBytes) * entryBytes;
         ByteBuffer buffer = ByteBuffer.allocate(whole);
         while (buffer.hasRemaining()) {
-            if (channel.read(buffer, buffer.position()) < 0) {
+            if (file.read(buffer, buffer.position()) < 0) {
                 break;
             }
         }
@@ -66,9 +75,10 @@ final class IndexFile implements AutoCloseable {
             writer.put(entries, i);
         }
         entries.flip();
+        FileChannel file = channel();
         long position = (long) persisted * entryBytes;
         while (entries.hasRemaining()) {
-            position += channel.write(entries, position);
+            position += file.write(entries, position);
         }
         persisted = count;
     }
@@ -77,12 +87,25 @@ final class IndexFile implements AutoCloseable {
     void truncateToEntries(int count) throws IOException {
         if (persisted > count) {
             persisted = count;
-            channel.truncate((long) count * entryBytes);
+            channel().truncate((long) count * entryBytes);
         }
     }
 
     void force() throws IOException {
-        channel.force(false);
+        channel().force(false);
+    }
+
+    /**
+     * Closes the file until it is written again. Called only when nothing written through this
+     * descriptor is unfsynced (right after {@link #force}, or before any write): the error of a write
+     * that was never fsynced would not be reported through a descriptor opened later.
+     */
+    void release() throws IOException {
+        if (channel != null) {
+            FileChannel released = channel;
+            channel = null;
+            released.close();
+        }
     }
 
     void delete() throws IOException {
@@ -92,6 +115,17 @@ final class IndexFile implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        closed = true;
+        release();
+    }
+
+    private FileChannel channel() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (channel == null) {
+            channel = storage.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return channel;
     }
 }

@@ -137,6 +137,11 @@ final class OffsetIndex implements AutoCloseable {
         file.force();
     }
 
+    /** Closes the file of a sealed segment's index, fsynced before; it is opened again if written. */
+    void release() throws IOException {
+        file.release();
+    }
+
     void delete() throws IOException {
         file.delete();
     }

@@ -130,6 +130,11 @@ final class TimeIndex implements AutoCloseable {
         file.force();
     }
 
+    /** Closes the file of a sealed segment's index, fsynced before; it is opened again if written. */
+    void release() throws IOException {
+        file.release();
+    }
+
     void delete() throws IOException {
         file.delete();
     }

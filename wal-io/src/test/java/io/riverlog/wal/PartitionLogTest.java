@@ -13,7 +13,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,6 +157,48 @@ class PartitionLogTest {
             }
             assertThat(logs.get(0).getFileName().toString()).isEqualTo("00000000000000000000.log");
         }
+    }
+
+    @Test
+    void onlyTheSegmentWrittenToKeepsItsIndexFilesOpenBeforeAndAfterAReopen() throws IOException {
+        int segments;
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            appendRandomBatches(log, 400, new Random(2026));
+            log.flush();
+            segments = log.segmentCount();
+            assertThat(segments).isGreaterThan(5);
+            assertThat(openFilesIn(dir)).containsEntry(LogFiles.LOG_SUFFIX, (long) segments)
+                    .containsEntry(LogFiles.INDEX_SUFFIX, 1L).containsEntry(LogFiles.TIME_INDEX_SUFFIX, 1L);
+        }
+        assertThat(openFilesIn(dir)).isEmpty();
+        try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
+            assertThat(openFilesIn(dir)).containsEntry(LogFiles.LOG_SUFFIX, (long) segments)
+                    .containsEntry(LogFiles.INDEX_SUFFIX, 1L).containsEntry(LogFiles.TIME_INDEX_SUFFIX, 1L);
+            // A sealed segment's index is still used, from memory: every offset reads back.
+            assertThat(readAll(log)).hasSize((int) log.logEndOffset());
+            long end = appendRandomBatches(log, 50, new Random(7));
+            assertThat(log.logEndOffset()).isEqualTo(end);
+        }
+    }
+
+    /** This process's open descriptors of files in {@code dir}, counted by the files' suffixes. */
+    private static Map<String, Long> openFilesIn(Path dir) throws IOException {
+        Map<String, Long> bySuffix = new TreeMap<>();
+        try (var descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path descriptor : descriptors.toList()) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(descriptor);
+                } catch (IOException closedMeanwhile) {
+                    continue;
+                }
+                if (target.startsWith(dir.toRealPath())) {
+                    String name = target.getFileName().toString();
+                    bySuffix.merge(name.substring(Math.max(0, name.lastIndexOf('.'))), 1L, Long::sum);
+                }
+            }
+        }
+        return bySuffix;
     }
 
     @Test
