@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SimulatedDiskTest {
     private static final int TRIES = 64;
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

@@ -81,7 +81,7 @@ class BitFlipsAtRandomPositionsIT {
 
     @Tag("volume")
     @Test
-    void noClientEverReceivesADamagedRecordAfterFortyRandomFlips() throws Exception {
+    void noClientEverReceivesADamagedRecordAfterTwentyRandomFlips() throws Exception {
         trials(20);
     }
 

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.riverlog.testkit.Await;
 import io.riverlog.testkit.EmbeddedBroker;
 import io.riverlog.testkit.KafkaClients;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 
 /**
@@ -51,7 +52,7 @@ class BrokerPowerCutTest {
     /** Small segments, so that cuts also land on rolls. */
     private static final Map<String, Object> SETTINGS = Map.of("riverlog.log.segment-bytes", "32KiB");
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

@@ -31,6 +31,7 @@ import io.riverlog.actors.groups.GroupRequests;
 import io.riverlog.actors.groups.GroupSettings;
 import io.riverlog.actors.groups.offsets.OffsetStorageSettings;
 import io.riverlog.actors.partition.PartitionId;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.LogConfig;
 
@@ -48,7 +49,7 @@ class CommittedOffsetsPowerCutTest {
     private static final List<PartitionId> PARTITIONS = List.of(new PartitionId("t", 0), new PartitionId("t", 1));
     private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.load());
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @AfterAll

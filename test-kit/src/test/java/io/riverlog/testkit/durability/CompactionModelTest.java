@@ -23,6 +23,7 @@ import net.jqwik.api.Tag;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.statistics.Statistics;
 
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.CompactionConfig;
 import io.riverlog.wal.LogConfig;
@@ -72,7 +73,7 @@ class CompactionModelTest {
     @Property(tries = 40)
     void aCompactedLogServesTheLatestRecordOfEveryKeyAtItsOffset(@ForAll("operations") List<Op> ops)
             throws Exception {
-        Path root = Files.createTempDirectory("riverlog-compaction-model");
+        Path root = InMemoryTempDir.create("riverlog-compaction-model");
         try {
             run(root, ops);
         } finally {

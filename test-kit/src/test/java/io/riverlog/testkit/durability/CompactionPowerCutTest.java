@@ -14,6 +14,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.CompactionConfig;
 import io.riverlog.wal.LogConfig;
@@ -33,7 +34,7 @@ class CompactionPowerCutTest {
     private static final int KEYS = 7;
     private static final int CUTS_PER_STEP = 6;
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

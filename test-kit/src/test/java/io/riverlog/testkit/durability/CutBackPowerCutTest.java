@@ -13,6 +13,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
@@ -34,7 +35,7 @@ class CutBackPowerCutTest {
     private static final long ACKNOWLEDGED_END = 12;
     private static final int CUTS_PER_STEP = 8;
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

@@ -32,6 +32,7 @@ import io.riverlog.actors.partition.PartitionActor.Appended;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogRecord;
@@ -49,7 +50,7 @@ class FailedRecoveryPointFsyncTest {
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load())
             .withStorageRetryInterval(Duration.ofMillis(50));
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path root;
 
     @AfterAll

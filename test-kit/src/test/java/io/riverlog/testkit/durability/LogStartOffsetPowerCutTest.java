@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
@@ -48,7 +49,7 @@ class LogStartOffsetPowerCutTest {
     /** Operations of the disk (writes, fsyncs, directory changes) a run may do before its power is cut. */
     private static final int MAX_OPERATIONS_BEFORE_CUT = 150;
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

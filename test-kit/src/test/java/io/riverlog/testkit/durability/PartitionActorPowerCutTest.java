@@ -36,6 +36,7 @@ import io.riverlog.actors.partition.PartitionActor;
 import io.riverlog.actors.partition.PartitionId;
 import io.riverlog.actors.partition.PartitionMetrics;
 import io.riverlog.actors.partition.PartitionSettings;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
@@ -55,11 +56,12 @@ class PartitionActorPowerCutTest {
     private static final PartitionId ID = new PartitionId("cut", 0);
     private static final int PRODUCERS = 3;
     private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.load());
+    /** A short retry (the scheduler's tick): each run's partition goes offline a few times, then reopens. */
     private static final PartitionSettings SETTINGS = PartitionSettings.fromConfig(ConfigFactory.load())
             .withLog(new LogConfig(16 * 1024, 512, -1, -1, 0, 4096))
-            .withStorageRetryInterval(Duration.ofMillis(50));
+            .withStorageRetryInterval(Duration.ofMillis(10));
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @AfterAll

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.riverlog.actors.replica.ReplicaFiles;
 import io.riverlog.actors.replica.ReplicaProgress;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.Storage;
 
@@ -33,7 +34,7 @@ class ReplicaInstallPowerCutTest {
     /** Enough disk operations for a cut anywhere in an installation, or after it. */
     private static final int MAX_OPERATIONS_BEFORE_CUT = 40;
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @Test

@@ -34,6 +34,7 @@ import io.riverlog.actors.replica.ReplicaApplier;
 import io.riverlog.actors.replica.ReplicaEntry;
 import io.riverlog.actors.replica.ReplicaProgress;
 import io.riverlog.actors.replica.ReplicaStateMachine;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 import io.riverlog.wal.BatchFormat;
 import io.riverlog.wal.LogConfig;
@@ -61,7 +62,7 @@ class ReplicaPowerCutTest {
     private static final PartitionSettings NO_ROLLS = replicaSettings(1024 * 1024);
     private static final long LEADER_TIME = System.currentTimeMillis();
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     private static PartitionSettings replicaSettings(int segmentBytes) {

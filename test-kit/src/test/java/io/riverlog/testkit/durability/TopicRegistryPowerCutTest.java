@@ -31,6 +31,7 @@ import io.riverlog.actors.topics.RegistrySettings;
 import io.riverlog.actors.topics.TopicError;
 import io.riverlog.actors.topics.TopicInfo;
 import io.riverlog.actors.topics.TopicRegistry;
+import io.riverlog.testkit.disk.InMemoryTempDir;
 import io.riverlog.testkit.disk.SimulatedDisk;
 
 /**
@@ -46,7 +47,7 @@ class TopicRegistryPowerCutTest {
     private static final List<String> NAMES = List.of("alpha", "beta", "gamma", "delta");
     private static final ActorTestKit KIT = ActorTestKit.create(ConfigFactory.load());
 
-    @TempDir
+    @TempDir(factory = InMemoryTempDir.class)
     Path tmp;
 
     @AfterAll
