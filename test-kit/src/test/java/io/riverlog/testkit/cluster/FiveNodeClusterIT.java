@@ -10,8 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -54,7 +63,7 @@ class FiveNodeClusterIT {
     private static final Duration PAUSE = Duration.ofMillis(100);
     /** Short, so that a change without a majority is refused quickly. */
     private static final String REQUEST_TIMEOUT = "-Driverlog.cluster.request-timeout=3s";
-    /** The kill test's stream: records, partitions, and sends that may wait for their answer at once. */
+    /** The kill and pause tests' stream: records, partitions, and sends that may wait for their answer at once. */
     private static final int STREAM_RECORDS = 3_000;
     private static final int STREAM_PARTITIONS = 5;
     private static final int IN_FLIGHT = 200;
@@ -66,6 +75,8 @@ class FiveNodeClusterIT {
      * takes the producer to find a leader known only on the small side (up to 9 s seen here).
      */
     private static final Duration SPLIT = Duration.ofSeconds(15);
+    /** How long the pause test's leader stays stopped: three of the longest elections (2 s each). */
+    private static final Duration PAUSED = Duration.ofSeconds(6);
     /** Short, so that stopped nodes leave the in-sync replicas soon. */
     private static final String LAG_TIME = "-Driverlog.cluster.replica-lag-time=3s";
 
@@ -159,31 +170,14 @@ class FiveNodeClusterIT {
     void aLeaderKilledDuringAStreamLosesNothingAndANodeOutsideItsGroupNamesTheNewLeader() throws Exception {
         try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(LAG_TIME))) {
             String topic = "stream";
-            createTopic(cluster, 1, topic, STREAM_PARTITIONS);
             // Its preferred leader takes the group over once it has caught up: killed before, it would not lead.
-            TopicPartitionInfo target = ledByItsPreferredLeader(cluster, topic);
-            List<Integer> replicas = target.replicas().stream().map(node -> node.id()).toList();
-            int victim = target.leader().id();
-            int outside = java.util.stream.IntStream.rangeClosed(1, NODES).filter(n -> !replicas.contains(n))
-                    .findFirst().orElseThrow();
-            int survivor = replicas.stream().filter(n -> n != victim).findFirst().orElseThrow();
-            int epochBefore = partitionState(cluster, victim, topic, 0).epoch();
+            StreamTarget target = streamTarget(cluster, topic);
+            int victim = target.leader();
+            int outside = target.outside();
+            int survivor = target.replicas().stream().filter(n -> n != victim).findFirst().orElseThrow();
+            int epochBefore = target.epoch();
 
-            Ledger ledger = new Ledger();
-            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.node(outside)
-                    .bootstrapServers(), Map.of(ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
-                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-                java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
-                for (int i = 0; i < STREAM_RECORDS; i++) {
-                    ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> { });
-                    if (i == STREAM_RECORDS / 3) {
-                        producer.flush();
-                        cluster.kill(victim);
-                    }
-                }
-                producer.flush();
-            }
+            Ledger ledger = streamThrough(cluster, outside, topic, () -> cluster.kill(victim));
             PartitionState[] named = new PartitionState[2];
             Eventually.until("node " + outside + ", outside the group of " + topic + "-0, names the leader and epoch"
                     + " that member " + survivor + " names, after node " + victim + " was killed", TIMEOUT, PAUSE,
@@ -196,13 +190,117 @@ class FiveNodeClusterIT {
                     }, () -> "; from outside " + named[0] + ", from a member " + named[1]);
             cluster.restart(victim);
 
-            ledger.assertEverySendAcknowledgedOnce(STREAM_RECORDS);
-            Read.everyAcknowledgedRecord(cluster.node(outside).bootstrapServers(), topic, STREAM_PARTITIONS, ledger);
-            for (TopicPartitionInfo partition : describe(cluster, outside, topic).partitions()) {
-                List<Integer> members = partition.replicas().stream().map(node -> node.id()).toList();
-                ReplicaBytes.awaitSameOf(cluster, members, topic, partition.partition(), TIMEOUT);
-            }
+            assertNothingLost(cluster, outside, topic, ledger);
         }
+    }
+
+    /**
+     * Fault 2 on five nodes: a partition's leader paused (SIGSTOP) for longer than three elections
+     * during an acks=all, idempotent stream whose producer knows only a node outside the partition's
+     * group, then resumed (SIGCONT). The group's other two members elect a leader meanwhile; the paused
+     * node, resumed, hears of the newer term and follows it. Every send is acknowledged once, each
+     * record reads back at the offset it was acknowledged at, and every replica holds the same bytes.
+     */
+    @Test
+    @Tag("volume")
+    void aLeaderPausedLongerThanAnElectionLosesNothingAndFollowsOnceResumed() throws Exception {
+        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(LAG_TIME))) {
+            String topic = "paused";
+            StreamTarget target = streamTarget(cluster, topic);
+            int victim = target.leader();
+            int outside = target.outside();
+            int epochBefore = target.epoch();
+
+            ScheduledExecutorService resumer =
+                    Executors.newSingleThreadScheduledExecutor();
+            CompletableFuture<Void> resumed = new CompletableFuture<>();
+            Ledger ledger;
+            try {
+                ledger = streamThrough(cluster, outside, topic, () -> {
+                    cluster.pause(victim);
+                    // The stream goes on meanwhile: the resumption is on a timer, not in the loop.
+                    resumer.schedule(() -> {
+                        try {
+                            cluster.resume(victim);
+                            resumed.complete(null);
+                        } catch (Exception e) {
+                            resumed.completeExceptionally(e);
+                        }
+                    }, PAUSED.toMillis(), TimeUnit.MILLISECONDS);
+                });
+                resumed.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                resumer.shutdownNow();
+            }
+            PartitionState[] named = new PartitionState[1];
+            Eventually.until("node " + victim + ", resumed, names another leader of " + topic + "-0 in a newer term",
+                    TIMEOUT, PAUSE, () -> {
+                        named[0] = partitionState(cluster, victim, topic, 0);
+                        return named[0].leader() >= 0 && named[0].leader() != victim
+                                && named[0].epoch() > epochBefore;
+                    }, () -> "; it names " + named[0]);
+
+            assertNothingLost(cluster, outside, topic, ledger);
+        }
+    }
+
+    /** The stream tests' partition 0: its leader (its preferred one), epoch, replicas, and a node outside them. */
+    private record StreamTarget(int leader, int epoch, List<Integer> replicas, int outside) {
+    }
+
+    /** Creates the stream tests' topic, of {@link #STREAM_PARTITIONS} partitions, and finds its partition 0. */
+    private static StreamTarget streamTarget(BrokerCluster cluster, String topic) throws Exception {
+        createTopic(cluster, 1, topic, STREAM_PARTITIONS);
+        TopicPartitionInfo target = ledByItsPreferredLeader(cluster, topic);
+        List<Integer> replicas = target.replicas().stream().map(node -> node.id()).toList();
+        int leader = target.leader().id();
+        int outside = IntStream.rangeClosed(1, NODES).filter(n -> !replicas.contains(n)).findFirst().orElseThrow();
+        return new StreamTarget(leader, partitionState(cluster, leader, topic, 0).epoch(), replicas, outside);
+    }
+
+    /**
+     * Every send of a stream acknowledged once, each record read back through node {@code through} at the
+     * offset it was acknowledged at, and every partition's replicas holding the same bytes.
+     */
+    private static void assertNothingLost(BrokerCluster cluster, int through, String topic, Ledger ledger)
+            throws Exception {
+        ledger.assertEverySendAcknowledgedOnce(STREAM_RECORDS);
+        Read.everyAcknowledgedRecord(cluster.node(through).bootstrapServers(), topic, STREAM_PARTITIONS, ledger);
+        for (TopicPartitionInfo partition : describe(cluster, through, topic).partitions()) {
+            List<Integer> members = partition.replicas().stream().map(node -> node.id()).toList();
+            ReplicaBytes.awaitSameOf(cluster, members, topic, partition.partition(), TIMEOUT);
+        }
+    }
+
+    /** A fault that a stream meets a third of the way through. */
+    @FunctionalInterface
+    private interface Fault {
+        void strike() throws Exception;
+    }
+
+    /**
+     * Streams {@link #STREAM_RECORDS} records with acks=all and idempotence through node {@code through}
+     * alone (it finds the leaders), with {@code fault} struck once a third of them were acknowledged;
+     * returns what was sent and acknowledged.
+     */
+    private static Ledger streamThrough(BrokerCluster cluster, int through, String topic, Fault fault)
+            throws Exception {
+        Ledger ledger = new Ledger();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.node(through)
+                .bootstrapServers(), Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
+            Semaphore unanswered = new Semaphore(IN_FLIGHT);
+            for (int i = 0; i < STREAM_RECORDS; i++) {
+                ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> { });
+                if (i == STREAM_RECORDS / 3) {
+                    producer.flush();
+                    fault.strike();
+                }
+            }
+            producer.flush();
+        }
+        return ledger;
     }
 
     /**
@@ -230,17 +328,17 @@ class FiveNodeClusterIT {
 
             Ledger ledger = new Ledger();
             // Per partition, when a record sent during the cut was first acknowledged, in ms after the cut.
-            Map<Integer, Long> acknowledgedDuringCut = new java.util.concurrent.ConcurrentHashMap<>();
-            java.util.concurrent.atomic.AtomicLong cutAt = new java.util.concurrent.atomic.AtomicLong();
-            java.util.concurrent.atomic.AtomicBoolean healed = new java.util.concurrent.atomic.AtomicBoolean();
+            Map<Integer, Long> acknowledgedDuringCut = new ConcurrentHashMap<>();
+            AtomicLong cutAt = new AtomicLong();
+            AtomicBoolean healed = new AtomicBoolean();
             try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.bootstrapServers(), Map.of(
                     ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                     ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-                java.util.concurrent.Semaphore unanswered = new java.util.concurrent.Semaphore(IN_FLIGHT);
+                Semaphore unanswered = new Semaphore(IN_FLIGHT);
                 long nextAt = System.nanoTime();
                 for (int i = 0; i < SPLIT_RECORDS; i++) {
                     nextAt += SEND_INTERVAL.toNanos();
-                    java.util.concurrent.locks.LockSupport.parkNanos(nextAt - System.nanoTime());
+                    LockSupport.parkNanos(nextAt - System.nanoTime());
                     ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> {
                         if (error == null && cutAt.get() != 0 && !healed.get()) {
                             acknowledgedDuringCut.putIfAbsent(metadata.partition(),
@@ -260,7 +358,7 @@ class FiveNodeClusterIT {
                 }
                 if (!healed.get()) {
                     // The fault's schedule, not a wait for a condition: the split lasts SPLIT.
-                    java.util.concurrent.locks.LockSupport.parkNanos(cutAt.get() + SPLIT.toNanos() - System.nanoTime());
+                    LockSupport.parkNanos(cutAt.get() + SPLIT.toNanos() - System.nanoTime());
                     healed.set(true);
                     namespaces.healAll();
                 }
@@ -270,7 +368,7 @@ class FiveNodeClusterIT {
                     + " partition, ms after the cut: {}", small, SPLIT, new java.util.TreeMap<>(acknowledgedDuringCut));
             assertThat(new java.util.TreeMap<>(acknowledgedDuringCut)).as("partitions that took records during the"
                     + " split of nodes %s from the others (ms after the cut)", small)
-                    .containsOnlyKeys(java.util.stream.IntStream.range(0, STREAM_PARTITIONS).boxed().toList());
+                    .containsOnlyKeys(IntStream.range(0, STREAM_PARTITIONS).boxed().toList());
 
             ledger.assertEverySendAcknowledgedOnce(SPLIT_RECORDS);
             Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, STREAM_PARTITIONS, ledger);
