@@ -62,7 +62,7 @@ fetch_kafka
 record_machine
 
 # sample BROKER STATE PIDS: one FOOTPRINT line per node: heap in use (GC.heap_info), resident memory,
-# threads and file descriptors (/proc).
+# threads and file descriptors (/proc); each node's descriptors by kind in logs/BROKER-nodeN-STATE-fds.txt.
 sample() {
   local broker=$1 state=$2 pids=$3 pid n=0 heap_used rss threads fds
   for pid in $pids; do
@@ -72,6 +72,9 @@ sample() {
     rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
     threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
     fds=$(ls "/proc/$pid/fd" | wc -l)
+    # What the descriptors are: files by suffix (.log, .index, replica-applied, ...), sockets, pipes.
+    find "/proc/$pid/fd" -mindepth 1 -printf '%l\n' 2>/dev/null | sed -E 's/:\[[0-9]+\]$//; s|.*/[0-9]+(\.[a-z]+)$|\1|; s|.*/||' |
+      sort | uniq -c | sort -rn >"$RESULTS/logs/$broker-node$n-$state-fds.txt"
     record "FOOTPRINT broker=$broker node=$n state=$state partitions=$PARTITIONS heap_used_kb=${heap_used:-0}" \
       "rss_kb=$rss threads=$threads fds=$fds"
     say "$broker node $n $state: heap used ${heap_used:-?} KB, RSS $rss KB, $threads threads, $fds fds"

@@ -13,10 +13,11 @@ import java.nio.file.StandardOpenOption;
  * segment's indexes are fsynced when it rolls and at a clean close), and recovery rebuilds
  * whatever part of them a crash may have lost. Only the partition's writer calls the mutators.
  *
- * <p>The index itself lives in memory; the file is open only while it may be written. A sealed
- * segment's index file is {@link #release released} after its final fsync (so that a partition
- * with many segments holds one descriptor for each of them, not three), and opened again only if
- * the segment is cut back and written once more.
+ * <p>The index itself lives in memory; the file is open only from its first write after it was read
+ * to its segment's seal. It is {@link #release released} once read at open (nothing written yet)
+ * and after the final fsync of a sealed segment, so that a partition holds one descriptor for each
+ * segment (its data) and two more only while a segment takes entries, and an idle broker holds one
+ * per segment.
  */
 final class IndexFile implements AutoCloseable {
     private final Path path;
@@ -91,8 +92,14 @@ final class IndexFile implements AutoCloseable {
         }
     }
 
+    /** fsync; nothing to do while released (whatever was written before the release was fsynced). */
     void force() throws IOException {
-        channel().force(false);
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (channel != null) {
+            channel.force(false);
+        }
     }
 
     /**

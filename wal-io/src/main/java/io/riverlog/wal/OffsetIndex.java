@@ -58,6 +58,7 @@ final class OffsetIndex implements AutoCloseable {
             lastPosition = position;
         }
         index.file.persisted(index.entries.count);
+        index.file.release();
         return index;
     }
 

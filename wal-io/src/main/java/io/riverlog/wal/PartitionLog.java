@@ -86,9 +86,6 @@ public final class PartitionLog implements AutoCloseable {
         this.segments = loaded.segments();
         this.state = new SnapshottedState(dir, storage, new StateSnapshots(dir, storage, loaded.snapshots()));
         this.active = segments.lastEntry().getValue();
-        for (Segment sealed : segments.headMap(active.baseOffset).values()) {
-            sealed.releaseIndexFiles();
-        }
         this.durableEndOffset = active.nextOffset();
         this.deletedBelowOffset = loaded.storedLogStartOffset();
         this.recoveryPoint = new RecoveryPoint.Store(dir, storage);

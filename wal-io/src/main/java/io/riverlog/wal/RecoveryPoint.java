@@ -47,14 +47,23 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
         return point;
     }
 
-    /** The open {@code recovery-point} file of a log, owned by the log's writer. */
+    /**
+     * The {@code recovery-point} file of a log, owned by the log's writer. It is created when the log
+     * opens, and open only from a write to the fsync after it: a log that is not written to holds no
+     * descriptor for it, and a write and its fsync always go through the same descriptor (an error of a
+     * write is reported only through the descriptors open when it happened).
+     */
     static final class Store implements AutoCloseable {
-        private final FileChannel channel;
+        private final Path path;
+        private final Storage storage;
         private final ByteBuffer buffer = ByteBuffer.allocate(BYTES);
+        /** Open from a write to the next fsync; null otherwise. */
+        private FileChannel channel;
 
         Store(Path dir, Storage storage) throws IOException {
-            channel = storage.open(dir.resolve(LogFiles.RECOVERY_POINT), StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE);
+            this.path = dir.resolve(LogFiles.RECOVERY_POINT);
+            this.storage = storage;
+            storage.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
         }
 
         void write(RecoveryPoint point) throws IOException {
@@ -63,19 +72,34 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
             CRC32C crc = new CRC32C();
             crc.update(buffer.array(), 0, CHECKED_BYTES);
             buffer.putInt((int) crc.getValue()).flip();
+            if (channel == null) {
+                channel = storage.open(path, StandardOpenOption.WRITE);
+            }
             long at = 0;
             while (buffer.hasRemaining()) {
                 at += channel.write(buffer, at);
             }
         }
 
+        /** Makes the last write durable and closes the file until the next; nothing to do if nothing was written. */
         void force() throws IOException {
-            channel.force(false);
+            if (channel == null) {
+                return;
+            }
+            try {
+                channel.force(false);
+            } finally {
+                close();
+            }
         }
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            if (channel != null) {
+                FileChannel open = channel;
+                channel = null;
+                open.close();
+            }
         }
     }
 }

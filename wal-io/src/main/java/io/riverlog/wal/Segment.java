@@ -236,14 +236,7 @@ final class Segment implements AutoCloseable {
         channel.force(false);
         offsetIndex.force();
         timeIndex.force();
-        releaseIndexFiles();
-    }
-
-    /**
-     * Closes the index files of a segment that is not written to (sealed, or loaded whole behind the
-     * last): its indexes are in memory, and only its data file stays open, for reads.
-     */
-    void releaseIndexFiles() throws IOException {
+        // Sealed: its indexes are in memory, and only its data file stays open, for reads.
         offsetIndex.release();
         timeIndex.release();
     }

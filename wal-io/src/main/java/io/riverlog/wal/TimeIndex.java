@@ -53,6 +53,7 @@ final class TimeIndex implements AutoCloseable {
             lastRelative = relative;
         }
         index.file.persisted(index.entries.count);
+        index.file.release();
         return index;
     }
 
