@@ -16,8 +16,9 @@ import java.nio.file.StandardOpenOption;
  * <p>The index itself lives in memory; the file is open only from its first write after it was read
  * to its segment's seal. It is {@link #release released} once read at open (nothing written yet)
  * and after the final fsync of a sealed segment, so that a partition holds one descriptor for each
- * segment (its data) and two more only while a segment takes entries, and an idle broker holds one
- * per segment.
+ * segment (its data) and two more only once its last segment has taken entries, and an idle broker
+ * holds one per segment. (The first index write of a segment after a restart thus needs descriptors,
+ * as a roll does.)
  */
 final class IndexFile implements AutoCloseable {
     private final Path path;

@@ -49,15 +49,17 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
 
     /**
      * The {@code recovery-point} file of a log, owned by the log's writer. It is created when the log
-     * opens, and open only from a write to the fsync after it: a log that is not written to holds no
-     * descriptor for it, and a write and its fsync always go through the same descriptor (an error of a
-     * write is reported only through the descriptors open when it happened).
+     * opens, and opened at its first write after that: a log that is not written to holds no descriptor
+     * for it. Then it stays open, so that a flush never needs a new descriptor (a broker whose
+     * descriptors ran out goes on acknowledging writes to its partitions that were written before), and
+     * a write and its fsync go through the same descriptor (an error of a write is reported only
+     * through the descriptors open when it happened).
      */
     static final class Store implements AutoCloseable {
         private final Path path;
         private final Storage storage;
         private final ByteBuffer buffer = ByteBuffer.allocate(BYTES);
-        /** Open from a write to the next fsync; null otherwise. */
+        /** Open from the first write on; null before. */
         private FileChannel channel;
 
         Store(Path dir, Storage storage) throws IOException {
@@ -81,15 +83,10 @@ record RecoveryPoint(long offset, long segmentBaseOffset, int position) {
             }
         }
 
-        /** Makes the last write durable and closes the file until the next; nothing to do if nothing was written. */
+        /** Makes the last write durable; nothing to do if nothing was written. */
         void force() throws IOException {
-            if (channel == null) {
-                return;
-            }
-            try {
+            if (channel != null) {
                 channel.force(false);
-            } finally {
-                close();
             }
         }
 

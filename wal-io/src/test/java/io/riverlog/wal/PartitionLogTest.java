@@ -161,7 +161,7 @@ class PartitionLogTest {
     }
 
     @Test
-    void aLogHoldsOneDescriptorPerSegmentAndTwoMoreOnlyForTheIndexesOfTheSegmentItWrites() throws IOException {
+    void anIdleLogHoldsOneDescriptorPerSegmentAndAWrittenOneAtMostThreeMore() throws IOException {
         try (PartitionLog log = PartitionLog.open(dir, SMALL, CLOCK)) {
             appendRandomBatches(log, 400, new Random(2026));
             log.flush();
@@ -184,7 +184,7 @@ class PartitionLogTest {
         }
     }
 
-    /** Every segment's data file open, the last segment's indexes perhaps, and nothing else (no recovery point). */
+    /** Every segment's data file open, the recovery point and the last segment's indexes perhaps, nothing else. */
     private static void assertOpenAreEverySegmentAndAtMostTheLastOnesIndexes(Path dir) throws IOException {
         Set<String> segments = filesIn(dir, LogFiles.LOG_SUFFIX);
         String last = segments.stream().max(String::compareTo).orElseThrow();
@@ -192,7 +192,8 @@ class PartitionLogTest {
         Set<String> open = openFilesIn(dir);
         assertThat(open).containsAll(segments);
         assertThat(open).as("open besides the segments' data").filteredOn(name -> !segments.contains(name))
-                .isSubsetOf(lastBase + LogFiles.INDEX_SUFFIX, lastBase + LogFiles.TIME_INDEX_SUFFIX);
+                .isSubsetOf(lastBase + LogFiles.INDEX_SUFFIX, lastBase + LogFiles.TIME_INDEX_SUFFIX,
+                        LogFiles.RECOVERY_POINT);
     }
 
     private static Set<String> filesIn(Path dir, String suffix) throws IOException {
