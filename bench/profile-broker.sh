@@ -42,7 +42,9 @@ build_riverlog
 fetch_kafka
 { echo 'riverlog.groups.initial-rebalance-delay = 0s'; echo "${CONFIG:-}"; } >"$RESULTS/riverlog.conf"
 if [ "${JFR:-0}" = 1 ]; then
-  export JAVA_TOOL_OPTIONS="-XX:StartFlightRecording=settings=profile,filename=$RESULTS/broker.jfr,dumponexit=true"
+  # A directory: each JVM (each node) writes a recording of its own there, named by its pid.
+  mkdir -p "$RESULTS/jfr"
+  export JAVA_TOOL_OPTIONS="-XX:StartFlightRecording=settings=profile,filename=$RESULTS/jfr,dumponexit=true"
 fi
 case $NODES in
   1) start_riverlog "$RESULTS" "$PORT" "$RESULTS/riverlog.conf"; replicas=1 ;;
@@ -107,6 +109,6 @@ stop_riverlog
 python3 "$ROOT/bench/profile-summary.py" threads "$RESULTS/ticks-before" "$RESULTS/ticks-after" "$(getconf CLK_TCK)" \
   "$records" | tee "$RESULTS/threads.txt"
 if [ "${JFR:-0}" = 1 ]; then
-  python3 "$ROOT/bench/profile-summary.py" jfr "$RESULTS/broker.jfr" | tee "$RESULTS/jfr.txt"
+  python3 "$ROOT/bench/profile-summary.py" jfr "$RESULTS"/jfr/*.jfr | tee "$RESULTS/jfr.txt"
 fi
 echo "results in $RESULTS" >&2

@@ -2,7 +2,7 @@
 """Summaries for bench/profile-broker.sh.
 
     profile-summary.py threads BEFORE AFTER CLK_TCK RECORDS   CPU per thread group over one run
-    profile-summary.py jfr FILE                               hottest frames of a JFR recording
+    profile-summary.py jfr FILE...                            hottest frames of JFR recordings, added up
 
 BEFORE and AFTER hold one line per thread, "name|user ticks|system ticks|voluntary|involuntary context
 switches".
@@ -51,16 +51,18 @@ def frames(stack):
     return [f'{fr["method"]["type"]["name"].split(".")[-1]}.{fr["method"]["name"]}' for fr in stack["frames"]]
 
 
-def jfr(path):
+def jfr(paths):
+    """Each recording is read by itself (a file holds one JVM's symbols); the counts are added up."""
     for event, weighted in (("jdk.ExecutionSample", False), ("jdk.NativeMethodSample", False),
                             ("jdk.ObjectAllocationSample", True)):
-        out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "8", "--events", event, path],
-                             capture_output=True, text=True, check=True).stdout
         counts = collections.Counter()
-        for e in json.loads(out)["recording"]["events"]:
-            stack = e["values"].get("stackTrace")
-            if stack and stack["frames"]:
-                counts[" < ".join(frames(stack)[:3])] += e["values"].get("weight", 1) if weighted else 1
+        for path in paths:
+            out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "8", "--events", event, path],
+                                 capture_output=True, text=True, check=True).stdout
+            for e in json.loads(out)["recording"]["events"]:
+                stack = e["values"].get("stackTrace")
+                if stack and stack["frames"]:
+                    counts[" < ".join(frames(stack)[:3])] += e["values"].get("weight", 1) if weighted else 1
         total = sum(counts.values()) or 1
         print(f"\n{event} ({'bytes' if weighted else 'samples'}: {total}), top frames:")
         for key, count in counts.most_common(TOP):
@@ -71,6 +73,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "threads":
         threads(*sys.argv[2:6])
     elif sys.argv[1] == "jfr":
-        jfr(sys.argv[2])
+        jfr(sys.argv[2:])
     else:
         sys.exit(__doc__)
