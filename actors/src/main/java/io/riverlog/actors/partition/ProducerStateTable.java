@@ -17,9 +17,12 @@ import io.riverlog.wal.Sequences;
  * batches (first and last sequence, offsets) and the largest timestamp of its last batch. A batch
  * whose sequences match a remembered one is a retry and is answered with the first attempt's
  * offsets, without a second append; a batch that does not continue the sequence is out of order; an
- * older epoch is fenced. An unknown producer (new, or forgotten) is accepted at any sequence, as
- * Kafka does since producer state may expire. What it holds is also answered as it is now, for
- * Kafka's DescribeProducers ({@link #activeProducers}).
+ * older epoch is fenced. A producer the table does not know must start at sequence 0, as a new epoch
+ * must. (Kafka accepts an unknown producer at any sequence, since its brokers expire producer state;
+ * this table never forgets a producer, and accepting one mid-stream let a producer's later batch be
+ * written while its first, refused by a leader not ready yet, was still to be sent again: the first
+ * could then never follow.) What it holds is also answered as it is now, for Kafka's
+ * DescribeProducers ({@link #activeProducers}).
  *
  * <p>The table is a function of the log's batch headers, so the log keeps one too, as its
  * {@link DerivedState}: snapshotted with the segments ({@link ProducerStateCodec} is the format) and
@@ -73,7 +76,8 @@ final class ProducerStateTable implements DerivedState {
         }
         Producer producer = producers.get(producerId);
         if (producer == null) {
-            return ACCEPT;
+            return firstSequence <= 0 ? ACCEPT : new OutOfOrder("producer " + producerId
+                    + " is not known to this partition and starts at sequence " + firstSequence + ", not 0");
         }
         if (epoch < producer.epoch) {
             return new Fenced("producer " + producerId + " epoch " + epoch + " is older than the current epoch "

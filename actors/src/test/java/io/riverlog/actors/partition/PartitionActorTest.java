@@ -239,6 +239,23 @@ class PartitionActorTest {
         assertThat(append(restarted, idempotent(55L, (short) 1, 4, 1))).isEqualTo(new Appended(7, 7, 0, -1));
     }
 
+    /**
+     * A producer's second batch arriving before its first (refused elsewhere, to be sent again) is out of
+     * order, not taken as the start of a producer this partition does not know: else the first could
+     * never follow it.
+     */
+    @Test
+    void aNewProducersBatchPastItsFirstWaitsForItsFirst() {
+        ActorRef<PartitionActor.Command> partition = spawn(SETTINGS, PartitionMetrics.NONE);
+        TestProbe<AppendReply> probe = kit.createTestProbe();
+        partition.tell(new PartitionActor.Append(idempotent(56L, (short) 0, 4, 2), probe.getRef()));
+        assertThat(probe.receiveMessage()).isInstanceOfSatisfying(PartitionActor.AppendFailed.class,
+                f -> assertThat(f.error()).isEqualTo(PartitionActor.AppendError.OUT_OF_ORDER_SEQUENCE));
+
+        assertThat(append(partition, idempotent(56L, (short) 0, 0, 4))).isEqualTo(new Appended(0, 3, 0, -1));
+        assertThat(append(partition, idempotent(56L, (short) 0, 4, 2))).isEqualTo(new Appended(4, 5, 0, -1));
+    }
+
     @Test
     void batchesAreStoredInTheTopicsCodecAndAChangeOfItAppliesFromTheNextAppend() {
         ActorRef<PartitionActor.Command> partition = spawn(SETTINGS.withAppendPolicy(

@@ -48,9 +48,22 @@ class ProducerStateTableTest {
     }
 
     @Test
-    void unknownProducersAndNonIdempotentBatchesAreAccepted() {
-        assertThat(table.check(42, (short) 0, 17, 20)).isInstanceOf(Accept.class);
+    void anUnknownProducerStartsAtSequenceZeroAndNonIdempotentBatchesAreAccepted() {
+        assertThat(table.check(42, (short) 0, 0, 3)).isInstanceOf(Accept.class);
+        assertThat(table.check(42, (short) 3, 0, 3)).isInstanceOf(Accept.class);
         assertThat(table.check(-1, (short) -1, -1, -1)).isInstanceOf(Accept.class);
+    }
+
+    /**
+     * A producer's first batches to a partition, pipelined: the first refused (its leader was not ready
+     * yet), the next arriving once it is. The next must wait for the first, or the first can never follow.
+     */
+    @Test
+    void anUnknownProducerMidStreamIsOutOfOrderUntilItsFirstBatchArrives() {
+        assertThat(table.check(42, (short) 0, 17, 20)).isInstanceOfSatisfying(OutOfOrder.class,
+                o -> assertThat(o.message()).contains("not known", "17"));
+        table.record(42, (short) 0, 0, 16, 100, 116, 0);
+        assertThat(table.check(42, (short) 0, 17, 20)).isInstanceOf(Accept.class);
     }
 
     @Test
