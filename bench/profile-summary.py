@@ -26,6 +26,10 @@ def ticks(path):
     return groups
 
 
+# Above this share of a broker's CPU its JIT compilers are still warming it up (as bench/compare-kafka.sh).
+WARM_JIT_PERCENT = 10.0
+
+
 def threads(before_path, after_path, clk_tck, records):
     before, after = ticks(before_path), ticks(after_path)
     rows = []
@@ -38,7 +42,12 @@ def threads(before_path, after_path, clk_tck, records):
     user, system, waits, preempted = (sum(r[i] for r in rows) for i in range(4))
     print(f"Broker CPU over the last run, seconds per million records: user {user * per_million:.3f},"
           f" system {system * per_million:.3f}; context switches per thousand records: to wait"
-          f" {waits * per_thousand:.1f}, preempted {preempted * per_thousand:.1f}\n")
+          f" {waits * per_thousand:.1f}, preempted {preempted * per_thousand:.1f}")
+    # The rule of bench/compare-kafka.sh: compilers over a tenth of the CPU mean the figures measure them.
+    jit = sum(r[0] + r[1] for r in rows if "CompilerThre" in r[4])
+    share = 100.0 * jit / max(user + system, 1)
+    verdict = "NOT WARM: the figures include compiling; run more RUNS" if share > WARM_JIT_PERCENT else "warm"
+    print(f"JIT compilers: {share:.1f} % of the broker CPU in the last run ({verdict})\n")
     print("| threads | user s / M records | system s / M records | waits / k records | preempted / k records |")
     print("| --- | --- | --- | --- | --- |")
     for u, s, w, p, name in rows:

@@ -59,7 +59,7 @@ final class JournalStateMachine extends BaseStateMachine {
     private static final int MARKERS_KEPT = 2;
 
     private final ReplicatedStateMachine target;
-    private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+    private final SimpleStateMachineStorage snapshots = new SnapshotMarkerStorage();
     /** Entries handed to the target and not yet covered by a snapshot, in log order: their term, and if answered. */
     private final ConcurrentSkipListMap<Long, Applying> applying = new ConcurrentSkipListMap<>();
     /** For a log that is never purged past a lagging member. */

@@ -11,15 +11,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -67,9 +63,8 @@ class FiveNodeClusterIT {
     private static final int STREAM_RECORDS = 3_000;
     private static final int STREAM_PARTITIONS = 5;
     private static final int IN_FLIGHT = 200;
-    /** The split test's stream: one send every 2 ms, split from a quarter of it on. */
+    /** The split test's stream (one send every 2 ms), split from a quarter of it on. */
     private static final int SPLIT_RECORDS = 8_000;
-    private static final Duration SEND_INTERVAL = Duration.ofMillis(2);
     /**
      * Longer than an election (1-2 s), a producer's request timeout (5 s) and its retry, and the time it
      * takes the producer to find a leader known only on the small side (up to 9 s seen here).
@@ -326,50 +321,25 @@ class FiveNodeClusterIT {
             TopicPartitionInfo target = ledByItsPreferredLeader(cluster, topic);
             Set<Integer> small = Set.of(target.replicas().get(0).id(), target.replicas().get(1).id());
 
-            Ledger ledger = new Ledger();
-            // Per partition, when a record sent during the cut was first acknowledged, in ms after the cut.
-            Map<Integer, Long> acknowledgedDuringCut = new ConcurrentHashMap<>();
-            AtomicLong cutAt = new AtomicLong();
-            AtomicBoolean healed = new AtomicBoolean();
-            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.producer(cluster.bootstrapServers(), Map.of(
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                    ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000))) {
-                Semaphore unanswered = new Semaphore(IN_FLIGHT);
-                long nextAt = System.nanoTime();
-                for (int i = 0; i < SPLIT_RECORDS; i++) {
-                    nextAt += SEND_INTERVAL.toNanos();
-                    LockSupport.parkNanos(nextAt - System.nanoTime());
-                    ledger.sendInStream(producer, unanswered, topic, i, TIMEOUT, (metadata, error) -> {
-                        if (error == null && cutAt.get() != 0 && !healed.get()) {
-                            acknowledgedDuringCut.putIfAbsent(metadata.partition(),
-                                    (System.nanoTime() - cutAt.get()) / 1_000_000);
+            StreamAcrossACut.Outcome outcome = StreamAcrossACut.run(cluster.bootstrapServers(), topic, SPLIT_RECORDS,
+                    SPLIT_RECORDS / 4, SPLIT, TIMEOUT, new StreamAcrossACut.Cut() {
+                        @Override
+                        public void cut() throws Exception {
+                            namespaces.split(small);
+                        }
+
+                        @Override
+                        public void heal() throws Exception {
+                            namespaces.healAll();
                         }
                     });
-                    if (i == SPLIT_RECORDS / 4) {
-                        // Nothing in flight at the cut: an answer during it is for a record sent during it.
-                        producer.flush();
-                        namespaces.split(small);
-                        cutAt.set(System.nanoTime());
-                    }
-                    if (cutAt.get() != 0 && !healed.get() && System.nanoTime() - cutAt.get() >= SPLIT.toNanos()) {
-                        healed.set(true);
-                        namespaces.healAll();
-                    }
-                }
-                if (!healed.get()) {
-                    // The fault's schedule, not a wait for a condition: the split lasts SPLIT.
-                    LockSupport.parkNanos(cutAt.get() + SPLIT.toNanos() - System.nanoTime());
-                    healed.set(true);
-                    namespaces.healAll();
-                }
-                producer.flush();
-            }
             log.info("Nodes {} split from the others for {}: the first record acknowledged during the split, per"
-                    + " partition, ms after the cut: {}", small, SPLIT, new java.util.TreeMap<>(acknowledgedDuringCut));
-            assertThat(new java.util.TreeMap<>(acknowledgedDuringCut)).as("partitions that took records during the"
+                    + " partition, ms after the cut: {}", small, SPLIT, outcome.firstAcknowledgedDuringCutMs());
+            assertThat(outcome.firstAcknowledgedDuringCutMs()).as("partitions that took records during the"
                     + " split of nodes %s from the others (ms after the cut)", small)
                     .containsOnlyKeys(IntStream.range(0, STREAM_PARTITIONS).boxed().toList());
 
+            Ledger ledger = outcome.ledger();
             ledger.assertEverySendAcknowledgedOnce(SPLIT_RECORDS);
             Read.everyAcknowledgedRecord(cluster.bootstrapServers(), topic, STREAM_PARTITIONS, ledger);
             for (TopicPartitionInfo partition : describe(cluster, 1, topic).partitions()) {
@@ -377,6 +347,17 @@ class FiveNodeClusterIT {
                         partition.partition(), TIMEOUT);
             }
         }
+    }
+
+    /**
+     * Fault 3 on five nodes, the leader alone: a partition's leader cut off from the other four by a
+     * network partition during an acks=all stream ({@link LeaderCutOff} says what is checked; on three
+     * nodes it is {@link NetworkPartitionIT}). Skipped, saying why, where namespaces cannot be created.
+     */
+    @Test
+    @Tag("volume")
+    void aLeaderCutOffFromTheOtherFourServesNothingUncommittedAndLosesNothingAcknowledged() throws Exception {
+        LeaderCutOff.check(dir, NODES, List.of(LAG_TIME));
     }
 
     /** Partition 0 of {@code topic}, as node 1 describes it once its preferred leader leads it. */
