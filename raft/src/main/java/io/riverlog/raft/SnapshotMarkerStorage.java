@@ -9,9 +9,10 @@ import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
  * append from its leader; when that search finds none while this member records its first snapshot,
  * Ratis 3.3.0 throws from the check (it compares the nothing found with the snapshot just recorded).
  * The throw skips the bookkeeping that tells the member's election timer the append is over, so the
- * member never stood for election in that group again (seen in a rolling restart, where that group,
- * its leader restarting, then stayed without one for two minutes). Here a search that finds nothing
- * leaves whatever was recorded meanwhile.
+ * member never stood for election in that group again. Were it the group's preferred leader (the
+ * highest priority), no other member could win either, since Ratis' voters refuse a candidate of
+ * lower priority whose log is no longer than theirs: a rolling restart saw a group stay leaderless for
+ * two minutes. Here a search that finds nothing leaves whatever was recorded meanwhile.
  */
 final class SnapshotMarkerStorage extends SimpleStateMachineStorage {
     private volatile SingleFileSnapshotInfo recorded;
