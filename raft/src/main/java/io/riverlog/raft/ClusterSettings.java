@@ -15,14 +15,16 @@ import io.riverlog.settings.ConfigValues;
  * how many entries a group applies between snapshots, how far behind a follower may fall and
  * still be in sync, how often moves of partition groups are looked for, whether the partition
  * groups' logs are purged behind their snapshots and how far a lagging member holds that back, and how
- * long a member waits before it asks again for a snapshot whose installation failed.
+ * long a member waits before it asks again for a snapshot whose installation failed, and how long a
+ * partition group may be without a leader before the operator is told.
  */
 public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeoutMin, Duration electionTimeoutMax,
                              Duration requestTimeout, Duration joinRetryInterval, Duration appenderRetryInterval,
                              int partitionGroups, long logSegmentBytes, long logCacheBytes, long pendingBytes,
                              boolean logCommitIndex,
                              int snapshotEntries, Duration replicaLagTime, Duration moveCheckInterval,
-                             boolean purgeRaftLogs, int laggingMemberEntries, Duration installRetryInterval) {
+                             boolean purgeRaftLogs, int laggingMemberEntries, Duration installRetryInterval,
+                             Duration leaderlessWarning) {
     private static final String PATH = "riverlog.cluster.";
     /** Each group costs every member a handful of threads (about six): more than this is a mistake. */
     private static final int MAX_PARTITION_GROUPS = 1024;
@@ -58,6 +60,7 @@ public record ClusterSettings(Optional<ClusterSpec> spec, Duration electionTimeo
                 ConfigValues.timerDuration(config, PATH + "move-check-interval"),
                 config.getBoolean(PATH + "purge-raft-logs"),
                 ConfigValues.intValue(config, PATH + "lagging-member-entries", 0, Integer.MAX_VALUE),
-                ConfigValues.timerDuration(config, PATH + "snapshot-install-retry-interval"));
+                ConfigValues.timerDuration(config, PATH + "snapshot-install-retry-interval"),
+                ConfigValues.positiveDuration(config, PATH + "leaderless-warning"));
     }
 }

@@ -84,6 +84,8 @@ public final class RaftNode implements AutoCloseable {
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong localCalls = new AtomicLong();
     private final InSyncReplicas inSync;
+    /** The partition groups without a leader for longer than the warning limit; the sampler's thread owns it. */
+    private final LeaderlessGroups leaderless;
     /** Run after each sample ({@link #afterEachSample}); null if none. */
     private volatile Runnable afterSample;
     /** Samples the partition groups' commit indexes for {@link #inSync}. */
@@ -107,6 +109,7 @@ public final class RaftNode implements AutoCloseable {
         this.dataGroups = dataGroups;
         this.dataClients = dataClients;
         this.inSync = new InSyncReplicas(replicaLagTime);
+        this.leaderless = new LeaderlessGroups(settings.leaderlessWarning().toMillis());
         long every = inSync.sampleInterval().toMillis();
         sampler.scheduleWithFixedDelay(this::sampleCommitIndexes, every, every, TimeUnit.MILLISECONDS);
     }
@@ -505,11 +508,26 @@ public final class RaftNode implements AutoCloseable {
         long now = System.nanoTime() / 1_000_000;
         for (java.util.Map.Entry<Integer, RaftGroupId> group : dataGroups.entrySet()) {
             try {
-                inSync.sample(group.getKey(), now,
-                        server.getDivision(group.getValue()).getRaftLog().getLastCommittedIndex());
+                RaftServer.Division division = server.getDivision(group.getValue());
+                inSync.sample(group.getKey(), now, division.getRaftLog().getLastCommittedIndex());
+                noteLeader(group.getKey(), division.getInfo().getRoleInfoProto());
             } catch (IOException | RuntimeException e) {
                 log.debug("Sampling the commit index of partition group {} failed: {}", group.getKey(), e.toString());
             }
+        }
+    }
+
+    /** Tells the operator when a partition group has been without a leader for too long, and when it has one again. */
+    private void noteLeader(int group, org.apache.ratis.proto.RaftProtos.RoleInfoProto role) {
+        long since = LeaderlessGroups.sinceLeaderMs(role);
+        switch (leaderless.observe(group, since)) {
+            case LEADERLESS -> log.warn("Partition group {} has heard from no leader for {} ms (this node is its {}):"
+                    + " its partitions take no records and serve no reads until one is elected, which needs a"
+                    + " majority of its members up and in reach of each other ({} groups without a leader here)",
+                    group, since, role.getRole(), leaderless.count());
+            case LED_AGAIN -> log.info("Partition group {} has a leader again ({} groups without one here)", group,
+                    leaderless.count());
+            case NONE -> { }
         }
     }
 

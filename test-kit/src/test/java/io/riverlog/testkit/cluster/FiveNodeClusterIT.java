@@ -74,6 +74,8 @@ class FiveNodeClusterIT {
     private static final Duration PAUSED = Duration.ofSeconds(6);
     /** Short, so that stopped nodes leave the in-sync replicas soon. */
     private static final String LAG_TIME = "-Driverlog.cluster.replica-lag-time=3s";
+    /** Short, so that a group that lost its majority is reported soon. */
+    private static final String LEADERLESS_WARNING = "-Driverlog.cluster.leaderless-warning=2s";
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
@@ -81,7 +83,8 @@ class FiveNodeClusterIT {
     @Test
     @Tag("volume")
     void aMajorityOfThreeKeepsTheMetadataGoingAndWithoutItAChangeIsRefusedInTime() throws Exception {
-        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(REQUEST_TIMEOUT, LAG_TIME))) {
+        try (BrokerCluster cluster = BrokerCluster.start(dir, NODES, List.of(REQUEST_TIMEOUT, LAG_TIME,
+                LEADERLESS_WARNING))) {
             createTopic(cluster, 1, "spread", 10);
             // Each group's preferred leader takes over once it has caught up: then every node leads some.
             Set<Integer> leaders = new HashSet<>();
@@ -134,6 +137,9 @@ class FiveNodeClusterIT {
                         }, () -> "; from outside " + seen.get(0) + ", from a member " + seen.get(1));
             }
             assertThat(checked).as("partitions seen from outside their group").isPositive();
+            // A group with two of its three members on nodes 4 and 5 has no leader: its members still up say so.
+            Eventually.until("a node still up warns that a partition group has no leader", TIMEOUT, PAUSE,
+                    () -> outputOf(cluster, 1, 2, 3).contains("has heard from no leader"), () -> "");
 
             cluster.stop(3);
             long started = System.nanoTime();
@@ -150,6 +156,8 @@ class FiveNodeClusterIT {
             cluster.restart(5);
             createTopic(cluster, 5, "after", 2);
             describe(cluster, 4, "after");
+            Eventually.until("the nodes say their partition groups have a leader again", TIMEOUT, PAUSE,
+                    () -> outputOf(cluster, 1, 2, 3).contains("has a leader again"), () -> "");
         }
     }
 
@@ -358,6 +366,15 @@ class FiveNodeClusterIT {
     @Tag("volume")
     void aLeaderCutOffFromTheOtherFourServesNothingUncommittedAndLosesNothingAcknowledged() throws Exception {
         LeaderCutOff.check(dir, NODES, List.of(LAG_TIME));
+    }
+
+    /** What the nodes printed so far, one after the other. */
+    private static String outputOf(BrokerCluster cluster, int... nodes) throws java.io.IOException {
+        StringBuilder all = new StringBuilder();
+        for (int node : nodes) {
+            all.append(cluster.node(node).output());
+        }
+        return all.toString();
     }
 
     /** Partition 0 of {@code topic}, as node 1 describes it once its preferred leader leads it. */
