@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
 from runs_file import read_facts  # noqa: E402  (bench/lib is not a package on the path)
+from warm import JIT_WARM_PERCENT  # noqa: E402
 
 BROKERS = ("riverlog", "kafka")
 # (case, figure, label) in the order of the tables.
@@ -153,8 +154,6 @@ def cpu_table(facts):
                   "Riverlog/Kafka, idle use taken out"], rows)
 
 
-# Above this share of a broker's CPU spent by its JIT compiler in the measured runs, the summary says it was not warm.
-JIT_WARM_PERCENT = 10
 
 
 def jit_table(facts):

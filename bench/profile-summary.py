@@ -11,6 +11,10 @@ import collections
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from warm import JIT_WARM_PERCENT  # noqa: E402  (bench/lib is not a package on the path)
 
 TOP = 25
 
@@ -25,9 +29,6 @@ def ticks(path):
                 groups[name][i] += int(count or 0)
     return groups
 
-
-# Above this share of a broker's CPU its JIT compilers are still warming it up (as bench/compare-kafka.sh).
-WARM_JIT_PERCENT = 10.0
 
 
 def threads(before_path, after_path, clk_tck, records):
@@ -46,7 +47,7 @@ def threads(before_path, after_path, clk_tck, records):
     # The rule of bench/compare-kafka.sh: compilers over a tenth of the CPU mean the figures measure them.
     jit = sum(r[0] + r[1] for r in rows if "CompilerThre" in r[4])
     share = 100.0 * jit / max(user + system, 1)
-    verdict = "NOT WARM: the figures include compiling; run more RUNS" if share > WARM_JIT_PERCENT else "warm"
+    verdict = "NOT WARM: the figures include compiling; run more RUNS" if share > JIT_WARM_PERCENT else "warm"
     print(f"JIT compilers: {share:.1f} % of the broker CPU in the last run ({verdict})\n")
     print("| threads | user s / M records | system s / M records | waits / k records | preempted / k records |")
     print("| --- | --- | --- | --- | --- |")

@@ -3,6 +3,7 @@ package io.riverlog.testkit.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -369,7 +370,7 @@ class FiveNodeClusterIT {
     }
 
     /** What the nodes printed so far, one after the other. */
-    private static String outputOf(BrokerCluster cluster, int... nodes) throws java.io.IOException {
+    private static String outputOf(BrokerCluster cluster, int... nodes) throws IOException {
         StringBuilder all = new StringBuilder();
         for (int node : nodes) {
             all.append(cluster.node(node).output());

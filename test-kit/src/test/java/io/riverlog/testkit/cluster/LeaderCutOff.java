@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -131,7 +132,7 @@ final class LeaderCutOff {
     private static void readFrom(BrokerCluster cluster, int node, List<TopicPartition> partitions,
                                  AtomicBoolean healed, List<ConsumerRecord<byte[], byte[]>> served) {
         try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(cluster.node(node).bootstrapServers(),
-                java.util.Map.of(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000))) {
+                Map.of(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000))) {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (!healed.get()) {
